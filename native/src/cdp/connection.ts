@@ -1,0 +1,267 @@
+// Minimal Chrome DevTools Protocol client: JSON-RPC over Node 22's global WebSocket.
+// One connection to the browser endpoint; page targets are reached through flattened sessions
+// (Target.attachToTarget {flatten:true}) by passing their sessionId to send().
+import { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
+
+export interface CdpConnectionOptions {
+  /** Default per-call timeout (ms). Default 10000. */
+  timeoutMs?: number;
+  /** Upper bound on in-flight calls; further calls reject immediately. Default 1000. */
+  maxPending?: number;
+  /** Timeout for opening the WebSocket (ms). Default 10000. */
+  connectTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface SendOptions {
+  timeoutMs?: number;
+}
+
+/** A CDP call failed: protocol error, timeout, or the connection/session went away. */
+export class CdpError extends Error {
+  readonly method: string;
+  /** CDP error code for protocol errors, undefined for timeouts/disconnects. */
+  readonly code: number | undefined;
+  readonly kind: 'protocol' | 'timeout' | 'closed' | 'overload';
+  constructor(method: string, kind: CdpError['kind'], message: string, code?: number) {
+    super(`CDP ${method}: ${message}`);
+    this.name = 'CdpError';
+    this.method = method;
+    this.kind = kind;
+    this.code = code;
+  }
+}
+
+export type CdpParams = Record<string, unknown>;
+export type CdpEventListener = (params: CdpParams, sessionId: string | undefined) => void;
+
+export interface CdpConnectionEvents {
+  /** Every protocol event: method, params, sessionId (undefined for the browser session). */
+  event: [string, CdpParams, string | undefined];
+  disconnected: [{ reason: string }];
+}
+
+interface Pending {
+  method: string;
+  sessionId: string | undefined;
+  resolve: (v: CdpParams) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface IncomingMessage {
+  id?: number;
+  method?: string;
+  params?: CdpParams;
+  result?: CdpParams;
+  error?: { code: number; message: string; data?: string };
+  sessionId?: string;
+}
+
+// Node's WebSocket events (undici); lib.dom's ErrorEvent/CloseEvent types are not in scope here.
+type WsErrorEvent = Event & { message?: string };
+type WsCloseEvent = Event & { code?: number; reason?: string };
+
+let defaultLogger: Logger | undefined;
+function getDefaultLogger(): Logger {
+  defaultLogger ??= pino({ name: 'cdp', level: process.env.LOG_LEVEL ?? 'info' });
+  return defaultLogger;
+}
+
+export class CdpConnection extends EventEmitter<CdpConnectionEvents> {
+  readonly url: string;
+  private readonly ws: WebSocket;
+  private readonly log: Logger;
+  private readonly timeoutMs: number;
+  private readonly maxPending: number;
+  private readonly pending = new Map<number, Pending>();
+  private readonly eventListeners = new Map<string, Set<CdpEventListener>>();
+  private nextId = 1;
+  private closedReason: string | undefined;
+
+  /** Open a WebSocket to a CDP endpoint (ws://127.0.0.1:PORT/devtools/browser/...). */
+  static connect(url: string, opts: CdpConnectionOptions = {}): Promise<CdpConnection> {
+    const log = (opts.logger ?? getDefaultLogger()).child({ cdp: url });
+    const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const timer = setTimeout(() => {
+        cleanup();
+        ws.close();
+        reject(new Error(`CDP connect to ${url} timed out after ${connectTimeoutMs} ms`));
+      }, connectTimeoutMs);
+      const onOpen = (): void => {
+        cleanup();
+        resolve(new CdpConnection(url, ws, log, opts));
+      };
+      const onError = (ev: Event): void => {
+        cleanup();
+        const msg = (ev as WsErrorEvent).message || 'websocket error';
+        reject(new Error(`CDP connect to ${url} failed: ${msg}`));
+      };
+      const onClose = (ev: WsCloseEvent): void => {
+        cleanup();
+        reject(new Error(`CDP connect to ${url} failed: socket closed (${ev.code})`));
+      };
+      function cleanup(): void {
+        clearTimeout(timer);
+        ws.removeEventListener('open', onOpen);
+        ws.removeEventListener('error', onError);
+        ws.removeEventListener('close', onClose);
+      }
+      ws.addEventListener('open', onOpen);
+      ws.addEventListener('error', onError);
+      ws.addEventListener('close', onClose);
+    });
+  }
+
+  private constructor(url: string, ws: WebSocket, log: Logger, opts: CdpConnectionOptions) {
+    super();
+    this.url = url;
+    this.ws = ws;
+    this.log = log;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.maxPending = opts.maxPending ?? 1000;
+    ws.addEventListener('message', (ev: MessageEvent) => this.onMessage(ev.data));
+    ws.addEventListener('close', (ev: WsCloseEvent) =>
+      this.shutdown(`socket closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`));
+    ws.addEventListener('error', (ev: Event) => {
+      const msg = (ev as WsErrorEvent).message || 'websocket error';
+      this.log.warn({ err: msg }, 'cdp socket error');
+      this.shutdown(`socket error: ${msg}`);
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Call a CDP method. Rejects with CdpError (method name in the message) on error, timeout or disconnect. */
+  send<T = CdpParams>(method: string, params: CdpParams = {}, sessionId?: string, opts: SendOptions = {}): Promise<T> {
+    if (this.closedReason !== undefined) {
+      return Promise.reject(new CdpError(method, 'closed', `connection closed (${this.closedReason})`));
+    }
+    if (this.pending.size >= this.maxPending) {
+      return Promise.reject(new CdpError(method, 'overload', `too many pending calls (${this.pending.size})`));
+    }
+    const id = this.nextId++;
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const msg: { id: number; method: string; params: CdpParams; sessionId?: string } = { id, method, params };
+    if (sessionId !== undefined) msg.sessionId = sessionId;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new CdpError(method, 'timeout', `timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { method, sessionId, resolve: resolve as (v: CdpParams) => void, reject, timer });
+      try {
+        this.ws.send(JSON.stringify(msg));
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new CdpError(method, 'closed', `send failed: ${(err as Error).message}`));
+      }
+    });
+  }
+
+  /** Subscribe to one event method (optionally only from one session). Returns an unsubscribe function. */
+  onEvent(method: string, listener: CdpEventListener, sessionId?: string): () => void {
+    const wrapped: CdpEventListener =
+      sessionId === undefined
+        ? listener
+        : (p, s) => {
+            if (s === sessionId) listener(p, s);
+          };
+    let set = this.eventListeners.get(method);
+    if (!set) {
+      set = new Set();
+      this.eventListeners.set(method, set);
+    }
+    set.add(wrapped);
+    return () => {
+      this.eventListeners.get(method)?.delete(wrapped);
+    };
+  }
+
+  /** Reject every pending call of one session (e.g. its target crashed or detached). */
+  failSession(sessionId: string, reason: string): void {
+    for (const [id, p] of this.pending) {
+      if (p.sessionId !== sessionId) continue;
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      p.reject(new CdpError(p.method, 'closed', reason));
+    }
+  }
+
+  /** Close the socket; pending calls reject, 'disconnected' is emitted once. */
+  close(): void {
+    if (this.closedReason !== undefined) return;
+    this.shutdown('closed by client');
+    try {
+      this.ws.close();
+    } catch (err) {
+      this.log.debug({ err }, 'cdp socket close failed');
+    }
+  }
+
+  private shutdown(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      p.reject(new CdpError(p.method, 'closed', `connection closed (${reason})`));
+    }
+    this.log.debug({ reason }, 'cdp disconnected');
+    this.emit('disconnected', { reason });
+  }
+
+  private onMessage(data: unknown): void {
+    if (typeof data !== 'string') {
+      this.log.warn({ type: typeof data }, 'cdp: ignoring non-text message');
+      return;
+    }
+    let msg: IncomingMessage;
+    try {
+      msg = JSON.parse(data) as IncomingMessage;
+    } catch (err) {
+      this.log.warn({ err, head: data.slice(0, 200) }, 'cdp: unparsable message');
+      return;
+    }
+    if (typeof msg.id === 'number') {
+      const p = this.pending.get(msg.id);
+      if (!p) {
+        this.log.debug({ id: msg.id }, 'cdp: response for unknown/timed-out call');
+        return;
+      }
+      this.pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.error) {
+        const detail = msg.error.data ? ` (${msg.error.data})` : '';
+        p.reject(new CdpError(p.method, 'protocol', `${msg.error.message}${detail}`, msg.error.code));
+      } else {
+        p.resolve(msg.result ?? {});
+      }
+      return;
+    }
+    if (typeof msg.method === 'string') {
+      const params = msg.params ?? {};
+      const set = this.eventListeners.get(msg.method);
+      if (set) {
+        for (const l of [...set]) {
+          try {
+            l(params, msg.sessionId);
+          } catch (err) {
+            this.log.error({ err, method: msg.method }, 'cdp event listener threw');
+          }
+        }
+      }
+      this.emit('event', msg.method, params, msg.sessionId);
+    }
+  }
+}

@@ -1,0 +1,473 @@
+// PageDriver: input, navigation, URL tracking, cursor queries and evaluation for one Chromium page
+// target over CDP. Conventions are CDP's (see engine-api.ts): modifiers Alt=1 Ctrl=2 Meta=4 Shift=8,
+// held-buttons mask left=1 right=2 middle=4, wheel deltas in DOM sign (deltaY > 0 scrolls down).
+import { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
+import type { KeyEventInit, MouseButton } from '../engine-api.ts';
+import { CdpConnection, CdpError, type CdpParams, type SendOptions } from './connection.ts';
+import { editingCommands, resolveKey } from './keys.ts';
+
+export interface PageDriverOptions {
+  /** Per-call CDP timeout and discovery timeout (ms). Default 10000. */
+  timeoutMs?: number;
+  logger?: Logger;
+  /** Attach to this target instead of the first page target. */
+  targetId?: string;
+}
+
+export interface NavigateOptions {
+  /** 'commit' (default): resolve once the navigation committed; 'load': also wait for the load event. */
+  waitUntil?: 'commit' | 'load';
+  timeoutMs?: number;
+}
+
+export interface PageDriverEvents {
+  /** Main-frame URL changed (cross-document or same-document), deduplicated. */
+  url_changed: [string];
+  /** The page is gone for this driver: renderer crashed, target detached/closed or socket closed. */
+  disconnected: [{ reason: string }];
+}
+
+const BUTTON_BITS: Record<MouseButton, number> = { left: 1, right: 2, middle: 4 };
+
+function heldButtonName(buttons: number): MouseButton | 'none' {
+  if (buttons & 1) return 'left';
+  if (buttons & 2) return 'right';
+  if (buttons & 4) return 'middle';
+  return 'none';
+}
+
+// Runs in the page: the CSS cursor Chromium would show at (x, y).
+const CURSOR_FN = `function (x, y) {
+  let el = document.elementFromPoint(x, y);
+  while (el && el.shadowRoot) {
+    const inner = el.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === el) break;
+    el = inner;
+  }
+  if (!el) return 'default';
+  let c = getComputedStyle(el).cursor || 'auto';
+  if (c.includes('url(')) {
+    const parts = c.split(',');
+    c = parts[parts.length - 1].trim();
+  }
+  if (c !== 'auto') return c;
+  if (el.closest('a[href], area[href]')) return 'pointer';
+  if (el.isContentEditable) return 'text';
+  if (el instanceof HTMLTextAreaElement) return 'text';
+  if (el instanceof HTMLInputElement) {
+    const t = el.type;
+    if (['text', 'search', 'url', 'tel', 'email', 'password', 'number', ''].includes(t)) return 'text';
+    return 'default';
+  }
+  const range = document.caretRangeFromPoint ? document.caretRangeFromPoint(x, y) : null;
+  const node = range && range.startContainer;
+  if (node && node.nodeType === 3 && node.textContent.trim() !== '') {
+    const r = document.createRange();
+    r.selectNodeContents(node);
+    for (const rect of r.getClientRects()) {
+      if (x >= rect.left && x <= rect.right && y >= rect.top && y <= rect.bottom) return 'text';
+    }
+  }
+  return 'default';
+}`;
+
+interface FrameInfo {
+  id: string;
+  parentId?: string;
+  url: string;
+  urlFragment?: string;
+}
+
+interface EvaluateResult {
+  result?: { value?: unknown; type?: string; description?: string };
+  exceptionDetails?: { text?: string; exception?: { description?: string; value?: unknown } };
+}
+
+export class PageDriver extends EventEmitter<PageDriverEvents> {
+  readonly connection: CdpConnection;
+  readonly sessionId: string;
+  readonly targetId: string;
+  private readonly log: Logger;
+  private readonly timeoutMs: number;
+  private mainFrameId: string | undefined;
+  private currentUrl = '';
+  private buttons = 0;
+  private lastMouse = { x: 0, y: 0 };
+  private disconnectedReason: string | undefined;
+  private closing = false;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  /**
+   * Discover the browser WebSocket via GET <httpEndpoint>/json/version, attach (flattened session) to
+   * the first page target (or opts.targetId) and enable the Page and Runtime domains.
+   */
+  static async connect(httpEndpoint: string, opts: PageDriverOptions = {}): Promise<PageDriver> {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const log = (opts.logger ?? pino({ name: 'cdp', level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'page-driver' });
+    const base = httpEndpoint.replace(/\/+$/, '');
+    let wsUrl: string;
+    try {
+      const res = await fetch(`${base}/json/version`, { signal: AbortSignal.timeout(timeoutMs) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const body = (await res.json()) as { webSocketDebuggerUrl?: string };
+      if (!body.webSocketDebuggerUrl) throw new Error('no webSocketDebuggerUrl in response');
+      wsUrl = body.webSocketDebuggerUrl;
+    } catch (err) {
+      throw new Error(`CDP discovery at ${base}/json/version failed: ${(err as Error).message}`);
+    }
+    const conn = await CdpConnection.connect(wsUrl, { timeoutMs, logger: log, connectTimeoutMs: timeoutMs });
+    try {
+      let targetId = opts.targetId;
+      if (targetId === undefined) {
+        const { targetInfos } = await conn.send<{ targetInfos: { targetId: string; type: string }[] }>('Target.getTargets');
+        targetId = targetInfos.find((t) => t.type === 'page')?.targetId;
+        if (targetId === undefined) {
+          ({ targetId } = await conn.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' }));
+        }
+      }
+      const { sessionId } = await conn.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
+      const driver = new PageDriver(conn, sessionId, targetId, log, timeoutMs);
+      await driver.init();
+      return driver;
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+  }
+
+  private constructor(conn: CdpConnection, sessionId: string, targetId: string, log: Logger, timeoutMs: number) {
+    super();
+    this.connection = conn;
+    this.sessionId = sessionId;
+    this.targetId = targetId;
+    this.log = log.child({ targetId });
+    this.timeoutMs = timeoutMs;
+    const on = (method: string, fn: (p: CdpParams) => void): void => {
+      this.unsubscribe.push(conn.onEvent(method, fn, sessionId));
+    };
+    on('Page.frameNavigated', (p) => {
+      const frame = p.frame as FrameInfo;
+      if (frame.parentId !== undefined) return;
+      this.mainFrameId = frame.id;
+      this.setUrl(frame.url + (frame.urlFragment ?? ''));
+    });
+    on('Page.navigatedWithinDocument', (p) => {
+      if (this.mainFrameId !== undefined && p.frameId !== this.mainFrameId) return;
+      this.setUrl(p.url as string);
+    });
+    on('Inspector.targetCrashed', () => this.markDisconnected('renderer crashed'));
+    on('Inspector.detached', (p) => this.markDisconnected(`inspector detached: ${String(p.reason)}`));
+    this.unsubscribe.push(
+      conn.onEvent('Target.detachedFromTarget', (p) => {
+        if (p.sessionId === sessionId) this.markDisconnected('target detached');
+      }),
+      conn.onEvent('Target.targetCrashed', (p) => {
+        if (p.targetId === targetId) this.markDisconnected(`renderer crashed (${String(p.status)})`);
+      }),
+      conn.onEvent('Target.targetDestroyed', (p) => {
+        if (p.targetId === targetId) this.markDisconnected('target closed');
+      }),
+    );
+    conn.on('disconnected', ({ reason }) => this.markDisconnected(`connection lost: ${reason}`));
+  }
+
+  private async init(): Promise<void> {
+    // Browser-level target events (targetCrashed/targetDestroyed) need discovery on.
+    await this.connection.send('Target.setDiscoverTargets', { discover: true });
+    await Promise.all([
+      this.send('Page.enable'),
+      this.send('Runtime.enable'),
+      this.send('Inspector.enable'),
+      this.send('Page.setLifecycleEventsEnabled', { enabled: true }),
+    ]);
+    const { frameTree } = await this.send<{ frameTree: { frame: FrameInfo } }>('Page.getFrameTree');
+    this.mainFrameId = frameTree.frame.id;
+    this.currentUrl = frameTree.frame.url + (frameTree.frame.urlFragment ?? '');
+  }
+
+  /** Current main-frame URL as last reported by Chromium. */
+  get url(): string {
+    return this.currentUrl;
+  }
+
+  get disconnected(): boolean {
+    return this.disconnectedReason !== undefined;
+  }
+
+  /** Send a raw CDP command to this page's session. */
+  send<T = CdpParams>(method: string, params: CdpParams = {}, opts: SendOptions = {}): Promise<T> {
+    if (this.disconnectedReason !== undefined) {
+      return Promise.reject(new CdpError(method, 'closed', `page disconnected (${this.disconnectedReason})`));
+    }
+    return this.connection.send<T>(method, params, this.sessionId, opts);
+  }
+
+  // ---- mouse ----
+
+  async mouseMove(x: number, y: number, opts: { buttons?: number; modifiers?: number } = {}): Promise<void> {
+    const buttons = opts.buttons ?? this.buttons;
+    this.lastMouse = { x, y };
+    await this.send('Input.dispatchMouseEvent', {
+      type: 'mouseMoved',
+      x,
+      y,
+      modifiers: opts.modifiers ?? 0,
+      button: heldButtonName(buttons),
+      buttons,
+    });
+  }
+
+  async mouseDown(x: number, y: number, opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {}): Promise<void> {
+    const button = opts.button ?? 'left';
+    this.buttons |= BUTTON_BITS[button];
+    this.lastMouse = { x, y };
+    await this.send('Input.dispatchMouseEvent', {
+      type: 'mousePressed',
+      x,
+      y,
+      modifiers: opts.modifiers ?? 0,
+      button,
+      buttons: this.buttons,
+      clickCount: opts.clickCount ?? 1,
+    });
+  }
+
+  async mouseUp(x: number, y: number, opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {}): Promise<void> {
+    const button = opts.button ?? 'left';
+    this.buttons &= ~BUTTON_BITS[button];
+    this.lastMouse = { x, y };
+    await this.send('Input.dispatchMouseEvent', {
+      type: 'mouseReleased',
+      x,
+      y,
+      modifiers: opts.modifiers ?? 0,
+      button,
+      buttons: this.buttons,
+      clickCount: opts.clickCount ?? 1,
+    });
+  }
+
+  /** DOM sign: deltaY > 0 scrolls down, deltaX > 0 scrolls right (CSS pixels). */
+  async wheel(x: number, y: number, deltaX: number, deltaY: number, opts: { modifiers?: number } = {}): Promise<void> {
+    this.lastMouse = { x, y };
+    await this.send('Input.dispatchMouseEvent', {
+      type: 'mouseWheel',
+      x,
+      y,
+      deltaX,
+      deltaY,
+      modifiers: opts.modifiers ?? 0,
+      button: 'none',
+      buttons: this.buttons,
+    });
+  }
+
+  /** The pointer left the view: move it outside so hover state and mouseleave/mouseout fire. */
+  async mouseLeave(): Promise<void> {
+    await this.send('Input.dispatchMouseEvent', {
+      type: 'mouseMoved',
+      x: -1,
+      y: -1,
+      modifiers: 0,
+      button: 'none',
+      buttons: 0,
+    });
+    this.buttons = 0;
+  }
+
+  // ---- keyboard ----
+
+  /**
+   * Dispatch one key event with CDP semantics: rawKeyDown = keydown only (no text), keyDown = keydown
+   * plus the text it types (filled from the US table when missing: Enter → '\r'), keyUp, char = text
+   * only. Missing key/code come from the virtual-key table; Ctrl/Meta shortcuts carry the editing
+   * `commands` (selectAll, copy, cut, paste, undo, redo).
+   */
+  async key(ev: KeyEventInit): Promise<void> {
+    const modifiers = ev.modifiers ?? 0;
+    const resolved = resolveKey(ev.windowsVirtualKeyCode, modifiers);
+    const params: CdpParams = {
+      type: ev.type,
+      modifiers,
+      windowsVirtualKeyCode: ev.windowsVirtualKeyCode,
+      nativeVirtualKeyCode: ev.nativeVirtualKeyCode ?? ev.windowsVirtualKeyCode,
+      key: ev.key ?? resolved.key,
+      code: ev.code ?? resolved.code,
+      autoRepeat: ev.autoRepeat ?? false,
+    };
+    if (resolved.location !== undefined) params.location = resolved.location;
+    if (ev.type === 'keyDown' || ev.type === 'char') {
+      const text = ev.text ?? resolved.text;
+      if (text !== '') {
+        params.text = text;
+        params.unmodifiedText = ev.text !== undefined ? ev.text : resolved.unmodifiedText || text;
+      } else if (ev.type === 'char') {
+        return; // a char event without text types nothing
+      }
+    }
+    if (ev.type === 'keyDown' || ev.type === 'rawKeyDown') {
+      const commands = editingCommands(ev.windowsVirtualKeyCode, modifiers);
+      if (commands.length > 0) params.commands = commands;
+    }
+    await this.send('Input.dispatchKeyEvent', params);
+  }
+
+  /** Insert text at the focus as an IME commit would (any Unicode). */
+  async insertText(text: string): Promise<void> {
+    await this.send('Input.insertText', { text });
+  }
+
+  // ---- navigation ----
+
+  async navigate(url: string, opts: NavigateOptions = {}): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const waitLoad = opts.waitUntil === 'load';
+    const loaded = new Set<string>();
+    let wake: (() => void) | undefined;
+    const off = waitLoad
+      ? this.connection.onEvent(
+          'Page.lifecycleEvent',
+          (p) => {
+            if (p.name === 'load' && typeof p.loaderId === 'string') {
+              loaded.add(p.loaderId);
+              wake?.();
+            }
+          },
+          this.sessionId,
+        )
+      : undefined;
+    try {
+      const res = await this.send<{ frameId: string; loaderId?: string; errorText?: string }>(
+        'Page.navigate',
+        { url },
+        { timeoutMs },
+      );
+      if (res.errorText) throw new Error(`navigation to ${url} failed: ${res.errorText}`);
+      const loaderId = res.loaderId;
+      if (!waitLoad || loaderId === undefined) return; // same-document navigations have no loader
+      if (loaded.has(loaderId)) return;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          offDisc();
+          reject(new Error(`navigation to ${url}: load event not seen within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const onDisc = ({ reason }: { reason: string }): void => {
+          clearTimeout(timer);
+          reject(new Error(`navigation to ${url} aborted: ${reason}`));
+        };
+        const offDisc = (): void => {
+          this.off('disconnected', onDisc);
+        };
+        this.once('disconnected', onDisc);
+        wake = () => {
+          if (!loaded.has(loaderId)) return;
+          clearTimeout(timer);
+          offDisc();
+          resolve();
+        };
+      });
+    } finally {
+      off?.();
+    }
+  }
+
+  /** Go one history entry back; false when there is none. */
+  goBack(): Promise<boolean> {
+    return this.goHistory(-1);
+  }
+
+  /** Go one history entry forward; false when there is none. */
+  goForward(): Promise<boolean> {
+    return this.goHistory(1);
+  }
+
+  private async goHistory(delta: number): Promise<boolean> {
+    const { currentIndex, entries } = await this.send<{ currentIndex: number; entries: { id: number; url: string }[] }>(
+      'Page.getNavigationHistory',
+    );
+    const entry = entries[currentIndex + delta];
+    if (!entry) return false;
+    await this.send('Page.navigateToHistoryEntry', { entryId: entry.id });
+    return true;
+  }
+
+  async reload(): Promise<void> {
+    await this.send('Page.reload', {});
+  }
+
+  // ---- focus, evaluation, cursor ----
+
+  /**
+   * Page focus independent of the X window's focus: focus emulation makes the page behave as focused
+   * (document.hasFocus(), focus/blur events, caret, key input reaching the focused element).
+   * setFocus(false) turns emulation off and blurs the page's active element.
+   */
+  async setFocus(focused: boolean): Promise<void> {
+    if (focused) {
+      await this.send('Page.bringToFront');
+      await this.send('Emulation.setFocusEmulationEnabled', { enabled: true });
+    } else {
+      await this.send('Emulation.setFocusEmulationEnabled', { enabled: false });
+    }
+  }
+
+  /** Evaluate a JS expression (awaiting promises) and return its value; throws with the exception text. */
+  async evaluate<T = unknown>(expression: string, opts: SendOptions = {}): Promise<T> {
+    const res = await this.send<EvaluateResult>(
+      'Runtime.evaluate',
+      { expression, returnByValue: true, awaitPromise: true, userGesture: true },
+      opts,
+    );
+    if (res.exceptionDetails) {
+      const d = res.exceptionDetails;
+      const msg = d.exception?.description ?? (d.exception?.value !== undefined ? String(d.exception.value) : d.text);
+      throw new Error(`evaluate failed: ${msg ?? 'unknown exception'}`);
+    }
+    return res.result?.value as T;
+  }
+
+  /** CSS cursor Chromium shows at (x, y): 'pointer' over links, 'text' over text and text fields, etc. */
+  async cursorAt(x: number, y: number): Promise<string> {
+    const value = await this.evaluate<string>(`(${CURSOR_FN})(${Number(x)}, ${Number(y)})`);
+    return typeof value === 'string' && value !== '' ? value : 'default';
+  }
+
+  /** Last pointer position sent (CSS pixels). */
+  get mousePosition(): { x: number; y: number } {
+    return { ...this.lastMouse };
+  }
+
+  /** Detach and close the connection (no 'disconnected' event). Later calls reject. The page itself stays open. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const wasConnected = this.disconnectedReason === undefined;
+    this.markDisconnected('closed by client');
+    if (wasConnected) {
+      try {
+        await this.connection.send('Target.detachFromTarget', { sessionId: this.sessionId }, undefined, { timeoutMs: 2000 });
+      } catch (err) {
+        this.log.debug({ err }, 'detach on close failed');
+      }
+    }
+    this.connection.close();
+  }
+
+  private setUrl(url: string): void {
+    if (url === this.currentUrl) return;
+    this.currentUrl = url;
+    this.emit('url_changed', url);
+  }
+
+  private markDisconnected(reason: string): void {
+    if (this.disconnectedReason !== undefined) return;
+    this.disconnectedReason = reason;
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe.length = 0;
+    this.connection.failSession(this.sessionId, `page disconnected (${reason})`);
+    if (this.closing) return; // an explicit close() is not reported as a disconnect
+    this.log.info({ reason }, 'page disconnected');
+    this.emit('disconnected', { reason });
+  }
+}

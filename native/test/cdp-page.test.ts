@@ -1,0 +1,412 @@
+// PageDriver against a real headless Chromium: input, navigation, URL events, cursor, evaluate, crash.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { CdpConnection, CdpError, PageDriver } from '../src/cdp/index.ts';
+
+const CHROMIUM = '/usr/lib/chromium/chromium';
+const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+
+const PAGES: Record<string, string> = {
+  '/button': `<!doctype html><html><body style="margin:0">
+    <button id="b" style="position:absolute;left:50px;top:50px;width:200px;height:80px;background:rgb(0,0,255)"
+      onclick="this.style.background='rgb(0, 255, 0)'">click</button></body></html>`,
+  '/text': `<!doctype html><html><body style="margin:0;font:20px monospace">
+    <p id="p" style="position:absolute;left:20px;top:20px;margin:0;width:700px">alpha bravo charlie delta echo foxtrot golf hotel</p>
+    </body></html>`,
+  '/form': `<!doctype html><html><body style="margin:0">
+    <form id="f" action="/submitted" method="get">
+      <input id="i" name="q" autofocus style="position:absolute;left:20px;top:20px;width:300px;height:30px">
+    </form>
+    <script>document.getElementById('i').focus()</script></body></html>`,
+  '/submitted': '<!doctype html><title>submitted</title><p>ok</p>',
+  '/long': `<!doctype html><html><body style="margin:0"><div style="height:5000px;width:3000px;background:linear-gradient(red,blue)">long</div></body></html>`,
+  '/a': '<!doctype html><title>a</title><p>page a</p>',
+  '/b': '<!doctype html><title>b</title><p>page b</p>',
+  '/c': '<!doctype html><title>c</title><p>page c</p>',
+  '/cursor': `<!doctype html><html><body style="margin:0;font:20px sans-serif">
+    <a id="l" href="/a" style="position:absolute;left:20px;top:20px">a link here</a>
+    <p style="position:absolute;left:20px;top:100px;margin:0">some plain text here</p>
+    <div style="position:absolute;left:20px;top:200px;width:100px;height:100px;cursor:move"></div>
+    <input style="position:absolute;left:20px;top:350px;width:200px;height:30px">
+    </body></html>`,
+};
+
+interface Browser {
+  proc: ChildProcess;
+  dir: string;
+  endpoint: string;
+}
+
+async function launchChromium(): Promise<Browser> {
+  const dir = mkdtempSync(join(tmpdir(), 'cdp-test-'));
+  const proc = spawn(
+    CHROMIUM,
+    [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+      '--window-size=800,600',
+      '--remote-debugging-port=0',
+      '--remote-debugging-address=127.0.0.1',
+      `--user-data-dir=${dir}`,
+      'about:blank',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+  );
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`chromium exited ${proc.exitCode}: ${stderr}`);
+    try {
+      const port = readFileSync(join(dir, 'DevToolsActivePort'), 'utf8').split('\n')[0];
+      if (port) return { proc, dir, endpoint: `http://127.0.0.1:${port}` };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    await sleep(50);
+  }
+  killBrowser({ proc, dir, endpoint: '' });
+  throw new Error(`chromium did not write DevToolsActivePort within 30 s: ${stderr}`);
+}
+
+function killBrowser(b: Browser): void {
+  if (b.proc.exitCode === null && b.proc.pid !== undefined) {
+    try {
+      process.kill(-b.proc.pid, 'SIGKILL'); // the whole process group (renderers, zygote)
+    } catch (err) {
+      log.warn({ err }, 'kill chromium failed');
+    }
+  }
+  rmSync(b.dir, { recursive: true, force: true });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+describe('cdp PageDriver (headless chromium)', () => {
+  let browser: Browser;
+  let server: Server;
+  let origin: string;
+  let page: PageDriver;
+  const urls: string[] = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const body = PAGES[path];
+      res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(body ?? 'not found');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+    page = await PageDriver.connect(browser.endpoint, { logger: log, timeoutMs: 15_000 });
+    page.on('url_changed', (u) => urls.push(u));
+  });
+
+  after(async () => {
+    if (page) await page.close();
+    if (browser) killBrowser(browser);
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  async function open(path: string): Promise<void> {
+    await page.navigate(origin + path, { waitUntil: 'load' });
+  }
+
+  test('click changes the button colour', async () => {
+    await open('/button');
+    assert.equal(await page.evaluate('getComputedStyle(b).backgroundColor'), 'rgb(0, 0, 255)');
+    await page.mouseMove(150, 90);
+    await page.mouseDown(150, 90, { button: 'left', clickCount: 1 });
+    await page.mouseUp(150, 90, { button: 'left', clickCount: 1 });
+    assert.equal(await page.evaluate('getComputedStyle(b).backgroundColor'), 'rgb(0, 255, 0)');
+  });
+
+  test('press, move with buttons held, release selects text', async () => {
+    await open('/text');
+    await page.mouseMove(25, 30);
+    await page.mouseDown(25, 30);
+    for (const x of [100, 200, 300]) await page.mouseMove(x, 30, { buttons: 1 });
+    await page.mouseUp(300, 30);
+    const sel = await page.evaluate<string>('window.getSelection().toString()');
+    assert.ok(sel.length >= 10, `selection: ${JSON.stringify(sel)}`);
+    assert.ok(sel.startsWith('alpha'), sel);
+  });
+
+  test('double click selects a word', async () => {
+    await open('/text');
+    // "bravo" starts at column 6 of a 20px monospace line (~12px per char).
+    const r = await page.evaluate<{ x: number; y: number }>(`(() => {
+      const t = document.getElementById('p').firstChild; const rg = document.createRange();
+      rg.setStart(t, 7); rg.setEnd(t, 8); const b = rg.getBoundingClientRect();
+      return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; })()`);
+    await page.mouseMove(r.x, r.y);
+    await page.mouseDown(r.x, r.y, { clickCount: 1 });
+    await page.mouseUp(r.x, r.y, { clickCount: 1 });
+    await page.mouseDown(r.x, r.y, { clickCount: 2 });
+    await page.mouseUp(r.x, r.y, { clickCount: 2 });
+    const sel = await page.evaluate<string>('window.getSelection().toString()');
+    assert.equal(sel.trim(), 'bravo');
+  });
+
+  test('typing with key events reaches an input (shift handled), Backspace deletes, Enter submits', async () => {
+    await open('/form');
+    await page.setFocus(true);
+    const type = async (text: string): Promise<void> => {
+      for (const ch of text) {
+        const { vk, shift } = vkFor(ch);
+        const modifiers = shift ? 8 : 0;
+        if (shift) await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 16, modifiers });
+        await page.key({ type: 'keyDown', windowsVirtualKeyCode: vk, modifiers });
+        await page.key({ type: 'keyUp', windowsVirtualKeyCode: vk, modifiers });
+        if (shift) await page.key({ type: 'keyUp', windowsVirtualKeyCode: 16 });
+      }
+    };
+    await type('Hello, World!');
+    assert.equal(await page.evaluate('i.value'), 'Hello, World!');
+    await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 8 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 8 });
+    assert.equal(await page.evaluate('i.value'), 'Hello, World');
+    urls.length = 0;
+    await page.key({ type: 'keyDown', windowsVirtualKeyCode: 13 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 13 });
+    const expected = `${origin}/submitted?q=Hello%2C+World`;
+    await waitFor('form submission', async () => urls.includes(expected));
+    assert.equal(page.url, expected);
+  });
+
+  test('rawKeyDown + char (CEF-style sequence) types text', async () => {
+    await open('/form');
+    await page.setFocus(true);
+    await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 72, modifiers: 8 });
+    await page.key({ type: 'char', windowsVirtualKeyCode: 72, text: 'H', modifiers: 8 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 72, modifiers: 8 });
+    await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 73 });
+    await page.key({ type: 'char', windowsVirtualKeyCode: 73 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 73 });
+    assert.equal(await page.evaluate('i.value'), 'Hi');
+  });
+
+  test('Ctrl+A then typing replaces the content; Ctrl+Z undoes once', async () => {
+    await open('/form');
+    await page.setFocus(true);
+    await page.insertText('old text');
+    await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 17, modifiers: 2 });
+    await page.key({ type: 'keyDown', windowsVirtualKeyCode: 65, modifiers: 2 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 65, modifiers: 2 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 17 });
+    assert.equal(await page.evaluate('window.getSelection().toString() || i.value.substring(i.selectionStart, i.selectionEnd)'), 'old text');
+    await page.key({ type: 'keyDown', windowsVirtualKeyCode: 78 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 78 });
+    await page.key({ type: 'keyDown', windowsVirtualKeyCode: 69 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 69 });
+    await page.key({ type: 'keyDown', windowsVirtualKeyCode: 87 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 87 });
+    assert.equal(await page.evaluate('i.value'), 'new');
+  });
+
+  test('insertText delivers non-ASCII text', async () => {
+    await open('/form');
+    await page.setFocus(true);
+    await page.insertText('héllo 日本');
+    assert.equal(await page.evaluate('i.value'), 'héllo 日本');
+  });
+
+  test('wheel with positive deltaY scrolls down, positive deltaX right', async () => {
+    await open('/long');
+    assert.equal(await page.evaluate('scrollY'), 0);
+    await page.mouseMove(200, 200);
+    await page.wheel(200, 200, 0, 300);
+    const y = await waitFor('scrollY > 0', async () => {
+      const v = await page.evaluate<number>('scrollY');
+      return v > 0 ? v : undefined;
+    });
+    assert.ok(y > 0);
+    await page.wheel(200, 200, 200, 0);
+    await waitFor('scrollX > 0', async () => (await page.evaluate<number>('scrollX')) > 0);
+    await page.wheel(200, 200, 0, -10000);
+    await waitFor('scrollY back to 0', async () => (await page.evaluate<number>('scrollY')) === 0);
+  });
+
+  test('navigate/back/forward emit url_changed; goBack at the start is false', async () => {
+    // A fresh target so the history starts empty.
+    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+    const p2 = await PageDriver.connect(browser.endpoint, { logger: log, targetId });
+    try {
+      const seen: string[] = [];
+      p2.on('url_changed', (u) => seen.push(u));
+      assert.equal(await p2.goBack(), false);
+      await p2.navigate(`${origin}/a`, { waitUntil: 'load' });
+      await p2.navigate(`${origin}/b`, { waitUntil: 'load' });
+      await p2.navigate(`${origin}/c`, { waitUntil: 'load' });
+      assert.equal(await p2.goBack(), true);
+      await waitFor('back to /b', async () => p2.url === `${origin}/b`);
+      assert.equal(await p2.goBack(), true);
+      await waitFor('back to /a', async () => p2.url === `${origin}/a`);
+      assert.equal(await p2.goForward(), true);
+      await waitFor('forward to /b', async () => p2.url === `${origin}/b`);
+      assert.equal(await p2.goForward(), true);
+      await waitFor('forward to /c', async () => p2.url === `${origin}/c`);
+      assert.equal(await p2.goForward(), false);
+      assert.deepEqual(seen, [`${origin}/a`, `${origin}/b`, `${origin}/c`, `${origin}/b`, `${origin}/a`, `${origin}/b`, `${origin}/c`]);
+      // pushState and fragment changes are same-document navigations.
+      await p2.evaluate(`history.pushState({}, '', '/pushed?x=1')`);
+      await waitFor('pushState url', async () => seen.includes(`${origin}/pushed?x=1`));
+      await p2.navigate(`${origin}/pushed?x=1#frag`);
+      await waitFor('fragment url', async () => seen.includes(`${origin}/pushed?x=1#frag`));
+      assert.equal(p2.url, `${origin}/pushed?x=1#frag`);
+      // Reload of the same URL is not a change.
+      const n = seen.length;
+      await p2.reload();
+      await waitFor('reloaded', async () => (await p2.evaluate<string>('document.readyState')) === 'complete');
+      assert.equal(seen.length, n);
+    } finally {
+      await p2.close();
+      await page.connection.send('Target.closeTarget', { targetId });
+    }
+  });
+
+  test('navigate rejects with the network error', async () => {
+    // A loopback port that was just freed: nothing listens there.
+    const tmp = createServer();
+    await new Promise<void>((r) => tmp.listen(0, '127.0.0.1', r));
+    const port = (tmp.address() as AddressInfo).port;
+    await new Promise<void>((r) => tmp.close(() => r()));
+    const url = `http://127.0.0.1:${port}/`;
+    await assert.rejects(page.navigate(url), (err: Error) => err.message === `navigation to ${url} failed: net::ERR_CONNECTION_REFUSED`);
+  });
+
+  test('cursorAt: pointer over a link, text over text and inputs, move over cursor:move, default elsewhere', async () => {
+    await open('/cursor');
+    const center = async (sel: string): Promise<{ x: number; y: number }> =>
+      page.evaluate(`(() => { const b = document.querySelector(${JSON.stringify(sel)}).getBoundingClientRect();
+        return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; })()`);
+    const link = await center('a');
+    assert.equal(await page.cursorAt(link.x, link.y), 'pointer');
+    const text = await center('p');
+    assert.equal(await page.cursorAt(text.x, text.y), 'text');
+    const mv = await center('div');
+    assert.equal(await page.cursorAt(mv.x, mv.y), 'move');
+    const inp = await center('input');
+    assert.equal(await page.cursorAt(inp.x, inp.y), 'text');
+    assert.equal(await page.cursorAt(700, 500), 'default');
+    // Beside the end of the text line (same element row, no glyphs) is not text.
+    assert.equal(await page.cursorAt(600, 200 + 150), 'default');
+  });
+
+  test('evaluate: values, promises, and errors carry the message', async () => {
+    assert.deepEqual(await page.evaluate('({ a: 1, b: [2, "x"] })'), { a: 1, b: [2, 'x'] });
+    assert.equal(await page.evaluate('Promise.resolve(42)'), 42);
+    await assert.rejects(page.evaluate('throw new Error("boom here")'), /boom here/);
+    await assert.rejects(page.evaluate('Promise.reject(new TypeError("async bad"))'), /TypeError: async bad/);
+    await assert.rejects(page.evaluate('(('), /SyntaxError/);
+  });
+
+  test('a command timeout rejects with the method name', async () => {
+    await assert.rejects(
+      page.send('Runtime.evaluate', { expression: 'new Promise(() => {})', awaitPromise: true }, { timeoutMs: 200 }),
+      (err: unknown) => err instanceof CdpError && err.kind === 'timeout' && /Runtime\.evaluate/.test(err.message),
+    );
+    await assert.rejects(page.send('No.suchMethod'), (err: unknown) => err instanceof CdpError && err.kind === 'protocol' && /No\.suchMethod/.test(err.message));
+    // The connection stays usable.
+    assert.equal(await page.evaluate('1 + 1'), 2);
+  });
+
+  test('renderer crash emits disconnected; calls afterwards reject', async () => {
+    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: `${origin}/a` });
+    const p2 = await PageDriver.connect(browser.endpoint, { logger: log, targetId });
+    try {
+      const disc = new Promise<{ reason: string }>((r) => p2.once('disconnected', r));
+      const crashCall = p2.send('Page.crash');
+      crashCall.catch(() => undefined); // Page.crash never answers; it rejects when the page goes away
+      const { reason } = await disc;
+      assert.match(reason, /crash/);
+      assert.equal(p2.disconnected, true);
+      await assert.rejects(p2.evaluate('1'), /page disconnected/);
+      await assert.rejects(crashCall, CdpError);
+    } finally {
+      await p2.close();
+      await page.connection.send('Target.closeTarget', { targetId });
+    }
+  });
+
+  test('socket loss emits disconnected; calls after close reject', async () => {
+    const p2 = await PageDriver.connect(browser.endpoint, { logger: log });
+    const disc = new Promise<{ reason: string }>((r) => p2.once('disconnected', r));
+    p2.connection.close();
+    assert.match((await disc).reason, /connection lost/);
+    const p3 = await PageDriver.connect(browser.endpoint, { logger: log });
+    let emitted = false;
+    p3.on('disconnected', () => {
+      emitted = true;
+    });
+    await p3.close();
+    assert.equal(emitted, false, 'close() is not reported as a disconnect');
+    await assert.rejects(p3.evaluate('1'), /closed/);
+    await assert.rejects(p3.mouseMove(1, 1), /Input\.dispatchMouseEvent/);
+  });
+
+  test('CdpConnection: bad endpoint fails clearly, pending calls reject on close', async () => {
+    await assert.rejects(PageDriver.connect('http://127.0.0.1:9', { timeoutMs: 2000, logger: log }), /CDP discovery at http:\/\/127\.0\.0\.1:9\/json\/version failed/);
+    const res = (await (await fetch(`${browser.endpoint}/json/version`)).json()) as { webSocketDebuggerUrl: string };
+    const conn = await CdpConnection.connect(res.webSocketDebuggerUrl, { logger: log, maxPending: 2 });
+    const v = await conn.send<{ product: string }>('Browser.getVersion');
+    assert.match(v.product, /Chrome/);
+    // Bounded pending map.
+    const a = conn.send('Browser.getVersion');
+    const b = conn.send('Browser.getVersion');
+    await assert.rejects(conn.send('Browser.getVersion'), (e: unknown) => e instanceof CdpError && e.kind === 'overload');
+    await Promise.all([a, b]);
+    const hang = conn.send('Runtime.evaluate', { expression: '1' }, 'no-such-session');
+    hang.catch(() => undefined);
+    conn.close();
+    await assert.rejects(hang, CdpError);
+    await assert.rejects(conn.send('Browser.getVersion'), /Browser\.getVersion: connection closed/);
+  });
+});
+
+const SHIFTED: Record<string, [number, boolean]> = {
+  ',': [188, false],
+  '!': [49, true],
+  ' ': [32, false],
+};
+function vkFor(ch: string): { vk: number; shift: boolean } {
+  const s = SHIFTED[ch];
+  if (s) return { vk: s[0], shift: s[1] };
+  if (/[a-z]/.test(ch)) return { vk: ch.toUpperCase().charCodeAt(0), shift: false };
+  if (/[A-Z]/.test(ch)) return { vk: ch.charCodeAt(0), shift: true };
+  throw new Error(`no vk for ${ch}`);
+}

@@ -1,0 +1,6 @@
+// @lkbrowser/viewer: embed a lkbrowser session in a web page.
+export { BrowserError, BrowserViewer, type BrowserViewerEvents, type BrowserViewerOptions } from './viewer.ts';
+export { containBox, mapToPage } from './coords.ts';
+export { isPasteShortcut, keyModifiers, translateKey, vkFor } from './keys.ts';
+export { buttonEvent, buttonsToFlags, clickCount, LINE_PX, wheelEvent } from './mouse.ts';
+export * from './protocol.ts';

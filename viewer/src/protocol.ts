@@ -1,0 +1,257 @@
+// Room protocol (docs/room-protocol.md): names, payload builders/parsers, focus state. Pure, no DOM.
+
+export const VIDEO_TRACK = 'browser-video';
+export const AUDIO_TRACK = 'browser-audio';
+
+export const RPC = {
+  requestFocus: 'browser/request-focus',
+  releaseFocus: 'browser/release-focus',
+  navigate: 'browser/navigate',
+  goBack: 'browser/go-back',
+  goForward: 'browser/go-forward',
+  reload: 'browser/reload',
+  status: 'browser/status',
+  resize: 'browser/resize',
+} as const;
+
+export const TOPIC = {
+  input: 'browser-input',
+  focus: 'browser-focus',
+  url: 'browser-url',
+  cursor: 'cursor_changed',
+} as const;
+
+export const RPC_ERROR = {
+  notFocused: 2001,
+  urlBlocked: 2002,
+  badRequest: 2003,
+} as const;
+
+/** CEF EVENTFLAG bits used by the room protocol. */
+export const MOD = {
+  caps: 1,
+  shift: 2,
+  ctrl: 4,
+  alt: 8,
+  leftMouse: 16,
+  middleMouse: 32,
+  rightMouse: 64,
+  command: 128,
+} as const;
+
+export const MAX_EVENTS_PER_PACKET = 64;
+export const MAX_PACKET_BYTES = 16 * 1024;
+
+export type MouseButton = 0 | 1 | 2;
+
+export type InputEvent =
+  | { type: 'mousemove'; x: number; y: number; modifiers?: number }
+  | { type: 'mousedown' | 'mouseup'; x: number; y: number; button?: MouseButton; clickCount?: number; modifiers?: number }
+  | { type: 'wheel'; x: number; y: number; deltaX?: number; deltaY?: number }
+  | { type: 'keydown' | 'keyup'; keyCode: number; modifiers?: number; key?: string; code?: string }
+  | { type: 'char'; keyCode: number; charCode: number; modifiers?: number }
+  | { type: 'text'; text: string }
+  | { type: 'mouseleave' };
+
+const encoder = new TextEncoder();
+
+/**
+ * Splits events into `browser-input` packets (JSON arrays) within the protocol limits (≤ 64 events, ≤ 16 KiB).
+ * A single `text` event longer than the byte limit is split into several text events.
+ */
+export function encodeInput(events: readonly InputEvent[]): Uint8Array<ArrayBuffer>[] {
+  const flat: InputEvent[] = [];
+  for (const e of events) {
+    if (e.type === 'text') flat.push(...splitText(e.text));
+    else flat.push(e);
+  }
+  const packets: Uint8Array<ArrayBuffer>[] = [];
+  let batch: string[] = [];
+  let bytes = 2; // "[" + "]"
+  const flush = () => {
+    if (batch.length > 0) packets.push(encoder.encode(`[${batch.join(',')}]`));
+    batch = [];
+    bytes = 2;
+  };
+  for (const e of flat) {
+    const json = JSON.stringify(e);
+    const size = encoder.encode(json).length + (batch.length > 0 ? 1 : 0);
+    if (batch.length >= MAX_EVENTS_PER_PACKET || bytes + size > MAX_PACKET_BYTES) flush();
+    batch.push(json);
+    bytes += encoder.encode(json).length + (batch.length > 1 ? 1 : 0);
+  }
+  flush();
+  return packets;
+}
+
+/** Splits text so that each `{"type":"text","text":...}` event stays well under the packet byte limit. */
+export function splitText(text: string, maxBytes = MAX_PACKET_BYTES - 64): InputEvent[] {
+  const out: InputEvent[] = [];
+  let cur = '';
+  let curBytes = 0;
+  for (const ch of text) {
+    // JSON escaping can grow a char up to 6 bytes ("\uXXXX"), UTF-8 up to 4: budget the worst case.
+    const b = Math.max(encoder.encode(JSON.stringify(ch)).length - 2, 1);
+    if (curBytes + b > maxBytes && cur) {
+      out.push({ type: 'text', text: cur });
+      cur = '';
+      curBytes = 0;
+    }
+    cur += ch;
+    curBytes += b;
+  }
+  if (cur) out.push({ type: 'text', text: cur });
+  return out;
+}
+
+function parseJson(payload: Uint8Array | string): unknown {
+  const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`bad JSON payload: ${String(err)}: ${text.slice(0, 200)}`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `browser-focus` → identity of the holder or null. Throws on a malformed payload. */
+export function parseFocus(payload: Uint8Array | string): string | null {
+  const v = parseJson(payload);
+  if (!isObject(v) || !('identity' in v)) throw new Error('browser-focus: missing identity');
+  const id = v.identity;
+  if (id === null) return null;
+  if (typeof id !== 'string') throw new Error('browser-focus: identity must be string|null');
+  return id;
+}
+
+/** `browser-url` → url. */
+export function parseUrl(payload: Uint8Array | string): string {
+  const v = parseJson(payload);
+  if (!isObject(v) || typeof v.url !== 'string') throw new Error('browser-url: missing url');
+  return v.url;
+}
+
+/** CSS cursor names the runtime may send (seed cursor map + a few common ones). Anything else → 'default'. */
+const CURSORS = new Set([
+  'default', 'none', 'auto', 'crosshair', 'pointer', 'text', 'vertical-text', 'wait', 'progress', 'help',
+  'move', 'grab', 'grabbing', 'not-allowed', 'no-drop', 'copy', 'alias', 'cell', 'context-menu', 'all-scroll',
+  'zoom-in', 'zoom-out', 'col-resize', 'row-resize', 'ew-resize', 'ns-resize', 'nesw-resize', 'nwse-resize',
+  'n-resize', 's-resize', 'e-resize', 'w-resize', 'ne-resize', 'nw-resize', 'se-resize', 'sw-resize',
+]);
+
+/** `cursor_changed` → a safe CSS cursor keyword (never a url(...) from the remote side). */
+export function parseCursor(payload: Uint8Array | string): string {
+  const v = parseJson(payload);
+  if (!isObject(v) || typeof v.cursor !== 'string') throw new Error('cursor_changed: missing cursor');
+  return CURSORS.has(v.cursor) ? v.cursor : 'default';
+}
+
+export type FocusResponse = { granted: true } | { granted: false; holder: string | null };
+
+export function parseRequestFocusResponse(payload: string): FocusResponse {
+  const v = parseJson(payload);
+  if (!isObject(v) || typeof v.granted !== 'boolean') throw new Error('request-focus: bad response');
+  if (v.granted) return { granted: true };
+  return { granted: false, holder: typeof v.holder === 'string' ? v.holder : null };
+}
+
+export function parseReleaseFocusResponse(payload: string): boolean {
+  const v = parseJson(payload);
+  if (!isObject(v) || typeof v.released !== 'boolean') throw new Error('release-focus: bad response');
+  return v.released;
+}
+
+export interface BrowserStatus {
+  url: string;
+  focusHolder: string | null;
+  width: number;
+  height: number;
+  fps: number;
+  publishing: boolean;
+}
+
+export function parseStatus(payload: string): BrowserStatus {
+  const v = parseJson(payload);
+  if (!isObject(v)) throw new Error('status: bad response');
+  const num = (k: string) => (typeof v[k] === 'number' ? (v[k] as number) : 0);
+  return {
+    url: typeof v.url === 'string' ? v.url : '',
+    focusHolder: typeof v.focusHolder === 'string' ? v.focusHolder : null,
+    width: num('width'),
+    height: num('height'),
+    fps: num('fps'),
+    publishing: v.publishing === true,
+  };
+}
+
+export function navigatePayload(url: string): string {
+  return JSON.stringify({ url });
+}
+
+const ALLOWED_SCHEMES = new Set(['http:', 'https:', 'about:']);
+
+/** What the user typed in the URL bar → an absolute URL. Bare hosts get https:// (http:// for localhost/IPs).
+ * Only http(s) and about: are accepted (javascript:, file:, data: → null). */
+export function normalizeUrlInput(input: string): string | null {
+  const s = input.trim();
+  if (!s) return null;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[^/:]+:\d+(\/|$)/.test(s)) {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      return null; // not a URL; the caller shows an error
+    }
+    return ALLOWED_SCHEMES.has(u.protocol) ? u.toString() : null;
+  }
+  if (/\s/.test(s)) return null;
+  const local = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|\d+\.\d+\.\d+\.\d+)(:\d+)?(\/|$)/i.test(s);
+  try {
+    return new URL(`${local ? 'http' : 'https'}://${s}`).toString();
+  } catch {
+    return null; // not a URL; the caller shows an error
+  }
+}
+
+/** Human-readable text for an RPC error code from the runtime. */
+export function rpcErrorText(code: number | undefined, message: string): string {
+  switch (code) {
+    case RPC_ERROR.notFocused:
+      return 'you do not hold focus — take control first';
+    case RPC_ERROR.urlBlocked:
+      return `URL blocked by the session's policy${message ? `: ${message}` : ''}`;
+    case RPC_ERROR.badRequest:
+      return `bad request${message ? `: ${message}` : ''}`;
+    default:
+      return message || `RPC error ${code ?? ''}`.trim();
+  }
+}
+
+/** Focus bookkeeping for one viewer. */
+export class FocusState {
+  holder: string | null = null;
+  readonly self: string;
+  constructor(self: string) {
+    this.self = self;
+  }
+  get mine(): boolean {
+    return this.holder !== null && this.holder === this.self;
+  }
+  /** Returns true when the holder changed. */
+  set(holder: string | null): boolean {
+    if (holder === this.holder) return false;
+    this.holder = holder;
+    return true;
+  }
+  /** Apply an RPC reply to request-focus. */
+  applyRequest(r: FocusResponse): boolean {
+    return this.set(r.granted ? this.self : r.holder);
+  }
+  /** A participant left: if it held focus, the runtime releases it (it will also broadcast). */
+  participantLeft(identity: string): boolean {
+    return this.holder === identity ? this.set(null) : false;
+  }
+}

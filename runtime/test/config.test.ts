@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseConfig, type RuntimeConfig } from '../src/config.ts';
+
+const base = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_ROOM: 'r1', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' };
+
+function ok(env: Record<string, string>, argv: string[] = []): RuntimeConfig {
+  const r = parseConfig(env, argv);
+  assert.equal(r.kind, 'ok', r.kind === 'error' ? r.message : '');
+  return (r as { config: RuntimeConfig }).config;
+}
+
+function err(env: Record<string, string>, argv: string[], re: RegExp): void {
+  const r = parseConfig(env, argv);
+  assert.equal(r.kind, 'error', `expected an error for ${JSON.stringify({ env, argv })}`);
+  if (r.kind === 'error') {
+    assert.match(r.message, re);
+    assert.ok(!r.message.includes('\n'), 'one line');
+  }
+}
+
+test('defaults', () => {
+  const c = ok(base);
+  assert.deepEqual(
+    { ...c },
+    {
+      livekitUrl: 'ws://127.0.0.1:7880',
+      room: 'r1',
+      identity: 'browser',
+      name: 'browser',
+      token: undefined,
+      apiKey: 'k',
+      apiSecret: 's',
+      pageUrl: 'about:blank',
+      width: 1280,
+      height: 720,
+      fps: 30,
+      audio: true,
+      navAllowedOrigins: [],
+      navAllowPrivate: false,
+      focusIdleSeconds: 0,
+      focusPriority: [],
+      idleTimeoutSeconds: 0,
+      maxDurationSeconds: 0,
+      metricsPort: 9090,
+      logLevel: 'info',
+    },
+  );
+});
+
+test('env values', () => {
+  const c = ok({
+    ...base,
+    LIVEKIT_IDENTITY: 'b1',
+    LIVEKIT_NAME: 'Browser One',
+    LKB_URL: 'https://example.com/x',
+    LKB_WIDTH: '1920',
+    LKB_HEIGHT: '1080',
+    LKB_FRAMERATE: '60',
+    LKB_AUDIO: 'false',
+    LKB_NAV_ALLOWED_ORIGINS: 'https://example.com, https://*.example.org',
+    LKB_NAV_ALLOW_PRIVATE: 'true',
+    LKB_FOCUS_IDLE_SECONDS: '30',
+    LKB_FOCUS_PRIORITY: 'alice,bob',
+    LKB_IDLE_TIMEOUT_SECONDS: '120',
+    LKB_MAX_DURATION_SECONDS: '3600',
+    LKB_METRICS_PORT: '0',
+    LKB_LOG_LEVEL: 'DEBUG',
+  });
+  assert.equal(c.identity, 'b1');
+  assert.equal(c.name, 'Browser One');
+  assert.equal(c.pageUrl, 'https://example.com/x');
+  assert.deepEqual([c.width, c.height, c.fps, c.audio], [1920, 1080, 60, false]);
+  assert.deepEqual(c.navAllowedOrigins, ['https://example.com', 'https://*.example.org']);
+  assert.equal(c.navAllowPrivate, true);
+  assert.deepEqual([c.focusIdleSeconds, c.idleTimeoutSeconds, c.maxDurationSeconds, c.metricsPort], [30, 120, 3600, 0]);
+  assert.deepEqual(c.focusPriority, ['alice', 'bob']);
+  assert.equal(c.logLevel, 'debug');
+});
+
+test('flags win over env; repeatable and inline forms', () => {
+  const c = ok({ ...base, LKB_WIDTH: '800', LKB_AUDIO: 'true', LKB_NAV_ALLOWED_ORIGINS: 'https://env.example' }, [
+    '--width',
+    '1024',
+    '--height=600',
+    '--no-audio',
+    '--allow-origin',
+    'https://a.example',
+    '--allow-origin=https://b.example',
+    '--allow-private',
+    '--identity',
+    'cli-id',
+    '--fps',
+    '15',
+    '--focus-priority',
+    'x,y',
+  ]);
+  assert.equal(c.width, 1024);
+  assert.equal(c.height, 600);
+  assert.equal(c.audio, false);
+  assert.deepEqual(c.navAllowedOrigins, ['https://a.example', 'https://b.example']);
+  assert.equal(c.navAllowPrivate, true);
+  assert.equal(c.identity, 'cli-id');
+  assert.equal(c.name, 'cli-id');
+  assert.equal(c.fps, 15);
+  assert.deepEqual(c.focusPriority, ['x', 'y']);
+  assert.equal(ok({ ...base, LKB_AUDIO: 'false' }, ['--audio']).audio, true);
+  assert.equal(ok({ ...base, LKB_NAV_ALLOW_PRIVATE: 'true' }, ['--allow-private=false']).navAllowPrivate, false);
+});
+
+test('token instead of key/secret; room optional then', () => {
+  const c = ok({ LIVEKIT_URL: 'wss://lk.example.com', LIVEKIT_TOKEN: 'jwt' });
+  assert.equal(c.token, 'jwt');
+  assert.equal(c.room, '');
+  const c2 = ok({ LIVEKIT_URL: 'wss://lk.example.com' }, ['--token', 'jwt2', '--room', 'r']);
+  assert.equal(c2.token, 'jwt2');
+});
+
+test('help', () => {
+  const r = parseConfig({}, ['--help']);
+  assert.equal(r.kind, 'help');
+  if (r.kind === 'help') assert.match(r.text, /--livekit-url/);
+});
+
+const errors: Array<[string, Record<string, string>, string[], RegExp]> = [
+  ['no url', { LIVEKIT_ROOM: 'r', LIVEKIT_TOKEN: 't' }, [], /LIVEKIT_URL/],
+  ['bad url', { ...base, LIVEKIT_URL: 'nope' }, [], /not a valid URL/],
+  ['bad url scheme', { ...base, LIVEKIT_URL: 'ftp://x' }, [], /scheme/],
+  ['no credentials', { LIVEKIT_URL: 'ws://x', LIVEKIT_ROOM: 'r' }, [], /credentials/],
+  ['key without secret', { LIVEKIT_URL: 'ws://x', LIVEKIT_ROOM: 'r', LIVEKIT_API_KEY: 'k' }, [], /credentials/],
+  ['mint without room', { LIVEKIT_URL: 'ws://x', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' }, [], /LIVEKIT_ROOM/],
+  ['width too small', { ...base, LKB_WIDTH: '100' }, [], /LKB_WIDTH: must be an integer 320\.\.1920/],
+  ['width flag too big', base, ['--width', '4000'], /--width: must be an integer 320\.\.1920/],
+  ['height too big', { ...base, LKB_HEIGHT: '2000' }, [], /LKB_HEIGHT/],
+  ['height not a number', base, ['--height', '7x'], /--height: expected an integer/],
+  ['fps 0', { ...base, LKB_FRAMERATE: '0' }, [], /LKB_FRAMERATE/],
+  ['fps 61', base, ['--fps=61'], /--fps/],
+  ['fps float', base, ['--fps=2.5'], /--fps/],
+  ['audio garbage', { ...base, LKB_AUDIO: 'maybe' }, [], /LKB_AUDIO: expected true or false/],
+  ['negative idle', base, ['--idle-timeout', '-1'], /--idle-timeout/],
+  ['metrics port', { ...base, LKB_METRICS_PORT: '70000' }, [], /LKB_METRICS_PORT/],
+  ['log level', { ...base, LKB_LOG_LEVEL: 'loud' }, [], /LKB_LOG_LEVEL/],
+  ['page url scheme', { ...base, LKB_URL: 'file:///etc/passwd' }, [], /LKB_URL: scheme/],
+  ['page url junk', base, ['--url', 'not a url'], /--url: not a valid URL/],
+  ['origin with path', base, ['--allow-origin', 'https://a.example/path'], /--allow-origin/],
+  ['origin bad scheme', { ...base, LKB_NAV_ALLOWED_ORIGINS: 'ftp://a.example' }, [], /LKB_NAV_ALLOWED_ORIGINS/],
+  ['unknown flag', base, ['--colour', 'red'], /unknown flag --colour/],
+  ['missing value', base, ['--width'], /--width needs a value/],
+  ['positional', base, ['extra'], /unexpected argument/],
+];
+
+for (const [name, env, argv, re] of errors) {
+  test(`error: ${name}`, () => err(env, argv, re));
+}

@@ -1,0 +1,35 @@
+// werift RTCPeerConnection configuration shared by the publisher and subscriber legs.
+// VP8 + Opus only (subscriber legs must carry exactly the published codec: werift sends with codecs[0]'s PT).
+// ICE: werift skips loopback interfaces by default, so the advertised address is added explicitly and
+// only pairs whose local side is that address are used; other local candidates are never signalled.
+import {
+  type PeerConfig,
+  RTCRtpCodecParameters,
+  useAbsSendTime,
+  useRepairedRtpStreamId,
+  useSdesMid,
+  useSdesRTPStreamId,
+} from 'werift';
+
+export function peerConfig(advertisedAddress: string): Partial<PeerConfig> {
+  return {
+    codecs: {
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+      video: [
+        new RTCRtpCodecParameters({
+          mimeType: 'video/VP8',
+          clockRate: 90000,
+          rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }],
+        }),
+      ],
+    },
+    headerExtensions: {
+      // rid/repaired-rid are needed to demux simulcast layers on the publisher leg
+      video: [useSdesMid(), useAbsSendTime(), useSdesRTPStreamId(), useRepairedRtpStreamId()],
+      audio: [useSdesMid()],
+    },
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: [advertisedAddress],
+    iceFilterCandidatePair: (pair) => pair.protocol?.localCandidate?.host === advertisedAddress,
+  };
+}

@@ -25,6 +25,22 @@ const PAGES: Record<string, string> = {
       <input id="i" name="q" autofocus style="position:absolute;left:20px;top:20px;width:300px;height:30px">
     </form>
     <script>document.getElementById('i').focus()</script></body></html>`,
+  '/events': `<!doctype html><html><body style="margin:0;height:100vh">
+    <input id="i" style="position:absolute;left:20px;top:20px;width:300px;height:30px">
+    <textarea id="t" style="position:absolute;left:20px;top:80px;width:300px;height:60px"></textarea>
+    <script>
+      window.ev = [];
+      for (const type of ['mousedown', 'mouseup', 'mousemove', 'contextmenu', 'auxclick'])
+        document.addEventListener(type, (e) => ev.push({ type, button: e.button, buttons: e.buttons, detail: e.detail,
+          shift: e.shiftKey, ctrl: e.ctrlKey, alt: e.altKey, meta: e.metaKey, x: e.clientX, y: e.clientY }));
+      document.documentElement.addEventListener('mouseleave', () => ev.push({ type: 'mouseleave' }));
+      window.keys = [];
+      for (const type of ['keydown', 'keypress', 'keyup'])
+        document.addEventListener(type, (e) => keys.push({ type, key: e.key, code: e.code, keyCode: e.keyCode,
+          shift: e.shiftKey, ctrl: e.ctrlKey, location: e.location, repeat: e.repeat }));
+      document.addEventListener('contextmenu', (e) => e.preventDefault());
+      i.focus();
+    </script></body></html>`,
   '/submitted': '<!doctype html><title>submitted</title><p>ok</p>',
   '/long': `<!doctype html><html><body style="margin:0"><div style="height:5000px;width:3000px;background:linear-gradient(red,blue)">long</div></body></html>`,
   '/a': '<!doctype html><title>a</title><p>page a</p>',
@@ -220,7 +236,7 @@ describe('cdp PageDriver (headless chromium)', () => {
     assert.equal(await page.evaluate('i.value'), 'Hi');
   });
 
-  test('Ctrl+A then typing replaces the content; Ctrl+Z undoes once', async () => {
+  test('Ctrl+A then typing replaces the content', async () => {
     await open('/form');
     await page.setFocus(true);
     await page.insertText('old text');
@@ -236,6 +252,79 @@ describe('cdp PageDriver (headless chromium)', () => {
     await page.key({ type: 'keyDown', windowsVirtualKeyCode: 87 });
     await page.key({ type: 'keyUp', windowsVirtualKeyCode: 87 });
     assert.equal(await page.evaluate('i.value'), 'new');
+  });
+
+  test('Ctrl+Z undoes exactly one step; Ctrl+C / Ctrl+V paste once', async () => {
+    await open('/events');
+    await page.setFocus(true);
+    const chord = async (vk: number, modifiers: number): Promise<void> => {
+      await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 17, modifiers: 2 });
+      await page.key({ type: 'keyDown', windowsVirtualKeyCode: vk, modifiers });
+      await page.key({ type: 'keyUp', windowsVirtualKeyCode: vk, modifiers });
+      await page.key({ type: 'keyUp', windowsVirtualKeyCode: 17 });
+    };
+    await page.insertText('one');
+    await page.insertText(' two');
+    await page.insertText(' three');
+    await chord(90, 2);
+    assert.equal(await page.evaluate('i.value'), 'one two');
+    await chord(90, 2 | 8); // Ctrl+Shift+Z redoes
+    assert.equal(await page.evaluate('i.value'), 'one two three');
+    await chord(65, 2);
+    await chord(67, 2);
+    await page.evaluate('t.focus()');
+    await chord(86, 2);
+    assert.equal(await page.evaluate('t.value'), 'one two three');
+  });
+
+  test('mouse events carry button, buttons, clickCount and modifiers', async () => {
+    await open('/events');
+    await page.evaluate('ev.length = 0');
+    await page.mouseMove(400, 300);
+    await page.mouseDown(400, 300, { button: 'left', modifiers: 8 | 2 });
+    await page.mouseMove(410, 305, { buttons: 1, modifiers: 8 });
+    await page.mouseUp(410, 305, { button: 'left' });
+    await page.mouseDown(410, 305, { button: 'right', modifiers: 1 });
+    await page.mouseUp(410, 305, { button: 'right' });
+    await page.mouseDown(410, 305, { button: 'middle', modifiers: 4 });
+    await page.mouseUp(410, 305, { button: 'middle' });
+    const ev = await page.evaluate<Record<string, unknown>[]>('ev');
+    const pick = (type: string, n = 0): Record<string, unknown> | undefined => ev.filter((e) => e.type === type)[n];
+    assert.deepEqual(pick('mousedown', 0), { type: 'mousedown', button: 0, buttons: 1, detail: 1, shift: true, ctrl: true, alt: false, meta: false, x: 400, y: 300 });
+    const drag = ev.find((e) => e.type === 'mousemove' && e.x === 410);
+    assert.equal(drag?.buttons, 1, JSON.stringify(ev));
+    assert.equal(drag?.shift, true);
+    assert.equal(pick('mouseup', 0)?.buttons, 0);
+    assert.equal(pick('mousedown', 1)?.button, 2);
+    assert.equal(pick('mousedown', 1)?.alt, true);
+    assert.equal(pick('contextmenu', 0)?.button, 2);
+    assert.equal(pick('mousedown', 2)?.button, 1);
+    assert.equal(pick('mousedown', 2)?.buttons, 4);
+    assert.equal(pick('mousedown', 2)?.meta, true);
+    await page.mouseLeave();
+    await waitFor('mouseleave', async () => (await page.evaluate<Record<string, unknown>[]>('ev')).some((e) => e.type === 'mouseleave'));
+  });
+
+  test('key events get DOM key/code/keyCode from the table', async () => {
+    await open('/events');
+    await page.setFocus(true);
+    await page.evaluate('keys.length = 0');
+    await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 16, modifiers: 8 });
+    await page.key({ type: 'keyDown', windowsVirtualKeyCode: 50, modifiers: 8 }); // Shift+2 = '@'
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 50, modifiers: 8 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 16 });
+    await page.key({ type: 'keyDown', windowsVirtualKeyCode: 103 }); // Numpad7
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 103 });
+    await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 37, autoRepeat: true });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 37 });
+    const keys = await page.evaluate<Record<string, unknown>[]>('keys');
+    const downs = keys.filter((k) => k.type === 'keydown');
+    assert.deepEqual(downs[0], { type: 'keydown', key: 'Shift', code: 'ShiftLeft', keyCode: 16, shift: true, ctrl: false, location: 1, repeat: false });
+    assert.deepEqual(downs[1], { type: 'keydown', key: '@', code: 'Digit2', keyCode: 50, shift: true, ctrl: false, location: 0, repeat: false });
+    assert.deepEqual(downs[2], { type: 'keydown', key: '7', code: 'Numpad7', keyCode: 103, shift: false, ctrl: false, location: 3, repeat: false });
+    assert.deepEqual(downs[3], { type: 'keydown', key: 'ArrowLeft', code: 'ArrowLeft', keyCode: 37, shift: false, ctrl: false, location: 0, repeat: true });
+    assert.equal(keys.filter((k) => k.type === 'keypress').length, 2, 'keypress only for text-producing keys');
+    assert.equal(await page.evaluate('i.value'), '@7');
   });
 
   test('insertText delivers non-ASCII text', async () => {
@@ -307,6 +396,8 @@ describe('cdp PageDriver (headless chromium)', () => {
     await new Promise<void>((r) => tmp.close(() => r()));
     const url = `http://127.0.0.1:${port}/`;
     await assert.rejects(page.navigate(url), (err: Error) => err.message === `navigation to ${url} failed: net::ERR_CONNECTION_REFUSED`);
+    // The error page commits; url reports the URL that failed, not chrome-error://.
+    await waitFor('url of the failed navigation', async () => page.url === url);
   });
 
   test('cursorAt: pointer over a link, text over text and inputs, move over cursor:move, default elsewhere', async () => {
@@ -357,6 +448,10 @@ describe('cdp PageDriver (headless chromium)', () => {
       assert.equal(p2.disconnected, true);
       await assert.rejects(p2.evaluate('1'), /page disconnected/);
       await assert.rejects(crashCall, CdpError);
+      // Attaching to the crashed target reports the crash up front (Inspector.enable replays it).
+      await assert.rejects(PageDriver.connect(browser.endpoint, { logger: log, targetId }), /renderer crashed/);
+      // The browser itself is fine: other pages keep working.
+      assert.equal(await page.evaluate('1 + 2'), 3);
     } finally {
       await p2.close();
       await page.connection.send('Target.closeTarget', { targetId });

@@ -77,6 +77,7 @@ interface FrameInfo {
   parentId?: string;
   url: string;
   urlFragment?: string;
+  unreachableUrl?: string;
 }
 
 interface EvaluateResult {
@@ -150,7 +151,8 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       const frame = p.frame as FrameInfo;
       if (frame.parentId !== undefined) return;
       this.mainFrameId = frame.id;
-      this.setUrl(frame.url + (frame.urlFragment ?? ''));
+      // A failed navigation commits an error page (chrome-error://...); report the URL the user asked for.
+      this.setUrl(frame.unreachableUrl ?? frame.url + (frame.urlFragment ?? ''));
     });
     on('Page.navigatedWithinDocument', (p) => {
       if (this.mainFrameId !== undefined && p.frameId !== this.mainFrameId) return;
@@ -183,7 +185,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     ]);
     const { frameTree } = await this.send<{ frameTree: { frame: FrameInfo } }>('Page.getFrameTree');
     this.mainFrameId = frameTree.frame.id;
-    this.currentUrl = frameTree.frame.url + (frameTree.frame.urlFragment ?? '');
+    this.currentUrl = frameTree.frame.unreachableUrl ?? frameTree.frame.url + (frameTree.frame.urlFragment ?? '');
   }
 
   /** Current main-frame URL as last reported by Chromium. */
@@ -297,6 +299,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       autoRepeat: ev.autoRepeat ?? false,
     };
     if (resolved.location !== undefined) params.location = resolved.location;
+    if (resolved.location === 3) params.isKeypad = true;
     if (ev.type === 'keyDown' || ev.type === 'char') {
       const text = ev.text ?? resolved.text;
       if (text !== '') {
@@ -399,9 +402,12 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   // ---- focus, evaluation, cursor ----
 
   /**
-   * Page focus independent of the X window's focus: focus emulation makes the page behave as focused
-   * (document.hasFocus(), focus/blur events, caret, key input reaching the focused element).
-   * setFocus(false) turns emulation off and blurs the page's active element.
+   * Page focus independent of the X window's focus. setFocus(true) brings the target to front and
+   * enables focus emulation, so the page behaves as focused (document.hasFocus() true, focus event,
+   * caret shown) even when another window holds X focus. setFocus(false) ends the emulation: the page
+   * then follows its real window focus (headless Chromium: always focused). Key events sent with
+   * key() reach the focused element either way (measured headful under Xvfb with another window
+   * active, and headless).
    */
   async setFocus(focused: boolean): Promise<void> {
     if (focused) {

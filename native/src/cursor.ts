@@ -1,0 +1,76 @@
+// CSS cursor tracking. XFixes tells the host *when* the displayed cursor changes but not its name
+// (Chromium's X cursors are unnamed), so every change notification, and every mouse move, triggers a
+// CDP query of the cursor at the last pointer position (PageDriver.cursorAt). Queries are coalesced:
+// at most one in flight, one more queued.
+import type { Logger } from 'pino';
+
+export interface CursorSource {
+  cursorAt(x: number, y: number): Promise<string>;
+}
+
+export class CursorTracker {
+  private current = 'default';
+  private pos = { x: 0, y: 0 };
+  private inFlight = false;
+  private again = false;
+  private source: CursorSource | undefined;
+  private readonly emitChange: (name: string) => void;
+  private readonly log: Logger;
+
+  constructor(emitChange: (name: string) => void, log: Logger) {
+    this.emitChange = emitChange;
+    this.log = log;
+  }
+
+  get cursor(): string {
+    return this.current;
+  }
+
+  setSource(source: CursorSource | undefined): void {
+    this.source = source;
+  }
+
+  /** The pointer moved (or left: pass undefined to reset to 'default'). */
+  moved(x: number, y: number): void {
+    this.pos = { x, y };
+    this.check();
+  }
+
+  left(): void {
+    this.set('default');
+  }
+
+  /** The host saw an XFixes cursor change. */
+  changed(): void {
+    this.check();
+  }
+
+  private set(name: string): void {
+    if (name === this.current) return;
+    this.current = name;
+    this.emitChange(name);
+  }
+
+  private check(): void {
+    if (!this.source) return;
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
+    this.inFlight = true;
+    const src = this.source;
+    src
+      .cursorAt(this.pos.x, this.pos.y)
+      .then((name) => {
+        if (src === this.source) this.set(name);
+      })
+      .catch((err: unknown) => this.log.debug({ err }, 'cursor query failed'))
+      .finally(() => {
+        this.inFlight = false;
+        if (this.again) {
+          this.again = false;
+          this.check();
+        }
+      });
+  }
+}

@@ -1,0 +1,430 @@
+// BrowserPage over one engine host: frames/audio/cursor notifications from the host (shm + control
+// socket), input/navigation/evaluate/URL events over CDP (PageDriver), crash detection and restart.
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { PageDriver } from './cdp/index.ts';
+import type { HostMessage } from './control-protocol.ts';
+import { CursorTracker } from './cursor.ts';
+import type {
+  BrowserPage,
+  KeyEventInit,
+  MouseButton,
+  PageEvents,
+  PaintEvent,
+  Rect,
+} from './engine-api.ts';
+import { HostProcess } from './host-process.ts';
+import { mapSlots } from './shm.ts';
+
+export interface EnginePageConfig {
+  id: number;
+  url: string;
+  width: number;
+  height: number;
+  framerate: number;
+  audio: boolean;
+  maxWidth: number;
+  maxHeight: number;
+  chromiumPath: string;
+  startTimeoutMs: number;
+  closeTimeoutMs: number;
+  logger: Logger;
+  onClosed: (p: EnginePage) => void;
+}
+
+interface ChromiumWaiter {
+  resolve: (v: { pid: number; cdpPort: number }) => void;
+  reject: (e: Error) => void;
+}
+
+/** PaintEvent plus the host's grab time (XShmGetImage duration, µs). */
+export interface EnginePaintEvent extends PaintEvent {
+  grabUs: number;
+}
+
+export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage {
+  readonly id: number;
+  private cfg: EnginePageConfig;
+  private w: number;
+  private h: number;
+  private currentUrl: string;
+  private host: HostProcess | undefined;
+  private slots: ArrayBuffer[] = [];
+  private driver: PageDriver | undefined;
+  private port = 0;
+  private chromium = -1;
+  private waiter: ChromiumWaiter | undefined;
+  private isCrashed = false;
+  private closing = false;
+  private closePromise: Promise<void> | undefined;
+  private restartPromise: Promise<void> | undefined;
+  private focused = true;
+  private readonly log: Logger;
+  private readonly cursor: CursorTracker;
+
+  constructor(cfg: EnginePageConfig) {
+    super();
+    this.cfg = cfg;
+    this.id = cfg.id;
+    this.w = cfg.width;
+    this.h = cfg.height;
+    this.currentUrl = cfg.url;
+    this.log = cfg.logger.child({ page: cfg.id });
+    this.cursor = new CursorTracker((name) => this.emit('cursor_changed', name), this.log);
+  }
+
+  get width(): number {
+    return this.w;
+  }
+  get height(): number {
+    return this.h;
+  }
+  get url(): string {
+    return this.currentUrl;
+  }
+  get crashed(): boolean {
+    return this.isCrashed;
+  }
+  get cdpEndpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  /** Engine host pid (= its process group and session id). */
+  get hostPid(): number {
+    return this.host?.pid ?? -1;
+  }
+  /** Chromium browser process pid (-1 while not running). */
+  get chromiumPid(): number {
+    return this.chromium;
+  }
+  /** Last CSS cursor reported. */
+  get cursorName(): string {
+    return this.cursor.cursor;
+  }
+
+  /** Spawns the host (Xvfb, PulseAudio, Chromium) and connects CDP. */
+  async start(): Promise<void> {
+    try {
+      await this.launch();
+    } catch (err) {
+      await this.teardownHost();
+      throw err;
+    }
+  }
+
+  private async launch(): Promise<void> {
+    const c = this.cfg;
+    const host = await HostProcess.start({
+      url: this.currentUrl,
+      width: this.w,
+      height: this.h,
+      maxWidth: c.maxWidth,
+      maxHeight: c.maxHeight,
+      framerate: c.framerate,
+      audio: c.audio,
+      chromiumPath: c.chromiumPath,
+      timeoutMs: c.startTimeoutMs,
+      logger: this.log,
+    });
+    this.host = host;
+    const ready = host.ready;
+    if (!ready) throw new Error('engine host not ready');
+    try {
+      this.slots = mapSlots(ready.shmName, ready.slots, ready.slotSize);
+    } finally {
+      host.send({ type: 'mapped' }); // the host unlinks the name: nothing leaks even on SIGKILL
+    }
+    const chromium = this.waitChromium(c.startTimeoutMs);
+    host.attach((m) => this.onHostMessage(host, m));
+    host.once('exit', (e) => {
+      if (this.host !== host) return;
+      this.waiter?.reject(new Error(`engine host exited: ${e.reason}`));
+      this.markCrashed(`engine host exited: ${e.reason}`);
+    });
+    await this.connect(await chromium);
+  }
+
+  private waitChromium(timeoutMs: number): Promise<{ pid: number; cdpPort: number }> {
+    this.waiter?.reject(new Error('superseded'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new Error(`Chromium did not start within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiter = {
+        resolve: (v) => {
+          clearTimeout(timer);
+          this.waiter = undefined;
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          this.waiter = undefined;
+          reject(e);
+        },
+      };
+    });
+  }
+
+  private async connect(chromium: { pid: number; cdpPort: number }): Promise<void> {
+    this.chromium = chromium.pid;
+    this.port = chromium.cdpPort;
+    const driver = await PageDriver.connect(this.cdpEndpoint, { timeoutMs: this.cfg.startTimeoutMs, logger: this.log });
+    this.driver = driver;
+    driver.on('url_changed', (url) => {
+      if (this.driver !== driver) return;
+      this.currentUrl = url;
+      this.emit('url_changed', url);
+    });
+    driver.on('disconnected', ({ reason }) => {
+      if (this.driver === driver) this.markCrashed(`CDP: ${reason}`);
+    });
+    if (driver.url !== '' && driver.url !== this.currentUrl) {
+      this.currentUrl = driver.url;
+      this.emit('url_changed', driver.url);
+    }
+    if (this.focused) await driver.setFocus(true);
+    this.cursor.setSource(driver);
+  }
+
+  private onHostMessage(host: HostProcess, m: HostMessage): void {
+    if (host !== this.host) return;
+    switch (m.type) {
+      case 'paint':
+        this.dispatchPaint(host, m);
+        break;
+      case 'audio': {
+        const samples = new Int16Array(m.pcm.length / 2);
+        new Uint8Array(samples.buffer).set(m.pcm);
+        this.emit('audio', {
+          samples,
+          sampleRate: m.sampleRate,
+          channels: m.channels,
+          samplesPerChannel: m.samplesPerChannel,
+          ptsUs: m.ptsUs,
+        });
+        break;
+      }
+      case 'cursor':
+        this.cursor.changed();
+        break;
+      case 'chromium_started':
+        if (this.waiter) this.waiter.resolve({ pid: m.pid, cdpPort: m.cdpPort });
+        else this.log.warn({ pid: m.pid }, 'unexpected chromium_started');
+        break;
+      case 'chromium_exited':
+        this.log.warn({ pid: m.pid, reason: m.reason }, 'chromium exited');
+        if (m.pid === this.chromium) this.chromium = -1;
+        if (this.waiter) this.waiter.reject(new Error(m.reason));
+        else this.markCrashed(m.reason);
+        break;
+      case 'error':
+        this.log.error({ fatal: m.fatal, msg: m.message }, 'engine host error');
+        if (m.fatal) this.markCrashed(`engine host: ${m.message}`);
+        break;
+      default:
+        this.log.warn({ type: m.type }, 'unexpected host message');
+    }
+  }
+
+  private dispatchPaint(host: HostProcess, m: Extract<HostMessage, { type: 'paint' }>): void {
+    const ab = this.slots[m.slot];
+    const bytes = m.width * m.height * 4;
+    let holds = 0;
+    let dispatching = true;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      host.send({ type: 'release', slot: m.slot });
+    };
+    if (!ab || bytes > ab.byteLength || bytes <= 0) {
+      this.log.error({ slot: m.slot, width: m.width, height: m.height }, 'paint outside the shm ring');
+      release();
+      return;
+    }
+    const ev: EnginePaintEvent = {
+      seq: m.seq,
+      width: m.width,
+      height: m.height,
+      dirtyRects: m.rects as Rect[],
+      frame: new Uint8Array(ab, 0, bytes),
+      captureTimeUs: m.captureTimeUs,
+      grabUs: m.grabUs,
+      hold: () => {
+        holds++;
+        let done = false;
+        return () => {
+          if (done) return;
+          done = true;
+          holds--;
+          if (holds === 0 && !dispatching) release();
+        };
+      },
+    };
+    try {
+      this.emit('paint', ev);
+    } catch (err) {
+      this.log.error({ err }, 'paint listener threw');
+    } finally {
+      dispatching = false;
+      if (holds === 0) release();
+    }
+  }
+
+  private markCrashed(reason: string): void {
+    if (this.isCrashed || this.closing || this.restartPromise) return;
+    this.isCrashed = true;
+    this.cursor.setSource(undefined);
+    this.log.warn({ reason }, 'page crashed');
+    this.emit('crashed', { reason });
+  }
+
+  private d(): PageDriver {
+    if (this.closing) throw new Error(`page ${this.id} is closed`);
+    if (this.isCrashed || !this.driver) throw new Error(`page ${this.id} crashed: call restart()`);
+    return this.driver;
+  }
+
+  async mouseMove(x: number, y: number, opts?: { buttons?: number; modifiers?: number }): Promise<void> {
+    await this.d().mouseMove(x, y, opts);
+    this.cursor.moved(x, y);
+  }
+  mouseDown(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
+    return this.d().mouseDown(x, y, opts);
+  }
+  async mouseUp(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
+    await this.d().mouseUp(x, y, opts);
+    this.cursor.moved(x, y);
+  }
+  wheel(x: number, y: number, deltaX: number, deltaY: number, opts?: { modifiers?: number }): Promise<void> {
+    return this.d().wheel(x, y, deltaX, deltaY, opts);
+  }
+  async mouseLeave(): Promise<void> {
+    await this.d().mouseLeave();
+    this.cursor.left();
+  }
+  key(ev: KeyEventInit): Promise<void> {
+    return this.d().key(ev);
+  }
+  insertText(text: string): Promise<void> {
+    return this.d().insertText(text);
+  }
+  navigate(url: string): Promise<void> {
+    return this.d().navigate(url);
+  }
+  goBack(): Promise<boolean> {
+    return this.d().goBack();
+  }
+  goForward(): Promise<boolean> {
+    return this.d().goForward();
+  }
+  reload(): Promise<void> {
+    return this.d().reload();
+  }
+  async setFocus(focused: boolean): Promise<void> {
+    this.focused = focused;
+    await this.d().setFocus(focused);
+  }
+  evaluate<T = unknown>(expression: string): Promise<T> {
+    return this.d().evaluate<T>(expression);
+  }
+
+  /**
+   * Xvfb's screen cannot be resized in place (its RandR has a single fixed mode), so a resize relaunches
+   * the engine host at the new size and the current URL (page state such as scroll position is lost).
+   */
+  async resize(width: number, height: number): Promise<void> {
+    validateSize(width, height, this.cfg.maxWidth, this.cfg.maxHeight);
+    if (this.closing) throw new Error(`page ${this.id} is closed`);
+    if (width === this.w && height === this.h) return;
+    await this.relaunch(async () => {
+      await this.teardownHost();
+      this.w = width;
+      this.h = height;
+      await this.launch();
+    });
+  }
+
+  /** Relaunches Chromium (same Xvfb/PulseAudio) at the last URL; relaunches the whole host if it died. */
+  restart(): Promise<void> {
+    if (this.closing) return Promise.reject(new Error(`page ${this.id} is closed`));
+    return this.relaunch(async () => {
+      const old = this.driver;
+      this.driver = undefined;
+      this.cursor.setSource(undefined);
+      if (old) await old.close().catch((err: unknown) => this.log.debug({ err }, 'closing old CDP driver'));
+      const host = this.host;
+      if (host?.alive) {
+        const chromium = this.waitChromium(this.cfg.startTimeoutMs);
+        host.send({ type: 'restart', url: restartUrl(this.currentUrl, this.cfg.url) });
+        await this.connect(await chromium);
+      } else {
+        await this.teardownHost();
+        this.currentUrl = restartUrl(this.currentUrl, this.cfg.url);
+        await this.launch();
+      }
+    }).then(() => {
+      this.emit('restarted');
+    });
+  }
+
+  private relaunch(fn: () => Promise<void>): Promise<void> {
+    if (this.restartPromise) return this.restartPromise;
+    const p = (async () => {
+      try {
+        await fn();
+        this.isCrashed = false;
+      } finally {
+        this.restartPromise = undefined;
+      }
+    })();
+    this.restartPromise = p;
+    return p.catch((err: unknown) => {
+      if (!this.isCrashed && !this.closing) {
+        this.isCrashed = true;
+        this.emit('crashed', { reason: `relaunch failed: ${(err as Error).message}` });
+      }
+      throw err;
+    });
+  }
+
+  private async teardownHost(): Promise<void> {
+    const driver = this.driver;
+    this.driver = undefined;
+    this.cursor.setSource(undefined);
+    if (driver) await driver.close().catch((err: unknown) => this.log.debug({ err }, 'closing CDP driver'));
+    const host = this.host;
+    this.host = undefined;
+    this.chromium = -1;
+    if (host) await host.shutdown(this.cfg.closeTimeoutMs);
+  }
+
+  /** Kills the whole host process group (Xvfb, PulseAudio, Chromium) and waits for it. Idempotent. */
+  close(): Promise<void> {
+    if (!this.closePromise) {
+      this.closing = true;
+      this.waiter?.reject(new Error('page closed'));
+      this.closePromise = (async () => {
+        await this.restartPromise?.catch((err: unknown) => this.log.debug({ err }, 'restart interrupted by close'));
+        await this.teardownHost();
+        this.slots = [];
+        this.cfg.onClosed(this);
+        this.emit('closed');
+      })();
+    }
+    return this.closePromise;
+  }
+}
+
+function restartUrl(current: string, initial: string): string {
+  return current === '' || current.startsWith('chrome-error://') ? initial : current;
+}
+
+export function validateSize(width: number, height: number, maxWidth: number, maxHeight: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 16 || height < 16) {
+    throw new RangeError(`invalid page size ${width}x${height} (integers >= 16 required)`);
+  }
+  if (width > maxWidth || height > maxHeight) {
+    throw new RangeError(`page size ${width}x${height} exceeds the context maximum ${maxWidth}x${maxHeight}`);
+  }
+}

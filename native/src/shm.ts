@@ -1,0 +1,50 @@
+// The N-API addon (native/addon/shm.cc) and where the built artifacts live.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const buildDir = fileURLToPath(new URL('../build/Release/', import.meta.url));
+export const ADDON_PATH = `${buildDir}lkb_shm.node`;
+export const HOST_PATH = `${buildDir}lkb-host`;
+
+interface ShmAddon {
+  mapShm(name: string, offset: number, length: number, writable?: boolean): ArrayBuffer;
+  unlinkShm(name: string): boolean;
+}
+
+let addon: ShmAddon | undefined;
+
+function load(): ShmAddon {
+  if (addon) return addon;
+  if (!existsSync(ADDON_PATH)) {
+    throw new Error(`native addon not built (${ADDON_PATH} missing): run \`npm run build -w native\``);
+  }
+  addon = createRequire(import.meta.url)(ADDON_PATH) as ShmAddon;
+  return addon;
+}
+
+export function assertBuilt(): void {
+  load();
+  if (!existsSync(HOST_PATH)) throw new Error(`engine host not built (${HOST_PATH} missing): run \`npm run build -w native\``);
+}
+
+/**
+ * Maps every slot of a frame ring as its own ArrayBuffer (offset 0 = first pixel of the slot).
+ * Each ArrayBuffer owns its mapping (unmapped when garbage-collected), so the segment name can be
+ * unlinked right after this returns.
+ */
+export function mapSlots(name: string, slots: number, slotSize: number): ArrayBuffer[] {
+  const a = load();
+  const out: ArrayBuffer[] = [];
+  for (let i = 0; i < slots; i++) out.push(a.mapShm(name, i * slotSize, slotSize, false));
+  return out;
+}
+
+/** Maps a whole segment read-write (tests). */
+export function mapShm(name: string, offset: number, length: number, writable = false): ArrayBuffer {
+  return load().mapShm(name, offset, length, writable);
+}
+
+export function unlinkShm(name: string): boolean {
+  return load().unlinkShm(name);
+}

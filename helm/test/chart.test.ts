@@ -1,0 +1,409 @@
+// helm/lkbrowser rendered offline (subset renderer, see lib/gotemplate.ts) for several value sets, then checked:
+// kinds, RBAC least privilege, restricted security contexts, NetworkPolicy CIDRs, CRD = crds/ source, Secrets.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parse as yamlParse } from 'yaml';
+import {
+  chartYaml,
+  type Dict,
+  defaultValues,
+  find,
+  inCidr,
+  type K8sObject,
+  mergeValues,
+  release,
+  render,
+  validateValues,
+} from './lib/chart.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: test-only navigation of rendered manifests (plain parsed YAML)
+type AnyObj = any;
+
+const minimal = { livekit: { url: 'wss://livekit.example.com', credentialsSecret: 'livekit-credentials' } };
+const full = {
+  livekit: { url: 'ws://livekit.livekit.svc:7880', apiKey: 'devkey', apiSecret: 's3cr3t-value' },
+  watchNamespaces: ['team-a', 'team-b'],
+  rbac: { namespaced: true },
+  operator: { replicas: 2, leaderElect: true, extraArgs: ['--log-format=json'] },
+  crd: { keep: false },
+  metrics: { enabled: false },
+  networkPolicy: {
+    enabled: true,
+    livekit: { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'livekit' } } }] },
+    extraExceptCidrs: ['203.0.113.0/24'],
+  },
+  runtime: { image: { tag: '1.2.3' } },
+};
+
+const crdSource = yamlParse(readFileSync(new URL('../../crds/browsersession.yaml', import.meta.url), 'utf8')) as AnyObj;
+
+const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', '127.0.0.0/8'];
+
+function kinds(objs: K8sObject[]): string[] {
+  return objs.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
+}
+
+// The operator's permissions, one line per rule. Changing the chart's RBAC means changing this table consciously.
+const OPERATOR_RULES = [
+  'lkbrowser.dev browsersessions get,list,watch,update,patch',
+  'lkbrowser.dev browsersessions/status get,update,patch',
+  'lkbrowser.dev browsersessions/finalizers update',
+  ' pods get,list,watch,create,delete',
+  ' events create,patch',
+  'events.k8s.io events create,patch',
+];
+function ruleLines(rules: AnyObj[]): string[] {
+  return rules.map((r) => `${r.apiGroups.join(',')} ${r.resources.join(',')} ${r.verbs.join(',')}`);
+}
+
+/** PodSecurity "restricted" (v1.29+) checks on a pod spec; returns the violations. */
+function restrictedViolations(pod: AnyObj): string[] {
+  const v: string[] = [];
+  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) v.push('host namespaces');
+  for (const vol of pod.volumes ?? []) {
+    const type = Object.keys(vol).find((k) => k !== 'name');
+    if (!['configMap', 'secret', 'emptyDir', 'projected', 'downwardAPI', 'persistentVolumeClaim', 'csi', 'ephemeral'].includes(type ?? ''))
+      v.push(`volume type ${type}`);
+  }
+  const psc = pod.securityContext ?? {};
+  for (const c of [...(pod.containers ?? []), ...(pod.initContainers ?? [])]) {
+    const sc = c.securityContext ?? {};
+    if (sc.privileged) v.push(`${c.name}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false) v.push(`${c.name}: allowPrivilegeEscalation must be false`);
+    if (!(sc.runAsNonRoot ?? psc.runAsNonRoot)) v.push(`${c.name}: runAsNonRoot`);
+    if ((sc.runAsUser ?? psc.runAsUser) === 0) v.push(`${c.name}: runAsUser 0`);
+    const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') v.push(`${c.name}: seccompProfile`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) v.push(`${c.name}: capabilities.drop ALL`);
+    for (const add of sc.capabilities?.add ?? []) if (add !== 'NET_BIND_SERVICE') v.push(`${c.name}: adds ${add}`);
+    if (c.ports?.some((p: AnyObj) => p.hostPort)) v.push(`${c.name}: hostPort`);
+  }
+  return v;
+}
+
+/** Does this NetworkPolicy's egress allow TCP to ip:port (ipBlock peers only)? */
+function egressAllowsIp(np: AnyObj, ip: string, port: number): boolean {
+  return (np.spec.egress ?? []).some((rule: AnyObj) => {
+    const portOk =
+      !rule.ports ||
+      rule.ports.some((p: AnyObj) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || (port >= p.port && port <= (p.endPort ?? p.port))));
+    const peerOk = (rule.to ?? []).some(
+      (peer: AnyObj) => peer.ipBlock && inCidr(ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((e: string) => inCidr(ip, e)),
+    );
+    return portOk && peerOk;
+  });
+}
+
+describe('Chart.yaml and values', () => {
+  it('is a v2 application chart named lkbrowser with semver version and appVersion', () => {
+    assert.equal(chartYaml.name, 'lkbrowser');
+    assert.match(chartYaml.version, /^\d+\.\d+\.\d+$/);
+    assert.match(chartYaml.appVersion, /^\d+\.\d+\.\d+$/);
+    const c = yamlParse(readFileSync(new URL('../lkbrowser/Chart.yaml', import.meta.url), 'utf8')) as AnyObj;
+    assert.equal(c.apiVersion, 'v2');
+    assert.equal(c.type, 'application');
+  });
+  it('values.yaml passes values.schema.json', () => assert.deepEqual(validateValues(defaultValues), []));
+  it('the example value sets pass the schema', () => {
+    assert.deepEqual(validateValues(mergeValues(defaultValues, minimal)), []);
+    assert.deepEqual(validateValues(mergeValues(defaultValues, full)), []);
+  });
+  const bad: [string, Dict, RegExp][] = [
+    ['unknown top-level key', { livekitUrl: 'x' }, /additional/],
+    ['bad pull policy', { image: { pullPolicy: 'Sometimes' } }, /allowed values/],
+    ['livekit url with bad scheme', { livekit: { url: 'ftp://lk' } }, /pattern|anyOf/],
+    ['replicas 2 without leader election', { operator: { replicas: 2, leaderElect: false } }, /const|if/],
+    ['namespaced RBAC without namespaces', { rbac: { namespaced: true } }, /watchNamespaces|minItems|required|if/],
+    ['bad namespace name', { watchNamespaces: ['Team_A'] }, /pattern/],
+    ['bad quantity', { runtime: { resources: { limits: { memory: 'lots' } } } }, /pattern|anyOf/],
+    ['bad CIDR', { networkPolicy: { extraExceptCidrs: ['10.0.0.0'] } }, /pattern/],
+    ['port out of range', { metrics: { port: 70000 } }, /maximum/],
+  ];
+  for (const [name, v, re] of bad)
+    it(`schema rejects: ${name}`, () => assert.match(validateValues(mergeValues(defaultValues, v)).join('\n'), re));
+});
+
+describe('render: default values', () => {
+  it('fails with a clear message: livekit.url is required', () => {
+    assert.throws(() => render({}), /livekit\.url is required/);
+  });
+  it('fails without credentials', () => {
+    assert.throws(() => render({ livekit: { url: 'wss://lk.example' } }), /set livekit.credentialsSecret or livekit.apiKey/);
+  });
+});
+
+describe('render: minimal values (existing credentials Secret, cluster-wide)', () => {
+  const r = render(minimal);
+  const o = r.objects;
+
+  it('renders exactly the expected objects', () => {
+    assert.deepEqual(kinds(o), [
+      'ClusterRole//lkb-lkbrowser',
+      'ClusterRoleBinding//lkb-lkbrowser',
+      'CustomResourceDefinition//browsersessions.lkbrowser.dev',
+      'Deployment/lkb-system/lkb-lkbrowser',
+      'Role/lkb-system/lkb-lkbrowser-leader-election',
+      'RoleBinding/lkb-system/lkb-lkbrowser-leader-election',
+      'Service/lkb-system/lkb-lkbrowser-metrics',
+      'ServiceAccount/lkb-system/lkb-lkbrowser',
+    ]);
+  });
+
+  it('labels every object with the standard labels', () => {
+    for (const obj of o) {
+      assert.equal(obj.metadata.labels?.['app.kubernetes.io/managed-by'], 'Helm', obj.kind);
+      assert.equal(obj.metadata.labels?.['app.kubernetes.io/instance'], 'lkb', obj.kind);
+      assert.equal(obj.metadata.labels?.['helm.sh/chart'], `lkbrowser-${chartYaml.version}`, obj.kind);
+    }
+  });
+
+  it('templates the CRD from crds/browsersession.yaml, unchanged apart from labels and the keep annotation', () => {
+    const [crd] = find(o, 'CustomResourceDefinition') as [AnyObj];
+    assert.equal(crd.metadata.annotations['helm.sh/resource-policy'], 'keep');
+    const stripped = structuredClone(crd);
+    delete stripped.metadata.labels;
+    delete stripped.metadata.annotations;
+    assert.deepEqual(stripped, crdSource);
+  });
+
+  it('runs the operator with the documented flags, env and ports', () => {
+    const [d] = find(o, 'Deployment') as [AnyObj];
+    const c = d.spec.template.spec.containers[0];
+    assert.equal(c.image, `ghcr.io/lkbrowser/operator:${chartYaml.appVersion}`);
+    assert.deepEqual(c.args, [
+      '--livekit-url=wss://livekit.example.com',
+      '--credentials-secret=livekit-credentials',
+      `--runtime-image=ghcr.io/lkbrowser/runtime:${chartYaml.appVersion}`,
+      '--leader-elect',
+    ]);
+    const env = Object.fromEntries(c.env.map((e: AnyObj) => [e.name, e.value ?? e.valueFrom]));
+    assert.deepEqual(env.POD_NAMESPACE, { fieldRef: { fieldPath: 'metadata.namespace' } });
+    assert.deepEqual(env.POD_NAME, { fieldRef: { fieldPath: 'metadata.name' } });
+    assert.deepEqual(JSON.parse(env.LKBROWSER_RUNTIME_RESOURCES), {
+      limits: { cpu: '2', memory: '2Gi' },
+      requests: { cpu: '1', memory: '1Gi' },
+    });
+    assert.equal(env.LKBROWSER_RUNTIME_IMAGE_PULL_POLICY, 'IfNotPresent');
+    assert.equal(env.LKBROWSER_METRICS_PORT, '8080');
+    assert.equal(env.LKBROWSER_HEALTH_PORT, '8081');
+    assert.deepEqual(
+      c.ports.map((p: AnyObj) => [p.name, p.containerPort]),
+      [
+        ['metrics', 8080],
+        ['probes', 8081],
+      ],
+    );
+    assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'probes' });
+    assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'probes' });
+    assert.equal(d.spec.template.spec.serviceAccountName, 'lkb-lkbrowser');
+    assert.equal(find(o, 'ServiceAccount')[0]?.metadata.name, 'lkb-lkbrowser');
+    // The selector must match the pod template, and the metrics Service must select the pod.
+    for (const [k, v] of Object.entries(d.spec.selector.matchLabels)) assert.equal(d.spec.template.metadata.labels[k], v);
+    const [svc] = find(o, 'Service') as [AnyObj];
+    for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(d.spec.template.metadata.labels[k], v);
+    assert.equal(svc.spec.ports[0].targetPort, 'metrics');
+  });
+
+  it('meets PodSecurity restricted with a read-only root filesystem', () => {
+    const [d] = find(o, 'Deployment') as [AnyObj];
+    const pod = d.spec.template.spec;
+    assert.deepEqual(restrictedViolations(pod), []);
+    assert.equal(pod.containers[0].securityContext.readOnlyRootFilesystem, true);
+    // The checker itself catches violations.
+    assert.ok(restrictedViolations({ hostNetwork: true, containers: [{ name: 'x', securityContext: {} }] }).length >= 4);
+  });
+
+  it('grants least privilege: exact operator rules, no wildcards, no secrets, leases only in the release namespace', () => {
+    const [cr] = find(o, 'ClusterRole') as [AnyObj];
+    assert.deepEqual(ruleLines(cr.rules), OPERATOR_RULES);
+    const roles = [...find(o, 'ClusterRole'), ...find(o, 'Role')] as AnyObj[];
+    for (const role of roles)
+      for (const rule of role.rules) {
+        for (const f of ['apiGroups', 'resources', 'verbs']) assert.ok(!rule[f].includes('*'), `${role.metadata.name}: wildcard ${f}`);
+        assert.ok(!rule.resources.includes('secrets'), `${role.metadata.name} grants secrets`);
+        assert.ok(!rule.verbs.includes('escalate') && !rule.verbs.includes('bind') && !rule.verbs.includes('impersonate'));
+      }
+    const [le] = find(o, 'Role', 'lkb-lkbrowser-leader-election') as [AnyObj];
+    assert.equal(le.metadata.namespace, release.Namespace);
+    assert.deepEqual(ruleLines(le.rules), ['coordination.k8s.io leases get,create,update']);
+    const [crb] = find(o, 'ClusterRoleBinding') as [AnyObj];
+    assert.deepEqual(crb.subjects, [{ kind: 'ServiceAccount', name: 'lkb-lkbrowser', namespace: release.Namespace }]);
+    assert.deepEqual(crb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'lkb-lkbrowser' });
+  });
+
+  it('creates no Secret and no NetworkPolicy by default', () => {
+    assert.equal(find(o, 'Secret').length, 0);
+    assert.equal(find(o, 'NetworkPolicy').length, 0);
+  });
+
+  it('NOTES.txt names the watched namespaces, LiveKit URL and the Secret', () => {
+    assert.match(r.notes, /watches BrowserSessions in all namespaces/);
+    assert.match(r.notes, /wss:\/\/livekit\.example\.com/);
+    assert.match(r.notes, /Secret "livekit-credentials"/);
+    assert.match(r.notes, /kubectl wait --for=condition=Ready/);
+  });
+});
+
+describe('render: full values (namespaced RBAC, chart-made Secret, NetworkPolicy, HA)', () => {
+  const r = render(full);
+  const o = r.objects;
+
+  it('renders Roles, Secrets and runtime NetworkPolicies in each watched namespace, no cluster-wide RBAC', () => {
+    assert.deepEqual(kinds(o), [
+      'CustomResourceDefinition//browsersessions.lkbrowser.dev',
+      'Deployment/lkb-system/lkb-lkbrowser',
+      'NetworkPolicy/lkb-system/lkb-lkbrowser-operator',
+      'NetworkPolicy/team-a/lkb-lkbrowser-runtime',
+      'NetworkPolicy/team-b/lkb-lkbrowser-runtime',
+      'Role/lkb-system/lkb-lkbrowser-leader-election',
+      'Role/team-a/lkb-lkbrowser',
+      'Role/team-b/lkb-lkbrowser',
+      'RoleBinding/lkb-system/lkb-lkbrowser-leader-election',
+      'RoleBinding/team-a/lkb-lkbrowser',
+      'RoleBinding/team-b/lkb-lkbrowser',
+      'Secret/team-a/lkb-lkbrowser-livekit',
+      'Secret/team-b/lkb-lkbrowser-livekit',
+      'ServiceAccount/lkb-system/lkb-lkbrowser',
+    ]);
+    for (const role of find(o, 'Role', 'lkb-lkbrowser') as AnyObj[]) assert.deepEqual(ruleLines(role.rules), OPERATOR_RULES);
+    for (const rb of find(o, 'RoleBinding', 'lkb-lkbrowser') as AnyObj[])
+      assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: 'lkb-lkbrowser', namespace: release.Namespace }]);
+  });
+
+  it('passes the watch namespaces, the chart-made Secret, extra args and 2 replicas to the operator', () => {
+    const [d] = find(o, 'Deployment') as [AnyObj];
+    assert.equal(d.spec.replicas, 2);
+    assert.deepEqual(d.spec.template.spec.containers[0].args, [
+      '--livekit-url=ws://livekit.livekit.svc:7880',
+      '--credentials-secret=lkb-lkbrowser-livekit',
+      '--runtime-image=ghcr.io/lkbrowser/runtime:1.2.3',
+      '--leader-elect',
+      '--watch-namespaces=team-a,team-b',
+      '--log-format=json',
+    ]);
+  });
+
+  it('stores the API key and secret base64-encoded under the keys the CRD defaults name', () => {
+    for (const s of find(o, 'Secret') as AnyObj[]) {
+      assert.equal(s.type, 'Opaque');
+      assert.equal(Buffer.from(s.data.apiKey, 'base64').toString(), 'devkey');
+      assert.equal(Buffer.from(s.data.apiSecret, 'base64').toString(), 's3cr3t-value');
+    }
+  });
+
+  it('does not mark the CRD keep when crd.keep=false', () => {
+    const [crd] = find(o, 'CustomResourceDefinition') as [AnyObj];
+    assert.equal(crd.metadata.annotations, undefined);
+  });
+
+  it('runtime NetworkPolicy: no ingress but operator→metrics, egress DNS + LiveKit + public internet only', () => {
+    for (const np of find(o, 'NetworkPolicy', 'lkb-lkbrowser-runtime') as AnyObj[]) {
+      assert.deepEqual(np.spec.podSelector, { matchLabels: { 'app.kubernetes.io/name': 'lkbrowser-runtime' } });
+      assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
+      assert.equal(np.spec.ingress.length, 1);
+      const from = np.spec.ingress[0].from;
+      assert.deepEqual(from[0].namespaceSelector, { matchLabels: { 'kubernetes.io/metadata.name': release.Namespace } });
+      assert.equal(from[0].podSelector.matchLabels['app.kubernetes.io/component'], 'operator');
+      assert.deepEqual(np.spec.ingress[0].ports, [{ protocol: 'TCP', port: 9090 }]);
+      const [dns, livekit, internet] = np.spec.egress;
+      assert.deepEqual(
+        dns.ports.map((p: AnyObj) => `${p.protocol}/${p.port}`),
+        ['UDP/53', 'TCP/53'],
+      );
+      assert.equal(dns.to[0].podSelector.matchLabels['k8s-app'], 'kube-dns');
+      assert.deepEqual(livekit.to, full.networkPolicy.livekit.to);
+      assert.ok(livekit.ports.some((p: AnyObj) => p.protocol === 'UDP' && p.port === 50000 && p.endPort === 60000));
+      assert.equal(internet.to[0].ipBlock.cidr, '0.0.0.0/0');
+      assert.deepEqual(internet.to[0].ipBlock.except, [...PRIVATE, '203.0.113.0/24']);
+      // Evaluate the policy: public addresses yes, cluster/private/metadata/loopback/CGNAT/extra no.
+      for (const ip of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '11.0.0.1'])
+        assert.ok(egressAllowsIp(np, ip, 443), `${ip} should be reachable`);
+      for (const ip of ['169.254.169.254', '10.96.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '127.0.0.1', '203.0.113.7'])
+        assert.ok(!egressAllowsIp(np, ip, 443), `${ip} must be blocked`);
+    }
+  });
+
+  it('operator NetworkPolicy admits only the metrics and probe ports', () => {
+    const [np] = find(o, 'NetworkPolicy', 'lkb-lkbrowser-operator') as [AnyObj];
+    assert.deepEqual(np.spec.policyTypes, ['Ingress']);
+    assert.deepEqual(
+      np.spec.ingress.flatMap((i: AnyObj) => i.ports.map((p: AnyObj) => p.port)),
+      [8080, 8081],
+    );
+  });
+});
+
+describe('render: other value sets', () => {
+  it('crd.enabled=false renders no CRD', () => {
+    const r = render({ ...minimal, crd: { enabled: false } });
+    assert.equal(find(r.objects, 'CustomResourceDefinition').length, 0);
+  });
+  it('cluster-wide with chart-made credentials puts the Secret and NetworkPolicy in the release namespace', () => {
+    const r = render({ livekit: { url: 'wss://lk.example', apiKey: 'k', apiSecret: 's' }, networkPolicy: { enabled: true } });
+    assert.deepEqual(
+      find(r.objects, 'Secret').map((s) => s.metadata.namespace),
+      [release.Namespace],
+    );
+    assert.deepEqual(
+      find(r.objects, 'NetworkPolicy', 'lkb-lkbrowser-runtime').map((s) => s.metadata.namespace),
+      [release.Namespace],
+    );
+    // Without livekit.to there is no in-cluster LiveKit rule: DNS + internet only.
+    const [np] = find(r.objects, 'NetworkPolicy', 'lkb-lkbrowser-runtime') as [AnyObj];
+    assert.equal(np.spec.egress.length, 2);
+  });
+  it('apiKey without apiSecret fails', () => {
+    assert.throws(() => render({ livekit: { url: 'wss://lk.example', apiKey: 'k' } }), /livekit.apiSecret is required/);
+  });
+  it('leaderElect=false drops the flag and the Lease Role', () => {
+    const r = render({ ...minimal, operator: { leaderElect: false } });
+    const [d] = find(r.objects, 'Deployment') as [AnyObj];
+    assert.ok(!d.spec.template.spec.containers[0].args.includes('--leader-elect'));
+    assert.equal(find(r.objects, 'Role').length, 0);
+  });
+  it('the templates themselves refuse replicas>1 without leader election and namespaced RBAC without namespaces', () => {
+    // skipSchema: prove the template guard works even where the schema is bypassed (e.g. helm --skip-schema-validation).
+    assert.throws(() => render({ ...minimal, operator: { replicas: 3, leaderElect: false } }, { skipSchema: true }), /leaderElect/);
+    assert.throws(() => render({ ...minimal, rbac: { namespaced: true } }, { skipSchema: true }), /needs watchNamespaces/);
+  });
+  it('serviceAccount.create=false uses the named account and renders no ServiceAccount', () => {
+    const r = render({ ...minimal, serviceAccount: { create: false, name: 'existing-sa' } });
+    assert.equal(find(r.objects, 'ServiceAccount').length, 0);
+    const [d] = find(r.objects, 'Deployment') as [AnyObj];
+    assert.equal(d.spec.template.spec.serviceAccountName, 'existing-sa');
+    assert.throws(() => render({ ...minimal, serviceAccount: { create: false } }), /serviceAccount.name is required/);
+  });
+  it('fullnameOverride and a release name containing the chart name shorten names like Helm does', () => {
+    const r = render({ ...minimal, fullnameOverride: 'browsers' });
+    assert.ok(find(r.objects, 'Deployment', 'browsers').length === 1);
+  });
+  it('operator pod extras (annotations, nodeSelector, tolerations, imagePullSecrets) are passed through', () => {
+    const r = render({
+      ...minimal,
+      imagePullSecrets: [{ name: 'regcred' }],
+      operator: { podAnnotations: { 'a.io/x': 'y' }, nodeSelector: { pool: 'system' }, tolerations: [{ key: 'k', operator: 'Exists' }] },
+    });
+    const [d] = find(r.objects, 'Deployment') as [AnyObj];
+    const spec = d.spec.template.spec;
+    assert.deepEqual(d.spec.template.metadata.annotations, { 'a.io/x': 'y' });
+    assert.deepEqual(spec.nodeSelector, { pool: 'system' });
+    assert.deepEqual(spec.tolerations, [{ key: 'k', operator: 'Exists' }]);
+    assert.deepEqual(spec.imagePullSecrets, [{ name: 'regcred' }]);
+    assert.deepEqual(restrictedViolations(spec), []);
+  });
+});
+
+describe('ci-snippet.yaml', () => {
+  it('runs real helm lint and helm template with azure/setup-helm', () => {
+    const ci = yamlParse(readFileSync(new URL('../ci-snippet.yaml', import.meta.url), 'utf8')) as AnyObj;
+    const jobs = Object.values(ci.jobs) as AnyObj[];
+    assert.ok(jobs.length >= 1);
+    const steps = jobs.flatMap((j) => j.steps);
+    assert.ok(steps.some((s: AnyObj) => String(s.uses ?? '').startsWith('azure/setup-helm@')));
+    const runs = steps.map((s: AnyObj) => String(s.run ?? '')).join('\n');
+    assert.match(runs, /helm lint --strict/);
+    assert.match(runs, /helm template/);
+    assert.match(runs, /cmp crds\/browsersession\.yaml helm\/lkbrowser\/files\/browsersession\.yaml/);
+  });
+});

@@ -1,0 +1,234 @@
+// Wiring: informers (sessions + runtime pods, per watched namespace) → work queue → controller workers →
+// reconciler; leader election gates the controller; probe and metrics endpoints. Used by main.ts and the tests.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { OperatorConfig } from './config.ts';
+import { Controller } from './controller.ts';
+import { EventRecorder } from './events.ts';
+import { type HttpEndpoint, startMetricsServer, startProbeServer } from './health.ts';
+import { Informer } from './informer.ts';
+import { type KubeClient, PODS, SESSIONS } from './kube-client.ts';
+import { LeaderElector } from './leader-election.ts';
+import { OperatorMetrics } from './metrics.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from './pod-spec.ts';
+import { SessionReconciler } from './reconciler.ts';
+import { fetchRuntimeStatus as defaultFetcher, type RuntimeStatusFetcher } from './runtime-status.ts';
+import type { BrowserSession, KubeObject, Pod } from './types.ts';
+import { KIND } from './types.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export const CONTROLLER_NAME = 'browsersession';
+export const REPORTING_CONTROLLER = 'lkbrowser.dev/operator';
+
+export interface OperatorOptions {
+  config: OperatorConfig;
+  client: KubeClient;
+  log: Logger;
+  metrics?: OperatorMetrics;
+  fetchRuntimeStatus?: RuntimeStatusFetcher;
+  /** Called when leadership is lost after being held (main.ts exits the process, like controller-runtime). */
+  onLostLeadership?: () => void;
+}
+
+interface Running {
+  queue: WorkQueue;
+  controller: Controller;
+  sessionInformers: Map<string, Informer<BrowserSession>>;
+  podInformers: Map<string, Informer<Pod>>;
+}
+
+export class Operator {
+  readonly config: OperatorConfig;
+  readonly identity: string;
+  readonly metrics: OperatorMetrics;
+  readonly events: EventRecorder;
+  private readonly client: KubeClient;
+  private readonly log: Logger;
+  private readonly fetcher: RuntimeStatusFetcher;
+  private readonly onLost: (() => void) | undefined;
+  private elector: LeaderElector | undefined;
+  private running: Running | undefined;
+  private endpoints: HttpEndpoint[] = [];
+  private stopping = false;
+  probePort = 0;
+  metricsPort = 0;
+
+  constructor(o: OperatorOptions) {
+    this.config = o.config;
+    this.client = o.client;
+    this.log = o.log;
+    this.metrics = o.metrics ?? new OperatorMetrics();
+    this.fetcher = o.fetchRuntimeStatus ?? defaultFetcher;
+    this.onLost = o.onLostLeadership;
+    this.identity = o.config.identity || `${hostname()}_${randomUUID()}`;
+    this.events = new EventRecorder(this.client, { controller: REPORTING_CONTROLLER, instance: this.identity }, this.log);
+    this.metrics.sessionsSource = () => {
+      const out: Record<string, number> = {};
+      for (const inf of this.running?.sessionInformers.values() ?? []) {
+        for (const s of inf.list()) {
+          const p = s.status?.phase ?? 'Unknown';
+          out[p] = (out[p] ?? 0) + 1;
+        }
+      }
+      return out;
+    };
+  }
+
+  isLeader(): boolean {
+    return this.elector ? this.elector.isLeader() : this.running !== undefined;
+  }
+
+  /** Reconciles performed by this replica (tests). */
+  reconcileCount(): number {
+    return this.running?.controller.reconciles ?? 0;
+  }
+
+  synced(): boolean {
+    if (!this.running) return false;
+    return [...this.running.sessionInformers.values(), ...this.running.podInformers.values()].every((i) => i.hasSynced());
+  }
+
+  informers(): { sessions: Informer<BrowserSession>[]; pods: Informer<Pod>[] } {
+    return { sessions: [...(this.running?.sessionInformers.values() ?? [])], pods: [...(this.running?.podInformers.values() ?? [])] };
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.config;
+    const probes = startProbeServer(
+      cfg.healthProbeBindAddress,
+      {
+        healthz: { ping: () => (this.stopping ? 'shutting down' : undefined) },
+        // A standby replica is ready (it serves probes and waits for the lease); the leader once its caches synced.
+        readyz: { 'informers-synced': () => (this.running && !this.synced() ? 'informer caches not synced yet' : undefined) },
+      },
+      this.log,
+    );
+    if (probes) {
+      const ep = await probes;
+      this.endpoints.push(ep);
+      this.probePort = ep.port;
+    }
+    const metrics = startMetricsServer(cfg.metricsBindAddress, this.metrics.registry, this.log);
+    if (metrics) {
+      const ep = await metrics;
+      this.endpoints.push(ep);
+      this.metricsPort = ep.port;
+    }
+    if (!cfg.leaderElect) {
+      this.metrics.leaderStatus.set({ name: cfg.leaderElectionId }, 1);
+      this.startController();
+      return;
+    }
+    this.metrics.leaderStatus.set({ name: cfg.leaderElectionId }, 0);
+    this.elector = new LeaderElector(
+      this.client,
+      {
+        namespace: cfg.operatorNamespace,
+        name: cfg.leaderElectionId,
+        identity: this.identity,
+        leaseDurationMs: cfg.leaseDurationMs,
+        renewDeadlineMs: cfg.renewDeadlineMs,
+        retryPeriodMs: cfg.retryPeriodMs,
+        onStartedLeading: () => {
+          this.metrics.leaderStatus.set({ name: cfg.leaderElectionId }, 1);
+          this.startController();
+        },
+        onStoppedLeading: () => {
+          this.metrics.leaderStatus.set({ name: cfg.leaderElectionId }, 0);
+          void this.stopController().then(() => this.onLost?.());
+        },
+      },
+      this.log,
+    );
+    this.elector.start();
+  }
+
+  private startController(): void {
+    if (this.running || this.stopping) return;
+    const cfg = this.config;
+    const log = this.log.child({ controller: CONTROLLER_NAME });
+    const m = this.metrics;
+    const queue = new WorkQueue(undefined, {
+      onAdd: () => m.workqueueAdds.inc({ name: CONTROLLER_NAME }),
+      onDepth: (d) => m.workqueueDepth.set({ name: CONTROLLER_NAME }, d),
+      onGet: (_k, waited) => m.workqueueQueueDuration.observe({ name: CONTROLLER_NAME }, waited / 1000),
+      onRetry: () => m.workqueueRetries.inc({ name: CONTROLLER_NAME }),
+    });
+    const namespaces = cfg.namespaces.length > 0 ? cfg.namespaces : [''];
+    const sessionInformers = new Map<string, Informer<BrowserSession>>();
+    const podInformers = new Map<string, Informer<Pod>>();
+    const enqueue = (o: KubeObject) => queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
+    const enqueueOwner = (p: Pod) => {
+      const ref = p.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === KIND);
+      if (ref) queue.add(`${p.metadata.namespace}/${ref.name}`);
+    };
+    for (const ns of namespaces) {
+      const common = { namespace: ns || undefined, watchdogMs: cfg.watchdogMs };
+      const si = new Informer<BrowserSession>(this.client, SESSIONS, { ...common, onWatchRestart: (reason) => m.watchRestarts.inc({ resource: 'browsersessions', reason }) }, log);
+      si.addHandlers({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
+      const pi = new Informer<Pod>(
+        this.client,
+        PODS,
+        { ...common, labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`, onWatchRestart: (reason) => m.watchRestarts.inc({ resource: 'pods', reason }) },
+        log,
+      );
+      pi.addHandlers({ onAdd: enqueueOwner, onUpdate: enqueueOwner, onDelete: enqueueOwner });
+      sessionInformers.set(ns, si);
+      podInformers.set(ns, pi);
+    }
+    const pick = <T extends KubeObject>(map: Map<string, Informer<T>>, key: string): T | undefined => {
+      const ns = key.slice(0, key.indexOf('/'));
+      return (map.get(ns) ?? map.get(''))?.get(key);
+    };
+    const reconciler = new SessionReconciler({
+      client: this.client,
+      config: cfg,
+      getSession: (k) => pick(sessionInformers, k),
+      getPod: (k) => pick(podInformers, k),
+      events: this.events,
+      fetchRuntimeStatus: this.fetcher,
+      metrics: m,
+      log,
+    });
+    const controller = new Controller({ name: CONTROLLER_NAME, queue, reconcile: (k) => reconciler.reconcile(k), workers: cfg.maxConcurrentReconciles, metrics: m, log });
+    this.running = { queue, controller, sessionInformers, podInformers };
+    for (const i of [...sessionInformers.values(), ...podInformers.values()]) i.start();
+    // Workers start once every cache has synced, so a missing pod in the cache really means a missing pod.
+    void Promise.all([...sessionInformers.values(), ...podInformers.values()].map((i) => i.waitForSync())).then(() => {
+      if (this.running?.controller === controller && !queue.isShuttingDown()) {
+        log.info({ namespaces: cfg.namespaces.length ? cfg.namespaces : 'all' }, 'caches synced: starting workers');
+        controller.start();
+      }
+    });
+  }
+
+  private async stopController(): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    await r.queue.shutDownWithDrain();
+    await r.controller.wait();
+    await Promise.all([...r.sessionInformers.values(), ...r.podInformers.values()].map((i) => i.stop()));
+    this.running = undefined;
+  }
+
+  /** Graceful shutdown: stop taking work, finish in-flight reconciles, stop watches, release the lease. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.stopController();
+    await this.events.flush();
+    await this.elector?.stop();
+    this.metrics.leaderStatus.set({ name: this.config.leaderElectionId }, 0);
+    await Promise.all(this.endpoints.map((e) => e.close()));
+    this.endpoints = [];
+  }
+
+  /** Simulates a crashed replica (tests): stops everything without releasing the lease. */
+  async crash(): Promise<void> {
+    this.stopping = true;
+    await this.elector?.stop({ release: false });
+    await this.stopController();
+    await Promise.all(this.endpoints.map((e) => e.close()));
+    this.endpoints = [];
+  }
+}

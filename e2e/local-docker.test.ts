@@ -1,0 +1,173 @@
+// Local end-to-end test of the runtime IMAGE: build Dockerfile.runtime, run it with --network host against the
+// in-process LiveKit-protocol test server, and check from an rtc-node subscriber that the page's pixels arrive,
+// that focus can be taken over RPC and that a `browser-input` click changes the page (seen in the frames).
+// Needs Docker: scripts/docker-build.sh starts dockerd if none answers and builds the base image with
+// debootstrap when no registry can be reached. Without Docker this test FAILS (it is not skipped).
+process.env.TESTCONTAINERS_RYUK_DISABLED = 'true'; // the Ryuk reaper image cannot be pulled; we clean up ourselves
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+import { dispose, type RemoteTrack } from '@livekit/rtc-node';
+import { startTestServer, type TestServer } from '@lkbrowser/testserver';
+import { GenericContainer, type StartedTestContainer } from 'testcontainers';
+import { buildImage, freePort, LogTail, LoopbackHttpWait } from './lib/docker.ts';
+import { BLUE, CLICK_PAGE_HTML, click, joinAsViewer, RED, requestFocus, type Viewer, waitForColour, withTimeout } from './lib/room-check.ts';
+
+const execFileP = promisify(execFile);
+const ROOM = 'e2e-docker';
+const BROWSER = 'browser-e2e';
+const WIDTH = 640;
+const HEIGHT = 360;
+
+let image: string | undefined;
+let server: TestServer | undefined;
+let page: Server | undefined;
+let pageUrl = '';
+let clicks = 0;
+let container: StartedTestContainer | undefined;
+let metricsPort = 0;
+const logs = new LogTail();
+let viewer: Viewer | undefined;
+let video: RemoteTrack | undefined;
+
+after(async () => {
+  await viewer?.close().catch((err: unknown) => console.error('viewer disconnect failed', err));
+  if (container) {
+    await container.stop({ timeout: 10_000 }).catch((err: unknown) => console.error('container stop failed', err));
+  }
+  await server?.close();
+  await new Promise<void>((r) => (page ? page.close(() => r()) : r()));
+  await dispose();
+});
+
+function withLogs(err: unknown): Error {
+  return new Error(`${(err as Error).message}\n--- runtime container log (tail) ---\n${logs.text()}`);
+}
+
+test('docker daemon + base image + runtime image build', { timeout: 45 * 60_000 }, async () => {
+  const t0 = Date.now();
+  image = await buildImage('runtime', 'e2e');
+  const { stdout } = await execFileP('docker', ['image', 'inspect', '-f', '{{.Config.User}} {{json .Config.Entrypoint}}', image]);
+  assert.match(stdout, /^1000:1000 .*"node","runtime\/src\/main\.ts"/, `image config: ${stdout}`);
+  console.log(`# runtime image ${image} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+});
+
+test('runtime container starts with --network host and becomes ready', { timeout: 5 * 60_000 }, async () => {
+  assert.ok(image, 'runtime image was not built (see the previous test)');
+  server = await startTestServer({ host: '127.0.0.1' });
+  page = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/clicked') {
+      clicks++;
+      res.writeHead(204).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(CLICK_PAGE_HTML);
+  });
+  await new Promise<void>((r) => page?.listen(0, '127.0.0.1', () => r()));
+  const addr = page.address();
+  assert.ok(addr && typeof addr === 'object');
+  pageUrl = `http://127.0.0.1:${addr.port}/`;
+  metricsPort = await freePort();
+
+  const t0 = Date.now();
+  try {
+    container = await new GenericContainer(image)
+      .withNetworkMode('host')
+      .withSharedMemorySize(512 * 1024 * 1024)
+      .withEnvironment({
+        LIVEKIT_URL: server.url,
+        LIVEKIT_ROOM: ROOM,
+        LIVEKIT_IDENTITY: BROWSER,
+        LIVEKIT_API_KEY: server.apiKey,
+        LIVEKIT_API_SECRET: server.apiSecret,
+        LKB_URL: pageUrl,
+        LKB_WIDTH: String(WIDTH),
+        LKB_HEIGHT: String(HEIGHT),
+        LKB_FRAMERATE: '15',
+        LKB_AUDIO: 'false',
+        LKB_NAV_ALLOW_PRIVATE: 'true',
+        LKB_METRICS_PORT: String(metricsPort),
+      })
+      .withLogConsumer(logs.consume)
+      .withWaitStrategy(new LoopbackHttpWait(metricsPort, '/readyz'))
+      .withStartupTimeout(180_000)
+      .start();
+  } catch (err) {
+    throw withLogs(err);
+  }
+  console.log(`# container ready (/readyz 200) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const status = await fetch(`http://127.0.0.1:${metricsPort}/status`);
+  assert.equal(status.status, 200);
+  const body = JSON.stringify(await status.json());
+  assert.ok(body.includes(pageUrl), `/status mentions the page url: ${body}`);
+  assert.ok(
+    server.rooms().some((r) => r.name === ROOM && r.participants.includes(BROWSER)),
+    `browser joined the room: ${JSON.stringify(server.rooms())}`,
+  );
+});
+
+test('subscriber receives the page as video (red pixels)', { timeout: 3 * 60_000 }, async () => {
+  assert.ok(server && container, 'container not running (see the previous test)');
+  viewer = await joinAsViewer({
+    url: server.url,
+    apiKey: server.apiKey,
+    apiSecret: server.apiSecret,
+    room: ROOM,
+    identity: 'viewer-e2e',
+    browserIdentity: BROWSER,
+  });
+  try {
+    video = await withTimeout(viewer.video, 60_000, 'browser video track subscribed');
+    const got = await waitForColour(video, RED, 90_000);
+    assert.equal(got.width, WIDTH);
+    assert.equal(got.height, HEIGHT);
+    console.log(`# red page seen after ${got.frames} frame(s): ${JSON.stringify(got.points[0])}`);
+  } catch (err) {
+    throw withLogs(err);
+  }
+});
+
+test('focus via browser/request-focus, then a browser-input click turns the page blue', { timeout: 3 * 60_000 }, async () => {
+  assert.ok(viewer && video, 'no video subscription (see the previous test)');
+  try {
+    const focus = await requestFocus(viewer.room, BROWSER);
+    assert.deepEqual(focus, { granted: true });
+    await withTimeout(
+      (async () => {
+        while (!viewer.data.some((d) => d.topic === 'browser-focus' && d.text.includes('viewer-e2e'))) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })(),
+      20_000,
+      'browser-focus broadcast naming the viewer',
+    );
+    assert.equal(clicks, 0);
+    await click(viewer.room, BROWSER, Math.floor(WIDTH / 2), Math.floor(HEIGHT / 2));
+    const got = await waitForColour(video, BLUE, 60_000);
+    console.log(`# blue page seen after ${got.frames} frame(s): ${JSON.stringify(got.points[0])}`);
+    assert.equal(clicks, 1, 'the page reported exactly one click');
+  } catch (err) {
+    throw withLogs(err);
+  }
+});
+
+test('SIGTERM: the runtime leaves the room and the container exits 0', { timeout: 2 * 60_000 }, async () => {
+  assert.ok(container && server, 'container not running');
+  const id = container.getId();
+  const c = container;
+  container = undefined;
+  await c.stop({ timeout: 30_000, remove: false });
+  try {
+    const { stdout } = await execFileP('docker', ['inspect', '-f', '{{.State.ExitCode}}', id]);
+    assert.equal(stdout.trim(), '0', `exit code; log:\n${logs.text()}`);
+    assert.ok(
+      !server.rooms().some((r) => r.participants.includes(BROWSER)),
+      `browser left the room: ${JSON.stringify(server.rooms())}`,
+    );
+  } finally {
+    await execFileP('docker', ['rm', '-f', id]);
+  }
+});

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse as yamlParse } from 'yaml';
+import { loadConfig } from '../../operator/src/config.ts';
 import {
   chartYaml,
   type Dict,
@@ -25,7 +26,7 @@ const full = {
   livekit: { url: 'ws://livekit.livekit.svc:7880', apiKey: 'devkey', apiSecret: 's3cr3t-value' },
   watchNamespaces: ['team-a', 'team-b'],
   rbac: { namespaced: true },
-  operator: { replicas: 2, leaderElect: true, extraArgs: ['--log-format=json'] },
+  operator: { replicas: 2, leaderElect: true, extraArgs: ['--max-concurrent-reconciles=2'] },
   crd: { keep: false },
   metrics: { enabled: false },
   networkPolicy: {
@@ -116,7 +117,8 @@ describe('Chart.yaml and values', () => {
     ['replicas 2 without leader election', { operator: { replicas: 2, leaderElect: false } }, /const|if/],
     ['namespaced RBAC without namespaces', { rbac: { namespaced: true } }, /watchNamespaces|minItems|required|if/],
     ['bad namespace name', { watchNamespaces: ['Team_A'] }, /pattern/],
-    ['bad quantity', { runtime: { resources: { limits: { memory: 'lots' } } } }, /pattern|anyOf/],
+    ['bad quantity', { operator: { resources: { limits: { memory: 'lots' } } } }, /pattern|anyOf/],
+    ['bad shm size', { runtime: { shmSize: '1 gig' } }, /pattern/],
     ['bad CIDR', { networkPolicy: { extraExceptCidrs: ['10.0.0.0'] } }, /pattern/],
     ['port out of range', { metrics: { port: 70000 } }, /maximum/],
   ];
@@ -175,18 +177,19 @@ describe('render: minimal values (existing credentials Secret, cluster-wide)', (
       '--livekit-url=wss://livekit.example.com',
       '--credentials-secret=livekit-credentials',
       `--runtime-image=ghcr.io/lkbrowser/runtime:${chartYaml.appVersion}`,
+      '--runtime-image-pull-policy=IfNotPresent',
+      '--runtime-port=9090',
+      '--shm-size=512Mi',
       '--leader-elect',
+      '--metrics-bind-address=:8080',
+      '--health-probe-bind-address=:8081',
+      '--log-level=info',
     ]);
     const env = Object.fromEntries(c.env.map((e: AnyObj) => [e.name, e.value ?? e.valueFrom]));
-    assert.deepEqual(env.POD_NAMESPACE, { fieldRef: { fieldPath: 'metadata.namespace' } });
-    assert.deepEqual(env.POD_NAME, { fieldRef: { fieldPath: 'metadata.name' } });
-    assert.deepEqual(JSON.parse(env.LKBROWSER_RUNTIME_RESOURCES), {
-      limits: { cpu: '2', memory: '2Gi' },
-      requests: { cpu: '1', memory: '1Gi' },
+    assert.deepEqual(env, {
+      POD_NAME: { fieldRef: { fieldPath: 'metadata.name' } },
+      POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
     });
-    assert.equal(env.LKBROWSER_RUNTIME_IMAGE_PULL_POLICY, 'IfNotPresent');
-    assert.equal(env.LKBROWSER_METRICS_PORT, '8080');
-    assert.equal(env.LKBROWSER_HEALTH_PORT, '8081');
     assert.deepEqual(
       c.ports.map((p: AnyObj) => [p.name, p.containerPort]),
       [
@@ -278,10 +281,20 @@ describe('render: full values (namespaced RBAC, chart-made Secret, NetworkPolicy
       '--livekit-url=ws://livekit.livekit.svc:7880',
       '--credentials-secret=lkb-lkbrowser-livekit',
       '--runtime-image=ghcr.io/lkbrowser/runtime:1.2.3',
+      '--runtime-image-pull-policy=IfNotPresent',
+      '--runtime-port=9090',
+      '--shm-size=512Mi',
       '--leader-elect',
-      '--watch-namespaces=team-a,team-b',
-      '--log-format=json',
+      '--namespace=team-a,team-b',
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=:8081',
+      '--log-level=info',
+      '--max-concurrent-reconciles=2',
     ]);
+    assert.deepEqual(
+      d.spec.template.spec.containers[0].ports.map((p: AnyObj) => p.name),
+      ['probes'],
+    );
   });
 
   it('stores the API key and secret base64-encoded under the keys the CRD defaults name', () => {
@@ -324,11 +337,17 @@ describe('render: full values (namespaced RBAC, chart-made Secret, NetworkPolicy
     }
   });
 
-  it('operator NetworkPolicy admits only the metrics and probe ports', () => {
+  it('operator NetworkPolicy admits only the probe port (metrics disabled here)', () => {
     const [np] = find(o, 'NetworkPolicy', 'lkb-lkbrowser-operator') as [AnyObj];
     assert.deepEqual(np.spec.policyTypes, ['Ingress']);
     assert.deepEqual(
       np.spec.ingress.flatMap((i: AnyObj) => i.ports.map((p: AnyObj) => p.port)),
+      [8081],
+    );
+    const withMetrics = render({ ...minimal, networkPolicy: { enabled: true } });
+    const [np2] = find(withMetrics.objects, 'NetworkPolicy', 'lkb-lkbrowser-operator') as [AnyObj];
+    assert.deepEqual(
+      np2.spec.ingress.flatMap((i: AnyObj) => i.ports.map((p: AnyObj) => p.port)),
       [8080, 8081],
     );
   });
@@ -405,5 +424,64 @@ describe('ci-snippet.yaml', () => {
     assert.match(runs, /helm lint --strict/);
     assert.match(runs, /helm template/);
     assert.match(runs, /cmp crds\/browsersession\.yaml helm\/lkbrowser\/files\/browsersession\.yaml/);
+  });
+});
+
+describe('the operator accepts what the chart passes (operator/src/config.ts loadConfig)', () => {
+  // The kubelet resolves the downward-API env; simulate it for the pod the Deployment creates.
+  function operatorConfig(values: Dict) {
+    const [d] = find(render(values).objects, 'Deployment') as [AnyObj];
+    const c = d.spec.template.spec.containers[0];
+    const env: Record<string, string> = {};
+    for (const e of c.env) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = release.Namespace;
+      else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = 'lkb-lkbrowser-7d9f-abcde';
+      else assert.fail(`unhandled env source for ${e.name}`);
+    }
+    const parsed = loadConfig(c.args, env);
+    assert.equal(parsed.help, false);
+    if (parsed.help) throw new Error('unreachable');
+    return { cfg: parsed.config, d };
+  }
+
+  it('minimal values: every flag is known and lands in the config', () => {
+    const { cfg, d } = operatorConfig(minimal);
+    assert.equal(cfg.livekitUrl, 'wss://livekit.example.com');
+    assert.equal(cfg.credentialsSecret, 'livekit-credentials');
+    assert.equal(cfg.runtimeImage, `ghcr.io/lkbrowser/runtime:${chartYaml.appVersion}`);
+    assert.equal(cfg.runtimeImagePullPolicy, 'IfNotPresent');
+    assert.equal(cfg.runtimePort, 9090);
+    assert.equal(cfg.shmSize, '512Mi');
+    assert.equal(cfg.leaderElect, true);
+    assert.deepEqual(cfg.namespaces, []);
+    assert.equal(cfg.operatorNamespace, release.Namespace);
+    assert.equal(cfg.identity, 'lkb-lkbrowser-7d9f-abcde');
+    assert.equal(cfg.logLevel, 'info');
+    // The ports the operator binds are the ones the probes, the Service and the NetworkPolicy use.
+    const c = d.spec.template.spec.containers[0];
+    const port = (n: string): number => c.ports.find((p: AnyObj) => p.name === n).containerPort;
+    assert.equal(cfg.metricsBindAddress, `:${port('metrics')}`);
+    assert.equal(cfg.healthProbeBindAddress, `:${port('probes')}`);
+  });
+
+  it('full values: namespaces, chart-made Secret, metrics off, extra args', () => {
+    const { cfg } = operatorConfig(full);
+    assert.deepEqual(cfg.namespaces, ['team-a', 'team-b']);
+    assert.equal(cfg.credentialsSecret, 'lkb-lkbrowser-livekit');
+    assert.equal(cfg.metricsBindAddress, '0');
+    assert.equal(cfg.maxConcurrentReconciles, 2);
+    assert.equal(cfg.runtimeImage, 'ghcr.io/lkbrowser/runtime:1.2.3');
+    // The runtime NetworkPolicy lets the operator reach exactly the port it polls.
+    const [np] = find(render(full).objects, 'NetworkPolicy', 'lkb-lkbrowser-runtime') as [AnyObj];
+    assert.deepEqual(np.spec.ingress[0].ports, [{ protocol: 'TCP', port: cfg.runtimePort }]);
+  });
+
+  it('leaderElect=false yields leaderElect false in the operator', () => {
+    assert.equal(operatorConfig({ ...minimal, operator: { leaderElect: false } }).cfg.leaderElect, false);
+  });
+
+  it('an unknown flag would be rejected by the operator (so the checks above are meaningful)', () => {
+    assert.throws(() => loadConfig(['--watch-namespaces=a'], {}), /Unknown option/);
   });
 });

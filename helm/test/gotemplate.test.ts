@@ -7,10 +7,16 @@ const ctx = {
   Release: { Name: 'rel', Namespace: 'ns', Service: 'Helm', IsInstall: true, IsUpgrade: false },
   Chart: { Name: 'c', Version: '1.0.0', AppVersion: '2.0.0' },
 };
-function r(src: string, values: Record<string, unknown> = {}, helpers = '', files: Record<string, string> = {}): string {
+function r(
+  src: string,
+  values: Record<string, unknown> = {},
+  helpers = '',
+  files: Record<string, string> = {},
+  strict = false,
+): string {
   const templates: Record<string, string> = { 't.yaml': src };
   if (helpers) templates['_h.tpl'] = helpers;
-  return new ChartRenderer(templates, files).renderAll({ ...ctx, Values: values })['t.yaml'] as string;
+  return new ChartRenderer(templates, files).renderAll({ ...ctx, Values: values }, { strict })['t.yaml'] as string;
 }
 
 describe('gotemplate subset: semantics', () => {
@@ -23,6 +29,12 @@ describe('gotemplate subset: semantics', () => {
   it('prints a missing leaf as empty but fails on a field of nil, as Helm does', () => {
     assert.equal(r('[{{ .Values.missing }}]'), '[]');
     assert.throws(() => r('{{ .Values.missing.leaf }}'), /nil pointer evaluating interface \{\}\.leaf/);
+  });
+  it('strict mode (helm lint --strict) rejects missing value keys; Release/Chart fields are always checked', () => {
+    assert.throws(() => r('{{ .Values.missing }}', {}, '', {}, true), /map has no entry for key "missing"/);
+    assert.equal(r('{{ .Values.present }}', { present: '' }, '', {}, true), '');
+    assert.throws(() => r('{{ .Release.Nmae }}'), /can't evaluate field Nmae/);
+    assert.throws(() => r('{{ .Chart.version }}'), /can't evaluate field version/);
   });
   it('if / else if / else with Go truthiness', () => {
     const t = '{{ if .Values.a }}A{{ else if .Values.b }}B{{ else }}C{{ end }}';

@@ -79,11 +79,15 @@ export function render(userValues: Dict, opts: { skipSchema?: boolean } = {}): R
     if (errs.length > 0) throw new Error(`values don't meet the specifications of the schema: ${errs.join('; ')}`);
   }
   const r = loadRenderer();
-  const files = r.renderAll({
-    Values: values,
-    Release: release,
-    Chart: { Name: chartYaml.name, Version: chartYaml.version, AppVersion: chartYaml.appVersion },
-  });
+  // Strict like `helm lint --strict` (missing value keys are errors), which CI runs for real.
+  const files = r.renderAll(
+    {
+      Values: values,
+      Release: release,
+      Chart: { Name: chartYaml.name, Version: chartYaml.version, AppVersion: chartYaml.appVersion },
+    },
+    { strict: true },
+  );
   const objects: K8sObject[] = [];
   for (const [name, text] of Object.entries(files)) {
     if (!name.endsWith('.yaml')) continue;

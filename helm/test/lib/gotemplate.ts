@@ -437,6 +437,9 @@ export class ChartRenderer {
   private readonly files: Record<string, string>;
   /** Functions the chart used while rendering (for reporting and for a coverage test). */
   readonly usedFunctions = new Set<string>();
+  // helm lint --strict / --strict rendering: a missing map key is an error (Go's missingkey=error).
+  private strict = false;
+  private structs = new WeakSet<object>();
 
   /** templates: file name → source (every *.yaml, *.tpl and NOTES.txt under templates/). */
   constructor(templates: Record<string, string>, files: Record<string, string>) {
@@ -446,16 +449,18 @@ export class ChartRenderer {
   }
 
   /** Render every non-partial template (files starting with "_" only hold defines). */
-  renderAll(ctx: Omit<RenderContext, 'files'>): Record<string, string> {
+  renderAll(ctx: Omit<RenderContext, 'files'>, opts: { strict?: boolean } = {}): Record<string, string> {
+    this.strict = opts.strict === true;
     const out: Record<string, string> = {};
     for (const [name, nodes] of this.templates) {
       if (name.split('/').pop()?.startsWith('_')) continue;
-      const root: Dict = {
-        Values: ctx.Values,
-        Release: ctx.Release,
-        Chart: ctx.Chart,
-        Files: { Get: (p: Value) => this.fileGet(p) },
-      };
+      const files = { Get: (p: Value) => this.fileGet(p) };
+      // .Release, .Chart and .Files are Go structs in Helm: an unknown field is always an error.
+      const release = { ...ctx.Release };
+      const chart = { ...ctx.Chart };
+      this.structs = new WeakSet<object>([release, chart, files]);
+      const root: Dict = { Values: ctx.Values, Release: release, Chart: chart, Files: files };
+      this.structs.add(root);
       out[name] = this.exec(nodes, root, root, new Map());
     }
     return out;
@@ -567,6 +572,10 @@ export class ChartRenderer {
     for (const p of path) {
       if (v === null || v === undefined) throw new Error(`${where}: nil pointer evaluating interface {}.${p} (${seen})`);
       if (!isDict(v)) throw new Error(`${where}: can't evaluate field ${p} in ${typeof v} (${seen})`);
+      if (!(p in v)) {
+        if (this.structs.has(v)) throw new Error(`${where}: can't evaluate field ${p} (${seen})`);
+        if (this.strict) throw new Error(`${where}: map has no entry for key "${p}" (${seen})`);
+      }
       v = v[p];
       seen += `.${p}`;
     }

@@ -25,6 +25,7 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -115,6 +116,7 @@ class Host {
   bool handleMessage(const uint8_t* p, size_t n);
   void onXEvents();
   void fetchDamage();
+  void fitToScreen(xcb_window_t win);
   void maybeGrab();
   void onAudio();
   void send(std::vector<uint8_t> frame, bool droppable = false);
@@ -147,9 +149,11 @@ class Host {
   std::vector<bool> slotBusy_;
   bool dirty_ = false;
   std::vector<Rect> rects_;
-  int64_t lastGrabUs_ = 0;
+  int64_t nextGrabUs_ = 0;
+  static constexpr int64_t kPaceSlackUs = 1000;
   int32_t seq_ = 0;
   AudioCapture audio_;
+  std::map<xcb_window_t, int> placed_;
   std::vector<uint8_t> inBuf_;
   std::deque<std::vector<uint8_t>> outQ_;
   size_t outOff_ = 0, outBytes_ = 0;
@@ -300,6 +304,9 @@ bool Host::setupX() {
   region_ = xcb_generate_id(c);
   xcb_xfixes_create_region(c, region_, 0, nullptr);
   xcb_xfixes_select_cursor_input(c, root_, XCB_XFIXES_CURSOR_NOTIFY_MASK_DISPLAY_CURSOR);
+  // No window manager: we place Chromium's top-level window over the whole screen ourselves.
+  uint32_t evmask = XCB_EVENT_MASK_SUBSTRUCTURE_NOTIFY;
+  xcb_change_window_attributes(c, root_, XCB_CW_EVENT_MASK, &evmask);
   xcb_flush(c);
   return true;
 }
@@ -536,6 +543,19 @@ void Host::fetchDamage() {
   }
 }
 
+void Host::fitToScreen(xcb_window_t win) {
+  XReply<xcb_get_window_attributes_reply_t> a(
+      xcb_get_window_attributes_reply(conn_.get(), xcb_get_window_attributes(conn_.get(), win), nullptr));
+  if (!a || a->override_redirect || a->map_state != XCB_MAP_STATE_VIEWABLE) return;
+  uint32_t v[] = {0, 0, static_cast<uint32_t>(opt_.width), static_cast<uint32_t>(opt_.height), 0};
+  xcb_configure_window(conn_.get(), win,
+                       XCB_CONFIG_WINDOW_X | XCB_CONFIG_WINDOW_Y | XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT |
+                           XCB_CONFIG_WINDOW_BORDER_WIDTH,
+                       v);
+  xcb_flush(conn_.get());
+  if (debug_) logf("placed window 0x%x at 0,0 %dx%d", win, opt_.width, opt_.height);
+}
+
 void Host::onXEvents() {
   xcb_connection_t* c = conn_.get();
   bool damaged = false;
@@ -571,6 +591,26 @@ void Host::onXEvents() {
                  .i32(img->yhot)
                  .finish());
       }
+    } else if (type == XCB_MAP_NOTIFY || type == XCB_CONFIGURE_NOTIFY) {
+      xcb_window_t win;
+      bool override;
+      int16_t x = 0, y = 0;
+      uint16_t w = 0, h = 0, b = 0;
+      bool knownGeometry = false;
+      if (type == XCB_MAP_NOTIFY) {
+        auto* m = reinterpret_cast<xcb_map_notify_event_t*>(ev.get());
+        win = m->window;
+        override = m->override_redirect;
+      } else {
+        auto* cfg = reinterpret_cast<xcb_configure_notify_event_t*>(ev.get());
+        win = cfg->window;
+        override = cfg->override_redirect;
+        x = cfg->x, y = cfg->y, w = cfg->width, h = cfg->height, b = cfg->border_width;
+        knownGeometry = true;
+        if (cfg->event != root_) continue;
+      }
+      bool fits = knownGeometry && x == 0 && y == 0 && w == opt_.width && h == opt_.height && b == 0;
+      if (!override && !fits && placed_[win]++ < 3) fitToScreen(win);
     } else if (type == 0) {
       auto* e = reinterpret_cast<xcb_generic_error_t*>(ev.get());
       logf("X error %d (major %d)", e->error_code, e->major_code);
@@ -588,8 +628,8 @@ void Host::onXEvents() {
 void Host::maybeGrab() {
   if (!dirty_ || quit_) return;
   int64_t now = monotonicUs();
-  int64_t interval = 1000000 / opt_.framerate;
-  if (now - lastGrabUs_ < interval) return;  // the poll timeout brings us back
+  // Pacing on a schedule (not on the last grab time), so jitter and grab time do not lower the rate.
+  if (now < nextGrabUs_ - kPaceSlackUs) return;  // the poll timeout brings us back
   auto it = std::find(slotBusy_.begin(), slotBusy_.end(), false);
   if (it == slotBusy_.end()) return;  // coalesce until a slot is released
   int32_t slot = static_cast<int32_t>(it - slotBusy_.begin());
@@ -608,7 +648,8 @@ void Host::maybeGrab() {
     logf("shm_get_image failed: %d", err ? err->error_code : -1);
     return;
   }
-  lastGrabUs_ = t1;
+  int64_t interval = 1000000 / opt_.framerate;
+  nextGrabUs_ = std::max(nextGrabUs_ + interval, t0 - interval);
   slotBusy_[static_cast<size_t>(slot)] = true;
   Writer w(kPaint);
   w.i32(slot).i32(++seq_).i32(opt_.width).i32(opt_.height).i64(t1).i32(static_cast<int32_t>(t1 - t0));
@@ -648,7 +689,7 @@ int Host::pollTimeoutMs() const {
   int t = -1;
   if (cdpPending_) t = 50;
   if (dirty_ && std::find(slotBusy_.begin(), slotBusy_.end(), false) != slotBusy_.end()) {
-    int64_t wait = lastGrabUs_ + 1000000 / opt_.framerate - monotonicUs();
+    int64_t wait = nextGrabUs_ - kPaceSlackUs - monotonicUs();
     int ms = wait <= 0 ? 0 : static_cast<int>((wait + 999) / 1000);
     t = t < 0 ? ms : std::min(t, ms);
   }

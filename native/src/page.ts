@@ -289,43 +289,43 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     await this.d().mouseMove(x, y, opts);
     this.cursor.moved(x, y);
   }
-  mouseDown(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
+  async mouseDown(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
     return this.d().mouseDown(x, y, opts);
   }
   async mouseUp(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
     await this.d().mouseUp(x, y, opts);
     this.cursor.moved(x, y);
   }
-  wheel(x: number, y: number, deltaX: number, deltaY: number, opts?: { modifiers?: number }): Promise<void> {
+  async wheel(x: number, y: number, deltaX: number, deltaY: number, opts?: { modifiers?: number }): Promise<void> {
     return this.d().wheel(x, y, deltaX, deltaY, opts);
   }
   async mouseLeave(): Promise<void> {
     await this.d().mouseLeave();
     this.cursor.left();
   }
-  key(ev: KeyEventInit): Promise<void> {
+  async key(ev: KeyEventInit): Promise<void> {
     return this.d().key(ev);
   }
-  insertText(text: string): Promise<void> {
+  async insertText(text: string): Promise<void> {
     return this.d().insertText(text);
   }
-  navigate(url: string): Promise<void> {
+  async navigate(url: string): Promise<void> {
     return this.d().navigate(url);
   }
-  goBack(): Promise<boolean> {
+  async goBack(): Promise<boolean> {
     return this.d().goBack();
   }
-  goForward(): Promise<boolean> {
+  async goForward(): Promise<boolean> {
     return this.d().goForward();
   }
-  reload(): Promise<void> {
+  async reload(): Promise<void> {
     return this.d().reload();
   }
   async setFocus(focused: boolean): Promise<void> {
     this.focused = focused;
     await this.d().setFocus(focused);
   }
-  evaluate<T = unknown>(expression: string): Promise<T> {
+  async evaluate<T = unknown>(expression: string): Promise<T> {
     return this.d().evaluate<T>(expression);
   }
 

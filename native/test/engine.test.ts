@@ -1,0 +1,262 @@
+// The engine against real Chromium, Xvfb and PulseAudio: frames, damage, input, navigation, cursor,
+// audio, crash/restart, resize and cleanup. One page is reused (navigated between fixtures) to keep
+// the number of Chromium launches low on the shared 2-core machine.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createContext, type EngineContext, type EnginePage, type AudioEvent, type PaintEvent } from '../src/index.ts';
+import { leftovers, pixel, sleep, startServer, waitFor, waitPaint } from './helpers.ts';
+
+async function goto(page: EnginePage, url: string): Promise<void> {
+  await page.navigate(url);
+  const path = new URL(url).pathname;
+  await waitForAsync(
+    async () => (await page.evaluate<string>('location.pathname + " " + document.readyState')) === `${path} complete`,
+    15_000,
+    `${url} loaded`,
+  );
+}
+
+async function waitForAsync(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch (err) {
+      if (Date.now() > end) throw err; // transient errors while a navigation commits
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('engine (real Chromium under Xvfb)', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let ctx: EngineContext;
+  let page: EnginePage;
+
+  before(async () => {
+    server = await startServer();
+    ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, startTimeoutMs: 60_000 });
+    page = await ctx.newPage({ url: `${server.base}/solid`, width: 1280, height: 720, framerate: 60 });
+  });
+
+  after(async () => {
+    const hostPid = page?.hostPid;
+    await ctx?.close();
+    await server?.close();
+    if (hostPid && hostPid > 0) assert.deepEqual(leftovers(hostPid), []);
+  });
+
+  it('renders a solid-colour page into BGRA frames of the page size', async () => {
+    const ev = await waitPaint(page, (e) => pixel(e, 640, 360).join() === '255,144,30', 20_000, 'the page colour');
+    assert.equal(ev.width, 1280);
+    assert.equal(ev.height, 720);
+    assert.equal(ev.frame.byteLength, 1280 * 720 * 4);
+    assert.equal(ev.frame.byteOffset, 0);
+    // #1e90ff = rgb(30,144,255) → bytes B,G,R = 255,144,30, at the centre and all four corners.
+    for (const [x, y] of [[0, 0], [1279, 0], [0, 719], [1279, 719], [640, 360]] as const) {
+      assert.deepEqual(pixel(ev, x, y), [255, 144, 30], `pixel ${x},${y}`);
+    }
+    assert.deepEqual(await page.evaluate('[innerWidth, innerHeight]'), [1280, 720]);
+  });
+
+  it('produces no paints for a static page once it settled', async () => {
+    // Settled = one quiet second (startup paints such as window placement may still trickle in).
+    let last = Date.now();
+    const quiet = (): void => {
+      last = Date.now();
+    };
+    page.on('paint', quiet);
+    await waitFor(() => Date.now() - last > 1000, 20_000, 'a quiet second');
+    page.off('paint', quiet);
+    let n = 0;
+    const on = (): void => {
+      n++;
+    };
+    page.on('paint', on);
+    await sleep(2500);
+    page.off('paint', on);
+    assert.equal(n, 0, `static page painted ${n} times`);
+  });
+
+  it('paints a CSS animation at >= 50 paints/s at 1280x720 (damage rects inside the frame)', async () => {
+    await page.navigate(`${server.base}/anim`);
+    await waitPaint(page, (e) => pixel(e, 5, 5).join() === '255,255,255', 20_000, 'the anim page');
+    await sleep(500);
+    let n = 0;
+    let rectsOk = true;
+    const on = (ev: PaintEvent): void => {
+      n++;
+      for (const r of ev.dirtyRects) {
+        if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x + r.width > 1280 || r.y + r.height > 720) rectsOk = false;
+      }
+    };
+    const t0 = performance.now();
+    page.on('paint', on);
+    await sleep(3000);
+    page.off('paint', on);
+    const fps = (n * 1000) / (performance.now() - t0);
+    console.log(`# animation: ${fps.toFixed(1)} paints/s at 1280x720`);
+    assert.ok(rectsOk, 'dirty rects within the frame');
+    assert.ok(fps >= 50, `expected >= 50 paints/s, got ${fps.toFixed(1)}`);
+  });
+
+  it('a held slot is not rewritten until released', async () => {
+    const held = await new Promise<{ ev: PaintEvent; release: () => void; copy: Uint8Array }>((resolve) => {
+      page.once('paint', (ev) => resolve({ ev, release: ev.hold(), copy: Uint8Array.from(ev.frame) }));
+    });
+    await sleep(500); // the animation keeps painting into the other slots meanwhile
+    assert.ok(Buffer.from(held.ev.frame).equals(Buffer.from(held.copy)), 'held frame unchanged');
+    held.release();
+  });
+
+  it('a click changes the button colour in later frames', async () => {
+    const blue = waitPaint(page, (e) => pixel(e, 200, 150).join() === '255,0,0', 20_000, 'blue button');
+    await goto(page, `${server.base}/button`);
+    await blue;
+    await page.mouseMove(200, 150);
+    await page.mouseDown(200, 150, { button: 'left', clickCount: 1 });
+    await page.mouseUp(200, 150, { button: 'left', clickCount: 1 });
+    const ev = await waitPaint(page, (e) => pixel(e, 200, 150).join() === '0,255,0', 10_000, 'green button');
+    assert.deepEqual(pixel(ev, 200, 150), [0, 255, 0]);
+  });
+
+  it('typing reaches an <input>', async () => {
+    await goto(page, `${server.base}/input`);
+    await page.mouseMove(100, 70);
+    await page.mouseDown(100, 70, { button: 'left', clickCount: 1 });
+    await page.mouseUp(100, 70, { button: 'left', clickCount: 1 });
+    for (const ch of 'hi') {
+      const vk = ch.toUpperCase().charCodeAt(0);
+      await page.key({ type: 'keyDown', windowsVirtualKeyCode: vk, key: ch, code: `Key${ch.toUpperCase()}`, text: ch });
+      await page.key({ type: 'keyUp', windowsVirtualKeyCode: vk, key: ch, code: `Key${ch.toUpperCase()}` });
+    }
+    await page.insertText(' there');
+    assert.equal(await page.evaluate('document.getElementById("i").value'), 'hi there');
+  });
+
+  it('navigate, back and forward emit url_changed', async () => {
+    const urls: string[] = [];
+    const on = (u: string): void => {
+      urls.push(u);
+    };
+    page.on('url_changed', on);
+    await goto(page, `${server.base}/a`);
+    await goto(page, `${server.base}/b`);
+    assert.equal(await page.goBack(), true);
+    await waitFor(() => urls.at(-1) === `${server.base}/a`, 10_000, 'back to /a');
+    assert.equal(await page.goForward(), true);
+    await waitFor(() => urls.at(-1) === `${server.base}/b`, 10_000, 'forward to /b');
+    page.off('url_changed', on);
+    assert.deepEqual(urls, [`${server.base}/a`, `${server.base}/b`, `${server.base}/a`, `${server.base}/b`]);
+    assert.equal(page.url, `${server.base}/b`);
+  });
+
+  it('reports the CSS cursor: pointer over a link, text over text', async () => {
+    await goto(page, `${server.base}/cursor`);
+    await page.mouseMove(1000, 600);
+    await waitFor(() => page.cursorName === 'default', 10_000, 'default cursor on empty space');
+    const seen: string[] = [];
+    page.on('cursor_changed', (c) => seen.push(c));
+    const box = await page.evaluate<number[]>(
+      '[l, t].flatMap((e) => { const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })',
+    );
+    const [lx = 0, ly = 0, tx = 0, ty = 0] = box;
+    await page.mouseMove(lx, ly);
+    await waitFor(() => page.cursorName === 'pointer', 10_000, 'pointer cursor');
+    await page.mouseMove(tx, ty);
+    await waitFor(() => page.cursorName === 'text', 10_000, 'text cursor');
+    await page.mouseMove(1000, 600);
+    await waitFor(() => page.cursorName === 'default', 10_000, 'default cursor');
+    const p = seen.indexOf('pointer');
+    assert.ok(p >= 0 && seen.indexOf('text', p) > p, `cursor_changed sequence ${seen.join(',')}`);
+    assert.equal(seen.at(-1), 'default');
+  });
+
+  it('captures a WebAudio 440 Hz tone from the PulseAudio null sink', async () => {
+    await goto(page, `${server.base}/audio`);
+    await waitForAsync(async () => (await page.evaluate('audioState()')) === 'running', 10_000, 'AudioContext running');
+    await sleep(1000); // let the stream start
+    const frames: AudioEvent[] = [];
+    const on = (a: AudioEvent): void => {
+      frames.push(a);
+    };
+    page.on('audio', on);
+    await sleep(2000);
+    page.off('audio', on);
+    assert.ok(frames.length >= 100, `expected >= 100 audio frames in 2 s, got ${frames.length}`);
+    for (const f of frames) {
+      assert.equal(f.sampleRate, 48000);
+      assert.equal(f.channels, 2);
+      assert.equal(f.samplesPerChannel, 480);
+      assert.equal(f.samples.length, 960);
+    }
+    const left: number[] = [];
+    for (const f of frames) for (let i = 0; i < f.samples.length; i += 2) left.push((f.samples[i] ?? 0) / 32768);
+    const rms = Math.sqrt(left.reduce((s, v) => s + v * v, 0) / left.length);
+    let crossings = 0;
+    for (let i = 1; i < left.length; i++) if ((left[i - 1] ?? 0) < 0 && (left[i] ?? 0) >= 0) crossings++;
+    const hz = crossings / (left.length / 48000);
+    console.log(`# audio: rms ${rms.toFixed(3)}, ~${hz.toFixed(1)} Hz over ${frames.length} frames`);
+    assert.ok(rms > 0.1, `rms ${rms}`);
+    assert.ok(Math.abs(hz - 440) < 15, `frequency ${hz}`);
+  });
+
+  it('killing Chromium emits crashed once; restart() resumes paints at the last URL', async () => {
+    await goto(page, `${server.base}/anim`);
+    await waitFor(() => page.url === `${server.base}/anim`, 10_000, 'url_changed to /anim');
+    const crashes: string[] = [];
+    page.on('crashed', ({ reason }) => crashes.push(reason));
+    const pid = page.chromiumPid;
+    assert.ok(pid > 0);
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => crashes.length > 0, 15_000, 'crashed');
+    assert.equal(page.crashed, true);
+    await assert.rejects(page.evaluate('1'), /crashed/);
+    await sleep(500);
+    assert.equal(crashes.length, 1, `crashed emitted once (got ${crashes.join(' | ')})`);
+    const restarted = new Promise<void>((r) => page.once('restarted', r));
+    await page.restart();
+    await restarted;
+    assert.equal(page.crashed, false);
+    assert.notEqual(page.chromiumPid, pid);
+    assert.equal(page.url, `${server.base}/anim`);
+    let n = 0;
+    const on = (): void => {
+      n++;
+    };
+    page.on('paint', on);
+    await waitFor(() => n >= 30, 20_000, 'paints after restart');
+    page.off('paint', on);
+    assert.equal(await page.evaluate('location.pathname'), '/anim');
+  });
+
+  it('resize relaunches at the new size', async () => {
+    await page.resize(640, 360);
+    assert.equal(page.width, 640);
+    const ev = await waitPaint(page, (e) => e.width === 640 && e.height === 360, 30_000, '640x360 frames');
+    assert.equal(ev.frame.byteLength, 640 * 360 * 4);
+    assert.deepEqual(await page.evaluate('[innerWidth, innerHeight]'), [640, 360]);
+    assert.equal(page.url, `${server.base}/anim`);
+  });
+
+  it('refuses sizes above the maximum before spawning anything', async () => {
+    await assert.rejects(ctx.newPage({ url: `${server.base}/solid`, width: 1921, height: 1080, framerate: 30 }), RangeError);
+    await assert.rejects(page.resize(1920, 1081), RangeError);
+    await assert.rejects(ctx.newPage({ url: `${server.base}/solid`, width: 640, height: 480, framerate: 61 }), RangeError);
+    assert.equal(ctx.pages.length, 1);
+  });
+
+  it('close() leaves no process, shm segment or temp dir behind and is idempotent', async () => {
+    const hostPid = page.hostPid;
+    assert.ok(hostPid > 0);
+    assert.notDeepEqual(leftovers(hostPid), [], 'the page has processes while open');
+    const closed = new Promise<void>((r) => page.once('closed', r));
+    await Promise.all([page.close(), page.close()]);
+    await closed;
+    await page.close();
+    assert.deepEqual(leftovers(hostPid), []);
+    assert.equal(ctx.pages.length, 0);
+    await assert.rejects(page.evaluate('1'), /closed/);
+  });
+});

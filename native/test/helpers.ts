@@ -1,0 +1,117 @@
+// Shared test helpers: fixture pages on 127.0.0.1:0 and scans for processes/shm/temp dirs of one host.
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BrowserPage, PaintEvent } from '../src/index.ts';
+
+export const PAGES: Record<string, string> = {
+  solid: '<!doctype html><html><body style="margin:0;background:#1e90ff"></body></html>',
+  anim: `<!doctype html><html><body style="margin:0;background:#fff">
+<div id=b style="position:absolute;left:100px;top:100px;width:120px;height:120px;background:#c00;animation:m 1s linear infinite alternate"></div>
+<style>@keyframes m{to{transform:translateX(600px) rotate(180deg)}}</style></body></html>`,
+  button: `<!doctype html><html><body style="margin:0;background:#fff">
+<button id=b style="position:absolute;left:100px;top:100px;width:200px;height:100px;border:0;background:rgb(0,0,255)"
+ onclick="this.style.background='rgb(0,255,0)'">go</button></body></html>`,
+  input: `<!doctype html><html><body style="margin:0"><input id=i style="position:absolute;left:50px;top:50px;width:300px;height:40px;font-size:20px"></body></html>`,
+  cursor: `<!doctype html><html><body style="margin:0;font:40px sans-serif">
+<a id=l href="/solid" style="position:absolute;left:50px;top:50px">a link here</a>
+<p id=t style="position:absolute;left:50px;top:300px;margin:0">Some plain text to select</p></body></html>`,
+  audio: `<!doctype html><html><body><script>
+const ctx = new AudioContext({ sampleRate: 48000 });
+const o = ctx.createOscillator(); o.frequency.value = 440; const g = ctx.createGain(); g.gain.value = 0.5;
+o.connect(g).connect(ctx.destination); o.start(); window.audioState = () => ctx.state;
+</script></body></html>`,
+  a: '<!doctype html><html><body style="background:#fee">A</body></html>',
+  b: '<!doctype html><html><body style="background:#efe">B</body></html>',
+};
+
+export async function startServer(): Promise<{ base: string; close: () => Promise<void> }> {
+  const srv = http.createServer((req, res) => {
+    const name = (req.url ?? '/').slice(1).split(/[?#]/)[0] ?? '';
+    const body = PAGES[name];
+    if (body === undefined) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  };
+}
+
+interface ProcInfo {
+  pid: number;
+  sid: number;
+  cmd: string;
+}
+
+function procs(): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] === 'Z') continue; // zombies hold no resources and are being reaped
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      out.push({ pid: Number(d), sid: Number(rest[3]), cmd });
+    } catch {
+      // the process exited while we read it
+    }
+  }
+  return out;
+}
+
+/** Live processes that belong to the host with this pid: its session, or anything naming its temp dir. */
+export function leftovers(hostPid: number): string[] {
+  const tag = `lkb-host-${hostPid}-`;
+  const found = procs()
+    .filter((p) => p.pid === hostPid || p.sid === hostPid || p.cmd.includes(tag))
+    .map((p) => `${p.pid} ${p.cmd.slice(0, 100)}`);
+  for (const f of readdirSync('/dev/shm')) if (f.startsWith(`lkb-${hostPid}-`)) found.push(`/dev/shm/${f}`);
+  for (const f of readdirSync('/tmp')) if (f.startsWith(tag)) found.push(`/tmp/${f}`);
+  return found;
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** BGRA pixel of a frame as [b, g, r]. */
+export function pixel(ev: { frame: Uint8Array; width: number }, x: number, y: number): [number, number, number] {
+  const i = (y * ev.width + x) * 4;
+  return [ev.frame[i] ?? -1, ev.frame[i + 1] ?? -1, ev.frame[i + 2] ?? -1];
+}
+
+/** Resolves with the first paint satisfying `pred` (evaluated synchronously on the live slot). */
+export function waitPaint(page: BrowserPage, pred: (ev: PaintEvent) => boolean, timeoutMs: number, what: string): Promise<PaintEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      page.off('paint', on);
+      reject(new Error(`no paint with ${what} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const on = (ev: PaintEvent): void => {
+      if (!pred(ev)) return;
+      clearTimeout(timer);
+      page.off('paint', on);
+      resolve({ ...ev, frame: Uint8Array.from(ev.frame) });
+    };
+    page.on('paint', on);
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

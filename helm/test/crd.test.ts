@@ -155,6 +155,11 @@ describe('structural schema', () => {
       assert.doesNotMatch(rule.rule, k8sOnly, `${path}: ${rule.rule}`);
       assert.doesNotThrow(() => celParse(rule.rule), `${path}: ${rule.rule}`);
       assert.ok(rule.message, `${path} rule without message`);
+      if (rule.reason !== undefined)
+        assert.ok(
+          ['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'].includes(rule.reason),
+          `${path}: reason ${rule.reason} is not one the apiserver accepts`,
+        );
       if (rule.fieldPath) {
         // fieldPath must name a field of the node the rule sits on.
         let node: Schema | undefined = rules.find((r) => r.rule === rule)?.schema;

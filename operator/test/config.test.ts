@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { defaultConfig, helpText, loadConfig, parseDuration } from '../src/config.ts';
+import { parseBindAddress } from '../src/health.ts';
+
+test('defaults match controller-runtime and the runtime contract', () => {
+  const d = defaultConfig();
+  assert.equal(d.leaseDurationMs, 15_000);
+  assert.equal(d.renewDeadlineMs, 10_000);
+  assert.equal(d.retryPeriodMs, 2_000);
+  assert.equal(d.healthProbeBindAddress, ':8081');
+  assert.equal(d.metricsBindAddress, ':8080');
+  assert.equal(d.runtimePort, 9090);
+  assert.match(d.runtimeImage, /^lkbrowser-runtime:\d+\.\d+\.\d+/);
+});
+
+test('flags override env, env overrides defaults', () => {
+  const r = loadConfig(['--namespace=a,b', '--leader-elect', '--lease-duration=20s', '--runtime-port', '9191'], {
+    WATCH_NAMESPACE: 'ignored',
+    LIVEKIT_URL: 'wss://lk.example.com',
+    LKB_CREDENTIALS_SECRET: 'creds',
+    POD_NAMESPACE: 'lkb-system',
+  });
+  assert.equal(r.help, false);
+  if (r.help) return;
+  assert.deepEqual(r.config.namespaces, ['a', 'b']);
+  assert.equal(r.config.leaderElect, true);
+  assert.equal(r.config.leaseDurationMs, 20_000);
+  assert.equal(r.config.runtimePort, 9191);
+  assert.equal(r.config.livekitUrl, 'wss://lk.example.com');
+  assert.equal(r.config.credentialsSecret, 'creds');
+  assert.equal(r.config.operatorNamespace, 'lkb-system');
+  const off = loadConfig(['--leader-elect=false'], { LKB_LEADER_ELECT: 'true' });
+  assert.equal(!off.help && off.config.leaderElect, false);
+  assert.equal(loadConfig(['--help'], {}).help, true);
+});
+
+test('bad values are rejected with the flag name', () => {
+  assert.throws(() => loadConfig(['--runtime-port=x'], {}), /--runtime-port/);
+  assert.throws(() => loadConfig(['--lease-duration=5s', '--renew-deadline=10s'], {}), /renew-deadline must be shorter/);
+  assert.throws(() => loadConfig(['--runtime-image-pull-policy=Sometimes'], {}), /pull-policy/);
+  assert.throws(() => loadConfig(['--no-such-flag'], {}), /Unknown option/);
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('2m'), 120_000);
+  assert.equal(parseDuration('1500'), 1500);
+  assert.throws(() => parseDuration('soon'), /invalid duration/);
+  assert.deepEqual(parseBindAddress(':8081'), { host: '0.0.0.0', port: 8081 });
+  assert.deepEqual(parseBindAddress('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+  assert.equal(parseBindAddress('0'), undefined);
+});
+
+test('main.ts --help prints every flag', () => {
+  const r = spawnSync(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, '--help'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), helpText().trim());
+  for (const f of ['--namespace', '--livekit-url', '--credentials-secret', '--runtime-image', '--leader-elect']) assert.ok(r.stdout.includes(f), f);
+  const bad = spawnSync(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, '--bogus'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(bad.status, 2);
+});

@@ -44,7 +44,7 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 10_
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('cdp PageDriver (headful chromium under Xvfb)', () => {
+describe('cdp PageDriver (headful chromium under Xvfb)', { timeout: 90_000 }, () => {
   let xvfb: ChildProcess | undefined;
   let chromium: ChildProcess | undefined;
   let dir: string | undefined;

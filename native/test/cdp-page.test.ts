@@ -131,7 +131,15 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
-describe('cdp PageDriver (headless chromium)', () => {
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
   let browser: Browser;
   let server: Server;
   let origin: string;
@@ -224,7 +232,7 @@ describe('cdp PageDriver (headless chromium)', () => {
     assert.equal(page.url, expected);
   });
 
-  test('rawKeyDown + char (CEF-style sequence) types text', async () => {
+  test('rawKeyDown + char (CEF-style sequence) types text, non-ASCII chars, Enter submits', async () => {
     await open('/form');
     await page.setFocus(true);
     await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 72, modifiers: 8 });
@@ -233,7 +241,17 @@ describe('cdp PageDriver (headless chromium)', () => {
     await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 73 });
     await page.key({ type: 'char', windowsVirtualKeyCode: 73 });
     await page.key({ type: 'keyUp', windowsVirtualKeyCode: 73 });
-    assert.equal(await page.evaluate('i.value'), 'Hi');
+    // Seed type_text style: char with the char code as key code (233 = é, no US key), no keydown.
+    await page.key({ type: 'char', windowsVirtualKeyCode: 233, text: 'é' });
+    await page.key({ type: 'char', windowsVirtualKeyCode: 0x65e5, text: '日' });
+    assert.equal(await page.evaluate('i.value'), 'Hié日');
+    // Enter as rawKeyDown + char submits too.
+    urls.length = 0;
+    await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 13 });
+    await page.key({ type: 'char', windowsVirtualKeyCode: 13 });
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 13 });
+    const expected = `${origin}/submitted?q=Hi%C3%A9%E6%97%A5`;
+    await waitFor('form submission', async () => urls.includes(expected));
   });
 
   test('Ctrl+A then typing replaces the content', async () => {
@@ -303,6 +321,33 @@ describe('cdp PageDriver (headless chromium)', () => {
     assert.equal(pick('mousedown', 2)?.meta, true);
     await page.mouseLeave();
     await waitFor('mouseleave', async () => (await page.evaluate<Record<string, unknown>[]>('ev')).some((e) => e.type === 'mouseleave'));
+  });
+
+  test('input bursts keep their order; moves coalesce, wheel deltas add up', async () => {
+    await open('/events');
+    await page.evaluate('ev.length = 0');
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < 60; i++) all.push(page.mouseMove(100 + i, 200));
+    all.push(page.mouseDown(159, 200));
+    for (let i = 0; i < 20; i++) all.push(page.mouseMove(160 + i, 210, { buttons: 1 }));
+    all.push(page.mouseUp(179, 210));
+    assert.ok(page.queuedInput <= 4, `queued ${page.queuedInput}`);
+    await Promise.all(all);
+    const ev = await page.evaluate<{ type: string; x: number; y: number; buttons: number }[]>('ev');
+    const moves = ev.filter((e) => e.type === 'mousemove');
+    assert.ok(moves.length >= 2 && moves.length < 60, `mousemove events: ${moves.length}`);
+    const order = ev.filter((e) => e.type !== 'mousemove').map((e) => `${e.type}@${e.x},${e.y}`);
+    assert.deepEqual(order, ['mousedown@159,200', 'mouseup@179,210']);
+    const down = ev.findIndex((e) => e.type === 'mousedown');
+    assert.deepEqual([ev[down - 1]?.x, ev[down - 1]?.y], [159, 200], 'last move before the press is the latest position');
+    const lastMove = moves.at(-1);
+    assert.deepEqual([lastMove?.x, lastMove?.y, lastMove?.buttons], [179, 210, 1]);
+
+    await open('/long');
+    const wheels: Promise<void>[] = [];
+    for (let i = 0; i < 10; i++) wheels.push(page.wheel(200, 200, 0, 100));
+    await Promise.all(wheels);
+    await waitFor('scrolled by the sum of the deltas', async () => (await page.evaluate<number>('scrollY')) === 1000);
   });
 
   test('key events get DOM key/code/keyCode from the table', async () => {
@@ -437,13 +482,15 @@ describe('cdp PageDriver (headless chromium)', () => {
   });
 
   test('renderer crash emits disconnected; calls afterwards reject', async () => {
-    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: `${origin}/a` });
+    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
     const p2 = await PageDriver.connect(browser.endpoint, { logger: log, targetId });
     try {
+      // Crash only after the navigation committed in its final renderer process.
+      await p2.navigate(`${origin}/a`, { waitUntil: 'load' });
       const disc = new Promise<{ reason: string }>((r) => p2.once('disconnected', r));
       const crashCall = p2.send('Page.crash');
       crashCall.catch(() => undefined); // Page.crash never answers; it rejects when the page goes away
-      const { reason } = await disc;
+      const { reason } = await withTimeout(disc, 15_000, 'disconnected after Page.crash');
       assert.match(reason, /crash/);
       assert.equal(p2.disconnected, true);
       await assert.rejects(p2.evaluate('1'), /page disconnected/);
@@ -462,7 +509,7 @@ describe('cdp PageDriver (headless chromium)', () => {
     const p2 = await PageDriver.connect(browser.endpoint, { logger: log });
     const disc = new Promise<{ reason: string }>((r) => p2.once('disconnected', r));
     p2.connection.close();
-    assert.match((await disc).reason, /connection lost/);
+    assert.match((await withTimeout(disc, 5000, 'disconnected')).reason, /connection lost/);
     const p3 = await PageDriver.connect(browser.endpoint, { logger: log });
     let emitted = false;
     p3.on('disconnected', () => {

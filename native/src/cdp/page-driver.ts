@@ -80,6 +80,13 @@ interface FrameInfo {
   unreachableUrl?: string;
 }
 
+interface QueuedInput {
+  kind: 'move' | 'wheel' | 'other';
+  method: string;
+  params: CdpParams;
+  waiters: { resolve: () => void; reject: (e: Error) => void }[];
+}
+
 interface EvaluateResult {
   result?: { value?: unknown; type?: string; description?: string };
   exceptionDetails?: { text?: string; exception?: { description?: string; value?: unknown } };
@@ -98,6 +105,8 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   private disconnectedReason: string | undefined;
   private closing = false;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly inputQueue: QueuedInput[] = [];
+  private inputBusy = false;
 
   /**
    * Discover the browser WebSocket via GET <httpEndpoint>/json/version, attach (flattened session) to
@@ -205,12 +214,61 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     return this.connection.send<T>(method, params, this.sessionId, opts);
   }
 
+  // ---- input queue ----
+  // All input goes out in call order, one at a time (Chromium acks a mouse move only after the next
+  // frame, ~16 ms). While one event is in flight, queued moves coalesce (latest position wins) and
+  // queued wheel events merge their deltas, so a fast input stream cannot pile up calls.
+
+  private input(kind: QueuedInput['kind'], method: string, params: CdpParams): Promise<void> {
+    if (this.disconnectedReason !== undefined) {
+      return Promise.reject(new CdpError(method, 'closed', `page disconnected (${this.disconnectedReason})`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const last = this.inputQueue[this.inputQueue.length - 1];
+      if (last && kind === 'move' && last.kind === 'move') {
+        last.params = params;
+        last.waiters.push({ resolve, reject });
+        return;
+      }
+      if (last && kind === 'wheel' && last.kind === 'wheel' && last.params.modifiers === params.modifiers) {
+        params.deltaX = (last.params.deltaX as number) + (params.deltaX as number);
+        params.deltaY = (last.params.deltaY as number) + (params.deltaY as number);
+        last.params = params;
+        last.waiters.push({ resolve, reject });
+        return;
+      }
+      this.inputQueue.push({ kind, method, params, waiters: [{ resolve, reject }] });
+      if (!this.inputBusy) void this.pumpInput();
+    });
+  }
+
+  private async pumpInput(): Promise<void> {
+    this.inputBusy = true;
+    try {
+      for (let item = this.inputQueue.shift(); item; item = this.inputQueue.shift()) {
+        try {
+          await this.send(item.method, item.params);
+          for (const w of item.waiters) w.resolve();
+        } catch (err) {
+          for (const w of item.waiters) w.reject(err as Error);
+        }
+      }
+    } finally {
+      this.inputBusy = false;
+    }
+  }
+
+  /** Events waiting behind the one in flight (after coalescing). */
+  get queuedInput(): number {
+    return this.inputQueue.length;
+  }
+
   // ---- mouse ----
 
   async mouseMove(x: number, y: number, opts: { buttons?: number; modifiers?: number } = {}): Promise<void> {
     const buttons = opts.buttons ?? this.buttons;
     this.lastMouse = { x, y };
-    await this.send('Input.dispatchMouseEvent', {
+    await this.input('move', 'Input.dispatchMouseEvent', {
       type: 'mouseMoved',
       x,
       y,
@@ -224,7 +282,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     const button = opts.button ?? 'left';
     this.buttons |= BUTTON_BITS[button];
     this.lastMouse = { x, y };
-    await this.send('Input.dispatchMouseEvent', {
+    await this.input('other', 'Input.dispatchMouseEvent', {
       type: 'mousePressed',
       x,
       y,
@@ -239,7 +297,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     const button = opts.button ?? 'left';
     this.buttons &= ~BUTTON_BITS[button];
     this.lastMouse = { x, y };
-    await this.send('Input.dispatchMouseEvent', {
+    await this.input('other', 'Input.dispatchMouseEvent', {
       type: 'mouseReleased',
       x,
       y,
@@ -253,7 +311,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   /** DOM sign: deltaY > 0 scrolls down, deltaX > 0 scrolls right (CSS pixels). */
   async wheel(x: number, y: number, deltaX: number, deltaY: number, opts: { modifiers?: number } = {}): Promise<void> {
     this.lastMouse = { x, y };
-    await this.send('Input.dispatchMouseEvent', {
+    await this.input('wheel', 'Input.dispatchMouseEvent', {
       type: 'mouseWheel',
       x,
       y,
@@ -267,7 +325,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
 
   /** The pointer left the view: move it outside so hover state and mouseleave/mouseout fire. */
   async mouseLeave(): Promise<void> {
-    await this.send('Input.dispatchMouseEvent', {
+    await this.input('other', 'Input.dispatchMouseEvent', {
       type: 'mouseMoved',
       x: -1,
       y: -1,
@@ -288,7 +346,12 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
    */
   async key(ev: KeyEventInit): Promise<void> {
     const modifiers = ev.modifiers ?? 0;
-    const resolved = resolveKey(ev.windowsVirtualKeyCode, modifiers);
+    let resolved = resolveKey(ev.windowsVirtualKeyCode, modifiers);
+    if (ev.text !== undefined && ev.text !== '' && ev.text !== resolved.text && ev.text !== resolved.unmodifiedText) {
+      // The text does not come from this key on a US layout (IME/non-US char, or a CEF-style char
+      // event whose key code is the char code): describe the key by its text, not by the table.
+      resolved = { key: ev.text, code: '', text: ev.text, unmodifiedText: ev.text, location: undefined };
+    }
     const params: CdpParams = {
       type: ev.type,
       modifiers,
@@ -313,12 +376,12 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       const commands = editingCommands(ev.windowsVirtualKeyCode, modifiers);
       if (commands.length > 0) params.commands = commands;
     }
-    await this.send('Input.dispatchKeyEvent', params);
+    await this.input('other', 'Input.dispatchKeyEvent', params);
   }
 
   /** Insert text at the focus as an IME commit would (any Unicode). */
   async insertText(text: string): Promise<void> {
-    await this.send('Input.insertText', { text });
+    await this.input('other', 'Input.insertText', { text });
   }
 
   // ---- navigation ----

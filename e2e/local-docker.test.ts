@@ -4,6 +4,9 @@
 // Needs Docker: scripts/docker-build.sh starts dockerd if none answers and builds the base image with
 // debootstrap when no registry can be reached. Without Docker this test FAILS (it is not skipped).
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true'; // the Ryuk reaper image cannot be pulled; we clean up ourselves
+// Containers use the host network, so the Docker host is loopback. (Without the override testcontainers inspects the
+// `bridge` network when it runs inside a container, and we run dockerd with --bridge=none.)
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

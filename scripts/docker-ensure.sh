@@ -48,6 +48,15 @@ fi
 if [ -f "$pidfile" ]; then
   log "dockerd (pid $(cat "$pidfile")) is running but not answering yet; waiting"
 else
+  # Docker-in-Docker on a cgroup v2 host (e.g. a privileged CI job container): processes must leave the root
+  # cgroup before controllers can be delegated, or runc fails with "cannot enter cgroupv2 ... invalid state".
+  # Same fix as docker:dind's entrypoint; only inside a container and only with a pure cgroup2 mount.
+  if [ -f /.dockerenv ] && [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ] && [ "${LKB_DIND_CGROUP_FIX:-1}" = 1 ]; then
+    log "cgroup v2 inside a container: moving processes to /sys/fs/cgroup/init and enabling controllers"
+    mkdir -p /sys/fs/cgroup/init
+    xargs -rn1 </sys/fs/cgroup/cgroup.procs >/sys/fs/cgroup/init/cgroup.procs 2>/dev/null || true
+    sed -e 's/ / +/g' -e 's/^/+/' </sys/fs/cgroup/cgroup.controllers >/sys/fs/cgroup/cgroup.subtree_control || true
+  fi
   log "starting dockerd (--bridge=none --iptables=false), log: $logfile"
   # setsid + nohup: the daemon outlives this script and the test process that called it.
   setsid nohup dockerd --bridge=none --iptables=false --ip-masq=false --userland-proxy=false \

@@ -1,0 +1,115 @@
+// kind e2e inside `npm test`: runs e2e/kind/run.sh (cluster, images, chart, LiveKit, BrowserSession, frames) when
+// kind, helm and a Docker daemon with registry access exist; otherwise that test is skipped with one line saying why.
+// The manifests the flow applies are checked against the CRD schema and the example on every machine.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { repoRoot, runLogged } from './lib/docker.ts';
+import { E2E, infraManifests, sessionManifest } from './kind/manifests.ts';
+
+interface Schema {
+  type?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  required?: string[];
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  additionalProperties?: Schema | boolean;
+}
+
+/** Structural check of `value` against a CRD OpenAPI schema subset (unknown fields, types, required, enum, bounds). */
+function check(value: unknown, s: Schema, path: string, errors: string[]): void {
+  if (s.enum && !s.enum.includes(value)) errors.push(`${path}: ${JSON.stringify(value)} not in enum`);
+  switch (s.type) {
+    case 'object': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        errors.push(`${path}: not an object`);
+        return;
+      }
+      const obj = value as Record<string, unknown>;
+      for (const r of s.required ?? []) if (!(r in obj)) errors.push(`${path}.${r}: required`);
+      for (const [k, v] of Object.entries(obj)) {
+        const sub = s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+        if (sub) check(v, sub, `${path}.${k}`, errors);
+        else if (!s['x-kubernetes-preserve-unknown-fields']) errors.push(`${path}.${k}: unknown field`);
+      }
+      return;
+    }
+    case 'array':
+      if (!Array.isArray(value)) errors.push(`${path}: not an array`);
+      else if (s.items) value.forEach((v, i) => s.items && check(v, s.items, `${path}[${i}]`, errors));
+      return;
+    case 'string':
+      if (typeof value !== 'string') errors.push(`${path}: not a string`);
+      return;
+    case 'integer':
+      if (!Number.isInteger(value)) errors.push(`${path}: not an integer`);
+      else if ((s.minimum !== undefined && (value as number) < s.minimum) || (s.maximum !== undefined && (value as number) > s.maximum))
+        errors.push(`${path}: ${value} out of range`);
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') errors.push(`${path}: not a boolean`);
+      return;
+    default:
+      return;
+  }
+}
+
+test('kind e2e manifests: BrowserSession fits the CRD schema, images are pinned, LiveKit runs in dev mode', () => {
+  const crd = parse(readFileSync(join(repoRoot, 'crds/browsersession.yaml'), 'utf8')) as {
+    spec: { versions: Array<{ name: string; schema: { openAPIV3Schema: Schema } }> };
+  };
+  const version = crd.spec.versions.find((v) => v.name === 'v1alpha1');
+  assert.ok(version, 'CRD serves v1alpha1');
+  const schema = version.schema.openAPIV3Schema;
+  const session = sessionManifest();
+  const m = session.manifest as { apiVersion: string; kind: string; spec: Record<string, unknown> };
+  assert.equal(m.apiVersion, 'lkbrowser.dev/v1alpha1');
+  assert.equal(m.kind, 'BrowserSession');
+  const errors: string[] = [];
+  const specSchema = schema.properties?.spec;
+  assert.ok(specSchema, 'CRD has spec');
+  check(m.spec, specSchema, 'spec', errors);
+  assert.deepEqual(errors, [], 'the kind session manifest validates against the CRD schema');
+  assert.equal(session.name, 'example');
+  assert.equal(session.room, 'demo-room', 'room taken from examples/browsersession.yaml');
+
+  const infra = infraManifests();
+  const images = JSON.stringify(infra).match(/"image":"[^"]+"/g) ?? [];
+  assert.ok(images.length >= 2);
+  for (const i of images) assert.ok(!i.endsWith(':latest"') && i.includes(':'), `pinned image tag: ${i}`);
+  const lk = infra.find((o) => o.kind === 'Deployment' && (o.metadata as { name: string }).name === 'livekit');
+  assert.match(JSON.stringify(lk), /"--dev"/);
+  const secret = infra.find((o) => o.kind === 'Secret') as { stringData: Record<string, string> } | undefined;
+  assert.deepEqual(secret?.stringData, { apiKey: E2E.apiKey, apiSecret: E2E.apiSecret }, 'CRD default key names apiKey/apiSecret');
+});
+
+function has(bin: string, args: string[]): boolean {
+  const r = spawnSync(bin, args, { stdio: 'ignore', timeout: 30_000 });
+  return r.error === undefined && r.status === 0;
+}
+
+function whyNot(): string | undefined {
+  if (process.env.LKB_KIND_E2E === '0') return 'LKB_KIND_E2E=0 (the kind-e2e CI job runs e2e/kind/run.sh itself)';
+  if (!has('kind', ['version'])) return 'no kind binary on PATH (kind e2e runs in GitHub Actions: .github/workflows/ci.yml job kind-e2e)';
+  if (!has('helm', ['version'])) return 'no helm binary on PATH';
+  if (!has('kubectl', ['version', '--client'])) return 'no kubectl binary on PATH';
+  if (!has('docker', ['info'])) return 'no Docker daemon answers';
+  // kind pulls kindest/node and the LiveKit image from Docker Hub; probe with the image the flow needs anyway.
+  if (!has('docker', ['pull', '-q', E2E.livekitImage])) return `no reachable registry (docker pull ${E2E.livekitImage} failed)`;
+  return undefined;
+}
+
+test('kind e2e: chart + operator + LiveKit + BrowserSession → frames, focus, click', { timeout: 60 * 60_000 }, async (t) => {
+  const reason = whyNot();
+  if (reason) {
+    t.skip(reason);
+    return;
+  }
+  await runLogged('bash', ['e2e/kind/run.sh'], join(repoRoot, '.lkb-tmp', 'kind-e2e.log'), 55 * 60_000);
+});

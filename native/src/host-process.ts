@@ -1,5 +1,9 @@
 // One engine host process (native/host): spawn in its own session, version handshake, message stream.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -56,6 +60,7 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       resolveExit = r;
     });
     child.once('exit', (code, signal) => {
+      if (signal === 'SIGKILL') this.removeTempDirs(); // the host could not clean up after itself
       this.markExited(code, signal, `host exited (code ${code}, signal ${signal})`);
       resolveExit();
     });
@@ -191,6 +196,23 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     this.kill(); // stragglers left in the group (normally none)
     if (!ok) await this.waitExit(2000);
     this.sock.destroy();
+  }
+
+  /** Removes /tmp/lkb-host-<pid>-* (profile, pulse socket, logs) left by a host that was SIGKILLed. */
+  private removeTempDirs(): void {
+    const prefix = `lkb-host-${this.pid}-`;
+    try {
+      for (const f of readdirSync(tmpdir())) {
+        // Chromium may still be writing its profile while it dies: retry on ENOTEMPTY.
+        if (f.startsWith(prefix)) {
+          rm(join(tmpdir(), f), { recursive: true, force: true, maxRetries: 20, retryDelay: 200 }).catch((err: unknown) =>
+            this.log.warn({ err }, 'removing temp dir of a killed host failed'),
+          );
+        }
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'removing temp dirs of a killed host failed');
+    }
   }
 
   private markExited(code: number | null, signal: NodeJS.Signals | null, reason: string): void {

@@ -1,0 +1,144 @@
+// Control protocol encode/decode tables (TS side) and the host's own checks (bad version, oversize frames).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { describe, it } from 'node:test';
+import {
+  type AnyMessage,
+  decode,
+  encode,
+  FrameDecoder,
+  MAX_MESSAGE,
+  MAX_RECTS,
+  ProtocolError,
+} from '../src/control-protocol.ts';
+import { HOST_PATH } from '../src/shm.ts';
+
+const table: AnyMessage[] = [
+  { type: 'hello', version: 1 },
+  { type: 'ready', shmName: '/lkb-1-2', slots: 3, slotSize: 8294400, maxWidth: 1920, maxHeight: 1080, width: 1280, height: 720, display: 7 },
+  {
+    type: 'paint',
+    slot: 2,
+    seq: 2147483647,
+    width: 1280,
+    height: 720,
+    captureTimeUs: 123456789012345n,
+    grabUs: 280,
+    rects: [
+      { x: -5, y: -1, width: 10, height: 20 },
+      { x: 0, y: 700, width: 1280, height: 20 },
+    ],
+  },
+  { type: 'paint', slot: 0, seq: -2147483648, width: 16, height: 16, captureTimeUs: -1n, grabUs: 0, rects: [] },
+  { type: 'audio', ptsUs: 42n, sampleRate: 48000, channels: 2, samplesPerChannel: 480, pcm: new Uint8Array(1920).fill(7) },
+  { type: 'cursor', serial: 9, hash: -123456789, width: 24, height: 24, xhot: 4, yhot: 4 },
+  { type: 'chromium_started', pid: 4242, cdpPort: 40000 },
+  { type: 'chromium_exited', pid: 4242, status: -1, reason: 'killed by signal 9 — ünïcödé' },
+  { type: 'error', fatal: true, message: 'X connection lost' },
+  { type: 'client_hello', version: 1 },
+  { type: 'mapped' },
+  { type: 'release', slot: 1 },
+  { type: 'restart', url: 'http://127.0.0.1:1/x?y=1#z' },
+  { type: 'shutdown' },
+];
+
+function norm(m: AnyMessage): unknown {
+  return m.type === 'audio' ? { ...m, pcm: Array.from(m.pcm) } : m;
+}
+
+describe('control protocol', () => {
+  for (const m of table) {
+    it(`round-trips ${m.type}`, () => {
+      const frame = encode(m);
+      assert.equal(frame.readInt32LE(0), frame.length - 4, 'length prefix');
+      assert.deepEqual(norm(decode(frame.subarray(4))), norm(m));
+      const dec = new FrameDecoder();
+      // Fed byte by byte: no message until the frame is complete.
+      const out: AnyMessage[] = [];
+      for (let i = 0; i < frame.length; i++) out.push(...dec.push(frame.subarray(i, i + 1)));
+      assert.equal(out.length, 1);
+      assert.deepEqual(norm(out[0] as AnyMessage), norm(m));
+    });
+  }
+
+  it('encodes integers as signed little-endian', () => {
+    const f = encode({ type: 'release', slot: -2 });
+    assert.deepEqual([...f], [8, 0, 0, 0, 103, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff]);
+  });
+
+  it('decodes several frames from one chunk', () => {
+    const dec = new FrameDecoder();
+    const chunk = Buffer.concat([encode({ type: 'mapped' }), encode({ type: 'release', slot: 3 }), encode({ type: 'shutdown' }).subarray(0, 5)]);
+    assert.deepEqual(dec.push(chunk).map((m) => m.type), ['mapped', 'release']);
+    assert.deepEqual(dec.push(encode({ type: 'shutdown' }).subarray(5)).map((m) => m.type), ['shutdown']);
+  });
+
+  it('rejects bad frames and payloads', () => {
+    const bad = (len: number): Buffer => {
+      const b = Buffer.alloc(8);
+      b.writeInt32LE(len, 0);
+      return b;
+    };
+    assert.throws(() => new FrameDecoder().push(bad(-1)), ProtocolError, 'negative length');
+    assert.throws(() => new FrameDecoder().push(bad(0)), ProtocolError, 'empty frame');
+    assert.throws(() => new FrameDecoder().push(bad(MAX_MESSAGE + 1)), ProtocolError, 'oversize frame');
+    const unknown = Buffer.alloc(4);
+    unknown.writeInt32LE(9999, 0);
+    assert.throws(() => decode(unknown), /unknown message type/);
+    assert.throws(() => decode(encode({ type: 'release', slot: 1 }).subarray(4, 10)), /truncated/);
+    const trailing = Buffer.concat([encode({ type: 'mapped' }).subarray(4), Buffer.alloc(4)]);
+    assert.throws(() => decode(trailing), /trailing/);
+    const rects = Array.from({ length: MAX_RECTS + 1 }, () => ({ x: 0, y: 0, width: 1, height: 1 }));
+    assert.throws(() => encode({ type: 'paint', slot: 0, seq: 0, width: 1, height: 1, captureTimeUs: 0n, grabUs: 0, rects }), ProtocolError);
+    assert.throws(() => encode({ type: 'release', slot: 2 ** 31 }), /not an int32/);
+    assert.throws(() => encode({ type: 'restart', url: 'x'.repeat(MAX_MESSAGE) }), /exceeds/);
+  });
+});
+
+// The host validates the first frame itself: wrong version or a malformed frame → error message and exit.
+function runHost(first: Buffer): Promise<{ code: number | null; messages: AnyMessage[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(HOST_PATH, ['--width', '320', '--height', '240', '--audio', '0'], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    });
+    const sock = child.stdio[3] as Socket;
+    const dec = new FrameDecoder();
+    const messages: AnyMessage[] = [];
+    sock.on('data', (c: Buffer) => messages.push(...dec.push(c)));
+    sock.on('error', () => undefined); // EPIPE after the host exits is expected here
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('host did not exit on a bad handshake'));
+    }, 15_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, messages });
+    });
+    sock.write(first);
+  });
+}
+
+describe('engine host handshake', () => {
+  it('rejects a wrong protocol version and exits', async () => {
+    const r = await runHost(encode({ type: 'client_hello', version: 99 }));
+    assert.notEqual(r.code, 0);
+    assert.equal(r.messages[0]?.type, 'error');
+    assert.match((r.messages[0] as { message: string }).message, /version/);
+  });
+
+  it('rejects an oversize first frame and exits', async () => {
+    const b = Buffer.alloc(12);
+    b.writeInt32LE(MAX_MESSAGE + 1, 0);
+    const r = await runHost(b);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.messages[0]?.type, 'error');
+  });
+
+  it('refuses a size above the maximum on its command line', async () => {
+    const child = spawn(HOST_PATH, ['--width', '4000', '--height', '240', '--max-width', '1920'], { stdio: 'ignore' });
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    assert.equal(code, 64);
+  });
+});

@@ -1,0 +1,77 @@
+// Process lifecycle: nothing of ours survives the death of the Node process that owns a page, and a
+// SIGKILLed engine host is detected as a crash and recovered by restart().
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { createContext, type EnginePage } from '../src/index.ts';
+import { leftovers, startServer, waitFor } from './helpers.ts';
+
+describe('engine lifecycle', () => {
+  it('SIGKILL of the Node process owning a page leaves nothing behind within a few seconds', async (t) => {
+    const server = await startServer();
+    t.after(() => server.close());
+    const fixture = new URL('./fixtures/page-owner.ts', import.meta.url).pathname;
+    const child = spawn(process.execPath, [fixture, `${server.base}/anim`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let info: { hostPid: number; chromiumPid: number; paints: number } | undefined;
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (s: string) => {
+      out += s;
+      const lines = out.split('\n');
+      out = lines.pop() ?? '';
+      for (const l of lines) info = JSON.parse(l) as typeof info;
+    });
+    let hostPid = -1;
+    t.after(() => {
+      child.kill('SIGKILL');
+      if (hostPid > 0) {
+        try {
+          process.kill(-hostPid, 'SIGKILL');
+        } catch {
+          // already gone (the expected case)
+        }
+      }
+    });
+    await waitFor(() => (info?.paints ?? 0) > 10, 60_000, 'the fixture page painting');
+    hostPid = info?.hostPid ?? -1;
+    assert.ok(hostPid > 0);
+    assert.ok(leftovers(hostPid).length >= 3, `host, Xvfb, pulseaudio, chromium alive: ${leftovers(hostPid).join('; ')}`);
+    const t0 = Date.now();
+    child.kill('SIGKILL');
+    await waitFor(() => leftovers(hostPid).length === 0, 10_000, `cleanup (left: ${leftovers(hostPid).join('; ')})`);
+    console.log(`# everything gone ${Date.now() - t0} ms after SIGKILL of the owner`);
+  });
+
+  describe('SIGKILL of the engine host', () => {
+    let page: EnginePage | undefined;
+    const ctxP = createContext({ startTimeoutMs: 60_000 });
+    after(async () => {
+      await (await ctxP).close();
+    });
+
+    it('emits crashed, restart() relaunches everything, and the old host leaves nothing', async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const ctx = await ctxP;
+      page = await ctx.newPage({ url: `${server.base}/anim`, width: 640, height: 360, framerate: 30 });
+      const reasons: string[] = [];
+      page.on('crashed', ({ reason }) => reasons.push(reason));
+      const oldHost = page.hostPid;
+      process.kill(oldHost, 'SIGKILL');
+      await waitFor(() => reasons.length > 0, 15_000, 'crashed');
+      assert.match(reasons[0] ?? '', /host/);
+      await waitFor(() => leftovers(oldHost).length === 0, 10_000, `old host cleanup (left: ${leftovers(oldHost).join('; ')})`);
+      await page.restart();
+      assert.notEqual(page.hostPid, oldHost);
+      let n = 0;
+      page.on('paint', () => {
+        n++;
+      });
+      await waitFor(() => n >= 10, 30_000, 'paints after restart');
+      assert.equal(reasons.length, 1);
+      const newHost = page.hostPid;
+      await page.close();
+      assert.deepEqual(leftovers(newHost), []);
+    });
+  });
+});

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { CdpConnection, CdpError, PageDriver } from '../src/cdp/index.ts';
+import { CdpConnection, CdpError, type DialogInfo, PageDriver } from '../src/cdp/index.ts';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
@@ -102,7 +102,7 @@ async function launchChromium(): Promise<Browser> {
 }
 
 function killBrowser(b: Browser): void {
-  if (b.proc.exitCode === null && b.proc.pid !== undefined) {
+  if (b.proc.exitCode === null && b.proc.signalCode === null && b.proc.pid !== undefined) {
     try {
       process.kill(-b.proc.pid, 'SIGKILL'); // the whole process group (renderers, zygote)
     } catch (err) {
@@ -471,6 +471,41 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     await assert.rejects(page.evaluate('(('), /SyntaxError/);
   });
 
+  test('javascript dialogs are answered (accept by default, dismiss, manual)', async () => {
+    await open('/a');
+    const seen: DialogInfo[] = [];
+    page.on('dialog', (d) => seen.push(d));
+    assert.equal(await page.evaluate('alert("hello"), "after alert"'), 'after alert');
+    assert.equal(await page.evaluate('confirm("sure?")'), true);
+    assert.equal(await page.evaluate('prompt("name?", "bob")'), 'bob');
+    assert.deepEqual(
+      seen.map((d) => [d.type, d.message, d.handled]),
+      [
+        ['alert', 'hello', 'accepted'],
+        ['confirm', 'sure?', 'accepted'],
+        ['prompt', 'name?', 'accepted'],
+      ],
+    );
+    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: `${origin}/a` });
+    const dismiss = await PageDriver.connect(browser.endpoint, { logger: log, targetId, dialogs: 'dismiss' });
+    const manual = await PageDriver.connect(browser.endpoint, { logger: log, targetId, dialogs: 'manual' });
+    try {
+      // Two drivers on one target: the first answer wins; here only 'dismiss' answers.
+      assert.equal(await dismiss.evaluate('confirm("ok?")'), false);
+      await dismiss.close();
+      const opened = new Promise<DialogInfo>((r) => manual.once('dialog', r));
+      const answer = manual.evaluate('prompt("code?")');
+      const d = await withTimeout(opened, 10_000, 'dialog event');
+      assert.deepEqual([d.type, d.message, d.handled], ['prompt', 'code?', 'pending']);
+      await manual.handleDialog(true, '1234');
+      assert.equal(await answer, '1234');
+    } finally {
+      await dismiss.close();
+      await manual.close();
+      await page.connection.send('Target.closeTarget', { targetId });
+    }
+  });
+
   test('a command timeout rejects with the method name', async () => {
     await assert.rejects(
       page.send('Runtime.evaluate', { expression: 'new Promise(() => {})', awaitPromise: true }, { timeoutMs: 200 }),
@@ -519,6 +554,23 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     assert.equal(emitted, false, 'close() is not reported as a disconnect');
     await assert.rejects(p3.evaluate('1'), /closed/);
     await assert.rejects(p3.mouseMove(1, 1), /Input\.dispatchMouseEvent/);
+  });
+
+  test('Chromium killed: disconnected with the socket reason, pending calls reject', async () => {
+    const b2 = await launchChromium();
+    try {
+      const p2 = await PageDriver.connect(b2.endpoint, { logger: log, timeoutMs: 15_000 });
+      const disc = new Promise<{ reason: string }>((r) => p2.once('disconnected', r));
+      const pending = p2.evaluate('new Promise(() => {})');
+      pending.catch(() => undefined);
+      process.kill(-(b2.proc.pid as number), 'SIGKILL');
+      assert.match((await withTimeout(disc, 10_000, 'disconnected')).reason, /connection lost: socket (closed|error)/);
+      await assert.rejects(pending, (e: unknown) => e instanceof CdpError && e.method === 'Runtime.evaluate');
+      await assert.rejects(p2.navigate('about:blank'), /Page\.navigate: page disconnected/);
+      await p2.close();
+    } finally {
+      killBrowser(b2);
+    }
   });
 
   test('CdpConnection: bad endpoint fails clearly, pending calls reject on close', async () => {

@@ -3,4 +3,4 @@ export type { CdpConnectionEvents, CdpConnectionOptions, CdpEventListener, CdpPa
 export { editingCommands, keyDefinition, knownKeyCodes, resolveKey } from './keys.ts';
 export type { KeyDefinition, ResolvedKey } from './keys.ts';
 export { PageDriver } from './page-driver.ts';
-export type { NavigateOptions, PageDriverEvents, PageDriverOptions } from './page-driver.ts';
+export type { DialogInfo, NavigateOptions, PageDriverEvents, PageDriverOptions } from './page-driver.ts';

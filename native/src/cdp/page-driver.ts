@@ -13,6 +13,22 @@ export interface PageDriverOptions {
   logger?: Logger;
   /** Attach to this target instead of the first page target. */
   targetId?: string;
+  /**
+   * JavaScript dialogs (alert/confirm/prompt/beforeunload) block the page and cannot be answered with
+   * page input, so by default the driver answers them: 'accept' (default; prompt gets its default
+   * text), 'dismiss', or 'manual' (the caller answers with handleDialog()). A 'dialog' event is
+   * emitted in every mode.
+   */
+  dialogs?: 'accept' | 'dismiss' | 'manual';
+}
+
+export interface DialogInfo {
+  type: 'alert' | 'confirm' | 'prompt' | 'beforeunload';
+  message: string;
+  url: string;
+  defaultPrompt: string;
+  /** How the driver answered: 'accepted', 'dismissed', or 'pending' in manual mode. */
+  handled: 'accepted' | 'dismissed' | 'pending';
 }
 
 export interface NavigateOptions {
@@ -26,6 +42,8 @@ export interface PageDriverEvents {
   url_changed: [string];
   /** The page is gone for this driver: renderer crashed, target detached/closed or socket closed. */
   disconnected: [{ reason: string }];
+  /** A JavaScript dialog opened (see PageDriverOptions.dialogs). */
+  dialog: [DialogInfo];
 }
 
 const BUTTON_BITS: Record<MouseButton, number> = { left: 1, right: 2, middle: 4 };
@@ -137,7 +155,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
         }
       }
       const { sessionId } = await conn.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
-      const driver = new PageDriver(conn, sessionId, targetId, log, timeoutMs);
+      const driver = new PageDriver(conn, sessionId, targetId, log, timeoutMs, opts.dialogs ?? 'accept');
       await driver.init();
       return driver;
     } catch (err) {
@@ -146,7 +164,14 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     }
   }
 
-  private constructor(conn: CdpConnection, sessionId: string, targetId: string, log: Logger, timeoutMs: number) {
+  private constructor(
+    conn: CdpConnection,
+    sessionId: string,
+    targetId: string,
+    log: Logger,
+    timeoutMs: number,
+    dialogs: 'accept' | 'dismiss' | 'manual',
+  ) {
     super();
     this.connection = conn;
     this.sessionId = sessionId;
@@ -168,6 +193,22 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       this.setUrl(p.url as string);
     });
     on('Inspector.targetCrashed', () => this.markDisconnected('renderer crashed'));
+    on('Page.javascriptDialogOpening', (p) => {
+      const info: DialogInfo = {
+        type: p.type as DialogInfo['type'],
+        message: String(p.message ?? ''),
+        url: String(p.url ?? ''),
+        defaultPrompt: String(p.defaultPrompt ?? ''),
+        handled: dialogs === 'manual' ? 'pending' : dialogs === 'accept' ? 'accepted' : 'dismissed',
+      };
+      this.log.info({ type: info.type, message: info.message.slice(0, 200), handled: info.handled }, 'javascript dialog');
+      if (dialogs !== 'manual') {
+        this.handleDialog(dialogs === 'accept', info.defaultPrompt).catch((err: unknown) =>
+          this.log.warn({ err }, 'answering javascript dialog failed'),
+        );
+      }
+      this.emit('dialog', info);
+    });
     on('Inspector.detached', (p) => this.markDisconnected(`inspector detached: ${String(p.reason)}`));
     this.unsubscribe.push(
       conn.onEvent('Target.detachedFromTarget', (p) => {
@@ -479,6 +520,13 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     } else {
       await this.send('Emulation.setFocusEmulationEnabled', { enabled: false });
     }
+  }
+
+  /** Answer the open JavaScript dialog (accept with optional prompt text, or dismiss). */
+  async handleDialog(accept: boolean, promptText?: string): Promise<void> {
+    const params: CdpParams = { accept };
+    if (promptText !== undefined) params.promptText = promptText;
+    await this.send('Page.handleJavaScriptDialog', params);
   }
 
   /** Evaluate a JS expression (awaiting promises) and return its value; throws with the exception text. */

@@ -204,6 +204,25 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     await page.mouseUp(r.x, r.y, { clickCount: 2 });
     const sel = await page.evaluate<string>('window.getSelection().toString()');
     assert.equal(sel.trim(), 'bravo');
+    // Without clickCount the driver counts: two quick presses are a double click, a third a triple.
+    await page.evaluate(`window.getSelection().removeAllRanges(); window.dbl = 0; document.addEventListener('dblclick', () => dbl++)`);
+    await sleep(600); // end the explicit series above
+    await page.mouseDown(r.x, r.y);
+    await page.mouseUp(r.x, r.y);
+    await page.mouseDown(r.x + 1, r.y);
+    await page.mouseUp(r.x + 1, r.y);
+    assert.equal(await page.evaluate('dbl'), 1);
+    assert.equal((await page.evaluate<string>('window.getSelection().toString()')).trim(), 'bravo');
+    await page.mouseDown(r.x, r.y);
+    await page.mouseUp(r.x, r.y);
+    assert.match(await page.evaluate<string>('window.getSelection().toString()'), /^alpha bravo charlie/);
+    // Far apart (or slow) presses start a new series.
+    await page.evaluate('window.getSelection().removeAllRanges()');
+    await page.mouseDown(r.x + 200, r.y);
+    await page.mouseUp(r.x + 200, r.y);
+    await page.mouseDown(r.x, r.y);
+    await page.mouseUp(r.x, r.y);
+    assert.equal(await page.evaluate('dbl'), 1);
   });
 
   test('typing with key events reaches an input (shift handled), Backspace deletes, Enter submits', async () => {

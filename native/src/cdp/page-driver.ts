@@ -47,6 +47,9 @@ export interface PageDriverEvents {
 }
 
 const BUTTON_BITS: Record<MouseButton, number> = { left: 1, right: 2, middle: 4 };
+/** Desktop-like multi-click detection when callers give no clickCount (GTK defaults: 400 ms, 5 px). */
+const MULTI_CLICK_MS = 500;
+const MULTI_CLICK_PX = 4;
 
 function heldButtonName(buttons: number): MouseButton | 'none' {
   if (buttons & 1) return 'left';
@@ -120,6 +123,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   private currentUrl = '';
   private buttons = 0;
   private lastMouse = { x: 0, y: 0 };
+  private lastPress: { button: MouseButton; x: number; y: number; at: number; count: number } | undefined;
   private disconnectedReason: string | undefined;
   private closing = false;
   private readonly unsubscribe: (() => void)[] = [];
@@ -306,6 +310,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
 
   // ---- mouse ----
 
+  /** `buttons` defaults to the buttons held through mouseDown/mouseUp, so drags work without it. */
   async mouseMove(x: number, y: number, opts: { buttons?: number; modifiers?: number } = {}): Promise<void> {
     const buttons = opts.buttons ?? this.buttons;
     this.lastMouse = { x, y };
@@ -319,8 +324,22 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     });
   }
 
+  /**
+   * Press a button. Without clickCount the driver counts clicks like a desktop: a press of the same
+   * button within 500 ms and 4 px of the previous one continues the series (2 = double, 3 = triple).
+   */
   async mouseDown(x: number, y: number, opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {}): Promise<void> {
     const button = opts.button ?? 'left';
+    const now = performance.now();
+    const prev = this.lastPress;
+    const continues =
+      prev !== undefined &&
+      prev.button === button &&
+      now - prev.at <= MULTI_CLICK_MS &&
+      Math.abs(prev.x - x) <= MULTI_CLICK_PX &&
+      Math.abs(prev.y - y) <= MULTI_CLICK_PX;
+    const clickCount = opts.clickCount ?? (continues && prev ? Math.min(prev.count + 1, 3) : 1);
+    this.lastPress = { button, x, y, at: now, count: clickCount };
     this.buttons |= BUTTON_BITS[button];
     this.lastMouse = { x, y };
     await this.input('other', 'Input.dispatchMouseEvent', {
@@ -330,10 +349,11 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       modifiers: opts.modifiers ?? 0,
       button,
       buttons: this.buttons,
-      clickCount: opts.clickCount ?? 1,
+      clickCount,
     });
   }
 
+  /** Release a button; clickCount defaults to that of the matching press. */
   async mouseUp(x: number, y: number, opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {}): Promise<void> {
     const button = opts.button ?? 'left';
     this.buttons &= ~BUTTON_BITS[button];
@@ -345,7 +365,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       modifiers: opts.modifiers ?? 0,
       button,
       buttons: this.buttons,
-      clickCount: opts.clickCount ?? 1,
+      clickCount: opts.clickCount ?? (this.lastPress?.button === button ? this.lastPress.count : 1),
     });
   }
 

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = parsed.config;
-  const log = pino({ level: config.logLevel, base: { component: 'lkbrowser-operator', version: OPERATOR_VERSION } });
+  const log = pino({ level: config.logLevel, base: { app: 'lkbrowser-operator', version: OPERATOR_VERSION } });
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromDefault(); // in-cluster service account when running in a pod

@@ -335,3 +335,35 @@ test('probes and metrics endpoints', async (t) => {
   await waitFor('sessions gauge', async () => (await metric(e.op, 'lkbrowser_sessions', 'phase="Pending"')) === 1);
   assert.equal(await metric(e.op, 'lkbrowser_operator_pod_actions_total', 'action="create"'), 1);
 });
+
+test('a foreign pod with the session pod name → Failed PodConflict; a stale pod of an older same-name session is replaced', async (t) => {
+  const e = await withOperator(t);
+  e.fake.createObject('pods', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'f1-browser', namespace: 'default', labels: { 'app.kubernetes.io/managed-by': 'lkbrowser-operator' } },
+    spec: { containers: [{ name: 'x', image: 'x' }] },
+  });
+  e.fake.createObject('browsersessions', session('f1'));
+  const s = await waitFor('conflict', () => (e.sess('f1')?.status?.phase === 'Failed' ? e.sess('f1') : undefined));
+  assert.equal(cond(s, 'Failed')?.reason, 'PodConflict');
+  assert.match(s.status?.message ?? '', /not controlled by this BrowserSession/);
+  assert.equal(e.pod('f1')?.spec?.containers[0]?.name, 'x', 'the foreign pod is left alone');
+
+  // A pod still owned by a deleted BrowserSession of the same name (GC not done yet) is deleted and replaced.
+  const ghost = e.fake.createObject('browsersessions', session('ghost-owner'));
+  e.fake.createObject('pods', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'f2-browser',
+      namespace: 'default',
+      labels: { 'app.kubernetes.io/managed-by': 'lkbrowser-operator' },
+      ownerReferences: [{ apiVersion: 'lkbrowser.dev/v1alpha1', kind: 'BrowserSession', name: 'f2', uid: ghost.metadata.uid ?? '', controller: true }],
+    },
+    spec: { containers: [{ name: 'old', image: 'old' }] },
+  });
+  const fresh = e.fake.createObject('browsersessions', session('f2'));
+  const pod = await waitFor('replaced pod', () => (e.pod('f2')?.metadata.ownerReferences?.[0]?.uid === fresh.metadata.uid ? e.pod('f2') : undefined));
+  assert.equal(pod.spec?.containers[0]?.name, 'browser');
+});

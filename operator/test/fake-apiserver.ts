@@ -26,7 +26,7 @@ type Obj = {
     resourceVersion?: string;
     generation?: number;
     labels?: Record<string, string>;
-    ownerReferences?: { uid: string }[];
+    ownerReferences?: { uid: string; [k: string]: unknown }[];
     creationTimestamp?: string;
     deletionTimestamp?: string;
   };

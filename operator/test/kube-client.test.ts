@@ -128,7 +128,7 @@ test('watch inactivity watchdog reports TimeoutError', async (t) => {
   const { fake, client } = await setup(t);
   let err: unknown;
   const t0 = performance.now();
-  await client.watch(SESSIONS, undefined, { resourceVersion: fake.currentRv(), inactivityMs: 300 }, () => {}, (e) => {
+  await client.watch(SESSIONS, undefined, { resourceVersion: fake.currentRv(), inactivityMs: 300 }, () => undefined, (e) => {
     err = e;
   });
   await waitFor('timeout', () => err);

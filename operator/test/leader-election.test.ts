@@ -10,6 +10,8 @@ import { kubeConfigFor, makeOperator, session, sleep, testLog, waitFor } from '.
 
 const LE = { leaderElect: true, leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const noop = () => undefined;
+const NOOP = { onStartedLeading: noop, onStoppedLeading: noop };
 
 function writersOf(fake: FakeApiServer, pathPart: string): Set<string | undefined> {
   return new Set(fake.requests.filter((r) => MUTATING.has(r.method) && r.path.includes(pathPart)).map((r) => r.auth));
@@ -110,7 +112,7 @@ test('Lease times are MicroTime; a plain Date-style timestamp is rejected with 4
     client.create<Lease>(LEASES, 'ns', { metadata: { name: 'bad' }, spec: { holderIdentity: 'x', renewTime: new Date().toISOString() } }),
     (e: Error & { code?: number }) => e.code === 400,
   );
-  const el = new LeaderElector(client, { namespace: 'ns', name: 'good', identity: 'x', ...LE, onStartedLeading: () => {}, onStoppedLeading: () => {} }, testLog);
+  const el = new LeaderElector(client, { namespace: 'ns', name: 'good', identity: 'x', ...LE, ...NOOP }, testLog);
   assert.equal(await el.tryAcquireOrRenew(), true);
   const lease = fake.getObject('leases', 'ns', 'good') as unknown as Lease;
   assert.match(lease.spec?.acquireTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
@@ -125,6 +127,6 @@ test('Lease times are MicroTime; a plain Date-style timestamp is rejected with 4
   assert.equal(put.length, 1);
   assert.equal((put[0]?.body as Lease).metadata.resourceVersion, lease.metadata.resourceVersion);
   // Another candidate sees a fresh lease and does not take it.
-  const other = new LeaderElector(client, { namespace: 'ns', name: 'good', identity: 'y', ...LE, onStartedLeading: () => {}, onStoppedLeading: () => {} }, testLog);
+  const other = new LeaderElector(client, { namespace: 'ns', name: 'good', identity: 'y', ...LE, ...NOOP }, testLog);
   assert.equal(await other.tryAcquireOrRenew(), false);
 });

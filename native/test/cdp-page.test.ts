@@ -51,6 +51,11 @@ const PAGES: Record<string, string> = {
     <p style="position:absolute;left:20px;top:100px;margin:0">some plain text here</p>
     <div style="position:absolute;left:20px;top:200px;width:100px;height:100px;cursor:move"></div>
     <input style="position:absolute;left:20px;top:350px;width:200px;height:30px">
+    <div id="ce" contenteditable style="position:absolute;left:300px;top:200px;width:200px;height:60px"></div>
+    <textarea style="position:absolute;left:300px;top:300px;width:200px;height:60px"></textarea>
+    <p id="nosel" style="position:absolute;left:550px;top:220px;margin:0;user-select:none">not selectable text</p>
+    <p id="wide" style="position:absolute;left:20px;top:410px;width:500px;margin:0">short</p>
+    <p id="url" style="position:absolute;left:550px;top:300px;margin:0;cursor:url(data:image/png;base64,AAAA) 4 4, crosshair">custom</p>
     </body></html>`,
 };
 
@@ -477,9 +482,21 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     assert.equal(await page.cursorAt(mv.x, mv.y), 'move');
     const inp = await center('input');
     assert.equal(await page.cursorAt(inp.x, inp.y), 'text');
-    assert.equal(await page.cursorAt(700, 500), 'default');
-    // Beside the end of the text line (same element row, no glyphs) is not text.
-    assert.equal(await page.cursorAt(600, 200 + 150), 'default');
+    assert.equal(await page.cursorAt(700, 420), 'default');
+    for (const [sel, want] of [
+      ['#ce', 'text'],
+      ['textarea', 'text'],
+      ['#nosel', 'default'],
+      ['#url', 'crosshair'],
+    ] as const) {
+      const c = await center(sel);
+      assert.equal(await page.cursorAt(c.x, c.y), want, sel);
+    }
+    // Inside a text element's box but beside its glyphs is not text.
+    const wide = await center('#wide');
+    assert.equal(await page.evaluate(`document.elementFromPoint(450, ${wide.y}).id`), 'wide');
+    assert.equal(await page.cursorAt(450, wide.y), 'default');
+    assert.equal(await page.cursorAt(30, wide.y), 'text');
   });
 
   test('evaluate: values, promises, and errors carry the message', async () => {

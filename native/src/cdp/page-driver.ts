@@ -81,6 +81,8 @@ const CURSOR_FN = `function (x, y) {
     if (['text', 'search', 'url', 'tel', 'email', 'password', 'number', ''].includes(t)) return 'text';
     return 'default';
   }
+  // Like Chromium: an I-beam over selectable text only (user-select: none text shows the arrow).
+  if (getComputedStyle(el).userSelect === 'none') return 'default';
   const range = document.caretRangeFromPoint ? document.caretRangeFromPoint(x, y) : null;
   const node = range && range.startContainer;
   if (node && node.nodeType === 3 && node.textContent.trim() !== '') {

@@ -68,11 +68,8 @@ export class SessionReconciler {
         return { requeueAfterMs: 1000 };
       }
       if (own === 'foreign') {
-        const msg = `pod ${podName} exists and is not controlled by this BrowserSession`;
-        const obs: Observation = { ...invalidObservation([msg]), message: msg, failureReason: Reasons.PodConflict };
-        obs.conditions = obs.conditions.map((c) => ({ ...c, reason: Reasons.PodConflict, message: c.type === 'Failed' || c.type === 'Ready' ? msg : '' }));
-        await this.writeStatus(session, obs, undefined, {}, slog);
-        return {};
+        await this.writeStatus(session, this.conflictObservation(podName), undefined, {}, slog);
+        return {}; // the pod carries our label, so its deletion brings us back
       }
     }
 
@@ -121,8 +118,14 @@ export class SessionReconciler {
       try {
         pod = await this.d.client.create<Pod>(PODS, ns, desired);
       } catch (e) {
-        if (isConflict(e)) return { requeueAfterMs: 200 }; // AlreadyExists: our cache is behind
-        throw e;
+        if (!isConflict(e)) throw e;
+        // AlreadyExists: either our cache is behind, or a pod we do not watch (no managed-by label) has the name.
+        const existing = await this.d.client.get<Pod>(PODS, ns, podName);
+        if (existing && ownership(existing, session) === 'foreign') {
+          await this.writeStatus(session, this.conflictObservation(podName), undefined, {}, slog);
+          return { requeueAfterMs: config.runningRequeueMs }; // nothing watches that pod: look again later
+        }
+        return { requeueAfterMs: 200 };
       }
       this.d.metrics?.podActions.inc({ action: 'create', reason: recreated ? 'Recreate' : 'Create' });
       slog.info({ pod: podName, recreated }, 'created runtime pod');
@@ -150,6 +153,13 @@ export class SessionReconciler {
       default:
         return {}; // Failed / Completed: pod events bring us back when anything changes
     }
+  }
+
+  private conflictObservation(podName: string): Observation {
+    const msg = `pod ${podName} exists and is not controlled by this BrowserSession`;
+    const obs: Observation = { ...invalidObservation([msg]), message: msg, failureReason: Reasons.PodConflict };
+    obs.conditions = obs.conditions.map((c) => ({ ...c, reason: Reasons.PodConflict, message: c.type === 'Failed' || c.type === 'Ready' ? msg : '' }));
+    return obs;
   }
 
   /** Merge-patches status (guarded by resourceVersion: 409 → requeue) when it differs; emits transition events. */

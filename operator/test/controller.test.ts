@@ -367,3 +367,50 @@ test('a foreign pod with the session pod name → Failed PodConflict; a stale po
   const pod = await waitFor('replaced pod', () => (e.pod('f2')?.metadata.ownerReferences?.[0]?.uid === fresh.metadata.uid ? e.pod('f2') : undefined));
   assert.equal(pod.spec?.containers[0]?.name, 'browser');
 });
+
+test('an unlabeled foreign pod (invisible to the informer) → PodConflict after AlreadyExists; resolved when it goes', async (t) => {
+  const e = await withOperator(t);
+  e.fake.createObject('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'u1-browser', namespace: 'default' }, spec: { containers: [{ name: 'x', image: 'x' }] } });
+  e.fake.createObject('browsersessions', session('u1'));
+  const s = await waitFor('conflict', () => (e.sess('u1')?.status?.phase === 'Failed' ? e.sess('u1') : undefined));
+  assert.equal(cond(s, 'Failed')?.reason, 'PodConflict');
+  await waitFor('Warning event', () => e.events('PodConflict')[0]);
+  e.fake.deleteObject('pods', 'default', 'u1-browser');
+  const pod = await waitFor('our pod', () => (e.pod('u1')?.spec?.containers[0]?.name === 'browser' ? e.pod('u1') : undefined));
+  assert.ok(pod.metadata.ownerReferences?.[0]?.controller);
+  await waitFor('conflict cleared', () => cond(e.sess('u1'), 'Failed')?.status === 'False');
+});
+
+test('--namespace limits the operator to the listed namespaces', async (t) => {
+  const e = await withOperator(t, { namespaces: ['team-a', 'team-b'] });
+  e.fake.createObject('browsersessions', session('n1', {}, 'team-a'));
+  e.fake.createObject('browsersessions', session('n2', {}, 'team-b'));
+  e.fake.createObject('browsersessions', session('n3', {}, 'elsewhere'));
+  await waitFor('pod in team-a', () => e.fake.getObject('pods', 'team-a', 'n1-browser'));
+  await waitFor('pod in team-b', () => e.fake.getObject('pods', 'team-b', 'n2-browser'));
+  await sleep(500);
+  assert.equal(e.fake.getObject('pods', 'elsewhere', 'n3-browser'), undefined);
+  assert.equal(e.fake.getObject('browsersessions', 'elsewhere', 'n3')?.status, undefined);
+  const watched = new Set(e.fake.requests.filter((r) => r.query.watch === 'true').map((r) => r.path));
+  assert.ok(watched.has('/apis/lkbrowser.dev/v1alpha1/namespaces/team-a/browsersessions'));
+  assert.ok(watched.has('/api/v1/namespaces/team-b/pods'));
+  assert.ok(![...watched].some((p) => p === '/api/v1/pods' || p === '/apis/lkbrowser.dev/v1alpha1/browsersessions'), 'no cluster-wide watches');
+  // Pods are watched with the managed-by selector only.
+  assert.ok(e.fake.requests.filter((r) => r.path.endsWith('/pods') && r.method === 'GET').every((r) => r.query.labelSelector === 'app.kubernetes.io/managed-by=lkbrowser-operator'));
+});
+
+test('a dropped watch resumes from the last resourceVersion without relisting', async (t) => {
+  const e = await withOperator(t);
+  e.fake.createObject('browsersessions', session('r1'));
+  await waitFor('pod', () => e.pod('r1'));
+  const { sessions } = e.op.informers();
+  const lists = sessions[0]?.stats.lists;
+  const rv = sessions[0]?.lastResourceVersion();
+  e.fake.dropWatches();
+  e.fake.createObject('browsersessions', session('r2'));
+  await waitFor('pod r2', () => e.pod('r2'));
+  assert.equal(sessions[0]?.stats.lists, lists, 'no relist');
+  const rewatch = e.fake.requests.filter((r) => r.query.watch === 'true' && r.path.endsWith('/browsersessions')).at(-1);
+  assert.ok(Number(rewatch?.query.resourceVersion) >= Number(rv), `re-watch from ${rewatch?.query.resourceVersion}, last seen ${rv}`);
+  assert.equal(rewatch?.query.allowWatchBookmarks, 'true');
+});

@@ -117,6 +117,7 @@ class Host {
   void onXEvents();
   void fetchDamage();
   void fitToScreen(xcb_window_t win);
+  bool sameAsLast(int32_t slot) const;
   void maybeGrab();
   void onAudio();
   void send(std::vector<uint8_t> frame, bool droppable = false);
@@ -147,6 +148,15 @@ class Host {
   Fd shmFd_;
   size_t slotSize_ = 0;
   std::vector<bool> slotBusy_;
+  struct RingUnmap {
+    size_t* len;
+    void operator()(uint8_t* p) const { munmap(p, *len); }
+  };
+  size_t ringLen_ = 0;
+  std::unique_ptr<uint8_t, RingUnmap> ring_{nullptr, RingUnmap{&ringLen_}};
+  int32_t lastSlot_ = -1;
+  bool forceNext_ = false;
+  int64_t identical_ = 0;
   bool dirty_ = false;
   std::vector<Rect> rects_;
   int64_t nextGrabUs_ = 0;
@@ -292,6 +302,12 @@ bool Host::setupX() {
   shmUnlinked_ = false;
   if (ftruncate(shmFd_.get(), static_cast<off_t>(slotSize_ * opt_.slots)) != 0) return false;
   slotBusy_.assign(static_cast<size_t>(opt_.slots), false);
+  // Read-only view of the ring, to drop grabs identical to the last frame sent (Chromium sometimes
+  // re-presents unchanged content with full-window damage).
+  void* ring = mmap(nullptr, slotSize_ * opt_.slots, PROT_READ, MAP_SHARED, shmFd_.get(), 0);
+  if (ring == MAP_FAILED) return false;
+  ring_.reset(static_cast<uint8_t*>(ring));
+  ringLen_ = slotSize_ * opt_.slots;
   seg_ = xcb_generate_id(c);
   int dupfd = fcntl(shmFd_.get(), F_DUPFD_CLOEXEC, 0);  // xcb closes the fd it sends
   XReply<xcb_generic_error_t> err(xcb_request_check(c, xcb_shm_attach_fd_checked(c, seg_, dupfd, 0)));
@@ -475,6 +491,12 @@ bool Host::handleMessage(const uint8_t* p, size_t n) {
     case kShutdown:
       quit_ = true;
       return true;
+    case kRefresh:
+      dirty_ = true;
+      forceNext_ = true;
+      rects_.assign(1, Rect{0, 0, opt_.width, opt_.height});
+      maybeGrab();
+      return true;
     default:
       return false;
   }
@@ -625,14 +647,31 @@ void Host::onXEvents() {
   maybeGrab();
 }
 
+bool Host::sameAsLast(int32_t slot) const {
+  const uint8_t* a = ring_.get() + static_cast<size_t>(slot) * slotSize_;
+  const uint8_t* b = ring_.get() + static_cast<size_t>(lastSlot_) * slotSize_;
+  size_t stride = static_cast<size_t>(opt_.width) * 4;
+  for (const auto& r : rects_) {
+    for (int y = r.y; y < r.y + r.h; ++y) {
+      size_t off = static_cast<size_t>(y) * stride + static_cast<size_t>(r.x) * 4;
+      if (std::memcmp(a + off, b + off, static_cast<size_t>(r.w) * 4) != 0) return false;
+    }
+  }
+  return true;
+}
+
 void Host::maybeGrab() {
   if (!dirty_ || quit_) return;
   int64_t now = monotonicUs();
   // Pacing on a schedule (not on the last grab time), so jitter and grab time do not lower the rate.
   if (now < nextGrabUs_ - kPaceSlackUs) return;  // the poll timeout brings us back
-  auto it = std::find(slotBusy_.begin(), slotBusy_.end(), false);
-  if (it == slotBusy_.end()) return;  // coalesce until a slot is released
-  int32_t slot = static_cast<int32_t>(it - slotBusy_.begin());
+  // A free slot, preferably not the one holding the last frame sent (kept for the identical-frame check).
+  int32_t slot = -1;
+  for (size_t i = 0; i < slotBusy_.size(); ++i) {
+    if (slotBusy_[i]) continue;
+    if (slot < 0 || slot == lastSlot_) slot = static_cast<int32_t>(i);
+  }
+  if (slot < 0) return;  // coalesce damage until a slot is released
   xcb_connection_t* c = conn_.get();
   int64_t t0 = monotonicUs();
   XReply<xcb_generic_error_t> err;
@@ -650,6 +689,16 @@ void Host::maybeGrab() {
   }
   int64_t interval = 1000000 / opt_.framerate;
   nextGrabUs_ = std::max(nextGrabUs_ + interval, t0 - interval);
+  bool force = forceNext_;
+  forceNext_ = false;
+  if (!force && lastSlot_ >= 0 && lastSlot_ != slot && sameAsLast(slot)) {
+    ++identical_;
+    if (debug_) logf("grab identical to the last frame: dropped (%lld so far)", static_cast<long long>(identical_));
+    rects_.clear();
+    dirty_ = false;
+    return;
+  }
+  lastSlot_ = slot;
   slotBusy_[static_cast<size_t>(slot)] = true;
   Writer w(kPaint);
   w.i32(slot).i32(++seq_).i32(opt_.width).i32(opt_.height).i64(t1).i32(static_cast<int32_t>(t1 - t0));

@@ -30,6 +30,7 @@ enum MsgType : int32_t {
   kRelease = 103,      // slot
   kRestart = 104,      // url
   kShutdown = 105,     // (none)
+  kRefresh = 106,      // (none) send the current screen as a full paint, even if unchanged
 };
 
 class Writer {

@@ -21,6 +21,7 @@ export const MsgType = {
   Release: 103,
   Restart: 104,
   Shutdown: 105,
+  Refresh: 106,
 } as const;
 
 export type HostMessage =
@@ -57,7 +58,8 @@ export type ClientMessage =
   | { type: 'mapped' }
   | { type: 'release'; slot: number }
   | { type: 'restart'; url: string }
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  | { type: 'refresh' };
 
 export type AnyMessage = HostMessage | ClientMessage;
 
@@ -198,6 +200,8 @@ export function encode(m: AnyMessage): Buffer {
       return new Writer().i32(MsgType.Restart).str(m.url).finish();
     case 'shutdown':
       return new Writer().i32(MsgType.Shutdown).finish();
+    case 'refresh':
+      return new Writer().i32(MsgType.Refresh).finish();
   }
 }
 
@@ -273,6 +277,9 @@ export function decode(payload: Buffer): AnyMessage {
       break;
     case MsgType.Shutdown:
       m = { type: 'shutdown' };
+      break;
+    case MsgType.Refresh:
+      m = { type: 'refresh' };
       break;
     default:
       throw new ProtocolError(`unknown message type ${type}`);

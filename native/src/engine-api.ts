@@ -115,6 +115,11 @@ export interface BrowserPage extends EventEmitter<PageEvents> {
   resize(width: number, height: number): Promise<void>;
   /** Evaluate a JS expression in the page (returns by value). For tests and automation. */
   evaluate<T = unknown>(expression: string): Promise<T>;
+  /**
+   * Request one full paint of the current screen even if unchanged (paints are damage-driven; use this
+   * for a late subscriber or a periodic keyframe). Optional so other implementations stay valid.
+   */
+  requestFrame?(): void;
   /** Relaunch Chromium after a crash (same size and last URL). */
   restart(): Promise<void>;
   close(): Promise<void>;

@@ -330,6 +330,15 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   }
 
   /**
+   * Asks for one full paint of the current screen even if nothing changed (paints are damage-driven and
+   * identical re-presents are dropped, so a late subscriber or a keyframe refresh uses this).
+   */
+  requestFrame(): void {
+    if (this.closing) return;
+    this.host?.send({ type: 'refresh' });
+  }
+
+  /**
    * Xvfb's screen cannot be resized in place (its RandR has a single fixed mode), so a resize relaunches
    * the engine host at the new size and the current URL (page state such as scroll position is lost).
    */

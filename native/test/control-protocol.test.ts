@@ -41,6 +41,7 @@ const table: AnyMessage[] = [
   { type: 'release', slot: 1 },
   { type: 'restart', url: 'http://127.0.0.1:1/x?y=1#z' },
   { type: 'shutdown' },
+  { type: 'refresh' },
 ];
 
 function norm(m: AnyMessage): unknown {

@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { dispose, type RemoteTrack } from '@livekit/rtc-node';
+import { dispose, type RemoteTrack, TrackSource } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '@lkbrowser/testserver';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { buildImage, freePort, LogTail, LoopbackHttpWait } from './lib/docker.ts';
@@ -90,7 +90,6 @@ test('runtime container starts with --network host and becomes ready', { timeout
         LKB_WIDTH: String(WIDTH),
         LKB_HEIGHT: String(HEIGHT),
         LKB_FRAMERATE: '15',
-        LKB_AUDIO: 'false',
         LKB_NAV_ALLOW_PRIVATE: 'true',
         LKB_METRICS_PORT: String(metricsPort),
       })
@@ -124,6 +123,22 @@ test('subscriber receives the page as video (red pixels)', { timeout: 3 * 60_000
   });
   try {
     video = await withTimeout(viewer.video, 60_000, 'browser video track subscribed');
+    const browser = viewer.room.remoteParticipants.get(BROWSER);
+    assert.ok(browser, 'browser participant visible to the viewer');
+    const pubs = [...browser.trackPublications.values()].map((p) => ({ name: p.name, source: p.source }));
+    assert.ok(
+      pubs.some((p) => p.name === 'browser-video' && p.source === TrackSource.SOURCE_SCREENSHARE),
+      `browser-video screen share published: ${JSON.stringify(pubs)}`,
+    );
+    await withTimeout(
+      (async () => {
+        while (![...browser.trackPublications.values()].some((p) => p.name === 'browser-audio')) {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      })(),
+      30_000,
+      'browser-audio published',
+    );
     const got = await waitForColour(video, RED, 90_000);
     assert.equal(got.width, WIDTH);
     assert.equal(got.height, HEIGHT);

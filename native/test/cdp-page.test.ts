@@ -43,6 +43,8 @@ const PAGES: Record<string, string> = {
     </script></body></html>`,
   '/submitted': '<!doctype html><title>submitted</title><p>ok</p>',
   '/long': `<!doctype html><html><body style="margin:0"><div style="height:5000px;width:3000px;background:linear-gradient(red,blue)">long</div></body></html>`,
+  '/opener': `<!doctype html><html><body style="margin:0;font:30px sans-serif">
+    <a href="/b" target="_blank" style="position:absolute;left:10px;top:10px">new tab link</a></body></html>`,
   '/a': '<!doctype html><title>a</title><p>page a</p>',
   '/b': '<!doctype html><title>b</title><p>page b</p>',
   '/c': '<!doctype html><title>c</title><p>page c</p>',
@@ -453,6 +455,47 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
       assert.equal(seen.length, n);
     } finally {
       await p2.close();
+      await page.connection.send('Target.closeTarget', { targetId });
+    }
+  });
+
+  test('popups open in the same tab by default; popups: allow leaves them', async () => {
+    const pagesOpenedBy = async (opener: string): Promise<number> => {
+      const { targetInfos } = await page.connection.send<{ targetInfos: { type: string; openerId?: string }[] }>('Target.getTargets');
+      return targetInfos.filter((t) => t.type === 'page' && t.openerId === opener).length;
+    };
+    await open('/opener');
+    const popups: string[] = [];
+    const onPopup = (p: { url: string; action: string }): void => {
+      popups.push(`${p.action} ${p.url}`);
+    };
+    page.on('popup', onPopup);
+    try {
+      await page.mouseDown(30, 25);
+      await page.mouseUp(30, 25);
+      await waitFor('same-tab navigation to /b', async () => page.url === `${origin}/b`);
+      await page.evaluate(`window.open('/c'); 1`);
+      await waitFor('same-tab navigation to /c', async () => page.url === `${origin}/c`);
+      assert.deepEqual(popups, [`same-tab ${origin}/b`, `same-tab ${origin}/c`]);
+      await waitFor('popups closed', async () => (await pagesOpenedBy(page.targetId)) === 0);
+    } finally {
+      page.off('popup', onPopup);
+    }
+
+    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+    const p2 = await PageDriver.connect(browser.endpoint, { logger: log, targetId, popups: 'allow' });
+    try {
+      await p2.navigate(`${origin}/opener`, { waitUntil: 'load' });
+      const allowed = new Promise<{ url: string; action: string; targetId: string }>((r) => p2.once('popup', r));
+      await p2.evaluate(`window.open('/c'); 1`);
+      const ev = await withTimeout(allowed, 10_000, 'popup event');
+      assert.deepEqual([ev.url, ev.action], [`${origin}/c`, 'allowed']);
+      assert.equal(p2.url, `${origin}/opener`);
+      assert.equal(await pagesOpenedBy(targetId), 1);
+    } finally {
+      await p2.close();
+      const { targetInfos } = await page.connection.send<{ targetInfos: { targetId: string; openerId?: string }[] }>('Target.getTargets');
+      for (const t of targetInfos) if (t.openerId === targetId) await page.connection.send('Target.closeTarget', { targetId: t.targetId });
       await page.connection.send('Target.closeTarget', { targetId });
     }
   });

@@ -20,6 +20,12 @@ export interface PageDriverOptions {
    * emitted in every mode.
    */
   dialogs?: 'accept' | 'dismiss' | 'manual';
+  /**
+   * Popups (target=_blank links, window.open) open windows the stream does not show and input cannot
+   * reach. 'same-tab' (default): close the popup as soon as its URL is known and navigate this page
+   * there (a 'popup' event reports it; POST bodies and window.opener are lost). 'allow': leave them.
+   */
+  popups?: 'same-tab' | 'allow';
 }
 
 export interface DialogInfo {
@@ -44,6 +50,8 @@ export interface PageDriverEvents {
   disconnected: [{ reason: string }];
   /** A JavaScript dialog opened (see PageDriverOptions.dialogs). */
   dialog: [DialogInfo];
+  /** This page opened a popup; with popups 'same-tab' it was closed and this page navigated to url. */
+  popup: [{ url: string; targetId: string; action: 'same-tab' | 'allowed' }];
 }
 
 const BUTTON_BITS: Record<MouseButton, number> = { left: 1, right: 2, middle: 4 };
@@ -103,6 +111,13 @@ interface FrameInfo {
   unreachableUrl?: string;
 }
 
+interface TargetInfo {
+  targetId: string;
+  type: string;
+  url: string;
+  openerId?: string;
+}
+
 interface QueuedInput {
   kind: 'move' | 'wheel' | 'other';
   method: string;
@@ -131,6 +146,8 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   private readonly unsubscribe: (() => void)[] = [];
   private readonly inputQueue: QueuedInput[] = [];
   private inputBusy = false;
+  private readonly pendingPopups = new Set<string>();
+  private readonly handledPopups = new Set<string>();
 
   /**
    * Discover the browser WebSocket via GET <httpEndpoint>/json/version, attach (flattened session) to
@@ -161,7 +178,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
         }
       }
       const { sessionId } = await conn.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
-      const driver = new PageDriver(conn, sessionId, targetId, log, timeoutMs, opts.dialogs ?? 'accept');
+      const driver = new PageDriver(conn, sessionId, targetId, log, timeoutMs, opts.dialogs ?? 'accept', opts.popups ?? 'same-tab');
       await driver.init();
       return driver;
     } catch (err) {
@@ -177,6 +194,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     log: Logger,
     timeoutMs: number,
     dialogs: 'accept' | 'dismiss' | 'manual',
+    popups: 'same-tab' | 'allow',
   ) {
     super();
     this.connection = conn;
@@ -225,7 +243,10 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       }),
       conn.onEvent('Target.targetDestroyed', (p) => {
         if (p.targetId === targetId) this.markDisconnected('target closed');
+        this.pendingPopups.delete(p.targetId as string);
       }),
+      conn.onEvent('Target.targetCreated', (p) => this.onTargetInfo(p.targetInfo as TargetInfo, popups)),
+      conn.onEvent('Target.targetInfoChanged', (p) => this.onTargetInfo(p.targetInfo as TargetInfo, popups)),
     );
     conn.on('disconnected', ({ reason }) => this.markDisconnected(`connection lost: ${reason}`));
   }
@@ -591,6 +612,28 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       }
     }
     this.connection.close();
+  }
+
+  private onTargetInfo(info: TargetInfo, popups: 'same-tab' | 'allow'): void {
+    if (info.type !== 'page' || info.openerId !== this.targetId || this.handledPopups.has(info.targetId)) return;
+    const url = info.url;
+    if (url === '' || url === 'about:blank') {
+      this.pendingPopups.add(info.targetId); // URL not known yet (or a script-filled blank window)
+      return;
+    }
+    this.pendingPopups.delete(info.targetId);
+    this.handledPopups.add(info.targetId);
+    if (popups === 'allow') {
+      this.log.info({ url, popup: info.targetId }, 'page opened a popup');
+      this.emit('popup', { url, targetId: info.targetId, action: 'allowed' });
+      return;
+    }
+    this.log.info({ url, popup: info.targetId }, 'popup opened in the same tab');
+    this.connection
+      .send('Target.closeTarget', { targetId: info.targetId })
+      .catch((err: unknown) => this.log.warn({ err, popup: info.targetId }, 'closing popup failed'));
+    this.navigate(url).catch((err: unknown) => this.log.warn({ err, url }, 'navigating to popup URL failed'));
+    this.emit('popup', { url, targetId: info.targetId, action: 'same-tab' });
   }
 
   private setUrl(url: string): void {

@@ -246,6 +246,7 @@ export class Informer<T extends KubeObject> {
         this.opts.onWatchRestart?.('closed');
         continue;
       }
+      if (end.reason === 'closed') end.err = new Error('watch closed before delivering any event');
       const err = end.err as { name?: string } | undefined;
       if (err?.name === 'TimeoutError') {
         this.stats.watchdogAborts++;

@@ -48,6 +48,7 @@ test('only the leader reconciles; after a graceful stop the standby takes over a
   await waitFor('b leads', () => b.isLeader());
   const takeover = performance.now() - t0;
   assert.ok(takeover < LE.leaseDurationMs, `takeover after release took ${Math.round(takeover)} ms`);
+  t.diagnostic(`takeover after graceful release: ${Math.round(takeover)} ms (retryPeriod ${LE.retryPeriodMs} ms)`);
   fake.createObject('browsersessions', session('l2'));
   await waitFor('pod l2 by b', () => fake.getObject('pods', 'default', 'l2-browser'));
   const l2Create = fake.requests.find((r) => r.method === 'POST' && r.path.endsWith('/pods') && (r.body as { metadata?: { name?: string } })?.metadata?.name === 'l2-browser');
@@ -78,6 +79,7 @@ test('a crashed leader (no release) is replaced after the lease expires', async 
   const took = performance.now() - t0;
   // b must wait until it has seen no renewal for leaseDuration on its own clock.
   assert.ok(took >= LE.leaseDurationMs - 450, `takeover after ${Math.round(took)} ms is earlier than the lease allows`);
+  t.diagnostic(`takeover after crash: ${Math.round(took)} ms (leaseDuration ${LE.leaseDurationMs} ms)`);
   fake.createObject('browsersessions', session('l3'));
   await waitFor('pod l3', () => fake.getObject('pods', 'default', 'l3-browser'));
 });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { find, render } from '../helm/test/lib/chart.ts';
 import { repoRoot, runLogged } from './lib/docker.ts';
 import { E2E, infraManifests, sessionManifest } from './kind/manifests.ts';
 
@@ -87,6 +88,21 @@ test('kind e2e manifests: BrowserSession fits the CRD schema, images are pinned,
   assert.match(JSON.stringify(lk), /"--dev"/);
   const secret = infra.find((o) => o.kind === 'Secret') as { stringData: Record<string, string> } | undefined;
   assert.deepEqual(secret?.stringData, { apiKey: E2E.apiKey, apiSecret: E2E.apiSecret }, 'CRD default key names apiKey/apiSecret');
+});
+
+test('kind e2e helm values render the chart with the :ci images and the in-cluster LiveKit', () => {
+  const values = parse(readFileSync(join(repoRoot, 'e2e/kind/helm-values.yaml'), 'utf8')) as Record<string, unknown>;
+  const { objects } = render(values); // validates against values.schema.json first, like helm
+  const deployments = find(objects, 'Deployment');
+  assert.equal(deployments.length, 1, 'one operator Deployment');
+  const spec = (deployments[0] as unknown as { spec: { template: { spec: { containers: Array<{ image: string; args: string[] }> } } } }).spec;
+  const c = spec.template.spec.containers[0];
+  assert.ok(c);
+  assert.equal(c.image, 'lkbrowser-operator:ci');
+  assert.ok(c.args.includes('--runtime-image=lkbrowser-runtime:ci'), c.args.join(' '));
+  assert.ok(c.args.includes(`--livekit-url=ws://livekit.${E2E.namespace}.svc.cluster.local:7880`), c.args.join(' '));
+  assert.ok(c.args.includes(`--credentials-secret=${E2E.credentialsSecret}`), c.args.join(' '));
+  assert.ok(!JSON.stringify(objects).includes(':latest'), 'no :latest image anywhere');
 });
 
 function has(bin: string, args: string[]): boolean {

@@ -146,6 +146,8 @@ export function sessionManifest(ns = E2E.namespace, examplePath = new URL('../..
       livekit: { url: livekitUrl(ns), credentialsSecret: { name: E2E.credentialsSecret } },
       viewport: { width: 640, height: 360, framerate: 15 },
       navigation: { allowPrivateNetworks: true },
+      // a 2-4 core CI runner also hosts LiveKit, the operator and the test page
+      pod: { resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } } },
     },
   };
   return { manifest, name, room: ex.spec.room, identity: ex.spec.participant?.identity ?? name };

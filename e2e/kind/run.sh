@@ -81,11 +81,8 @@ kubectl -n "$NS" rollout status deploy/testpage --timeout=180s
 # 4. chart
 log "helm install"
 helm upgrade --install lkb helm/lkbrowser --namespace lkb-system --create-namespace --wait --timeout 180s \
-  --set image.repository=lkbrowser-operator --set image.tag="$TAG" --set image.pullPolicy=IfNotPresent \
-  --set runtime.image.repository=lkbrowser-runtime --set runtime.image.tag="$TAG" \
-  --set runtime.image.pullPolicy=IfNotPresent \
-  --set livekit.url="ws://livekit.${NS}.svc.cluster.local:7880" \
-  --set livekit.credentialsSecret=livekit-credentials
+  -f e2e/kind/helm-values.yaml --set image.tag="$TAG" --set runtime.image.tag="$TAG" \
+  --set livekit.url="ws://livekit.${NS}.svc.cluster.local:7880"
 
 # 5. the example BrowserSession
 info="$("$NODE" e2e/kind/manifests.ts session-info)"

@@ -13,6 +13,7 @@ import {
   ProtocolError,
 } from '../src/control-protocol.ts';
 import { HOST_PATH } from '../src/shm.ts';
+import { leftovers, waitFor } from './helpers.ts';
 
 const table: AnyMessage[] = [
   { type: 'hello', version: 1 },
@@ -135,6 +136,40 @@ describe('engine host handshake', () => {
     const r = await runHost(b);
     assert.notEqual(r.code, 0);
     assert.equal(r.messages[0]?.type, 'error');
+  });
+
+  it('closes on a protocol violation after the handshake and cleans up everything it started', async () => {
+    const child = spawn(HOST_PATH, ['--width', '320', '--height', '240', '--audio', '1', '--url', 'about:blank'], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    });
+    const pid = child.pid ?? -1;
+    try {
+      const sock = child.stdio[3] as Socket;
+      sock.on('error', () => undefined); // EPIPE after the host exits is expected here
+      const dec = new FrameDecoder();
+      const messages: AnyMessage[] = [];
+      sock.on('data', (c: Buffer) => messages.push(...dec.push(c)));
+      const exited = new Promise<number | null>((r) => child.on('exit', r));
+      sock.write(encode({ type: 'client_hello', version: 1 }));
+      await waitFor(() => messages.some((m) => m.type === 'chromium_started'), 60_000, 'chromium_started');
+      const ready = messages.find((m) => m.type === 'ready');
+      assert.ok(ready && ready.type === 'ready' && ready.slots >= 3);
+      assert.ok(leftovers(pid).length >= 4, 'host, Xvfb, pulseaudio and chromium are running');
+      const b = Buffer.alloc(8);
+      b.writeInt32LE(-7, 0);
+      sock.write(b);
+      await exited;
+      const err = messages.find((m) => m.type === 'error');
+      assert.ok(err && err.type === 'error' && /length -7/.test(err.message), 'error names the bad length');
+      await waitFor(() => leftovers(pid).length === 0, 10_000, `cleanup (left: ${leftovers(pid).join('; ')})`);
+    } finally {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone (the expected case)
+      }
+    }
   });
 
   it('refuses a size above the maximum on its command line', async () => {

@@ -398,6 +398,35 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     assert.equal(await page.evaluate('i.value'), '@7');
   });
 
+  test('editing keys: arrows, Home/End, Delete, Shift+arrow selection, Tab moves focus', async () => {
+    await open('/events');
+    await page.setFocus(true);
+    const press = async (vk: number, modifiers = 0): Promise<void> => {
+      await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: vk, modifiers });
+      await page.key({ type: 'keyUp', windowsVirtualKeyCode: vk, modifiers });
+    };
+    await page.insertText('abcdef');
+    await press(36); // Home
+    await press(46); // Delete
+    assert.equal(await page.evaluate('i.value'), 'bcdef');
+    await press(35); // End
+    await press(37); // ArrowLeft
+    await press(8); // Backspace
+    assert.equal(await page.evaluate('i.value'), 'bcdf');
+    await press(36);
+    await press(39); // ArrowRight
+    await press(39, 8); // Shift+ArrowRight
+    await press(39, 8);
+    assert.deepEqual(await page.evaluate('[i.selectionStart, i.selectionEnd]'), [1, 3]);
+    await page.key({ type: 'keyDown', windowsVirtualKeyCode: 88 }); // typing replaces the selection
+    await page.key({ type: 'keyUp', windowsVirtualKeyCode: 88 });
+    assert.equal(await page.evaluate('i.value'), 'bxf');
+    await press(9); // Tab
+    assert.equal(await page.evaluate('document.activeElement.id'), 't');
+    await press(9, 8); // Shift+Tab
+    assert.equal(await page.evaluate('document.activeElement.id'), 'i');
+  });
+
   test('insertText delivers non-ASCII text', async () => {
     await open('/form');
     await page.setFocus(true);

@@ -8,3 +8,4 @@ export { observePod, buildStatus, setConditions } from './status.ts';
 export { ClientNodeKube, ApiError, type KubeClient, PODS, SESSIONS, LEASES, EVENTS } from './kube-client.ts';
 export { Operator, type OperatorOptions } from './operator.ts';
 export { OperatorMetrics } from './metrics.ts';
+export { REQUIRED_PERMISSIONS, type Permission } from './rbac.ts';

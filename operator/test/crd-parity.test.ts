@@ -3,11 +3,12 @@
 // OpenAPI rules + CEL accept/reject (using the offline CRD validator from helm/test/lib), except for the few
 // rules only the operator can check, listed below.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { CrdValidator, type Schema } from '../../helm/test/lib/crd-validator.ts';
 import { resolveSpec } from '../src/defaults.ts';
+import { desiredPod } from '../src/pod-spec.ts';
 import type { BrowserSession, BrowserSessionSpec, BrowserSessionStatus } from '../src/types.ts';
 import { validateSession } from '../src/validate.ts';
 import { testConfig } from './helpers.ts';
@@ -169,4 +170,24 @@ test('rules only the operator enforces (documented differences)', () => {
   check({ url: 'https://example.com', room: 'demo', focus: { priorityIdentities: ['a,b'] } }, true, /must not contain a comma/);
   // Without a --livekit-url default, a session must name its LiveKit server.
   check({ url: 'https://example.com', room: 'demo' }, true, /spec\.livekit\.url is required/, testConfig({ livekitUrl: '' }));
+});
+
+test('the examples/ sessions are accepted by the operator and produce a pod', () => {
+  const cfg = testConfig();
+  const dir = new URL('../../examples/', import.meta.url);
+  let n = 0;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    for (const doc of parseAllDocuments(readFileSync(new URL(f, dir), 'utf8'))) {
+      const obj = doc.toJS() as { kind?: string } | null;
+      if (obj?.kind !== 'BrowserSession') continue;
+      n++;
+      assert.deepEqual(validator.validate(obj), [], `${f}: CRD`);
+      const stored = { ...validator.defaulted(obj), metadata: { ...(obj as BrowserSession).metadata, namespace: 'default', uid: 'u', generation: 1 } } as unknown as BrowserSession;
+      const r = resolveSpec(stored, cfg);
+      assert.deepEqual(validateSession(stored, r), [], `${f}: operator`);
+      const pod = desiredPod(stored, r, cfg);
+      assert.equal(pod.spec?.containers[0]?.env?.find((e) => e.name === 'LIVEKIT_ROOM')?.value, stored.spec.room, f);
+    }
+  }
+  assert.ok(n >= 2, `found ${n} BrowserSession examples`);
 });

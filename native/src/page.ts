@@ -106,7 +106,9 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     try {
       await this.launch();
     } catch (err) {
+      const pid = this.host?.pid;
       await this.teardownHost();
+      if (pid !== undefined && err instanceof Error) err.message += ` (engine host pid ${pid})`;
       throw err;
     }
   }

@@ -209,7 +209,7 @@ describe('engine (real Chromium under Xvfb)', () => {
       const frameSq = left.reduce((s, v) => s + v * v, 0);
       sumSq += frameSq;
       samples += left.length;
-      if (Math.sqrt(frameSq / left.length) < 0.2) continue;
+      if (Math.sqrt(frameSq / left.length) < 0.3) continue; // full-tone frames only (RMS of 0.5 sine = 0.354)
       toneFrames++;
       for (let i = 1; i < left.length; i++) if ((left[i - 1] ?? 0) < 0 && (left[i] ?? 0) >= 0) crossings++;
     }

@@ -42,6 +42,20 @@ describe('engine lifecycle', () => {
     console.log(`# everything gone ${Date.now() - t0} ms after SIGKILL of the owner`);
   });
 
+  it('a Chromium that cannot start fails newPage with a clear error and leaves nothing behind', async () => {
+    const ctx = await createContext({ chromiumPath: '/nonexistent/chromium', startTimeoutMs: 30_000 });
+    const err = await ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    assert.match(err?.message ?? '', /chromium exited with code 127/);
+    assert.equal(ctx.pages.length, 0);
+    const pid = Number(/engine host pid (\d+)/.exec(err?.message ?? '')?.[1]);
+    assert.ok(pid > 0, 'the error names the host pid');
+    assert.deepEqual(leftovers(pid), []);
+    await ctx.close();
+  });
+
   describe('SIGKILL of the engine host', () => {
     let page: EnginePage | undefined;
     const ctxP = createContext({ startTimeoutMs: 60_000 });

@@ -42,6 +42,12 @@ function ownership(pod: Pod, session: BrowserSession): PodOwnership {
 export class SessionReconciler {
   private readonly d: ReconcilerDeps;
   private readonly now: () => Date;
+  /**
+   * Our own last status write per key: the object the apiserver returned, and the resourceVersion it replaced.
+   * While the informer still shows that replaced version, the returned object is the fresher truth; using it
+   * avoids a 409 on the next write (resourceVersions are compared for equality only, never ordered).
+   */
+  private readonly written = new Map<string, { replacedRv: string; obj: BrowserSession }>();
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
@@ -50,7 +56,10 @@ export class SessionReconciler {
 
   async reconcile(key: string): Promise<Result> {
     const { config, log } = this.d;
-    const session = this.d.getSession(key);
+    let session = this.d.getSession(key);
+    const w = this.written.get(key);
+    if (session && w && session.metadata.resourceVersion === w.replacedRv && session.metadata.uid === w.obj.metadata.uid) session = w.obj;
+    else this.written.delete(key);
     if (!session) return {}; // deleted: the garbage collector removes the pod through its ownerReference
     if (session.metadata.deletionTimestamp) return {};
     const ns = session.metadata.namespace ?? '';
@@ -170,10 +179,13 @@ export class SessionReconciler {
     const prevFailReason = findCondition(prev, 'Failed')?.reason;
     if (stableStringify(prev) !== stableStringify({ ...prev, ...next })) {
       try {
-        await this.d.client.patchStatus(SESSIONS, session.metadata.namespace ?? '', session.metadata.name ?? '', {
+        const updated = await this.d.client.patchStatus<BrowserSession>(SESSIONS, session.metadata.namespace ?? '', session.metadata.name ?? '', {
           metadata: { resourceVersion: session.metadata.resourceVersion },
           status: next,
         });
+        if (updated?.metadata?.resourceVersion && session.metadata.resourceVersion) {
+          this.written.set(`${session.metadata.namespace}/${session.metadata.name}`, { replacedRv: session.metadata.resourceVersion, obj: updated });
+        }
       } catch (e) {
         // Deleted after our cache last saw it: nothing to report to, the delete event ends the story.
         if (isNotFound(e)) return slog.debug('session gone before its status was written');

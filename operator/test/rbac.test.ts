@@ -51,6 +51,10 @@ test('every request of a full session lifecycle (with leader election) is in the
   await waitFor('warning event', () => fake.objects('events').some((e) => e.reason === 'CrashLoopBackOff'));
   fake.deleteObject('browsersessions', 'default', 'rb');
   await op.stop();
+  const mine = fake.requests.filter((r) => r.auth === 'Bearer op-rbac');
+  t.diagnostic(
+    `lifecycle requests: ${mine.length} total, ${mine.filter((r) => r.method === 'PATCH').length} status patches, ${mine.filter((r) => r.status === 409).length} conflicts (409), ${mine.filter((r) => r.path.includes('/leases/')).length} lease calls`,
+  );
   const used = new Set(fake.requests.filter((r) => r.auth === 'Bearer op-rbac').map((r) => JSON.stringify(permissionOf(r))));
   for (const u of used) {
     const p = JSON.parse(u) as { apiGroup: string; resource: string; verb: string };

@@ -414,3 +414,15 @@ test('a dropped watch resumes from the last resourceVersion without relisting', 
   assert.ok(Number(rewatch?.query.resourceVersion) >= Number(rv), `re-watch from ${rewatch?.query.resourceVersion}, last seen ${rv}`);
   assert.equal(rewatch?.query.allowWatchBookmarks, 'true');
 });
+
+test('40 sessions with 4 workers: every one gets exactly one pod and a status', async (t) => {
+  const e = await withOperator(t, { maxConcurrentReconciles: 4, startingRequeueMs: 2000 });
+  const t0 = performance.now();
+  for (let i = 0; i < 40; i++) e.fake.createObject('browsersessions', session(`many-${i}`));
+  await waitFor('40 pods', () => e.fake.objects('pods').length === 40, 60_000);
+  await waitFor('40 statuses', () => e.fake.objects('browsersessions').every((s) => (s.status as { phase?: string } | undefined)?.phase === 'Pending'), 60_000);
+  t.diagnostic(`40 sessions → 40 pods + Pending status in ${Math.round(performance.now() - t0)} ms`);
+  const creates = e.fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/pods') && r.status === 201);
+  assert.equal(creates.length, 40, 'no duplicate pod creates');
+  assert.equal(await metric(e.op, 'controller_runtime_reconcile_errors_total'), 0);
+});

@@ -599,6 +599,7 @@ void Host::onXEvents() {
             h *= 16777619u;
           }
         };
+        if (debug_) logf("cursor notify: %dx%d hot %d,%d serial %u", img->width, img->height, img->xhot, img->yhot, img->cursor_serial);
         mix(img->width);
         mix(img->height);
         mix(img->xhot);

@@ -1,7 +1,8 @@
-// CSS cursor tracking. XFixes tells the host *when* the displayed cursor changes but not its name
-// (Chromium's X cursors are unnamed), so every change notification, and every mouse move, triggers a
-// CDP query of the cursor at the last pointer position (PageDriver.cursorAt). Queries are coalesced:
-// at most one in flight, one more queued.
+// CSS cursor tracking. XFixes tells the host *when* the displayed cursor changes (one notification per
+// change, also for CDP-synthesised pointer moves) but not its name (Chromium's X cursors are unnamed), so
+// each notification triggers one CDP query of the CSS cursor at the last pointer position
+// (PageDriver.cursorAt). Mouse moves only record the position (set BEFORE the move is sent, so a
+// notification caused by the move queries the new position). Queries are coalesced: one in flight, one queued.
 import type { Logger } from 'pino';
 
 export interface CursorSource {
@@ -30,10 +31,9 @@ export class CursorTracker {
     this.source = source;
   }
 
-  /** The pointer moved (or left: pass undefined to reset to 'default'). */
+  /** The pointer is about to move to (x, y). */
   moved(x: number, y: number): void {
     this.pos = { x, y };
-    this.check();
   }
 
   left(): void {

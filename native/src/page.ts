@@ -288,15 +288,19 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   }
 
   async mouseMove(x: number, y: number, opts?: { buttons?: number; modifiers?: number }): Promise<void> {
-    await this.d().mouseMove(x, y, opts);
+    const d = this.d();
     this.cursor.moved(x, y);
+    await d.mouseMove(x, y, opts);
   }
   async mouseDown(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
-    return this.d().mouseDown(x, y, opts);
+    const d = this.d();
+    this.cursor.moved(x, y);
+    return d.mouseDown(x, y, opts);
   }
   async mouseUp(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
-    await this.d().mouseUp(x, y, opts);
+    const d = this.d();
     this.cursor.moved(x, y);
+    await d.mouseUp(x, y, opts);
   }
   async wheel(x: number, y: number, deltaX: number, deltaY: number, opts?: { modifiers?: number }): Promise<void> {
     return this.d().wheel(x, y, deltaX, deltaY, opts);

@@ -158,7 +158,7 @@ describe('engine (real Chromium under Xvfb)', () => {
     assert.equal(page.url, `${server.base}/b`);
   });
 
-  it('reports the CSS cursor: pointer over a link, text over text', async () => {
+  it('reports the CSS cursor (XFixes change + CDP name): pointer over a link, text over text, grab', async () => {
     await goto(page, `${server.base}/cursor`);
     await page.mouseMove(1000, 600);
     await waitFor(() => page.cursorName === 'default', 10_000, 'default cursor on empty space');
@@ -172,6 +172,8 @@ describe('engine (real Chromium under Xvfb)', () => {
     await waitFor(() => page.cursorName === 'pointer', 10_000, 'pointer cursor');
     await page.mouseMove(tx, ty);
     await waitFor(() => page.cursorName === 'text', 10_000, 'text cursor');
+    await page.mouseMove(650, 450);
+    await waitFor(() => page.cursorName === 'grab', 10_000, 'grab cursor (CSS cursor: grab)');
     await page.mouseMove(1000, 600);
     await waitFor(() => page.cursorName === 'default', 10_000, 'default cursor');
     const p = seen.indexOf('pointer');

@@ -15,7 +15,8 @@ export const PAGES: Record<string, string> = {
   input: `<!doctype html><html><body style="margin:0"><input id=i style="position:absolute;left:50px;top:50px;width:300px;height:40px;font-size:20px"></body></html>`,
   cursor: `<!doctype html><html><body style="margin:0;font:40px sans-serif">
 <a id=l href="/solid" style="position:absolute;left:50px;top:50px">a link here</a>
-<p id=t style="position:absolute;left:50px;top:300px;margin:0">Some plain text to select</p></body></html>`,
+<p id=t style="position:absolute;left:50px;top:300px;margin:0">Some plain text to select</p>
+<div id=g style="position:absolute;left:600px;top:400px;width:100px;height:100px;cursor:grab;background:#eee"></div></body></html>`,
   audio: `<!doctype html><html><body><script>
 const ctx = new AudioContext({ sampleRate: 48000 });
 const o = ctx.createOscillator(); o.frequency.value = 440; const g = ctx.createGain(); g.gain.value = 0.5;

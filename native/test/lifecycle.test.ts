@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { createContext, type EnginePage } from '../src/index.ts';
-import { leftovers, startServer, waitFor } from './helpers.ts';
+import { leftovers, pixel, startServer, waitFor, waitPaint } from './helpers.ts';
 
 describe('engine lifecycle', () => {
   it('SIGKILL of the Node process owning a page leaves nothing behind within a few seconds', async (t) => {
@@ -40,6 +40,30 @@ describe('engine lifecycle', () => {
     child.kill('SIGKILL');
     await waitFor(() => leftovers(hostPid).length === 0, 10_000, `cleanup (left: ${leftovers(hostPid).join('; ')})`);
     console.log(`# everything gone ${Date.now() - t0} ms after SIGKILL of the owner`);
+  });
+
+  it('two pages of one context render independently; context close() closes both', async (t) => {
+    const server = await startServer();
+    t.after(() => server.close());
+    const ctx = await createContext({ startTimeoutMs: 60_000 });
+    t.after(() => ctx.close());
+    const [p1, p2] = await Promise.all([
+      ctx.newPage({ url: `${server.base}/solid`, width: 320, height: 240, framerate: 10, audio: false }),
+      ctx.newPage({ url: `${server.base}/button`, width: 480, height: 270, framerate: 10, audio: false }),
+    ]);
+    assert.notEqual(p1.hostPid, p2.hostPid);
+    assert.equal(ctx.pages.length, 2);
+    const f1 = waitPaint(p1, (e) => pixel(e, 10, 10).join() === '255,144,30', 20_000, 'page 1 blue background');
+    const f2 = waitPaint(p2, (e) => pixel(e, 200, 150).join() === '255,0,0', 20_000, 'page 2 blue button');
+    p1.requestFrame();
+    p2.requestFrame();
+    const [e1, e2] = await Promise.all([f1, f2]);
+    assert.deepEqual([e1.width, e1.height, e2.width, e2.height], [320, 240, 480, 270]);
+    const pids = [p1.hostPid, p2.hostPid];
+    await ctx.close();
+    assert.equal(ctx.pages.length, 0);
+    for (const pid of pids) assert.deepEqual(leftovers(pid), []);
+    await assert.rejects(ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }), /closed/);
   });
 
   it('a Chromium that cannot start fails newPage with a clear error and leaves nothing behind', async () => {

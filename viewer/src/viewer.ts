@@ -86,6 +86,8 @@ export class BrowserViewer {
   private pageSize: Size | null = null;
   private currentUrl = '';
   private remoteCursor = 'default';
+  /** the user is editing the URL bar: do not overwrite it */
+  private urlDirty = false;
   private readonly throttle = new MoveThrottle();
   private rafId = 0;
   private inside = false;
@@ -329,7 +331,7 @@ export class BrowserViewer {
   private setUrl(url: string): void {
     this.currentUrl = url;
     const input = this.ui.urlInput;
-    if (input && input.ownerDocument.activeElement !== input) input.value = url;
+    if (input && !this.urlDirty) input.value = url;
     this.emit('url', { url });
   }
 
@@ -488,8 +490,19 @@ export class BrowserViewer {
     input.placeholder = 'Enter a URL';
     input.setAttribute('aria-label', 'URL');
     form.appendChild(input);
+    input.addEventListener('input', () => {
+      this.urlDirty = true;
+    });
+    input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') {
+        this.urlDirty = false;
+        input.value = this.currentUrl;
+        input.blur();
+      }
+    });
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
+      this.urlDirty = false;
       this.navigate(input.value).then(
         () => input.blur(),
         (err: unknown) => this.fail(err instanceof Error ? err.message : String(err)),

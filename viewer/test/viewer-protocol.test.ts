@@ -1,0 +1,281 @@
+// The viewer in real headless Chromium against the test SFU and a scripted peer that speaks the runtime's side of
+// docs/room-protocol.md. Checks exactly what the viewer puts on the wire for real DOM input (coordinates through
+// letterboxing, buttons, click counts, wheel sign, keys, paste), focus gating and the second-viewer view.
+// (The end-to-end run against the real runtime is demo-e2e.test.ts.)
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { after, before, test } from 'node:test';
+import {
+  dispose,
+  LocalVideoTrack,
+  type RemoteParticipant,
+  Room,
+  RoomEvent,
+  RpcError,
+  type RpcInvocationData,
+  TrackPublishOptions,
+  TrackSource,
+  VideoBufferType,
+  VideoFrame,
+  VideoSource,
+} from '@livekit/rtc-node';
+import { startTestServer, type TestServer } from '@lkbrowser/testserver';
+import { AccessToken } from 'livekit-server-sdk';
+import type { Page } from 'playwright-core';
+import { closeServer, startViewerServer } from '../../scripts/demo.ts';
+import { type InputEvent, MOD } from '../src/protocol.ts';
+import { close, type LaunchedBrowser, launchBrowser, openViewer, type Rgb, releaseLeakedUdp, buildViewer, screenPoint, videoPixels, waitFor } from './support.ts';
+
+const ROOM = 'viewer-protocol';
+const W = 640;
+const H = 360;
+const COLOURS: Rgb[] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
+
+/** The runtime's side of the protocol, scripted. */
+class Peer {
+  room = new Room();
+  holder: string | null = null;
+  url = 'https://example.com/start';
+  input: Array<{ from: string; events: InputEvent[] }> = [];
+  navigations: string[] = [];
+  private running = true;
+
+  async start(server: TestServer): Promise<void> {
+    const at = new AccessToken(server.apiKey, server.apiSecret, { identity: 'browser', ttl: '10m' });
+    at.addGrant({ room: ROOM, roomJoin: true, canPublish: true, canSubscribe: false, canPublishData: true });
+    await this.room.connect(server.url, await at.toJwt());
+    const lp = this.room.localParticipant;
+    if (!lp) throw new Error('no local participant');
+    const src = new VideoSource(W, H);
+    const track = LocalVideoTrack.createVideoTrack('browser-video', src);
+    await lp.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_SCREENSHARE, simulcast: false, videoEncoding: { maxBitrate: 2_000_000n, maxFramerate: 15 } }));
+    const rgba = new Uint8Array(W * H * 4);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const c = COLOURS[(y < H / 2 ? 0 : 2) + (x < W / 2 ? 0 : 1)] ?? [0, 0, 0];
+        rgba.set([c[0], c[1], c[2], 255], (y * W + x) * 4);
+      }
+    }
+    void (async () => {
+      while (this.running) {
+        src.captureFrame(new VideoFrame(rgba, W, H, VideoBufferType.RGBA), process.hrtime.bigint() / 1000n);
+        await new Promise((r) => setTimeout(r, 66));
+      }
+    })();
+    const broadcast = async (topic: string, obj: unknown) => lp.publishData(new TextEncoder().encode(JSON.stringify(obj)), { reliable: true, topic });
+    lp.registerRpcMethod('browser/request-focus', async (d: RpcInvocationData) => {
+      if (this.holder === null || this.holder === d.callerIdentity) {
+        this.holder = d.callerIdentity;
+        await broadcast('browser-focus', { identity: this.holder });
+        return JSON.stringify({ granted: true });
+      }
+      return JSON.stringify({ granted: false, holder: this.holder });
+    });
+    lp.registerRpcMethod('browser/release-focus', async (d: RpcInvocationData) => {
+      if (this.holder !== d.callerIdentity) return JSON.stringify({ released: false });
+      this.holder = null;
+      await broadcast('browser-focus', { identity: null });
+      return JSON.stringify({ released: true });
+    });
+    lp.registerRpcMethod('browser/status', async () =>
+      JSON.stringify({ url: this.url, focusHolder: this.holder, width: W, height: H, fps: 15, publishing: true }),
+    );
+    lp.registerRpcMethod('browser/navigate', async (d: RpcInvocationData) => {
+      if (d.callerIdentity !== this.holder) throw new RpcError(2001, 'not focused');
+      const { url } = JSON.parse(d.payload) as { url: string };
+      this.navigations.push(url);
+      this.url = url;
+      await broadcast('browser-url', { url });
+      return JSON.stringify({ status: 'ok' });
+    });
+    this.room.on(RoomEvent.DataReceived, (payload: Uint8Array, p?: RemoteParticipant, _k?: unknown, topic?: string) => {
+      if (topic !== 'browser-input' || !p) return;
+      this.input.push({ from: p.identity, events: JSON.parse(new TextDecoder().decode(payload)) as InputEvent[] });
+    });
+  }
+  events(from: string): InputEvent[] {
+    return this.input.filter((i) => i.from === from).flatMap((i) => i.events);
+  }
+  clear(): void {
+    this.input = [];
+  }
+  async sendCursor(cursor: string): Promise<void> {
+    await this.room.localParticipant?.publishData(new TextEncoder().encode(JSON.stringify({ cursor })), { reliable: true, topic: 'cursor_changed' });
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.room.disconnect();
+  }
+}
+
+let server: TestServer;
+let viewerServer: Server;
+let viewerUrl: string;
+let peer: Peer;
+let b: LaunchedBrowser;
+let alice: Page;
+let bob: Page;
+
+before(async () => {
+  buildViewer();
+  server = await startTestServer();
+  peer = new Peer();
+  await peer.start(server);
+  const vs = await startViewerServer(0, { url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret }, ROOM);
+  viewerServer = vs.server;
+  viewerUrl = vs.url;
+  b = await launchBrowser();
+});
+
+after(async () => {
+  const step = async (what: string, fn: () => Promise<unknown> | undefined) => {
+    const t0 = Date.now();
+    await fn();
+    if (process.env.LKB_TEST_DEBUG) console.error(`after: ${what} ${Date.now() - t0} ms`);
+  };
+  await step('browser', () => b?.close());
+  await step('peer', () => peer?.stop());
+  await step('viewer server', () => (viewerServer ? closeServer(viewerServer) : undefined));
+  await step('sfu', () => server?.close());
+  await step('dispose', () => dispose());
+  releaseLeakedUdp();
+});
+
+const last = (evs: InputEvent[], type: string) => [...evs].reverse().find((e) => e.type === type);
+
+test('viewer shows the browser-video pixels and the initial state', { timeout: 120_000 }, async () => {
+  alice = await openViewer(b.context, viewerUrl, 'alice');
+  const pts: Array<[number, number]> = [[W / 4, H / 4], [(3 * W) / 4, H / 4], [W / 4, (3 * H) / 4], [(3 * W) / 4, (3 * H) / 4]];
+  const got = await videoPixels(alice, pts);
+  assert.equal(got.width, W);
+  assert.equal(got.height, H);
+  got.px.forEach((p, i) => assert.ok(close(p, COLOURS[i] ?? [0, 0, 0]), `quadrant ${i}: ${p.join(',')}`));
+  await waitFor(async () => (await alice.inputValue('.lkb-url')) === 'https://example.com/start', 10_000, 'url from browser/status');
+  assert.equal(await alice.textContent('.lkb-focus-label'), 'nobody has control');
+  assert.equal(await alice.isDisabled('.lkb-back'), true);
+});
+
+test('without focus nothing is sent', { timeout: 60_000 }, async () => {
+  peer.clear();
+  const p = await screenPoint(alice, 100, 100, { width: W, height: H });
+  await alice.mouse.click(p.x, p.y);
+  await alice.keyboard.type('x');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual(peer.events('alice'), []);
+});
+
+test('take control, mouse: coordinates, buttons, double click, drag flags, wheel sign', { timeout: 60_000 }, async () => {
+  await alice.click('.lkb-focus');
+  await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'you have control', 15_000, 'focus granted');
+  assert.equal(peer.holder, 'alice');
+  assert.equal(await alice.textContent('.lkb-focus'), 'Release');
+  peer.clear();
+
+  const p = await screenPoint(alice, 123, 77, { width: W, height: H });
+  await alice.mouse.click(p.x, p.y);
+  const down = await waitFor(() => last(peer.events('alice'), 'mouseup') && last(peer.events('alice'), 'mousedown'), 10_000, 'mousedown');
+  assert.ok(down.type === 'mousedown');
+  if (down.type === 'mousedown') {
+    assert.ok(Math.abs(down.x - 123) <= 1 && Math.abs(down.y - 77) <= 1, `mapped to ${down.x},${down.y}`);
+    assert.equal(down.button, 0);
+    assert.equal(down.clickCount, 1);
+    assert.equal((down.modifiers ?? 0) & MOD.leftMouse, MOD.leftMouse);
+  }
+
+  peer.clear();
+  await alice.mouse.dblclick(p.x, p.y);
+  await waitFor(() => peer.events('alice').filter((e) => e.type === 'mouseup').length >= 2, 10_000, 'dblclick');
+  const counts = peer.events('alice').filter((e) => e.type === 'mousedown').map((e) => (e.type === 'mousedown' ? e.clickCount : 0));
+  assert.deepEqual(counts, [1, 2]);
+
+  peer.clear();
+  await alice.mouse.click(p.x, p.y, { button: 'right' });
+  const rd = await waitFor(() => last(peer.events('alice'), 'mousedown'), 10_000, 'right down');
+  assert.ok(rd.type === 'mousedown' && rd.button === 2);
+
+  peer.clear();
+  const q = await screenPoint(alice, 300, 200, { width: W, height: H });
+  await alice.mouse.move(p.x, p.y);
+  await alice.mouse.down();
+  await alice.mouse.move(q.x, q.y, { steps: 5 });
+  await alice.mouse.up();
+  await waitFor(() => last(peer.events('alice'), 'mouseup'), 10_000, 'drag end');
+  const moves = peer.events('alice').filter((e) => e.type === 'mousemove');
+  const dragMove = moves.find((e) => e.type === 'mousemove' && ((e.modifiers ?? 0) & MOD.leftMouse) !== 0);
+  assert.ok(dragMove, `a move with LEFT_MOUSE held: ${JSON.stringify(moves)}`);
+  const up = last(peer.events('alice'), 'mouseup');
+  assert.ok(up?.type === 'mouseup' && Math.abs(up.x - 300) <= 1 && Math.abs(up.y - 200) <= 1);
+
+  peer.clear();
+  await alice.mouse.move(q.x, q.y);
+  await alice.mouse.wheel(0, 120); // DOM: scroll down
+  const w = await waitFor(() => last(peer.events('alice'), 'wheel'), 10_000, 'wheel');
+  assert.ok(w.type === 'wheel');
+  if (w.type === 'wheel') {
+    assert.equal(w.deltaY, -120, 'protocol sign: negative = down');
+    assert.ok(Math.abs(w.x - 300) <= 1 && Math.abs(w.y - 200) <= 1);
+  }
+});
+
+test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, async () => {
+  peer.clear();
+  await alice.keyboard.press('Shift+KeyH');
+  await alice.keyboard.type('i');
+  await alice.keyboard.press('Shift+Digit1');
+  await alice.keyboard.press('Enter');
+  await alice.keyboard.press('Control+a');
+  try {
+    await waitFor(() => peer.events('alice').some((e) => e.type === 'keyup' && e.keyCode === 17), 10_000, 'keys');
+  } finally {
+    if (process.env.LKB_TEST_DEBUG) console.error(JSON.stringify(peer.events('alice')));
+  }
+  const evs = peer.events('alice').filter((e) => e.type !== 'mousemove');
+  const chars = evs.filter((e) => e.type === 'char').map((e) => (e.type === 'char' ? String.fromCharCode(e.charCode) : ''));
+  assert.deepEqual(chars, ['H', 'i', '!', '\r']);
+  const h = evs.find((e) => e.type === 'keydown' && e.key === 'H');
+  assert.deepEqual(h, { type: 'keydown', keyCode: 72, modifiers: MOD.shift, key: 'H', code: 'KeyH' });
+  const ctrlA = evs.find((e) => e.type === 'keydown' && e.keyCode === 65);
+  assert.equal(ctrlA?.type === 'keydown' ? ctrlA.modifiers : -1, MOD.ctrl);
+  assert.ok(!evs.some((e) => e.type === 'char' && e.charCode === 97), 'Ctrl+A produces no char');
+
+  peer.clear();
+  await alice.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', 'pasted ✓ text');
+    document.querySelector('.lkb-stage')?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  });
+  const t = await waitFor(() => last(peer.events('alice'), 'text'), 10_000, 'paste');
+  assert.deepEqual(t, { type: 'text', text: 'pasted ✓ text' });
+});
+
+test('cursor_changed sets the video cursor; URL bar navigates and follows browser-url', { timeout: 60_000 }, async () => {
+  await peer.sendCursor('pointer');
+  await waitFor(async () => (await alice.evaluate(() => document.querySelector('video')?.style.cursor)) === 'pointer', 10_000, 'cursor');
+  await alice.fill('.lkb-url', 'example.org/path');
+  await alice.press('.lkb-url', 'Enter');
+  await waitFor(() => peer.navigations.includes('https://example.org/path'), 15_000, 'navigate RPC');
+  await waitFor(async () => (await alice.inputValue('.lkb-url')) === 'https://example.org/path', 10_000, 'url bar follows');
+});
+
+test('a second viewer sees the holder and cannot type or take control', { timeout: 120_000 }, async () => {
+  bob = await openViewer(b.context, viewerUrl, 'bob');
+  await waitFor(async () => (await bob.textContent('.lkb-focus-label')) === 'alice has control', 15_000, 'bob sees alice');
+  peer.clear();
+  await bob.click('.lkb-focus');
+  await waitFor(async () => (await bob.textContent('.lkb-message')) !== null, 5_000, 'no crash');
+  assert.equal(peer.holder, 'alice');
+  const p = await screenPoint(bob, 50, 50, { width: W, height: H });
+  await bob.mouse.click(p.x, p.y);
+  await bob.keyboard.type('nope');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual(peer.events('bob'), []);
+  assert.equal(await bob.textContent('.lkb-focus-label'), 'alice has control');
+  assert.equal(await bob.evaluate(() => (document.querySelector('.lkb-url') as HTMLInputElement).readOnly), true);
+
+  // alice releases → both see nobody; bob can take it
+  await alice.click('.lkb-focus');
+  await waitFor(async () => (await bob.textContent('.lkb-focus-label')) === 'nobody has control', 15_000, 'release seen by bob');
+  await bob.click('.lkb-focus');
+  await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'bob has control', 15_000, 'alice sees bob');
+  assert.equal(peer.holder, 'bob');
+});

@@ -3,7 +3,7 @@
 // POSIX shm ring that Node maps), reports cursor changes (XFixes) and page audio (null sink monitor), and
 // talks to Node over fd 3 (a socketpair) with the protocol in protocol.h.
 // Usage: lkb-host --width W --height H --max-width MW --max-height MH --framerate F --audio 0|1
-//                 --chromium PATH --url URL [--slots N]
+//                 --chromium PATH --url URL [--slots N] [--parent-pid PID]
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -38,7 +38,7 @@ namespace lkb {
 namespace {
 
 struct Options {
-  int width = 1280, height = 720, maxWidth = 1920, maxHeight = 1080, framerate = 30, slots = 3;
+  int width = 1280, height = 720, maxWidth = 1920, maxHeight = 1080, framerate = 30, slots = 3, parentPid = 0;
   bool audio = true;
   std::string chromium = "/usr/lib/chromium/chromium";
   std::string url = "about:blank";
@@ -79,6 +79,7 @@ bool parseArgs(int argc, char** argv, Options* o) {
     else if (k == "--max-height") ok = parseInt(v, 16, 8192, &o->maxHeight);
     else if (k == "--framerate") ok = parseInt(v, 1, 60, &o->framerate);
     else if (k == "--slots") ok = parseInt(v, 3, 16, &o->slots);
+    else if (k == "--parent-pid") ok = parseInt(v, 1, 1 << 30, &o->parentPid);
     else if (k == "--audio") ok = parseInt(v, 0, 1, &n), o->audio = n == 1;
     else if (k == "--chromium") o->chromium = v;
     else if (k == "--url") o->url = v;
@@ -750,9 +751,10 @@ int Host::run() {
   // Own session (Node already spawns us detached; harmless if we are a group leader), die with the parent,
   // adopt orphaned descendants so nothing escapes cleanup.
   setsid();
-  pid_t parent = getppid();
   prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != parent || parent == 1) return 1;
+  // The parent may have died before PDEATHSIG was armed (Node can be pid 1 in a container, so compare
+  // with the pid it passed rather than with 1).
+  if (opt_.parentPid > 0 && getppid() != opt_.parentPid) return 1;
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);
   sigset_t mask;

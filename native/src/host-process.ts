@@ -96,6 +96,7 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       '--audio', o.audio ? '1' : '0',
       '--chromium', o.chromiumPath,
       '--url', o.url,
+      '--parent-pid', String(process.pid),
     ];
     // detached: the host leads its own session/process group, so one kill(-pid) reaches everything.
     const child = spawn(HOST_PATH, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });

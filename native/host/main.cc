@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xcb/damage.h>
@@ -389,6 +390,11 @@ bool Host::launchChromium(const std::string& url) {
             "--window-position=0,0",
             "--window-size=" + std::to_string(opt_.width) + "," + std::to_string(opt_.height),
             url};
+  // Containers often mount a 64 MB /dev/shm: Chromium then crashes renderers; let it use /tmp instead.
+  struct statvfs vfs {};
+  if (statvfs("/dev/shm", &vfs) == 0 && static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize < (512ull << 20)) {
+    s.argv.insert(s.argv.end() - 1, "--disable-dev-shm-usage");
+  }
   std::vector<std::string> env = {"DISPLAY=:" + std::to_string(display_)};
   if (opt_.audio) env.push_back("PULSE_SERVER=unix:" + pulseSocket_);
   else env.push_back("PULSE_SERVER=unix:/nonexistent");

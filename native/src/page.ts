@@ -127,6 +127,10 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       timeoutMs: c.startTimeoutMs,
       logger: this.log,
     });
+    if (this.closing) {
+      await host.shutdown(c.closeTimeoutMs);
+      throw new Error(`page ${this.id} closed while starting`);
+    }
     this.host = host;
     const ready = host.ready;
     if (!ready) throw new Error('engine host not ready');
@@ -171,6 +175,10 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     this.chromium = chromium.pid;
     this.port = chromium.cdpPort;
     const driver = await PageDriver.connect(this.cdpEndpoint, { timeoutMs: this.cfg.startTimeoutMs, logger: this.log });
+    if (this.closing) {
+      await driver.close();
+      throw new Error(`page ${this.id} closed while starting`);
+    }
     this.driver = driver;
     driver.on('url_changed', (url) => {
       if (this.driver !== driver) return;

@@ -66,6 +66,21 @@ describe('engine lifecycle', () => {
     await assert.rejects(ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }), /closed/);
   });
 
+  it('context close() during newPage() aborts the start and leaves nothing behind', async () => {
+    const ctx = await createContext({ startTimeoutMs: 60_000 });
+    const starting = ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 });
+    const result = starting.then(
+      () => 'resolved',
+      (e: unknown) => (e as Error).message,
+    );
+    await waitFor(() => ((ctx.pages[0] as EnginePage | undefined)?.hostPid ?? -1) > 0, 30_000, 'the host to be spawned');
+    const pid = (ctx.pages[0] as EnginePage).hostPid;
+    await ctx.close();
+    assert.match(await result, /closed/);
+    assert.equal(ctx.pages.length, 0);
+    assert.deepEqual(leftovers(pid), []);
+  });
+
   it('a Chromium that cannot start fails newPage with a clear error and leaves nothing behind', async () => {
     const ctx = await createContext({ chromiumPath: '/nonexistent/chromium', startTimeoutMs: 30_000 });
     const err = await ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }).then(

@@ -8,10 +8,22 @@
     timer = setTimeout(function () {
       timer = 0;
       state.scrollY = Math.round(window.scrollY);
+      state.rects = rects();
       fetch('/state', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(state) }).catch(function (e) { console.warn('state report failed', e); });
     }, 50);
   }
   function $(id) { return document.getElementById(id); }
+  // where the interactive elements are (page pixels, viewport coordinates), for tests driving the page remotely
+  function rects() {
+    var out = {};
+    ['btn', 'text', 'beep', 'link2', 'home', 'panel'].forEach(function (id) {
+      var el = $(id);
+      if (!el) return;
+      var r = el.getBoundingClientRect();
+      out[id] = { x: Math.round(r.left), y: Math.round(r.top), w: Math.round(r.width), h: Math.round(r.height) };
+    });
+    return out;
+  }
   var btn = $('btn');
   if (btn) btn.addEventListener('click', function () {
     state.clicks++;

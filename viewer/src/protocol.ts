@@ -25,6 +25,8 @@ export const RPC_ERROR = {
   notFocused: 2001,
   urlBlocked: 2002,
   badRequest: 2003,
+  rateLimited: 2004,
+  browserError: 2005,
 } as const;
 
 /** CEF EVENTFLAG bits used by the room protocol. */
@@ -225,6 +227,10 @@ export function rpcErrorText(code: number | undefined, message: string): string 
       return `URL blocked by the session's policy${message ? `: ${message}` : ''}`;
     case RPC_ERROR.badRequest:
       return `bad request${message ? `: ${message}` : ''}`;
+    case RPC_ERROR.rateLimited:
+      return 'too many requests — slow down';
+    case RPC_ERROR.browserError:
+      return `the browser failed${message ? `: ${message}` : ''}`;
     default:
       return message || `RPC error ${code ?? ''}`.trim();
   }

@@ -95,6 +95,8 @@ test('rpcErrorText', () => {
   assert.match(rpcErrorText(2001, 'x'), /take control/);
   assert.match(rpcErrorText(2002, 'private address'), /blocked.*private address/);
   assert.match(rpcErrorText(2003, ''), /bad request/);
+  assert.match(rpcErrorText(2004, ''), /too many/);
+  assert.match(rpcErrorText(2005, 'crashed'), /browser failed: crashed/);
   assert.equal(rpcErrorText(1500, 'Response timeout'), 'Response timeout');
 });
 

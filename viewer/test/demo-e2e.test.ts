@@ -1,0 +1,154 @@
+// End to end: the demo stack (test SFU + the real runtime with Chromium + the viewer server) and the viewer page in
+// a second, headless Chromium. The remote demo page reports what it received to its own server (/state), and the
+// video the viewer shows is sampled through a canvas. Saves docs/demo.png.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type Demo, startDemo } from '../../scripts/demo.ts';
+import { close, type LaunchedBrowser, launchBrowser, openViewer, type Rgb, releaseLeakedUdp, screenPoint, videoPixels, waitFor } from './support.ts';
+
+const W = 1280;
+const H = 720;
+const PAGE = { width: W, height: H };
+
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+interface PageState {
+  page: string;
+  clicks: number;
+  panel: string;
+  text: string;
+  submitted: string;
+  lastKey: string;
+  scrollY: number;
+  rects: Record<string, Rect>;
+}
+
+let demo: Demo;
+let b: LaunchedBrowser;
+let alice: Page;
+let bob: Page;
+
+async function state(): Promise<PageState> {
+  const r = await fetch(new URL('/state', demo.pageServerUrl ?? ''));
+  return (await r.json()) as PageState;
+}
+
+async function waitState(pred: (s: PageState) => boolean, what: string, ms = 20_000): Promise<PageState> {
+  let last: PageState | undefined;
+  try {
+    return await waitFor(async () => {
+      last = await state();
+      return pred(last) ? last : undefined;
+    }, ms, what);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last state ${JSON.stringify(last)}`);
+  }
+}
+
+async function clickRemote(page: Page, r: Rect): Promise<void> {
+  const p = await screenPoint(page, r.x + r.w / 2, r.y + r.h / 2, PAGE);
+  await page.mouse.click(p.x, p.y);
+}
+
+before(async () => {
+  demo = await startDemo({ port: 0, width: W, height: H, fps: 15, room: 'demo-e2e' });
+  b = await launchBrowser({ width: 1320, height: 860 });
+});
+
+after(async () => {
+  await b?.close();
+  await demo?.close();
+  releaseLeakedUdp();
+});
+
+test('the viewer shows the remote page (pixels through the video)', { timeout: 180_000 }, async () => {
+  alice = await openViewer(b.context, demo.viewerUrl, 'alice');
+  const swatches: Array<[number, number]> = [[40, 20], [120, 20], [200, 20], [280, 20]];
+  const want: Rgb[] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
+  const got = await waitFor(async () => {
+    const v = await videoPixels(alice, swatches);
+    return v.width === W && v.px.every((p, i) => close(p, want[i] ?? [0, 0, 0])) ? v : undefined;
+  }, 30_000, 'swatch colours in the video');
+  assert.equal(got.height, H);
+  await waitFor(async () => (await alice.inputValue('.lkb-url')) === demo.pageUrl, 15_000, 'URL bar shows the page');
+  assert.equal(await alice.textContent('.lkb-focus-label'), 'nobody has control');
+});
+
+test('take control and click a button in the remote page', { timeout: 120_000 }, async () => {
+  await alice.click('.lkb-focus');
+  await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'you have control', 15_000, 'focus');
+  const s0 = await waitState((s) => s.rects?.btn !== undefined, 'page reported its layout');
+  const btn = s0.rects.btn as Rect;
+  const panel = s0.rects.panel as Rect;
+  await clickRemote(alice, btn);
+  await waitState((s) => s.clicks === 1 && s.panel === 'on', 'button clicked once');
+  // and the change is visible in the video: the panel turned orange
+  await waitFor(async () => {
+    const v = await videoPixels(alice, [[Math.round(panel.x + 10), Math.round(panel.y + 10)]]);
+    return close(v.px[0] ?? [0, 0, 0], [255, 136, 0], 50);
+  }, 15_000, 'orange panel in the video');
+});
+
+test('typing reaches a remote <input>; Enter submits', { timeout: 120_000 }, async () => {
+  const s0 = await state();
+  await clickRemote(alice, s0.rects.text as Rect);
+  await new Promise((r) => setTimeout(r, 300));
+  await alice.keyboard.type('Hello lkbrowser');
+  await alice.keyboard.press('Enter');
+  await waitState((s) => s.text === 'Hello lkbrowser' && s.submitted === 'Hello lkbrowser', 'typed text and submit');
+});
+
+test('wheel scrolls the remote page in the DOM direction', { timeout: 60_000 }, async () => {
+  const s0 = await state();
+  const p = await screenPoint(alice, 640, 500, PAGE);
+  await alice.mouse.move(p.x, p.y);
+  await alice.mouse.wheel(0, 300);
+  const s1 = await waitState((s) => s.scrollY > s0.scrollY, 'scrolled down');
+  await alice.mouse.wheel(0, -1000);
+  await waitState((s) => s.scrollY < s1.scrollY, 'scrolled back up');
+});
+
+test('a second viewer sees the focus holder and cannot type', { timeout: 180_000 }, async () => {
+  bob = await openViewer(b.context, demo.viewerUrl, 'bob');
+  await waitFor(async () => (await bob.textContent('.lkb-focus-label')) === 'alice has control', 15_000, 'bob sees alice');
+  const s0 = await state();
+  await clickRemote(bob, s0.rects.btn as Rect);
+  await bob.keyboard.type('bob was here');
+  await new Promise((r) => setTimeout(r, 2000));
+  const s = await state();
+  assert.equal(s.clicks, s0.clicks);
+  assert.equal(s.text, s0.text);
+  await bob.click('.lkb-focus');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await bob.textContent('.lkb-focus-label'), 'alice has control');
+  await bob.close();
+});
+
+test('screenshot for the README (docs/demo.png)', { timeout: 60_000 }, async () => {
+  const s = await state();
+  const r = s.rects.btn as Rect;
+  const p = await screenPoint(alice, r.x + r.w / 2, r.y + r.h / 2, PAGE);
+  await alice.mouse.move(p.x, p.y);
+  await new Promise((res) => setTimeout(res, 1000));
+  await alice.screenshot({ path: new URL('../../docs/demo.png', import.meta.url).pathname });
+});
+
+test('URL bar navigates; back returns', { timeout: 120_000 }, async () => {
+  const target = new URL('page2.html', demo.pageUrl).toString();
+  await alice.fill('.lkb-url', target);
+  await alice.press('.lkb-url', 'Enter');
+  await waitState((s) => s.page === '/page2.html', 'remote page is page two');
+  await waitFor(async () => (await alice.inputValue('.lkb-url')) === target, 15_000, 'URL bar follows browser-url');
+  await waitFor(async () => {
+    const v = await videoPixels(alice, [[640, 600]]);
+    return close(v.px[0] ?? [0, 0, 0], [11, 110, 79], 40);
+  }, 15_000, 'page two background in the video');
+  await alice.click('.lkb-back');
+  await waitState((s) => s.page === '/', 'back on the demo page');
+  await waitFor(async () => (await alice.inputValue('.lkb-url')) === demo.pageUrl, 15_000, 'URL bar back');
+});

@@ -253,7 +253,7 @@ export class ClientNodeKube implements KubeClient {
       try {
         const resp = await fetch(url, { method: 'GET', headers: { ...ctx.getHeaders(), Accept: 'application/json' }, dispatcher: ctx.getDispatcher(), signal: ctrl.signal });
         if (resp.status !== 200) {
-          const text = await resp.text().catch(() => '');
+          const text = await resp.text().catch((e: unknown) => `(error body unreadable: ${String(e)})`);
           const err = new Error(`watch ${url.pathname}: HTTP ${resp.status} ${text.slice(0, 300)}`) as Error & { statusCode: number };
           err.statusCode = resp.status;
           return finish(err);

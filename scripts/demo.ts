@@ -279,6 +279,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       const b = spawnSync(process.execPath, [join(ROOT, 'viewer', 'build.ts')], { cwd: ROOT, encoding: 'utf8' });
       if (b.status !== 0) throw new Error(`viewer build failed:\n${b.stdout}${b.stderr}`);
     }
+    if (!existsSync(RUNTIME_MAIN)) throw new Error(`the runtime CLI ${RUNTIME_MAIN} does not exist (yet)`);
     if (!existsSync(join(VIEWER_PUBLIC, 'viewer.js'))) throw new Error('viewer/public/viewer.js missing: run npm run build -w viewer');
 
     let lk = opts.livekit;

@@ -89,6 +89,7 @@ export class BrowserViewer {
   /** the user is editing the URL bar: do not overwrite it */
   private urlDirty = false;
   private readonly throttle = new MoveThrottle();
+  private readonly heldKeys = new Map<string, InputEvent>();
   private rafId = 0;
   private inside = false;
   private listeners = new Map<string, Set<(e: unknown) => void>>();
@@ -181,6 +182,7 @@ export class BrowserViewer {
 
   async releaseFocus(): Promise<boolean> {
     this.flushMove();
+    this.releaseHeldKeys();
     const released = parseReleaseFocusResponse(await this.rpc(RPC.releaseFocus, ''));
     if (released && this.focus.mine) this.setFocus(null);
     return released;
@@ -366,6 +368,12 @@ export class BrowserViewer {
     return mapToPage(ox, oy, el, { width: vw, height: vh }, page);
   }
 
+  private releaseHeldKeys(): void {
+    const ups = [...this.heldKeys.values()];
+    this.heldKeys.clear();
+    this.sendInput(ups);
+  }
+
   private flushMove(): void {
     const m = this.throttle.take();
     if (m) this.sendInput([m]);
@@ -448,10 +456,16 @@ export class BrowserViewer {
       const t = translateKey(ev);
       if (t.preventDefault) ev.preventDefault();
       this.flushMove();
+      for (const e of t.events) {
+        if (e.type === 'keydown') this.heldKeys.set(`${e.code}|${e.keyCode}`, { ...e, type: 'keyup' });
+        else if (e.type === 'keyup') this.heldKeys.delete(`${e.code}|${e.keyCode}`);
+      }
       this.sendInput(t.events);
     };
     this.listen(this.stage, 'keydown', key);
     this.listen(this.stage, 'keyup', key);
+    // Keys still down when the stage loses keyboard focus (URL bar, another window) would stay stuck remotely.
+    this.listen(this.stage, 'blur', () => this.releaseHeldKeys());
     this.listen(this.stage, 'paste', (ev) => {
       if (!this.focus.mine) return;
       const text = ev.clipboardData?.getData('text/plain') ?? '';

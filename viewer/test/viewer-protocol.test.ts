@@ -246,6 +246,15 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   });
   const t = await waitFor(() => last(peer.events('alice'), 'text'), 10_000, 'paste');
   assert.deepEqual(t, { type: 'text', text: 'pasted ✓ text' });
+
+  // a key held while the viewer loses keyboard focus is released remotely (no stuck Shift)
+  peer.clear();
+  await alice.keyboard.down('Shift');
+  await alice.click('.lkb-url');
+  await alice.keyboard.up('Shift');
+  const up = await waitFor(() => last(peer.events('alice'), 'keyup'), 10_000, 'synthetic keyup on blur');
+  assert.ok(up.type === 'keyup' && up.keyCode === 16, JSON.stringify(up));
+  assert.equal(peer.events('alice').filter((e) => e.type === 'keyup').length, 1);
 });
 
 test('cursor_changed sets the video cursor; URL bar navigates and follows browser-url', { timeout: 60_000 }, async () => {

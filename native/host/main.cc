@@ -247,7 +247,9 @@ bool Host::startXvfb() {
   if (pipe2(fds, O_CLOEXEC) != 0) return false;
   Fd rd(fds[0]), wr(fds[1]);
   SpawnSpec s;
-  std::string screen = std::to_string(opt_.width) + "x" + std::to_string(opt_.height) + "x24";
+  // The screen has the maximum size; Chromium's window (and the capture) has the page size, so a resize
+  // only reconfigures the window.
+  std::string screen = std::to_string(opt_.maxWidth) + "x" + std::to_string(opt_.maxHeight) + "x24";
   s.argv = {"/usr/bin/Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset"};
   s.env = makeEnv({});
   s.logPath = tmp_ + "/xvfb.log";
@@ -498,6 +500,21 @@ bool Host::handleMessage(const uint8_t* p, size_t n) {
     case kShutdown:
       quit_ = true;
       return true;
+    case kResize: {
+      auto w = r.i32(), h = r.i32();
+      if (!w || !h || *w < 16 || *h < 16 || *w > opt_.maxWidth || *h > opt_.maxHeight) return false;
+      opt_.width = *w;
+      opt_.height = *h;
+      lastSlot_ = -1;  // the last frame has the old size: nothing to compare against
+      for (auto& [win, count] : placed_) {
+        count = 0;
+        fitToScreen(win);
+      }
+      dirty_ = true;
+      forceNext_ = true;
+      rects_.assign(1, Rect{0, 0, opt_.width, opt_.height});
+      return true;
+    }
     case kRefresh:
       dirty_ = true;
       forceNext_ = true;

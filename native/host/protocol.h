@@ -31,6 +31,7 @@ enum MsgType : int32_t {
   kRestart = 104,      // url
   kShutdown = 105,     // (none)
   kRefresh = 106,      // (none) send the current screen as a full paint, even if unchanged
+  kResize = 107,       // width, height (<= max): resizes Chromium's window and the capture
 };
 
 class Writer {

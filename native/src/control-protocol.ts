@@ -22,6 +22,7 @@ export const MsgType = {
   Restart: 104,
   Shutdown: 105,
   Refresh: 106,
+  Resize: 107,
 } as const;
 
 export type HostMessage =
@@ -59,7 +60,8 @@ export type ClientMessage =
   | { type: 'release'; slot: number }
   | { type: 'restart'; url: string }
   | { type: 'shutdown' }
-  | { type: 'refresh' };
+  | { type: 'refresh' }
+  | { type: 'resize'; width: number; height: number };
 
 export type AnyMessage = HostMessage | ClientMessage;
 
@@ -202,6 +204,8 @@ export function encode(m: AnyMessage): Buffer {
       return new Writer().i32(MsgType.Shutdown).finish();
     case 'refresh':
       return new Writer().i32(MsgType.Refresh).finish();
+    case 'resize':
+      return new Writer().i32(MsgType.Resize).i32(m.width).i32(m.height).finish();
   }
 }
 
@@ -280,6 +284,9 @@ export function decode(payload: Buffer): AnyMessage {
       break;
     case MsgType.Refresh:
       m = { type: 'refresh' };
+      break;
+    case MsgType.Resize:
+      m = { type: 'resize', width: r.i32(), height: r.i32() };
       break;
     default:
       throw new ProtocolError(`unknown message type ${type}`);

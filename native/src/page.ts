@@ -353,13 +353,32 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   }
 
   /**
-   * Xvfb's screen cannot be resized in place (its RandR has a single fixed mode), so a resize relaunches
-   * the engine host at the new size and the current URL (page state such as scroll position is lost).
+   * Resizes in place: Xvfb's screen has the maximum size, the host reconfigures Chromium's window and
+   * captures the new size. Resolves once the page reports the new viewport. If Chromium does not follow
+   * (or the page is crashed), the host is relaunched at the new size and the current URL instead.
    */
   async resize(width: number, height: number): Promise<void> {
     validateSize(width, height, this.cfg.maxWidth, this.cfg.maxHeight);
     if (this.closing) throw new Error(`page ${this.id} is closed`);
     if (width === this.w && height === this.h) return;
+    const host = this.host;
+    const driver = this.driver;
+    if (host?.alive && driver && !this.isCrashed) {
+      host.send({ type: 'resize', width, height });
+      this.w = width;
+      this.h = height;
+      const deadline = Date.now() + Math.min(this.cfg.startTimeoutMs, 10_000);
+      while (Date.now() < deadline && this.driver === driver && !this.closing) {
+        try {
+          const v = await driver.evaluate<string>('innerWidth + "x" + innerHeight');
+          if (v === `${width}x${height}`) return;
+        } catch (err) {
+          this.log.debug({ err }, 'viewport query during resize');
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      this.log.warn({ width, height }, 'Chromium did not follow the window resize: relaunching at the new size');
+    }
     await this.relaunch(async () => {
       await this.teardownHost();
       this.w = width;

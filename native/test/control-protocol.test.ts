@@ -43,6 +43,7 @@ const table: AnyMessage[] = [
   { type: 'restart', url: 'http://127.0.0.1:1/x?y=1#z' },
   { type: 'shutdown' },
   { type: 'refresh' },
+  { type: 'resize', width: 640, height: 360 },
 ];
 
 function norm(m: AnyMessage): unknown {

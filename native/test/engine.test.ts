@@ -253,12 +253,24 @@ describe('engine (real Chromium under Xvfb)', () => {
     assert.equal(await page.evaluate('location.pathname'), '/anim');
   });
 
-  it('resize relaunches at the new size', async () => {
-    await page.resize(640, 360);
-    assert.equal(page.width, 640);
-    const ev = await waitPaint(page, (e) => e.width === 640 && e.height === 360, 30_000, '640x360 frames');
-    assert.equal(ev.frame.byteLength, 640 * 360 * 4);
-    assert.deepEqual(await page.evaluate('[innerWidth, innerHeight]'), [640, 360]);
+  it('resize() changes the viewport and the frames in place (same Chromium, page state kept)', async () => {
+    await page.evaluate('window.marker = 42');
+    const host = page.hostPid;
+    const chromium = page.chromiumPid;
+    for (const [w, h] of [[640, 360], [1920, 1080], [1280, 720]] as const) {
+      const frame = waitPaint(page, (e) => e.width === w && e.height === h, 30_000, `${w}x${h} frames`);
+      await page.resize(w, h);
+      assert.equal(page.width, w);
+      assert.equal(page.height, h);
+      const ev = await frame;
+      assert.equal(ev.frame.byteLength, w * h * 4);
+      assert.deepEqual(await page.evaluate('[innerWidth, innerHeight]'), [w, h]);
+      // The animated page is white at its bottom-right corner: the window covers the whole new frame.
+      await waitPaint(page, (e) => e.width === w && pixel(e, w - 1, h - 1).join() === '255,255,255', 10_000, 'page content in the corner');
+    }
+    assert.equal(await page.evaluate('window.marker'), 42);
+    assert.equal(page.hostPid, host);
+    assert.equal(page.chromiumPid, chromium);
     assert.equal(page.url, `${server.base}/anim`);
   });
 

@@ -160,7 +160,10 @@ export class BrowserViewer {
 
   async connect(): Promise<void> {
     await this.room.connect(this.opts.url, this.opts.token, { autoSubscribe: true });
+    // State may already have arrived during connect (track subscribed → browser/status): keep the holder.
+    const holder = this.focus.holder;
     this.focus = new FocusState(this.room.localParticipant.identity);
+    this.focus.set(holder);
     this.emit('connected', { identity: this.identity });
     for (const p of this.room.remoteParticipants.values()) this.considerParticipant(p);
     this.render();
@@ -177,6 +180,7 @@ export class BrowserViewer {
     const r = parseRequestFocusResponse(await this.rpc(RPC.requestFocus, ''));
     this.setFocus(r.granted ? this.focus.self : r.holder);
     if (r.granted) this.stage.focus();
+    else this.fail(`${r.holder ? this.displayName(r.holder) : 'someone else'} has control — ask them to release it`);
     return r.granted;
   }
 

@@ -24,6 +24,7 @@ interface PageState {
   text: string;
   submitted: string;
   lastKey: string;
+  beeps: number;
   scrollY: number;
   rects: Record<string, Rect>;
 }
@@ -92,6 +93,36 @@ test('take control and click a button in the remote page', { timeout: 120_000 },
     const v = await videoPixels(alice, [[Math.round(panel.x + 10), Math.round(panel.y + 10)]]);
     return close(v.px[0] ?? [0, 0, 0], [255, 136, 0], 50);
   }, 15_000, 'orange panel in the video');
+});
+
+test('audio: the remote tone reaches the viewer after "Enable audio"', { timeout: 120_000 }, async () => {
+  // the button is shown until audio playback is allowed; with the test browser's autoplay flag it may be hidden
+  if (await alice.isVisible('.lkb-audio-btn')) await alice.click('.lkb-audio-btn');
+  const s0 = await state();
+  await clickRemote(alice, s0.rects.beep as Rect);
+  await waitState((s) => s.beeps >= 1, 'tone started in the remote page');
+  await waitFor(() => alice.evaluate(() => document.querySelector('audio.lkb-audio') !== null), 30_000, 'browser-audio subscribed');
+  // the track is published on the first sound; play the tone again now that it is subscribed
+  await clickRemote(alice, s0.rects.beep as Rect);
+  const peak = await alice.evaluate(async () => {
+    const el = document.querySelector('audio.lkb-audio') as HTMLAudioElement;
+    const ctx = new AudioContext();
+    const src = ctx.createMediaStreamSource(el.srcObject as MediaStream);
+    const an = ctx.createAnalyser();
+    an.fftSize = 2048;
+    src.connect(an);
+    const buf = new Float32Array(an.fftSize);
+    let max = 0;
+    const end = performance.now() + 3000;
+    while (performance.now() < end) {
+      an.getFloatTimeDomainData(buf);
+      for (const v of buf) max = Math.max(max, Math.abs(v));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await ctx.close();
+    return max;
+  });
+  assert.ok(peak > 0.02, `audio peak ${peak}`);
 });
 
 test('typing reaches a remote <input>; Enter submits', { timeout: 120_000 }, async () => {

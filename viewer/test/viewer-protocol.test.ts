@@ -271,7 +271,7 @@ test('a second viewer sees the holder and cannot type or take control', { timeou
   await waitFor(async () => (await bob.textContent('.lkb-focus-label')) === 'alice has control', 15_000, 'bob sees alice');
   peer.clear();
   await bob.click('.lkb-focus');
-  await waitFor(async () => (await bob.textContent('.lkb-message')) !== null, 5_000, 'no crash');
+  await waitFor(async () => /alice has control — ask them to release it/.test((await bob.textContent('.lkb-message')) ?? ''), 15_000, 'refusal shown');
   assert.equal(peer.holder, 'alice');
   const p = await screenPoint(bob, 50, 50, { width: W, height: H });
   await bob.mouse.click(p.x, p.y);

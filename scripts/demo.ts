@@ -19,7 +19,8 @@ import { pino } from 'pino';
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const VIEWER_PUBLIC = join(ROOT, 'viewer', 'public');
 const DEMO_PAGE_DIR = join(ROOT, 'viewer', 'demo');
-const RUNTIME_MAIN = join(ROOT, 'runtime', 'src', 'main.ts');
+// LKB_DEMO_RUNTIME: another runtime entry script (development of the runtime itself)
+const RUNTIME_MAIN = process.env.LKB_DEMO_RUNTIME ? resolve(process.env.LKB_DEMO_RUNTIME) : join(ROOT, 'runtime', 'src', 'main.ts');
 const RUNTIME_IDENTITY = 'browser';
 const DEFAULT_PORT = 8090;
 

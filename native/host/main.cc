@@ -239,6 +239,7 @@ bool Host::setupDirs() {
   tmp_ = b.data();
   mkdir((tmp_ + "/pulse").c_str(), 0700);
   mkdir((tmp_ + "/home").c_str(), 0700);
+  mkdir((tmp_ + "/config").c_str(), 0700);
   return true;
 }
 
@@ -397,7 +398,10 @@ bool Host::launchChromium(const std::string& url) {
   if (statvfs("/dev/shm", &vfs) == 0 && static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize < (512ull << 20)) {
     s.argv.insert(s.argv.end() - 1, "--disable-dev-shm-usage");
   }
-  std::vector<std::string> env = {"DISPLAY=:" + std::to_string(display_)};
+  // HOME/XDG_CONFIG_HOME: Chromium's crashpad handlers keep their database under $HOME/.config (not under
+  // the profile); keep it inside our temp dir so nothing is shared between pages or left in the real $HOME.
+  std::vector<std::string> env = {"DISPLAY=:" + std::to_string(display_), "XDG_CONFIG_HOME=" + tmp_ + "/config",
+                                  "HOME=" + tmp_ + "/home"};
   if (opt_.audio) env.push_back("PULSE_SERVER=unix:" + pulseSocket_);
   else env.push_back("PULSE_SERVER=unix:/nonexistent");
   s.env = makeEnv(env);
@@ -730,17 +734,7 @@ void Host::maybeGrab() {
   w.i32(static_cast<int32_t>(rects_.size()));
   for (const auto& r : rects_) w.i32(r.x).i32(r.y).i32(r.w).i32(r.h);
   send(w.finish());
-  if (debug_) {
-    logf("paint seq %d slot %d grab %lld us depth %d size %u", seq_, slot, static_cast<long long>(t1 - t0), img->depth, img->size);
-    void* m = mmap(nullptr, slotSize_, PROT_READ, MAP_SHARED, shmFd_.get(), static_cast<off_t>(slot * slotSize_));
-    if (m != MAP_FAILED) {
-      const uint8_t* px = static_cast<const uint8_t*>(m);
-      unsigned mx = 0;
-      for (size_t i = 0; i < static_cast<size_t>(opt_.width) * opt_.height * 4; ++i) mx = std::max<unsigned>(mx, px[i]);
-      logf("host view max byte %u", mx);
-      munmap(m, slotSize_);
-    }
-  }
+  if (debug_) logf("paint seq %d slot %d grab %lld us", seq_, slot, static_cast<long long>(t1 - t0));
   rects_.clear();
   dirty_ = false;
 }

@@ -60,6 +60,8 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       resolveExit = r;
     });
     child.once('exit', (code, signal) => {
+      // Backstop: whatever is left in the host's process group goes with it (normally nothing is).
+      this.kill();
       if (signal === 'SIGKILL') this.removeTempDirs(); // the host could not clean up after itself
       this.markExited(code, signal, `host exited (code ${code}, signal ${signal})`);
       resolveExit();

@@ -405,17 +405,16 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
         this.currentUrl = restartUrl(this.currentUrl, this.cfg.url);
         await this.launch();
       }
-    }).then(() => {
-      this.emit('restarted');
-    });
+    }, true);
   }
 
-  private relaunch(fn: () => Promise<void>): Promise<void> {
+  private relaunch(fn: () => Promise<void>, emitRestarted = false): Promise<void> {
     if (this.restartPromise) return this.restartPromise;
     const p = (async () => {
       try {
         await fn();
         this.isCrashed = false;
+        if (emitRestarted) this.emit('restarted');
       } finally {
         this.restartPromise = undefined;
       }

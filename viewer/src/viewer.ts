@@ -88,6 +88,8 @@ export class BrowserViewer {
   private remoteCursor = 'default';
   /** the user is editing the URL bar: do not overwrite it */
   private urlDirty = false;
+  /** we held focus when the connection dropped */
+  private resumeFocus = false;
   private readonly throttle = new MoveThrottle();
   private readonly heldKeys = new Map<string, InputEvent>();
   private rafId = 0;
@@ -291,6 +293,13 @@ export class BrowserViewer {
       this.emit('audio', { canPlay: room.canPlaybackAudio });
       this.render();
     });
+    // A full reconnect makes the runtime see us leave, which drops our focus: take it back if nobody else did.
+    room.on(RoomEvent.Reconnecting, () => {
+      if (this.focus.mine) this.resumeFocus = true;
+    });
+    room.on(RoomEvent.Reconnected, () => {
+      if (this.resumeFocus && this.browserIdentity) this.tryResumeFocus();
+    });
     room.on(RoomEvent.Disconnected, (reason?: unknown) => {
       this.setFocus(null);
       this.emit('disconnected', { reason: String(reason ?? '') });
@@ -321,9 +330,15 @@ export class BrowserViewer {
         if (s.width > 0 && s.height > 0) this.pageSize = { width: s.width, height: s.height };
         if (s.url) this.setUrl(s.url);
         this.setFocus(s.focusHolder);
+        if (this.resumeFocus && s.focusHolder === null) this.tryResumeFocus();
       },
       (err: unknown) => console.warn('lkbrowser viewer: browser/status unavailable', err),
     );
+  }
+
+  private tryResumeFocus(): void {
+    this.resumeFocus = false;
+    this.requestFocus().catch((err: unknown) => console.warn('lkbrowser viewer: could not resume focus after reconnect', err));
   }
 
   private setFocus(holder: string | null): void {

@@ -88,6 +88,13 @@ class Peer {
       await broadcast('browser-url', { url });
       return JSON.stringify({ status: 'ok' });
     });
+    // like the runtime: a focus holder that leaves loses focus
+    this.room.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
+      if (p.identity === this.holder) {
+        this.holder = null;
+        void broadcast('browser-focus', { identity: null });
+      }
+    });
     this.room.on(RoomEvent.DataReceived, (payload: Uint8Array, p?: RemoteParticipant, _k?: unknown, topic?: string) => {
       if (topic !== 'browser-input' || !p) return;
       this.input.push({ from: p.identity, events: JSON.parse(new TextDecoder().decode(payload)) as InputEvent[] });
@@ -287,4 +294,24 @@ test('a second viewer sees the holder and cannot type or take control', { timeou
   await bob.click('.lkb-focus');
   await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'bob has control', 15_000, 'alice sees bob');
   assert.equal(peer.holder, 'bob');
+});
+
+test('after a full reconnect the viewer takes its focus back', { timeout: 120_000 }, async () => {
+  await bob.click('.lkb-focus'); // bob releases
+  await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'nobody has control', 15_000, 'released');
+  await alice.click('.lkb-focus');
+  await waitFor(() => peer.holder === 'alice', 15_000, 'alice holds focus');
+  // watch the peer's holder: it must drop to null (alice left) and come back to alice
+  const seen: Array<string | null> = [];
+  const timer = setInterval(() => {
+    if (seen[seen.length - 1] !== peer.holder) seen.push(peer.holder);
+  }, 20);
+  try {
+    await alice.evaluate(() => window.lkbViewer?.room.simulateScenario('full-reconnect'));
+    await waitFor(() => seen.includes(null) && peer.holder === 'alice', 30_000, `focus dropped and taken back (holder history ${JSON.stringify(seen)})`);
+    await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'you have control', 15_000, 'alice shows control again');
+    assert.equal(await bob.textContent('.lkb-focus-label'), 'alice has control');
+  } finally {
+    clearInterval(timer);
+  }
 });

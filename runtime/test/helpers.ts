@@ -1,0 +1,210 @@
+// Shared helpers for runtime media tests: rtc-node participants against the test SFU.
+import {
+  type RemoteTrack,
+  type RemoteTrackPublication,
+  Room,
+  RoomEvent,
+  TrackKind,
+  VideoBufferType,
+  type VideoFrameEvent,
+  VideoStream,
+} from '@livekit/rtc-node';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { AccessToken } from 'livekit-server-sdk';
+import { pino } from 'pino';
+
+export const testLogger = pino({ level: process.env.LKB_TEST_LOG_LEVEL ?? 'warn' });
+
+export const NODE = process.execPath;
+export const REPO = new URL('../../', import.meta.url).pathname;
+
+export interface SpawnedServer {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  proc: ChildProcess;
+  close(): Promise<void>;
+}
+
+/**
+ * The test SFU in its own process (testserver/src/main.ts). Keeps werift's sockets and CPU out of the test
+ * process: the in-process server can leave UDP sockets open when participants leave mid-renegotiation,
+ * which keeps a test file from exiting.
+ */
+export async function spawnTestServer(): Promise<SpawnedServer> {
+  const proc = spawn(NODE, [`${REPO}testserver/src/main.ts`, '--port', '0'], {
+    env: { ...process.env, LOG_LEVEL: process.env.LKB_TEST_SFU_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const url = await withTimeout(
+    new Promise<string>((resolve, reject) => {
+      const rl = createInterface({ input: proc.stdout as NonNullable<ChildProcess['stdout']> });
+      rl.on('line', (l) => {
+        if (l.startsWith('ws://')) resolve(l.trim());
+      });
+      proc.once('exit', (code) => reject(new Error(`test server exited early (${code})`)));
+    }),
+    30_000,
+    'test server start',
+  );
+  return {
+    url,
+    apiKey: 'devkey',
+    apiSecret: 'secret',
+    proc,
+    close: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export async function token(
+  server: { apiKey: string; apiSecret: string },
+  room: string,
+  identity: string,
+  grant: Record<string, unknown> = {},
+): Promise<string> {
+  const at = new AccessToken(server.apiKey, server.apiSecret, { identity, name: identity, ttl: 600 });
+  at.addGrant({ room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true, ...grant });
+  return at.toJwt();
+}
+
+export async function join(
+  server: { url: string; apiKey: string; apiSecret: string },
+  room: string,
+  identity: string,
+  opts: { autoSubscribe?: boolean } = {},
+): Promise<Room> {
+  const r = new Room();
+  await withTimeout(r.connect(server.url, await token(server, room, identity), { autoSubscribe: opts.autoSubscribe ?? true, dynacast: false }), 30_000, `${identity} connect`);
+  return r;
+}
+
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new Error(`timeout after ${ms} ms: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string, stepMs = 50): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() > end) throw new Error(`timeout after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+export interface ReceivedFrame {
+  width: number;
+  height: number;
+  /** RGBA of the centre pixel. */
+  center: [number, number, number];
+  /** RGBA at (x, y) helper on the last frame. */
+  at(x: number, y: number): [number, number, number];
+  receivedAtMs: number;
+}
+
+/** Reads a remote video track in the background, keeping the latest frame (converted to RGBA). */
+export class VideoWatcher {
+  latest: ReceivedFrame | undefined;
+  count = 0;
+  #reader: ReadableStreamDefaultReader<VideoFrameEvent>;
+  readonly done: Promise<void>;
+
+  constructor(track: RemoteTrack) {
+    const reader = new VideoStream(track).getReader();
+    this.#reader = reader;
+    this.done = (async () => {
+      for (;;) {
+        const { value: ev, done } = await reader.read();
+        if (done || !ev) break;
+        this.count++;
+        const f = ev.frame;
+        const rgba = f.convert(VideoBufferType.RGBA);
+        const w = rgba.width;
+        const data = rgba.data;
+        const at = (x: number, y: number): [number, number, number] => {
+          const o = (Math.floor(y) * w + Math.floor(x)) * 4;
+          return [data[o] ?? -1, data[o + 1] ?? -1, data[o + 2] ?? -1];
+        };
+        this.latest = { width: rgba.width, height: rgba.height, center: at(rgba.width / 2, rgba.height / 2), at, receivedAtMs: Date.now() };
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    await this.#reader.cancel();
+    await this.done;
+  }
+}
+
+export function near(a: readonly number[], b: readonly number[], tol = 40): boolean {
+  return a.length === b.length && a.every((v, i) => Math.abs(v - (b[i] ?? 0)) <= tol);
+}
+
+export function waitTrack(
+  room: Room,
+  kind: TrackKind,
+  fromIdentity: string,
+): Promise<{ track: RemoteTrack; publication: RemoteTrackPublication }> {
+  return new Promise((resolve) => {
+    for (const p of room.remoteParticipants.values()) {
+      if (p.identity !== fromIdentity) continue;
+      for (const pub of p.trackPublications.values()) {
+        if (pub.track && pub.kind === kind) {
+          resolve({ track: pub.track as RemoteTrack, publication: pub });
+          return;
+        }
+      }
+    }
+    const h = (track: RemoteTrack, publication: RemoteTrackPublication, participant: { identity: string }) => {
+      if (participant.identity === fromIdentity && track.kind === kind) {
+        room.off(RoomEvent.TrackSubscribed, h);
+        resolve({ track, publication });
+      }
+    };
+    room.on(RoomEvent.TrackSubscribed, h);
+  });
+}
+
+/** Collects data packets by topic. */
+export class DataLog {
+  readonly packets: Array<{ topic: string | undefined; from: string | undefined; json: unknown }> = [];
+  constructor(room: Room) {
+    room.on(RoomEvent.DataReceived, (payload, participant, _kind, topic) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(payload));
+      } catch {
+        json = '<not json>'; // recorded as such; tests assert on the parsed values
+      }
+      this.packets.push({ topic, from: participant?.identity, json });
+    });
+  }
+  last(topic: string): unknown {
+    for (let i = this.packets.length - 1; i >= 0; i--) if (this.packets[i]?.topic === topic) return this.packets[i]?.json;
+    return undefined;
+  }
+  count(topic: string): number {
+    return this.packets.filter((p) => p.topic === topic).length;
+  }
+}
+
+export const enc = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
+
+export { TrackKind };

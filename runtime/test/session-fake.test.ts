@@ -1,0 +1,268 @@
+// BrowserSession against the real test SFU (werift) and real rtc-node participants, with the fake engine
+// page (solid colour, damage-driven BGRA paints). The real-engine variant is session-engine.test.ts.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { dispose, type Room, RoomEvent, RpcError, TrackKind, TrackSource } from '@livekit/rtc-node';
+import { RuntimeMetrics } from '../src/metrics.ts';
+import { BrowserSession, RPC, RpcCode, TOPIC } from '../src/session.ts';
+import { FakePage } from './fake-engine.ts';
+import { DataLog, enc, join, near, type SpawnedServer, spawnTestServer, testLogger, VideoWatcher, waitFor, waitTrack, withTimeout } from './helpers.ts';
+
+const ROOM = 'fake-room';
+const W = 640;
+const H = 360;
+
+let server: SpawnedServer;
+let browserRoom: Room;
+let alice: Room;
+let bob: Room;
+let page: FakePage;
+let session: BrowserSession;
+let metrics: RuntimeMetrics;
+let aliceData: DataLog;
+let bobData: DataLog;
+let video: VideoWatcher;
+const resolved: Record<string, string[]> = { 'public.example': ['93.184.216.34'], 'sneaky.example': ['10.1.2.3'] };
+
+const rpc = (room: Room, method: string, payload: unknown = '') =>
+  withTimeout(
+    (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
+      destinationIdentity: 'browser',
+      method,
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      responseTimeout: 15_000,
+    }),
+    20_000,
+    method,
+  );
+
+async function rpcError(room: Room, method: string, payload: unknown = ''): Promise<RpcError> {
+  try {
+    await rpc(room, method, payload);
+  } catch (e) {
+    if (e instanceof RpcError) return e;
+    throw e;
+  }
+  assert.fail(`${method} should have failed`);
+}
+
+const sendInput = (room: Room, events: unknown) =>
+  (room.localParticipant as NonNullable<Room['localParticipant']>).publishData(enc(events), { reliable: true, topic: TOPIC.input });
+
+before(async () => {
+  server = await spawnTestServer();
+  browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
+  page = new FakePage({ url: 'https://start.example/', width: W, height: H, framerate: 10, audio: true, color: [255, 0, 0], altColor: [0, 0, 255] });
+  metrics = new RuntimeMetrics();
+  session = new BrowserSession({
+    room: browserRoom,
+    page,
+    fps: 10,
+    audio: true,
+    nav: { allowPrivate: false, allowedOrigins: [] },
+    focusIdleMs: 0,
+    focusPriority: [],
+    metrics,
+    logger: testLogger,
+    refreshIntervalMs: 1000,
+    resolveHost: async (h) => resolved[h] ?? [],
+  });
+  await withTimeout(session.start(), 30_000, 'session start');
+  alice = await join(server, ROOM, 'alice');
+  aliceData = new DataLog(alice);
+  bob = await join(server, ROOM, 'bob');
+  bobData = new DataLog(bob);
+});
+
+after(async () => {
+  const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+    ['video', () => video?.stop()],
+    ['session', () => session?.close()],
+    ['page', () => page?.close()],
+    ['alice', () => alice?.disconnect()],
+    ['bob', () => bob?.disconnect()],
+    ['browser', () => browserRoom?.disconnect()],
+    ['server', () => server?.close()],
+    ['dispose', () => dispose()],
+  ];
+  for (const [name, step] of steps) {
+    try {
+      await withTimeout(Promise.resolve(step()), 15_000, `cleanup ${name}`);
+      if (process.env.LKB_TEST_DEBUG) console.error(`cleanup ${name} done`, process.getActiveResourcesInfo().join(','));
+    } catch (e) {
+      console.error(`cleanup ${name} failed:`, e);
+    }
+  }
+});
+
+test('publishes browser-video (screen share) whose pixels match the page, and browser-audio', async () => {
+  const { track, publication } = await withTimeout(waitTrack(alice, TrackKind.KIND_VIDEO, 'browser'), 20_000, 'video track');
+  assert.equal(publication.name, 'browser-video');
+  assert.equal(publication.source, TrackSource.SOURCE_SCREENSHARE);
+  video = new VideoWatcher(track);
+  await waitFor(() => video.latest !== undefined && near(video.latest.center, [255, 0, 0]), 20_000, 'red frames');
+  assert.equal(video.latest?.width, W);
+  assert.equal(video.latest?.height, H);
+  const audio = await withTimeout(waitTrack(alice, TrackKind.KIND_AUDIO, 'browser'), 20_000, 'audio track');
+  assert.equal(audio.publication.name, 'browser-audio');
+  assert.equal(audio.publication.source, TrackSource.SOURCE_SCREENSHARE_AUDIO);
+  await waitFor(async () => (await metrics.value('lkb_audio_frames_total', { result: 'published' })) > 20, 10_000, 'audio frames published');
+  assert.equal(page.heldSlots() <= 1, true, 'the runtime holds at most one paint slot');
+});
+
+test('a static page is refreshed at a low rate, not re-encoded every frame', async () => {
+  const before = await metrics.value('lkb_frames_published_total');
+  const refreshedBefore = await metrics.value('lkb_frames_refreshed_total');
+  await new Promise((r) => setTimeout(r, 3000));
+  const published = (await metrics.value('lkb_frames_published_total')) - before;
+  const refreshed = (await metrics.value('lkb_frames_refreshed_total')) - refreshedBefore;
+  assert.ok(refreshed >= 1, `refresh frames were sent (${refreshed})`);
+  assert.ok(published <= 6, `static page: ${published} frames in 3 s (fps cap 10 would give 30)`);
+});
+
+test('late joiners get the current url, focus and cursor', async () => {
+  await waitFor(() => aliceData.last(TOPIC.url) !== undefined, 10_000, 'browser-url for alice');
+  assert.deepEqual(aliceData.last(TOPIC.url), { url: 'https://start.example/' });
+  await waitFor(() => aliceData.last(TOPIC.focus) !== undefined && aliceData.last(TOPIC.cursor) !== undefined, 10_000, 'focus+cursor');
+  assert.deepEqual(aliceData.last(TOPIC.focus), { identity: null });
+  assert.deepEqual(aliceData.last(TOPIC.cursor), { cursor: 'default' });
+});
+
+test('status RPC needs no focus', async () => {
+  const s = JSON.parse(await rpc(bob, RPC.status));
+  assert.deepEqual(s, { url: 'https://start.example/', focusHolder: null, width: W, height: H, fps: 10, publishing: true, restarts: 0 });
+});
+
+test('focus: grant, deny with holder, broadcast to everyone', async () => {
+  assert.deepEqual(JSON.parse(await rpc(alice, RPC.requestFocus, '')), { granted: true });
+  assert.deepEqual(JSON.parse(await rpc(bob, RPC.requestFocus, '{}')), { granted: false, holder: 'alice' });
+  await waitFor(() => JSON.stringify(bobData.last(TOPIC.focus)) === '{"identity":"alice"}', 10_000, 'bob sees alice focus');
+  assert.equal(session.focusHolder, 'alice');
+  assert.deepEqual(JSON.parse(await rpc(bob, RPC.releaseFocus)), { released: false });
+  assert.equal(page.calls.some((c) => c.method === 'setFocus' && c.args[0] === true), true);
+});
+
+test('input from a non-holder is ignored and counted', async () => {
+  const calls = page.calls.length;
+  const before = await metrics.value('lkb_input_packets_total', { result: 'not_focused' });
+  await sendInput(bob, [{ type: 'mousedown', x: 10, y: 10 }, { type: 'mouseup', x: 10, y: 10 }]);
+  await waitFor(async () => (await metrics.value('lkb_input_packets_total', { result: 'not_focused' })) === before + 1, 10_000, 'counted');
+  assert.equal(page.calls.slice(calls).filter((c) => c.method.startsWith('mouse')).length, 0);
+  assert.ok(near(page.color, [255, 0, 0], 0));
+});
+
+test('a click from the holder changes the page (seen in received frames); events are mapped', async () => {
+  await sendInput(alice, [
+    { type: 'mousemove', x: 100, y: 50 },
+    { type: 'mousedown', x: 100, y: 50, button: 0, clickCount: 1 },
+    { type: 'mousemove', x: 110, y: 55 },
+    { type: 'mouseup', x: 110, y: 55, button: 0 },
+    { type: 'wheel', x: 5, y: 5, deltaY: 120 },
+    { type: 'keydown', keyCode: 65, modifiers: 2 },
+    { type: 'char', keyCode: 65, charCode: 65, modifiers: 2 },
+    { type: 'keyup', keyCode: 65, modifiers: 2 },
+  ]);
+  await waitFor(() => video.latest !== undefined && near(video.latest.center, [0, 0, 255]), 15_000, 'blue frames after the click');
+  await session.flushInput();
+  const got = page.calls.filter((c) => c.method !== 'setFocus').slice(-8);
+  assert.deepEqual(
+    got.map((c) => c.method),
+    ['mouseMove', 'mouseDown', 'mouseMove', 'mouseUp', 'wheel', 'key', 'key', 'key'],
+  );
+  assert.deepEqual(got[2]?.args, [110, 55, { buttons: 1, modifiers: 0 }], 'drag move carries the held left button');
+  assert.deepEqual(got[4]?.args, [5, 5, 0, -120, { modifiers: 0 }], 'seed wheel up → DOM negative deltaY');
+  assert.deepEqual(got[6]?.args, [{ type: 'char', windowsVirtualKeyCode: 65, modifiers: 8, text: 'A', key: 'A' }]);
+});
+
+test('navigation: non-holder refused (2001), blocked URL (2002), bad request (2003), allowed URL ok', async () => {
+  assert.equal((await rpcError(bob, RPC.navigate, { url: 'https://public.example/' })).code, RpcCode.NotFocused);
+  assert.equal((await rpcError(bob, RPC.goBack)).code, RpcCode.NotFocused);
+  assert.equal((await rpcError(bob, RPC.reload)).code, RpcCode.NotFocused);
+  assert.equal((await rpcError(bob, RPC.resize, { width: 800, height: 600 })).code, RpcCode.NotFocused);
+  for (const url of ['file:///etc/passwd', 'chrome://settings', 'javascript:alert(1)', 'http://169.254.169.254/', 'http://localhost:8080/', 'https://sneaky.example/']) {
+    const e = await rpcError(alice, RPC.navigate, { url });
+    assert.equal(e.code, RpcCode.UrlBlocked, url);
+  }
+  assert.equal((await rpcError(alice, RPC.navigate, 'not json')).code, RpcCode.BadRequest);
+  assert.equal((await rpcError(alice, RPC.navigate, { href: 'x' })).code, RpcCode.BadRequest);
+  assert.equal(page.calls.filter((c) => c.method === 'navigate').length, 0, 'nothing blocked reached the engine');
+
+  assert.deepEqual(JSON.parse(await rpc(alice, RPC.navigate, { url: 'https://public.example/' })), { status: 'ok' });
+  await waitFor(() => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://public.example/"}', 10_000, 'browser-url broadcast');
+  assert.deepEqual(JSON.parse(await rpc(alice, RPC.goBack)), { status: 'ok', navigated: true });
+  await waitFor(() => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://start.example/"}', 10_000, 'back');
+  assert.deepEqual(JSON.parse(await rpc(alice, RPC.goForward)), { status: 'ok', navigated: true });
+  assert.deepEqual(JSON.parse(await rpc(alice, RPC.reload)), { status: 'ok' });
+});
+
+test('thousands of malformed packets do not crash the session and are counted', async () => {
+  const sent = 3000;
+  const before = await metrics.registry.getSingleMetricAsString('lkb_input_packets_total');
+  const total = async () => {
+    const m = metrics.registry.getSingleMetric('lkb_input_packets_total');
+    const v = await m?.get();
+    return (v?.values ?? []).reduce((a, x) => a + x.value, 0);
+  };
+  const start = await total();
+  const lp = alice.localParticipant as NonNullable<Room['localParticipant']>;
+  const junk = [
+    new TextEncoder().encode('{"type":'),
+    new Uint8Array([0xff, 0xfe, 0x00]),
+    enc({ type: 'mousemove', x: 1, y: 1 }),
+    enc([{ type: 'mousemove', x: 1e9, y: -5 }]),
+    enc(Array.from({ length: 65 }, () => ({ type: 'mouseleave' }))),
+    enc([{ type: 'text', text: 'x'.repeat(17_000) }]),
+    enc([{ type: 'keydown', keyCode: 999 }]),
+    enc([null, 1, 'a', { type: 'nope' }]),
+  ];
+  for (let i = 0; i < sent; i += 20) {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, k) => lp.publishData(junk[(i + k) % junk.length] as Uint8Array, { reliable: true, topic: TOPIC.input })),
+    );
+  }
+  await waitFor(async () => (await total()) - start >= sent, 60_000, `all ${sent} packets counted`, 200);
+  assert.equal((await total()) - start, sent, before);
+  assert.ok((await metrics.value('lkb_input_packets_total', { result: 'bad_json' })) > 0);
+  assert.ok((await metrics.value('lkb_input_events_total', { result: 'out_of_bounds' })) > 0);
+  const s = JSON.parse(await rpc(bob, RPC.status));
+  assert.equal(s.publishing, true);
+});
+
+test('resize (holder only) changes the published frame size', async () => {
+  assert.deepEqual(JSON.parse(await rpc(alice, RPC.resize, { width: 800, height: 600 })), { status: 'ok', width: 800, height: 600 });
+  assert.equal((await rpcError(alice, RPC.resize, { width: 100, height: 600 })).code, RpcCode.BadRequest);
+  await waitFor(() => video.latest?.width === 800 && video.latest?.height === 600, 20_000, '800x600 frames');
+});
+
+test('browser crash → restart, video resumes on the same track, restarts counted', async () => {
+  const sidBefore = [...(alice.remoteParticipants.get('browser')?.trackPublications.values() ?? [])].map((p) => p.sid).sort();
+  page.crash('test kill');
+  await waitFor(() => session.status().restarts === 1, 10_000, 'restart');
+  page.setColor([0, 255, 0]);
+  await waitFor(() => video.latest !== undefined && near(video.latest.center, [0, 255, 0]), 20_000, 'green frames after restart');
+  const sidAfter = [...(alice.remoteParticipants.get('browser')?.trackPublications.values() ?? [])].map((p) => p.sid).sort();
+  assert.deepEqual(sidAfter, sidBefore);
+  assert.equal(await metrics.value('lkb_browser_restarts_total'), 1);
+});
+
+test('holder release and holder disconnect both broadcast focus null', async () => {
+  assert.deepEqual(JSON.parse(await rpc(alice, RPC.releaseFocus)), { released: true });
+  await waitFor(() => JSON.stringify(bobData.last(TOPIC.focus)) === '{"identity":null}', 10_000, 'null after release');
+  assert.deepEqual(JSON.parse(await rpc(bob, RPC.requestFocus)), { granted: true });
+  await waitFor(() => JSON.stringify(aliceData.last(TOPIC.focus)) === '{"identity":"bob"}', 10_000, 'bob holds');
+  const n = aliceData.count(TOPIC.focus);
+  await bob.disconnect();
+  await waitFor(() => aliceData.count(TOPIC.focus) > n && JSON.stringify(aliceData.last(TOPIC.focus)) === '{"identity":null}', 15_000, 'null after disconnect');
+  assert.equal(session.focusHolder, null);
+});
+
+test('close unregisters RPC methods and unpublishes the tracks', async () => {
+  const unpublished: string[] = [];
+  alice.on(RoomEvent.TrackUnpublished, (pub) => unpublished.push(pub.name ?? ''));
+  await video.stop();
+  await session.close();
+  await waitFor(() => unpublished.includes('browser-video') && unpublished.includes('browser-audio'), 15_000, 'tracks unpublished');
+  const e = await rpcError(alice, RPC.status);
+  assert.equal(e.code, RpcError.ErrorCode.UNSUPPORTED_METHOD);
+  assert.equal(page.heldSlots(), 0, 'no paint slot held after close');
+});

@@ -115,6 +115,25 @@ describe('engine (real Chromium under Xvfb)', () => {
     held.release();
   });
 
+  it('with every slot held the host coalesces damage and waits; paints resume on release', async () => {
+    const held: { ev: PaintEvent; release: () => void; copy: Uint8Array }[] = [];
+    let extra = 0;
+    const on = (ev: PaintEvent): void => {
+      if (held.length < 3) held.push({ ev, release: ev.hold(), copy: Uint8Array.from(ev.frame) });
+      else extra++;
+    };
+    page.on('paint', on);
+    await waitFor(() => held.length === 3, 10_000, 'three held paints');
+    await sleep(700); // the animation keeps damaging the screen meanwhile
+    assert.equal(extra, 0, 'no paint while all slots are held');
+    for (const h of held) assert.ok(Buffer.from(h.ev.frame).equals(Buffer.from(h.copy)), `slot of seq ${h.ev.seq} unchanged`);
+    const seqs = held.map((h) => h.ev.seq);
+    for (const h of held) h.release();
+    await waitFor(() => extra >= 10, 10_000, 'paints after release');
+    page.off('paint', on);
+    assert.equal(new Set(seqs).size, 3);
+  });
+
   it('a click changes the button colour in later frames', async () => {
     const blue = waitPaint(page, (e) => pixel(e, 200, 150).join() === '255,0,0', 20_000, 'blue button');
     await goto(page, `${server.base}/button`);

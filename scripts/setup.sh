@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Prepare a fresh Debian 12 machine (as root) to run lkbrowser: system packages, npm deps (incl. the pinned
+# Node 22 toolchain), native engine host + addon, viewer bundle. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" = 0 ]; then
+  apt-get update -qq
+  # shellcheck disable=SC2046
+  apt-get install -y -qq --no-install-recommends $(grep -v '^\s*#' .ci/apt-packages.txt | grep -v '^\s*$') >/dev/null
+else
+  echo "setup: not root, skipping apt-get (packages listed in .ci/apt-packages.txt)" >&2
+fi
+npm ci --no-audit --no-fund
+npm run build

@@ -1,4 +1,6 @@
 // Runtime configuration: environment variables + CLI flags (flags win). Pure: no I/O, no process access.
+import { isIP } from 'node:net';
+
 // parseConfig() returns either a config, a help request, or ONE human-readable error line.
 
 export interface RuntimeConfig {
@@ -28,6 +30,8 @@ export interface RuntimeConfig {
   maxDurationSeconds: number;
   /** HTTP port for /healthz, /readyz, /metrics, /status (0 = ephemeral). */
   metricsPort: number;
+  /** Bind address of that server (default 0.0.0.0 so kubelet probes and Prometheus reach it). */
+  metricsHost: string;
   logLevel: LogLevel;
 }
 
@@ -65,6 +69,7 @@ and accepts input/navigation from the focus holder. Every flag has an environmen
   --idle-timeout <s>              LKB_IDLE_TIMEOUT_SECONDS exit 0 when alone in the room for s (0 = never, default)
   --max-duration <s>              LKB_MAX_DURATION_SECONDS exit 0 after s (0 = never, default)
   --metrics-port <port>           LKB_METRICS_PORT      /healthz /readyz /metrics /status (default 9090, 0 = ephemeral)
+  --metrics-host <addr>           LKB_METRICS_HOST      bind address of that server (default 0.0.0.0)
   --log-level <level>             LKB_LOG_LEVEL         trace|debug|info|warn|error|fatal|silent (default info)
   --help                                                this text
 Exit codes: 0 done (signal, idle timeout, max duration), 1 runtime failure (room lost, engine failed), 2 bad config.`;
@@ -94,6 +99,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'idle-timeout': { env: 'LKB_IDLE_TIMEOUT_SECONDS', kind: 'string' },
   'max-duration': { env: 'LKB_MAX_DURATION_SECONDS', kind: 'string' },
   'metrics-port': { env: 'LKB_METRICS_PORT', kind: 'string' },
+  'metrics-host': { env: 'LKB_METRICS_HOST', kind: 'string' },
   'log-level': { env: 'LKB_LOG_LEVEL', kind: 'string' },
 };
 
@@ -241,6 +247,11 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       }
     }
 
+    const metricsHost = str('metrics-host');
+    if (metricsHost !== undefined && isIP(metricsHost) === 0) {
+      throw new ConfigError(`${src('metrics-host')}: expected an IP address, got "${metricsHost}"`);
+    }
+
     const logLevel = (str('log-level') ?? 'info').toLowerCase();
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
       throw new ConfigError(`${src('log-level')}: expected one of ${LOG_LEVELS.join('|')}, got "${logLevel}"`);
@@ -266,6 +277,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       idleTimeoutSeconds: int('idle-timeout', 0, 0, 7 * 86_400),
       maxDurationSeconds: int('max-duration', 0, 0, 30 * 86_400),
       metricsPort: int('metrics-port', 9090, 0, 65_535),
+      metricsHost: str('metrics-host') ?? '0.0.0.0',
       logLevel: logLevel as LogLevel,
     };
     return { kind: 'ok', config };

@@ -284,6 +284,7 @@ export class BrowserSession extends EventEmitter<SessionEvents> {
     metrics.participants.set(room.remoteParticipants.size);
     this.#log.info({ videoSid: this.#videoSid, audioSid: this.#audioSid, width: w, height: h, fps: this.#o.fps }, 'publishing');
     this.emit('publishing');
+    this.#requestFrame();
     this.#schedulePublish();
 
     this.#intervals.push(
@@ -410,6 +411,13 @@ export class BrowserSession extends EventEmitter<SessionEvents> {
     this.#lastPublishMs = nowMs();
   }
 
+  /** Engines that can (the native one) repaint the current screen on request: paints are damage-driven,
+   *  so a page that settled before the session subscribed would otherwise send nothing until it changes. */
+  #requestFrame(): void {
+    const p = this.#o.page as BrowserPage & { requestFrame?: () => void };
+    if (typeof p.requestFrame === 'function') p.requestFrame();
+  }
+
   // ---------------------------------------------------------------- audio
 
   async #publishAudio(): Promise<void> {
@@ -528,6 +536,7 @@ export class BrowserSession extends EventEmitter<SessionEvents> {
           this.#restarts++;
           this.#o.metrics.browserRestarts.inc();
           this.#mapper.reset();
+          this.#requestFrame();
           this.#log.info({ attempt, restarts: this.#restarts }, 'browser restarted; publishing resumes on the same tracks');
           return;
         } catch (e) {

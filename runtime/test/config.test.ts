@@ -43,6 +43,7 @@ test('defaults', () => {
       idleTimeoutSeconds: 0,
       maxDurationSeconds: 0,
       metricsPort: 9090,
+      metricsHost: '0.0.0.0',
       logLevel: 'info',
     },
   );
@@ -139,6 +140,7 @@ const errors: Array<[string, Record<string, string>, string[], RegExp]> = [
   ['audio garbage', { ...base, LKB_AUDIO: 'maybe' }, [], /LKB_AUDIO: expected true or false/],
   ['negative idle', base, ['--idle-timeout', '-1'], /--idle-timeout/],
   ['metrics port', { ...base, LKB_METRICS_PORT: '70000' }, [], /LKB_METRICS_PORT/],
+  ['metrics host', base, ['--metrics-host', 'example.com'], /--metrics-host: expected an IP/],
   ['log level', { ...base, LKB_LOG_LEVEL: 'loud' }, [], /LKB_LOG_LEVEL/],
   ['page url scheme', { ...base, LKB_URL: 'file:///etc/passwd' }, [], /LKB_URL: scheme/],
   ['page url junk', base, ['--url', 'not a url'], /--url: not a valid URL/],

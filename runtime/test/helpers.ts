@@ -208,3 +208,35 @@ export class DataLog {
 export const enc = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
 
 export { TrackKind };
+
+/** Test pages for the real engine, served on 127.0.0.1 (navigation needs allowPrivate). */
+export const TEST_PAGES: Record<string, string> = {
+  solid: '<!doctype html><html><body style="margin:0;background:rgb(30,144,255)"></body></html>',
+  // Whole-page button: a click anywhere turns the page green.
+  click: `<!doctype html><html><body style="margin:0;background:rgb(255,0,0)" onmousedown="document.body.style.background='rgb(0,200,0)'"></body></html>`,
+  yellow: '<!doctype html><html><body style="margin:0;background:rgb(255,255,0)"></body></html>',
+};
+
+export async function startPageServer(): Promise<{ base: string; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const srv = createServer((req, res) => {
+    const name = (req.url ?? '/').slice(1).split(/[?#]/)[0] ?? '';
+    const body = TEST_PAGES[name];
+    if (body === undefined) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const addr = srv.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// lkbrowser-runtime: one Chromium page (engine) as a participant of one LiveKit room.
+// Exit codes: 0 = asked to stop (SIGTERM/SIGINT, idle timeout, max duration); 1 = failure (room lost after
+// the SDK's own reconnect attempts, engine could not start/restart); 2 = invalid configuration.
+import { type BrowserContext, type BrowserPage, createContext } from '@lkbrowser/native';
+import { dispose, Room, RoomEvent } from '@livekit/rtc-node';
+import { pino } from 'pino';
+import { parseConfig } from './config.ts';
+import { startStatusServer, type StatusServer } from './http-server.ts';
+import { RuntimeMetrics } from './metrics.ts';
+import { checkNavigation } from './nav-policy.ts';
+import { BrowserSession } from './session.ts';
+import { resolveToken } from './token.ts';
+
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+const parsed = parseConfig(process.env, process.argv.slice(2));
+if (parsed.kind === 'help') {
+  process.stdout.write(`${parsed.text}\n`);
+  process.exit(0);
+}
+if (parsed.kind === 'error') {
+  process.stderr.write(`lkbrowser-runtime: ${parsed.message}\n`);
+  process.exit(2);
+}
+const cfg = parsed.config;
+const nav = { allowPrivate: cfg.navAllowPrivate, allowedOrigins: cfg.navAllowedOrigins };
+const startCheck = checkNavigation(cfg.pageUrl, nav);
+if (!startCheck.ok) {
+  process.stderr.write(`lkbrowser-runtime: LKB_URL (--url) refused by the navigation policy: ${startCheck.reason}\n`);
+  process.exit(2);
+}
+
+const log = pino({ name: 'lkbrowser-runtime', level: cfg.logLevel });
+const metrics = new RuntimeMetrics({ defaultMetrics: true });
+let session: BrowserSession | undefined;
+let ctx: BrowserContext | undefined;
+let page: BrowserPage | undefined;
+let room: Room | undefined;
+let http: StatusServer | undefined;
+let shuttingDown = false;
+const timers: NodeJS.Timeout[] = [];
+
+async function step(what: string, fn: () => Promise<unknown> | undefined): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    log.warn({ err, step: what }, 'shutdown step failed');
+  }
+}
+
+async function shutdown(code: number, reason: string): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    log.info({ code, reason }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.error({ code, reason }, `shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway`);
+      process.exit(code === 0 ? 1 : code);
+    }, SHUTDOWN_DEADLINE_MS);
+    for (const t of timers) clearInterval(t);
+    await step('session', () => session?.close());
+    await step('room', () => room?.disconnect());
+    await step('rtc', () => dispose());
+    await step('engine', () => ctx?.close());
+    await step('http', () => http?.close());
+    clearTimeout(deadline);
+    log.info({ code, reason }, 'bye');
+    process.exit(code);
+  }
+  return new Promise<never>(() => undefined); // a shutdown is already running; it exits the process
+}
+
+process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
+process.on('unhandledRejection', (err) => {
+  log.fatal({ err }, 'unhandled rejection');
+  void shutdown(1, 'unhandled rejection');
+});
+
+async function run(): Promise<void> {
+  http = await startStatusServer({
+    host: cfg.metricsHost,
+    port: cfg.metricsPort,
+    metrics,
+    logger: log,
+    source: { status: () => session?.status() },
+  });
+  log.info({ port: http.port, host: cfg.metricsHost }, 'status server listening (/healthz /readyz /metrics /status)');
+
+  if (cfg.maxDurationSeconds > 0) {
+    timers.push(setTimeout(() => void shutdown(0, 'max duration reached'), cfg.maxDurationSeconds * 1000));
+  }
+
+  const token = await resolveToken(cfg);
+  ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log });
+  if (shuttingDown) return;
+  page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.fps, audio: cfg.audio });
+  log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
+  if (shuttingDown) return;
+
+  room = new Room();
+  room.on(RoomEvent.Disconnected, (reason) => {
+    if (shuttingDown) return;
+    log.error({ reason }, 'disconnected from the room (after the SDK reconnect attempts)');
+    void shutdown(1, 'room disconnected');
+  });
+  room.on(RoomEvent.Reconnecting, () => log.warn('connection to the room lost; reconnecting'));
+  room.on(RoomEvent.Reconnected, () => log.info('reconnected to the room'));
+  await room.connect(cfg.livekitUrl, token, { autoSubscribe: false, dynacast: false });
+  log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
+  if (shuttingDown) return;
+
+  session = new BrowserSession({
+    room,
+    page,
+    fps: cfg.fps,
+    audio: cfg.audio,
+    nav,
+    focusIdleMs: cfg.focusIdleSeconds * 1000,
+    focusPriority: cfg.focusPriority,
+    metrics,
+    logger: log,
+  });
+  session.on('fatal', (err) => {
+    log.fatal({ err }, 'browser cannot be restarted');
+    void shutdown(1, 'browser failed');
+  });
+  await session.start();
+
+  if (cfg.idleTimeoutSeconds > 0) {
+    let aloneSince = Date.now();
+    const r = room;
+    timers.push(
+      setInterval(() => {
+        if (r.remoteParticipants.size > 0) {
+          aloneSince = Date.now();
+          return;
+        }
+        if (Date.now() - aloneSince >= cfg.idleTimeoutSeconds * 1000) void shutdown(0, 'idle timeout (no other participant)');
+      }, 1000),
+    );
+  }
+}
+
+run().catch((err: unknown) => {
+  log.fatal({ err }, 'runtime failed to start');
+  void shutdown(1, 'start failed');
+});

@@ -1,0 +1,181 @@
+// The CLI (src/main.ts) as a process: config errors exit 2 with one line; a full run with the real engine
+// publishes the page, serves /readyz /status /metrics, and exits 0 within 5 s on SIGTERM; idle timeout exits 0.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { dispose, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import {
+  join,
+  NODE,
+  near,
+  REPO,
+  type SpawnedServer,
+  spawnTestServer,
+  startPageServer,
+  VideoWatcher,
+  waitFor,
+  waitTrack,
+  withTimeout,
+} from './helpers.ts';
+
+const MAIN = `${REPO}runtime/src/main.ts`;
+
+function runSync(env: Record<string, string>, args: string[] = []): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(NODE, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const good = { LIVEKIT_URL: 'ws://127.0.0.1:9', LIVEKIT_ROOM: 'r', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' };
+
+describe('config errors', () => {
+  const rows: Array<[string, Record<string, string>, string[], RegExp]> = [
+    ['no LIVEKIT_URL', {}, [], /LIVEKIT_URL/],
+    ['width out of range', good, ['--width', '5000'], /--width: must be an integer 320\.\.1920/],
+    ['fps env', { ...good, LKB_FRAMERATE: '0' }, [], /LKB_FRAMERATE/],
+    ['no credentials', { LIVEKIT_URL: 'ws://x', LIVEKIT_ROOM: 'r' }, [], /credentials/],
+    ['file: start url', { ...good, LKB_URL: 'file:///etc/passwd' }, [], /LKB_URL: scheme/],
+    ['private start url', { ...good, LKB_URL: 'http://127.0.0.1:8080/' }, [], /navigation policy: blocked loopback/],
+    ['unknown flag', good, ['--bogus'], /unknown flag --bogus/],
+  ];
+  for (const [name, env, args, re] of rows) {
+    test(`${name} → exit 2, one line on stderr`, () => {
+      const r = runSync(env, args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
+  test('--help → exit 0 with usage', () => {
+    const r = runSync({}, ['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Usage: lkbrowser-runtime/);
+  });
+});
+
+interface Runtime {
+  proc: ChildProcess;
+  port: Promise<number>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>;
+  logs: string[];
+}
+
+function startRuntime(env: Record<string, string>, args: string[]): Runtime {
+  const proc = spawn(NODE, [MAIN, ...args], {
+    env: { ...process.env, LKB_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal, atMs: Date.now() })),
+  );
+  const port = new Promise<number>((resolve, reject) => {
+    createInterface({ input: proc.stdout as NonNullable<ChildProcess['stdout']> }).on('line', (l) => {
+      logs.push(l);
+      if (process.env.LKB_TEST_DEBUG) console.error('[runtime]', l);
+      try {
+        const j = JSON.parse(l) as { msg?: string; port?: number };
+        if (j.msg?.startsWith('status server listening') && typeof j.port === 'number') resolve(j.port);
+      } catch {
+        logs.push('(non-JSON line above)'); // kept for the failure message
+      }
+    });
+    createInterface({ input: proc.stderr as NonNullable<ChildProcess['stderr']> }).on('line', (l) => logs.push(`stderr: ${l}`));
+    void exit.then((e) => reject(new Error(`runtime exited early (${e.code}): ${logs.slice(-10).join('\n')}`)));
+  });
+  port.catch(() => undefined); // observed by the tests that await it
+  return { proc, port, exit, logs };
+}
+
+async function getJson(port: number, path: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text; // /metrics is text
+  }
+  return { status: res.status, body };
+}
+
+describe('full run with the real engine', () => {
+  let sfu: SpawnedServer;
+  let pages: Awaited<ReturnType<typeof startPageServer>>;
+  let viewer: Room | undefined;
+  let video: VideoWatcher | undefined;
+  const runtimes: Runtime[] = [];
+
+  before(async () => {
+    sfu = await spawnTestServer();
+    pages = await startPageServer();
+  });
+
+  after(async () => {
+    for (const r of runtimes) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill('SIGKILL');
+    await video?.stop().catch((e: unknown) => console.error('video stop', e));
+    await viewer?.disconnect();
+    await sfu?.close();
+    await pages?.close();
+    await dispose();
+  });
+
+  const env = (room: string): Record<string, string> => ({
+    LIVEKIT_URL: sfu.url,
+    LIVEKIT_ROOM: room,
+    LIVEKIT_API_KEY: sfu.apiKey,
+    LIVEKIT_API_SECRET: sfu.apiSecret,
+  });
+
+  test('publishes the page; /readyz /status /metrics; SIGTERM → exit 0 within 5 s', { timeout: 180_000 }, async () => {
+    const rt = startRuntime({ ...env('main-room'), LKB_URL: `${pages.base}/solid` }, [
+      '--allow-private',
+      '--width=640',
+      '--height=480',
+      '--fps=15',
+      '--metrics-port=0',
+      '--metrics-host=127.0.0.1',
+      '--identity=browser',
+    ]);
+    runtimes.push(rt);
+    const port = await withTimeout(rt.port, 30_000, 'status server port');
+    assert.equal((await getJson(port, '/healthz')).status, 200);
+    await waitFor(async () => (await getJson(port, '/readyz')).status === 200, 120_000, '/readyz 200', 250);
+    const st = (await getJson(port, '/status')).body as Record<string, unknown>;
+    assert.deepEqual(st, { url: `${pages.base}/solid`, focusHolder: null, width: 640, height: 480, fps: 15, publishing: true, restarts: 0 });
+
+    viewer = await join(sfu, 'main-room', 'viewer');
+    const { track } = await withTimeout(waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 30_000, 'video track');
+    video = new VideoWatcher(track);
+    await waitFor(() => video?.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000, 'page colour in received frames');
+    assert.equal(video.latest?.width, 640);
+    const metrics = (await getJson(port, '/metrics')).body as string;
+    assert.match(metrics, /lkb_frames_published_total \d+/);
+    assert.match(metrics, /lkb_paint_to_publish_seconds_count \d+/);
+
+    const left = new Promise<void>((r) => viewer?.on(RoomEvent.ParticipantDisconnected, (p) => p.identity === 'browser' && r()));
+    const t0 = Date.now();
+    rt.proc.kill('SIGTERM');
+    const e = await withTimeout(rt.exit, 15_000, 'exit after SIGTERM');
+    assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
+    assert.ok(e.atMs - t0 < 5000, `exited in ${e.atMs - t0} ms`);
+    await withTimeout(left, 15_000, 'viewer sees the browser leave');
+    assert.ok(rt.logs.some((l) => l.includes('"msg":"bye"')), 'clean shutdown path');
+  });
+
+  test('idle timeout: alone in the room for N s → exit 0', { timeout: 180_000 }, async () => {
+    const rt = startRuntime({ ...env('idle-room'), LKB_URL: `${pages.base}/solid`, LKB_IDLE_TIMEOUT_SECONDS: '3' }, [
+      '--allow-private',
+      '--width=320',
+      '--height=240',
+      '--fps=5',
+      '--no-audio',
+      '--metrics-port=0',
+      '--metrics-host=127.0.0.1',
+    ]);
+    runtimes.push(rt);
+    const e = await withTimeout(rt.exit, 150_000, 'idle exit');
+    assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
+    assert.ok(rt.logs.some((l) => l.includes('idle timeout')), 'exit reason logged');
+  });
+});

@@ -1,0 +1,237 @@
+// CPU and memory per session: ours vs the CDP screencast pipeline, same pages, same publisher (rtc-node VP8 screen
+// share) and the same test SFU, one after the other (order alternates per run).
+//  - ours: the runtime process tree = Node (session + rtc-node encoding) + lkb-host + Xvfb + pulseaudio (audio off:
+//    no pulseaudio) + headful Chromium;
+//  - screencast: Node (CDP + sharp JPEG decode + rtc-node encoding) + headless Chromium (renderer + JPEG encoding).
+// CPU = utime+stime deltas of every process of the tree over the window, % of ONE core; memory = PSS summed over the
+// tree (shared pages split between sharers; RSS sum also reported), averaged over samples every 2 s.
+// The test SFU (werift, JS crypto) and the subscriber are in the loop; their CPU is reported separately.
+// Scenarios: static page; long text page scrolled by wheel input every 100 ms; full-screen canvas animation.
+// Usage: node bench/cpu-mem.ts [--runs 3] [--seconds 10] [--warmup 4] [--fps 30] [--sizes 1280x720] [--scenarios static,scroll,anim]
+import './lib/quiet.ts';
+import { randomUUID } from 'node:crypto';
+import { PageDriver } from '../native/src/cdp/index.ts';
+import {
+  argNum,
+  argStr,
+  fmt,
+  fmtSpread,
+  loadavg,
+  log,
+  machineInfo,
+  parseSizes,
+  ratio,
+  type Sfu,
+  selfCpu,
+  sleep,
+  spread,
+  startSfu,
+  table,
+  type TreeUsage,
+  withTimeout,
+  writeResult,
+} from './lib/common.ts';
+import { type PageServer, startPageServer } from './lib/pages.ts';
+import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { joinViewer } from './lib/viewer.ts';
+
+export type Scenario = 'static' | 'scroll' | 'anim';
+const PAGE: Record<Scenario, string> = { static: 'static', scroll: 'text', anim: 'anim' };
+
+export interface CpuMemOptions {
+  runs: number;
+  seconds: number;
+  warmupSeconds: number;
+  fps: number;
+  sizes: Array<[number, number]>;
+  scenarios: Scenario[];
+}
+
+export interface CpuMemRun {
+  kind: PipelineKind;
+  mode: string;
+  scenario: Scenario;
+  width: number;
+  height: number;
+  run: number;
+  pipeline: TreeUsage;
+  sfuCpu: number;
+  viewerCpu: number;
+  publishedFps: number;
+  receivedFps: number;
+  wheelEvents: number;
+  loadavg: string;
+  error?: string;
+}
+
+async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, scenario: Scenario, w: number, h: number, run: number, o: CpuMemOptions): Promise<CpuMemRun | undefined> {
+  const room = `cpu-${kind}-${scenario}-${run}-${randomUUID().slice(0, 8)}`;
+  const viewer = await joinViewer(sfu, room, 'viewer', 'browser');
+  const p = await startPipeline(kind, { sfu, room, identity: 'browser', url: pages.url(PAGE[scenario]), width: w, height: h, fps: o.fps, maxSeconds: 120 + o.seconds });
+  let driver: PageDriver | undefined;
+  let wheelTimer: NodeJS.Timeout | undefined;
+  try {
+    await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
+    await viewer.waitVideo(60_000);
+    let wheels = 0;
+    if (scenario === 'scroll') {
+      if (kind === 'ours') {
+        const f = await viewer.requestFocus('browser');
+        if (!f.granted) throw new Error('focus not granted');
+      } else {
+        driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
+      }
+      let n = 0;
+      wheelTimer = setInterval(() => {
+        const down = Math.floor(n / 30) % 2 === 0; // 3 s down, 3 s up
+        n++;
+        const x = Math.round(w / 2);
+        const y = Math.round(h / 2);
+        const send =
+          kind === 'ours'
+            ? // room protocol: seed/CEF sign, positive deltaY scrolls up
+              viewer.sendInput('browser', [{ type: 'wheel', x, y, deltaX: 0, deltaY: down ? -100 : 100 }])
+            : (driver as PageDriver).wheel(x, y, 0, down ? 100 : -100);
+        send.then(
+          () => {
+            wheels++;
+          },
+          (e: unknown) => log.warn({ err: (e as Error).message }, 'wheel input failed'),
+        );
+      }, 100);
+    }
+    await sleep(o.warmupSeconds * 1000);
+    const meter = p.meter();
+    const sfuMeter = sfu.meter();
+    const f0 = viewer.frames;
+    const pub0 = await p.framesPublished();
+    const w0 = wheels;
+    const self = selfCpu();
+    meter.start();
+    sfuMeter.start();
+    const t0 = performance.now();
+    await sleep(o.seconds * 1000);
+    const usage = meter.stop();
+    const sfuUsage = sfuMeter.stop();
+    const viewerCpu = self();
+    const secs = (performance.now() - t0) / 1000;
+    const pub1 = await p.framesPublished();
+    return {
+      kind,
+      mode: p.mode,
+      scenario,
+      width: w,
+      height: h,
+      run,
+      pipeline: usage,
+      sfuCpu: sfuUsage.cpu.total ?? 0,
+      viewerCpu,
+      publishedFps: (pub1 - pub0) / secs,
+      receivedFps: (viewer.frames - f0) / secs,
+      wheelEvents: wheels - w0,
+      loadavg: loadavg(),
+    };
+  } catch (e) {
+    log.error({ kind, scenario, run, err: (e as Error).message }, 'cpu-mem run failed');
+    return undefined;
+  } finally {
+    clearInterval(wheelTimer);
+    await driver?.close();
+    await p.stop();
+    await viewer.close();
+  }
+}
+
+export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: Record<string, string | number>[] }> {
+  const sfu = await startSfu();
+  const pages = await startPageServer();
+  const runs: CpuMemRun[] = [];
+  try {
+    for (const [w, h] of o.sizes) {
+      for (const scenario of o.scenarios) {
+        for (let i = 0; i < o.runs; i++) {
+          for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+            const r = await oneRun(sfu, pages, kind, scenario, w, h, i, o);
+            if (r) {
+              log.info({ kind, scenario, run: i, cpu: r.pipeline.cpu, pssMiB: r.pipeline.pssMiB, sfu: r.sfuCpu, fps: r.receivedFps }, 'cpu-mem run');
+              runs.push(r);
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    await pages.close();
+    await sfu.close();
+  }
+  const rows: Record<string, string | number>[] = [];
+  for (const [w, h] of o.sizes) {
+    for (const scenario of o.scenarios) {
+      const agg = (k: PipelineKind) => {
+        const rs = runs.filter((r) => r.kind === k && r.scenario === scenario && r.width === w);
+        const part = (name: string) => spread(rs.map((r) => r.pipeline.cpu[name] ?? 0));
+        return {
+          cpu: spread(rs.map((r) => r.pipeline.cpu.total ?? 0)),
+          node: part('node'),
+          chromium: part('chromium'),
+          xvfbHost: spread(rs.map((r) => (r.pipeline.cpu.xvfb ?? 0) + (r.pipeline.cpu.host ?? 0) + (r.pipeline.cpu.pulse ?? 0))),
+          pss: spread(rs.map((r) => r.pipeline.pssMiB)),
+          rss: spread(rs.map((r) => r.pipeline.rssMiB)),
+          fps: spread(rs.map((r) => r.receivedFps)),
+          sfu: spread(rs.map((r) => r.sfuCpu)),
+          n: rs.length,
+        };
+      };
+      const a = agg('ours');
+      const b = agg('screencast');
+      const c = `${scenario} ${w}x${h}`;
+      for (const [k, v] of [['ours', a], ['screencast', b]] as const) {
+        rows.push({
+          case: c,
+          pipeline: k,
+          'CPU % total': fmtSpread(v.cpu),
+          'Node %': fmtSpread(v.node),
+          'Chromium %': fmtSpread(v.chromium),
+          'Xvfb+host %': k === 'ours' ? fmtSpread(v.xvfbHost) : '–',
+          'PSS MiB': fmtSpread(v.pss, 0),
+          'RSS-sum MiB': fmtSpread(v.rss, 0),
+          'recv fps': fmtSpread(v.fps),
+          'SFU % (sep.)': fmtSpread(v.sfu),
+          runs: v.n,
+        });
+      }
+      rows.push({
+        case: c,
+        pipeline: 'screencast/ours',
+        'CPU % total': ratio(b.cpu.median, a.cpu.median),
+        'Node %': ratio(b.node.median, a.node.median),
+        'Chromium %': ratio(b.chromium.median, a.chromium.median),
+        'Xvfb+host %': '',
+        'PSS MiB': ratio(b.pss.median, a.pss.median),
+        'RSS-sum MiB': ratio(b.rss.median, a.rss.median),
+        'recv fps': ratio(b.fps.median, a.fps.median),
+        'SFU % (sep.)': '',
+        runs: '',
+      });
+    }
+  }
+  return { runs, rows };
+}
+
+if (import.meta.main) {
+  const o: CpuMemOptions = {
+    runs: argNum('runs', 3),
+    seconds: argNum('seconds', 10),
+    warmupSeconds: argNum('warmup', 4),
+    fps: argNum('fps', 30),
+    sizes: parseSizes(argStr('sizes', '1280x720')),
+    scenarios: argStr('scenarios', 'static,scroll,anim').split(',') as Scenario[],
+  };
+  const machine = machineInfo();
+  const { runs, rows } = await run(o);
+  console.log(`\nCPU (% of one core, whole process tree) and memory per session @${o.fps} fps, median (min–max) over runs\n`);
+  console.log(table(rows));
+  const file = writeResult('cpu-mem', { machine, options: o, loadavgAtEnd: loadavg(), runs, rows });
+  console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}  (${fmt(o.seconds, 0)} s windows)\nwrote ${file}`);
+  process.exit(0);
+}

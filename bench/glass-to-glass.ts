@@ -1,0 +1,223 @@
+// Glass-to-glass latency: page draw (rAF) → frame decoded by an rtc-node subscriber, ours vs CDP screencast.
+// The test page draws a 16-bit frame counter as black/white blocks (plus the complement row) every rAF and records
+// performance.timeOrigin + performance.now() per counter value; the subscriber reads the counter from the decoded
+// pixels and time-stamps each counter's first arrival with the same wall clock; page timestamps are fetched over CDP
+// at the end. Usage: node bench/glass-to-glass.ts [--runs 3] [--seconds 10] [--fps 30] [--sizes 1280x720,1920x1080]
+import './lib/quiet.ts';
+import { randomUUID } from 'node:crypto';
+import type { VideoFrame } from '@livekit/rtc-node';
+import { PageDriver } from '../native/src/cdp/index.ts';
+import {
+  argNum,
+  argStr,
+  fmtSpread,
+  log,
+  loadavg,
+  machineInfo,
+  parseSizes,
+  percentile,
+  ratio,
+  type Sfu,
+  sleep,
+  spread,
+  startSfu,
+  table,
+  withTimeout,
+  writeResult,
+} from './lib/common.ts';
+import { COUNTER_BITS, type PageServer, startPageServer } from './lib/pages.ts';
+import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { joinViewer, lumaSampler } from './lib/viewer.ts';
+
+export interface G2GOptions {
+  runs: number;
+  seconds: number;
+  warmupSeconds: number;
+  fps: number;
+  sizes: Array<[number, number]>;
+}
+
+export interface G2GRun {
+  kind: PipelineKind;
+  mode: string;
+  width: number;
+  height: number;
+  run: number;
+  samples: number;
+  p50: number;
+  p95: number;
+  min: number;
+  max: number;
+  receivedFps: number;
+  distinctCountersPerS: number;
+  ambiguousFrames: number;
+  missingTimestamps: number;
+  negative: number;
+  frameSize: string;
+  loadavg: string;
+  error?: string;
+}
+
+/** Reads the counter from a decoded frame; undefined if any bit is ambiguous. */
+export function readCounter(f: VideoFrame): number | undefined {
+  const s = lumaSampler(f);
+  const b = s.width / COUNTER_BITS;
+  let v = 0;
+  for (let i = 0; i < COUNTER_BITS; i++) {
+    const x0 = Math.round(i * b + b / 4);
+    const x1 = Math.round(i * b + (3 * b) / 4);
+    const top = s.mean(x0, Math.round(b / 4), x1, Math.round((3 * b) / 4));
+    const bottom = s.mean(x0, Math.round(b + b / 4), x1, Math.round(b + (3 * b) / 4));
+    const d = top - bottom;
+    if (!(Math.abs(d) >= 50)) return undefined;
+    v = (v << 1) | (d > 0 ? 1 : 0);
+  }
+  return v;
+}
+
+async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number, h: number, run: number, o: G2GOptions): Promise<G2GRun> {
+  const room = `g2g-${kind}-${w}x${h}-${run}-${randomUUID().slice(0, 8)}`;
+  const viewer = await joinViewer(sfu, room, 'viewer', 'browser');
+  const p = await startPipeline(kind, { sfu, room, identity: 'browser', url: pages.url('counter'), width: w, height: h, fps: o.fps, maxSeconds: 120 + o.seconds });
+  const base: G2GRun = {
+    kind,
+    mode: p.mode,
+    width: w,
+    height: h,
+    run,
+    samples: 0,
+    p50: Number.NaN,
+    p95: Number.NaN,
+    min: Number.NaN,
+    max: Number.NaN,
+    receivedFps: Number.NaN,
+    distinctCountersPerS: Number.NaN,
+    ambiguousFrames: 0,
+    missingTimestamps: 0,
+    negative: 0,
+    frameSize: '',
+    loadavg: loadavg(),
+  };
+  try {
+    await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
+    await viewer.waitVideo(60_000);
+    await sleep(o.warmupSeconds * 1000);
+    const firstSeen = new Map<number, number>();
+    let frames = 0;
+    let ambiguous = 0;
+    let size = '';
+    viewer.onFrame((f, at) => {
+      frames++;
+      size = `${f.width}x${f.height}`;
+      const c = readCounter(f);
+      if (c === undefined) ambiguous++;
+      else if (!firstSeen.has(c)) firstSeen.set(c, at);
+    });
+    const t0 = performance.now();
+    await sleep(o.seconds * 1000);
+    viewer.onFrame(undefined);
+    const secs = (performance.now() - t0) / 1000;
+    const counters = [...firstSeen.keys()];
+    const driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
+    let ts: Record<string, number | null>;
+    try {
+      ts = JSON.parse(
+        await driver.evaluate<string>(`JSON.stringify(Object.fromEntries(${JSON.stringify(counters)}.map((c) => [c, window.__ts[c] ?? null])))`),
+      ) as Record<string, number | null>;
+    } finally {
+      await driver.close();
+    }
+    const lat: number[] = [];
+    let missing = 0;
+    let negative = 0;
+    for (const [c, at] of firstSeen) {
+      const t = ts[String(c)];
+      if (typeof t !== 'number') {
+        missing++;
+        continue;
+      }
+      const d = at - t;
+      if (d < 0) negative++;
+      else lat.push(d);
+    }
+    return {
+      ...base,
+      samples: lat.length,
+      p50: percentile(lat, 50),
+      p95: percentile(lat, 95),
+      min: lat.length ? Math.min(...lat) : Number.NaN,
+      max: lat.length ? Math.max(...lat) : Number.NaN,
+      receivedFps: frames / secs,
+      distinctCountersPerS: firstSeen.size / secs,
+      ambiguousFrames: ambiguous,
+      missingTimestamps: missing,
+      negative,
+      frameSize: size,
+    };
+  } catch (e) {
+    log.error({ kind, w, h, run, err: (e as Error).message }, 'glass-to-glass run failed');
+    return { ...base, error: (e as Error).message };
+  } finally {
+    await p.stop();
+    await viewer.close();
+  }
+}
+
+export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record<string, string | number>[] }> {
+  const sfu = await startSfu();
+  const pages = await startPageServer();
+  const runs: G2GRun[] = [];
+  try {
+    for (const [w, h] of o.sizes) {
+      for (let i = 0; i < o.runs; i++) {
+        // alternate the order so slow drifts of the machine load hit both sides alike
+        for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+          const r = await oneRun(sfu, pages, kind, w, h, i, o);
+          log.info({ ...r }, 'glass-to-glass run');
+          runs.push(r);
+        }
+      }
+    }
+  } finally {
+    await pages.close();
+    await sfu.close();
+  }
+  const rows: Record<string, string | number>[] = [];
+  for (const [w, h] of o.sizes) {
+    const agg = (k: PipelineKind) => {
+      const rs = runs.filter((r) => r.kind === k && r.width === w && r.height === h && !r.error);
+      return { p50: spread(rs.map((r) => r.p50)), p95: spread(rs.map((r) => r.p95)), fps: spread(rs.map((r) => r.receivedFps)), n: rs.length };
+    };
+    const a = agg('ours');
+    const b = agg('screencast');
+    for (const [k, v] of [['ours', a], ['screencast', b]] as const) {
+      rows.push({
+        case: `${w}x${h} @${o.fps}fps`,
+        pipeline: k,
+        'p50 ms': fmtSpread(v.p50),
+        'p95 ms': fmtSpread(v.p95),
+        'recv fps': fmtSpread(v.fps),
+        runs: v.n,
+      });
+    }
+    rows.push({ case: `${w}x${h} @${o.fps}fps`, pipeline: 'screencast/ours', 'p50 ms': ratio(b.p50.median, a.p50.median), 'p95 ms': ratio(b.p95.median, a.p95.median), 'recv fps': ratio(b.fps.median, a.fps.median), runs: '' });
+  }
+  return { runs, rows };
+}
+
+if (import.meta.main) {
+  const o: G2GOptions = {
+    runs: argNum('runs', 3),
+    seconds: argNum('seconds', 10),
+    warmupSeconds: argNum('warmup', 3),
+    fps: argNum('fps', 30),
+    sizes: parseSizes(argStr('sizes', '1280x720,1920x1080')),
+  };
+  const machine = machineInfo();
+  const { runs, rows } = await run(o);
+  console.log(`\nGlass-to-glass latency (page rAF draw → decoded at the subscriber), median (min–max) over runs\n`);
+  console.log(table(rows));
+  const file = writeResult('glass-to-glass', { machine, options: o, loadavgAtEnd: loadavg(), runs, rows });
+  console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`);
+  process.exit(0);
+}

@@ -1,0 +1,525 @@
+// Shared helpers of the benchmarks: machine description, statistics, /proc process-tree CPU and memory,
+// child-process bookkeeping (every child is killed on exit), the test SFU as a child process, result files.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+
+// logs go to stderr: stdout carries tables (orchestrators) or JSON event lines (publisher children)
+export const log = pino({ name: 'bench', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const NODE = process.execPath;
+export const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64
+const PAGE_KB = 4;
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Wall clock in ms with sub-ms resolution (same clock as the page's performance.timeOrigin + performance.now()). */
+export const wallMs = (): number => performance.timeOrigin + performance.now();
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+// ------------------------------------------------------------------ statistics
+
+export function percentile(v: readonly number[], p: number): number {
+  if (v.length === 0) return Number.NaN;
+  const s = [...v].sort((a, b) => a - b);
+  // nearest-rank
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[i] ?? Number.NaN;
+}
+
+export const median = (v: readonly number[]): number => {
+  if (v.length === 0) return Number.NaN;
+  const s = [...v].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export function spread(v: readonly number[]): Spread {
+  const ok = v.filter((x) => Number.isFinite(x));
+  return { median: median(ok), min: ok.length ? Math.min(...ok) : Number.NaN, max: ok.length ? Math.max(...ok) : Number.NaN, n: ok.length };
+}
+
+export function fmt(x: number, digits = 1): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : '–';
+}
+
+/** "median (min–max)" */
+export function fmtSpread(s: Spread, digits = 1): string {
+  if (!Number.isFinite(s.median)) return '–';
+  return s.n > 1 ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : fmt(s.median, digits);
+}
+
+export function ratio(a: number, b: number, digits = 2): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(digits)}x` : '–';
+}
+
+// ------------------------------------------------------------------ machine
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memGiB: number;
+  kernel: string;
+  node: string;
+  chromium: string;
+  loadavgAtStart: string;
+}
+
+export function machineInfo(): MachineInfo {
+  let chromium = 'unknown';
+  try {
+    chromium = readFileSync('/usr/lib/chromium/chromium', { encoding: 'latin1' }).match(/Chrome\/(\d+\.\d+\.\d+\.\d+)/)?.[1] ?? 'unknown';
+  } catch (e) {
+    log.debug({ err: (e as Error).message }, 'chromium version not readable');
+  }
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+    node: process.version,
+    chromium,
+    loadavgAtStart: loadavg(),
+  };
+}
+
+export function loadavg(): string {
+  return readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
+}
+
+// ------------------------------------------------------------------ /proc
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  ticks: number;
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { pid, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    // the process exited between readdir and read: it simply is not part of the snapshot
+    return undefined;
+  }
+}
+
+function allStats(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const s = readStat(Number(d));
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+/** root and all its descendants (by ppid). */
+export function processTree(root: number): number[] {
+  const all = allStats();
+  const kids = new Map<number, number[]>();
+  for (const s of all) {
+    const l = kids.get(s.ppid);
+    if (l) l.push(s.pid);
+    else kids.set(s.ppid, [s.pid]);
+  }
+  if (!all.some((s) => s.pid === root)) return [];
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length) {
+    const p = stack.pop() as number;
+    out.push(p);
+    for (const k of kids.get(p) ?? []) stack.push(k);
+  }
+  return out;
+}
+
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    // exited
+    return '';
+  }
+}
+
+export type Classifier = (pid: number, cmd: string) => string;
+
+/** Engine tree: root Node process, lkb-host, Xvfb, pulseaudio, Chromium (everything else). */
+export const classify: Classifier = (_pid, cmd) => {
+  // by executable only: Chromium's arguments contain the host's temp dir (/tmp/lkb-host-...)
+  const exe = cmd.split(' ')[0] ?? '';
+  if (/(^|\/)lkb-host$/.test(exe)) return 'host';
+  if (/(^|\/)Xvfb$/.test(exe)) return 'xvfb';
+  if (exe.includes('pulseaudio')) return 'pulse';
+  if (exe.includes('chromium')) return 'chromium';
+  return 'other';
+};
+
+interface TreeSnapshot {
+  at: number;
+  ticks: Map<number, { ticks: number; kind: string }>;
+}
+
+function snapshot(root: number, rootKind: string): TreeSnapshot {
+  const ticks = new Map<number, { ticks: number; kind: string }>();
+  for (const pid of processTree(root)) {
+    const s = readStat(pid);
+    if (!s) continue;
+    ticks.set(pid, { ticks: s.ticks, kind: pid === root ? rootKind : classify(pid, cmdline(pid)) });
+  }
+  return { at: performance.now(), ticks };
+}
+
+function memKb(pid: number): { rss: number; pss: number } {
+  let rss = 0;
+  let pss = 0;
+  try {
+    const r = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    rss = Number(r.match(/^Rss:\s+(\d+)/m)?.[1] ?? 0);
+    pss = Number(r.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
+  } catch {
+    // no smaps_rollup (exited, or not permitted): fall back to statm RSS
+    try {
+      rss = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1] ?? 0) * PAGE_KB;
+      pss = rss;
+    } catch {
+      // exited
+    }
+  }
+  return { rss, pss };
+}
+
+export interface TreeUsage {
+  /** % of one core per component kind, and 'total'. */
+  cpu: Record<string, number>;
+  /** MiB, averaged over the samples: PSS (shared pages split between sharers) and summed RSS (double counts shared pages). */
+  pssMiB: number;
+  rssMiB: number;
+  pssPeakMiB: number;
+  processes: number;
+  seconds: number;
+}
+
+/** Measures CPU (utime+stime deltas) and memory of a process tree over a window. */
+export class TreeMeter {
+  readonly root: number;
+  readonly rootKind: string;
+  #start: TreeSnapshot | undefined;
+  #mem: { pss: number; rss: number; n: number }[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #seenPids = new Set<number>();
+
+  constructor(root: number, rootKind: string) {
+    this.root = root;
+    this.rootKind = rootKind;
+  }
+
+  start(memEveryMs = 2000): void {
+    this.#start = snapshot(this.root, this.rootKind);
+    for (const p of this.#start.ticks.keys()) this.#seenPids.add(p);
+    this.#sampleMem();
+    this.#timer = setInterval(() => this.#sampleMem(), memEveryMs);
+  }
+
+  #sampleMem(): void {
+    let pss = 0;
+    let rss = 0;
+    const pids = processTree(this.root);
+    for (const pid of pids) {
+      this.#seenPids.add(pid);
+      const m = memKb(pid);
+      pss += m.pss;
+      rss += m.rss;
+    }
+    this.#mem.push({ pss, rss, n: pids.length });
+  }
+
+  stop(): TreeUsage {
+    clearInterval(this.#timer);
+    this.#sampleMem();
+    const a = this.#start;
+    if (!a) throw new Error('TreeMeter.stop() before start()');
+    const b = snapshot(this.root, this.rootKind);
+    const secs = (b.at - a.at) / 1000;
+    const cpu: Record<string, number> = { total: 0 };
+    for (const [pid, v] of b.ticks) {
+      const d = v.ticks - (a.ticks.get(pid)?.ticks ?? 0);
+      const pct = (d / CLK_TCK / secs) * 100;
+      cpu[v.kind] = (cpu[v.kind] ?? 0) + pct;
+      cpu.total = (cpu.total ?? 0) + pct;
+    }
+    const n = this.#mem.length || 1;
+    return {
+      cpu,
+      pssMiB: this.#mem.reduce((s, m) => s + m.pss, 0) / n / 1024,
+      rssMiB: this.#mem.reduce((s, m) => s + m.rss, 0) / n / 1024,
+      pssPeakMiB: Math.max(0, ...this.#mem.map((m) => m.pss)) / 1024,
+      processes: Math.max(0, ...this.#mem.map((m) => m.n)),
+      seconds: secs,
+    };
+  }
+
+  /** Every pid seen in the tree so far (for the final leftover check). */
+  get seenPids(): number[] {
+    return [...this.#seenPids];
+  }
+}
+
+/** CPU% of this process over a window (the subscriber/orchestrator). */
+export function selfCpu(): () => number {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return ((c.user + c.system) / 1000 / (performance.now() - t0)) * 100;
+  };
+}
+
+// ------------------------------------------------------------------ children
+
+const children = new Set<ChildProcess>();
+const extraPids = new Set<number>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    // ESRCH: gone
+    return false;
+  }
+}
+
+/** SIGKILL a process (and its process group when it leads one). */
+export function killHard(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') log.debug({ pid: target, err: (e as Error).message }, 'kill failed');
+    }
+  }
+}
+
+/** Remember a pid started indirectly (e.g. a Chromium of a child) so exit cleanup kills it if it outlives its parent. */
+export function trackPid(pid: number): void {
+  installExitHandlers();
+  extraPids.add(pid);
+}
+
+function killAllSync(): void {
+  for (const c of children) if (c.pid && c.exitCode === null && c.signalCode === null) killHard(c.pid);
+  for (const p of extraPids) if (isAlive(p)) killHard(p);
+}
+
+let handlersInstalled = false;
+function installExitHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killAllSync);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      log.warn({ signal: sig }, 'bench interrupted; killing children');
+      killAllSync();
+      process.exit(130);
+    });
+  }
+}
+
+export interface SpawnedChild {
+  proc: ChildProcess;
+  pid: number;
+  /** stdout lines (JSON objects parsed when possible). */
+  lines: AsyncIterable<string>;
+  onLine(cb: (line: string) => void): void;
+  exited: Promise<number | null>;
+  stderrTail(): string;
+}
+
+export function spawnChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, name: string): SpawnedChild {
+  installExitHandlers();
+  const proc = spawn(cmd, args, { env, cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!proc.pid) throw new Error(`spawn ${name} failed`);
+  children.add(proc);
+  const listeners: ((l: string) => void)[] = [];
+  const queue: string[] = [];
+  let wake: (() => void) | undefined;
+  let buf = '';
+  proc.stdout?.setEncoding('utf8');
+  proc.stdout?.on('data', (d: string) => {
+    buf += d;
+    let i = buf.indexOf('\n');
+    while (i >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      for (const l of listeners) l(line);
+      queue.push(line);
+      if (queue.length > 2000) queue.shift();
+      wake?.();
+      i = buf.indexOf('\n');
+    }
+  });
+  let err = '';
+  proc.stderr?.setEncoding('utf8');
+  proc.stderr?.on('data', (d: string) => {
+    err = (err + d).slice(-8000);
+    if (process.env.BENCH_CHILD_STDERR) process.stderr.write(`[${name}] ${d}`);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    proc.on('exit', (code) => {
+      children.delete(proc);
+      wake?.();
+      resolve(code);
+    });
+  });
+  const lines: AsyncIterable<string> = {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        while (queue.length) yield queue.shift() as string;
+        if (proc.exitCode !== null || proc.signalCode !== null) return;
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+        wake = undefined;
+      }
+    },
+  };
+  return { proc, pid: proc.pid, lines, onLine: (cb) => listeners.push(cb), exited, stderrTail: () => err };
+}
+
+/** SIGTERM, wait up to graceMs, then SIGKILL the process group; finally SIGKILL any leftover pid of the tree. */
+export async function stopChild(c: SpawnedChild, graceMs: number, treePids: readonly number[] = []): Promise<void> {
+  if (c.proc.exitCode === null && c.proc.signalCode === null) {
+    try {
+      process.kill(c.pid, 'SIGTERM');
+    } catch (e) {
+      log.debug({ err: (e as Error).message }, 'SIGTERM failed');
+    }
+    const done = await Promise.race([c.exited.then(() => true), sleep(graceMs).then(() => false)]);
+    if (!done) {
+      log.warn({ pid: c.pid }, 'child did not exit after SIGTERM; SIGKILL');
+      killHard(c.pid);
+      await Promise.race([c.exited, sleep(3000)]);
+    }
+  }
+  // the engine host leads its own session and cleans up on parent death; give it a moment, then make sure
+  await sleep(200);
+  const deadline = Date.now() + 5000;
+  for (const p of treePids) {
+    while (isAlive(p) && Date.now() < deadline && !isZombie(p)) await sleep(100);
+    if (isAlive(p) && !isZombie(p)) {
+      log.warn({ pid: p, cmd: cmdline(p).slice(0, 80) }, 'leftover process; SIGKILL');
+      killHard(p);
+    }
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    // gone
+    return true;
+  }
+}
+
+// ------------------------------------------------------------------ test SFU
+
+export interface Sfu {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  pid: number;
+  meter(): TreeMeter;
+  close(): Promise<void>;
+}
+
+/** The werift test SFU in its own process, so its CPU is measured separately from both pipelines. */
+export async function startSfu(): Promise<Sfu> {
+  const apiKey = 'benchkey';
+  const apiSecret = 'bench-secret-bench-secret-bench-secret';
+  const c = spawnChild(NODE, ['testserver/src/main.ts', '--port', '0', '--api-key', apiKey, '--api-secret', apiSecret], { ...process.env, LOG_LEVEL: 'warn' }, 'sfu');
+  let url: string | undefined;
+  await withTimeout(
+    (async () => {
+      for await (const l of c.lines) {
+        if (l.startsWith('ws://')) {
+          url = l.trim();
+          return;
+        }
+      }
+      throw new Error(`test SFU exited: ${c.stderrTail()}`);
+    })(),
+    60_000,
+    'test SFU start',
+  );
+  return {
+    url: url as string,
+    apiKey,
+    apiSecret,
+    pid: c.pid,
+    meter: () => new TreeMeter(c.pid, 'sfu'),
+    close: () => stopChild(c, 5000),
+  };
+}
+
+// ------------------------------------------------------------------ results
+
+export function writeResult(name: string, data: unknown): string {
+  const dir = fileURLToPath(new URL('../results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}
+
+/** Markdown table (also readable in a terminal). */
+export function table(rows: Record<string, string | number>[]): string {
+  if (rows.length === 0) return '(no rows)';
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: string | number | undefined): string => (v === undefined ? '' : String(v));
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]): string => `| ${vals.map((v, i) => v.padEnd(width[i] ?? 0)).join(' | ')} |`;
+  return [line(cols), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+}
+
+export function argNum(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return def;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v)) throw new Error(`--${name} needs a number`);
+  return v;
+}
+
+export function argStr(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? def : (process.argv[i + 1] ?? def);
+}
+
+export function parseSizes(s: string): Array<[number, number]> {
+  return s.split(',').map((x) => {
+    const [w, h] = x.split('x').map(Number);
+    if (!w || !h) throw new Error(`bad size ${x}`);
+    return [w, h] as [number, number];
+  });
+}

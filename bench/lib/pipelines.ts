@@ -1,0 +1,200 @@
+// The two pipelines under test, each as its own child process (so its CPU/memory is its process tree):
+//  - ours: the runtime CLI (runtime/src/main.ts) if present, else bench/ours-publisher.ts (engine + the runtime's
+//    session module); BENCH_OURS=runtime|direct forces one.
+//  - screencast: bench/screencast-publisher.ts (headless Chromium + Page.startScreencast JPEG + sharp + rtc-node).
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cmdline, log, NODE, processTree, REPO, type Sfu, type SpawnedChild, sleep, spawnChild, stopChild, TreeMeter, trackPid, wallMs, withTimeout } from './common.ts';
+
+export type PipelineKind = 'ours' | 'screencast';
+export const KINDS: readonly PipelineKind[] = ['ours', 'screencast'];
+
+export interface PipelineOptions {
+  sfu: Sfu;
+  room: string;
+  identity: string;
+  url: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** Hard lifetime of the child (s). */
+  maxSeconds?: number;
+}
+
+export interface Pipeline {
+  kind: PipelineKind;
+  /** 'runtime-cli' | 'engine+session' | 'screencast' */
+  mode: string;
+  identity: string;
+  pid: number;
+  /** wall-clock ms just before spawn() */
+  spawnedAt: number;
+  /** wall-clock ms when the first video frame was handed to the VideoSource */
+  firstFrame: Promise<number>;
+  cdpEndpoint(): Promise<string>;
+  framesPublished(): Promise<number>;
+  meter(): TreeMeter;
+  /** Stops the child and its whole tree; returns its final stats line if any. */
+  stop(): Promise<Record<string, unknown> | undefined>;
+}
+
+export function oursMode(): 'runtime-cli' | 'engine+session' {
+  const forced = process.env.BENCH_OURS;
+  if (forced === 'runtime') return 'runtime-cli';
+  if (forced === 'direct') return 'engine+session';
+  return existsSync(`${REPO}runtime/src/main.ts`) ? 'runtime-cli' : 'engine+session';
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const addr = s.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** The CDP endpoint of the (headful or headless) Chromium browser process under root, via its DevToolsActivePort. */
+function discoverCdp(root: number): string | undefined {
+  for (const pid of processTree(root)) {
+    const cmd = cmdline(pid);
+    if (!cmd.includes('chromium') || cmd.includes('--type=') || !cmd.includes('--remote-debugging-port')) continue;
+    const dir = cmd.match(/--user-data-dir=(\S+)/)?.[1];
+    if (!dir) continue;
+    try {
+      const port = readFileSync(`${dir}/DevToolsActivePort`, 'utf8').split('\n')[0]?.trim();
+      if (port) return `http://127.0.0.1:${port}`;
+    } catch {
+      // not written yet
+    }
+  }
+  return undefined;
+}
+
+export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Promise<Pipeline> {
+  const mode = kind === 'screencast' ? 'screencast' : oursMode();
+  const metricsPort = mode === 'runtime-cli' ? await freePort() : 0;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LIVEKIT_URL: o.sfu.url,
+    LIVEKIT_ROOM: o.room,
+    LIVEKIT_IDENTITY: o.identity,
+    LIVEKIT_API_KEY: o.sfu.apiKey,
+    LIVEKIT_API_SECRET: o.sfu.apiSecret,
+    LKB_URL: o.url,
+    LKB_WIDTH: String(o.width),
+    LKB_HEIGHT: String(o.height),
+    LKB_FRAMERATE: String(o.fps),
+    LKB_AUDIO: 'false',
+    LKB_NAV_ALLOW_PRIVATE: 'true',
+    LKB_METRICS_PORT: String(metricsPort),
+    LKB_LOG_LEVEL: 'warn',
+    LKB_MAX_DURATION_SECONDS: String(o.maxSeconds ?? 300),
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    BENCH_MAX_S: String(o.maxSeconds ?? 300),
+  };
+  const script = mode === 'screencast' ? 'bench/screencast-publisher.ts' : mode === 'runtime-cli' ? 'runtime/src/main.ts' : 'bench/ours-publisher.ts';
+  const spawnedAt = wallMs();
+  const child: SpawnedChild = spawnChild(NODE, [script], env, `${kind}:${o.identity}`);
+  let cdp: string | undefined;
+  let lastStats: Record<string, unknown> | undefined;
+  let firstFrameResolve: (t: number) => void = () => undefined;
+  const firstFrame = new Promise<number>((r) => {
+    firstFrameResolve = r;
+  });
+  let failed: string | undefined;
+  child.onLine((line) => {
+    if (!line.startsWith('{"ev"')) return;
+    let ev: Record<string, unknown>;
+    try {
+      ev = JSON.parse(line) as Record<string, unknown>;
+    } catch (e) {
+      log.debug({ line, err: (e as Error).message }, 'unparsable child line');
+      return;
+    }
+    if (ev.ev === 'cdp') {
+      cdp = ev.endpoint as string;
+      if (typeof ev.chromiumPid === 'number') trackPid(ev.chromiumPid);
+    } else if (ev.ev === 'first-frame') firstFrameResolve(ev.t as number);
+    else if (ev.ev === 'stats') lastStats = ev;
+    else if (ev.ev === 'error') {
+      failed = String(ev.error);
+      log.error({ kind, error: failed }, 'pipeline child reported an error');
+    }
+  });
+  let seen: number[] = [];
+  const remember = setInterval(() => {
+    const t = processTree(child.pid);
+    if (t.length) seen = [...new Set([...seen, ...t])];
+  }, 1000);
+
+  const metricsText = async (): Promise<string> => {
+    const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) });
+    return r.text();
+  };
+  const runtimePublished = async (): Promise<number> => {
+    const m = (await metricsText()).match(/^lkb_frames_published_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)/m);
+    return m ? Number(m[1]) : 0;
+  };
+  if (mode === 'runtime-cli') {
+    // the CLI has no event lines: poll its /metrics for the first published frame
+    void (async () => {
+      const deadline = Date.now() + (o.maxSeconds ?? 300) * 1000;
+      while (Date.now() < deadline && child.proc.exitCode === null) {
+        try {
+          if ((await runtimePublished()) > 0) {
+            firstFrameResolve(wallMs());
+            return;
+          }
+        } catch {
+          // metrics server not up yet
+        }
+        await sleep(10);
+      }
+    })();
+  }
+  void child.exited.then((code) => {
+    clearInterval(remember);
+    if (code !== 0 && code !== null) log.warn({ kind, code, stderr: child.stderrTail().slice(-1500) }, 'pipeline child exited');
+  });
+
+  return {
+    kind,
+    mode,
+    identity: o.identity,
+    pid: child.pid,
+    spawnedAt,
+    firstFrame: Promise.race([
+      firstFrame,
+      child.exited.then((c) => {
+        throw new Error(`${kind} child exited (${c}) before its first frame: ${failed ?? child.stderrTail().slice(-1500)}`);
+      }),
+    ]),
+    cdpEndpoint: () =>
+      withTimeout(
+        (async () => {
+          for (;;) {
+            const e = cdp ?? discoverCdp(child.pid);
+            if (e) return e;
+            if (child.proc.exitCode !== null) throw new Error(`${kind} child exited`);
+            await sleep(100);
+          }
+        })(),
+        60_000,
+        `${kind} CDP endpoint`,
+      ),
+    framesPublished: async () => {
+      if (mode === 'runtime-cli') return runtimePublished();
+      return Number(lastStats?.published ?? 0);
+    },
+    meter: () => new TreeMeter(child.pid, 'node'),
+    stop: async () => {
+      clearInterval(remember);
+      const tree = [...new Set([...seen, ...processTree(child.pid)])].filter((p) => p !== child.pid);
+      for (const p of tree) trackPid(p);
+      await stopChild(child, 10_000, tree);
+      return lastStats;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// "Ours" without the runtime CLI: the engine (createContext → BrowserPage) + the runtime's session module
+// (runtime/src/session.ts: the same damage-driven paint → VideoSource path, focus RPCs and browser-input handling)
+// in one Node process. Used by the benchmarks when runtime/src/main.ts is not present (BENCH_OURS=direct forces it).
+// Env like the runtime CLI: LIVEKIT_URL, LIVEKIT_ROOM, LIVEKIT_IDENTITY, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, LKB_URL,
+// LKB_WIDTH, LKB_HEIGHT, LKB_FRAMERATE, LKB_AUDIO (default false here), BENCH_MAX_S. stdout: JSON event lines.
+import { Room } from '@livekit/rtc-node';
+import { AccessToken } from 'livekit-server-sdk';
+import { createContext, type EngineContext } from '../native/src/index.ts';
+import { RuntimeMetrics } from '../runtime/src/metrics.ts';
+import { BrowserSession } from '../runtime/src/session.ts';
+import { runtimeGrant } from '../runtime/src/token.ts';
+import { log } from './lib/common.ts';
+
+const env = (k: string, d?: string): string => {
+  const v = process.env[k] ?? d;
+  if (v === undefined) throw new Error(`${k} is required`);
+  return v;
+};
+const out = (o: Record<string, unknown>): void => {
+  process.stdout.write(`${JSON.stringify({ ...o, t: performance.timeOrigin + performance.now() })}\n`);
+};
+
+let ctx: EngineContext | undefined;
+let room: Room | undefined;
+let session: BrowserSession | undefined;
+let stopping = false;
+const metrics = new RuntimeMetrics();
+
+async function published(): Promise<number> {
+  const m = await metrics.framesPublished.get();
+  return m.values.reduce((s, v) => s + v.value, 0);
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  out({ ev: 'stats', final: true, published: await published() });
+  const bounded = (p: Promise<unknown> | undefined, ms: number): Promise<unknown> => Promise.race([p, new Promise((r) => setTimeout(r, ms))]);
+  try {
+    await bounded(session?.close(), 3000);
+    await bounded(room?.disconnect(), 3000);
+    await bounded(ctx?.close(), 8000);
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, 'shutdown step failed');
+  }
+  process.exit(code);
+}
+process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGINT', () => void shutdown(0));
+setTimeout(() => {
+  log.error('BENCH_MAX_S reached; exiting');
+  void shutdown(3);
+}, Number(env('BENCH_MAX_S', '600')) * 1000).unref();
+
+async function main(): Promise<void> {
+  const W = Number(env('LKB_WIDTH', '1280'));
+  const H = Number(env('LKB_HEIGHT', '720'));
+  const fps = Number(env('LKB_FRAMERATE', '30'));
+  const audio = env('LKB_AUDIO', 'false') === 'true';
+  const identity = env('LIVEKIT_IDENTITY', 'browser');
+  const roomName = env('LIVEKIT_ROOM');
+  ctx = await createContext({ maxWidth: Math.max(W, 1280), maxHeight: Math.max(H, 720), startTimeoutMs: 60_000, logger: log });
+  const page = await ctx.newPage({ url: env('LKB_URL'), width: W, height: H, framerate: fps, audio });
+  out({ ev: 'cdp', endpoint: page.cdpEndpoint, hostPid: page.hostPid });
+  const at = new AccessToken(env('LIVEKIT_API_KEY'), env('LIVEKIT_API_SECRET'), { identity, ttl: 600 });
+  at.addGrant(runtimeGrant(roomName));
+  room = new Room();
+  await room.connect(env('LIVEKIT_URL'), await at.toJwt(), { autoSubscribe: false, dynacast: false });
+  session = new BrowserSession({
+    room,
+    page,
+    fps,
+    audio,
+    nav: { allowPrivate: true, allowedOrigins: [] },
+    focusIdleMs: 0,
+    focusPriority: [],
+    metrics,
+    logger: log,
+  });
+  session.on('fatal', (e) => {
+    out({ ev: 'error', error: e.message });
+    void shutdown(1);
+  });
+  await session.start();
+  // The page's first paints happened before the session subscribed (a static page paints nothing more):
+  // ask the engine for one full frame, as a late subscriber would. (The session itself does not do this.)
+  page.requestFrame?.();
+  out({ ev: 'published' });
+  for (let i = 0; i < 6000 && !stopping; i++) {
+    if ((await published()) > 0) {
+      out({ ev: 'first-frame' });
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  setInterval(() => {
+    void published().then((n) => out({ ev: 'stats', published: n }));
+  }, 1000).unref();
+}
+
+main().catch((e: unknown) => {
+  out({ ev: 'error', error: (e as Error).stack ?? String(e) });
+  void shutdown(1);
+});

@@ -1,0 +1,89 @@
+// Runs every comparison benchmark (ours vs CDP screencast) and prints one summary table.
+// Usage: node bench/run-all.ts [--runs 3] [--fps 30] [--quick]
+//   --quick: 1 run each, short windows (a smoke run; numbers are not meaningful)
+// Each section also prints its own table; everything goes to bench/results/run-all-<time>.json.
+import './lib/quiet.ts';
+import { run as runCpuMem } from './cpu-mem.ts';
+import { run as runG2G } from './glass-to-glass.ts';
+import { run as runI2P } from './input-to-photon.ts';
+import { argNum, fmtSpread, loadavg, machineInfo, ratio, type Spread, spread, table, writeResult } from './lib/common.ts';
+import { oursMode } from './lib/pipelines.ts';
+import { run as runStartup } from './startup.ts';
+
+const quick = process.argv.includes('--quick');
+const runs = argNum('runs', quick ? 1 : 3);
+const fps = argNum('fps', 30);
+const machine = machineInfo();
+const started = new Date().toISOString();
+console.log(
+  `machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memGiB} GiB, kernel ${machine.kernel}, Node ${machine.node}, Chromium ${machine.chromium}\n` +
+    `load average at start: ${machine.loadavgAtStart}; ours = ${oursMode()}; ${runs} run(s) per case; target ${fps} fps\n`,
+);
+
+const summary: Record<string, string | number>[] = [];
+const add = (metric: string, a: Spread, b: Spread, digits = 1): void => {
+  summary.push({ metric, ours: fmtSpread(a, digits), screencast: fmtSpread(b, digits), 'screencast/ours': ratio(b.median, a.median) });
+};
+const results: Record<string, unknown> = {};
+const section = async (name: string, fn: () => Promise<{ rows: Record<string, string | number>[] }>): Promise<void> => {
+  const t0 = performance.now();
+  console.log(`--- ${name} (load ${loadavg()})`);
+  const r = await fn();
+  results[name] = r;
+  console.log(table(r.rows));
+  console.log(`(${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  // partial results survive an interrupted run
+  writeResult('run-all-partial', { machine, started, results });
+};
+
+await section('glass-to-glass', async () => {
+  const sizes: Array<[number, number]> = [
+    [1280, 720],
+    [1920, 1080],
+  ];
+  const r = await runG2G({ runs, seconds: quick ? 4 : 10, warmupSeconds: quick ? 2 : 3, fps, sizes });
+  for (const [w, h] of sizes) {
+    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k && x.width === w && !x.error).map(f));
+    add(`glass-to-glass p50 ms, ${w}x${h}`, s('ours', (x) => x.p50), s('screencast', (x) => x.p50));
+    add(`glass-to-glass p95 ms, ${w}x${h}`, s('ours', (x) => x.p95), s('screencast', (x) => x.p95));
+    add(`received fps (rAF page), ${w}x${h}`, s('ours', (x) => x.receivedFps), s('screencast', (x) => x.receivedFps));
+  }
+  return r;
+});
+
+await section('input-to-photon', async () => {
+  const r = await runI2P({ runs, trials: quick ? 6 : 20, fps, sizes: [[1280, 720]], warmupSeconds: 2 });
+  for (const input of ['click', 'key'] as const) {
+    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k && x.input === input && !x.error).map(f));
+    add(`input-to-photon p50 ms, ${input} 720p`, s('ours', (x) => x.p50), s('screencast', (x) => x.p50));
+    add(`input-to-photon p95 ms, ${input} 720p`, s('ours', (x) => x.p95), s('screencast', (x) => x.p95));
+  }
+  return r;
+});
+
+await section('cpu-mem', async () => {
+  const scenarios = ['static', 'scroll', 'anim'] as const;
+  const r = await runCpuMem({ runs, seconds: quick ? 5 : 10, warmupSeconds: quick ? 3 : 4, fps, sizes: [[1280, 720]], scenarios: [...scenarios] });
+  for (const sc of scenarios) {
+    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k && x.scenario === sc).map(f));
+    add(`CPU % of one core, ${sc} 720p`, s('ours', (x) => x.pipeline.cpu.total ?? 0), s('screencast', (x) => x.pipeline.cpu.total ?? 0));
+    add(`PSS MiB, ${sc} 720p`, s('ours', (x) => x.pipeline.pssMiB), s('screencast', (x) => x.pipeline.pssMiB), 0);
+    add(`received fps, ${sc} 720p`, s('ours', (x) => x.receivedFps), s('screencast', (x) => x.receivedFps));
+    add(`(SFU CPU %, not in either side), ${sc}`, s('ours', (x) => x.sfuCpu), s('screencast', (x) => x.sfuCpu));
+  }
+  return r;
+});
+
+await section('startup', async () => {
+  const r = await runStartup({ runs: quick ? 1 : Math.max(5, runs), fps, sizes: [[1280, 720]] });
+  const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k && !x.error).map(f));
+  add('startup ms, spawn → first frame published', s('ours', (x) => x.firstPublished), s('screencast', (x) => x.firstPublished), 0);
+  add('startup ms, spawn → first frame received', s('ours', (x) => x.firstReceived), s('screencast', (x) => x.firstReceived), 0);
+  return r;
+});
+
+console.log(`=== Summary: ours (${oursMode()}) vs CDP screencast pipeline, median (min–max) over runs; load at end ${loadavg()}\n`);
+console.log(table(summary));
+const file = writeResult('run-all', { machine, started, finished: new Date().toISOString(), loadavgAtEnd: loadavg(), ours: oursMode(), runs, fps, summary, results });
+console.log(`\nwrote ${file}`);
+process.exit(0);

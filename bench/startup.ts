@@ -1,0 +1,118 @@
+// Startup: pipeline process spawned → first video frame handed to the VideoSource ("published") → first frame
+// decoded by a subscriber that joined the room before the spawn. Static page, one fresh process per run
+// (cold Node + Chromium start; the OS page cache is warm after the first run).
+// Usage: node bench/startup.ts [--runs 5] [--fps 30] [--sizes 1280x720]
+import './lib/quiet.ts';
+import { randomUUID } from 'node:crypto';
+import {
+  argNum,
+  argStr,
+  fmtSpread,
+  loadavg,
+  log,
+  machineInfo,
+  parseSizes,
+  ratio,
+  type Sfu,
+  sleep,
+  spread,
+  startSfu,
+  table,
+  withTimeout,
+  writeResult,
+} from './lib/common.ts';
+import { type PageServer, startPageServer } from './lib/pages.ts';
+import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { joinViewer } from './lib/viewer.ts';
+
+export interface StartupOptions {
+  runs: number;
+  fps: number;
+  sizes: Array<[number, number]>;
+}
+
+export interface StartupRun {
+  kind: PipelineKind;
+  mode: string;
+  width: number;
+  height: number;
+  run: number;
+  /** ms from spawn */
+  firstPublished: number;
+  firstReceived: number;
+  loadavg: string;
+  error?: string;
+}
+
+async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number, h: number, run: number, o: StartupOptions): Promise<StartupRun> {
+  const room = `start-${kind}-${run}-${randomUUID().slice(0, 8)}`;
+  const viewer = await joinViewer(sfu, room, 'viewer', 'browser');
+  const la = loadavg();
+  const p = await startPipeline(kind, { sfu, room, identity: 'browser', url: pages.url('static'), width: w, height: h, fps: o.fps, maxSeconds: 150 });
+  try {
+    const pub = await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
+    await viewer.waitVideo(60_000);
+    return {
+      kind,
+      mode: p.mode,
+      width: w,
+      height: h,
+      run,
+      firstPublished: pub - p.spawnedAt,
+      firstReceived: (viewer.firstFrameAt ?? Number.NaN) - p.spawnedAt,
+      loadavg: la,
+    };
+  } catch (e) {
+    log.error({ kind, run, err: (e as Error).message }, 'startup run failed');
+    return { kind, mode: p.mode, width: w, height: h, run, firstPublished: Number.NaN, firstReceived: Number.NaN, loadavg: la, error: (e as Error).message };
+  } finally {
+    await p.stop();
+    await viewer.close();
+    await sleep(500);
+  }
+}
+
+export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows: Record<string, string | number>[] }> {
+  const sfu = await startSfu();
+  const pages = await startPageServer();
+  const runs: StartupRun[] = [];
+  try {
+    for (const [w, h] of o.sizes) {
+      for (let i = 0; i < o.runs; i++) {
+        for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+          const r = await oneRun(sfu, pages, kind, w, h, i, o);
+          log.info({ ...r }, 'startup run');
+          runs.push(r);
+        }
+      }
+    }
+  } finally {
+    await pages.close();
+    await sfu.close();
+  }
+  const rows: Record<string, string | number>[] = [];
+  for (const [w, h] of o.sizes) {
+    const agg = (k: PipelineKind) => {
+      const rs = runs.filter((r) => r.kind === k && r.width === w && !r.error);
+      return { pub: spread(rs.map((r) => r.firstPublished)), recv: spread(rs.map((r) => r.firstReceived)), n: rs.length };
+    };
+    const a = agg('ours');
+    const b = agg('screencast');
+    for (const [k, v] of [['ours', a], ['screencast', b]] as const) {
+      rows.push({ case: `${w}x${h}`, pipeline: k, 'spawn→first published ms': fmtSpread(v.pub, 0), 'spawn→first received ms': fmtSpread(v.recv, 0), runs: v.n });
+    }
+    rows.push({ case: `${w}x${h}`, pipeline: 'screencast/ours', 'spawn→first published ms': ratio(b.pub.median, a.pub.median), 'spawn→first received ms': ratio(b.recv.median, a.recv.median), runs: '' });
+  }
+  return { runs, rows };
+}
+
+if (import.meta.main) {
+  const o: StartupOptions = { runs: argNum('runs', 5), fps: argNum('fps', 30), sizes: parseSizes(argStr('sizes', '1280x720')) };
+  const machine = machineInfo();
+  const { runs, rows } = await run(o);
+  console.log('\nStartup (process spawn → first frame), median (min–max) over runs\n');
+  console.log(table(rows));
+  const file = writeResult('startup', { machine, options: o, loadavgAtEnd: loadavg(), runs, rows });
+  console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`);
+  process.exit(0);
+}

@@ -212,8 +212,11 @@ export { TrackKind };
 /** Test pages for the real engine, served on 127.0.0.1 (navigation needs allowPrivate). */
 export const TEST_PAGES: Record<string, string> = {
   solid: '<!doctype html><html><body style="margin:0;background:rgb(30,144,255)"></body></html>',
-  // Whole-page button: a click anywhere turns the page green.
-  click: `<!doctype html><html><body style="margin:0;background:rgb(255,0,0)" onmousedown="document.body.style.background='rgb(0,200,0)'"></body></html>`,
+  // Each mousedown anywhere toggles the page green / magenta.
+  click: `<!doctype html><html><body style="margin:0;background:rgb(255,0,0)"><script>
+let n = 0;
+document.addEventListener('mousedown', () => { document.body.style.background = ++n % 2 ? 'rgb(0,200,0)' : 'rgb(200,0,200)'; });
+</script></body></html>`,
   yellow: '<!doctype html><html><body style="margin:0;background:rgb(255,255,0)"></body></html>',
 };
 

@@ -217,6 +217,11 @@ export const TEST_PAGES: Record<string, string> = {
 let n = 0;
 document.addEventListener('mousedown', () => { document.body.style.background = ++n % 2 ? 'rgb(0,200,0)' : 'rgb(200,0,200)'; });
 </script></body></html>`,
+  tone: `<!doctype html><html><body style="margin:0;background:rgb(0,0,0)"><script>
+const ctx = new AudioContext({ sampleRate: 48000 });
+const o = ctx.createOscillator(); o.frequency.value = 440; const g = ctx.createGain(); g.gain.value = 0.5;
+o.connect(g).connect(ctx.destination); o.start();
+</script></body></html>`,
   yellow: '<!doctype html><html><body style="margin:0;background:rgb(255,255,0)"></body></html>',
 };
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createContext, type EngineContext, type EnginePage } from '@lkbrowser/native';
-import { dispose, type Room, TrackKind } from '@livekit/rtc-node';
+import { AudioStream, dispose, type Room, TrackKind, TrackSource } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
 import { BrowserSession, RPC, TOPIC } from '../src/session.ts';
 import {
@@ -50,14 +50,14 @@ before(async () => {
   sfu = await spawnTestServer();
   pages = await startPageServer();
   ctx = await createContext({ startTimeoutMs: 60_000, logger: testLogger });
-  page = (await ctx.newPage({ url: `${pages.base}/click`, width: 640, height: 480, framerate: 30, audio: false })) as EnginePage;
+  page = (await ctx.newPage({ url: `${pages.base}/click`, width: 640, height: 480, framerate: 30, audio: true })) as EnginePage;
   browserRoom = await join(sfu, ROOM, 'browser', { autoSubscribe: false });
   metrics = new RuntimeMetrics();
   session = new BrowserSession({
     room: browserRoom,
     page,
     fps: 30,
-    audio: false,
+    audio: true,
     nav: { allowPrivate: true, allowedOrigins: [] },
     focusIdleMs: 0,
     focusPriority: [],
@@ -129,6 +129,30 @@ test('navigate RPC loads another page; browser-url is broadcast', { timeout: 120
   assert.deepEqual(JSON.parse(await rpc(RPC.navigate, { url: `${pages.base}/yellow` })), { status: 'ok' });
   await waitFor(() => video.latest !== undefined && near(video.latest.center, [255, 255, 0], 30), 30_000, 'yellow page');
   await waitFor(() => JSON.stringify(viewerData.last(TOPIC.url)) === JSON.stringify({ url: `${pages.base}/yellow` }), 15_000, 'browser-url');
+});
+
+test('page audio reaches a subscriber on browser-audio', { timeout: 120_000 }, async () => {
+  const { track, publication } = await withTimeout(waitTrack(viewer, TrackKind.KIND_AUDIO, 'browser'), 30_000, 'audio track');
+  assert.equal(publication.name, 'browser-audio');
+  assert.equal(publication.source, TrackSource.SOURCE_SCREENSHARE_AUDIO);
+  assert.deepEqual(JSON.parse(await rpc(RPC.navigate, { url: `${pages.base}/tone` })), { status: 'ok' });
+  const reader = new AudioStream(track, 48000, 2).getReader();
+  let peak = 0;
+  let frames = 0;
+  try {
+    const end = Date.now() + 30_000;
+    while (Date.now() < end && !(peak > 3000 && frames > 50)) {
+      const { value, done } = await withTimeout(reader.read(), 10_000, 'audio frame');
+      if (done || !value) break;
+      frames++;
+      for (const v of value.data) peak = Math.max(peak, Math.abs(v));
+    }
+  } finally {
+    await reader.cancel();
+  }
+  console.log(`audio: ${frames} frames received, peak ${peak}`);
+  assert.ok(peak > 3000, `tone audible in the room (peak ${peak})`);
+  assert.ok((await metrics.value('lkb_audio_frames_total', { result: 'published' })) > 50);
 });
 
 test('browser killed → restarted, video resumes on the same track', { timeout: 180_000 }, async () => {

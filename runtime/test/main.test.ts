@@ -163,6 +163,28 @@ describe('full run with the real engine', () => {
     assert.ok(rt.logs.some((l) => l.includes('"msg":"bye"')), 'clean shutdown path');
   });
 
+  test('room lost (SFU killed) → exit 1 after the SDK gives up', { timeout: 240_000 }, async () => {
+    const own = await spawnTestServer();
+    const rt = startRuntime(
+      {
+        LIVEKIT_URL: own.url,
+        LIVEKIT_ROOM: 'lost-room',
+        LIVEKIT_API_KEY: own.apiKey,
+        LIVEKIT_API_SECRET: own.apiSecret,
+        LKB_URL: `${pages.base}/solid`,
+      },
+      ['--allow-private', '--width=320', '--height=240', '--fps=5', '--no-audio', '--metrics-port=0', '--metrics-host=127.0.0.1'],
+    );
+    runtimes.push(rt);
+    const port = await withTimeout(rt.port, 30_000, 'status server port');
+    await waitFor(async () => (await getJson(port, '/readyz')).status === 200, 120_000, '/readyz 200', 250);
+    own.proc.kill('SIGKILL');
+    await own.close();
+    const e = await withTimeout(rt.exit, 200_000, 'exit after the room is lost');
+    assert.equal(e.code, 1, rt.logs.slice(-15).join('\n'));
+    assert.ok(rt.logs.some((l) => l.includes('room disconnected')), 'exit reason logged');
+  });
+
   test('idle timeout: alone in the room for N s → exit 0', { timeout: 180_000 }, async () => {
     const rt = startRuntime({ ...env('idle-room'), LKB_URL: `${pages.base}/solid`, LKB_IDLE_TIMEOUT_SECONDS: '3' }, [
       '--allow-private',

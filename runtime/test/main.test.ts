@@ -185,6 +185,27 @@ describe('full run with the real engine', () => {
     assert.ok(rt.logs.some((l) => l.includes('room disconnected')), 'exit reason logged');
   });
 
+  test('max duration: exit 0 after N s even with company', { timeout: 180_000 }, async () => {
+    const rt = startRuntime({ ...env('max-room'), LKB_URL: `${pages.base}/solid`, LKB_MAX_DURATION_SECONDS: '8' }, [
+      '--allow-private',
+      '--width=320',
+      '--height=240',
+      '--fps=5',
+      '--no-audio',
+      '--metrics-port=0',
+      '--metrics-host=127.0.0.1',
+    ]);
+    runtimes.push(rt);
+    const company = await join(sfu, 'max-room', 'company');
+    try {
+      const e = await withTimeout(rt.exit, 150_000, 'max-duration exit');
+      assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
+      assert.ok(rt.logs.some((l) => l.includes('max duration reached')), 'exit reason logged');
+    } finally {
+      await company.disconnect();
+    }
+  });
+
   test('idle timeout: alone in the room for N s → exit 0', { timeout: 180_000 }, async () => {
     const rt = startRuntime({ ...env('idle-room'), LKB_URL: `${pages.base}/solid`, LKB_IDLE_TIMEOUT_SECONDS: '3' }, [
       '--allow-private',

@@ -44,7 +44,7 @@ import { newSid } from './ids.ts';
 import { peerConfig } from './pc-config.ts';
 import { withClientProtocol } from './proto-compat.ts';
 import type { Room } from './room.ts';
-import { acceptRemoteCandidate, candidateAddress, fixLocalSdp, parseMediaSections } from './sdp.ts';
+import { acceptRemoteCandidate, candidateAddress, filterRemoteSdp, fixLocalSdp, parseMediaSections } from './sdp.ts';
 
 /** What the token and the join URL say about the participant. */
 export interface JoinParams {
@@ -294,7 +294,7 @@ export class Participant implements DataEndpoint {
   private async onPublisherOffer(sdp: string): Promise<void> {
     const sections = parseMediaSections(sdp);
     for (const s of sections) if (s.trackId && s.mid) this.pubMidToCid.set(s.mid, s.trackId);
-    await this.pub.setRemoteDescription({ type: 'offer', sdp });
+    await this.pub.setRemoteDescription({ type: 'offer', sdp: filterRemoteSdp(sdp) });
     const answer = await this.pub.createAnswer();
     await this.pub.setLocalDescription(answer);
     const local = this.pub.localDescription?.sdp ?? answer.sdp;
@@ -312,7 +312,7 @@ export class Participant implements DataEndpoint {
   }
 
   private async onSubscriberAnswer(sdp: string): Promise<void> {
-    await this.sub.setRemoteDescription({ type: 'answer', sdp });
+    await this.sub.setRemoteDescription({ type: 'answer', sdp: filterRemoteSdp(sdp) });
     this.subAwaitingAnswer = false;
     await this.maybeOfferSubscriber();
   }

@@ -33,6 +33,14 @@ export function acceptRemoteCandidate(candidate: string): boolean {
   return !addr.includes(':'); // IPv4 only: the server does not gather IPv6
 }
 
+/** Drop the remote SDP's candidates that `acceptRemoteCandidate` refuses (e.g. mDNS, see there). */
+export function filterRemoteSdp(sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((line) => !line.startsWith('a=candidate:') || acceptRemoteCandidate(line.slice(2)))
+    .join('\r\n');
+}
+
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 export interface MediaSection {

@@ -1,0 +1,104 @@
+// A browser participant: livekit-client (bundled with esbuild) in Debian's headless Chromium joins,
+// subscribes to an rtc-node publisher's video, decodes it and the pixels are checked via a canvas.
+// livekit-client first tries /rtc/v1 (single PC); the 404 from /rtc/v1/validate makes it fall back to v0.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, test } from 'node:test';
+import { dispose } from '@livekit/rtc-node';
+import { build } from 'esbuild';
+import { type Browser, chromium } from 'playwright-core';
+import { startTestServer, type TestServer } from '../src/index.ts';
+import {
+  colourClose,
+  connect,
+  type Publisher,
+  publishSynthetic,
+  QUADRANTS,
+  quadrantCentres,
+  type Room,
+  token,
+} from './support.ts';
+
+interface BrowserResult {
+  ok: boolean;
+  width?: number;
+  height?: number;
+  pixels?: number[][];
+  error?: string;
+  log: string[];
+}
+type LkRun = (url: string, token: string, points: Array<[number, number]>) => Promise<BrowserResult>;
+
+let server: TestServer;
+let page: http.Server;
+let browser: Browser | undefined;
+let publisher: Room | undefined;
+let pub: Publisher | undefined;
+
+before(async () => {
+  server = await startTestServer();
+  const bundle = await build({
+    entryPoints: [new URL('./browser/page.mjs', import.meta.url).pathname],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome110'],
+    logLevel: 'warning',
+  });
+  const js = bundle.outputFiles[0]?.text ?? '';
+  page = http.createServer((req, res) => {
+    if (req.url === '/page.js') res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(js);
+    else res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><body><script src="/page.js"></script></body>');
+  });
+  await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
+});
+
+after(async () => {
+  pub?.stop();
+  await publisher?.disconnect();
+  await browser?.close();
+  await new Promise<void>((r) => page?.close(() => r()));
+  await server?.close();
+  await dispose();
+});
+
+test('livekit-client in headless Chromium joins, subscribes and decodes the video', { timeout: 120_000 }, async () => {
+  publisher = await connect(server, 'rtc-node-publisher', 'browser');
+  pub = await publishSynthetic(publisher, { width: 320, height: 240 });
+  // playwright gives the browser a fresh temporary profile (--user-data-dir) and removes it on close
+  browser = await chromium.launch({
+    executablePath: '/usr/lib/chromium/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  const tab = await browser.newPage();
+  const consoleLines: string[] = [];
+  tab.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  const addr = page.address();
+  assert.ok(addr && typeof addr === 'object');
+  await tab.goto(`http://127.0.0.1:${addr.port}/`);
+  const jwt = await token(server, 'chromium', 'browser');
+  const points = quadrantCentres(320, 240);
+  const result = await tab.evaluate(
+    ([url, t, pts]) => (globalThis as unknown as { lkRun: LkRun }).lkRun(url, t, pts),
+    [server.url, jwt, points] as [string, string, Array<[number, number]>],
+  );
+  if (!result.ok) console.log(consoleLines.slice(-40).join('\n'));
+  assert.ok(result.ok, `browser failed: ${result.error}\n${result.log.join('\n')}`);
+  console.log(result.log.join('\n'));
+  assert.equal(result.width, 320);
+  assert.equal(result.height, 240);
+  result.pixels?.forEach((px, i) => {
+    const want = QUADRANTS[i] ?? [0, 0, 0];
+    assert.ok(colourClose(px, want), `quadrant ${i}: got ${px.join(',')} want ${want.join(',')}`);
+  });
+});

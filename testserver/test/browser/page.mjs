@@ -1,0 +1,47 @@
+// Runs inside headless Chromium (bundled with livekit-client by browser.test.ts; plain JS because the
+// repo's tsconfig has no DOM lib): joins the room, subscribes to the first video track, waits for
+// decoded frames and samples pixels through a canvas. Result: see `BrowserResult` in browser.test.ts.
+import { Room, RoomEvent, Track } from 'livekit-client';
+
+globalThis.lkRun = async (url, token, points) => {
+  const log = [];
+  const t0 = performance.now();
+  const note = (s) => log.push(`${((performance.now() - t0) / 1000).toFixed(2)}s ${s}`);
+  try {
+    const room = new Room({ adaptiveStream: false, dynacast: false });
+    const video = new Promise((resolve) => {
+      room.on(RoomEvent.TrackSubscribed, (track) => {
+        note(`subscribed ${track.kind}`);
+        if (track.kind === Track.Kind.Video) resolve(track);
+      });
+    });
+    await room.connect(url, token, { autoSubscribe: true });
+    note(`connected as ${room.localParticipant.identity}, remotes: ${[...room.remoteParticipants.keys()].join(',')}`);
+    const track = await video;
+    const el = track.attach();
+    el.muted = true;
+    document.body.appendChild(el);
+    await el.play().catch((e) => note(`play() rejected: ${String(e)}`));
+    await new Promise((resolve) => {
+      let n = 0;
+      const tick = () => {
+        if (el.videoWidth > 0 && ++n >= 10) resolve();
+        else el.requestVideoFrameCallback(tick);
+      };
+      el.requestVideoFrameCallback(tick);
+    });
+    note(`decoding ${el.videoWidth}x${el.videoHeight}`);
+    const canvas = document.createElement('canvas');
+    canvas.width = el.videoWidth;
+    canvas.height = el.videoHeight;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(el, 0, 0);
+    const pixels = points.map(([x, y]) => [...ctx.getImageData(x, y, 1, 1).data]);
+    const { videoWidth: width, videoHeight: height } = el;
+    await room.disconnect();
+    note('disconnected');
+    return { ok: true, width, height, pixels, log };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), log };
+  }
+};

@@ -149,6 +149,11 @@ describe('full run with the real engine', () => {
     video = new VideoWatcher(track);
     await waitFor(() => video?.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000, 'page colour in received frames');
     assert.equal(video.latest?.width, 640);
+    // The runtime's minted token has canSubscribe: false; RPC requests (data packets) still reach it.
+    const lp = viewer.localParticipant as NonNullable<Room['localParticipant']>;
+    const focus = await withTimeout(lp.performRpc({ destinationIdentity: 'browser', method: 'browser/request-focus', payload: '' }), 20_000, 'rpc');
+    assert.deepEqual(JSON.parse(focus), { granted: true });
+    await waitFor(async () => ((await getJson(port, '/status')).body as { focusHolder?: string }).focusHolder === 'viewer', 10_000, '/status focusHolder');
     const metrics = (await getJson(port, '/metrics')).body as string;
     assert.match(metrics, /lkb_frames_published_total \d+/);
     assert.match(metrics, /lkb_paint_to_publish_seconds_count \d+/);

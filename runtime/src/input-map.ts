@@ -42,21 +42,48 @@ export type EngineCall =
   | { method: 'key'; init: KeyEventInit }
   | { method: 'insertText'; text: string };
 
-/** Maps validated events to engine calls, tracking which buttons are held between down and up. */
+/** Maps validated events to engine calls, tracking which buttons and keys are held between down and up. */
 export class InputMapper {
   #held = 0;
+  #x = 0;
+  #y = 0;
+  readonly #keysDown = new Map<number, { key?: string; code?: string }>();
 
   /** Buttons currently held (CDP mask) according to mousedown/mouseup seen so far. */
   get heldButtons(): number {
     return this.#held;
   }
 
-  /** Forget held buttons (e.g. on focus change: the new holder starts clean). */
+  /** Forget held buttons and keys without releasing them in the page (e.g. after a browser restart). */
   reset(): void {
     this.#held = 0;
+    this.#keysDown.clear();
+  }
+
+  /**
+   * Calls that release whatever the previous driver left pressed (buttons at the last pointer position, keys),
+   * then forgets them. Used when focus changes hands so the new holder does not inherit a stuck drag or modifier.
+   */
+  releaseAll(): EngineCall[] {
+    const calls: EngineCall[] = [];
+    for (const [name, bit] of Object.entries(ButtonsMask) as Array<[MouseButton, number]>) {
+      if (this.#held & bit) calls.push({ method: 'mouseUp', x: this.#x, y: this.#y, button: name, clickCount: 1, modifiers: 0 });
+    }
+    for (const [keyCode, k] of this.#keysDown) {
+      const init: KeyEventInit = { type: 'keyUp', windowsVirtualKeyCode: keyCode, modifiers: 0 };
+      if (k.key !== undefined) init.key = k.key;
+      if (k.code !== undefined) init.code = k.code;
+      calls.push({ method: 'key', init });
+    }
+    this.reset();
+    return calls;
   }
 
   map(ev: InputEvent): EngineCall[] {
+    if ('x' in ev) {
+      this.#x = ev.x;
+      this.#y = ev.y;
+    }
     switch (ev.type) {
       case 'mousemove':
         return [
@@ -100,6 +127,9 @@ export class InputMapper {
         };
         if (ev.key !== undefined) init.key = ev.key;
         if (ev.code !== undefined) init.code = ev.code;
+        if (ev.type === 'keydown') {
+          if (this.#keysDown.size < 32 || this.#keysDown.has(ev.keyCode)) this.#keysDown.set(ev.keyCode, { key: ev.key, code: ev.code });
+        } else this.#keysDown.delete(ev.keyCode);
         return [{ method: 'key', init }];
       }
       case 'char': {

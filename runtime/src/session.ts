@@ -26,7 +26,7 @@ import type { Logger } from 'pino';
 import type { AudioEvent, BrowserPage, PaintEvent } from '../../native/src/engine-api.ts';
 import { LIMITS } from './config.ts';
 import { type FocusBroadcast, FocusState } from './focus.ts';
-import { applyCall, InputMapper } from './input-map.ts';
+import { applyCall, type EngineCall, InputMapper } from './input-map.ts';
 import { parseInputPacket } from './input-validation.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation, type NavPolicy, privateAddressClass } from './nav-policy.ts';
@@ -573,7 +573,7 @@ export class BrowserSession extends EventEmitter<SessionEvents> {
 
   #focusChanged(b: FocusBroadcast, reason: string): void {
     this.#o.metrics.focusChanges.inc({ reason });
-    this.#mapper.reset();
+    this.#enqueueCalls(this.#mapper.releaseAll(), 0);
     this.#log.info({ holder: b.identity, reason }, 'focus changed');
     this.#send(TOPIC.focus, { identity: b.identity });
     const page = this.#o.page;
@@ -654,8 +654,17 @@ export class BrowserSession extends EventEmitter<SessionEvents> {
     if (r.events.length === 0) return;
     m.inputEvents.inc({ result: 'accepted' }, r.events.length);
     this.#focus.activity(id, now);
-    const calls = r.events.flatMap((ev) => this.#mapper.map(ev));
-    const n = r.events.length;
+    this.#enqueueCalls(
+      r.events.flatMap((ev) => this.#mapper.map(ev)),
+      r.events.length,
+    );
+  }
+
+  /** Runs engine calls in order after everything queued before; `n` events count against the queue bound. */
+  #enqueueCalls(calls: EngineCall[], n: number): void {
+    if (calls.length === 0) return;
+    const page = this.#o.page;
+    const m = this.#o.metrics;
     this.#inputPending += n;
     this.#inputChain = this.#inputChain.then(async () => {
       try {

@@ -107,3 +107,18 @@ test('wheel zero stays +0 (no -0 in JSON/CDP)', () => {
     assert.ok(Object.is(c.deltaY, 0));
   }
 });
+
+test('releaseAll lifts held buttons at the last position and held keys, then forgets them', () => {
+  const m = new InputMapper();
+  m.map({ type: 'mousedown', x: 10, y: 20, button: 0, clickCount: 1, modifiers: 0 });
+  m.map({ type: 'mousemove', x: 30, y: 40, modifiers: CefFlag.LeftMouse });
+  m.map({ type: 'keydown', keyCode: 16, modifiers: CefFlag.Shift, key: 'Shift', code: 'ShiftLeft' });
+  m.map({ type: 'keydown', keyCode: 65, modifiers: CefFlag.Shift });
+  m.map({ type: 'keyup', keyCode: 65, modifiers: CefFlag.Shift });
+  assert.deepEqual(m.releaseAll(), [
+    { method: 'mouseUp', x: 30, y: 40, button: 'left', clickCount: 1, modifiers: 0 },
+    { method: 'key', init: { type: 'keyUp', windowsVirtualKeyCode: 16, modifiers: 0, key: 'Shift', code: 'ShiftLeft' } },
+  ]);
+  assert.deepEqual(m.releaseAll(), []);
+  assert.equal(m.heldButtons, 0);
+});

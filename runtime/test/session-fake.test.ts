@@ -245,8 +245,13 @@ test('browser crash → restart, video resumes on the same track, restarts count
   assert.equal(await metrics.value('lkb_browser_restarts_total'), 1);
 });
 
-test('holder release and holder disconnect both broadcast focus null', async () => {
+test('holder release and holder disconnect both broadcast focus null; a held button is released', async () => {
+  await sendInput(alice, [{ type: 'mousedown', x: 20, y: 30, button: 2 }]);
+  await waitFor(() => page.calls.some((c) => c.method === 'mouseDown' && c.args[0] === 20), 10_000, 'mousedown dispatched');
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.releaseFocus)), { released: true });
+  await session.flushInput();
+  const last = page.calls.filter((c) => c.method.startsWith('mouse')).at(-1);
+  assert.deepEqual(last, { method: 'mouseUp', args: [20, 30, { button: 'right', clickCount: 1, modifiers: 0 }] }, 'no stuck button for the next holder');
   await waitFor(() => JSON.stringify(bobData.last(TOPIC.focus)) === '{"identity":null}', 10_000, 'null after release');
   assert.deepEqual(JSON.parse(await rpc(bob, RPC.requestFocus)), { granted: true });
   await waitFor(() => JSON.stringify(aliceData.last(TOPIC.focus)) === '{"identity":"bob"}', 10_000, 'bob holds');

@@ -1,0 +1,99 @@
+// Focus handoff and idle release through the room (fake engine page, test SFU in its own process).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { dispose, type Room } from '@livekit/rtc-node';
+import { RuntimeMetrics } from '../src/metrics.ts';
+import { BrowserSession, RPC, RpcCode, TOPIC } from '../src/session.ts';
+import { FakePage } from './fake-engine.ts';
+import { DataLog, enc, join, type SpawnedServer, spawnTestServer, testLogger, waitFor, withTimeout } from './helpers.ts';
+
+const ROOM = 'focus-room';
+let server: SpawnedServer;
+let browserRoom: Room;
+let agent: Room;
+let human: Room;
+let page: FakePage;
+let session: BrowserSession;
+let metrics: RuntimeMetrics;
+let agentData: DataLog;
+
+const rpc = (room: Room, method: string) =>
+  withTimeout(
+    (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({ destinationIdentity: 'browser', method, payload: '', responseTimeout: 15_000 }),
+    20_000,
+    method,
+  );
+
+before(async () => {
+  server = await spawnTestServer();
+  browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
+  page = new FakePage({ url: 'https://start.example/', width: 320, height: 240, framerate: 5 });
+  metrics = new RuntimeMetrics();
+  session = new BrowserSession({
+    room: browserRoom,
+    page,
+    fps: 5,
+    audio: false,
+    nav: { allowPrivate: false, allowedOrigins: [] },
+    focusIdleMs: 2500,
+    focusPriority: ['human'],
+    metrics,
+    logger: testLogger,
+  });
+  await withTimeout(session.start(), 30_000, 'session start');
+  agent = await join(server, ROOM, 'agent', { autoSubscribe: false });
+  agentData = new DataLog(agent);
+  human = await join(server, ROOM, 'human', { autoSubscribe: false });
+});
+
+after(async () => {
+  for (const [name, step] of [
+    ['session', () => session?.close()],
+    ['page', () => page?.close()],
+    ['agent', () => agent?.disconnect()],
+    ['human', () => human?.disconnect()],
+    ['browser', () => browserRoom?.disconnect()],
+    ['server', () => server?.close()],
+    ['dispose', () => dispose()],
+  ] as Array<[string, () => Promise<unknown> | undefined]>) {
+    try {
+      await withTimeout(Promise.resolve(step()), 15_000, `cleanup ${name}`);
+    } catch (e) {
+      console.error(`cleanup ${name} failed:`, e);
+    }
+  }
+});
+
+test('a priority identity takes focus from a non-priority holder; not the other way round', async () => {
+  assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: true });
+  assert.deepEqual(JSON.parse(await rpc(human, RPC.requestFocus)), { granted: true });
+  await waitFor(() => JSON.stringify(agentData.last(TOPIC.focus)) === '{"identity":"human"}', 10_000, 'agent told: human holds');
+  assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: false, holder: 'human' });
+  assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'priority-takeover' }), 1);
+});
+
+test('a holder idle for LKB_FOCUS_IDLE_SECONDS loses focus (broadcast null); input keeps it', async () => {
+  const lp = human.localParticipant as NonNullable<Room['localParticipant']>;
+  // Input every 0.5 s for 4 s keeps the focus beyond the 2.5 s idle limit.
+  for (let i = 0; i < 8; i++) {
+    await lp.publishData(enc([{ type: 'mousemove', x: 10 + i, y: 10 }]), { reliable: true, topic: TOPIC.input });
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(session.focusHolder, 'human');
+  await waitFor(() => session.focusHolder === null, 10_000, 'idle release');
+  await waitFor(() => JSON.stringify(agentData.last(TOPIC.focus)) === '{"identity":null}', 10_000, 'null broadcast');
+  assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'idle' }), 1);
+  const e = await (async () => {
+    try {
+      await (human.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
+        destinationIdentity: 'browser',
+        method: RPC.reload,
+        payload: '',
+      });
+    } catch (err) {
+      return err as { code?: number };
+    }
+    return {};
+  })();
+  assert.equal(e.code, RpcCode.NotFocused, 'navigation needs focus again');
+});

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { dispose } from '@livekit/rtc-node';
+import { dispose, type RemoteParticipant, RoomEvent } from '@livekit/rtc-node';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { startTestServer, type TestServer } from '../src/index.ts';
@@ -25,6 +25,9 @@ interface BrowserResult {
   height?: number;
   pixels?: number[][];
   error?: string;
+  rpc?: string;
+  data?: { text: string; from: string; topic: string } | null;
+  rpcIn?: string | null;
   log: string[];
 }
 type LkRun = (url: string, token: string, points: Array<[number, number]>) => Promise<BrowserResult>;
@@ -63,7 +66,7 @@ after(async () => {
   await dispose();
 });
 
-test('livekit-client in headless Chromium joins, subscribes and decodes the video', { timeout: 120_000 }, async () => {
+test('livekit-client in headless Chromium joins, decodes the video, and does data + RPC both ways', { timeout: 120_000 }, async () => {
   publisher = await connect(server, 'rtc-node-publisher', 'browser');
   pub = await publishSynthetic(publisher, { width: 320, height: 240 });
   // playwright gives the browser a fresh temporary profile (--user-data-dir) and removes it on close
@@ -86,6 +89,18 @@ test('livekit-client in headless Chromium joins, subscribes and decodes the vide
   const addr = page.address();
   assert.ok(addr && typeof addr === 'object');
   await tab.goto(`http://127.0.0.1:${addr.port}/`);
+  // the rtc-node side of the data/RPC exchange the page runs after checking the video
+  const local = publisher.localParticipant;
+  assert.ok(local);
+  local.registerRpcMethod('node-echo', async (d) => `node:${d.payload}:${d.callerIdentity}`);
+  const fromBrowser: Array<{ text: string; from: string | undefined; topic: string | undefined }> = [];
+  let rpcToBrowser: Promise<string> | undefined;
+  publisher.on(RoomEvent.DataReceived, (payload: Uint8Array, p?: RemoteParticipant, _k?: unknown, topic?: string) => {
+    fromBrowser.push({ text: new TextDecoder().decode(payload), from: p?.identity, topic });
+    if (topic !== 'from-browser' || !p) return;
+    void local.publishData(new TextEncoder().encode('pong'), { reliable: true, topic: 'to-browser', destination_identities: [p.identity] });
+    rpcToBrowser = local.performRpc({ destinationIdentity: p.identity, method: 'browser-echo', payload: 'yo' });
+  });
   const jwt = await token(server, 'chromium', 'browser');
   const points = quadrantCentres(320, 240);
   const result = await tab.evaluate(
@@ -101,4 +116,11 @@ test('livekit-client in headless Chromium joins, subscribes and decodes the vide
     const want = QUADRANTS[i] ?? [0, 0, 0];
     assert.ok(colourClose(px, want), `quadrant ${i}: got ${px.join(',')} want ${want.join(',')}`);
   });
+  // data and RPC between livekit-client and rtc-node, both ways
+  assert.equal(result.rpc, 'node:hi:chromium');
+  assert.deepEqual(fromBrowser, [{ text: 'ping', from: 'chromium', topic: 'from-browser' }]);
+  assert.deepEqual(result.data, { text: 'pong', from: 'rtc-node-publisher', topic: 'to-browser' });
+  assert.equal(result.rpcIn, 'yo');
+  assert.ok(rpcToBrowser);
+  assert.equal(await rpcToBrowser, 'browser:yo:rtc-node-publisher');
 });

@@ -38,9 +38,37 @@ globalThis.lkRun = async (url, token, points) => {
     ctx.drawImage(el, 0, 0);
     const pixels = points.map(([x, y]) => [...ctx.getImageData(x, y, 1, 1).data]);
     const { videoWidth: width, videoHeight: height } = el;
+
+    // data and RPC both ways with the rtc-node participant (see browser.test.ts for its side)
+    const publisher = [...room.remoteParticipants.keys()][0];
+    let rpcCalledBack;
+    const calledBack = new Promise((resolve) => {
+      rpcCalledBack = resolve;
+    });
+    room.localParticipant.registerRpcMethod('browser-echo', async (d) => {
+      rpcCalledBack(d.payload);
+      return `browser:${d.payload}:${d.callerIdentity}`;
+    });
+    const dataBack = new Promise((resolve) => {
+      room.on(RoomEvent.DataReceived, (payload, participant, _kind, topic) => {
+        if (topic === 'to-browser') resolve({ text: new TextDecoder().decode(payload), from: participant?.identity, topic });
+      });
+    });
+    const rpc = await room.localParticipant.performRpc({ destinationIdentity: publisher, method: 'node-echo', payload: 'hi' });
+    note(`rpc result ${rpc}`);
+    await room.localParticipant.publishData(new TextEncoder().encode('ping'), {
+      reliable: true,
+      topic: 'from-browser',
+      destinationIdentities: [publisher],
+    });
+    const data = await Promise.race([dataBack, new Promise((r) => setTimeout(() => r(null), 20000))]);
+    note(`data back ${JSON.stringify(data)}`);
+    const rpcIn = await Promise.race([calledBack, new Promise((r) => setTimeout(() => r(null), 20000))]);
+    note(`rpc from node ${rpcIn}`);
+    await new Promise((r) => setTimeout(r, 300)); // let the RPC response go out
     await room.disconnect();
     note('disconnected');
-    return { ok: true, width, height, pixels, log };
+    return { ok: true, width, height, pixels, rpc, data, rpcIn, log };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), log };
   }

@@ -163,6 +163,7 @@ describe('full run with the real engine', () => {
     rt.proc.kill('SIGTERM');
     const e = await withTimeout(rt.exit, 15_000, 'exit after SIGTERM');
     assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
+    console.log(`SIGTERM → exit 0 in ${e.atMs - t0} ms`);
     assert.ok(e.atMs - t0 < 5000, `exited in ${e.atMs - t0} ms`);
     await withTimeout(left, 15_000, 'viewer sees the browser leave');
     assert.ok(rt.logs.some((l) => l.includes('"msg":"bye"')), 'clean shutdown path');

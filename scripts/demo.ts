@@ -7,9 +7,8 @@
 // Prints ONE line with the address to open (or one JSON line with --json). Ctrl-C / SIGTERM stops everything.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, realpathSync, statSync, type WriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '@lkbrowser/testserver';
@@ -101,16 +100,43 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((ok, fail) => {
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => ok());
+/**
+ * Copies the runtime's stdout/stderr (pino JSON lines) into the log file and resolves with the port of its status
+ * server from its "status server listening" line.
+ */
+function watchRuntimeLog(child: ChildProcess, log: WriteStream): Promise<number> {
+  return new Promise((ok, fail) => {
+    let buf = '';
+    let found = false;
+    const scan = (d: Buffer) => {
+      log.write(d);
+      if (found) return;
+      buf += d.toString('utf8');
+      let nl = buf.indexOf('\n');
+      while (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        nl = buf.indexOf('\n');
+        if (!line.includes('status server listening')) continue;
+        try {
+          const port = (JSON.parse(line) as { port?: unknown }).port;
+          if (typeof port === 'number') {
+            found = true;
+            buf = '';
+            ok(port);
+            return;
+          }
+        } catch (err) {
+          log.write(`demo: unparsable runtime log line (${String(err)})\n`);
+        }
+      }
+    };
+    child.stdout?.on('data', scan);
+    child.stderr?.on('data', scan);
+    child.once('exit', () => {
+      if (!found) fail(new Error('runtime exited before its status server listened'));
+    });
   });
-  const a = s.address();
-  const port = typeof a === 'object' && a ? a.port : 0;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
 }
 
 function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
@@ -240,12 +266,25 @@ async function stopRuntime(child: ChildProcess): Promise<void> {
   }
 }
 
-async function waitReady(child: ChildProcess, metricsPort: number, timeoutMs: number, logFile: string): Promise<void> {
+async function waitReady(child: ChildProcess, portP: Promise<number>, timeoutMs: number, logFile: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
+  let metricsPort = 0;
+  portP.then(
+    (p) => {
+      metricsPort = p;
+    },
+    (err: unknown) => {
+      last = String(err);
+    },
+  );
   while (Date.now() < deadline) {
     if (exited(child)) {
       throw new Error(`runtime exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready; log ${logFile}:\n${tail(logFile)}`);
+    }
+    if (metricsPort === 0) {
+      await sleep(100);
+      continue;
     }
     try {
       const r = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
@@ -309,12 +348,13 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     const viewer = await startViewerServer(opts.port ?? DEFAULT_PORT, lk, room);
     cleanups.push(() => closeServer(viewer.server));
 
-    const metricsPort = await freePort();
-    const logFd = openSync(logFile, 'a');
+    const logStream = createWriteStream(logFile, { flags: 'a' });
+    // (cleanups run in reverse: this one after the runtime has stopped and written its last lines)
+    cleanups.push(() => new Promise<void>((ok) => logStream.end(() => ok())));
     const child = spawn(process.execPath, [RUNTIME_MAIN], {
       cwd: ROOT,
       detached: true, // own process group: Ctrl-C reaches only the demo, which stops the runtime in order
-      stdio: ['ignore', logFd, logFd],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
         LIVEKIT_URL: lk.url,
@@ -328,10 +368,12 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
         LKB_FRAMERATE: String(opts.fps ?? 30),
         // the demo page is on 127.0.0.1; allow navigating there (and to the user's other local pages)
         LKB_NAV_ALLOW_PRIVATE: 'true',
-        LKB_METRICS_PORT: String(metricsPort),
+        // ephemeral status port on loopback; the runtime logs which one it got
+        LKB_METRICS_PORT: '0',
+        LKB_METRICS_HOST: '127.0.0.1',
       },
     });
-    closeSync(logFd);
+    const metricsPort = watchRuntimeLog(child, logStream);
     const onExit = () => {
       // The demo process is going away without close(): do not leave the runtime behind.
       if (child.pid !== undefined && !exited(child)) {

@@ -2,7 +2,7 @@
 // SIGINT / SIGTERM stops everything it started (checked by walking its process tree and probing its ports).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { dispose } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '@lkbrowser/testserver';
@@ -136,6 +136,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.ok(await refused(viewerUrl), 'viewer server closed');
     assert.ok(await refused(pageUrl), 'page server closed');
     assert.ok(await refused(livekitUrl.replace(/^ws/, 'http')), 'test server closed');
+    rmSync(`${ROOT}.lkb-tmp/demo-${pid}.log`, { force: true });
   });
 }
 
@@ -164,4 +165,5 @@ test('demo with LIVEKIT_URL uses that server and starts no local one', { timeout
   assert.equal(await exit(d.child, 60_000), 0);
   await new Promise((r) => setTimeout(r, 1000));
   assert.deepEqual(srv.rooms().flatMap((r) => r.participants), [], 'the runtime left the room');
+  rmSync(`${ROOT}.lkb-tmp/demo-${d.child.pid}.log`, { force: true });
 });

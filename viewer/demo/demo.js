@@ -55,5 +55,6 @@
   var rows = $('rows');
   if (rows) for (var i = 1; i <= 60; i++) { var li = document.createElement('li'); li.textContent = 'Row ' + i; rows.appendChild(li); }
   window.addEventListener('scroll', report, { passive: true });
+  window.addEventListener('resize', report);
   report();
 })();

@@ -209,8 +209,15 @@ export class BrowserViewer {
   async reload(): Promise<void> {
     await this.rpc(RPC.reload, '');
   }
+  /** Resize the remote page (ext RPC, focus required; 320..1920 × 240..1080). Returns the size applied. */
+  async resize(width: number, height: number): Promise<{ width: number; height: number }> {
+    const r = JSON.parse(await this.rpc(RPC.resize, JSON.stringify({ width, height }))) as { width?: unknown; height?: unknown };
+    const size = { width: Number(r.width ?? width), height: Number(r.height ?? height) };
+    this.pageSize = size;
+    return size;
+  }
   async status(): Promise<BrowserStatus> {
-    return parseStatus(await this.rpc(RPC.status, ''));
+    return parseStatus(await this.rpc(RPC.status, '', true));
   }
 
   /** Start audio playback; must be called from a user gesture (click) in browsers with autoplay policies. */
@@ -235,7 +242,8 @@ export class BrowserViewer {
 
   // ---- room ----
 
-  private async rpc(method: string, payload: string): Promise<string> {
+  /** `quiet`: background calls (status refresh) do not show errors in the toolbar. */
+  private async rpc(method: string, payload: string, quiet = false): Promise<string> {
     const dest = this.browserIdentity;
     if (!dest) throw new BrowserError('no browser in the room yet');
     try {
@@ -243,7 +251,7 @@ export class BrowserViewer {
     } catch (err) {
       if (err instanceof RpcError) {
         const e = new BrowserError(rpcErrorText(err.code, err.message), err.code);
-        this.fail(e.message);
+        if (!quiet) this.fail(e.message);
         throw e;
       }
       throw err;
@@ -306,6 +314,15 @@ export class BrowserViewer {
       this.render();
     });
     this.video.addEventListener('resize', () => {
+      // the page may have been resized (by anyone): refresh the page size
+      if (this.browserIdentity) {
+        this.status().then(
+          (s) => {
+            if (s.width > 0 && s.height > 0) this.pageSize = { width: s.width, height: s.height };
+          },
+          (err: unknown) => console.warn('lkbrowser viewer: browser/status unavailable', err),
+        );
+      }
       this.emit('video', { width: this.video.videoWidth, height: this.video.videoHeight });
       this.render();
     });
@@ -361,8 +378,12 @@ export class BrowserViewer {
   private page(): Size | null {
     const vw = this.video.videoWidth;
     const vh = this.video.videoHeight;
-    if (this.pageSize) return this.pageSize;
-    return vw > 0 && vh > 0 ? { width: vw, height: vh } : null;
+    const video = vw > 0 && vh > 0 ? { width: vw, height: vh } : null;
+    const ps = this.pageSize;
+    // The page size from browser/status wins (the stream may be scaled), unless it is stale: another viewer resized
+    // the page and the picture's shape changed before our status refresh came back.
+    if (ps && (!video || Math.abs(ps.width / ps.height - vw / vh) < 0.02)) return ps;
+    return video;
   }
 
   private toPage(ev: MouseEvent, clamp: boolean): { x: number; y: number } | null {

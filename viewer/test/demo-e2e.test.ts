@@ -2,6 +2,7 @@
 // a second, headless Chromium. The remote demo page reports what it received to its own server (/state), and the
 // video the viewer shows is sampled through a canvas. Saves docs/demo.png.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type Demo, startDemo } from '../../scripts/demo.ts';
@@ -64,6 +65,7 @@ before(async () => {
 after(async () => {
   await b?.close();
   await demo?.close();
+  if (demo) rmSync(demo.logFile, { force: true });
   releaseLeakedUdp();
 });
 
@@ -190,4 +192,16 @@ test('URL bar navigates; back returns', { timeout: 120_000 }, async () => {
   await alice.click('.lkb-back');
   await waitState((s) => s.page === '/', 'back on the demo page');
   await waitFor(async () => (await alice.inputValue('.lkb-url')) === demo.pageUrl, 15_000, 'URL bar back');
+});
+
+test('resize: the page and the stream change size, clicks still land', { timeout: 120_000 }, async () => {
+  const size = await alice.evaluate(() => window.lkbViewer?.resize(960, 540));
+  assert.deepEqual(size, { width: 960, height: 540 });
+  await waitFor(() => alice.evaluate(() => document.querySelector('video')?.videoWidth === 960), 20_000, 'video is 960 wide');
+  const s0 = await waitState((s) => s.page === '/' && (s.rects.btn?.x ?? 0) > 0, 'layout after resize');
+  const n = s0.clicks;
+  const r = s0.rects.btn as Rect;
+  const p = await screenPoint(alice, r.x + r.w / 2, r.y + r.h / 2, { width: 960, height: 540 });
+  await alice.mouse.click(p.x, p.y);
+  await waitState((s) => s.clicks === n + 1, 'click after resize');
 });

@@ -105,6 +105,7 @@ export class Participant implements DataEndpoint {
   private queue: Promise<void> = Promise.resolve();
   private subNeedsOffer = false;
   private subAwaitingAnswer = false;
+  private subOfferId = 0;
   private version = 0;
   private closed = false;
 
@@ -260,7 +261,7 @@ export class Participant implements DataEndpoint {
     const m = req.message;
     switch (m.case) {
       case 'offer':
-        return this.onPublisherOffer(m.value.sdp);
+        return this.onPublisherOffer(m.value.sdp, m.value.id);
       case 'answer':
         return this.onSubscriberAnswer(m.value.sdp);
       case 'trickle':
@@ -291,7 +292,8 @@ export class Participant implements DataEndpoint {
     }
   }
 
-  private async onPublisherOffer(sdp: string): Promise<void> {
+  /** `offerId` is echoed in the answer: livekit-client waits for the answer to its offer id. */
+  private async onPublisherOffer(sdp: string, offerId: number): Promise<void> {
     const sections = parseMediaSections(sdp);
     for (const s of sections) if (s.trackId && s.mid) this.pubMidToCid.set(s.mid, s.trackId);
     await this.pub.setRemoteDescription({ type: 'offer', sdp: filterRemoteSdp(sdp) });
@@ -300,7 +302,7 @@ export class Participant implements DataEndpoint {
     const local = this.pub.localDescription?.sdp ?? answer.sdp;
     this.send({
       case: 'answer',
-      value: new SessionDescription({ type: 'answer', sdp: fixLocalSdp(local, this.env.advertisedAddress) }),
+      value: new SessionDescription({ type: 'answer', sdp: fixLocalSdp(local, this.env.advertisedAddress), id: offerId }),
     });
     // a published track whose m-line is no longer sending was unpublished (removeTrack + renegotiate)
     for (const f of [...this.published.values()]) {
@@ -492,7 +494,11 @@ export class Participant implements DataEndpoint {
     const local = this.sub.localDescription?.sdp ?? offer.sdp;
     this.send({
       case: 'offer',
-      value: new SessionDescription({ type: 'offer', sdp: fixLocalSdp(local, this.env.advertisedAddress) }),
+      value: new SessionDescription({
+        type: 'offer',
+        sdp: fixLocalSdp(local, this.env.advertisedAddress),
+        id: ++this.subOfferId,
+      }),
     });
   }
 

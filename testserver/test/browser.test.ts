@@ -4,19 +4,23 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { dispose, type RemoteParticipant, RoomEvent } from '@livekit/rtc-node';
+import { dispose, type RemoteParticipant, RoomEvent, TrackKind, type TrackPublication } from '@livekit/rtc-node';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { startTestServer, type TestServer } from '../src/index.ts';
 import {
   colourClose,
   connect,
+  nextTrack,
   type Publisher,
+  pixel,
   publishSynthetic,
   QUADRANTS,
   quadrantCentres,
+  readFrames,
   type Room,
   token,
+  withTimeout,
 } from './support.ts';
 
 interface BrowserResult {
@@ -37,6 +41,7 @@ let page: http.Server;
 let browser: Browser | undefined;
 let publisher: Room | undefined;
 let pub: Publisher | undefined;
+const subscribers: Room[] = [];
 
 before(async () => {
   server = await startTestServer();
@@ -60,6 +65,7 @@ before(async () => {
 after(async () => {
   pub?.stop();
   await publisher?.disconnect();
+  for (const r of subscribers) await r.disconnect();
   await browser?.close();
   await new Promise<void>((r) => page?.close(() => r()));
   await server?.close();
@@ -123,4 +129,41 @@ test('livekit-client in headless Chromium joins, decodes the video, and does dat
   assert.equal(result.rpcIn, 'yo');
   assert.ok(rpcToBrowser);
   assert.equal(await rpcToBrowser, 'browser:yo:rtc-node-publisher');
+});
+
+test('a browser publishes VP8 to rtc-node; mute and unpublish reach the subscriber', { timeout: 120_000 }, async () => {
+  assert.ok(browser);
+  const subscriber = await connect(server, 'rtc-node-subscriber', 'browser-pub');
+  subscribers.push(subscriber);
+  const video = nextTrack(subscriber, TrackKind.KIND_VIDEO, 'chromium-pub');
+  const tab = await browser.newPage();
+  const consoleLines: string[] = [];
+  tab.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  const addr = page.address();
+  assert.ok(addr && typeof addr === 'object');
+  await tab.goto(`http://127.0.0.1:${addr.port}/`);
+  const jwt = await token(server, 'chromium-pub', 'browser-pub');
+  type LkPublish = (url: string, token: string) => Promise<{ ok: boolean; trackSid?: string; error?: string; log: string[] }>;
+  const res = await tab.evaluate(([url, t]) => (globalThis as unknown as { lkPublish: LkPublish }).lkPublish(url, t), [server.url, jwt] as [string, string]);
+  if (!res.ok) console.log(consoleLines.slice(-60).join('\n'));
+  assert.ok(res.ok, `browser publish failed: ${res.error}`);
+  const track = await withTimeout(video, 30_000, 'rtc-node subscribes to the browser video');
+  const frame = await withTimeout(readFrames(track, 10), 45_000, 'frames from the browser');
+  assert.equal(frame.width, 320);
+  assert.equal(frame.height, 240);
+  quadrantCentres(320, 240).forEach(([x, y], i) => {
+    const px = pixel(frame, x, y);
+    const want = QUADRANTS[i] ?? [0, 0, 0];
+    assert.ok(colourClose(px, want), `quadrant ${i}: got ${px.join(',')} want ${want.join(',')}`);
+  });
+  type LkControl = (what: string) => Promise<string>;
+  const control = (what: string) => tab.evaluate((w) => (globalThis as unknown as { lkControl: LkControl }).lkControl(w), what);
+  const muted = new Promise<string>((resolve) => subscriber.once(RoomEvent.TrackMuted, (p: TrackPublication) => resolve(p.sid ?? '')));
+  await control('mute');
+  assert.equal(await withTimeout(muted, 20_000, 'TrackMuted at rtc-node'), res.trackSid);
+  const unpublished = new Promise<string>((resolve) => subscriber.once(RoomEvent.TrackUnpublished, (p: TrackPublication) => resolve(p.sid ?? '')));
+  await control('unpublish');
+  assert.equal(await withTimeout(unpublished, 20_000, 'TrackUnpublished at rtc-node'), res.trackSid);
+  await control('disconnect');
+  await tab.close();
 });

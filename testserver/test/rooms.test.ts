@@ -59,3 +59,11 @@ test('two rooms are isolated', { timeout: 120_000 }, async () => {
     { name: 'room-b', participants: ['b1', 'a1'] },
   ]);
 });
+
+test('close() disconnects every participant and releases the port', { timeout: 60_000 }, async () => {
+  const disconnected = all.map((r) => new Promise<void>((resolve) => r.once(RoomEvent.Disconnected, () => resolve())));
+  await server.close();
+  await withTimeout(Promise.all(disconnected), 30_000, 'all rooms see Disconnected');
+  assert.deepEqual(server.rooms(), []);
+  await assert.rejects(fetch(`${server.httpUrl}/`));
+});

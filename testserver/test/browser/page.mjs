@@ -73,3 +73,49 @@ globalThis.lkRun = async (url, token, points) => {
     return { ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), log };
   }
 };
+
+// Publishes a canvas (four colour quadrants, like the rtc-node tests) from the browser; `lkControl`
+// then mutes / unpublishes it on request.
+globalThis.lkPublish = async (url, token) => {
+  const log = [];
+  try {
+    const canvas = document.createElement('canvas');
+    canvas.width = 320;
+    canvas.height = 240;
+    const ctx = canvas.getContext('2d');
+    const colours = ['rgb(255,0,0)', 'rgb(0,255,0)', 'rgb(0,0,255)', 'rgb(255,255,255)'];
+    let tick = 0;
+    const draw = () => {
+      colours.forEach((c, i) => {
+        ctx.fillStyle = c;
+        ctx.fillRect((i % 2) * 160, Math.floor(i / 2) * 120, 160, 120);
+      });
+      // a small changing corner keeps the encoder producing frames
+      ctx.fillStyle = tick++ % 2 ? 'rgb(0,0,0)' : 'rgb(40,40,40)';
+      ctx.fillRect(0, 0, 4, 4);
+    };
+    draw();
+    setInterval(draw, 66);
+    document.body.appendChild(canvas);
+    const [mediaTrack] = canvas.captureStream(15).getVideoTracks();
+    const room = new Room({ adaptiveStream: false, dynacast: false });
+    await room.connect(url, token);
+    const pub = await room.localParticipant.publishTrack(mediaTrack, {
+      name: 'canvas',
+      source: Track.Source.ScreenShare,
+      simulcast: false,
+      videoCodec: 'vp8',
+      videoEncoding: { maxBitrate: 1_000_000, maxFramerate: 15 },
+    });
+    log.push(`published ${pub.trackSid}`);
+    globalThis.lkControl = async (what) => {
+      if (what === 'mute') await pub.mute();
+      else if (what === 'unpublish') await room.localParticipant.unpublishTrack(pub.track);
+      else if (what === 'disconnect') await room.disconnect();
+      return what;
+    };
+    return { ok: true, trackSid: pub.trackSid, log };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), log };
+  }
+};

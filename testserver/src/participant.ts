@@ -18,6 +18,8 @@ import {
   ParticipantInfo_State,
   ParticipantPermission,
   Pong,
+  RequestResponse,
+  RequestResponse_Reason,
   ServerInfo,
   ServerInfo_Edition,
   SessionDescription,
@@ -404,6 +406,12 @@ export class Participant implements DataEndpoint {
       else this.attributes[k] = v;
     }
     this.announce(true);
+    if (req.requestId) {
+      this.send({
+        case: 'requestResponse',
+        value: new RequestResponse({ requestId: req.requestId, reason: RequestResponse_Reason.OK }),
+      });
+    }
   }
 
   // ---- media --------------------------------------------------------------------------------------

@@ -152,6 +152,18 @@ test('unpublish reaches the subscriber', { timeout: 60_000 }, async () => {
   assert.equal(remoteAlice.trackPublications.size, 1);
 });
 
+test('name and attribute updates reach the others', { timeout: 30_000 }, async () => {
+  const named = new Promise<string>((resolve) => bob.once(RoomEvent.ParticipantNameChanged, (name: string) => resolve(name)));
+  const attrs = new Promise<Record<string, string>>((resolve) =>
+    bob.once(RoomEvent.ParticipantAttributesChanged, (changed: Record<string, string>) => resolve(changed)),
+  );
+  await withTimeout(alice.localParticipant!.updateName('Alice A.'), 15_000, 'updateName');
+  await withTimeout(alice.localParticipant!.setAttributes({ role: 'presenter' }), 15_000, 'setAttributes');
+  assert.equal(await withTimeout(named, 15_000, 'ParticipantNameChanged'), 'Alice A.');
+  assert.deepEqual(await withTimeout(attrs, 15_000, 'ParticipantAttributesChanged'), { role: 'presenter' });
+  assert.equal(bob.remoteParticipants.get('alice')?.attributes.role, 'presenter');
+});
+
 test('leave is seen as ParticipantDisconnected', { timeout: 30_000 }, async () => {
   const gone = new Promise<string>((resolve) => bob.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => resolve(p.identity)));
   await carol.disconnect();

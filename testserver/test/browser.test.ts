@@ -167,3 +167,19 @@ test('a browser publishes VP8 to rtc-node; mute and unpublish reach the subscrib
   await control('disconnect');
   await tab.close();
 });
+
+test('livekit-client surfaces a refused token as a connection error', { timeout: 60_000 }, async () => {
+  assert.ok(browser);
+  const tab = await browser.newPage();
+  const addr = page.address();
+  assert.ok(addr && typeof addr === 'object');
+  await tab.goto(`http://127.0.0.1:${addr.port}/`);
+  const bad = await token(server, 'chromium-bad', 'browser', { secret: 'wrong-secret' });
+  const result = await tab.evaluate(
+    ([url, t, pts]) => (globalThis as unknown as { lkRun: LkRun }).lkRun(url, t, pts),
+    [server.url, bad, []] as [string, string, Array<[number, number]>],
+  );
+  assert.equal(result.ok, false);
+  assert.match(result.error ?? '', /ConnectionError.*invalid token/);
+  await tab.close();
+});

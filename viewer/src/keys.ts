@@ -106,7 +106,7 @@ export function isPasteShortcut(e: KeyLike): boolean {
 /** Translate one DOM keydown/keyup. Returns no events for IME composition and for the paste shortcut. */
 export function translateKey(e: KeyLike): KeyTranslation {
   if (e.isComposing || e.key === 'Process' || e.key === 'Dead') {
-    // IME / dead keys: the composed text arrives via compositionend/input and is sent as {"type":"text"}.
+    // IME / dead keys: the composed text lands in the viewer's key sink (textarea) and is sent as {"type":"text"}.
     return { events: [], preventDefault: false };
   }
   if (isPasteShortcut(e)) return { events: [], preventDefault: false };

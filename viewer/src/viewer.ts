@@ -80,6 +80,8 @@ export class BrowserViewer {
   readonly video: HTMLVideoElement;
   readonly root: HTMLElement;
   private readonly stage: HTMLElement;
+  /** invisible textarea that has the keyboard focus: keys, paste, IME composition, dead keys, insertText */
+  private readonly keySink: HTMLTextAreaElement;
   private readonly opts: BrowserViewerOptions;
   private focus: FocusState = new FocusState('');
   private browserIdentity: string | null = null;
@@ -117,7 +119,14 @@ export class BrowserViewer {
     if (opts.toolbar !== false) this.root.appendChild(this.buildToolbar(doc));
     this.stage = doc.createElement('div');
     this.stage.className = 'lkb-stage';
-    this.stage.tabIndex = 0; // receives keyboard events
+    this.keySink = doc.createElement('textarea');
+    this.keySink.className = 'lkb-keys';
+    this.keySink.setAttribute('aria-label', 'keyboard input for the remote browser');
+    this.keySink.autocomplete = 'off';
+    this.keySink.spellcheck = false;
+    this.keySink.setAttribute('autocapitalize', 'off');
+    this.keySink.setAttribute('autocorrect', 'off');
+    this.stage.appendChild(this.keySink);
     this.video = doc.createElement('video');
     this.video.className = 'lkb-video';
     this.video.autoplay = true;
@@ -181,7 +190,7 @@ export class BrowserViewer {
   async requestFocus(): Promise<boolean> {
     const r = parseRequestFocusResponse(await this.rpc(RPC.requestFocus, ''));
     this.setFocus(r.granted ? this.focus.self : r.holder);
-    if (r.granted) this.stage.focus();
+    if (r.granted) this.keySink.focus();
     else this.fail(`${r.holder ? this.displayName(r.holder) : 'someone else'} has control — ask them to release it`);
     return r.granted;
   }
@@ -464,7 +473,7 @@ export class BrowserViewer {
       const p = this.toPage(ev, type === 'mouseup');
       if (!p) return;
       ev.preventDefault(); // no native text selection / drag of the <video>
-      if (type === 'mousedown') this.stage.focus();
+      if (type === 'mousedown') this.keySink.focus();
       this.flushMove();
       const e = buttonEvent(type, p, ev.button, ev.detail, ev.buttons, keyModifiers(ev));
       if (!e) return;
@@ -502,11 +511,26 @@ export class BrowserViewer {
       }
       this.sendInput(t.events);
     };
-    this.listen(this.stage, 'keydown', key);
-    this.listen(this.stage, 'keyup', key);
-    // Keys still down when the stage loses keyboard focus (URL bar, another window) would stay stuck remotely.
-    this.listen(this.stage, 'blur', () => this.releaseHeldKeys());
-    this.listen(this.stage, 'paste', (ev) => {
+    const sink = this.keySink;
+    this.listen(sink, 'keydown', key);
+    this.listen(sink, 'keyup', key);
+    // Keys still down when the sink loses keyboard focus (URL bar, another window) would stay stuck remotely.
+    this.listen(sink, 'blur', () => this.releaseHeldKeys());
+    // Text that arrives without a forwarded keydown (IME commit, dead-key result, emoji picker, dictation,
+    // insertText) lands in the sink: send it as {"type":"text"} and empty the sink.
+    const flushText = () => {
+      const text = sink.value;
+      sink.value = '';
+      if (text && this.focus.mine) {
+        this.flushMove();
+        this.sendInput([{ type: 'text', text }]);
+      }
+    };
+    this.listen(sink, 'compositionend', flushText);
+    this.listen(sink, 'input', (ev) => {
+      if (!(ev as Event & { isComposing?: boolean }).isComposing) flushText();
+    });
+    this.listen(sink, 'paste', (ev) => {
       if (!this.focus.mine) return;
       const text = ev.clipboardData?.getData('text/plain') ?? '';
       ev.preventDefault();

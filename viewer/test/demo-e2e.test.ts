@@ -137,6 +137,11 @@ test('typing reaches a remote <input>; Enter submits', { timeout: 120_000 }, asy
   await alice.keyboard.type('Hello lkbrowser');
   await alice.keyboard.press('Enter');
   await waitState((s) => s.text === 'Hello lkbrowser' && s.submitted === 'Hello lkbrowser', 'typed text and submit');
+  // non-ASCII text without key events (IME commit / emoji picker / paste path): {"type":"text"}
+  await alice.keyboard.insertText(' — grüße ✓');
+  await waitState((s) => s.text === 'Hello lkbrowser — grüße ✓', 'inserted text');
+  await alice.keyboard.press('Enter');
+  await waitState((s) => s.submitted === 'Hello lkbrowser — grüße ✓', 'submitted again');
 });
 
 test('wheel scrolls the remote page in the DOM direction', { timeout: 60_000 }, async () => {

@@ -239,6 +239,7 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   const evs = peer.events('alice').filter((e) => e.type !== 'mousemove');
   const chars = evs.filter((e) => e.type === 'char').map((e) => (e.type === 'char' ? String.fromCharCode(e.charCode) : ''));
   assert.deepEqual(chars, ['H', 'i', '!', '\r']);
+  assert.ok(!evs.some((e) => e.type === 'text'), 'forwarded keys do not also arrive as text');
   const h = evs.find((e) => e.type === 'keydown' && e.key === 'H');
   assert.deepEqual(h, { type: 'keydown', keyCode: 72, modifiers: MOD.shift, key: 'H', code: 'KeyH' });
   const ctrlA = evs.find((e) => e.type === 'keydown' && e.keyCode === 65);
@@ -249,10 +250,26 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   await alice.evaluate(() => {
     const dt = new DataTransfer();
     dt.setData('text/plain', 'pasted ✓ text');
-    document.querySelector('.lkb-stage')?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    document.querySelector('.lkb-keys')?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
   });
   const t = await waitFor(() => last(peer.events('alice'), 'text'), 10_000, 'paste');
   assert.deepEqual(t, { type: 'text', text: 'pasted ✓ text' });
+
+  // text without keydowns (insertText, e.g. an emoji picker or dictation) and an IME composition arrive as text
+  peer.clear();
+  await alice.keyboard.insertText('Grüße 😀');
+  const ins = await waitFor(() => last(peer.events('alice'), 'text'), 10_000, 'insertText');
+  assert.deepEqual(ins, { type: 'text', text: 'Grüße 😀' });
+  peer.clear();
+  const cdp = await alice.context().newCDPSession(alice);
+  await cdp.send('Input.imeSetComposition', { text: 'にほ', selectionStart: 2, selectionEnd: 2 });
+  await cdp.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 });
+  await cdp.send('Input.insertText', { text: '日本' });
+  const ime = await waitFor(() => last(peer.events('alice'), 'text'), 10_000, 'IME commit');
+  assert.deepEqual(ime, { type: 'text', text: '日本' });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(peer.events('alice').filter((e) => e.type === 'text'), [{ type: 'text', text: '日本' }], 'no partial composition sent');
+  await cdp.detach();
 
   // a key held while the viewer loses keyboard focus is released remotely (no stuck Shift)
   peer.clear();

@@ -357,6 +357,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
+        LIVEKIT_TOKEN: undefined, // a token from the caller's env would override the minted one (other room/identity)
         LIVEKIT_URL: lk.url,
         LIVEKIT_ROOM: room,
         LIVEKIT_IDENTITY: RUNTIME_IDENTITY,

@@ -17,6 +17,7 @@ import {
   ParticipantInfo_Kind,
   ParticipantInfo_State,
   ParticipantPermission,
+  ParticipantUpdate,
   Pong,
   RequestResponse,
   RequestResponse_Reason,
@@ -222,7 +223,8 @@ export class Participant implements DataEndpoint {
   private announce(includeSelf = false): void {
     this.version++;
     const info = this.info();
-    this.room.broadcastUpdate(info, includeSelf ? undefined : this);
+    if (!this.params.hidden) this.room.broadcastUpdate(info, includeSelf ? undefined : this);
+    else if (includeSelf) this.send({ case: 'update', value: new ParticipantUpdate({ participants: [info] }) });
   }
 
   /** First step after the WebSocket upgrade: JoinResponse, tell the others, subscribe to their tracks. */

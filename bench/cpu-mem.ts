@@ -15,12 +15,14 @@ import {
   argNum,
   argStr,
   fmt,
+  failures,
   fmtSpread,
   loadavg,
   log,
   machineInfo,
   parseSizes,
   ratio,
+  retryOnce,
   type Sfu,
   selfCpu,
   sleep,
@@ -63,6 +65,8 @@ export interface CpuMemRun {
   loadavg: string;
   error?: string;
 }
+
+let lastError = '';
 
 async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, scenario: Scenario, w: number, h: number, run: number, o: CpuMemOptions): Promise<CpuMemRun | undefined> {
   const room = `cpu-${kind}-${scenario}-${run}-${randomUUID().slice(0, 8)}`;
@@ -133,6 +137,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, scenario:
     };
   } catch (e) {
     log.error({ kind, scenario, run, err: (e as Error).message }, 'cpu-mem run failed');
+    lastError = (e as Error).message;
     return undefined;
   } finally {
     clearInterval(wheelTimer);
@@ -151,7 +156,9 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
       for (const scenario of o.scenarios) {
         for (let i = 0; i < o.runs; i++) {
           for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
-            const r = await oneRun(sfu, pages, kind, scenario, w, h, i, o);
+            const r = await retryOnce('cpu-mem', kind, `${scenario} ${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, scenario, w, h, i, o), (x) =>
+              x === undefined ? lastError : undefined,
+            );
             if (r) {
               log.info({ kind, scenario, run: i, cpu: r.pipeline.cpu, pssMiB: r.pipeline.pssMiB, sfu: r.sfuCpu, fps: r.receivedFps }, 'cpu-mem run');
               runs.push(r);
@@ -178,6 +185,8 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
           pss: spread(rs.map((r) => r.pipeline.pssMiB)),
           rss: spread(rs.map((r) => r.pipeline.rssMiB)),
           fps: spread(rs.map((r) => r.receivedFps)),
+          // CPU time per delivered frame: compares pipelines that reach different frame rates
+          msPerFrame: spread(rs.map((r) => (r.receivedFps >= 1 ? ((r.pipeline.cpu.total ?? 0) * 10) / r.receivedFps : Number.NaN))),
           sfu: spread(rs.map((r) => r.sfuCpu)),
           n: rs.length,
         };
@@ -196,6 +205,7 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
           'PSS MiB': fmtSpread(v.pss, 0),
           'RSS-sum MiB': fmtSpread(v.rss, 0),
           'recv fps': fmtSpread(v.fps),
+          'CPU ms/frame': fmtSpread(v.msPerFrame),
           'SFU % (sep.)': fmtSpread(v.sfu),
           runs: v.n,
         });
@@ -210,6 +220,7 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
         'PSS MiB': ratio(b.pss.median, a.pss.median),
         'RSS-sum MiB': ratio(b.rss.median, a.rss.median),
         'recv fps': ratio(b.fps.median, a.fps.median),
+        'CPU ms/frame': ratio(b.msPerFrame.median, a.msPerFrame.median),
         'SFU % (sep.)': '',
         runs: '',
       });
@@ -231,7 +242,8 @@ if (import.meta.main) {
   const { runs, rows } = await run(o);
   console.log(`\nCPU (% of one core, whole process tree) and memory per session @${o.fps} fps, median (min–max) over runs\n`);
   console.log(table(rows));
-  const file = writeResult('cpu-mem', { machine, options: o, loadavgAtEnd: loadavg(), runs, rows });
+  for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
+  const file = writeResult('cpu-mem', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
   console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}  (${fmt(o.seconds, 0)} s windows)\nwrote ${file}`);
   process.exit(0);
 }

@@ -10,6 +10,7 @@ import { PageDriver } from '../native/src/cdp/index.ts';
 import {
   argNum,
   argStr,
+  failures,
   fmtSpread,
   log,
   loadavg,
@@ -17,11 +18,13 @@ import {
   parseSizes,
   percentile,
   ratio,
+  retryOnce,
   type Sfu,
   sleep,
   spread,
   startSfu,
   table,
+  wallMs,
   withTimeout,
   writeResult,
 } from './lib/common.ts';
@@ -49,6 +52,9 @@ export interface G2GRun {
   min: number;
   max: number;
   receivedFps: number;
+  publishedFps: number;
+  /** rAF callbacks per second in the page during the window (diagnoses a page that stopped rendering) */
+  pageRafPerS: number;
   distinctCountersPerS: number;
   ambiguousFrames: number;
   missingTimestamps: number;
@@ -91,6 +97,8 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
     min: Number.NaN,
     max: Number.NaN,
     receivedFps: Number.NaN,
+    publishedFps: Number.NaN,
+    pageRafPerS: Number.NaN,
     distinctCountersPerS: Number.NaN,
     ambiguousFrames: 0,
     missingTimestamps: 0,
@@ -113,14 +121,20 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
       if (c === undefined) ambiguous++;
       else if (!firstSeen.has(c)) firstSeen.set(c, at);
     });
+    const pub0 = await p.framesPublished();
+    const w0 = wallMs();
     const t0 = performance.now();
     await sleep(o.seconds * 1000);
     viewer.onFrame(undefined);
     const secs = (performance.now() - t0) / 1000;
+    const publishedFps = ((await p.framesPublished()) - pub0) / secs;
+    const w1 = wallMs();
     const counters = [...firstSeen.keys()];
     const driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
     let ts: Record<string, number | null>;
+    let rafs = Number.NaN;
     try {
+      rafs = await driver.evaluate<number>(`window.__ts.filter((t) => t >= ${w0} && t <= ${w1}).length`);
       ts = JSON.parse(
         await driver.evaluate<string>(`JSON.stringify(Object.fromEntries(${JSON.stringify(counters)}.map((c) => [c, window.__ts[c] ?? null])))`),
       ) as Record<string, number | null>;
@@ -148,6 +162,8 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
       min: lat.length ? Math.min(...lat) : Number.NaN,
       max: lat.length ? Math.max(...lat) : Number.NaN,
       receivedFps: frames / secs,
+      publishedFps,
+      pageRafPerS: rafs / secs,
       distinctCountersPerS: firstSeen.size / secs,
       ambiguousFrames: ambiguous,
       missingTimestamps: missing,
@@ -172,7 +188,7 @@ export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record
       for (let i = 0; i < o.runs; i++) {
         // alternate the order so slow drifts of the machine load hit both sides alike
         for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
-          const r = await oneRun(sfu, pages, kind, w, h, i, o);
+          const r = await retryOnce('glass-to-glass', kind, `${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, w, h, i, o), (x) => x.error);
           log.info({ ...r }, 'glass-to-glass run');
           runs.push(r);
         }
@@ -217,7 +233,8 @@ if (import.meta.main) {
   const { runs, rows } = await run(o);
   console.log(`\nGlass-to-glass latency (page rAF draw → decoded at the subscriber), median (min–max) over runs\n`);
   console.log(table(rows));
-  const file = writeResult('glass-to-glass', { machine, options: o, loadavgAtEnd: loadavg(), runs, rows });
+  for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
+  const file = writeResult('glass-to-glass', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
   console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`);
   process.exit(0);
 }

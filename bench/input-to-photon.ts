@@ -9,7 +9,7 @@
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import { PageDriver } from '../native/src/cdp/index.ts';
-import { argNum, argStr, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, type Sfu, sleep, spread, startSfu, table, wallMs, withTimeout, writeResult } from './lib/common.ts';
+import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, startSfu, table, wallMs, withTimeout, writeResult } from './lib/common.ts';
 import { type PageServer, startPageServer } from './lib/pages.ts';
 import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
@@ -182,7 +182,7 @@ export async function run(o: I2POptions): Promise<{ runs: I2PRun[]; rows: Record
     for (const [w, h] of o.sizes) {
       for (let i = 0; i < o.runs; i++) {
         for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
-          const rs = await oneRun(sfu, pages, kind, w, h, i, o);
+          const rs = await retryOnce('input-to-photon', kind, `${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, w, h, i, o), (x) => x[0]?.error);
           for (const r of rs) log.info({ ...r, latencies: undefined }, 'input-to-photon run');
           runs.push(...rs);
         }
@@ -245,7 +245,8 @@ if (import.meta.main) {
   const { runs, rows } = await run(o);
   console.log('\nInput-to-photon latency (input sent → first decoded frame showing the effect), median (min–max) over runs\n');
   console.log(table(rows));
-  const file = writeResult('input-to-photon', { machine, options: o, loadavgAtEnd: loadavg(), runs, rows });
+  for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
+  const file = writeResult('input-to-photon', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
   console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`);
   process.exit(0);
 }

@@ -82,8 +82,8 @@ async function main(): Promise<void> {
     void shutdown(1);
   });
   await session.start();
-  // The page's first paints happened before the session subscribed (a static page paints nothing more):
-  // ask the engine for one full frame, as a late subscriber would. (The session itself does not do this.)
+  // The page's first paints happened before the session subscribed (a static page paints nothing more): one full
+  // frame. (Newer runtime sessions do this themselves in start(); a second request costs one grab.)
   page.requestFrame?.();
   out({ ev: 'published' });
   for (let i = 0; i < 6000 && !stopping; i++) {

@@ -6,7 +6,7 @@ import './lib/quiet.ts';
 import { run as runCpuMem } from './cpu-mem.ts';
 import { run as runG2G } from './glass-to-glass.ts';
 import { run as runI2P } from './input-to-photon.ts';
-import { argNum, fmtSpread, loadavg, machineInfo, ratio, type Spread, spread, table, writeResult } from './lib/common.ts';
+import { argNum, failures, fmtSpread, loadavg, machineInfo, ratio, type Spread, spread, table, writeResult } from './lib/common.ts';
 import { oursMode } from './lib/pipelines.ts';
 import { run as runStartup } from './startup.ts';
 
@@ -69,6 +69,10 @@ await section('cpu-mem', async () => {
     add(`CPU % of one core, ${sc} 720p`, s('ours', (x) => x.pipeline.cpu.total ?? 0), s('screencast', (x) => x.pipeline.cpu.total ?? 0));
     add(`PSS MiB, ${sc} 720p`, s('ours', (x) => x.pipeline.pssMiB), s('screencast', (x) => x.pipeline.pssMiB), 0);
     add(`received fps, ${sc} 720p`, s('ours', (x) => x.receivedFps), s('screencast', (x) => x.receivedFps));
+    if (sc !== 'static') {
+      const perFrame = (x: (typeof r.runs)[number]) => (x.receivedFps >= 1 ? ((x.pipeline.cpu.total ?? 0) * 10) / x.receivedFps : Number.NaN);
+      add(`CPU ms per delivered frame, ${sc} 720p`, s('ours', perFrame), s('screencast', perFrame));
+    }
     add(`(SFU CPU %, not in either side), ${sc}`, s('ours', (x) => x.sfuCpu), s('screencast', (x) => x.sfuCpu));
   }
   return r;
@@ -78,12 +82,16 @@ await section('startup', async () => {
   const r = await runStartup({ runs: quick ? 1 : Math.max(5, runs), fps, sizes: [[1280, 720]] });
   const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k && !x.error).map(f));
   add('startup ms, spawn → first frame published', s('ours', (x) => x.firstPublished), s('screencast', (x) => x.firstPublished), 0);
+  add('startup ms, spawn → video track subscribed', s('ours', (x) => x.trackSubscribed), s('screencast', (x) => x.trackSubscribed), 0);
   add('startup ms, spawn → first frame received', s('ours', (x) => x.firstReceived), s('screencast', (x) => x.firstReceived), 0);
   return r;
 });
 
 console.log(`=== Summary: ours (${oursMode()}) vs CDP screencast pipeline, median (min–max) over runs; load at end ${loadavg()}\n`);
 console.log(table(summary));
-const file = writeResult('run-all', { machine, started, finished: new Date().toISOString(), loadavgAtEnd: loadavg(), ours: oursMode(), runs, fps, summary, results });
+const failed = (k: string): number => failures.filter((f) => f.kind === k).length;
+console.log(`\nfailed runs (each retried once, the retry is what counts): ours ${failed('ours')}, screencast ${failed('screencast')}`);
+for (const f of failures) console.log(`  ${f.script} ${f.kind} ${f.what}: ${f.error}`);
+const file = writeResult('run-all', { machine, started, finished: new Date().toISOString(), loadavgAtEnd: loadavg(), ours: oursMode(), runs, fps, summary, failures, results });
 console.log(`\nwrote ${file}`);
 process.exit(0);

@@ -1,6 +1,6 @@
 // Shared helpers of the benchmarks: machine description, statistics, /proc process-tree CPU and memory,
 // child-process bookkeeping (every child is killed on exit), the test SFU as a child process, result files.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -84,9 +84,9 @@ export interface MachineInfo {
 export function machineInfo(): MachineInfo {
   let chromium = 'unknown';
   try {
-    chromium = readFileSync('/usr/lib/chromium/chromium', { encoding: 'latin1' }).match(/Chrome\/(\d+\.\d+\.\d+\.\d+)/)?.[1] ?? 'unknown';
+    chromium = execFileSync('/usr/lib/chromium/chromium', ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
   } catch (e) {
-    log.debug({ err: (e as Error).message }, 'chromium version not readable');
+    log.debug({ err: (e as Error).message }, 'chromium --version failed');
   }
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -353,6 +353,8 @@ export interface SpawnedChild {
   onLine(cb: (line: string) => void): void;
   exited: Promise<number | null>;
   stderrTail(): string;
+  /** last stdout lines (the runtime CLI logs there) */
+  stdoutTail(): string;
 }
 
 export function spawnChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, name: string): SpawnedChild {
@@ -364,6 +366,7 @@ export function spawnChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
   const queue: string[] = [];
   let wake: (() => void) | undefined;
   let buf = '';
+  let outTail: string[] = [];
   proc.stdout?.setEncoding('utf8');
   proc.stdout?.on('data', (d: string) => {
     buf += d;
@@ -372,6 +375,8 @@ export function spawnChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       for (const l of listeners) l(line);
+      outTail.push(line);
+      if (outTail.length > 40) outTail = outTail.slice(-20);
       queue.push(line);
       if (queue.length > 2000) queue.shift();
       wake?.();
@@ -403,7 +408,15 @@ export function spawnChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
       }
     },
   };
-  return { proc, pid: proc.pid, lines, onLine: (cb) => listeners.push(cb), exited, stderrTail: () => err };
+  return {
+    proc,
+    pid: proc.pid,
+    lines,
+    onLine: (cb) => listeners.push(cb),
+    exited,
+    stderrTail: () => err,
+    stdoutTail: () => outTail.slice(-20).join('\n'),
+  };
 }
 
 /** SIGTERM, wait up to graceMs, then SIGKILL the process group; finally SIGKILL any leftover pid of the tree. */
@@ -522,4 +535,17 @@ export function parseSizes(s: string): Array<[number, number]> {
     if (!w || !h) throw new Error(`bad size ${x}`);
     return [w, h] as [number, number];
   });
+}
+
+/** Runs that failed (and were retried once), per script, for the report. */
+export const failures: Array<{ script: string; kind: string; what: string; error: string }> = [];
+
+/** Run a case; if it fails (returns undefined or a result with `error`), record it and run it once more. */
+export async function retryOnce<T>(script: string, kind: string, what: string, fn: () => Promise<T>, failed: (r: T) => string | undefined): Promise<T> {
+  const r = await fn();
+  const err = failed(r);
+  if (err === undefined) return r;
+  failures.push({ script, kind, what, error: err });
+  log.warn({ script, kind, what, err }, 'run failed; retrying once');
+  return fn();
 }

@@ -7,7 +7,10 @@ import { createServer } from 'node:net';
 import { cmdline, log, NODE, processTree, REPO, type Sfu, type SpawnedChild, sleep, spawnChild, stopChild, TreeMeter, trackPid, wallMs, withTimeout } from './common.ts';
 
 export type PipelineKind = 'ours' | 'screencast';
-export const KINDS: readonly PipelineKind[] = ['ours', 'screencast'];
+/** Both by default; BENCH_PIPELINES=ours (or screencast) runs one side only (for diagnosis; no ratios then). */
+export const KINDS: readonly PipelineKind[] = (process.env.BENCH_PIPELINES ?? 'ours,screencast')
+  .split(',')
+  .filter((k): k is PipelineKind => k === 'ours' || k === 'screencast');
 
 export interface PipelineOptions {
   sfu: Sfu;
@@ -85,7 +88,8 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
     LKB_WIDTH: String(o.width),
     LKB_HEIGHT: String(o.height),
     LKB_FRAMERATE: String(o.fps),
-    LKB_AUDIO: 'false',
+    // audio off on both sides by default (the screencast pipeline has none); BENCH_OURS_AUDIO=true measures ours with it
+    LKB_AUDIO: kind === 'ours' && process.env.BENCH_OURS_AUDIO === 'true' ? 'true' : 'false',
     LKB_NAV_ALLOW_PRIVATE: 'true',
     LKB_METRICS_PORT: String(metricsPort),
     LKB_LOG_LEVEL: 'warn',
@@ -156,7 +160,9 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
   }
   void child.exited.then((code) => {
     clearInterval(remember);
-    if (code !== 0 && code !== null) log.warn({ kind, code, stderr: child.stderrTail().slice(-1500) }, 'pipeline child exited');
+    if (code !== 0 && code !== null) {
+      log.warn({ kind, code, stderr: child.stderrTail().slice(-1500), stdout: child.stdoutTail().slice(-3000) }, 'pipeline child exited');
+    }
   });
 
   return {

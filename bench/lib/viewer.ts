@@ -18,6 +18,8 @@ export interface Viewer {
   room: Room;
   /** wall ms of the first decoded frame */
   firstFrameAt: number | undefined;
+  /** wall ms when the browser's video track was subscribed */
+  subscribedAt: number | undefined;
   frames: number;
   onFrame(cb: ((f: VideoFrame, at: number) => void) | undefined): void;
   requestFocus(browser: string): Promise<{ granted: boolean }>;
@@ -37,6 +39,7 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
   const v: Viewer = {
     room: r,
     firstFrameAt: undefined,
+    subscribedAt: undefined,
     frames: 0,
     onFrame: (f) => {
       cb = f;
@@ -52,7 +55,11 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
       if (!lp) throw new Error('not connected');
       await lp.publishData(new TextEncoder().encode(JSON.stringify(events)), { reliable: true, topic: 'browser-input', destination_identities: [b] });
     },
-    waitVideo: (ms) => withTimeout(video, ms, `video of ${browser}`),
+    waitVideo: (ms) =>
+      withTimeout(video, ms, `video of ${browser}`).catch((e: unknown) => {
+        const pubs = [...r.remoteParticipants.values()].map((p) => `${p.identity}:[${[...p.trackPublications.values()].map((t) => `${t.name}/${t.subscribed ? 'sub' : 'unsub'}`).join(',')}]`);
+        throw new Error(`${(e as Error).message} (track subscribed: ${v.subscribedAt !== undefined}; remote: ${pubs.join(' ') || 'none'})`);
+      }),
     close: async () => {
       closed = true;
       await withTimeout(r.disconnect(), 5000, 'viewer disconnect').catch((e: unknown) => log.warn({ err: (e as Error).message }, 'viewer disconnect'));
@@ -60,6 +67,7 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
   };
   r.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _pub: RemoteTrackPublication, p: RemoteParticipant) => {
     if (track.kind !== TrackKind.KIND_VIDEO || p.identity !== browser) return;
+    v.subscribedAt ??= wallMs();
     void (async () => {
       const stream = new VideoStream(track);
       const reader = stream.getReader();

@@ -76,7 +76,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, scenario:
   let wheelTimer: NodeJS.Timeout | undefined;
   try {
     await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
-    await viewer.waitVideo(60_000);
+    await viewer.waitVideo(30_000);
     let wheels = 0;
     if (scenario === 'scroll') {
       if (kind === 'ours') {

@@ -108,7 +108,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
   };
   try {
     await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
-    await viewer.waitVideo(60_000);
+    await viewer.waitVideo(30_000);
     await sleep(o.warmupSeconds * 1000);
     const firstSeen = new Map<number, number>();
     let frames = 0;

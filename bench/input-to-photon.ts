@@ -72,7 +72,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
   let driver: PageDriver | undefined;
   try {
     await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
-    await viewer.waitVideo(60_000);
+    await viewer.waitVideo(30_000);
     // the screencast pipeline gets its input over CDP; ours only needs CDP at the end (page-side timestamps)
     if (kind === 'screencast') driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
     else {

@@ -1,6 +1,7 @@
 // Runs every comparison benchmark (ours vs CDP screencast) and prints one summary table.
-// Usage: node bench/run-all.ts [--runs 3] [--fps 30] [--quick]
+// Usage: node bench/run-all.ts [--runs 3] [--fps 30] [--quick] [--no-1080p-cpu]
 //   --quick: 1 run each, short windows (a smoke run; numbers are not meaningful)
+//   --no-1080p-cpu: skip the extra cpu-mem case (full-screen animation at 1920x1080)
 // Each section also prints its own table; everything goes to bench/results/run-all-<time>.json.
 import './lib/quiet.ts';
 import { run as runCpuMem } from './cpu-mem.ts';
@@ -77,6 +78,18 @@ await section('cpu-mem', async () => {
   }
   return r;
 });
+
+if (!process.argv.includes('--no-1080p-cpu')) {
+  await section('cpu-mem 1080p', async () => {
+    const r = await runCpuMem({ runs, seconds: quick ? 5 : 10, warmupSeconds: quick ? 3 : 4, fps, sizes: [[1920, 1080]], scenarios: ['anim'] });
+    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k).map(f));
+    add('CPU % of one core, anim 1080p', s('ours', (x) => x.pipeline.cpu.total ?? 0), s('screencast', (x) => x.pipeline.cpu.total ?? 0));
+    add('received fps, anim 1080p', s('ours', (x) => x.receivedFps), s('screencast', (x) => x.receivedFps));
+    const perFrame = (x: (typeof r.runs)[number]) => (x.receivedFps >= 1 ? ((x.pipeline.cpu.total ?? 0) * 10) / x.receivedFps : Number.NaN);
+    add('CPU ms per delivered frame, anim 1080p', s('ours', perFrame), s('screencast', perFrame));
+    return r;
+  });
+}
 
 await section('startup', async () => {
   const r = await runStartup({ runs: quick ? 1 : Math.max(5, runs), fps, sizes: [[1280, 720]] });

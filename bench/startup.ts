@@ -55,7 +55,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
   const p = await startPipeline(kind, { sfu, room, identity: 'browser', url: pages.url('static'), width: w, height: h, fps: o.fps, maxSeconds: 150 });
   try {
     const pub = await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
-    await viewer.waitVideo(60_000);
+    await viewer.waitVideo(30_000);
     return {
       kind,
       mode: p.mode,

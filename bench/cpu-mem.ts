@@ -31,6 +31,7 @@ import {
   table,
   type TreeUsage,
   withTimeout,
+  watchdog,
   writeResult,
 } from './lib/common.ts';
 import { type PageServer, startPageServer } from './lib/pages.ts';
@@ -230,6 +231,7 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
 }
 
 if (import.meta.main) {
+  watchdog(45);
   const o: CpuMemOptions = {
     runs: argNum('runs', 3),
     seconds: argNum('seconds', 10),

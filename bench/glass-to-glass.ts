@@ -26,6 +26,7 @@ import {
   table,
   wallMs,
   withTimeout,
+  watchdog,
   writeResult,
 } from './lib/common.ts';
 import { COUNTER_BITS, type PageServer, startPageServer } from './lib/pages.ts';
@@ -222,6 +223,7 @@ export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record
 }
 
 if (import.meta.main) {
+  watchdog(30);
   const o: G2GOptions = {
     runs: argNum('runs', 3),
     seconds: argNum('seconds', 10),

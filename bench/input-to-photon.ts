@@ -9,7 +9,7 @@
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import { PageDriver } from '../native/src/cdp/index.ts';
-import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, startSfu, table, wallMs, withTimeout, writeResult } from './lib/common.ts';
+import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, startSfu, table, wallMs, watchdog, withTimeout, writeResult } from './lib/common.ts';
 import { type PageServer, startPageServer } from './lib/pages.ts';
 import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
@@ -234,6 +234,7 @@ export async function run(o: I2POptions): Promise<{ runs: I2PRun[]; rows: Record
 }
 
 if (import.meta.main) {
+  watchdog(30);
   const o: I2POptions = {
     runs: argNum('runs', 3),
     trials: argNum('trials', 20),

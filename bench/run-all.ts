@@ -7,10 +7,11 @@ import './lib/quiet.ts';
 import { run as runCpuMem } from './cpu-mem.ts';
 import { run as runG2G } from './glass-to-glass.ts';
 import { run as runI2P } from './input-to-photon.ts';
-import { argNum, failures, fmtSpread, loadavg, machineInfo, ratio, type Spread, spread, table, writeResult } from './lib/common.ts';
+import { argNum, failures, fmtSpread, loadavg, machineInfo, ratio, type Spread, spread, table, watchdog, writeResult } from './lib/common.ts';
 import { oursMode } from './lib/pipelines.ts';
 import { run as runStartup } from './startup.ts';
 
+watchdog(60);
 const quick = process.argv.includes('--quick');
 const runs = argNum('runs', quick ? 1 : 3);
 const fps = argNum('fps', 30);

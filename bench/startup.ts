@@ -21,6 +21,7 @@ import {
   startSfu,
   table,
   withTimeout,
+  watchdog,
   writeResult,
 } from './lib/common.ts';
 import { type PageServer, startPageServer } from './lib/pages.ts';
@@ -126,6 +127,7 @@ export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows
 }
 
 if (import.meta.main) {
+  watchdog(20);
   const o: StartupOptions = { runs: argNum('runs', 5), fps: argNum('fps', 30), sizes: parseSizes(argStr('sizes', '1280x720')) };
   const machine = machineInfo();
   const { runs, rows } = await run(o);

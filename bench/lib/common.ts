@@ -549,3 +549,12 @@ export async function retryOnce<T>(script: string, kind: string, what: string, f
   log.warn({ script, kind, what, err }, 'run failed; retrying once');
   return fn();
 }
+
+/** Hard bound on a whole bench script: exit (children are killed by the exit handler) after `minutes`. */
+export function watchdog(minutes: number): void {
+  installExitHandlers();
+  setTimeout(() => {
+    log.error({ minutes }, 'bench watchdog: time limit reached; killing children and exiting');
+    process.exit(2);
+  }, minutes * 60_000).unref();
+}

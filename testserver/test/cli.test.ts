@@ -26,11 +26,12 @@ test('main.ts prints its URL, answers, and exits 0 on SIGTERM', { timeout: 60_00
     });
     child.on('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
   });
-  assert.match(out, /production uses a real LiveKit server/);
   const res = await fetch(`${url.replace('ws://', 'http://')}/`);
   assert.equal(await res.text(), 'OK');
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
   assert.equal(code, 0);
+  // the log lines and the URL line are separate writes: read them once the process has exited and flushed
+  assert.match(out, /production uses a real LiveKit server/);
   assert.match(out, /shutting down/);
 });

@@ -140,7 +140,7 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     },
     volumeMounts: [
       { name: 'tmp', mountPath: '/tmp' },
-      { name: 'home', mountPath: '/home' },
+      { name: 'home', mountPath: '/home/lkb' }, // the image's HOME (Dockerfile.runtime)
       { name: 'dshm', mountPath: '/dev/shm' },
     ],
   };

@@ -132,7 +132,7 @@ test('spec: restricted security, probes, volumes, restart policy', () => {
   assert.deepEqual(c?.ports, [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
   assert.deepEqual(
     c?.volumeMounts?.map((m) => m.mountPath),
-    ['/tmp', '/home', '/dev/shm'],
+    ['/tmp', '/home/lkb', '/dev/shm'],
   );
   assert.deepEqual(spec?.volumes?.find((v) => v.name === 'dshm')?.emptyDir, { medium: 'Memory', sizeLimit: '512Mi' });
   assert.equal(c?.image, 'lkbrowser-runtime:0.1.0');

@@ -48,6 +48,7 @@ import { peerConfig } from './pc-config.ts';
 import { withClientProtocol } from './proto-compat.ts';
 import type { Room } from './room.ts';
 import { acceptRemoteCandidate, candidateAddress, filterRemoteSdp, fixLocalSdp, parseMediaSections } from './sdp.ts';
+import { pinTransceiverMids, unmatchedMids } from './werift-fixes.ts';
 
 /** What the token and the join URL say about the participant. */
 export interface JoinParams {
@@ -124,6 +125,8 @@ export class Participant implements DataEndpoint {
     this.log = room.log.child({ participant: params.identity, sid: this.sid });
     this.pub = new RTCPeerConnection(peerConfig(env.advertisedAddress));
     this.sub = new RTCPeerConnection(peerConfig(env.advertisedAddress));
+    // werift would recycle answered-inactive transceivers for later m-lines and lose their mids
+    pinTransceiverMids(this.pub, this.log);
     this.subDc = {
       _reliable: this.sub.createDataChannel('_reliable', { ordered: true }),
       _lossy: this.sub.createDataChannel('_lossy', { ordered: false, maxRetransmits: 0 }),
@@ -299,8 +302,11 @@ export class Participant implements DataEndpoint {
   /** `offerId` is echoed in the answer: livekit-client waits for the answer to its offer id. */
   private async onPublisherOffer(sdp: string, offerId: number): Promise<void> {
     const sections = parseMediaSections(sdp);
+    this.log.debug({ offerId, sections }, 'publisher offer');
     for (const s of sections) if (s.trackId && s.mid) this.pubMidToCid.set(s.mid, s.trackId);
     await this.pub.setRemoteDescription({ type: 'offer', sdp: filterRemoteSdp(sdp) });
+    const lost = unmatchedMids(this.pub, sections);
+    if (lost.length > 0) throw new Error(`publisher offer: no transceiver for mid(s) ${lost.join(', ')}`);
     const answer = await this.pub.createAnswer();
     await this.pub.setLocalDescription(answer);
     const local = this.pub.localDescription?.sdp ?? answer.sdp;
@@ -502,6 +508,7 @@ export class Participant implements DataEndpoint {
     const offer = await this.sub.createOffer();
     await this.sub.setLocalDescription(offer);
     const local = this.sub.localDescription?.sdp ?? offer.sdp;
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ sections: parseMediaSections(local) }, 'subscriber offer');
     this.send({
       case: 'offer',
       value: new SessionDescription({

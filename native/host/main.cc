@@ -121,6 +121,7 @@ class Host {
   void fitToScreen(xcb_window_t win);
   bool sameAsLast(int32_t slot) const;
   void maybeGrab();
+  void handleXEvent(xcb_generic_event_t* raw, bool* damaged);
   void onAudio();
   void send(std::vector<uint8_t> frame, bool droppable = false);
   bool flush();
@@ -608,12 +609,32 @@ void Host::fitToScreen(xcb_window_t win) {
 
 void Host::onXEvents() {
   xcb_connection_t* c = conn_.get();
-  bool damaged = false;
-  while (xcb_generic_event_t* raw = xcb_poll_for_event(c)) {
+  // Replies (the grab, the region fetch, cursor images) can read events off the socket into xcb's queue, where
+  // poll() on the X fd never sees them: a DamageNotify left there stalls capture for good (REPORT_LEVEL_NON_EMPTY
+  // sends no further notify until we subtract). So after each round, drain the queue before going back to poll().
+  xcb_generic_event_t* raw = xcb_poll_for_event(c);
+  for (;;) {
+    bool damaged = false;
+    for (; raw != nullptr; raw = xcb_poll_for_event(c)) handleXEvent(raw, &damaged);
+    if (xcb_connection_has_error(c)) {
+      fatal("X connection lost");
+      return;
+    }
+    if (damaged) fetchDamage();
+    if (debug_ && damaged) logf("damage: %zu rects pending", rects_.size());
+    maybeGrab();
+    raw = xcb_poll_for_queued_event(c);
+    if (raw == nullptr) return;
+  }
+}
+
+void Host::handleXEvent(xcb_generic_event_t* raw, bool* damaged) {
+  xcb_connection_t* c = conn_.get();
+  {
     XReply<xcb_generic_event_t> ev(raw);
     uint8_t type = ev->response_type & 0x7f;
     if (type == damageEvent_ + XCB_DAMAGE_NOTIFY) {
-      damaged = true;
+      *damaged = true;
     } else if (type == xfixesEvent_ + XCB_XFIXES_CURSOR_NOTIFY) {
       XReply<xcb_xfixes_get_cursor_image_reply_t> img(
           xcb_xfixes_get_cursor_image_reply(c, xcb_xfixes_get_cursor_image(c), nullptr));
@@ -658,7 +679,7 @@ void Host::onXEvents() {
         override = cfg->override_redirect;
         x = cfg->x, y = cfg->y, w = cfg->width, h = cfg->height, b = cfg->border_width;
         knownGeometry = true;
-        if (cfg->event != root_) continue;
+        if (cfg->event != root_) return;
       }
       bool fits = knownGeometry && x == 0 && y == 0 && w == opt_.width && h == opt_.height && b == 0;
       if (!override && !fits && placed_[win]++ < 3) fitToScreen(win);
@@ -667,13 +688,6 @@ void Host::onXEvents() {
       logf("X error %d (major %d)", e->error_code, e->major_code);
     }
   }
-  if (xcb_connection_has_error(c)) {
-    fatal("X connection lost");
-    return;
-  }
-  if (damaged) fetchDamage();
-  if (debug_ && damaged) logf("damage: %zu rects pending", rects_.size());
-  maybeGrab();
 }
 
 bool Host::sameAsLast(int32_t slot) const {

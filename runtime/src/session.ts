@@ -32,35 +32,9 @@ import type { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation, type NavPolicy, privateAddressClass } from './nav-policy.ts';
 import { RateLimiter } from './rate-limit.ts';
 
-export const TOPIC = {
-  input: 'browser-input',
-  focus: 'browser-focus',
-  url: 'browser-url',
-  cursor: 'cursor_changed',
-} as const;
+import { AUDIO_TRACK, RPC, RpcCode, TOPIC, VIDEO_TRACK } from './protocol.ts';
 
-export const RPC = {
-  requestFocus: 'browser/request-focus',
-  releaseFocus: 'browser/release-focus',
-  navigate: 'browser/navigate',
-  goBack: 'browser/go-back',
-  goForward: 'browser/go-forward',
-  reload: 'browser/reload',
-  status: 'browser/status',
-  resize: 'browser/resize',
-} as const;
-
-/** Application RPC error codes (docs/room-protocol.md). */
-export const RpcCode = {
-  NotFocused: 2001,
-  UrlBlocked: 2002,
-  BadRequest: 2003,
-  RateLimited: 2004,
-  BrowserError: 2005,
-} as const;
-
-export const VIDEO_TRACK = 'browser-video';
-export const AUDIO_TRACK = 'browser-audio';
+export { AUDIO_TRACK, RPC, RpcCode, TOPIC, VIDEO_TRACK };
 
 export interface SessionOptions {
   room: Room;

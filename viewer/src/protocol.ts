@@ -1,33 +1,9 @@
 // Room protocol (docs/room-protocol.md): names, payload builders/parsers, focus state. Pure, no DOM.
 
-export const VIDEO_TRACK = 'browser-video';
-export const AUDIO_TRACK = 'browser-audio';
+// The names are defined once, by the runtime that serves the protocol.
+import { RpcCode } from '../../runtime/src/protocol.ts';
 
-export const RPC = {
-  requestFocus: 'browser/request-focus',
-  releaseFocus: 'browser/release-focus',
-  navigate: 'browser/navigate',
-  goBack: 'browser/go-back',
-  goForward: 'browser/go-forward',
-  reload: 'browser/reload',
-  status: 'browser/status',
-  resize: 'browser/resize',
-} as const;
-
-export const TOPIC = {
-  input: 'browser-input',
-  focus: 'browser-focus',
-  url: 'browser-url',
-  cursor: 'cursor_changed',
-} as const;
-
-export const RPC_ERROR = {
-  notFocused: 2001,
-  urlBlocked: 2002,
-  badRequest: 2003,
-  rateLimited: 2004,
-  browserError: 2005,
-} as const;
+export { AUDIO_TRACK, RPC, RpcCode, TOPIC, VIDEO_TRACK } from '../../runtime/src/protocol.ts';
 
 /** CEF EVENTFLAG bits used by the room protocol. */
 export const MOD = {
@@ -221,15 +197,15 @@ export function normalizeUrlInput(input: string): string | null {
 /** Human-readable text for an RPC error code from the runtime. */
 export function rpcErrorText(code: number | undefined, message: string): string {
   switch (code) {
-    case RPC_ERROR.notFocused:
+    case RpcCode.NotFocused:
       return 'you do not hold focus — take control first';
-    case RPC_ERROR.urlBlocked:
+    case RpcCode.UrlBlocked:
       return `URL blocked by the session's policy${message ? `: ${message}` : ''}`;
-    case RPC_ERROR.badRequest:
+    case RpcCode.BadRequest:
       return `bad request${message ? `: ${message}` : ''}`;
-    case RPC_ERROR.rateLimited:
+    case RpcCode.RateLimited:
       return 'too many requests — slow down';
-    case RPC_ERROR.browserError:
+    case RpcCode.BrowserError:
       return `the browser failed${message ? `: ${message}` : ''}`;
     default:
       return message || `RPC error ${code ?? ''}`.trim();

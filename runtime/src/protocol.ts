@@ -1,0 +1,32 @@
+// Room protocol names (docs/room-protocol.md): the one definition shared by the runtime that serves the protocol
+// and the clients that speak it (viewer/src/protocol.ts, tests, benchmarks). Seed names are unchanged.
+
+export const VIDEO_TRACK = 'browser-video';
+export const AUDIO_TRACK = 'browser-audio';
+
+export const TOPIC = {
+  input: 'browser-input',
+  focus: 'browser-focus',
+  url: 'browser-url',
+  cursor: 'cursor_changed',
+} as const;
+
+export const RPC = {
+  requestFocus: 'browser/request-focus',
+  releaseFocus: 'browser/release-focus',
+  navigate: 'browser/navigate',
+  goBack: 'browser/go-back',
+  goForward: 'browser/go-forward',
+  reload: 'browser/reload',
+  status: 'browser/status',
+  resize: 'browser/resize',
+} as const;
+
+/** Application RPC error codes. */
+export const RpcCode = {
+  NotFocused: 2001,
+  UrlBlocked: 2002,
+  BadRequest: 2003,
+  RateLimited: 2004,
+  BrowserError: 2005,
+} as const;

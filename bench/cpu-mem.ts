@@ -27,15 +27,15 @@ import {
   selfCpu,
   sleep,
   spread,
-  startSfu,
   table,
   type TreeUsage,
   withTimeout,
   watchdog,
   writeResult,
 } from './lib/common.ts';
-import { type PageServer, startPageServer } from './lib/pages.ts';
-import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { type PageServer, } from './lib/pages.ts';
+import { withFixtures, kindsForRun } from './lib/fixtures.ts';
+import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer } from './lib/viewer.ts';
 
 export type Scenario = 'static' | 'scroll' | 'anim';
@@ -149,14 +149,12 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, scenario:
 }
 
 export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: Record<string, string | number>[] }> {
-  const sfu = await startSfu();
-  const pages = await startPageServer();
   const runs: CpuMemRun[] = [];
-  try {
+  await withFixtures(async (sfu, pages) => {
     for (const [w, h] of o.sizes) {
       for (const scenario of o.scenarios) {
         for (let i = 0; i < o.runs; i++) {
-          for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+          for (const kind of kindsForRun(i)) {
             const r = await retryOnce('cpu-mem', kind, `${scenario} ${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, scenario, w, h, i, o), (x) =>
               x === undefined ? lastError : undefined,
             );
@@ -168,10 +166,7 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
         }
       }
     }
-  } finally {
-    await pages.close();
-    await sfu.close();
-  }
+  });
   const rows: Record<string, string | number>[] = [];
   for (const [w, h] of o.sizes) {
     for (const scenario of o.scenarios) {

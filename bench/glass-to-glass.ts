@@ -22,15 +22,15 @@ import {
   type Sfu,
   sleep,
   spread,
-  startSfu,
   table,
   wallMs,
   withTimeout,
   watchdog,
   writeResult,
 } from './lib/common.ts';
-import { COUNTER_BITS, type PageServer, startPageServer } from './lib/pages.ts';
-import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { COUNTER_BITS, type PageServer, } from './lib/pages.ts';
+import { withFixtures, kindsForRun } from './lib/fixtures.ts';
+import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
 
 export interface G2GOptions {
@@ -181,24 +181,18 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
 }
 
 export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record<string, string | number>[] }> {
-  const sfu = await startSfu();
-  const pages = await startPageServer();
   const runs: G2GRun[] = [];
-  try {
+  await withFixtures(async (sfu, pages) => {
     for (const [w, h] of o.sizes) {
       for (let i = 0; i < o.runs; i++) {
-        // alternate the order so slow drifts of the machine load hit both sides alike
-        for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+        for (const kind of kindsForRun(i)) {
           const r = await retryOnce('glass-to-glass', kind, `${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, w, h, i, o), (x) => x.error);
           log.info({ ...r }, 'glass-to-glass run');
           runs.push(r);
         }
       }
     }
-  } finally {
-    await pages.close();
-    await sfu.close();
-  }
+  });
   const rows: Record<string, string | number>[] = [];
   for (const [w, h] of o.sizes) {
     const agg = (k: PipelineKind) => {

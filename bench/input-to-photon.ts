@@ -9,9 +9,10 @@
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import { PageDriver } from '../native/src/cdp/index.ts';
-import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, startSfu, table, wallMs, watchdog, withTimeout, writeResult } from './lib/common.ts';
-import { type PageServer, startPageServer } from './lib/pages.ts';
-import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, table, wallMs, watchdog, withTimeout, writeResult } from './lib/common.ts';
+import { type PageServer, } from './lib/pages.ts';
+import { withFixtures, kindsForRun } from './lib/fixtures.ts';
+import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
 
 export interface I2POptions {
@@ -175,23 +176,18 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
 }
 
 export async function run(o: I2POptions): Promise<{ runs: I2PRun[]; rows: Record<string, string | number>[] }> {
-  const sfu = await startSfu();
-  const pages = await startPageServer();
   const runs: I2PRun[] = [];
-  try {
+  await withFixtures(async (sfu, pages) => {
     for (const [w, h] of o.sizes) {
       for (let i = 0; i < o.runs; i++) {
-        for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+        for (const kind of kindsForRun(i)) {
           const rs = await retryOnce('input-to-photon', kind, `${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, w, h, i, o), (x) => x[0]?.error);
           for (const r of rs) log.info({ ...r, latencies: undefined }, 'input-to-photon run');
           runs.push(...rs);
         }
       }
     }
-  } finally {
-    await pages.close();
-    await sfu.close();
-  }
+  });
   const rows: Record<string, string | number>[] = [];
   for (const [w, h] of o.sizes) {
     for (const input of ['click', 'key'] as const) {

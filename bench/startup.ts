@@ -18,14 +18,14 @@ import {
   type Sfu,
   sleep,
   spread,
-  startSfu,
   table,
   withTimeout,
   watchdog,
   writeResult,
 } from './lib/common.ts';
-import { type PageServer, startPageServer } from './lib/pages.ts';
-import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { type PageServer, } from './lib/pages.ts';
+import { withFixtures, kindsForRun } from './lib/fixtures.ts';
+import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer } from './lib/viewer.ts';
 
 export interface StartupOptions {
@@ -79,23 +79,18 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
 }
 
 export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows: Record<string, string | number>[] }> {
-  const sfu = await startSfu();
-  const pages = await startPageServer();
   const runs: StartupRun[] = [];
-  try {
+  await withFixtures(async (sfu, pages) => {
     for (const [w, h] of o.sizes) {
       for (let i = 0; i < o.runs; i++) {
-        for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+        for (const kind of kindsForRun(i)) {
           const r = await retryOnce('startup', kind, `${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, w, h, i, o), (x) => x.error);
           log.info({ ...r }, 'startup run');
           runs.push(r);
         }
       }
     }
-  } finally {
-    await pages.close();
-    await sfu.close();
-  }
+  });
   const rows: Record<string, string | number>[] = [];
   for (const [w, h] of o.sizes) {
     const agg = (k: PipelineKind) => {

@@ -2,6 +2,7 @@
 import { type Logger, pino } from 'pino';
 import type { BrowserContext, BrowserPage, ContextOptions, PageOptions } from './engine-api.ts';
 import { EnginePage, validateSize } from './page.ts';
+import { resolveEngine } from './engine-kind.ts';
 import { assertBuilt } from './shm.ts';
 
 export interface EngineContextOptions extends ContextOptions {
@@ -22,6 +23,7 @@ export class EngineContext implements BrowserContext {
       startTimeoutMs: opts.startTimeoutMs ?? 30_000,
       closeTimeoutMs: opts.closeTimeoutMs ?? 10_000,
       chromiumPath: opts.chromiumPath ?? '/usr/lib/chromium/chromium',
+      engine: resolveEngine(opts.engine, process.env.LKB_ENGINE),
     };
     this.log = (opts.logger ?? pino({ name: 'engine', level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'engine' });
   }
@@ -47,6 +49,7 @@ export class EngineContext implements BrowserContext {
       maxWidth: this.opts.maxWidth,
       maxHeight: this.opts.maxHeight,
       chromiumPath: this.opts.chromiumPath,
+      engine: this.opts.engine,
       startTimeoutMs: this.opts.startTimeoutMs,
       closeTimeoutMs: this.opts.closeTimeoutMs,
       logger: this.log,
@@ -73,7 +76,7 @@ export class EngineContext implements BrowserContext {
 
 /** Creates a context after checking that the native parts are built. */
 export async function createContext(opts: EngineContextOptions = {}): Promise<EngineContext> {
-  assertBuilt();
+  assertBuilt(resolveEngine(opts.engine, process.env.LKB_ENGINE));
   const maxW = opts.maxWidth ?? 1920;
   const maxH = opts.maxHeight ?? 1080;
   if (!Number.isInteger(maxW) || !Number.isInteger(maxH) || maxW < 16 || maxH < 16 || maxW > 7680 || maxH > 4320) {

@@ -14,7 +14,8 @@ import {
   type HostMessage,
   PROTOCOL_VERSION,
 } from './control-protocol.ts';
-import { HOST_PATH } from './shm.ts';
+import type { EngineKind } from './engine-api.ts';
+import { hostPath } from './shm.ts';
 
 export interface HostStartOptions {
   url: string;
@@ -25,6 +26,7 @@ export interface HostStartOptions {
   framerate: number;
   audio: boolean;
   chromiumPath: string;
+  engine: EngineKind;
   timeoutMs: number;
   logger: Logger;
 }
@@ -101,7 +103,7 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       '--parent-pid', String(process.pid),
     ];
     // detached: the host leads its own session/process group, so one kill(-pid) reaches everything.
-    const child = spawn(HOST_PATH, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(hostPath(o.engine), args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     const sock = child.stdio[3] as Socket | null;
     if (!sock || child.pid === undefined) {
       child.kill('SIGKILL');

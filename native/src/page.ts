@@ -7,6 +7,7 @@ import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
 import type {
   BrowserPage,
+  EngineKind,
   KeyEventInit,
   MouseButton,
   PageEvents,
@@ -26,6 +27,7 @@ export interface EnginePageConfig {
   maxWidth: number;
   maxHeight: number;
   chromiumPath: string;
+  engine: EngineKind;
   startTimeoutMs: number;
   closeTimeoutMs: number;
   logger: Logger;
@@ -124,6 +126,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       framerate: c.framerate,
       audio: c.audio,
       chromiumPath: c.chromiumPath,
+      engine: c.engine,
       timeoutMs: c.startTimeoutMs,
       logger: this.log,
     });

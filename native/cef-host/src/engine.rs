@@ -29,6 +29,39 @@ struct Frames {
     width: i32,
     height: i32,
     seq: i32,
+    /// The last frame sent (same size as the view, empty before the first): CEF re-paints unchanged
+    /// content (caret blink off-screen, compositor re-presents), and an unchanged frame is not sent.
+    last: Vec<u8>,
+    /// Send the next paint even if unchanged (refresh, deferred paint, resize).
+    force: bool,
+}
+
+/// True when every dirty rect of `new` equals `last` (both BGRA, stride w*4, same size).
+pub fn unchanged(last: &[u8], new: &[u8], w: usize, rects: &[(usize, usize, usize, usize)]) -> bool {
+    if last.len() != new.len() {
+        return false;
+    }
+    rects.iter().all(|&(x, y, rw, rh)| {
+        (y..y + rh).all(|row| {
+            let a = (row * w + x) * 4;
+            let b = a + rw * 4;
+            b <= new.len() && last[a..b] == new[a..b]
+        })
+    })
+}
+
+/// Dirty rects clipped to the view (CEF's are inside it; clipping keeps the slicing above safe).
+pub fn clip(rects: &[cef_rect_t], w: i32, h: i32) -> Vec<(usize, usize, usize, usize)> {
+    rects
+        .iter()
+        .filter_map(|r| {
+            let x0 = r.x.clamp(0, w);
+            let y0 = r.y.clamp(0, h);
+            let x1 = (r.x.saturating_add(r.width)).clamp(0, w);
+            let y1 = (r.y.saturating_add(r.height)).clamp(0, h);
+            (x1 > x0 && y1 > y0).then(|| (x0 as usize, y0 as usize, (x1 - x0) as usize, (y1 - y0) as usize))
+        })
+        .collect()
 }
 
 pub struct Engine {
@@ -40,8 +73,11 @@ pub struct Engine {
     audio: Mutex<Chunker>,
     cursor_serial: AtomicI32,
     browser: AtomicPtr<cef_browser_t>,
-    closed: (Mutex<bool>, Condvar),
+    /// (closed, creating): on_before_close ran / a create_browser has not reached on_after_created yet.
+    closed: (Mutex<(bool, bool)>, Condvar),
     shutting_down: AtomicBool,
+    /// chromium_started is still due for the current browser / restart (sent once its main frame committed).
+    announce: AtomicBool,
 }
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -73,7 +109,7 @@ pub fn pid() -> i32 {
 }
 
 pub fn init(cfg: Config, ctl: File, base: *mut u8, slot_size: usize, slots: usize) {
-    let frames = Frames { ring: Ring::new(slots), width: cfg.width, height: cfg.height, seq: 0 };
+    let frames = Frames { ring: Ring::new(slots), width: cfg.width, height: cfg.height, seq: 0, last: Vec::new(), force: true };
     let e = Engine {
         cfg,
         ctl: Mutex::new(ctl),
@@ -83,8 +119,9 @@ pub fn init(cfg: Config, ctl: File, base: *mut u8, slot_size: usize, slots: usiz
         audio: Mutex::new(Chunker::default()),
         cursor_serial: AtomicI32::new(0),
         browser: AtomicPtr::new(null_mut()),
-        closed: (Mutex::new(false), Condvar::new()),
+        closed: (Mutex::new((false, false)), Condvar::new()),
         shutting_down: AtomicBool::new(false),
+        announce: AtomicBool::new(false),
     };
     if ENGINE.set(e).is_err() {
         panic!("engine initialised twice");
@@ -140,15 +177,31 @@ unsafe extern "C" fn on_paint(
     if w != f.width || h != f.height {
         return; // a frame of the size before a resize
     }
+    let t0 = Instant::now();
+    let src = std::slice::from_raw_parts(buffer as *const u8, bytes);
+    let rs: &[cef_rect_t] = if nrects == 0 || rects.is_null() { &[] } else { std::slice::from_raw_parts(rects, nrects) };
+    let clipped = clip(rs, w, h);
+    if !f.force && unchanged(&f.last, src, w as usize, &clipped) {
+        return;
+    }
     let Some(slot) = f.ring.acquire() else { return };
+    f.force = false;
     f.seq = f.seq.wrapping_add(1);
     let seq = f.seq;
+    if f.last.len() != bytes {
+        f.last = src.to_vec();
+    } else {
+        for &(x, y, rw, rh) in &clipped {
+            for row in y..y + rh {
+                let a = (row * w as usize + x) * 4;
+                f.last[a..a + rw * 4].copy_from_slice(&src[a..a + rw * 4]);
+            }
+        }
+    }
     drop(f);
-    let t0 = Instant::now();
     let dst = (e.base + slot * e.slot_size) as *mut u8;
-    std::ptr::copy_nonoverlapping(buffer as *const u8, dst, bytes);
+    std::ptr::copy_nonoverlapping(src.as_ptr(), dst, bytes);
     let copy_us = t0.elapsed().as_micros() as i32;
-    let rs: &[cef_rect_t] = if nrects == 0 || rects.is_null() { &[] } else { std::slice::from_raw_parts(rects, nrects) };
     let mut m = Writer::new(protocol::PAINT);
     m.i32(slot as i32).i32(seq).i32(w).i32(h).i64(now_us()).i32(copy_us);
     if rs.len() <= protocol::MAX_RECTS {
@@ -214,7 +267,52 @@ unsafe extern "C" fn on_cursor_change(
 unsafe extern "C" fn on_after_created(_: *mut cef_life_span_handler_t, b: *mut cef_browser_t) {
     // Keep this reference until on_before_close.
     engine().browser.store(b, SeqCst);
-    send(&Writer::new(protocol::CHROMIUM_STARTED).i32(pid()).i32(engine().cfg.cdp_port).finish());
+    {
+        let (m, cv) = &engine().closed;
+        m.lock().unwrap_or_else(|p| p.into_inner()).1 = false;
+        cv.notify_all();
+    }
+    // Windowless browsers get keyboard input only while focused (Node's setFocus() drives CDP focus
+    // emulation on top of this).
+    with_host(|h| ((*h).set_focus.unwrap())(h, 1));
+}
+
+/// Tells Node the page is up (chromium_started: pid, DevTools port) once, after the main frame committed
+/// its first navigation (before that, CEF's DevTools target has no URL yet) and the DevTools port accepts
+/// connections (its server starts asynchronously).
+fn announce_once() {
+    let e = engine();
+    if !e.announce.swap(false, SeqCst) {
+        return;
+    }
+    let port = e.cfg.cdp_port;
+    std::thread::spawn(move || {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port as u16));
+        let end = Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(500)).is_err() {
+            if Instant::now() > end {
+                send_error(true, &format!("DevTools port {port} does not accept connections"));
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        send(&Writer::new(protocol::CHROMIUM_STARTED).i32(pid()).i32(port).finish());
+    });
+}
+
+unsafe extern "C" fn on_load_start(_: *mut cef_load_handler_t, b: *mut cef_browser_t, f: *mut cef_frame_t, _: cef_transition_type_t) {
+    let main = !f.is_null() && ((*f).is_main.unwrap())(f) == 1;
+    release_ref(f);
+    release_ref(b);
+    if main {
+        announce_once();
+    }
+}
+unsafe extern "C" fn on_loading_state_change(_: *mut cef_load_handler_t, b: *mut cef_browser_t, loading: c_int, _: c_int, _: c_int) {
+    release_ref(b);
+    if loading == 0 {
+        announce_once(); // a load that failed before committing
+    }
 }
 unsafe extern "C" fn on_before_close(_: *mut cef_life_span_handler_t, b: *mut cef_browser_t) {
     let e = engine();
@@ -222,7 +320,7 @@ unsafe extern "C" fn on_before_close(_: *mut cef_life_span_handler_t, b: *mut ce
     release_ref(old);
     release_ref(b);
     let (m, cv) = &e.closed;
-    *m.lock().unwrap_or_else(|p| p.into_inner()) = true;
+    m.lock().unwrap_or_else(|p| p.into_inner()).0 = true;
     cv.notify_all();
 }
 unsafe extern "C" fn on_before_popup(
@@ -263,6 +361,11 @@ static mut AUDIO: *mut cef_audio_handler_t = null_mut();
 static mut DISPLAY: *mut cef_display_handler_t = null_mut();
 static mut LIFE: *mut cef_life_span_handler_t = null_mut();
 static mut REQUEST: *mut cef_request_handler_t = null_mut();
+static mut LOAD: *mut cef_load_handler_t = null_mut();
+
+unsafe extern "C" fn get_load(_: *mut cef_client_t) -> *mut cef_load_handler_t {
+    LOAD
+}
 
 unsafe extern "C" fn get_render(_: *mut cef_client_t) -> *mut cef_render_handler_t {
     RENDER
@@ -309,6 +412,11 @@ pub unsafe fn make_client() -> *mut cef_client_t {
         h.base = b;
         h.on_render_process_terminated = Some(on_render_process_terminated);
     });
+    LOAD = handler(|h: &mut cef_load_handler_t, b| {
+        h.base = b;
+        h.on_load_start = Some(on_load_start);
+        h.on_loading_state_change = Some(on_loading_state_change);
+    });
     let audio = engine().cfg.audio;
     handler(|c: &mut cef_client_t, b| {
         c.base = b;
@@ -319,6 +427,7 @@ pub unsafe fn make_client() -> *mut cef_client_t {
         c.get_display_handler = Some(get_display);
         c.get_life_span_handler = Some(get_life);
         c.get_request_handler = Some(get_request);
+        c.get_load_handler = Some(get_load);
     })
 }
 
@@ -331,8 +440,12 @@ pub unsafe fn create_browser(client: *mut cef_client_t, url: &str) -> bool {
     bs.windowless_frame_rate = engine().cfg.framerate;
     bs.background_color = 0xffff_ffff; // opaque white, like a normal browser window
     let mut u = cef_str(url);
-    *engine().closed.0.lock().unwrap_or_else(|p| p.into_inner()) = false;
+    *engine().closed.0.lock().unwrap_or_else(|p| p.into_inner()) = (false, true);
+    engine().announce.store(true, SeqCst);
     let ok = cef_browser_host_create_browser(&wi, client, &u, &bs, null_mut(), null_mut()) == 1;
+    if !ok {
+        engine().closed.0.lock().unwrap_or_else(|p| p.into_inner()).1 = false;
+    }
     free_str(&mut u);
     ok
 }
@@ -360,6 +473,7 @@ pub fn release_slot(slot: i32) {
 }
 
 pub fn refresh() {
+    engine().frames.lock().unwrap_or_else(|p| p.into_inner()).force = true;
     // SAFETY: invalidate may be called from any browser-process thread.
     unsafe {
         with_host(|h| ((*h).invalidate.unwrap())(h, cef_paint_element_type_t::PET_VIEW));
@@ -375,6 +489,8 @@ pub fn resize(w: i32, h: i32) -> Result<(), String> {
         let mut f = e.frames.lock().unwrap_or_else(|p| p.into_inner());
         f.width = w;
         f.height = h;
+        f.last.clear();
+        f.force = true;
     }
     // SAFETY: was_resized may be called from any browser-process thread.
     unsafe {
@@ -393,18 +509,26 @@ pub unsafe fn restart(client: *mut cef_client_t, url: &str) -> bool {
     if frame.is_null() {
         return false;
     }
+    engine().announce.store(true, SeqCst);
     let mut u = cef_str(url);
     ((*frame).load_url.unwrap())(frame, &u);
     free_str(&mut u);
     release_ref(frame);
-    send(&Writer::new(protocol::CHROMIUM_STARTED).i32(pid()).i32(engine().cfg.cdp_port).finish());
     true
 }
 
-/// Closes the browser and waits (bounded) for on_before_close.
+/// Closes the browser and waits (bounded) for on_before_close. A browser still being created is waited
+/// for first (CEF must not shut down under a pending creation).
 pub fn close_browser(timeout_ms: u64) {
     let e = engine();
     e.shutting_down.store(true, SeqCst);
+    {
+        let (m, cv) = &e.closed;
+        let g = m.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = cv
+            .wait_timeout_while(g, std::time::Duration::from_millis(timeout_ms), |s| s.1)
+            .unwrap_or_else(|p| p.into_inner());
+    }
     // SAFETY: close_browser may be called from any browser-process thread.
     let had = unsafe { with_host(|h| ((*h).close_browser.unwrap())(h, 1)) };
     if !had {
@@ -413,9 +537,45 @@ pub fn close_browser(timeout_ms: u64) {
     let (m, cv) = &e.closed;
     let g = m.lock().unwrap_or_else(|p| p.into_inner());
     let (g, _) = cv
-        .wait_timeout_while(g, std::time::Duration::from_millis(timeout_ms), |closed| !*closed)
+        .wait_timeout_while(g, std::time::Duration::from_millis(timeout_ms), |s| !s.0)
         .unwrap_or_else(|p| p.into_inner());
-    if !*g {
+    if !g.0 {
         eprintln!("lkb-cef-host: browser did not close within {timeout_ms} ms");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rect(x: i32, y: i32, width: i32, height: i32) -> cef_rect_t {
+        cef_rect_t { x, y, width, height }
+    }
+
+    #[test]
+    fn clips_rects_to_the_view() {
+        let cases = [
+            (rect(0, 0, 4, 4), Some((0, 0, 4, 4))),
+            (rect(-2, 1, 4, 10), Some((0, 1, 2, 3))),
+            (rect(3, 3, 5, 5), Some((3, 3, 1, 1))),
+            (rect(4, 0, 1, 1), None),
+            (rect(0, 0, 0, 4), None),
+            (rect(i32::MAX, 0, i32::MAX, 1), None),
+        ];
+        for (r, want) in cases {
+            assert_eq!(clip(&[r], 4, 4).first().copied(), want, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn unchanged_compares_only_dirty_rects() {
+        let w = 4;
+        let last = vec![0u8; w * 4 * 4];
+        let mut new = last.clone();
+        new[(3 * w + 3) * 4] = 9; // pixel 3,3 differs
+        assert!(unchanged(&last, &new, w, &[(0, 0, 2, 2)]));
+        assert!(!unchanged(&last, &new, w, &[(0, 0, 2, 2), (3, 3, 1, 1)]));
+        assert!(!unchanged(&[], &new, w, &[(0, 0, 1, 1)]), "no previous frame");
+        assert!(unchanged(&last, &last, w, &[]));
     }
 }

@@ -7,7 +7,9 @@ mod audio;
 mod cef_util;
 mod engine;
 mod protocol;
+mod reaper;
 mod ring;
+mod signals;
 mod sys;
 
 use cef_util::{cef_str, free_str, handler};
@@ -105,19 +107,31 @@ unsafe extern "C" fn on_command_line(_: *mut cef_app_t, _: *const cef_string_t, 
         "disable-sync",
         "no-first-run",
         "disable-quic",
-        "mute-audio", // the audio handler still receives the stream; nothing goes to a device
     ];
     for s in switches {
         let mut v = cef_str(s);
         ((*cl).append_switch.unwrap())(cl, &v);
         free_str(&mut v);
     }
-    for (k, v) in [("ozone-platform", "headless"), ("autoplay-policy", "no-user-gesture-required")] {
+    // PaintHolding keeps showing the previous page after a navigation and drops input until the new one
+    // paints; off-screen, that swallowed the first click after a navigation (measured).
+    for (k, v) in [("ozone-platform", "headless"), ("autoplay-policy", "no-user-gesture-required"), ("disable-features", "PaintHolding")] {
         let (mut k, mut v) = (cef_str(k), cef_str(v));
         ((*cl).append_switch_with_value.unwrap())(cl, &k, &v);
         free_str(&mut k);
         free_str(&mut v);
     }
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("lkb-host-{}-cef", engine::pid()))
+}
+
+/// Last-resort cleanup when the orderly shutdown hangs: children, profile dir (the shm name is unlinked
+/// once Node mapped it, and a segment nobody maps is freed with its last mapping).
+fn force_cleanup() {
+    reaper::kill_all_descendants(engine::pid(), std::time::Duration::from_secs(2));
+    let _ = std::fs::remove_dir_all(temp_dir());
 }
 
 fn main() {
@@ -142,7 +156,9 @@ unsafe fn run() -> i32 {
         return code;
     }
 
-    prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0);
+    signals::block();
+    prctl(1 /* PR_SET_PDEATHSIG */, 15 /* SIGTERM: clean up like on any other exit */, 0, 0, 0);
+    reaper::become_subreaper();
     let args = match parse_args(&argv) {
         Ok(a) => a,
         Err(e) => {
@@ -169,7 +185,7 @@ unsafe fn run() -> i32 {
         }
     };
     let slot_size = (args.max_width as usize) * (args.max_height as usize) * 4;
-    let shm_name = format!("/lkb-cef-{}-0", engine::pid());
+    let shm_name = format!("/lkb-{}-cef", engine::pid());
     let cname = CString::new(shm_name.clone()).unwrap_or_default();
     let fd = shm_open(cname.as_ptr(), 0o2 | 0o100 | 0o200 | 0o2000000 /* RDWR|CREAT|EXCL|CLOEXEC */, 0o600);
     let base = if fd >= 0 && ftruncate(fd, (slot_size * SLOTS) as i64) == 0 {
@@ -207,7 +223,8 @@ unsafe fn run() -> i32 {
         return 1;
     }
 
-    let tmp = std::env::temp_dir().join(format!("lkb-host-{}-cef", engine::pid()));
+    let tmp = temp_dir();
+    signals::spawn_waiter(3, force_cleanup);
     let runtime = env!("LKB_CEF_RUNTIME_DIR");
     let mut st: cef_settings_t = zeroed();
     st.size = size_of::<cef_settings_t>();
@@ -221,6 +238,7 @@ unsafe fn run() -> i32 {
     st.log_severity = cef_log_severity_t::LOGSEVERITY_ERROR;
     st.remote_debugging_port = cdp_port;
     st.background_color = 0xffff_ffff;
+    st.disable_signal_handlers = 1; // exit signals are ours (signals.rs)
     if cef_initialize(&main_args, &st, app, null_mut()) != 1 {
         engine::send_error(true, "cef_initialize failed");
         shm_unlink(cname.as_ptr());
@@ -280,8 +298,10 @@ unsafe fn run() -> i32 {
     if !unlinked {
         shm_unlink(cname.as_ptr());
     }
+    std::thread::spawn(|| signals::watchdog(std::time::Duration::from_secs(10), force_cleanup));
     engine::close_browser(5000);
     cef_shutdown();
+    reaper::kill_all_descendants(engine::pid(), std::time::Duration::from_secs(3));
     if let Err(e) = std::fs::remove_dir_all(&tmp) {
         eprintln!("lkb-cef-host: removing {}: {e}", tmp.display());
     }

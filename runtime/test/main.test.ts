@@ -129,10 +129,10 @@ describe('full run with the real engine', () => {
 
   test('publishes the page; /readyz /status /metrics; SIGTERM → exit 0 within 5 s', { timeout: 180_000 }, async () => {
     const rt = startRuntime({ ...env('main-room'), LKB_URL: `${pages.base}/solid` }, [
-      '--allow-private',
+      '--nav-allow-private-networks',
       '--width=640',
       '--height=480',
-      '--fps=15',
+      '--framerate=15',
       '--metrics-port=0',
       '--metrics-host=127.0.0.1',
       '--identity=browser',
@@ -179,7 +179,7 @@ describe('full run with the real engine', () => {
         LIVEKIT_API_SECRET: own.apiSecret,
         LKB_URL: `${pages.base}/solid`,
       },
-      ['--allow-private', '--width=320', '--height=240', '--fps=5', '--no-audio', '--metrics-port=0', '--metrics-host=127.0.0.1'],
+      ['--nav-allow-private-networks', '--width=320', '--height=240', '--framerate=5', '--no-audio', '--metrics-port=0', '--metrics-host=127.0.0.1'],
     );
     runtimes.push(rt);
     const port = await withTimeout(rt.port, 30_000, 'status server port');
@@ -193,10 +193,10 @@ describe('full run with the real engine', () => {
 
   test('max duration: exit 0 after N s even with company', { timeout: 180_000 }, async () => {
     const rt = startRuntime({ ...env('max-room'), LKB_URL: `${pages.base}/solid`, LKB_MAX_DURATION_SECONDS: '8' }, [
-      '--allow-private',
+      '--nav-allow-private-networks',
       '--width=320',
       '--height=240',
-      '--fps=5',
+      '--framerate=5',
       '--no-audio',
       '--metrics-port=0',
       '--metrics-host=127.0.0.1',
@@ -212,12 +212,12 @@ describe('full run with the real engine', () => {
     }
   });
 
-  test('idle timeout: alone in the room for N s → exit 0', { timeout: 180_000 }, async () => {
-    const rt = startRuntime({ ...env('idle-room'), LKB_URL: `${pages.base}/solid`, LKB_IDLE_TIMEOUT_SECONDS: '3' }, [
-      '--allow-private',
+  test('empty-room timeout: alone in the room for N s → exit 0', { timeout: 180_000 }, async () => {
+    const rt = startRuntime({ ...env('idle-room'), LKB_URL: `${pages.base}/solid`, LKB_EMPTY_ROOM_TIMEOUT_SECONDS: '3' }, [
+      '--nav-allow-private-networks',
       '--width=320',
       '--height=240',
-      '--fps=5',
+      '--framerate=5',
       '--no-audio',
       '--metrics-port=0',
       '--metrics-host=127.0.0.1',
@@ -225,6 +225,6 @@ describe('full run with the real engine', () => {
     runtimes.push(rt);
     const e = await withTimeout(rt.exit, 150_000, 'idle exit');
     assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
-    assert.ok(rt.logs.some((l) => l.includes('idle timeout')), 'exit reason logged');
+    assert.ok(rt.logs.some((l) => l.includes('empty-room timeout')), 'exit reason logged');
   });
 });

@@ -73,7 +73,7 @@ test('a priority identity takes focus from a non-priority holder; not the other 
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'priority-takeover' }), 1);
 });
 
-test('a holder idle for LKB_FOCUS_IDLE_SECONDS loses focus (broadcast null); input keeps it', async () => {
+test('a holder idle for LKB_FOCUS_IDLE_RELEASE_SECONDS loses focus (broadcast null); input keeps it', async () => {
   const lp = human.localParticipant as NonNullable<Room['localParticipant']>;
   // Input every 0.5 s for 4 s keeps the focus beyond the 2.5 s idle limit.
   for (let i = 0; i < 8; i++) {

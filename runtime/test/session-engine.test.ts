@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { createContext, type EngineContext, type EnginePage } from '@lkbrowser/native';
 import { AudioStream, dispose, type Room, TrackKind, TrackSource } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { RPC, TOPIC } from '../src/protocol.ts';
+import { RPC, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import {
   DataLog,

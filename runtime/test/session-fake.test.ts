@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, type Room, RoomEvent, RpcError, TrackKind, TrackSource } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { RPC, RpcCode, TOPIC } from '../src/protocol.ts';
+import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
 import { DataLog, enc, join, near, type SpawnedServer, spawnTestServer, testLogger, VideoWatcher, waitFor, waitTrack, withTimeout } from './helpers.ts';

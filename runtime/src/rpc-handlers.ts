@@ -4,7 +4,7 @@
 // entry here, document it in docs/room-protocol.md.
 import { RpcError } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { BrowserPage } from '../../native/src/engine-api.ts';
+import type { BrowserPage } from '@lkbrowser/native';
 import { LIMITS } from './config.ts';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter, FocusBroadcast } from './focus.ts';

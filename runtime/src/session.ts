@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { AudioEvent, BrowserPage, PaintEvent } from '../../native/src/engine-api.ts';
+import type { AudioEvent, BrowserPage, PaintEvent } from '@lkbrowser/native';
 import { AudioPublisher } from './audio-publisher.ts';
 import { CrashRestart } from './crash-restart.ts';
 import { DataSender } from './data-sender.ts';

@@ -10,7 +10,7 @@ import type {
   MouseButton,
   PageEvents,
   PaintEvent,
-} from '../../native/src/engine-api.ts';
+} from '@lkbrowser/native';
 
 export type Rgb = [number, number, number];
 

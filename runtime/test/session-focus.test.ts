@@ -5,10 +5,10 @@ import { dispose, type Room } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
 import { BrowserSession, RPC, RpcCode, TOPIC } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
-import { DataLog, enc, join, type SpawnedServer, spawnTestServer, testLogger, waitFor, withTimeout } from './helpers.ts';
+import { DataLog, enc, join, type RoomServer, startRoomServer, testLogger, waitFor, withTimeout } from './helpers.ts';
 
 const ROOM = 'focus-room';
-let server: SpawnedServer;
+let server: RoomServer;
 let browserRoom: Room;
 let agent: Room;
 let human: Room;
@@ -25,7 +25,7 @@ const rpc = (room: Room, method: string) =>
   );
 
 before(async () => {
-  server = await spawnTestServer();
+  server = await startRoomServer();
   browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
   page = new FakePage({ url: 'https://start.example/', width: 320, height: 240, framerate: 5 });
   metrics = new RuntimeMetrics();

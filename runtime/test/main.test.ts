@@ -1,25 +1,22 @@
 // The CLI (src/main.ts) as a process: config errors exit 2 with one line; a full run with the real engine
 // publishes the page, serves /readyz /status /metrics, and exits 0 within 5 s on SIGTERM; idle timeout exits 0.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { dispose, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
 import {
   join,
   NODE,
   near,
-  REPO,
-  type SpawnedServer,
-  spawnTestServer,
+  type RoomServer,
+  startRoomServer,
   startPageServer,
   VideoWatcher,
   waitFor,
   waitTrack,
   withTimeout,
 } from './helpers.ts';
-
-const MAIN = `${REPO}runtime/src/main.ts`;
+import { getJson, MAIN, type Runtime, startRuntime } from './runtime-process.ts';
 
 function runSync(env: Record<string, string>, args: string[] = []): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(NODE, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
@@ -53,61 +50,15 @@ describe('config errors', () => {
   });
 });
 
-interface Runtime {
-  proc: ChildProcess;
-  port: Promise<number>;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>;
-  logs: string[];
-}
-
-function startRuntime(env: Record<string, string>, args: string[]): Runtime {
-  const proc = spawn(NODE, [MAIN, ...args], {
-    env: { ...process.env, LKB_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>((r) =>
-    proc.once('exit', (code, signal) => r({ code, signal, atMs: Date.now() })),
-  );
-  const port = new Promise<number>((resolve, reject) => {
-    createInterface({ input: proc.stdout as NonNullable<ChildProcess['stdout']> }).on('line', (l) => {
-      logs.push(l);
-      if (process.env.LKB_TEST_DEBUG) console.error('[runtime]', l);
-      try {
-        const j = JSON.parse(l) as { msg?: string; port?: number };
-        if (j.msg?.startsWith('status server listening') && typeof j.port === 'number') resolve(j.port);
-      } catch {
-        logs.push('(non-JSON line above)'); // kept for the failure message
-      }
-    });
-    createInterface({ input: proc.stderr as NonNullable<ChildProcess['stderr']> }).on('line', (l) => logs.push(`stderr: ${l}`));
-    void exit.then((e) => reject(new Error(`runtime exited early (${e.code}): ${logs.slice(-10).join('\n')}`)));
-  });
-  port.catch(() => undefined); // observed by the tests that await it
-  return { proc, port, exit, logs };
-}
-
-async function getJson(port: number, path: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text; // /metrics is text
-  }
-  return { status: res.status, body };
-}
-
 describe('full run with the real engine', () => {
-  let sfu: SpawnedServer;
+  let sfu: RoomServer;
   let pages: Awaited<ReturnType<typeof startPageServer>>;
   let viewer: Room | undefined;
   let video: VideoWatcher | undefined;
   const runtimes: Runtime[] = [];
 
   before(async () => {
-    sfu = await spawnTestServer();
+    sfu = await startRoomServer();
     pages = await startPageServer();
   });
 
@@ -170,7 +121,7 @@ describe('full run with the real engine', () => {
   });
 
   test('room lost (SFU killed) → exit 1 after the SDK gives up', { timeout: 240_000 }, async () => {
-    const own = await spawnTestServer();
+    const own = await startRoomServer();
     const rt = startRuntime(
       {
         LIVEKIT_URL: own.url,
@@ -184,7 +135,7 @@ describe('full run with the real engine', () => {
     runtimes.push(rt);
     const port = await withTimeout(rt.port, 30_000, 'status server port');
     await waitFor(async () => (await getJson(port, '/readyz')).status === 200, 120_000, '/readyz 200', 250);
-    own.proc.kill('SIGKILL');
+    await own.kill();
     await own.close();
     const e = await withTimeout(rt.exit, 200_000, 'exit after the room is lost');
     assert.equal(e.code, 1, rt.logs.slice(-15).join('\n'));

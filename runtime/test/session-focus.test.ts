@@ -6,10 +6,10 @@ import { RuntimeMetrics } from '../src/metrics.ts';
 import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
-import { DataLog, enc, join, type SpawnedServer, spawnTestServer, testLogger, waitFor, withTimeout } from './helpers.ts';
+import { DataLog, enc, join, type RoomServer, startRoomServer, testLogger, waitFor, withTimeout } from './helpers.ts';
 
 const ROOM = 'focus-room';
-let server: SpawnedServer;
+let server: RoomServer;
 let browserRoom: Room;
 let agent: Room;
 let human: Room;
@@ -26,7 +26,7 @@ const rpc = (room: Room, method: string) =>
   );
 
 before(async () => {
-  server = await spawnTestServer();
+  server = await startRoomServer();
   browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
   page = new FakePage({ url: 'https://start.example/', width: 320, height: 240, framerate: 5 });
   metrics = new RuntimeMetrics();

@@ -19,6 +19,7 @@ import { InputPipeline } from './input-pipeline.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation, type NavPolicy, type ResolveHost, resolveHostAddresses } from './nav-policy.ts';
 import { type BrowserStatus, TOPIC } from '@lkbrowser/protocol';
+import { reportedUrl } from './room-limits.ts';
 import { rpcHandlers } from './rpc-handlers.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { VideoPublisher } from './video-publisher.ts';
@@ -140,8 +141,10 @@ export class RoomSession extends EventEmitter<SessionEvents> {
 
   status(): BrowserStatus {
     const p = this.#o.page;
+    const u = reportedUrl(this.#url);
     return {
-      url: this.#url,
+      url: u.url,
+      ...(u.truncated ? { urlTruncated: true } : {}),
       focusHolder: this.#focus.holder,
       width: p.width,
       height: p.height,
@@ -195,7 +198,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       const d = this.#focus.tick(nowMs());
       if (d.broadcast) this.#focusChanged(d.broadcast, 'idle');
     }, 1000);
-    this.#broadcast(TOPIC.url, { url: this.#url });
+    this.#broadcast(TOPIC.url, reportedUrl(this.#url));
   }
 
   async close(): Promise<void> {
@@ -243,9 +246,9 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     const d = checkNavigation(u, this.#o.nav);
     if (!d.ok && u !== 'about:blank') {
       // In-page navigation (links, redirects, scripts) is not routed through browser/navigate.
-      this.#log.warn({ url: u, reason: d.reason }, 'page navigated to a URL the navigation policy would block');
+      this.#log.warn({ url: reportedUrl(u).url, reason: d.reason }, 'page navigated to a URL the navigation policy would block');
     }
-    this.#broadcast(TOPIC.url, { url: u });
+    this.#broadcast(TOPIC.url, reportedUrl(u));
   }
 
   #onCrashed(info: { reason: string }): void {
@@ -260,7 +263,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     // Late joiner: current state, to that participant only.
     const to = [p.identity];
     this.#broadcast(TOPIC.focus, { identity: this.#focus.holder }, to);
-    this.#broadcast(TOPIC.url, { url: this.#url }, to);
+    this.#broadcast(TOPIC.url, reportedUrl(this.#url), to);
     this.#broadcast(TOPIC.cursor, { cursor: this.#cursor }, to);
   }
 

@@ -3,7 +3,7 @@
 // POSIX shm ring that Node maps), reports cursor changes (XFixes) and page audio (null sink monitor), and
 // talks to Node over fd 3 (a socketpair) with the protocol in protocol.h.
 // Usage: lkb-host --width W --height H --max-width MW --max-height MH --framerate F --audio 0|1
-//                 --chromium PATH --url URL [--slots N] [--parent-pid PID]
+//                 --chromium PATH --url URL [--slots N] [--parent-pid PID] [--proxy-server http://127.0.0.1:PORT]
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -43,6 +43,7 @@ struct Options {
   bool audio = true;
   std::string chromium = "/usr/lib/chromium/chromium";
   std::string url = "about:blank";
+  std::string proxyServer;  // egress proxy every Chromium connection goes through (empty = none)
 };
 
 struct Rect {
@@ -68,6 +69,14 @@ bool parseInt(const char* s, int lo, int hi, int* out) {
   return true;
 }
 
+// Only a proxy on this machine: the flag must not become a way to send the page's traffic elsewhere.
+bool isLoopbackHttpProxy(const char* v) {
+  std::string s = v;
+  const std::string prefix = "http://127.0.0.1:";
+  if (s.rfind(prefix, 0) != 0 || s.size() == prefix.size() || s.size() > prefix.size() + 5) return false;
+  return std::all_of(s.begin() + static_cast<long>(prefix.size()), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 bool parseArgs(int argc, char** argv, Options* o) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
@@ -84,6 +93,7 @@ bool parseArgs(int argc, char** argv, Options* o) {
     else if (k == "--audio") ok = parseInt(v, 0, 1, &n), o->audio = n == 1;
     else if (k == "--chromium") o->chromium = v;
     else if (k == "--url") o->url = v;
+    else if (k == "--proxy-server") ok = isLoopbackHttpProxy(v), o->proxyServer = v;
     else ok = false;
     if (!ok) {
       logf("bad argument %s %s", k.c_str(), v);
@@ -110,6 +120,7 @@ class Host {
   bool setupX();
   bool startPulse();
   bool launchChromium(const std::string& url);
+  void appendEgressProxyFlags(std::vector<std::string>* argv) const;
   void killChromium();
   void pollDevToolsPort();
   void onSignals();
@@ -365,6 +376,16 @@ bool Host::startPulse() {
   return audio_.start(pulseSocket_) >= 0;
 }
 
+// Egress: every connection Chromium makes goes through the runtime's proxy, which checks the address at connect
+// time. "<-loopback>" removes Chromium's implicit bypass of localhost/127.0.0.1/[::1], so those are proxied (and
+// refused) too; WebRTC may not send UDP outside the proxy (it falls back to TCP through it, or fails).
+void Host::appendEgressProxyFlags(std::vector<std::string>* argv) const {
+  if (opt_.proxyServer.empty()) return;
+  argv->push_back("--proxy-server=" + opt_.proxyServer);
+  argv->push_back("--proxy-bypass-list=<-loopback>");
+  argv->push_back("--force-webrtc-ip-handling-policy=disable_non_proxied_udp");
+}
+
 bool Host::launchChromium(const std::string& url) {
   lastUrl_ = url;
   ++chromiumGen_;
@@ -392,13 +413,16 @@ bool Host::launchChromium(const std::string& url) {
             "--autoplay-policy=no-user-gesture-required",
             "--kiosk",
             "--window-position=0,0",
-            "--window-size=" + std::to_string(opt_.width) + "," + std::to_string(opt_.height),
-            url};
+            "--window-size=" + std::to_string(opt_.width) + "," + std::to_string(opt_.height)};
   // Containers often mount a 64 MB /dev/shm: Chromium then crashes renderers; let it use /tmp instead.
   struct statvfs vfs {};
   if (statvfs("/dev/shm", &vfs) == 0 && static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize < (512ull << 20)) {
-    s.argv.insert(s.argv.end() - 1, "--disable-dev-shm-usage");
+    s.argv.push_back("--disable-dev-shm-usage");
   }
+  appendEgressProxyFlags(&s.argv);
+  // "--" ends Chromium's switches: the URL can never be read as a flag.
+  s.argv.push_back("--");
+  s.argv.push_back(url);
   // HOME/XDG_CONFIG_HOME: Chromium's crashpad handlers keep their database under $HOME/.config (not under
   // the profile); keep it inside our temp dir so nothing is shared between pages or left in the real $HOME.
   std::vector<std::string> env = {"DISPLAY=:" + std::to_string(display_), "XDG_CONFIG_HOME=" + tmp_ + "/config",

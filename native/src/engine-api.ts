@@ -30,6 +30,11 @@ export interface ContextOptions {
   closeTimeoutMs?: number;
   /** Path of the Chromium binary. Default /usr/lib/chromium/chromium. */
   chromiumPath?: string;
+  /**
+   * Egress proxy (http://127.0.0.1:<port>) for every connection Chromium makes, loopback included
+   * (--proxy-server, --proxy-bypass-list=<-loopback>, WebRTC without non-proxied UDP). Default: none.
+   */
+  proxyServer?: string;
 }
 
 /**

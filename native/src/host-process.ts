@@ -25,6 +25,7 @@ export interface HostStartOptions {
   framerate: number;
   audio: boolean;
   chromiumPath: string;
+  proxyServer: string | undefined;
   timeoutMs: number;
   logger: Logger;
 }
@@ -99,6 +100,7 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       '--chromium', o.chromiumPath,
       '--url', o.url,
       '--parent-pid', String(process.pid),
+      ...(o.proxyServer ? ['--proxy-server', o.proxyServer] : []),
     ];
     // detached: the host leads its own session/process group, so one kill(-pid) reaches everything.
     const child = spawn(HOST_PATH, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });

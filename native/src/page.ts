@@ -26,6 +26,7 @@ export interface EnginePageConfig {
   maxWidth: number;
   maxHeight: number;
   chromiumPath: string;
+  proxyServer: string | undefined;
   startTimeoutMs: number;
   closeTimeoutMs: number;
   logger: Logger;
@@ -124,6 +125,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       framerate: c.framerate,
       audio: c.audio,
       chromiumPath: c.chromiumPath,
+      proxyServer: c.proxyServer,
       timeoutMs: c.startTimeoutMs,
       logger: this.log,
     });

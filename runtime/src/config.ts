@@ -1,5 +1,9 @@
 // Runtime configuration: environment variables + CLI flags (flags win). Pure: no I/O, no process access.
 import { isIP } from 'node:net';
+import { parseCidr } from './egress/address-policy.ts';
+
+/** Room and display name bound (LiveKit has no documented maximum; these values reach logs and tokens). */
+const MAX_NAME_LENGTH = 256;
 
 // parseConfig() returns either a config, a help request, or ONE human-readable error line.
 
@@ -9,8 +13,9 @@ export interface RuntimeConfig {
   room: string;
   identity: string;
   name: string;
-  /** Either a ready token, or apiKey + apiSecret to mint one. */
+  /** A ready token, a file holding one (re-read when it changes), or apiKey + apiSecret to mint one. */
   token: string | undefined;
+  tokenFile: string | undefined;
   apiKey: string | undefined;
   apiSecret: string | undefined;
   pageUrl: string;
@@ -20,10 +25,16 @@ export interface RuntimeConfig {
   audio: boolean;
   navAllowedOrigins: string[];
   navAllowPrivate: boolean;
+  /** Extra CIDRs the egress proxy refuses even with navAllowPrivate (the cluster's pod/service ranges). */
+  egressDenyCidrs: string[];
   /** Release focus after this many seconds without input from the holder (0 = never). */
   focusIdleSeconds: number;
+  /** Release focus after this many seconds of holding, input or not (0 = never). */
+  focusMaxHoldSeconds: number;
   /** Identities that may take focus from a holder not in this list. */
   focusPriority: string[];
+  /** Identities that may revoke focus (browser/revoke-focus). */
+  focusAdmins: string[];
   /** Exit 0 after the room had no other participant for this long (0 = never). */
   idleTimeoutSeconds: number;
   /** Exit 0 after this long (0 = never). */
@@ -55,6 +66,8 @@ and accepts input/navigation from the focus holder. Every flag has an environmen
   --identity <id>                 LIVEKIT_IDENTITY      participant identity (default "browser")
   --name <name>                   LIVEKIT_NAME          participant display name (default = identity)
   --token <jwt>                   LIVEKIT_TOKEN         join token; or:
+  --token-file <path>             LKB_TOKEN_FILE        file holding the join token (a mounted Secret; re-read when
+                                                        it changes, used for every connect); or:
   --api-key <key>                 LIVEKIT_API_KEY       mint a 10-minute token with key + secret
   --api-secret <secret>           LIVEKIT_API_SECRET
   --url <url>                     LKB_URL               page to open (default about:blank)
@@ -64,8 +77,12 @@ and accepts input/navigation from the focus holder. Every flag has an environmen
   --allow-origin <origin>         LKB_NAV_ALLOWED_ORIGINS  repeatable; env is a comma list; navigation allowlist
                                                         (https://example.com, https://*.example.com)
   --allow-private                 LKB_NAV_ALLOW_PRIVATE allow loopback/private/link-local targets (default false)
-  --focus-idle <s>                LKB_FOCUS_IDLE_SECONDS   release focus after s without input (0 = never, default)
+  --egress-deny-cidr <cidr>       LKB_EGRESS_DENY_CIDRS repeatable; env is a comma list; ranges the egress proxy
+                                                        always refuses (set to the cluster's pod + service CIDRs)
+  --focus-idle <s>                LKB_FOCUS_IDLE_SECONDS   release focus after s without input (0 = never, default 120)
+  --focus-max-hold <s>            LKB_FOCUS_MAX_HOLD_SECONDS release focus after s of holding (0 = never, default 3600)
   --focus-priority <ids>          LKB_FOCUS_PRIORITY    comma list of identities that may take focus from others
+  --focus-admins <ids>            LKB_FOCUS_ADMINS      comma list of identities that may call browser/revoke-focus
   --idle-timeout <s>              LKB_IDLE_TIMEOUT_SECONDS exit 0 when alone in the room for s (0 = never, default)
   --max-duration <s>              LKB_MAX_DURATION_SECONDS exit 0 after s (0 = never, default)
   --metrics-port <port>           LKB_METRICS_PORT      /healthz /readyz /metrics /status (default 9090, 0 = ephemeral)
@@ -85,6 +102,7 @@ const FLAGS: Record<string, FlagSpec> = {
   identity: { env: 'LIVEKIT_IDENTITY', kind: 'string' },
   name: { env: 'LIVEKIT_NAME', kind: 'string' },
   token: { env: 'LIVEKIT_TOKEN', kind: 'string' },
+  'token-file': { env: 'LKB_TOKEN_FILE', kind: 'string' },
   'api-key': { env: 'LIVEKIT_API_KEY', kind: 'string' },
   'api-secret': { env: 'LIVEKIT_API_SECRET', kind: 'string' },
   url: { env: 'LKB_URL', kind: 'string' },
@@ -94,8 +112,11 @@ const FLAGS: Record<string, FlagSpec> = {
   audio: { env: 'LKB_AUDIO', kind: 'bool' },
   'allow-origin': { env: 'LKB_NAV_ALLOWED_ORIGINS', kind: 'list' },
   'allow-private': { env: 'LKB_NAV_ALLOW_PRIVATE', kind: 'bool' },
+  'egress-deny-cidr': { env: 'LKB_EGRESS_DENY_CIDRS', kind: 'list' },
   'focus-idle': { env: 'LKB_FOCUS_IDLE_SECONDS', kind: 'string' },
+  'focus-max-hold': { env: 'LKB_FOCUS_MAX_HOLD_SECONDS', kind: 'string' },
   'focus-priority': { env: 'LKB_FOCUS_PRIORITY', kind: 'list' },
+  'focus-admins': { env: 'LKB_FOCUS_ADMINS', kind: 'list' },
   'idle-timeout': { env: 'LKB_IDLE_TIMEOUT_SECONDS', kind: 'string' },
   'max-duration': { env: 'LKB_MAX_DURATION_SECONDS', kind: 'string' },
   'metrics-port': { env: 'LKB_METRICS_PORT', kind: 'string' },
@@ -218,17 +239,35 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     validUrlScheme(src('livekit-url'), livekitUrl, ['ws:', 'wss:', 'http:', 'https:']);
 
     const token = str('token');
+    const tokenFile = str('token-file');
     const apiKey = str('api-key');
     const apiSecret = str('api-secret');
     const room = str('room') ?? '';
-    if (!token) {
+    if (token && tokenFile) throw new ConfigError('credentials: set LIVEKIT_TOKEN (--token) or LKB_TOKEN_FILE (--token-file), not both');
+    if (!token && !tokenFile) {
       if (!apiKey || !apiSecret) {
-        throw new ConfigError('credentials: set LIVEKIT_TOKEN (--token) or both LIVEKIT_API_KEY and LIVEKIT_API_SECRET');
+        throw new ConfigError('credentials: set LKB_TOKEN_FILE (--token-file), LIVEKIT_TOKEN (--token) or both LIVEKIT_API_KEY and LIVEKIT_API_SECRET');
       }
       if (!room) throw new ConfigError('LIVEKIT_ROOM (--room) is required when minting a token from an API key');
     }
+    if (room.length > MAX_NAME_LENGTH) throw new ConfigError(`${src('room')}: at most ${MAX_NAME_LENGTH} characters`);
     const identity = str('identity') ?? 'browser';
     if (identity.length > 128) throw new ConfigError(`${src('identity')}: at most 128 characters`);
+    const name = str('name') ?? identity;
+    if (name.length > MAX_NAME_LENGTH) throw new ConfigError(`${src('name')}: at most ${MAX_NAME_LENGTH} characters`);
+    const egressDenyCidrs = raw.lists.get('egress-deny-cidr') ?? [];
+    for (const c of egressDenyCidrs) {
+      try {
+        parseCidr(c);
+      } catch {
+        throw new ConfigError(`${src('egress-deny-cidr')}: not a CIDR: "${c}"`);
+      }
+    }
+    const idList = (k: string): string[] => {
+      const l = raw.lists.get(k) ?? [];
+      if (l.length > 64 || l.some((s) => s.length > 128)) throw new ConfigError(`${src(k)}: at most 64 identities of at most 128 characters`);
+      return l;
+    };
 
     const pageUrl = str('url') ?? 'about:blank';
     if (pageUrl !== 'about:blank') validUrlScheme(src('url'), pageUrl, ['http:', 'https:']);
@@ -261,8 +300,9 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       livekitUrl,
       room,
       identity,
-      name: str('name') ?? identity,
+      name,
       token,
+      tokenFile,
       apiKey,
       apiSecret,
       pageUrl,
@@ -272,8 +312,12 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       audio: raw.bools.get('audio') ?? true,
       navAllowedOrigins: origins,
       navAllowPrivate: raw.bools.get('allow-private') ?? false,
-      focusIdleSeconds: int('focus-idle', 0, 0, 86_400),
-      focusPriority: raw.lists.get('focus-priority') ?? [],
+      egressDenyCidrs,
+      // 120 s: the CRD's default for spec.focus.idleReleaseSeconds.
+      focusIdleSeconds: int('focus-idle', 120, 0, 86_400),
+      focusMaxHoldSeconds: int('focus-max-hold', 3600, 0, 7 * 86_400),
+      focusPriority: idList('focus-priority'),
+      focusAdmins: idList('focus-admins'),
       idleTimeoutSeconds: int('idle-timeout', 0, 0, 7 * 86_400),
       maxDurationSeconds: int('max-duration', 0, 0, 30 * 86_400),
       metricsPort: int('metrics-port', 9090, 0, 65_535),

@@ -44,6 +44,10 @@ export interface SessionOptions {
   nav: NavPolicy;
   focusIdleMs: number;
   focusPriority: readonly string[];
+  /** Release focus after this long however busy the holder is (0 = never). */
+  focusMaxHoldMs?: number;
+  /** Identities that may call browser/revoke-focus. */
+  focusAdmins?: readonly string[];
   metrics: RuntimeMetrics;
   logger: Logger;
   /** Re-send the last frame after this long without a new one (static pages). Default 1500 ms. */
@@ -176,10 +180,12 @@ export class BrowserSession extends EventEmitter<SessionEvents> {
       inputPacketsPerSec: 200,
       inputEventsPerSec: 1000,
       rpcPerSec: 10,
+      focusMaxHoldMs: 0,
+      focusAdmins: [],
       ...opts,
     };
     this.#log = opts.logger.child({ component: 'session' });
-    this.#focus = new FocusState({ idleMs: opts.focusIdleMs, priority: opts.focusPriority });
+    this.#focus = new FocusState({ idleMs: opts.focusIdleMs, priority: opts.focusPriority, maxHoldMs: opts.focusMaxHoldMs, admins: opts.focusAdmins });
     this.#packetLimiter = new RateLimiter({ ratePerSec: this.#o.inputPacketsPerSec, burst: this.#o.inputPacketsPerSec * 2 });
     this.#eventLimiter = new RateLimiter({ ratePerSec: this.#o.inputEventsPerSec, burst: this.#o.inputEventsPerSec * 2 });
     this.#rpcLimiter = new RateLimiter({ ratePerSec: this.#o.rpcPerSec, burst: this.#o.rpcPerSec * 2 });
@@ -266,7 +272,7 @@ export class BrowserSession extends EventEmitter<SessionEvents> {
         metrics.fps.set(this.#framesThisSecond);
         this.#framesThisSecond = 0;
         const d = this.#focus.tick(nowMs());
-        if (d.broadcast) this.#focusChanged(d.broadcast, 'idle');
+        if (d.broadcast) this.#focusChanged(d.broadcast, d.reason ?? 'idle');
       }, 1000),
       setInterval(() => this.#refresh(), Math.max(100, Math.floor(this.#o.refreshIntervalMs / 3))),
     );
@@ -670,7 +676,7 @@ export class BrowserSession extends EventEmitter<SessionEvents> {
   #registerRpcs(): void {
     this.#rpc(RPC.requestFocus, false, async (caller) => {
       const d = this.#focus.request(caller, nowMs());
-      if (!d.granted) return { granted: false, holder: d.holder };
+      if (!d.granted) return 'coolingDownMs' in d ? { granted: false, holder: null, retryAfterMs: d.coolingDownMs } : { granted: false, holder: d.holder };
       if (d.broadcast) this.#focusChanged(d.broadcast, d.reason);
       return { granted: true };
     });
@@ -678,6 +684,13 @@ export class BrowserSession extends EventEmitter<SessionEvents> {
       const d = this.#focus.release(caller);
       if (d.broadcast) this.#focusChanged(d.broadcast, 'release');
       return { released: d.changed };
+    });
+    this.#rpc(RPC.revokeFocus, false, async (caller) => {
+      const d = this.#focus.revoke(caller, nowMs());
+      if (!d.allowed) throw new RpcError(RpcCode.Forbidden, 'only an admin identity may revoke focus');
+      if (d.broadcast) this.#focusChanged(d.broadcast, 'revoked');
+      if (d.changed) this.#log.warn({ by: caller, previous: d.previous }, 'focus revoked by an admin');
+      return { revoked: d.changed, previous: d.previous };
     });
     this.#rpc(RPC.navigate, true, async (_caller, payload) => {
       const body = parseObject(payload);

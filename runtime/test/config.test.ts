@@ -29,6 +29,7 @@ test('defaults', () => {
       identity: 'browser',
       name: 'browser',
       token: undefined,
+      tokenFile: undefined,
       apiKey: 'k',
       apiSecret: 's',
       pageUrl: 'about:blank',
@@ -38,8 +39,11 @@ test('defaults', () => {
       audio: true,
       navAllowedOrigins: [],
       navAllowPrivate: false,
-      focusIdleSeconds: 0,
+      egressDenyCidrs: [],
+      focusIdleSeconds: 120, // the CRD's default
+      focusMaxHoldSeconds: 3600,
       focusPriority: [],
+      focusAdmins: [],
       idleTimeoutSeconds: 0,
       maxDurationSeconds: 0,
       metricsPort: 9090,
@@ -154,3 +158,20 @@ const errors: Array<[string, Record<string, string>, string[], RegExp]> = [
 for (const [name, env, argv, re] of errors) {
   test(`error: ${name}`, () => err(env, argv, re));
 }
+
+test('token file, egress deny CIDRs, focus max hold and admins; bounded strings', () => {
+  const noCreds = { LIVEKIT_URL: 'ws://127.0.0.1:7880' };
+  const c = ok({ ...noCreds, LKB_TOKEN_FILE: '/var/run/lkb/token', LKB_EGRESS_DENY_CIDRS: '10.244.0.0/16, fd00:10:96::/112', LKB_FOCUS_MAX_HOLD_SECONDS: '600', LKB_FOCUS_ADMINS: 'ops,root-agent' });
+  assert.equal(c.tokenFile, '/var/run/lkb/token');
+  assert.equal(c.room, '', 'a ready token carries its room');
+  assert.deepEqual(c.egressDenyCidrs, ['10.244.0.0/16', 'fd00:10:96::/112']);
+  assert.equal(c.focusMaxHoldSeconds, 600);
+  assert.deepEqual(c.focusAdmins, ['ops', 'root-agent']);
+  err({ ...noCreds, LKB_TOKEN_FILE: '/t', LIVEKIT_TOKEN: 'a.b.c' }, [], /not both/);
+  err(noCreds, [], /LKB_TOKEN_FILE/);
+  err({ ...base, LKB_EGRESS_DENY_CIDRS: '10.0.0.0/40' }, [], /LKB_EGRESS_DENY_CIDRS: not a CIDR/);
+  err({ ...base }, ['--egress-deny-cidr', 'nope'], /--egress-deny-cidr: not a CIDR/);
+  err({ ...base, LIVEKIT_ROOM: 'r'.repeat(257) }, [], /at most 256/);
+  err({ ...base, LIVEKIT_NAME: 'n'.repeat(257) }, [], /at most 256/);
+  err({ ...base, LKB_FOCUS_ADMINS: 'a'.repeat(129) }, [], /at most 64 identities/);
+});

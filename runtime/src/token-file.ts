@@ -1,8 +1,9 @@
 // The join token from a file (LKB_TOKEN_FILE): the operator mounts a per-session Secret holding a short-lived,
 // room-scoped token and rotates it; the runtime re-reads the file when it changes and uses the newest token for
 // every connect. Kubernetes updates Secret volumes by swapping a symlink, which inotify (fs.watch) does not report
-// reliably, so the file is polled (fs.watchFile, stat-based).
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+// reliably, and a stat-based watch (fs.watchFile) misses a change made before its first poll; the file is tiny, so
+// it is simply read again every interval and compared.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 
 export const MAX_TOKEN_BYTES = 16 * 1024;
@@ -20,7 +21,8 @@ export class TokenFile {
   readonly path: string;
   #token: string;
   readonly #log: Logger;
-  #watching = false;
+  #timer: NodeJS.Timeout | undefined;
+  #lastError = '';
 
   /** Reads the file now; throws if it is missing or does not hold a token. */
   constructor(path: string, log: Logger) {
@@ -40,26 +42,28 @@ export class TokenFile {
     return this.#token;
   }
 
-  /** Polls the file every intervalMs; a bad new content keeps the previous token (and is logged). */
+  /** Re-reads the file every intervalMs; a bad new content keeps the previous token (and is logged once). */
   watch(intervalMs = 2000): void {
-    if (this.#watching) return;
-    this.#watching = true;
-    watchFile(this.path, { interval: intervalMs, persistent: false }, (cur, prev) => {
-      if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
       try {
         const t = this.#read();
+        this.#lastError = '';
         if (t !== this.#token) {
           this.#token = t;
           this.#log.info('token file changed: new token read');
         }
       } catch (err) {
-        this.#log.warn({ err }, 'token file changed but is not usable; keeping the previous token');
+        const msg = err instanceof Error ? err.message : String(err);
+        if (msg !== this.#lastError) this.#log.warn({ err }, 'token file is not usable; keeping the previous token');
+        this.#lastError = msg;
       }
-    });
+    }, intervalMs);
+    this.#timer.unref();
   }
 
   close(): void {
-    if (this.#watching) unwatchFile(this.path);
-    this.#watching = false;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 }

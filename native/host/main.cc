@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -116,6 +117,7 @@ class Host {
  private:
   bool handshake();
   bool setupDirs();
+  bool writeXauthority();
   bool startXvfb();
   bool setupX();
   bool startPulse();
@@ -147,6 +149,7 @@ class Host {
   pid_t xvfb_ = -1, pulse_ = -1, chromium_ = -1;
   int chromiumGen_ = 0;
   std::string chromiumProfile_;
+  std::string xauth_;  // MIT-MAGIC-COOKIE-1 file of our X server (0600)
   int64_t chromiumStartUs_ = 0;
   bool cdpPending_ = false;
   std::string lastUrl_;
@@ -255,7 +258,37 @@ bool Host::setupDirs() {
   return true;
 }
 
+// X access: a random MIT-MAGIC-COOKIE-1 in a 0600 file, given to Xvfb (-auth) and to the clients we start (the host
+// itself and Chromium, via XAUTHORITY). Without it any process in the pod's network namespace could connect to the
+// display's abstract socket, read the screen and inject input. One FamilyWild entry with an empty display number
+// matches whatever display -displayfd picks.
+bool Host::writeXauthority() {
+  unsigned char cookie[16];
+  if (getrandom(cookie, sizeof cookie, 0) != static_cast<ssize_t>(sizeof cookie)) return false;
+  std::string rec;
+  auto u16 = [&](size_t n) {
+    rec.push_back(static_cast<char>((n >> 8) & 0xff));
+    rec.push_back(static_cast<char>(n & 0xff));
+  };
+  auto field = [&](const std::string& s) {
+    u16(s.size());
+    rec += s;
+  };
+  u16(0xffff);  // FamilyWild
+  field("");    // address
+  field("");    // display number: any
+  field("MIT-MAGIC-COOKIE-1");
+  field(std::string(reinterpret_cast<char*>(cookie), sizeof cookie));
+  xauth_ = tmp_ + "/xauthority";
+  Fd f(open(xauth_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!f.valid()) return false;
+  if (write(f.get(), rec.data(), rec.size()) != static_cast<ssize_t>(rec.size())) return false;
+  // The host's own xcb_connect reads it from the environment (set before any thread exists).
+  return setenv("XAUTHORITY", xauth_.c_str(), 1) == 0;
+}
+
 bool Host::startXvfb() {
+  if (!writeXauthority()) return false;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return false;
   Fd rd(fds[0]), wr(fds[1]);
@@ -263,7 +296,10 @@ bool Host::startXvfb() {
   // The screen has the maximum size; Chromium's window (and the capture) has the page size, so a resize
   // only reconfigures the window.
   std::string screen = std::to_string(opt_.maxWidth) + "x" + std::to_string(opt_.maxHeight) + "x24";
-  s.argv = {"/usr/bin/Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset"};
+  // -auth: only holders of the cookie may connect; -extension XTEST: no client (Chromium included) can synthesise
+  // input through the X server (our input goes through CDP).
+  s.argv = {"/usr/bin/Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset",
+            "-auth", xauth_, "-extension", "XTEST"};
   s.env = makeEnv({});
   s.logPath = tmp_ + "/xvfb.log";
   s.passFd = wr.get();
@@ -425,8 +461,8 @@ bool Host::launchChromium(const std::string& url) {
   s.argv.push_back(url);
   // HOME/XDG_CONFIG_HOME: Chromium's crashpad handlers keep their database under $HOME/.config (not under
   // the profile); keep it inside our temp dir so nothing is shared between pages or left in the real $HOME.
-  std::vector<std::string> env = {"DISPLAY=:" + std::to_string(display_), "XDG_CONFIG_HOME=" + tmp_ + "/config",
-                                  "HOME=" + tmp_ + "/home"};
+  std::vector<std::string> env = {"DISPLAY=:" + std::to_string(display_), "XAUTHORITY=" + xauth_,
+                                  "XDG_CONFIG_HOME=" + tmp_ + "/config", "HOME=" + tmp_ + "/home"};
   if (opt_.audio) env.push_back("PULSE_SERVER=unix:" + pulseSocket_);
   else env.push_back("PULSE_SERVER=unix:/nonexistent");
   s.env = makeEnv(env);

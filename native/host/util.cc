@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -42,10 +43,14 @@ int64_t monotonicUs() {
 }
 
 std::vector<std::string> makeEnv(const std::vector<std::string>& overrides) {
+  // Built from scratch: only these are inherited (the runtime already gives the host a minimal environment; this
+  // keeps Xvfb, PulseAudio, Chromium and crashpad clean even if the host is started some other way).
+  static const char* const kInherit[] = {"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR"};
   std::vector<std::string> out;
   for (char** e = environ; e && *e; ++e) {
     std::string kv(*e);
     std::string key = kv.substr(0, kv.find('='));
+    if (std::none_of(std::begin(kInherit), std::end(kInherit), [&](const char* k) { return key == k; })) continue;
     bool overridden = std::any_of(overrides.begin(), overrides.end(),
                                   [&](const std::string& o) { return o.substr(0, o.find('=')) == key; });
     if (!overridden) out.push_back(kv);

@@ -50,7 +50,8 @@ struct SpawnSpec {
 // fork+exec with PR_SET_PDEATHSIG(SIGKILL), default signal mask, all other fds closed. Returns pid or -1.
 pid_t spawnChild(const SpawnSpec& spec);
 
-// Environment of this process with `overrides` (KEY=VALUE) replacing/adding entries.
+// A child environment built from scratch: PATH, LANG, LC_ALL, TZ, TMPDIR of this process plus `overrides`
+// (KEY=VALUE). Nothing else is inherited (no credential can leak to Xvfb, PulseAudio, Chromium, crashpad).
 std::vector<std::string> makeEnv(const std::vector<std::string>& overrides);
 
 // Direct children of this process (we are a child subreaper, so orphaned descendants show up here).

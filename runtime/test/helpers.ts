@@ -32,8 +32,9 @@ export interface SpawnedServer {
  * process: the in-process server can leave UDP sockets open when participants leave mid-renegotiation,
  * which keeps a test file from exiting.
  */
-export async function spawnTestServer(): Promise<SpawnedServer> {
-  const proc = spawn(NODE, [`${REPO}testserver/src/main.ts`, '--port', '0'], {
+export async function spawnTestServer(opts: { apiSecret?: string } = {}): Promise<SpawnedServer> {
+  const apiSecret = opts.apiSecret ?? 'secret';
+  const proc = spawn(NODE, [`${REPO}testserver/src/main.ts`, '--port', '0', '--api-secret', apiSecret], {
     env: { ...process.env, LOG_LEVEL: process.env.LKB_TEST_SFU_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -52,7 +53,7 @@ export async function spawnTestServer(): Promise<SpawnedServer> {
   return {
     url,
     apiKey: 'devkey',
-    apiSecret: 'secret',
+    apiSecret,
     proc,
     close: async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) return;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse as yamlParse } from 'yaml';
-import { loadConfig } from '../../operator/src/config.ts';
+import { loadConfig } from '@lkbrowser/operator';
 import {
   chartYaml,
   type Dict,

@@ -5,11 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse as yamlParse } from 'yaml';
-import { loadConfig, type OperatorConfig } from '../../operator/src/config.ts';
-import { resolveSpec } from '../../operator/src/defaults.ts';
-import { desiredPod, selectorLabels } from '../../operator/src/pod-spec.ts';
-import { buildStatus, invalidObservation, observePod } from '../../operator/src/status.ts';
-import type { BrowserSession, Pod } from '../../operator/src/types.ts';
+import { type BrowserSession, buildStatus, desiredPod, invalidObservation, loadConfig, type OperatorConfig, observePod, type Pod, resolveSpec, selectorLabels } from '@lkbrowser/operator';
 import { find, render } from './lib/chart.ts';
 import { CrdValidator, type Schema } from './lib/crd-validator.ts';
 

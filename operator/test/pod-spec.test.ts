@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveSpec } from '../src/defaults.ts';
-import { DEFAULT_RESOURCES, desiredPod, labelValue, PRIOR_RESTARTS_ANNOTATION, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from '../src/pod-spec.ts';
-import type { BrowserSession, BrowserSessionSpec } from '../src/types.ts';
+import { resolveSpec } from '../src/browsersession/defaults.ts';
+import { DEFAULT_RESOURCES, desiredPod, labelValue, PRIOR_RESTARTS_ANNOTATION, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from '../src/browsersession/pod-spec.ts';
+import type { BrowserSession, BrowserSessionSpec } from '../src/browsersession/types.ts';
 import { testConfig } from './helpers.ts';
 
 function mk(spec: Partial<BrowserSessionSpec> = {}, name = 'demo'): BrowserSession {

@@ -148,10 +148,16 @@ after(async () => {
 
 const refused = (): Promise<number> => metrics.value('lkb_egress_refused_total');
 const bodyColor = (): Promise<string> => page.evaluate<string>("document.body ? getComputedStyle(document.body).backgroundColor : ''");
-/** Puts the page on the public /ok page and waits until it shows, so each case starts from a settled page. */
+/**
+ * Puts the page on the public /ok page and waits until it shows, so each case starts from a settled page. An earlier
+ * page's own navigation (a popup re-issued in the same tab, a meta refresh) may still override ours: navigate again.
+ */
 async function settle(): Promise<void> {
-  await page.navigate('http://public.test/ok').catch(() => undefined); // an earlier page's own navigation may abort this one
-  await waitFor('public page rendered', async () => (await bodyColor()) === GREEN, 30_000, 100);
+  await waitFor('public page rendered', async () => {
+    if ((await bodyColor()) === GREEN) return true;
+    await page.navigate('http://public.test/ok').catch(() => undefined);
+    return (await bodyColor()) === GREEN;
+  }, 60_000, 200);
 }
 
 test('public content loads through the proxy', { timeout: 90_000 }, async () => {

@@ -4,8 +4,8 @@
 // backoff, and a silent stream is aborted by the inactivity watchdog (client-node Watch.requestTimeoutMs).
 import type { Logger } from 'pino';
 import type { KubeClient, ResourceRef, WatchEventType, WatchHandle } from './kube-client.ts';
-import type { KubeObject } from './types.ts';
-import { objectKey } from './types.ts';
+import type { KubeObject } from './kube-types.ts';
+import { objectKey } from './kube-types.ts';
 
 export interface InformerHandlers<T> {
   onAdd?(obj: T): void;

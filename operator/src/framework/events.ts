@@ -3,7 +3,7 @@
 import { V1MicroTime } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { EVENTS, type KubeClient } from './kube-client.ts';
-import type { KubeObject } from './types.ts';
+import type { KubeObject } from './kube-types.ts';
 
 export type EventType = 'Normal' | 'Warning';
 

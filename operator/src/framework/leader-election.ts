@@ -8,7 +8,7 @@
 import { V1MicroTime } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { isConflict, type KubeClient, LEASES } from './kube-client.ts';
-import type { Lease } from './types.ts';
+import type { Lease } from './kube-types.ts';
 
 export interface LeaderElectionOptions {
   namespace: string;

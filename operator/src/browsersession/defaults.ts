@@ -1,8 +1,9 @@
 // Defaulting: the CRD's `default:` values plus the operator-config fallbacks, applied to a session spec.
 // The apiserver normally applies the CRD defaults already; doing it again here makes the operator correct
 // for objects created before a CRD upgrade and lets the unit tests work on sparse specs.
-import type { OperatorConfig } from './config.ts';
-import type { BrowserSession, ImagePullPolicy, PodOverrides } from './types.ts';
+import type { OperatorConfig } from '../config.ts';
+import type { ImagePullPolicy } from '../framework/kube-types.ts';
+import type { BrowserSession, PodOverrides } from './types.ts';
 
 /** A fully defaulted session spec: everything the pod needs, nothing optional except the user's display name. */
 export interface ResolvedSpec {

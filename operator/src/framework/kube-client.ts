@@ -8,7 +8,7 @@
 // Date and drops unknown fields), and all errors become one ApiError with the HTTP code.
 import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch } from 'undici';
-import type { KubeObject } from './types.ts';
+import type { KubeObject } from './kube-types.ts';
 
 export interface ResourceRef {
   /** '' for the core group */

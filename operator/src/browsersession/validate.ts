@@ -2,7 +2,8 @@
 // status.phase=Failed with a clear message even on clusters where CEL is off or the CRD is older than the operator.
 // Plus checks only the operator can make: the effective LiveKit URL exists, immutable fields vs what is running.
 import type { ResolvedSpec } from './defaults.ts';
-import type { BrowserSession, Quantity } from './types.ts';
+import type { Quantity } from '../framework/kube-types.ts';
+import type { BrowserSession } from './types.ts';
 
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:@=+-]*$/;
 const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

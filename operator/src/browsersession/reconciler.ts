@@ -3,21 +3,19 @@
 // / it belongs to an older object of the same name) and writes status from what it sees. It never remembers
 // anything between calls except what is stored in the API (status, pod annotations).
 import type { Logger } from 'pino';
-import type { OperatorConfig } from './config.ts';
+import type { OperatorConfig } from '../config.ts';
 import { resolveSpec } from './defaults.ts';
-import type { EventRecorder } from './events.ts';
-import { isConflict, isNotFound, type KubeClient, PODS, SESSIONS } from './kube-client.ts';
-import type { OperatorMetrics } from './metrics.ts';
+import type { EventRecorder } from '../framework/events.ts';
+import { isConflict, isNotFound, type KubeClient, PODS, SESSIONS } from '../framework/kube-client.ts';
+import type { OperatorMetrics } from '../framework/metrics.ts';
 import { desiredPod, podNameFor, ROOM_ANNOTATION, SPEC_HASH_ANNOTATION, stableStringify } from './pod-spec.ts';
 import type { RuntimeStatusFetcher } from './runtime-status.ts';
 import { buildStatus, containerRestarts, findCondition, invalidObservation, type Observation, observePod, priorRestarts, Reasons, type StatusExtras } from './status.ts';
-import type { BrowserSession, BrowserSessionStatus, Pod } from './types.ts';
+import type { Result } from '../framework/controller.ts';
+import type { Pod } from '../framework/kube-types.ts';
+import type { BrowserSession, BrowserSessionStatus } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
 import { validateSession } from './validate.ts';
-
-export interface Result {
-  requeueAfterMs?: number;
-}
 
 export interface ReconcilerDeps {
   client: KubeClient;

@@ -4,8 +4,12 @@
 import type { Logger } from 'pino';
 import { isConflict } from './kube-client.ts';
 import type { OperatorMetrics } from './metrics.ts';
-import type { Result } from './reconciler.ts';
 import type { WorkQueue } from './work-queue.ts';
+
+/** What a reconcile asks of the queue: nothing (done until the next event), or another look after a delay. */
+export interface Result {
+  requeueAfterMs?: number;
+}
 
 export interface ControllerOptions {
   name: string;

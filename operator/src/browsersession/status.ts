@@ -1,7 +1,8 @@
 // Session status from the observed runtime Pod: phase, conditions (metav1.Condition semantics: lastTransitionTime
 // changes only when a condition's status flips), restarts, start time. Pure functions, no I/O.
 import { CONTAINER_NAME, PRIOR_RESTARTS_ANNOTATION } from './pod-spec.ts';
-import type { BrowserSession, BrowserSessionStatus, Condition, ConditionStatus, ConditionType, Pod, SessionPhase } from './types.ts';
+import type { ConditionStatus, Pod } from '../framework/kube-types.ts';
+import type { BrowserSession, BrowserSessionStatus, Condition, ConditionType, SessionPhase } from './types.ts';
 
 export const Reasons = {
   PodNotCreated: 'PodNotCreated',

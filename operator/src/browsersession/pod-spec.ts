@@ -1,9 +1,10 @@
 // The desired runtime Pod of a session: a pure function of (session, resolved spec, operator config).
 // Pods are immutable, so the reconciler compares SPEC_HASH_ANNOTATION and deletes/recreates on mismatch.
 import { createHash } from 'node:crypto';
-import type { OperatorConfig } from './config.ts';
+import type { OperatorConfig } from '../config.ts';
 import type { ResolvedSpec } from './defaults.ts';
-import type { BrowserSession, Container, EnvVar, OwnerReference, Pod, ResourceRequirements } from './types.ts';
+import type { Container, EnvVar, OwnerReference, Pod, ResourceRequirements } from '../framework/kube-types.ts';
+import type { BrowserSession } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
 
 export const SPEC_HASH_ANNOTATION = 'lkbrowser.dev/spec-hash';

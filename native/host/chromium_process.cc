@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -12,7 +13,6 @@ namespace lkb {
 
 std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
   std::vector<std::string> argv = {s.binary,
-                                   "--no-sandbox",
                                    "--test-type",
                                    "--disable-gpu",
                                    "--disable-background-networking",
@@ -34,6 +34,7 @@ std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
                                    "--window-size=" + std::to_string(s.width) + "," + std::to_string(s.height)};
   // Containers often mount a 64 MB /dev/shm: Chromium then crashes renderers; let it use /tmp instead.
   if (s.smallDevShm) argv.push_back("--disable-dev-shm-usage");
+  if (!s.sandbox) argv.push_back("--no-sandbox");
   // Egress: every connection Chromium makes goes through the runtime's proxy, which checks the address at connect
   // time. "<-loopback>" removes Chromium's implicit bypass of localhost/127.0.0.1/[::1], so those are proxied (and
   // refused) too; WebRTC may not send UDP outside the proxy (it uses TCP through it, or fails).
@@ -58,20 +59,21 @@ std::vector<std::string> chromiumEnv(const ChromiumSpec& s) {
 }
 
 bool ChromiumProcess::launch(const std::string& binary, const std::string& workdir, const std::string& url, int width,
-                             int height, int display, const std::string& pulseSocket, const std::string& proxyServer,
-                             const std::string& xauthority) {
+                             int height, int display, const std::string& pulseSocket, const ChromiumIsolation& iso) {
   lastUrl_ = url;
   ++generation_;
   if (!profile_.empty()) removeTree(profile_);
   profile_ = workdir + "/profile-" + std::to_string(generation_);
   mkdir(profile_.c_str(), 0700);
-  ChromiumSpec spec{binary, profile_, url, width, height, display, workdir, pulseSocket, false, proxyServer, xauthority};
+  if (iso.uid >= 0 && chown(profile_.c_str(), static_cast<uid_t>(iso.uid), static_cast<gid_t>(iso.uid)) != 0) return false;
+  ChromiumSpec spec{binary, profile_, url, width, height, display, workdir, pulseSocket, false, iso.proxyServer, iso.xauthority, iso.sandbox};
   struct statvfs vfs {};
   spec.smallDevShm = statvfs("/dev/shm", &vfs) == 0 && static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize < (512ull << 20);
   SpawnSpec s;
   s.argv = chromiumArgv(spec);
   s.env = makeEnv(chromiumEnv(spec));
   s.logPath = workdir + "/chromium.log";
+  s.uid = iso.uid;
   pid_ = spawnChild(s);
   if (pid_ < 0) return false;
   startUs_ = monotonicUs();

@@ -41,6 +41,7 @@ bool parseOptions(int argc, char** argv, Options* o) {
     else if (k == "--chromium") o->chromium = v;
     else if (k == "--url") o->url = v;
     else if (k == "--proxy-server") ok = isLoopbackHttpProxy(v), o->proxyServer = v;
+    else if (k == "--chromium-uid") ok = parseInt(v, 1, 1 << 30, &o->chromiumUid);
     else ok = false;
     if (!ok) {
       logf("bad argument %s %s", k.c_str(), v);

@@ -45,10 +45,15 @@ struct SpawnSpec {
   std::vector<std::string> env;  // full environment (KEY=VALUE)
   std::string logPath;           // stdout+stderr go here ("" = /dev/null)
   int passFd = -1;               // becomes fd 3 in the child
+  int uid = -1;                  // >= 0: the child drops to this uid (and gid = uid, no supplementary groups)
 };
 
 // fork+exec with PR_SET_PDEATHSIG(SIGKILL), default signal mask, all other fds closed. Returns pid or -1.
 pid_t spawnChild(const SpawnSpec& spec);
+
+// Whether a process with `uid` (-1 = ours) may create a user namespace (what Chromium's sandbox needs). Forks a
+// probe child; a seccomp profile or sysctl that forbids user namespaces makes it fail.
+bool userNamespacesWork(int uid);
 
 // A child environment built from scratch: PATH, LANG, LC_ALL, TZ, TMPDIR of this process plus `overrides`
 // (KEY=VALUE). Nothing else is inherited (no credential can leak to Xvfb, PulseAudio, Chromium, crashpad).

@@ -27,6 +27,7 @@ export interface HostStartOptions {
   audio: boolean;
   chromiumPath: string;
   proxyServer: string | undefined;
+  chromiumUid: number | undefined;
   timeoutMs: number;
   logger: Logger;
 }
@@ -102,6 +103,7 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       '--url', o.url,
       '--parent-pid', String(process.pid),
       ...(o.proxyServer ? ['--proxy-server', o.proxyServer] : []),
+      ...(o.chromiumUid !== undefined ? ['--chromium-uid', String(o.chromiumUid)] : []),
     ];
     // detached: the host leads its own session/process group, so one kill(-pid) reaches everything.
     // env from scratch (hostEnvironment): no credential of the runtime reaches the host or what it starts.

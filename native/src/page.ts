@@ -27,6 +27,7 @@ export interface EnginePageConfig {
   maxHeight: number;
   chromiumPath: string;
   proxyServer: string | undefined;
+  chromiumUid: number | undefined;
   startTimeoutMs: number;
   closeTimeoutMs: number;
   logger: Logger;
@@ -126,6 +127,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       audio: c.audio,
       chromiumPath: c.chromiumPath,
       proxyServer: c.proxyServer,
+      chromiumUid: c.chromiumUid,
       timeoutMs: c.startTimeoutMs,
       logger: this.log,
     });

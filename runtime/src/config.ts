@@ -25,6 +25,8 @@ export interface RuntimeConfig {
   audio: boolean;
   navAllowedOrigins: string[];
   navAllowPrivate: boolean;
+  /** Run Chromium as this uid (runtime running as root only); undefined = the runtime's uid. */
+  chromiumUid: number | undefined;
   /** Extra CIDRs the egress proxy refuses even with navAllowPrivate (the cluster's pod/service ranges). */
   egressDenyCidrs: string[];
   /** Release focus after this many seconds without input from the holder (0 = never). */
@@ -77,6 +79,9 @@ and accepts input/navigation from the focus holder. Every flag has an environmen
   --allow-origin <origin>         LKB_NAV_ALLOWED_ORIGINS  repeatable; env is a comma list; navigation allowlist
                                                         (https://example.com, https://*.example.com)
   --allow-private                 LKB_NAV_ALLOW_PRIVATE allow loopback/private/link-local targets (default false)
+  --chromium-uid <uid>            LKB_CHROMIUM_UID      run Chromium as this uid, apart from Node (needs root; Chromium's
+                                                        sandbox is on whenever Chromium is not root and may create
+                                                        user namespaces)
   --egress-deny-cidr <cidr>       LKB_EGRESS_DENY_CIDRS repeatable; env is a comma list; ranges the egress proxy
                                                         always refuses (set to the cluster's pod + service CIDRs)
   --focus-idle <s>                LKB_FOCUS_IDLE_SECONDS   release focus after s without input (0 = never, default 120)
@@ -112,6 +117,7 @@ const FLAGS: Record<string, FlagSpec> = {
   audio: { env: 'LKB_AUDIO', kind: 'bool' },
   'allow-origin': { env: 'LKB_NAV_ALLOWED_ORIGINS', kind: 'list' },
   'allow-private': { env: 'LKB_NAV_ALLOW_PRIVATE', kind: 'bool' },
+  'chromium-uid': { env: 'LKB_CHROMIUM_UID', kind: 'string' },
   'egress-deny-cidr': { env: 'LKB_EGRESS_DENY_CIDRS', kind: 'list' },
   'focus-idle': { env: 'LKB_FOCUS_IDLE_SECONDS', kind: 'string' },
   'focus-max-hold': { env: 'LKB_FOCUS_MAX_HOLD_SECONDS', kind: 'string' },
@@ -313,6 +319,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       navAllowedOrigins: origins,
       navAllowPrivate: raw.bools.get('allow-private') ?? false,
       egressDenyCidrs,
+      chromiumUid: raw.values.has('chromium-uid') ? int('chromium-uid', 0, 1, 2 ** 30) : undefined,
       // 120 s: the CRD's default for spec.focus.idleReleaseSeconds.
       focusIdleSeconds: int('focus-idle', 120, 0, 86_400),
       focusMaxHoldSeconds: int('focus-max-hold', 3600, 0, 7 * 86_400),

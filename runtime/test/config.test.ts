@@ -39,6 +39,7 @@ test('defaults', () => {
       audio: true,
       navAllowedOrigins: [],
       navAllowPrivate: false,
+      chromiumUid: undefined,
       egressDenyCidrs: [],
       focusIdleSeconds: 120, // the CRD's default
       focusMaxHoldSeconds: 3600,
@@ -166,6 +167,8 @@ test('token file, egress deny CIDRs, focus max hold and admins; bounded strings'
   assert.equal(c.room, '', 'a ready token carries its room');
   assert.deepEqual(c.egressDenyCidrs, ['10.244.0.0/16', 'fd00:10:96::/112']);
   assert.equal(c.focusMaxHoldSeconds, 600);
+  assert.equal(ok({ ...base, LKB_CHROMIUM_UID: '65534' }).chromiumUid, 65534);
+  err({ ...base, LKB_CHROMIUM_UID: '0' }, [], /LKB_CHROMIUM_UID: must be an integer 1\.\./);
   assert.deepEqual(c.focusAdmins, ['ops', 'root-agent']);
   err({ ...noCreds, LKB_TOKEN_FILE: '/t', LIVEKIT_TOKEN: 'a.b.c' }, [], /not both/);
   err(noCreds, [], /LKB_TOKEN_FILE/);

@@ -143,7 +143,8 @@ test('token file: no process of the runtime (Node included) holds the token or t
   const jwt = await token(sfu, 'scan-room', 'browser', { canSubscribe: false });
   const file = pathJoin(dir, 'token');
   writeFileSync(file, `${jwt}\n`, { mode: 0o600 });
-  const rt = startRuntime({ LKB_TOKEN_FILE: file });
+  // Chromium as its own uid (the test runs as root): nobody, with Chromium's sandbox.
+  const rt = startRuntime({ LKB_TOKEN_FILE: file, LKB_CHROMIUM_UID: '65534' });
   const pid = await withTimeout('runtime publishing', rt.ready, 120_000);
   // crashpad and the renderer start a little after the first frame; wait until the tree is complete.
   const ps = await waitFor('whole process tree up', () => {
@@ -176,6 +177,25 @@ test('token file: no process of the runtime (Node included) holds the token or t
     assert.equal(withCookie.status, 0, withCookie.stderr);
     assert.match(withCookie.stdout, /MIT-SHM/);
     assert.doesNotMatch(withCookie.stdout, /XTEST/);
+
+    // Chromium runs apart from Node: its own uid, renderers in Chromium's sandbox (seccomp-bpf, own pid namespace),
+    // and it cannot read the runtime's /proc entries.
+    const uidOf = (p: ProcInfo): number => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1]);
+    const node = ps.find((p) => p.pid === pid) as ProcInfo;
+    const chromes = ps.filter((p) => p.comm === 'chromium');
+    assert.ok(chromes.length >= 3);
+    for (const c of chromes) assert.equal(uidOf(c), 65534, `chromium ${c.pid} runs as 65534`);
+    assert.notEqual(uidOf(node), 65534);
+    const renderers = chromes.filter((p) => p.cmdline.join(' ').includes('--type=renderer'));
+    assert.ok(renderers.length >= 1);
+    for (const r of renderers) {
+      const st = readFileSync(`/proc/${r.pid}/status`, 'utf8');
+      assert.match(st, /^Seccomp:\s+2$/m, `renderer ${r.pid} under seccomp-bpf`);
+      assert.match(st, /^NSpid:\s+\d+\s+\d+/m, `renderer ${r.pid} in its own pid namespace`);
+    }
+    assert.ok(!chromium.cmdline.includes('--no-sandbox'), 'Chromium runs with its sandbox');
+    const peek = spawnSync('/bin/cat', [`/proc/${pid}/environ`], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    assert.notEqual(peek.status, 0, 'the Chromium uid cannot read the runtime environment');
 
     // /status does not reveal the page URL's query string.
     const port = Number((rt.logs.map((l) => /"port":(\d+).*status server listening/.exec(l)?.[1]).find((x) => x) ?? 0));

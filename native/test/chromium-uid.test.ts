@@ -55,11 +55,13 @@ test('every Chromium process runs as the separate uid; renderers are sandboxed',
 });
 
 test('the sandboxed page renders and its audio reaches the capture', async () => {
-  await page.evaluate("document.body.style.background = 'rgb(0, 0, 255)'");
-  await waitPaint(page, (ev) => {
+  // Listen first: the paint can arrive while evaluate() is still awaiting its answer.
+  const blue = waitPaint(page, (ev) => {
     const [b, g, r] = pixel(ev, 100, 100);
     return b > 200 && g < 40 && r < 40;
   }, 20_000, 'blue page');
+  await page.evaluate("document.body.style.background = 'rgb(0, 0, 255)'");
+  await blue;
   let sumSq = 0;
   let n = 0;
   await new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@
 // Rules:
 // - request: granted if nobody holds, if the caller already holds, if the holder has been idle for
 //   idleMs (idleMs > 0), or if the caller is a priority identity and the holder is not (handoff,
-//   e.g. a human taking over from an agent or the reverse, depending on LKB_FOCUS_PRIORITY).
+//   e.g. a human taking over from an agent or the reverse, depending on LKB_FOCUS_PRIORITY_IDENTITIES).
 // - release: only by the holder.
 // - disconnect of the holder: released.
 // - tick: releases a holder idle for idleMs (idleMs > 0), and one that has held focus for maxHoldMs

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { RuntimeMetrics } from './metrics.ts';
-import type { SessionStatus } from './session.ts';
+import type { BrowserStatus } from '@lkbrowser/protocol';
 
 export interface StatusServer {
   port: number;
@@ -15,7 +15,7 @@ export interface StatusServer {
 
 export interface StatusSource {
   /** undefined until the session exists. */
-  status(): SessionStatus | undefined;
+  status(): BrowserStatus | undefined;
 }
 
 /** Host header check: an IP literal (with optional port) or localhost. Pure. */

@@ -26,8 +26,8 @@ if (parsed.kind === 'error') {
   process.exit(2);
 }
 const cfg = parsed.config;
-const nav = { allowPrivate: cfg.navAllowPrivate, allowedOrigins: cfg.navAllowedOrigins };
-const startCheck = checkNavigation(cfg.pageUrl, nav);
+const nav = { allowPrivate: cfg.navAllowPrivateNetworks, allowedOrigins: cfg.navAllowedOrigins };
+const startCheck = checkNavigation(cfg.url, nav);
 if (!startCheck.ok) {
   process.stderr.write(`lkbrowser-runtime: LKB_URL (--url) refused by the navigation policy: ${startCheck.reason}\n`);
   process.exit(2);
@@ -102,13 +102,13 @@ async function run(): Promise<void> {
     tokenFile.watch();
   }
   // Every connection Chromium makes goes through this proxy, which applies the address policy at connect time.
-  egress = new EgressProxy({ allowPrivate: cfg.navAllowPrivate, denyCidrs: cfg.egressDenyCidrs, logger: log, metrics });
+  egress = new EgressProxy({ allowPrivate: cfg.navAllowPrivateNetworks, denyCidrs: cfg.egressDenyCidrs, logger: log, metrics });
   const proxyServer = await egress.listen(0);
-  log.info({ proxyServer, denyCidrs: cfg.egressDenyCidrs, allowPrivate: cfg.navAllowPrivate }, 'egress proxy listening');
+  log.info({ proxyServer, denyCidrs: cfg.egressDenyCidrs, allowPrivate: cfg.navAllowPrivateNetworks }, 'egress proxy listening');
   const token = tokenFile ? tokenFile.current() : await resolveToken(cfg);
   ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log, proxyServer, chromiumUid: cfg.chromiumUid });
   if (shuttingDown) return;
-  page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.fps, audio: cfg.audio });
+  page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.framerate, audio: cfg.audio });
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
   if (shuttingDown) return;
 
@@ -127,13 +127,13 @@ async function run(): Promise<void> {
   session = new RoomSession({
     room,
     page,
-    fps: cfg.fps,
+    fps: cfg.framerate,
     audio: cfg.audio,
     nav,
-    focusIdleMs: cfg.focusIdleSeconds * 1000,
-    focusPriority: cfg.focusPriority,
+    focusIdleMs: cfg.focusIdleReleaseSeconds * 1000,
+    focusPriority: cfg.focusPriorityIdentities,
     focusMaxHoldMs: cfg.focusMaxHoldSeconds * 1000,
-    focusAdmins: cfg.focusAdmins,
+    focusAdmins: cfg.focusAdminIdentities,
     metrics,
     logger: log,
   });
@@ -143,7 +143,7 @@ async function run(): Promise<void> {
   });
   await session.start();
 
-  if (cfg.idleTimeoutSeconds > 0) {
+  if (cfg.emptyRoomTimeoutSeconds > 0) {
     let aloneSince = Date.now();
     const r = room;
     timers.push(
@@ -152,7 +152,7 @@ async function run(): Promise<void> {
           aloneSince = Date.now();
           return;
         }
-        if (Date.now() - aloneSince >= cfg.idleTimeoutSeconds * 1000) void shutdown(0, 'idle timeout (no other participant)');
+        if (Date.now() - aloneSince >= cfg.emptyRoomTimeoutSeconds * 1000) void shutdown(0, 'empty-room timeout (no other participant)');
       }, 1000),
     );
   }

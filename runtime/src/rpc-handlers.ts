@@ -9,7 +9,7 @@ import { LIMITS } from './config.ts';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter, FocusBroadcast } from './focus.ts';
 import { checkNavigationTarget, type NavPolicy, type ResolveHost } from './nav-policy.ts';
-import { RPC, RpcCode } from './protocol.ts';
+import { RPC, RpcCode } from '@lkbrowser/protocol';
 
 const NAVIGATE_WAIT_MS = 7000;
 const RESIZE_WAIT_MS = 10_000;
@@ -58,7 +58,7 @@ export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
       },
     },
     {
-      // Admin only (LKB_FOCUS_ADMINS; the caller's identity is attested by its join token).
+      // Admin only (LKB_FOCUS_ADMIN_IDENTITIES; the caller's identity is attested by its join token).
       method: RPC.revokeFocus,
       needsFocus: false,
       handle: async (caller) => {

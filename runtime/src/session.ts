@@ -18,7 +18,7 @@ import { FocusArbiter, type FocusBroadcast } from './focus.ts';
 import { InputPipeline } from './input-pipeline.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation, type NavPolicy, type ResolveHost, resolveHostAddresses } from './nav-policy.ts';
-import { TOPIC } from './protocol.ts';
+import { type BrowserStatus, TOPIC } from '@lkbrowser/protocol';
 import { rpcHandlers } from './rpc-handlers.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { VideoPublisher } from './video-publisher.ts';
@@ -45,16 +45,6 @@ export interface SessionOptions {
   inputPacketsPerSec?: number;
   inputEventsPerSec?: number;
   rpcPerSec?: number;
-}
-
-export interface SessionStatus {
-  url: string;
-  focusHolder: string | null;
-  width: number;
-  height: number;
-  fps: number;
-  publishing: boolean;
-  restarts: number;
 }
 
 export interface SessionEvents {
@@ -152,7 +142,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     return this.#publishing;
   }
 
-  status(): SessionStatus {
+  status(): BrowserStatus {
     const p = this.#o.page;
     return {
       url: this.#url,

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { test } from 'node:test';
 import { hostHeaderAllowed, redactUrl, startStatusServer } from '../src/http-server.ts';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import type { SessionStatus } from '../src/session.ts';
+import type { BrowserStatus } from '@lkbrowser/protocol';
 import { testLogger } from './helpers.ts';
 
 test('hostHeaderAllowed: IP literals and localhost only', () => {
@@ -40,7 +40,7 @@ function get(port: number, path: string, host: string): Promise<{ status: number
 }
 
 test('a name in Host is refused (421); /status reports the URL without its query', async () => {
-  const status: SessionStatus = { url: 'https://app.example/p?session=abc123', focusHolder: null, width: 640, height: 480, fps: 30, publishing: true, restarts: 0 };
+  const status: BrowserStatus = { url: 'https://app.example/p?session=abc123', focusHolder: null, width: 640, height: 480, fps: 30, publishing: true, restarts: 0 };
   const srv = await startStatusServer({ host: '127.0.0.1', port: 0, metrics: new RuntimeMetrics(), logger: testLogger, source: { status: () => status } });
   try {
     const bad = await get(srv.port, '/status', 'rebound.evil.example');

@@ -13,7 +13,8 @@ import { join as pathJoin } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { waitFor, withTimeout } from '@lkbrowser/testkit';
-import { NODE, REPO, type SpawnedServer, spawnTestServer, startPageServer, token } from './helpers.ts';
+import { startSfu } from '@lkbrowser/testkit';
+import { NODE, REPO, type RoomServer, startPageServer, token } from './helpers.ts';
 
 const MAIN = `${REPO}runtime/src/main.ts`;
 /** Every variable a process under the engine host may have (the host's allowlist + what it sets per child). */
@@ -23,14 +24,14 @@ const CHILD_ENV_ALLOWED = new Set(['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'LK
   // Chromium sets this for its crashpad handlers itself; it is not inherited either.
   'DBUS_SESSION_BUS_ADDRESS']);
 
-let sfu: SpawnedServer;
+let sfu: RoomServer;
 let pages: Awaited<ReturnType<typeof startPageServer>>;
 let dir: string;
 const procs: ChildProcess[] = [];
 
 before(async () => {
   // A long random secret, so finding it anywhere means it leaked (the default 'secret' would match any word).
-  sfu = await spawnTestServer({ apiSecret: `lkb-scan-${randomBytes(24).toString('hex')}` });
+  sfu = await startSfu({ apiSecret: `lkb-scan-${randomBytes(24).toString('hex')}` });
   pages = await startPageServer();
   dir = mkdtempSync(pathJoin(tmpdir(), 'lkb-secret-scan-'));
 });
@@ -91,7 +92,7 @@ function tree(root: number): ProcInfo[] {
 
 function startRuntime(env: Record<string, string>): { proc: ChildProcess; logs: string[]; ready: Promise<number> } {
   // The runtime gets a clean environment of its own, so the scan judges exactly what it was given.
-  const proc = spawn(NODE, [MAIN, '--allow-private', '--width=320', '--height=240', '--fps=5', '--metrics-port=0', '--metrics-host=127.0.0.1'], {
+  const proc = spawn(NODE, [MAIN, '--nav-allow-private-networks', '--width=320', '--height=240', '--framerate=5', '--metrics-port=0', '--metrics-host=127.0.0.1'], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LKB_LOG_LEVEL: 'info', LKB_URL: `${pages.base}/solid?session=page-secret`, LIVEKIT_URL: sfu.url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -147,7 +147,9 @@ after(async () => {
 });
 
 const refused = (): Promise<number> => metrics.value('lkb_egress_refused_total');
-const bodyColor = (): Promise<string> => page.evaluate<string>("document.body ? getComputedStyle(document.body).backgroundColor : ''");
+// '' while a navigation replaces the document (evaluate then fails with "Inspected target navigated or closed").
+const bodyColor = (): Promise<string> =>
+  page.evaluate<string>("document.body ? getComputedStyle(document.body).backgroundColor : ''").catch(() => '');
 /**
  * Puts the page on the public /ok page and waits until it shows, so each case starts from a settled page. An earlier
  * page's own navigation (a popup re-issued in the same tab, a meta refresh) may still override ours: navigate again.
@@ -174,7 +176,14 @@ for (const kind of ['location', 'meta', 'redirect', 'popup', 'iframe'] as const)
       // The page's own navigation can abort the CDP navigate's bookkeeping: the refusal counter is the signal.
       await page.navigate(`http://public.test/${kind}?to=${encodeURIComponent(target)}`).catch(() => undefined);
       if (kind === 'popup') {
-        await waitFor('popup page loaded', async () => (await page.evaluate<string>("location.pathname + ' ' + document.readyState")) === '/popup complete', 30_000, 100);
+        // A popup re-issued in the same tab by the previous round may still override our navigation: retry it.
+        const popupUrl = `http://public.test/popup?to=${encodeURIComponent(target)}`;
+        await waitFor('popup page loaded', async () => {
+          const where = await page.evaluate<string>("location.pathname + ' ' + document.readyState").catch(() => '');
+          if (where === '/popup complete') return true;
+          if (!where.startsWith('/popup')) await page.navigate(popupUrl).catch(() => undefined);
+          return false;
+        }, 60_000, 250);
         await page.mouseDown(100, 100, { button: 'left', clickCount: 1 });
         await page.mouseUp(100, 100, { button: 'left', clickCount: 1 });
       }

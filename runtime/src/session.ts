@@ -32,6 +32,10 @@ export interface SessionOptions {
   nav: NavPolicy;
   focusIdleMs: number;
   focusPriority: readonly string[];
+  /** Release focus after this long however busy the holder is (0 = never). */
+  focusMaxHoldMs?: number;
+  /** Identities that may call browser/revoke-focus. */
+  focusAdmins?: readonly string[];
   metrics: RuntimeMetrics;
   logger: Logger;
   /** Re-send the last frame after this long without a new one (static pages). Default 1500 ms. */
@@ -90,7 +94,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     this.#o = opts;
     this.#log = opts.logger.child({ component: 'session' });
     const logger = this.#log;
-    this.#focus = new FocusArbiter({ idleMs: opts.focusIdleMs, priority: opts.focusPriority });
+    this.#focus = new FocusArbiter({ idleMs: opts.focusIdleMs, priority: opts.focusPriority, maxHoldMs: opts.focusMaxHoldMs, admins: opts.focusAdmins });
     this.#sender = new DataSender(room, metrics, logger);
     this.#video = new VideoPublisher({ room, page, fps: opts.fps, refreshIntervalMs: opts.refreshIntervalMs ?? 1500, metrics, logger });
     this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger }) : undefined;
@@ -196,7 +200,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     this.#video.start();
     this.#focusTick = setInterval(() => {
       const d = this.#focus.tick(nowMs());
-      if (d.broadcast) this.#focusChanged(d.broadcast, 'idle');
+      if (d.broadcast) this.#focusChanged(d.broadcast, d.reason ?? 'idle');
     }, 1000);
     this.#broadcast(TOPIC.url, reportedUrl(this.#url));
   }

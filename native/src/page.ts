@@ -27,6 +27,8 @@ export interface EnginePageConfig {
   maxWidth: number;
   maxHeight: number;
   chromiumPath: string;
+  proxyServer: string | undefined;
+  chromiumUid: number | undefined;
   engine: EngineKind;
   startTimeoutMs: number;
   closeTimeoutMs: number;
@@ -126,6 +128,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       framerate: c.framerate,
       audio: c.audio,
       chromiumPath: c.chromiumPath,
+      proxyServer: c.proxyServer,
+      chromiumUid: c.chromiumUid,
       engine: c.engine,
       timeoutMs: c.startTimeoutMs,
       logger: this.log,

@@ -16,7 +16,6 @@ export function hostPath(engine: EngineKind): string {
 
 interface ShmAddon {
   mapShm(name: string, offset: number, length: number, writable?: boolean): ArrayBuffer;
-  unlinkShm(name: string): boolean;
 }
 
 let addon: ShmAddon | undefined;
@@ -46,13 +45,4 @@ export function mapSlots(name: string, slots: number, slotSize: number): ArrayBu
   const out: ArrayBuffer[] = [];
   for (let i = 0; i < slots; i++) out.push(a.mapShm(name, i * slotSize, slotSize, false));
   return out;
-}
-
-/** Maps a whole segment read-write (tests). */
-export function mapShm(name: string, offset: number, length: number, writable = false): ArrayBuffer {
-  return load().mapShm(name, offset, length, writable);
-}
-
-export function unlinkShm(name: string): boolean {
-  return load().unlinkShm(name);
 }

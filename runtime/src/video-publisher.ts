@@ -12,10 +12,10 @@ import {
   VideoSource,
 } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { BrowserPage, PaintEvent } from '../../native/src/engine-api.ts';
+import type { BrowserPage, PaintEvent } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { VIDEO_TRACK } from './protocol.ts';
+import { VIDEO_TRACK } from '@lkbrowser/protocol';
 
 /** 8 Mbps at 1080p, scaled by pixel count, at least 1 Mbps. */
 export function videoBitrate(width: number, height: number): number {

@@ -43,10 +43,19 @@ struct Args {
     audio: bool,
     url: String,
     parent_pid: i32,
+    proxy_server: Option<String>,
 }
 
+/// Only a loopback HTTP proxy (the runtime's egress proxy), as native/host accepts.
+fn is_loopback_http_proxy(s: &str) -> bool {
+    let Some(port) = s.strip_prefix("http://127.0.0.1:") else { return false };
+    !port.is_empty() && port.len() <= 5 && port.bytes().all(|c| c.is_ascii_digit())
+}
+
+static PROXY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn parse_args(argv: &[String]) -> Result<Args, String> {
-    let mut a = Args { width: 1280, height: 720, max_width: 1920, max_height: 1080, framerate: 30, audio: true, url: String::new(), parent_pid: 0 };
+    let mut a = Args { width: 1280, height: 720, max_width: 1920, max_height: 1080, framerate: 30, audio: true, url: String::new(), parent_pid: 0, proxy_server: None };
     let mut it = argv.iter().skip(1);
     while let Some(k) = it.next() {
         let v = it.next().ok_or_else(|| format!("{k} needs a value"))?;
@@ -61,6 +70,11 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
             "--url" => a.url = v.clone(),
             "--parent-pid" => a.parent_pid = int()?,
             "--chromium" => {} // the Xvfb engine's browser binary; CEF is this process
+            "--proxy-server" if is_loopback_http_proxy(v) => a.proxy_server = Some(v.clone()),
+            "--proxy-server" => return Err(format!("--proxy-server must be http://127.0.0.1:<port>, got {v}")),
+            // The CEF browser process is this host: a separate uid for the browser would mean running the
+            // whole host as that uid; not done yet, so refuse rather than run the browser as root.
+            "--chromium-uid" => return Err("the CEF engine does not support chromiumUid (run the runtime as that uid)".into()),
             _ => return Err(format!("unknown argument {k}")),
         }
     }
@@ -115,6 +129,15 @@ unsafe extern "C" fn on_command_line(_: *mut cef_app_t, _: *const cef_string_t, 
     }
     // PaintHolding keeps showing the previous page after a navigation and drops input until the new one
     // paints; off-screen, that swallowed the first click after a navigation (measured).
+    if let Some(p) = PROXY.get() {
+        // Egress only through the runtime's proxy, loopback included; WebRTC may not send UDP around it.
+        for (k, v) in [("proxy-server", p.as_str()), ("proxy-bypass-list", "<-loopback>"), ("force-webrtc-ip-handling-policy", "disable_non_proxied_udp")] {
+            let (mut k, mut v) = (cef_str(k), cef_str(v));
+            ((*cl).append_switch_with_value.unwrap())(cl, &k, &v);
+            free_str(&mut k);
+            free_str(&mut v);
+        }
+    }
     for (k, v) in [("ozone-platform", "headless"), ("autoplay-policy", "no-user-gesture-required"), ("disable-features", "PaintHolding")] {
         let (mut k, mut v) = (cef_str(k), cef_str(v));
         ((*cl).append_switch_with_value.unwrap())(cl, &k, &v);
@@ -159,21 +182,27 @@ unsafe fn run() -> i32 {
     signals::block();
     prctl(1 /* PR_SET_PDEATHSIG */, 15 /* SIGTERM: clean up like on any other exit */, 0, 0, 0);
     reaper::become_subreaper();
-    let args = match parse_args(&argv) {
+    let parsed = parse_args(&argv);
+    let mut ctl_in = File::from_raw_fd(3);
+    let Ok(mut ctl_out) = ctl_in.try_clone() else {
+        eprintln!("lkb-cef-host: fd 3 is not a control socket");
+        return 2;
+    };
+    let args = match parsed {
         Ok(a) => a,
         Err(e) => {
             eprintln!("lkb-cef-host: {e}");
+            let _ = read_frame(&mut ctl_in); // the client's hello; the error is the answer
+            let _ = std::io::Write::write_all(&mut ctl_out, &Writer::new(protocol::ERROR).i32(1).str(&e).finish());
             return 2;
         }
     };
     if args.parent_pid > 0 && getppid() != args.parent_pid {
         return 1; // the parent died before PDEATHSIG was armed
     }
-    let mut ctl_in = File::from_raw_fd(3);
-    let Ok(ctl_out) = ctl_in.try_clone() else {
-        eprintln!("lkb-cef-host: fd 3 is not a control socket");
-        return 2;
-    };
+    if let Some(p) = &args.proxy_server {
+        let _ = PROXY.set(p.clone());
+    }
 
     // Handshake first (same order as native/host): client_hello -> hello.
     let hello = read_frame(&mut ctl_in).and_then(|f| protocol::decode_client(&f));
@@ -306,4 +335,34 @@ unsafe fn run() -> i32 {
         eprintln!("lkb-cef-host: removing {}: {e}", tmp.display());
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(extra: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = ["lkb-cef-host", "--width", "640", "--height", "360", "--url", "about:blank"].iter().map(|s| s.to_string()).collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    }
+
+    #[test]
+    fn parses_the_hosts_arguments_and_refuses_what_it_cannot_honour() {
+        let a = parse_args(&argv(&["--framerate", "60", "--audio", "0", "--proxy-server", "http://127.0.0.1:3128"])).unwrap();
+        assert_eq!((a.width, a.height, a.framerate, a.audio), (640, 360, 60, false));
+        assert_eq!(a.proxy_server.as_deref(), Some("http://127.0.0.1:3128"));
+        for bad in [
+            &["--proxy-server", "http://10.0.0.1:3128"][..],
+            &["--proxy-server", "http://127.0.0.1:"],
+            &["--proxy-server", "http://127.0.0.1:123456"],
+            &["--chromium-uid", "1000"],
+            &["--width", "99999"],
+            &["--framerate", "0"],
+            &["--bogus", "1"],
+            &["--width"],
+        ] {
+            assert!(parse_args(&argv(bad)).is_err(), "{bad:?}");
+        }
+    }
 }

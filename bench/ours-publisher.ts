@@ -5,10 +5,8 @@
 // LKB_WIDTH, LKB_HEIGHT, LKB_FRAMERATE, LKB_AUDIO (default false here), BENCH_MAX_S. stdout: JSON event lines.
 import { Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
-import { createContext, type EngineContext } from '../native/src/index.ts';
-import { RuntimeMetrics } from '../runtime/src/metrics.ts';
-import { BrowserSession } from '../runtime/src/session.ts';
-import { runtimeGrant } from '../runtime/src/token.ts';
+import { createContext, type EngineContext } from '@lkbrowser/native';
+import { RoomSession, RuntimeMetrics, runtimeGrant } from '@lkbrowser/runtime';
 import { log } from './lib/common.ts';
 
 const env = (k: string, d?: string): string => {
@@ -22,7 +20,7 @@ const out = (o: Record<string, unknown>): void => {
 
 let ctx: EngineContext | undefined;
 let room: Room | undefined;
-let session: BrowserSession | undefined;
+let session: RoomSession | undefined;
 let stopping = false;
 const metrics = new RuntimeMetrics();
 
@@ -66,7 +64,7 @@ async function main(): Promise<void> {
   at.addGrant(runtimeGrant(roomName));
   room = new Room();
   await room.connect(env('LIVEKIT_URL'), await at.toJwt(), { autoSubscribe: false, dynacast: false });
-  session = new BrowserSession({
+  session = new RoomSession({
     room,
     page,
     fps,

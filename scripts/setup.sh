@@ -13,6 +13,18 @@ else
 fi
 npm ci --no-audit --no-fund
 npm run build
+# The real LiveKit server (tests, benchmarks and the demo run against it): built with the Go toolchain into
+# ~/.cache/lkbrowser/tools/ (outside the repo), reused when present. Without Go the demo falls back to the test SFU,
+# and the tests need LKB_TEST_SFU=testserver.
+if command -v go >/dev/null; then
+  bash scripts/tools/livekit-server.sh >/dev/null
+else
+  echo "setup: no Go toolchain: livekit-server not built (demo: test SFU; tests: set LKB_TEST_SFU=testserver)" >&2
+fi
 # Real Kubernetes control plane (etcd, kube-apiserver, …), kubectl and helm for the operator/chart/CRD tests:
-# built once with Go into ~/.cache/lkbrowser/tools (cold: several minutes on 2 cores, then reused).
-bash scripts/tools/kubernetes.sh
+# built once with Go into ~/.cache/lkbrowser/tools (cold: tens of minutes on 2 cores, then reused).
+if command -v go >/dev/null; then
+  bash scripts/tools/kubernetes.sh
+else
+  echo "setup: no Go toolchain: Kubernetes test binaries not built (operator/helm/CRD tests will fail)" >&2
+fi

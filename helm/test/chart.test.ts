@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { parse as yamlParse } from 'yaml';
-import { loadConfig } from '../../operator/src/config.ts';
+import { loadConfig } from '@lkbrowser/operator';
 import { chartDir, chartYaml, type Dict, find, helm, inCidr, type K8sObject, release, template, templateError } from './lib/helm.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: test-only navigation of rendered manifests (plain parsed YAML)
@@ -416,6 +416,20 @@ describe('helm template: other value sets', () => {
     assert.deepEqual(spec.tolerations, [{ key: 'k', operator: 'Exists' }]);
     assert.deepEqual(spec.imagePullSecrets, [{ name: 'regcred' }]);
     assert.deepEqual(restrictedViolations(spec), []);
+  });
+});
+
+describe('.github/workflows/ci.yml helm job', () => {
+  it('runs real helm lint and helm template with azure/setup-helm', () => {
+    const ci = yamlParse(readFileSync(new URL('../../.github/workflows/ci.yml', import.meta.url), 'utf8')) as AnyObj;
+    const job = ci.jobs.helm as AnyObj;
+    assert.ok(job, 'a helm job');
+    const steps = job.steps as AnyObj[];
+    assert.ok(steps.some((s: AnyObj) => String(s.uses ?? '').startsWith('azure/setup-helm@')));
+    const runs = steps.map((s: AnyObj) => String(s.run ?? '')).join('\n');
+    assert.match(runs, /helm lint --strict/);
+    assert.match(runs, /helm template/);
+    assert.match(runs, /cmp crds\/browsersession\.yaml helm\/lkbrowser\/files\/browsersession\.yaml/);
   });
 });
 

@@ -2,8 +2,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { helpText, loadConfig, OPERATOR_VERSION } from './config.ts';
-import { ClientNodeKube } from './kube-client.ts';
-import { OperatorMetrics } from './metrics.ts';
+import { ClientNodeKube } from './framework/kube-client.ts';
+import { OperatorMetrics } from './framework/metrics.ts';
 import { Operator } from './operator.ts';
 
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { defaultConfig, helpText, loadConfig, parseDuration } from '../src/config.ts';
-import { parseBindAddress } from '../src/health.ts';
+import { parseBindAddress } from '../src/framework/health.ts';
 
 test('defaults match controller-runtime and the runtime contract', () => {
   const d = defaultConfig();

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Operator } from '../src/operator.ts';
-import { SPEC_HASH_ANNOTATION } from '../src/pod-spec.ts';
-import type { BrowserSession, Pod } from '../src/types.ts';
+import { SPEC_HASH_ANNOTATION } from '../src/browsersession/pod-spec.ts';
+import type { BrowserSession } from '../src/browsersession/types.ts';
+import type { Pod } from '../src/framework/kube-types.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
 import { FakeRuntime, makeOperator, podStatus, session, sleep, waitFor } from './helpers.ts';
 

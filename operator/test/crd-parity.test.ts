@@ -7,10 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { CrdValidator, type Schema } from '../../helm/test/lib/crd-validator.ts';
-import { resolveSpec } from '../src/defaults.ts';
-import { desiredPod } from '../src/pod-spec.ts';
-import type { BrowserSession, BrowserSessionSpec, BrowserSessionStatus } from '../src/types.ts';
-import { validateSession } from '../src/validate.ts';
+import { resolveSpec } from '../src/browsersession/defaults.ts';
+import { desiredPod } from '../src/browsersession/pod-spec.ts';
+import type { BrowserSession, BrowserSessionSpec, BrowserSessionStatus } from '../src/browsersession/types.ts';
+import { validateSession } from '../src/browsersession/validate.ts';
 import { testConfig } from './helpers.ts';
 
 const crd = parse(readFileSync(new URL('../../crds/browsersession.yaml', import.meta.url), 'utf8')) as {

@@ -2,8 +2,9 @@
 // apiserver semantics the operator relies on (status subresource split, generation, resourceVersion conflicts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiError, ClientNodeKube, PODS, SESSIONS } from '../src/kube-client.ts';
-import type { BrowserSession, Pod } from '../src/types.ts';
+import { ApiError, ClientNodeKube, PODS, SESSIONS } from '../src/framework/kube-client.ts';
+import type { BrowserSession } from '../src/browsersession/types.ts';
+import type { Pod } from '../src/framework/kube-types.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
 import { kubeConfigFor, session, waitFor } from './helpers.ts';
 

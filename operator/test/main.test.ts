@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Lease } from '../src/types.ts';
+import type { Lease } from '../src/framework/kube-types.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
 import { session, waitFor } from './helpers.ts';
 

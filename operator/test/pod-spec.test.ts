@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveSpec } from '../src/defaults.ts';
-import { DEFAULT_RESOURCES, desiredPod, labelValue, PRIOR_RESTARTS_ANNOTATION, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from '../src/pod-spec.ts';
-import type { BrowserSession, BrowserSessionSpec } from '../src/types.ts';
+import { resolveSpec } from '../src/browsersession/defaults.ts';
+import { DEFAULT_RESOURCES, desiredPod, labelValue, PRIOR_RESTARTS_ANNOTATION, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from '../src/browsersession/pod-spec.ts';
+import type { BrowserSession, BrowserSessionSpec } from '../src/browsersession/types.ts';
 import { testConfig } from './helpers.ts';
 
 function mk(spec: Partial<BrowserSessionSpec> = {}, name = 'demo'): BrowserSession {
@@ -35,10 +35,10 @@ test('env: table of spec → runtime environment', () => {
         LKB_FRAMERATE: '30',
         LKB_AUDIO: 'true',
         LKB_NAV_ALLOWED_ORIGINS: '',
-        LKB_NAV_ALLOW_PRIVATE: 'false',
-        LKB_FOCUS_IDLE_SECONDS: '120',
-        LKB_FOCUS_PRIORITY: '',
-        LKB_IDLE_TIMEOUT_SECONDS: '0',
+        LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'false',
+        LKB_FOCUS_IDLE_RELEASE_SECONDS: '120',
+        LKB_FOCUS_PRIORITY_IDENTITIES: '',
+        LKB_EMPTY_ROOM_TIMEOUT_SECONDS: '0',
         LKB_MAX_DURATION_SECONDS: '0',
         LKB_METRICS_PORT: '9090',
       },
@@ -65,10 +65,10 @@ test('env: table of spec → runtime environment', () => {
         LKB_FRAMERATE: '60',
         LKB_AUDIO: 'false',
         LKB_NAV_ALLOWED_ORIGINS: 'https://a.example,https://b.example:8443',
-        LKB_NAV_ALLOW_PRIVATE: 'true',
-        LKB_FOCUS_IDLE_SECONDS: '0',
-        LKB_FOCUS_PRIORITY: 'agent-1,agent-2',
-        LKB_IDLE_TIMEOUT_SECONDS: '300',
+        LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
+        LKB_FOCUS_IDLE_RELEASE_SECONDS: '0',
+        LKB_FOCUS_PRIORITY_IDENTITIES: 'agent-1,agent-2',
+        LKB_EMPTY_ROOM_TIMEOUT_SECONDS: '300',
         LKB_MAX_DURATION_SECONDS: '3600',
       },
     },

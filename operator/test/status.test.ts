@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PRIOR_RESTARTS_ANNOTATION } from '../src/pod-spec.ts';
-import { buildStatus, invalidObservation, observePod, setConditions } from '../src/status.ts';
-import type { BrowserSession, Condition, Pod } from '../src/types.ts';
+import { PRIOR_RESTARTS_ANNOTATION } from '../src/browsersession/pod-spec.ts';
+import { buildStatus, invalidObservation, observePod, setConditions } from '../src/browsersession/status.ts';
+import type { BrowserSession, Condition } from '../src/browsersession/types.ts';
+import type { Pod } from '../src/framework/kube-types.ts';
 import { podStatus } from './helpers.ts';
 
 function pod(status: Record<string, unknown> | undefined, extra: Partial<Pod['metadata']> = {}): Pod {

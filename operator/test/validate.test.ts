@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveSpec } from '../src/defaults.ts';
-import type { BrowserSession } from '../src/types.ts';
-import { type ValidationContext, validateSession } from '../src/validate.ts';
+import { resolveSpec } from '../src/browsersession/defaults.ts';
+import type { BrowserSession } from '../src/browsersession/types.ts';
+import { type ValidationContext, validateSession } from '../src/browsersession/validate.ts';
 import { testConfig } from './helpers.ts';
 
 const cfg = testConfig();

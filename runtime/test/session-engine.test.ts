@@ -1,4 +1,4 @@
-// BrowserSession with the REAL engine (Chromium under Xvfb) against the test SFU: pixels of a page served on
+// RoomSession with the REAL engine (Chromium under Xvfb) against the test SFU: pixels of a page served on
 // 127.0.0.1 reach a subscriber, a click sent as browser-input changes the page, RPC navigation, and a killed
 // browser is restarted with video resuming on the same track.
 import assert from 'node:assert/strict';
@@ -6,14 +6,15 @@ import { after, before, test } from 'node:test';
 import { createContext, type EngineContext, type EnginePage } from '@lkbrowser/native';
 import { AudioStream, dispose, type Room, TrackKind, TrackSource } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { BrowserSession, RPC, TOPIC } from '../src/session.ts';
+import { RPC, TOPIC } from '@lkbrowser/protocol';
+import { RoomSession } from '../src/session.ts';
 import {
   DataLog,
   enc,
   join,
   near,
-  type SpawnedServer,
-  spawnTestServer,
+  type RoomServer,
+  startRoomServer,
   startPageServer,
   testLogger,
   VideoWatcher,
@@ -23,14 +24,14 @@ import {
 } from './helpers.ts';
 
 const ROOM = 'engine-room';
-let sfu: SpawnedServer;
+let sfu: RoomServer;
 let pages: Awaited<ReturnType<typeof startPageServer>>;
 let ctx: EngineContext;
 let page: EnginePage;
 let browserRoom: Room;
 let viewer: Room;
 let viewerData: DataLog;
-let session: BrowserSession;
+let session: RoomSession;
 let metrics: RuntimeMetrics;
 let video: VideoWatcher;
 
@@ -47,13 +48,13 @@ const rpc = (method: string, payload: unknown = '') =>
   );
 
 before(async () => {
-  sfu = await spawnTestServer();
+  sfu = await startRoomServer();
   pages = await startPageServer();
   ctx = await createContext({ startTimeoutMs: 60_000, logger: testLogger });
   page = (await ctx.newPage({ url: `${pages.base}/click`, width: 640, height: 480, framerate: 30, audio: true })) as EnginePage;
   browserRoom = await join(sfu, ROOM, 'browser', { autoSubscribe: false });
   metrics = new RuntimeMetrics();
-  session = new BrowserSession({
+  session = new RoomSession({
     room: browserRoom,
     page,
     fps: 30,

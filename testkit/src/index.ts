@@ -13,3 +13,15 @@ export {
   SERVICE_CIDR,
   startKubeControlPlane,
 } from './kube-control-plane.ts';
+export {
+  hostInterfaceAddress,
+  type LiveKitConfigInput,
+  type LiveKitServer,
+  type LiveKitServerOptions,
+  type LiveKitServerPorts,
+  livekitServerBinary,
+  livekitServerConfig,
+  parseServerVersion,
+  startLiveKitServer,
+} from './livekit-server.ts';
+export { describeSfu, SFU_SWITCH, type Sfu, type SfuKind, sfuKind, startSfu } from './sfu.ts';

@@ -1,4 +1,5 @@
-// The viewer in real headless Chromium against the test SFU and a scripted peer that speaks the runtime's side of
+// The viewer in real headless Chromium against the room server of the run (the real livekit-server unless
+// LKB_TEST_SFU=testserver) and a scripted peer that speaks the runtime's side of
 // docs/room-protocol.md. Checks exactly what the viewer puts on the wire for real DOM input (coordinates through
 // letterboxing, buttons, click counts, wheel sign, keys, paste), focus gating and the second-viewer view.
 // (The end-to-end run against the real runtime is demo-e2e.test.ts.)
@@ -19,11 +20,11 @@ import {
   VideoFrame,
   VideoSource,
 } from '@livekit/rtc-node';
-import { startTestServer, type TestServer } from '@lkbrowser/testserver';
+import { type Sfu, startSfu } from '@lkbrowser/testkit';
 import { AccessToken } from 'livekit-server-sdk';
 import type { Page } from 'playwright-core';
 import { closeServer, startViewerServer } from '../../scripts/demo.ts';
-import { type InputEvent, MOD } from '../src/protocol.ts';
+import { CefFlag, type InputEvent } from '@lkbrowser/protocol';
 import { close, type LaunchedBrowser, launchBrowser, openViewer, type Rgb, releaseLeakedUdp, buildViewer, screenPoint, videoPixels, waitFor } from './support.ts';
 
 const ROOM = 'viewer-protocol';
@@ -40,7 +41,7 @@ class Peer {
   navigations: string[] = [];
   private running = true;
 
-  async start(server: TestServer): Promise<void> {
+  async start(server: Sfu): Promise<void> {
     const at = new AccessToken(server.apiKey, server.apiSecret, { identity: 'browser', ttl: '10m' });
     at.addGrant({ room: ROOM, roomJoin: true, canPublish: true, canSubscribe: false, canPublishData: true });
     await this.room.connect(server.url, await at.toJwt());
@@ -115,7 +116,7 @@ class Peer {
   }
 }
 
-let server: TestServer;
+let server: Sfu;
 let viewerServer: Server;
 let viewerUrl: string;
 let peer: Peer;
@@ -125,7 +126,7 @@ let bob: Page;
 
 before(async () => {
   buildViewer();
-  server = await startTestServer();
+  server = await startSfu();
   peer = new Peer();
   await peer.start(server);
   const vs = await startViewerServer(0, { url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret }, ROOM);
@@ -186,7 +187,7 @@ test('take control, mouse: coordinates, buttons, double click, drag flags, wheel
     assert.ok(Math.abs(down.x - 123) <= 1 && Math.abs(down.y - 77) <= 1, `mapped to ${down.x},${down.y}`);
     assert.equal(down.button, 0);
     assert.equal(down.clickCount, 1);
-    assert.equal((down.modifiers ?? 0) & MOD.leftMouse, MOD.leftMouse);
+    assert.equal((down.modifiers ?? 0) & CefFlag.LeftMouse, CefFlag.LeftMouse);
   }
 
   peer.clear();
@@ -208,7 +209,7 @@ test('take control, mouse: coordinates, buttons, double click, drag flags, wheel
   await alice.mouse.up();
   await waitFor(() => last(peer.events('alice'), 'mouseup'), 10_000, 'drag end');
   const moves = peer.events('alice').filter((e) => e.type === 'mousemove');
-  const dragMove = moves.find((e) => e.type === 'mousemove' && ((e.modifiers ?? 0) & MOD.leftMouse) !== 0);
+  const dragMove = moves.find((e) => e.type === 'mousemove' && ((e.modifiers ?? 0) & CefFlag.LeftMouse) !== 0);
   assert.ok(dragMove, `a move with LEFT_MOUSE held: ${JSON.stringify(moves)}`);
   const up = last(peer.events('alice'), 'mouseup');
   assert.ok(up?.type === 'mouseup' && Math.abs(up.x - 300) <= 1 && Math.abs(up.y - 200) <= 1);
@@ -241,9 +242,9 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   assert.deepEqual(chars, ['H', 'i', '!', '\r']);
   assert.ok(!evs.some((e) => e.type === 'text'), 'forwarded keys do not also arrive as text');
   const h = evs.find((e) => e.type === 'keydown' && e.key === 'H');
-  assert.deepEqual(h, { type: 'keydown', keyCode: 72, modifiers: MOD.shift, key: 'H', code: 'KeyH' });
+  assert.deepEqual(h, { type: 'keydown', keyCode: 72, modifiers: CefFlag.Shift, key: 'H', code: 'KeyH' });
   const ctrlA = evs.find((e) => e.type === 'keydown' && e.keyCode === 65);
-  assert.equal(ctrlA?.type === 'keydown' ? ctrlA.modifiers : -1, MOD.ctrl);
+  assert.equal(ctrlA?.type === 'keydown' ? ctrlA.modifiers : -1, CefFlag.Control);
   assert.ok(!evs.some((e) => e.type === 'char' && e.charCode === 97), 'Ctrl+A produces no char');
 
   peer.clear();

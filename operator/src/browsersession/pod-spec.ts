@@ -1,0 +1,190 @@
+// The desired runtime Pod of a session: a pure function of (session, resolved spec, operator config).
+// Pods are immutable, so the reconciler compares SPEC_HASH_ANNOTATION and deletes/recreates on mismatch.
+import { createHash } from 'node:crypto';
+import type { OperatorConfig } from '../config.ts';
+import type { ResolvedSpec } from './defaults.ts';
+import type { Container, EnvVar, OwnerReference, Pod, ResourceRequirements } from '../framework/kube-types.ts';
+import type { BrowserSession } from './types.ts';
+import { API_VERSION, KIND } from './types.ts';
+
+export const SPEC_HASH_ANNOTATION = 'lkbrowser.dev/spec-hash';
+/** Restarts of earlier pods of the session, carried over so status.restarts survives pod recreation. */
+export const PRIOR_RESTARTS_ANNOTATION = 'lkbrowser.dev/prior-restarts';
+export const ROOM_ANNOTATION = 'lkbrowser.dev/room';
+export const SESSION_LABEL = 'lkbrowser.dev/session';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'lkbrowser-operator';
+export const CONTAINER_NAME = 'browser';
+
+export const DEFAULT_RESOURCES: Required<ResourceRequirements> = {
+  requests: { cpu: '1', memory: '1Gi' },
+  limits: { memory: '2Gi' },
+};
+
+/** Deterministic JSON: object keys sorted, so the hash does not depend on property order. */
+export function stableStringify(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function shortHash(s: string, n = 10): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, n);
+}
+
+/** Label values are at most 63 characters: longer names are cut and suffixed with a hash. */
+export function labelValue(s: string): string {
+  if (s.length <= 63) return s;
+  return `${s.slice(0, 52).replace(/[-_.]+$/, '')}-${shortHash(s)}`;
+}
+
+/** Pod name of a session: `<session>-browser`, shortened with a hash when it would exceed 253 characters. */
+export function podNameFor(sessionName: string): string {
+  const n = `${sessionName}-browser`;
+  if (n.length <= 253) return n;
+  return `${sessionName.slice(0, 230).replace(/[-.]+$/, '')}-${shortHash(sessionName)}-browser`;
+}
+
+export function selectorLabels(session: BrowserSession): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'lkbrowser-runtime',
+    'app.kubernetes.io/instance': labelValue(session.metadata.name ?? ''),
+    'app.kubernetes.io/component': 'browser',
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [SESSION_LABEL]: labelValue(session.metadata.name ?? ''),
+  };
+}
+
+export function ownerReference(session: BrowserSession): OwnerReference {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    name: session.metadata.name ?? '',
+    uid: session.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
+  const env: EnvVar[] = [
+    { name: 'LIVEKIT_URL', value: r.livekitUrl },
+    { name: 'LIVEKIT_ROOM', value: r.room },
+    { name: 'LIVEKIT_IDENTITY', value: r.identity },
+    { name: 'LIVEKIT_NAME', value: r.participantName },
+    // The API secret is never inlined: the kubelet resolves it from the Secret in the session's namespace.
+    { name: 'LIVEKIT_API_KEY', valueFrom: { secretKeyRef: { name: r.secretName, key: r.apiKeyKey } } },
+    { name: 'LIVEKIT_API_SECRET', valueFrom: { secretKeyRef: { name: r.secretName, key: r.apiSecretKey } } },
+    { name: 'LKB_URL', value: r.url },
+    { name: 'LKB_WIDTH', value: String(r.width) },
+    { name: 'LKB_HEIGHT', value: String(r.height) },
+    { name: 'LKB_FRAMERATE', value: String(r.framerate) },
+    { name: 'LKB_AUDIO', value: String(r.audio) },
+    { name: 'LKB_NAV_ALLOWED_ORIGINS', value: r.allowedOrigins.join(',') },
+    { name: 'LKB_NAV_ALLOW_PRIVATE_NETWORKS', value: String(r.allowPrivateNetworks) },
+    { name: 'LKB_FOCUS_IDLE_RELEASE_SECONDS', value: String(r.idleReleaseSeconds) },
+    { name: 'LKB_FOCUS_PRIORITY_IDENTITIES', value: r.priorityIdentities.join(',') },
+    { name: 'LKB_EMPTY_ROOM_TIMEOUT_SECONDS', value: String(r.emptyRoomTimeoutSeconds) },
+    { name: 'LKB_MAX_DURATION_SECONDS', value: String(r.maxDurationSeconds) },
+    { name: 'LKB_METRICS_PORT', value: String(config.runtimePort) },
+  ];
+  return env;
+}
+
+export function mergeResources(over: ResourceRequirements | undefined): ResourceRequirements {
+  return {
+    requests: { ...DEFAULT_RESOURCES.requests, ...(over?.requests ?? {}) },
+    limits: { ...DEFAULT_RESOURCES.limits, ...(over?.limits ?? {}) },
+  };
+}
+
+export function specHash(pod: Pod): string {
+  // Everything the pod is made of except the hash itself and the restart bookkeeping.
+  const ann = { ...(pod.metadata.annotations ?? {}) };
+  delete ann[SPEC_HASH_ANNOTATION];
+  delete ann[PRIOR_RESTARTS_ANNOTATION];
+  return shortHash(stableStringify({ labels: pod.metadata.labels, annotations: ann, spec: pod.spec }), 16);
+}
+
+/**
+ * The desired Pod. `priorRestarts` is recorded in an annotation (not hashed) so restarts survive recreation.
+ */
+export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: OperatorConfig, priorRestarts = 0): Pod {
+  const port = config.runtimePort;
+  const container: Container = {
+    name: CONTAINER_NAME,
+    image: r.image,
+    imagePullPolicy: r.imagePullPolicy,
+    env: runtimeEnv(r, config),
+    ports: [{ name: 'metrics', containerPort: port, protocol: 'TCP' }],
+    resources: mergeResources(r.pod.resources),
+    // /readyz is 200 only while the runtime publishes into the room.
+    readinessProbe: { httpGet: { path: '/readyz', port }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+    livenessProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    // Chromium + room join can take a while on a busy node: give it up to 2 minutes before liveness applies.
+    startupProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumeMounts: [
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'home', mountPath: '/home/lkb' }, // the image's HOME (Dockerfile.runtime)
+      { name: 'dshm', mountPath: '/dev/shm' },
+    ],
+  };
+  const pod: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: podNameFor(session.metadata.name ?? ''),
+      namespace: session.metadata.namespace ?? '',
+      labels: { ...(r.pod.labels ?? {}), ...selectorLabels(session) },
+      annotations: {
+        ...(r.pod.annotations ?? {}),
+        [ROOM_ANNOTATION]: r.room,
+        [PRIOR_RESTARTS_ANNOTATION]: String(priorRestarts),
+      },
+      ownerReferences: [ownerReference(session)],
+    },
+    spec: {
+      containers: [container],
+      volumes: [
+        { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+        { name: 'home', emptyDir: { sizeLimit: '512Mi' } },
+        { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: config.shmSize } },
+      ],
+      // Exit 0 at the end of the session's lifetime → pod Succeeded → phase Completed; crashes restart in place.
+      restartPolicy: 'OnFailure',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 30,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+    },
+  };
+  const spec = pod.spec as NonNullable<Pod['spec']>;
+  if (r.pod.nodeSelector && Object.keys(r.pod.nodeSelector).length > 0) spec.nodeSelector = { ...r.pod.nodeSelector };
+  if (r.pod.tolerations && r.pod.tolerations.length > 0) spec.tolerations = r.pod.tolerations.map((t) => ({ ...t }));
+  if (r.pod.runtimeClassName) spec.runtimeClassName = r.pod.runtimeClassName;
+  const annotations = pod.metadata.annotations as Record<string, string>;
+  annotations[SPEC_HASH_ANNOTATION] = specHash(pod);
+  return pod;
+}

@@ -185,6 +185,10 @@ export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
     this.#historyIndex = this.history.length - 1;
     this.#setUrl(url);
   }
+  /** The page navigates by itself (a link, a redirect, history.pushState): not through navigate(). */
+  pageNavigates(url: string): void {
+    this.#setUrl(url);
+  }
   #setUrl(url: string): void {
     this.#url = url;
     this.#dirty = true;

@@ -1,3 +1,4 @@
+export { descendants, type ProcessInfo, processes, processTree } from './processes.ts';
 export { waitFor, withTimeout } from './wait.ts';
 export { toolPath, toolsDir, toolVersions } from './tools.ts';
 export {

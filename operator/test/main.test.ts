@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Lease } from '../src/framework/kube-types.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
-import { session, waitFor } from './helpers.ts';
+import { FakeApiServer } from './support/fake-apiserver.ts';
+import { session, waitFor } from './support/helpers.ts';
 
 test('main.ts runs, leads, reconciles, serves probes and releases the lease on SIGTERM', async (t) => {
   const fake = new FakeApiServer();

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { REQUIRED_PERMISSIONS } from '../src/rbac.ts';
-import { FakeApiServer, type RequestRecord } from './fake-apiserver.ts';
-import { FakeRuntime, makeOperator, podStatus, session, waitFor } from './helpers.ts';
+import { FakeApiServer, type RequestRecord } from './support/fake-apiserver.ts';
+import { FakeRuntime, makeOperator, podStatus, session, waitFor } from './support/helpers.ts';
 
 function permissionOf(r: RequestRecord): { apiGroup: string; resource: string; verb: string } {
   const parts = r.path.split('/').filter(Boolean);

@@ -64,7 +64,7 @@ and accepts input/navigation from the focus holder. Every flag has an environmen
   --allow-origin <origin>         LKB_NAV_ALLOWED_ORIGINS  repeatable; env is a comma list; navigation allowlist
                                                         (https://example.com, https://*.example.com)
   --allow-private                 LKB_NAV_ALLOW_PRIVATE allow loopback/private/link-local targets (default false)
-  --focus-idle <s>                LKB_FOCUS_IDLE_SECONDS   release focus after s without input (0 = never, default)
+  --focus-idle <s>                LKB_FOCUS_IDLE_SECONDS   release focus after s without input (default 120, 0 = never)
   --focus-priority <ids>          LKB_FOCUS_PRIORITY    comma list of identities that may take focus from others
   --idle-timeout <s>              LKB_IDLE_TIMEOUT_SECONDS exit 0 when alone in the room for s (0 = never, default)
   --max-duration <s>              LKB_MAX_DURATION_SECONDS exit 0 after s (0 = never, default)
@@ -272,7 +272,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       audio: raw.bools.get('audio') ?? true,
       navAllowedOrigins: origins,
       navAllowPrivate: raw.bools.get('allow-private') ?? false,
-      focusIdleSeconds: int('focus-idle', 0, 0, 86_400),
+      focusIdleSeconds: int('focus-idle', 120, 0, 86_400),
       focusPriority: raw.lists.get('focus-priority') ?? [],
       idleTimeoutSeconds: int('idle-timeout', 0, 0, 7 * 86_400),
       maxDurationSeconds: int('max-duration', 0, 0, 30 * 86_400),

@@ -38,7 +38,7 @@ test('defaults', () => {
       audio: true,
       navAllowedOrigins: [],
       navAllowPrivate: false,
-      focusIdleSeconds: 0,
+      focusIdleSeconds: 120,
       focusPriority: [],
       idleTimeoutSeconds: 0,
       maxDurationSeconds: 0,

@@ -9,11 +9,13 @@
 //   but status; metadata.generation bumps on spec changes only;
 // - 415 for strategic-merge-patch on custom resources; RFC 7386 merge patch everywhere;
 // - garbage collection: deleting an owner deletes its dependents (ownerReferences uid), asynchronously;
-// - Leases and events.k8s.io Events with MicroTime validation (400 unless 6 fractional digits).
+// - Leases and events.k8s.io Events with MicroTime validation (400 unless 6 fractional digits);
+// - BrowserSessions get the CRD's defaults on create and update (structural defaulting, test/support/crd.ts).
 // Faults and kubelet behaviour are driven from tests through methods (setPodStatus, compact, stallWatches, ...).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { applyDefaults, crdSchema } from './crd.ts';
 
 type Obj = {
   apiVersion?: string;
@@ -312,6 +314,10 @@ export class FakeApiServer {
     }
   }
 
+  private defaulted(d: ResourceDef, body: Obj): Obj {
+    return d.plural === 'browsersessions' ? (applyDefaults(body, crdSchema) as Obj) : body;
+  }
+
   private doCreate(d: ResourceDef, namespace: string, body: Obj): Obj {
     if (!body?.metadata) throw new HttpError(400, 'BadRequest', 'metadata is required');
     const name = body.metadata.name ?? (body.metadata.generateName ? `${body.metadata.generateName}${randomUUID().slice(0, 5)}` : undefined);
@@ -320,7 +326,7 @@ export class FakeApiServer {
     this.checkMicroTimes(d, body);
     this.rv++;
     const o: Obj = {
-      ...body,
+      ...this.defaulted(d, body),
       apiVersion: this.apiVersion(d),
       kind: d.kind,
       metadata: {
@@ -361,7 +367,7 @@ export class FakeApiServer {
     if (d.statusSubresource && part === 'status') {
       next = { ...clone(cur), status: clone(body.status) };
     } else {
-      next = { ...clone(body), apiVersion: cur.apiVersion, kind: cur.kind };
+      next = { ...clone(this.defaulted(d, body)), apiVersion: cur.apiVersion, kind: cur.kind };
       next.metadata = {
         ...clone(body.metadata ?? {}),
         name: cur.metadata.name,

@@ -2,11 +2,12 @@
 // apiserver semantics the operator relies on (status subresource split, generation, resourceVersion conflicts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiError, ClientNodeKube, PODS, SESSIONS } from '../src/framework/kube-client.ts';
-import type { BrowserSession } from '../src/browsersession/types.ts';
-import type { Pod } from '../src/framework/kube-types.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
-import { kubeConfigFor, session, waitFor } from './helpers.ts';
+import { SESSIONS } from '../../src/browsersession/resource.ts';
+import { ApiError, ClientNodeKube, PODS } from '../../src/framework/kube-client.ts';
+import type { BrowserSession } from '../../src/browsersession/types.ts';
+import type { Pod } from '../../src/framework/kube-types.ts';
+import { FakeApiServer } from '../support/fake-apiserver.ts';
+import { kubeConfigFor, session, waitFor } from '../support/helpers.ts';
 
 async function setup(t: { after(fn: () => Promise<void>): void }) {
   const fake = new FakeApiServer();

@@ -2,11 +2,11 @@
 // leader stops (at once after a graceful release, after leaseDuration after a crash). Plus the Lease wire format.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClientNodeKube, LEASES } from '../src/framework/kube-client.ts';
-import { LeaderElector } from '../src/framework/leader-election.ts';
-import type { Lease } from '../src/framework/kube-types.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
-import { kubeConfigFor, makeOperator, session, sleep, testLog, waitFor } from './helpers.ts';
+import { ClientNodeKube, LEASES } from '../../src/framework/kube-client.ts';
+import { LeaderElector } from '../../src/framework/leader-election.ts';
+import type { Lease } from '../../src/framework/kube-types.ts';
+import { FakeApiServer } from '../support/fake-apiserver.ts';
+import { kubeConfigFor, makeOperator, session, sleep, testLog, waitFor } from '../support/helpers.ts';
 
 const LE = { leaderElect: true, leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -7,7 +7,7 @@ import { Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { createContext, type EngineContext } from '../native/src/index.ts';
 import { RuntimeMetrics } from '../runtime/src/metrics.ts';
-import { BrowserSession } from '../runtime/src/session.ts';
+import { RoomSession } from '../runtime/src/session.ts';
 import { runtimeGrant } from '../runtime/src/token.ts';
 import { log } from './lib/common.ts';
 
@@ -22,7 +22,7 @@ const out = (o: Record<string, unknown>): void => {
 
 let ctx: EngineContext | undefined;
 let room: Room | undefined;
-let session: BrowserSession | undefined;
+let session: RoomSession | undefined;
 let stopping = false;
 const metrics = new RuntimeMetrics();
 
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   at.addGrant(runtimeGrant(roomName));
   room = new Room();
   await room.connect(env('LIVEKIT_URL'), await at.toJwt(), { autoSubscribe: false, dynacast: false });
-  session = new BrowserSession({
+  session = new RoomSession({
     room,
     page,
     fps,

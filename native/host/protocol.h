@@ -14,21 +14,24 @@ constexpr int32_t kProtocolVersion = 1;
 constexpr int32_t kMaxMessage = 64 * 1024;
 constexpr int32_t kMaxRects = 64;
 
+// Ids and field lists: native/src/control-protocol.ts MESSAGES is the table; test/control-protocol.test.ts parses
+// the comments below (`name` = i32, `name:i64|bool|str|bytes|rects`; rects = i32 count + (x,y,w,h)*) and
+// compares them with it, so keep one field list per line in exactly that form.
 enum MsgType : int32_t {
   // host -> TS
   kHello = 1,            // version
-  kReady = 2,            // shmName, slots, slotSize, maxW, maxH, width, height, display
-  kPaint = 3,            // slot, seq, w, h, captureTimeUs(i64), nrects, rects(x,y,w,h)*
-  kAudio = 4,            // ptsUs(i64), sampleRate, channels, samplesPerChannel, nbytes, bytes
+  kReady = 2,            // shmName:str, slots, slotSize, maxWidth, maxHeight, width, height, display
+  kPaint = 3,            // slot, seq, width, height, captureTimeUs:i64, grabUs, rects:rects
+  kAudio = 4,            // ptsUs:i64, sampleRate, channels, samplesPerChannel, pcm:bytes
   kCursor = 5,           // serial, hash, width, height, xhot, yhot
   kChromiumStarted = 6,  // pid, cdpPort
-  kChromiumExited = 7,   // pid, status, reason
-  kError = 8,            // fatal(0/1), message
+  kChromiumExited = 7,   // pid, status, reason:str
+  kError = 8,            // fatal:bool, message:str
   // TS -> host
   kClientHello = 101,  // version
   kMapped = 102,       // (none) TS mapped the shm: host unlinks its name
   kRelease = 103,      // slot
-  kRestart = 104,      // url
+  kRestart = 104,      // url:str
   kShutdown = 105,     // (none)
   kRefresh = 106,      // (none) send the current screen as a full paint, even if unchanged
   kResize = 107,       // width, height (<= max): resizes Chromium's window and the capture

@@ -1,4 +1,5 @@
-// Control protocol between Node and the engine host (mirror of native/host/protocol.h).
+// Control protocol between Node and the engine host. MESSAGES is its one table; native/host/protocol.h declares
+// the same ids and field lists (a test compares them).
 // Frame = int32 LE length (4..MAX_MESSAGE) + payload; payload = int32 LE type + fields.
 // Every integer is SIGNED little-endian (int32, or int64 for times); strings/bytes = int32 length + data.
 import type { Rect } from './engine-api.ts';
@@ -7,23 +8,115 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_MESSAGE = 64 * 1024;
 export const MAX_RECTS = 64;
 
-export const MsgType = {
-  Hello: 1,
-  Ready: 2,
-  Paint: 3,
-  Audio: 4,
-  Cursor: 5,
-  ChromiumStarted: 6,
-  ChromiumExited: 7,
-  Error: 8,
-  ClientHello: 101,
-  Mapped: 102,
-  Release: 103,
-  Restart: 104,
-  Shutdown: 105,
-  Refresh: 106,
-  Resize: 107,
-} as const;
+/** Field encodings: i32/i64 signed LE, bool = i32 0/1, str/bytes = i32 length + data, rects = i32 count + (x,y,w,h)*. */
+export type FieldKind = 'i32' | 'i64' | 'bool' | 'str' | 'bytes' | 'rects';
+
+export interface MessageSpec {
+  id: number;
+  from: 'host' | 'client';
+  fields: ReadonlyArray<readonly [name: string, kind: FieldKind]>;
+}
+
+/**
+ * THE message table: ids, direction and field order. encode/decode below are driven by it, and
+ * test/control-protocol.test.ts checks it against the enum and its field comments in host/protocol.h.
+ */
+export const MESSAGES = {
+  hello: { id: 1, from: 'host', fields: [['version', 'i32']] },
+  ready: {
+    id: 2,
+    from: 'host',
+    fields: [
+      ['shmName', 'str'],
+      ['slots', 'i32'],
+      ['slotSize', 'i32'],
+      ['maxWidth', 'i32'],
+      ['maxHeight', 'i32'],
+      ['width', 'i32'],
+      ['height', 'i32'],
+      ['display', 'i32'],
+    ],
+  },
+  paint: {
+    id: 3,
+    from: 'host',
+    fields: [
+      ['slot', 'i32'],
+      ['seq', 'i32'],
+      ['width', 'i32'],
+      ['height', 'i32'],
+      ['captureTimeUs', 'i64'],
+      ['grabUs', 'i32'],
+      ['rects', 'rects'],
+    ],
+  },
+  audio: {
+    id: 4,
+    from: 'host',
+    fields: [
+      ['ptsUs', 'i64'],
+      ['sampleRate', 'i32'],
+      ['channels', 'i32'],
+      ['samplesPerChannel', 'i32'],
+      ['pcm', 'bytes'],
+    ],
+  },
+  cursor: {
+    id: 5,
+    from: 'host',
+    fields: [
+      ['serial', 'i32'],
+      ['hash', 'i32'],
+      ['width', 'i32'],
+      ['height', 'i32'],
+      ['xhot', 'i32'],
+      ['yhot', 'i32'],
+    ],
+  },
+  chromium_started: {
+    id: 6,
+    from: 'host',
+    fields: [
+      ['pid', 'i32'],
+      ['cdpPort', 'i32'],
+    ],
+  },
+  chromium_exited: {
+    id: 7,
+    from: 'host',
+    fields: [
+      ['pid', 'i32'],
+      ['status', 'i32'],
+      ['reason', 'str'],
+    ],
+  },
+  error: {
+    id: 8,
+    from: 'host',
+    fields: [
+      ['fatal', 'bool'],
+      ['message', 'str'],
+    ],
+  },
+  client_hello: { id: 101, from: 'client', fields: [['version', 'i32']] },
+  mapped: { id: 102, from: 'client', fields: [] },
+  release: { id: 103, from: 'client', fields: [['slot', 'i32']] },
+  restart: { id: 104, from: 'client', fields: [['url', 'str']] },
+  shutdown: { id: 105, from: 'client', fields: [] },
+  refresh: { id: 106, from: 'client', fields: [] },
+  resize: {
+    id: 107,
+    from: 'client',
+    fields: [
+      ['width', 'i32'],
+      ['height', 'i32'],
+    ],
+  },
+} as const satisfies Record<string, MessageSpec>;
+
+export type MessageName = keyof typeof MESSAGES;
+
+const BY_ID = new Map<number, MessageName>(Object.entries(MESSAGES).map(([name, spec]) => [spec.id, name as MessageName]));
 
 export type HostMessage =
   | { type: 'hello'; version: number }
@@ -141,158 +234,78 @@ class Reader {
 
 /** Encodes one message as a complete frame (length prefix included). */
 export function encode(m: AnyMessage): Buffer {
-  switch (m.type) {
-    case 'hello':
-      return new Writer().i32(MsgType.Hello).i32(m.version).finish();
-    case 'ready':
-      return new Writer()
-        .i32(MsgType.Ready)
-        .str(m.shmName)
-        .i32(m.slots)
-        .i32(m.slotSize)
-        .i32(m.maxWidth)
-        .i32(m.maxHeight)
-        .i32(m.width)
-        .i32(m.height)
-        .i32(m.display)
-        .finish();
-    case 'paint': {
-      if (m.rects.length > MAX_RECTS) throw new ProtocolError(`too many rects: ${m.rects.length}`);
-      const w = new Writer().i32(MsgType.Paint).i32(m.slot).i32(m.seq).i32(m.width).i32(m.height);
-      w.i64(m.captureTimeUs).i32(m.grabUs).i32(m.rects.length);
-      for (const r of m.rects) w.i32(r.x).i32(r.y).i32(r.width).i32(r.height);
-      return w.finish();
+  const spec: MessageSpec = MESSAGES[m.type];
+  // The message's own fields, looked up by the names in the table.
+  const values = m as unknown as Record<string, unknown>;
+  const w = new Writer().i32(spec.id);
+  for (const [name, kind] of spec.fields) {
+    const v = values[name];
+    switch (kind) {
+      case 'i32':
+        w.i32(v as number);
+        break;
+      case 'i64':
+        w.i64(v as bigint);
+        break;
+      case 'bool':
+        w.i32(v ? 1 : 0);
+        break;
+      case 'str':
+        w.str(v as string);
+        break;
+      case 'bytes':
+        w.bytes(v as Uint8Array);
+        break;
+      case 'rects': {
+        const rects = v as Rect[];
+        if (rects.length > MAX_RECTS) throw new ProtocolError(`too many rects: ${rects.length}`);
+        w.i32(rects.length);
+        for (const r of rects) w.i32(r.x).i32(r.y).i32(r.width).i32(r.height);
+        break;
+      }
     }
-    case 'audio':
-      return new Writer()
-        .i32(MsgType.Audio)
-        .i64(m.ptsUs)
-        .i32(m.sampleRate)
-        .i32(m.channels)
-        .i32(m.samplesPerChannel)
-        .bytes(m.pcm)
-        .finish();
-    case 'cursor':
-      return new Writer()
-        .i32(MsgType.Cursor)
-        .i32(m.serial)
-        .i32(m.hash)
-        .i32(m.width)
-        .i32(m.height)
-        .i32(m.xhot)
-        .i32(m.yhot)
-        .finish();
-    case 'chromium_started':
-      return new Writer().i32(MsgType.ChromiumStarted).i32(m.pid).i32(m.cdpPort).finish();
-    case 'chromium_exited':
-      return new Writer().i32(MsgType.ChromiumExited).i32(m.pid).i32(m.status).str(m.reason).finish();
-    case 'error':
-      return new Writer()
-        .i32(MsgType.Error)
-        .i32(m.fatal ? 1 : 0)
-        .str(m.message)
-        .finish();
-    case 'client_hello':
-      return new Writer().i32(MsgType.ClientHello).i32(m.version).finish();
-    case 'mapped':
-      return new Writer().i32(MsgType.Mapped).finish();
-    case 'release':
-      return new Writer().i32(MsgType.Release).i32(m.slot).finish();
-    case 'restart':
-      return new Writer().i32(MsgType.Restart).str(m.url).finish();
-    case 'shutdown':
-      return new Writer().i32(MsgType.Shutdown).finish();
-    case 'refresh':
-      return new Writer().i32(MsgType.Refresh).finish();
-    case 'resize':
-      return new Writer().i32(MsgType.Resize).i32(m.width).i32(m.height).finish();
   }
+  return w.finish();
 }
 
 /** Decodes one payload (without the length prefix). Throws ProtocolError on anything malformed. */
 export function decode(payload: Buffer): AnyMessage {
   const r = new Reader(payload);
-  const type = r.i32();
-  let m: AnyMessage;
-  switch (type) {
-    case MsgType.Hello:
-      m = { type: 'hello', version: r.i32() };
-      break;
-    case MsgType.Ready:
-      m = {
-        type: 'ready',
-        shmName: r.str(),
-        slots: r.i32(),
-        slotSize: r.i32(),
-        maxWidth: r.i32(),
-        maxHeight: r.i32(),
-        width: r.i32(),
-        height: r.i32(),
-        display: r.i32(),
-      };
-      break;
-    case MsgType.Paint: {
-      const slot = r.i32();
-      const seq = r.i32();
-      const width = r.i32();
-      const height = r.i32();
-      const captureTimeUs = r.i64();
-      const grabUs = r.i32();
-      const n = r.i32();
-      if (n < 0 || n > MAX_RECTS) throw new ProtocolError(`bad rect count ${n}`);
-      const rects: Rect[] = [];
-      for (let i = 0; i < n; i++) rects.push({ x: r.i32(), y: r.i32(), width: r.i32(), height: r.i32() });
-      m = { type: 'paint', slot, seq, width, height, captureTimeUs, grabUs, rects };
-      break;
+  const id = r.i32();
+  const name = BY_ID.get(id);
+  if (name === undefined) throw new ProtocolError(`unknown message type ${id}`);
+  const m: Record<string, unknown> = { type: name };
+  const spec: MessageSpec = MESSAGES[name];
+  for (const [field, kind] of spec.fields) {
+    switch (kind) {
+      case 'i32':
+        m[field] = r.i32();
+        break;
+      case 'i64':
+        m[field] = r.i64();
+        break;
+      case 'bool':
+        m[field] = r.i32() !== 0;
+        break;
+      case 'str':
+        m[field] = r.str();
+        break;
+      case 'bytes':
+        m[field] = r.bytes();
+        break;
+      case 'rects': {
+        const n = r.i32();
+        if (n < 0 || n > MAX_RECTS) throw new ProtocolError(`bad rect count ${n}`);
+        const rects: Rect[] = [];
+        for (let i = 0; i < n; i++) rects.push({ x: r.i32(), y: r.i32(), width: r.i32(), height: r.i32() });
+        m[field] = rects;
+        break;
+      }
     }
-    case MsgType.Audio:
-      m = {
-        type: 'audio',
-        ptsUs: r.i64(),
-        sampleRate: r.i32(),
-        channels: r.i32(),
-        samplesPerChannel: r.i32(),
-        pcm: r.bytes(),
-      };
-      break;
-    case MsgType.Cursor:
-      m = { type: 'cursor', serial: r.i32(), hash: r.i32(), width: r.i32(), height: r.i32(), xhot: r.i32(), yhot: r.i32() };
-      break;
-    case MsgType.ChromiumStarted:
-      m = { type: 'chromium_started', pid: r.i32(), cdpPort: r.i32() };
-      break;
-    case MsgType.ChromiumExited:
-      m = { type: 'chromium_exited', pid: r.i32(), status: r.i32(), reason: r.str() };
-      break;
-    case MsgType.Error:
-      m = { type: 'error', fatal: r.i32() !== 0, message: r.str() };
-      break;
-    case MsgType.ClientHello:
-      m = { type: 'client_hello', version: r.i32() };
-      break;
-    case MsgType.Mapped:
-      m = { type: 'mapped' };
-      break;
-    case MsgType.Release:
-      m = { type: 'release', slot: r.i32() };
-      break;
-    case MsgType.Restart:
-      m = { type: 'restart', url: r.str() };
-      break;
-    case MsgType.Shutdown:
-      m = { type: 'shutdown' };
-      break;
-    case MsgType.Refresh:
-      m = { type: 'refresh' };
-      break;
-    case MsgType.Resize:
-      m = { type: 'resize', width: r.i32(), height: r.i32() };
-      break;
-    default:
-      throw new ProtocolError(`unknown message type ${type}`);
   }
   r.end();
-  return m;
+  // Built field by field from MESSAGES[name], which the round-trip test keeps equal to the AnyMessage types.
+  return m as unknown as AnyMessage;
 }
 
 /** Splits a byte stream into frames; rejects lengths outside 4..MAX_MESSAGE (the caller closes the channel). */

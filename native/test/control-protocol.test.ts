@@ -1,6 +1,7 @@
 // Control protocol encode/decode tables (TS side) and the host's own checks (bad version, oversize frames).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import {
@@ -10,6 +11,9 @@ import {
   FrameDecoder,
   MAX_MESSAGE,
   MAX_RECTS,
+  MESSAGES,
+  type MessageSpec,
+  PROTOCOL_VERSION,
   ProtocolError,
 } from '../src/control-protocol.ts';
 import { HOST_PATH } from '../src/shm.ts';
@@ -50,7 +54,56 @@ function norm(m: AnyMessage): unknown {
   return m.type === 'audio' ? { ...m, pcm: Array.from(m.pcm) } : m;
 }
 
+// kPaint → paint, kChromiumStarted → chromium_started, kClientHello → client_hello.
+const snake = (k: string): string =>
+  k
+    .slice(1)
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+
+describe('host protocol table: native/host/protocol.h agrees with MESSAGES', () => {
+  const header = readFileSync(new URL('../host/protocol.h', import.meta.url), 'utf8');
+  const constant = (name: string): number => {
+    const m = new RegExp(`constexpr int32_t ${name} = ([^;]+);`).exec(header);
+    assert.ok(m?.[1], `${name} in protocol.h`);
+    return Number(Function(`return (${m[1]})`)()); // "64 * 1024": arithmetic on integer literals only
+  };
+  it('constants', () => {
+    assert.equal(constant('kProtocolVersion'), PROTOCOL_VERSION);
+    assert.equal(constant('kMaxMessage'), MAX_MESSAGE);
+    assert.equal(constant('kMaxRects'), MAX_RECTS);
+  });
+  it('every message: id, direction and fields (name and encoding, in order)', () => {
+    const body = /enum MsgType : int32_t \{([\s\S]*?)\};/.exec(header)?.[1] ?? '';
+    const parsed: Record<string, MessageSpec> = {};
+    let from: 'host' | 'client' | undefined;
+    for (const line of body.split('\n')) {
+      if (/\/\/ host -> TS/.test(line)) from = 'host';
+      if (/\/\/ TS -> host/.test(line)) from = 'client';
+      const m = /^\s*(k\w+) = (\d+),\s*\/\/ (.*)$/.exec(line);
+      if (!m || !from) continue;
+      const [, key = '', id = '', comment = ''] = m;
+      const fields = comment.startsWith('(none)')
+        ? []
+        : comment
+            .replace(/ \(.*$/, '')
+            .split(',')
+            .map((f) => {
+              const [name = '', kind = 'i32'] = f.trim().split(':');
+              return [name, kind] as const;
+            });
+      parsed[snake(key)] = { id: Number(id), from, fields } as MessageSpec;
+    }
+    const ts = Object.fromEntries(Object.entries(MESSAGES).map(([k, v]) => [k, { id: v.id, from: v.from, fields: v.fields.map((f) => [...f]) }]));
+    const h = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, { id: v.id, from: v.from, fields: v.fields.map((f) => [...f]) }]));
+    assert.deepEqual(h, ts);
+  });
+});
+
 describe('control protocol', () => {
+  it('the round-trip table covers every message', () => {
+    assert.deepEqual(new Set(table.map((m) => m.type)), new Set(Object.keys(MESSAGES)));
+  });
   for (const m of table) {
     it(`round-trips ${m.type}`, () => {
       const frame = encode(m);

@@ -1,4 +1,5 @@
-// Focus (who may drive the page): a pure state machine with an injected clock.
+// FocusArbiter (who may drive the page): a pure state machine with an injected clock. The viewer's ViewerFocus is
+// only a client's view of its decisions.
 // Every operation returns a decision; `broadcast` is set when the holder changed and the new
 // `browser-focus` payload must be sent to everyone.
 //
@@ -31,7 +32,7 @@ export interface ChangeDecision {
   broadcast?: FocusBroadcast;
 }
 
-export class FocusState {
+export class FocusArbiter {
   #holder: string | null = null;
   #lastActivityMs = 0;
   readonly #idleMs: number;

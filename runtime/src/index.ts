@@ -1,10 +1,10 @@
 // @lkbrowser/runtime: one engine page as a LiveKit participant (library entry; the CLI is main.ts).
 export { parseConfig, type RuntimeConfig, USAGE } from './config.ts';
-export { FocusState } from './focus.ts';
+export { FocusArbiter } from './focus.ts';
 export { applyCall, InputMapper } from './input-map.ts';
 export { parseInputPacket } from './input-validation.ts';
 export { RuntimeMetrics } from './metrics.ts';
 export { checkNavigation } from './nav-policy.ts';
-export { BrowserSession, RPC, RpcCode, type SessionOptions, type SessionStatus, TOPIC } from './session.ts';
+export { RoomSession, type SessionOptions } from './session.ts';
 export { startStatusServer } from './http-server.ts';
 export { resolveToken, runtimeGrant } from './token.ts';

@@ -9,7 +9,7 @@ import { parseConfig } from './config.ts';
 import { startStatusServer, type StatusServer } from './http-server.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation } from './nav-policy.ts';
-import { BrowserSession } from './session.ts';
+import { RoomSession } from './session.ts';
 import { resolveToken } from './token.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
@@ -33,7 +33,7 @@ if (!startCheck.ok) {
 
 const log = pino({ name: 'lkbrowser-runtime', level: cfg.logLevel });
 const metrics = new RuntimeMetrics({ defaultMetrics: true });
-let session: BrowserSession | undefined;
+let session: RoomSession | undefined;
 let ctx: BrowserContext | undefined;
 let page: BrowserPage | undefined;
 let room: Room | undefined;
@@ -110,7 +110,7 @@ async function run(): Promise<void> {
   log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
   if (shuttingDown) return;
 
-  session = new BrowserSession({
+  session = new RoomSession({
     room,
     page,
     fps: cfg.fps,

@@ -1,6 +1,9 @@
 // Top-level navigation policy for URLs coming from the room (browser/navigate) and for the start URL.
-// Pure: decides from the URL text alone (WHATWG parsing normalises IPv4 forms such as 2130706433,
-// 0x7f.1 and 127.1 to 127.0.0.1). Name-to-address checks (DNS) are done by the caller: see isPrivateAddress.
+// checkNavigation is pure: it decides from the URL text alone (WHATWG parsing normalises IPv4 forms such as
+// 2130706433, 0x7f.1 and 127.1 to 127.0.0.1). checkNavigationTarget adds the name-to-address check (DNS) for the
+// RPC's friendly first answer; the browser resolves again, so it is not the enforcement point for page-initiated
+// navigations (that is the egress policy's job).
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
 export interface NavPolicy {
@@ -155,4 +158,49 @@ export function checkNavigation(input: string, policy: NavPolicy): NavDecision {
     return { ok: false, reason: `origin ${u.origin} not in the allowlist` };
   }
   return { ok: true, url: u.href };
+}
+
+/** Resolves a host name to its addresses. */
+export type ResolveHost = (host: string) => Promise<string[]>;
+
+/** DNS lookup of every address of `host`, failing after `timeoutMs`. */
+export async function resolveHostAddresses(host: string, timeoutMs = 2000): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string[]>((_, rej) => {
+    timer = setTimeout(() => rej(new Error('DNS lookup timed out')), timeoutMs);
+  });
+  try {
+    const found = lookup(host, { all: true, verbatim: true }).then((addrs) => addrs.map((a) => a.address));
+    return await Promise.race([found, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * checkNavigation, then (unless private targets are allowed) refuses names that resolve to a private address.
+ * A name that does not resolve here passes: the browser shows its own error page and reaches nothing by it.
+ * `unresolved` is told why, for a debug log.
+ */
+export async function checkNavigationTarget(
+  input: string,
+  policy: NavPolicy,
+  resolve: ResolveHost,
+  unresolved?: (host: string, err: unknown) => void,
+): Promise<NavDecision> {
+  const d = checkNavigation(input, policy);
+  if (!d.ok || policy.allowPrivate || d.url === 'about:blank') return d;
+  const host = new URL(d.url).hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return d;
+  let addrs: string[] = [];
+  try {
+    addrs = await resolve(host);
+  } catch (e) {
+    unresolved?.(host, e);
+  }
+  for (const a of addrs) {
+    const cls = privateAddressClass(a);
+    if (cls) return { ok: false, reason: `${host} resolves to a ${cls} address` };
+  }
+  return d;
 }

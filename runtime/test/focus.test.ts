@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FocusState } from '../src/focus.ts';
+import { FocusArbiter } from '../src/focus.ts';
 
 test('request on free focus grants and broadcasts; second requester is denied with the holder', () => {
-  const f = new FocusState({ idleMs: 0, priority: [] });
+  const f = new FocusArbiter({ idleMs: 0, priority: [] });
   assert.deepEqual(f.request('alice', 0), { granted: true, previous: null, reason: 'free', broadcast: { identity: 'alice' } });
   assert.deepEqual(f.request('bob', 1), { granted: false, holder: 'alice' });
   assert.deepEqual(f.request('alice', 2), { granted: true, previous: 'alice', reason: 'already-holder' });
@@ -11,7 +11,7 @@ test('request on free focus grants and broadcasts; second requester is denied wi
 });
 
 test('release only by the holder', () => {
-  const f = new FocusState({ idleMs: 0, priority: [] });
+  const f = new FocusArbiter({ idleMs: 0, priority: [] });
   assert.deepEqual(f.release('alice'), { changed: false, previous: null });
   f.request('alice', 0);
   assert.deepEqual(f.release('bob'), { changed: false, previous: 'alice' });
@@ -21,14 +21,14 @@ test('release only by the holder', () => {
 });
 
 test('disconnect of the holder releases; of others does nothing', () => {
-  const f = new FocusState({ idleMs: 0, priority: [] });
+  const f = new FocusArbiter({ idleMs: 0, priority: [] });
   f.request('alice', 0);
   assert.equal(f.disconnect('bob').changed, false);
   assert.deepEqual(f.disconnect('alice'), { changed: true, previous: 'alice', broadcast: { identity: null } });
 });
 
 test('idle release via tick, activity postpones it; idleMs 0 never releases', () => {
-  const f = new FocusState({ idleMs: 10_000, priority: [] });
+  const f = new FocusArbiter({ idleMs: 10_000, priority: [] });
   f.request('alice', 0);
   assert.equal(f.tick(9_999).changed, false);
   assert.equal(f.activity('alice', 9_000), true);
@@ -37,28 +37,28 @@ test('idle release via tick, activity postpones it; idleMs 0 never releases', ()
   assert.deepEqual(f.tick(19_000), { changed: true, previous: 'alice', broadcast: { identity: null } });
   assert.equal(f.tick(50_000).changed, false, 'nothing to release twice');
 
-  const never = new FocusState({ idleMs: 0, priority: [] });
+  const never = new FocusArbiter({ idleMs: 0, priority: [] });
   never.request('alice', 0);
   assert.equal(never.tick(1e12).changed, false);
   assert.equal(never.request('bob', 1e12).granted, false);
 });
 
 test('idle holder can be taken over by a request before the tick', () => {
-  const f = new FocusState({ idleMs: 5_000, priority: [] });
+  const f = new FocusArbiter({ idleMs: 5_000, priority: [] });
   f.request('alice', 0);
   assert.deepEqual(f.request('bob', 4_999), { granted: false, holder: 'alice' });
   assert.deepEqual(f.request('bob', 5_000), { granted: true, previous: 'alice', reason: 'idle-takeover', broadcast: { identity: 'bob' } });
 });
 
 test('priority identities take focus from non-priority holders only (agent/human handoff)', () => {
-  const f = new FocusState({ idleMs: 0, priority: ['human'] });
+  const f = new FocusArbiter({ idleMs: 0, priority: ['human'] });
   f.request('agent', 0);
   assert.deepEqual(f.request('human', 1), { granted: true, previous: 'agent', reason: 'priority-takeover', broadcast: { identity: 'human' } });
   assert.deepEqual(f.request('agent', 2), { granted: false, holder: 'human' }, 'non-priority cannot take back');
   f.release('human');
   assert.equal(f.request('agent', 3).granted, true, 'free again after release');
 
-  const two = new FocusState({ idleMs: 0, priority: ['h1', 'h2'] });
+  const two = new FocusArbiter({ idleMs: 0, priority: ['h1', 'h2'] });
   two.request('h1', 0);
   assert.deepEqual(two.request('h2', 1), { granted: false, holder: 'h1' }, 'priority does not preempt priority');
   assert.equal(two.isPriority('h2'), true);
@@ -66,7 +66,7 @@ test('priority identities take focus from non-priority holders only (agent/human
 });
 
 test('isHolder and clear', () => {
-  const f = new FocusState({ idleMs: 0, priority: [] });
+  const f = new FocusArbiter({ idleMs: 0, priority: [] });
   assert.equal(f.isHolder(undefined), false);
   assert.equal(f.isHolder('a'), false);
   f.request('a', 0);
@@ -78,7 +78,7 @@ test('isHolder and clear', () => {
 
 test('a long random sequence keeps invariants', () => {
   const ids = ['a', 'b', 'c', 'd'];
-  const f = new FocusState({ idleMs: 1000, priority: ['d'] });
+  const f = new FocusArbiter({ idleMs: 1000, priority: ['d'] });
   let now = 0;
   let seed = 42;
   const rnd = () => {

@@ -1,4 +1,4 @@
-// BrowserSession with the REAL engine (Chromium under Xvfb) against the test SFU: pixels of a page served on
+// RoomSession with the REAL engine (Chromium under Xvfb) against the test SFU: pixels of a page served on
 // 127.0.0.1 reach a subscriber, a click sent as browser-input changes the page, RPC navigation, and a killed
 // browser is restarted with video resuming on the same track.
 import assert from 'node:assert/strict';
@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import { createContext, type EngineContext, type EnginePage } from '@lkbrowser/native';
 import { AudioStream, dispose, type Room, TrackKind, TrackSource } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { BrowserSession, RPC, TOPIC } from '../src/session.ts';
+import { RPC, TOPIC } from '@lkbrowser/protocol';
+import { RoomSession } from '../src/session.ts';
 import {
   DataLog,
   enc,
@@ -30,7 +31,7 @@ let page: EnginePage;
 let browserRoom: Room;
 let viewer: Room;
 let viewerData: DataLog;
-let session: BrowserSession;
+let session: RoomSession;
 let metrics: RuntimeMetrics;
 let video: VideoWatcher;
 
@@ -53,7 +54,7 @@ before(async () => {
   page = (await ctx.newPage({ url: `${pages.base}/click`, width: 640, height: 480, framerate: 30, audio: true })) as EnginePage;
   browserRoom = await join(sfu, ROOM, 'browser', { autoSubscribe: false });
   metrics = new RuntimeMetrics();
-  session = new BrowserSession({
+  session = new RoomSession({
     room: browserRoom,
     page,
     fps: 30,

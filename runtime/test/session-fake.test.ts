@@ -1,10 +1,11 @@
-// BrowserSession against the real test SFU (werift) and real rtc-node participants, with the fake engine
+// RoomSession against the real test SFU (werift) and real rtc-node participants, with the fake engine
 // page (solid colour, damage-driven BGRA paints). The real-engine variant is session-engine.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, type Room, RoomEvent, RpcError, TrackKind, TrackSource } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { BrowserSession, RPC, RpcCode, TOPIC } from '../src/session.ts';
+import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
+import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
 import { DataLog, enc, join, near, type SpawnedServer, spawnTestServer, testLogger, VideoWatcher, waitFor, waitTrack, withTimeout } from './helpers.ts';
 
@@ -17,7 +18,7 @@ let browserRoom: Room;
 let alice: Room;
 let bob: Room;
 let page: FakePage;
-let session: BrowserSession;
+let session: RoomSession;
 let metrics: RuntimeMetrics;
 let aliceData: DataLog;
 let bobData: DataLog;
@@ -54,7 +55,7 @@ before(async () => {
   browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
   page = new FakePage({ url: 'https://start.example/', width: W, height: H, framerate: 10, audio: true, color: [255, 0, 0], altColor: [0, 0, 255] });
   metrics = new RuntimeMetrics();
-  session = new BrowserSession({
+  session = new RoomSession({
     room: browserRoom,
     page,
     fps: 10,

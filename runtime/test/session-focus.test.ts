@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, type Room } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { BrowserSession, RPC, RpcCode, TOPIC } from '../src/session.ts';
+import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
+import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
 import { DataLog, enc, join, type SpawnedServer, spawnTestServer, testLogger, waitFor, withTimeout } from './helpers.ts';
 
@@ -13,7 +14,7 @@ let browserRoom: Room;
 let agent: Room;
 let human: Room;
 let page: FakePage;
-let session: BrowserSession;
+let session: RoomSession;
 let metrics: RuntimeMetrics;
 let agentData: DataLog;
 
@@ -29,7 +30,7 @@ before(async () => {
   browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
   page = new FakePage({ url: 'https://start.example/', width: 320, height: 240, framerate: 5 });
   metrics = new RuntimeMetrics();
-  session = new BrowserSession({
+  session = new RoomSession({
     room: browserRoom,
     page,
     fps: 5,

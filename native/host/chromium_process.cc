@@ -1,0 +1,90 @@
+#include "chromium_process.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <fstream>
+
+#include "util.h"
+
+namespace lkb {
+
+std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
+  std::vector<std::string> argv = {s.binary,
+                                   "--no-sandbox",
+                                   "--test-type",
+                                   "--disable-gpu",
+                                   "--disable-background-networking",
+                                   "--disable-component-update",
+                                   "--disable-sync",
+                                   "--no-first-run",
+                                   "--no-default-browser-check",
+                                   "--disable-quic",
+                                   "--password-store=basic",
+                                   "--noerrdialogs",
+                                   "--disable-session-crashed-bubble",
+                                   "--disable-features=Translate,MediaRouter,DialMediaRouteProvider",
+                                   "--user-data-dir=" + s.profileDir,
+                                   "--remote-debugging-port=0",
+                                   "--remote-debugging-address=127.0.0.1",
+                                   "--autoplay-policy=no-user-gesture-required",
+                                   "--kiosk",
+                                   "--window-position=0,0",
+                                   "--window-size=" + std::to_string(s.width) + "," + std::to_string(s.height)};
+  // Containers often mount a 64 MB /dev/shm: Chromium then crashes renderers; let it use /tmp instead.
+  if (s.smallDevShm) argv.push_back("--disable-dev-shm-usage");
+  argv.push_back(s.url);
+  return argv;
+}
+
+std::vector<std::string> chromiumEnv(const ChromiumSpec& s) {
+  // HOME/XDG_CONFIG_HOME: Chromium's crashpad handlers keep their database under $HOME/.config (not under
+  // the profile); keep it inside our temp dir so nothing is shared between pages or left in the real $HOME.
+  std::vector<std::string> env = {"DISPLAY=:" + std::to_string(s.display), "XDG_CONFIG_HOME=" + s.workdir + "/config",
+                                  "HOME=" + s.workdir + "/home"};
+  env.push_back(s.pulseSocket.empty() ? "PULSE_SERVER=unix:/nonexistent" : "PULSE_SERVER=unix:" + s.pulseSocket);
+  return env;
+}
+
+bool ChromiumProcess::launch(const std::string& binary, const std::string& workdir, const std::string& url, int width,
+                             int height, int display, const std::string& pulseSocket) {
+  lastUrl_ = url;
+  ++generation_;
+  if (!profile_.empty()) removeTree(profile_);
+  profile_ = workdir + "/profile-" + std::to_string(generation_);
+  mkdir(profile_.c_str(), 0700);
+  ChromiumSpec spec{binary, profile_, url, width, height, display, workdir, pulseSocket, false};
+  struct statvfs vfs {};
+  spec.smallDevShm = statvfs("/dev/shm", &vfs) == 0 && static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize < (512ull << 20);
+  SpawnSpec s;
+  s.argv = chromiumArgv(spec);
+  s.env = makeEnv(chromiumEnv(spec));
+  s.logPath = workdir + "/chromium.log";
+  pid_ = spawnChild(s);
+  if (pid_ < 0) return false;
+  startUs_ = monotonicUs();
+  portPending_ = true;
+  return true;
+}
+
+void ChromiumProcess::kill(const std::vector<pid_t>& keep) {
+  if (pid_ > 0) ::kill(pid_, SIGKILL);
+  killDescendants(keep, 3000);  // also reaps chromium itself
+  pid_ = -1;
+  portPending_ = false;
+}
+
+ChromiumProcess::Port ChromiumProcess::pollDevToolsPort(int* port) {
+  std::ifstream f(profile_ + "/DevToolsActivePort");
+  int p = 0;
+  if (f >> p && p > 0) {
+    portPending_ = false;
+    *port = p;
+    return Port::kReady;
+  }
+  if (monotonicUs() - startUs_ > 60000000) return Port::kTimedOut;
+  return Port::kWaiting;
+}
+
+}  // namespace lkb

@@ -1,0 +1,57 @@
+// Chromium: its command line and environment (pure, one place for every flag), and the running browser: a fresh
+// profile per launch, SIGKILL of its whole tree, and the DevTools port it reports in <profile>/DevToolsActivePort.
+// The trust model plugs in here (a separate uid, an egress proxy, DevTools over a pipe).
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lkb {
+
+struct ChromiumSpec {
+  std::string binary;
+  std::string profileDir;
+  std::string url;
+  int width = 0, height = 0;
+  int display = -1;
+  std::string workdir;      // HOME and XDG_CONFIG_HOME live under it
+  std::string pulseSocket;  // "" = no audio
+  bool smallDevShm = false;
+};
+
+std::vector<std::string> chromiumArgv(const ChromiumSpec& s);
+// Overrides on top of the host's environment.
+std::vector<std::string> chromiumEnv(const ChromiumSpec& s);
+
+class ChromiumProcess {
+ public:
+  // Launches `url` in a new profile; the previous profile (if any) is removed.
+  bool launch(const std::string& binary, const std::string& workdir, const std::string& url, int width, int height,
+              int display, const std::string& pulseSocket);
+  // SIGKILLs Chromium and every descendant except `keep` (the helper daemons) and reaps them.
+  void kill(const std::vector<pid_t>& keep);
+  // Chromium exited (reaped elsewhere).
+  void exited() {
+    pid_ = -1;
+    portPending_ = false;
+  }
+  pid_t pid() const { return pid_; }
+  const std::string& lastUrl() const { return lastUrl_; }
+  bool portPending() const { return portPending_; }
+
+  enum class Port { kWaiting, kReady, kTimedOut };
+  // While the port is pending: reads DevToolsActivePort; kTimedOut after 60 s.
+  Port pollDevToolsPort(int* port);
+
+ private:
+  pid_t pid_ = -1;
+  int generation_ = 0;
+  std::string profile_;
+  std::string lastUrl_;
+  int64_t startUs_ = 0;
+  bool portPending_ = false;
+};
+
+}  // namespace lkb

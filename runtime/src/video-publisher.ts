@@ -1,0 +1,201 @@
+// browser-video: the screen-share track and its pacing. Paints are damage-driven; the publisher keeps the newest
+// one (the engine's shm slot, held), publishes it at most `fps` times per second, and re-sends the last frame after
+// `refreshIntervalMs` without a new paint so late subscribers and lossy links of a static page still get a picture.
+import {
+  LocalVideoTrack,
+  type Room,
+  TrackPublishOptions,
+  TrackSource,
+  VideoBufferType,
+  VideoCodec,
+  VideoFrame,
+  VideoSource,
+} from '@livekit/rtc-node';
+import type { Logger } from 'pino';
+import type { BrowserPage, PaintEvent } from '../../native/src/engine-api.ts';
+import { errMsg } from './errors.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+import { VIDEO_TRACK } from '@lkbrowser/protocol';
+
+/** 8 Mbps at 1080p, scaled by pixel count, at least 1 Mbps. */
+export function videoBitrate(width: number, height: number): number {
+  return Math.max(1_000_000, Math.round((8_000_000 * width * height) / (1920 * 1080)));
+}
+
+export interface VideoPublisherOptions {
+  room: Room;
+  page: BrowserPage;
+  fps: number;
+  refreshIntervalMs: number;
+  metrics: RuntimeMetrics;
+  logger: Logger;
+}
+
+/** The newest paint: its pixels (an engine slot until released) and whether it went out yet. */
+interface HeldFrame {
+  frame: Uint8Array;
+  width: number;
+  height: number;
+  captureTimeUs: bigint;
+  release: () => void;
+  published: boolean;
+}
+
+const nowMs = (): number => performance.now();
+const monoUs = (): bigint => process.hrtime.bigint() / 1000n;
+
+export class VideoPublisher {
+  readonly #o: VideoPublisherOptions;
+  #source: VideoSource | undefined;
+  #sid: string | undefined;
+  #latest: HeldFrame | undefined;
+  #lastPublishMs = Number.NEGATIVE_INFINITY;
+  #publishTimer: NodeJS.Timeout | undefined;
+  #intervals: NodeJS.Timeout[] = [];
+  #framesThisSecond = 0;
+  #running = false;
+  #closed = false;
+
+  constructor(opts: VideoPublisherOptions) {
+    this.#o = opts;
+  }
+
+  get sid(): string | undefined {
+    return this.#sid;
+  }
+
+  /** Publishes the track (frames that arrive meanwhile are held, not sent). */
+  async publish(): Promise<void> {
+    const { room, page, fps } = this.#o;
+    const lp = room.localParticipant;
+    if (!lp) throw new Error('room is not connected');
+    this.#source = new VideoSource(page.width, page.height);
+    const track = LocalVideoTrack.createVideoTrack(VIDEO_TRACK, this.#source);
+    const pub = await lp.publishTrack(
+      track,
+      new TrackPublishOptions({
+        source: TrackSource.SOURCE_SCREENSHARE,
+        videoCodec: VideoCodec.VP8,
+        videoEncoding: { maxBitrate: BigInt(videoBitrate(page.width, page.height)), maxFramerate: fps },
+        simulcast: false,
+      }),
+    );
+    this.#sid = pub.sid;
+  }
+
+  /** Starts sending: the held frame (or a requested repaint) first, then paced paints and refreshes. */
+  start(): void {
+    if (this.#closed || this.#running) return;
+    this.#running = true;
+    this.requestFrame();
+    this.#schedulePublish();
+    this.#intervals.push(
+      setInterval(() => {
+        this.#o.metrics.fps.set(this.#framesThisSecond);
+        this.#framesThisSecond = 0;
+      }, 1000),
+      setInterval(() => this.#refresh(), Math.max(100, Math.floor(this.#o.refreshIntervalMs / 3))),
+    );
+  }
+
+  onPaint(ev: PaintEvent): void {
+    if (this.#closed) return;
+    if (ev.frame.byteOffset !== 0 || ev.frame.byteLength !== ev.width * ev.height * 4) {
+      this.#o.logger.error(
+        { seq: ev.seq, width: ev.width, height: ev.height, bytes: ev.frame.byteLength },
+        'paint frame has an unexpected layout; dropped',
+      );
+      return;
+    }
+    const release = ev.hold();
+    const prev = this.#latest;
+    this.#latest = { frame: ev.frame, width: ev.width, height: ev.height, captureTimeUs: ev.captureTimeUs, release, published: false };
+    if (prev) {
+      if (!prev.published) this.#o.metrics.framesSkipped.inc();
+      prev.release();
+    }
+    this.#schedulePublish();
+  }
+
+  /** The engine may recycle its frame memory across a restart: keep a private copy of the last frame (viewers keep
+   *  seeing it through the refresh) and give the slot back. */
+  detachFromEngine(): void {
+    const l = this.#latest;
+    if (!l) return;
+    const copy = new Uint8Array(new ArrayBuffer(l.frame.byteLength));
+    copy.set(l.frame);
+    l.release();
+    this.#latest = { ...l, frame: copy, release: () => undefined };
+  }
+
+  /** Engines that can (the native one) repaint the current screen on request: paints are damage-driven,
+   *  so a page that settled before the session subscribed would otherwise send nothing until it changes. */
+  requestFrame(): void {
+    const p = this.#o.page as BrowserPage & { requestFrame?: () => void };
+    if (typeof p.requestFrame === 'function') p.requestFrame();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#running = false;
+    for (const t of this.#intervals) clearInterval(t);
+    clearTimeout(this.#publishTimer);
+    const lp = this.#o.room.localParticipant;
+    if (this.#sid && lp) {
+      try {
+        await lp.unpublishTrack(this.#sid);
+      } catch (e) {
+        this.#o.logger.warn({ err: errMsg(e), sid: this.#sid }, 'unpublishTrack failed');
+      }
+    }
+    this.#sid = undefined;
+    this.#latest?.release();
+    this.#latest = undefined;
+    try {
+      await this.#source?.close();
+    } catch (e) {
+      this.#o.logger.warn({ err: errMsg(e) }, 'closing the video source failed');
+    }
+    this.#source = undefined;
+  }
+
+  #schedulePublish(): void {
+    if (this.#publishTimer || !this.#running || !this.#latest || this.#latest.published) return;
+    const wait = this.#lastPublishMs + 1000 / this.#o.fps - nowMs();
+    if (wait <= 0) this.#publishLatest(false);
+    else {
+      this.#publishTimer = setTimeout(() => {
+        this.#publishTimer = undefined;
+        this.#publishLatest(false);
+      }, Math.ceil(wait));
+    }
+  }
+
+  #refresh(): void {
+    if (!this.#running || !this.#latest) return;
+    if (nowMs() - this.#lastPublishMs >= this.#o.refreshIntervalMs) this.#publishLatest(true);
+  }
+
+  #publishLatest(refresh: boolean): void {
+    const l = this.#latest;
+    const src = this.#source;
+    if (!l || !src || this.#closed || (!refresh && l.published)) return;
+    const t0 = process.hrtime.bigint();
+    try {
+      src.captureFrame(new VideoFrame(l.frame, l.width, l.height, VideoBufferType.BGRA), monoUs());
+    } catch (e) {
+      this.#o.logger.error({ err: errMsg(e) }, 'captureFrame failed');
+      return;
+    }
+    const t1 = process.hrtime.bigint();
+    const m = this.#o.metrics;
+    m.captureDuration.observe(Number(t1 - t0) / 1e9);
+    if (!refresh && !l.published) m.paintToPublish.observe(Math.max(0, Number(t1 / 1000n - l.captureTimeUs)) / 1e6);
+    if (refresh) m.framesRefreshed.inc();
+    m.framesPublished.inc();
+    this.#framesThisSecond++;
+    l.published = true;
+    this.#lastPublishMs = nowMs();
+  }
+}

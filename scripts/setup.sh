@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian 12 machine (as root) to run lkbrowser: system packages, npm deps (incl. the pinned
-# Node 22 toolchain), native engine host + addon, viewer bundle. Idempotent.
+# Node 22 toolchain), native engine host + addon, viewer bundle, the Go-built test servers. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -21,3 +21,6 @@ if command -v go >/dev/null; then
 else
   echo "setup: no Go toolchain: livekit-server not built (demo: test SFU; tests: set LKB_TEST_SFU=testserver)" >&2
 fi
+# Real Kubernetes control plane (etcd, kube-apiserver, …), kubectl and helm for the operator/chart/CRD tests:
+# built once with Go into ~/.cache/lkbrowser/tools (cold: several minutes on 2 cores, then reused).
+bash scripts/tools/kubernetes.sh

@@ -12,3 +12,16 @@ export {
   startLiveKitServer,
 } from './livekit-server.ts';
 export { describeSfu, SFU_SWITCH, type Sfu, type SfuKind, sfuKind, startSfu } from './sfu.ts';
+export {
+  type ApiResponse,
+  type AuditEvent,
+  BUILTIN_USERS,
+  KUBERNETES_SERVICE_IP,
+  KubeControlPlane,
+  type KubeControlPlaneOptions,
+  type KubeUser,
+  type RunOptions,
+  type RunResult,
+  SERVICE_CIDR,
+  startKubeControlPlane,
+} from './kube-control-plane.ts';

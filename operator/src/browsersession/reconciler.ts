@@ -170,7 +170,7 @@ export class SessionReconciler {
         // owner in status and an event, then retry with the queue's backoff (quota may free up, a class appear).
         log.warn({ pod: podName, code: e.code, reason: e.reason, err: e.message }, 'the API server refused the runtime pod');
         await this.writeStatus(ctx, podCreateFailedObservation(podName, e.code, e.apiMessage), undefined, { participantIdentity: r.identity });
-        throw e;
+        return { done: { requeue: true } };
       }
       if (!isConflict(e)) throw e;
       // AlreadyExists: either our cache is behind, or a pod we do not watch (no managed-by label) has the name.

@@ -143,7 +143,10 @@ export interface BrowserSessionSpec {
    * (--livekit-url, --credentials-secret).
    */
   livekit?: LiveKitSpec;
-  /** Browser viewport, which is also the published video size, and the capture frame rate. (default {}) */
+  /**
+   * Browser viewport, which is also the published video size, and the capture frame rate. (default
+   * {"width":1280,"height":720,"framerate":30})
+   */
   viewport: ViewportSpec;
   /** Publish the page's audio as a screen-share audio track. (default true) */
   audio: boolean;

@@ -1,5 +1,7 @@
-// An in-process fake Kubernetes API server on 127.0.0.1 (node:http) that behaves like the real one where the
-// operator depends on it:
+// Kept ONLY for faults a real API server cannot be made to produce on demand (everything else runs against the real
+// control plane in test/integration/): a 409 on exactly the next N writes, 500s on every Lease write, BOOKMARKs every
+// few hundred ms on a quiet watch, a watch closed by the server with its history intact. Its callers are
+// test/fake-faults.test.ts and test/framework/leader-election.test.ts. Where it stands in for the real server:
 // - resourceVersion on every write (one global counter), 409 Conflict on a stale resourceVersion (PUT, merge
 //   patch carrying metadata.resourceVersion, delete preconditions.uid), 409 AlreadyExists on create;
 // - list returns the collection resourceVersion; watch streams newline-delimited JSON, replays history after the

@@ -2,6 +2,7 @@
 import { type Logger, pino } from 'pino';
 import type { BrowserContext, BrowserPage, ContextOptions, PageOptions } from './engine-api.ts';
 import { EnginePage, validateSize } from './page.ts';
+import { resolveEngine } from './engine-kind.ts';
 import { assertBuilt } from './shm.ts';
 
 export interface EngineContextOptions extends ContextOptions {
@@ -12,7 +13,10 @@ export class EngineContext implements BrowserContext {
   private readonly list: EnginePage[] = [];
   private nextId = 1;
   private closed = false;
-  private readonly opts: Required<Omit<EngineContextOptions, 'logger'>>;
+  private readonly opts: Required<Omit<EngineContextOptions, 'logger' | 'proxyServer' | 'chromiumUid'>> & {
+    proxyServer: string | undefined;
+    chromiumUid: number | undefined;
+  };
   private readonly log: Logger;
 
   constructor(opts: EngineContextOptions = {}) {
@@ -22,6 +26,9 @@ export class EngineContext implements BrowserContext {
       startTimeoutMs: opts.startTimeoutMs ?? 30_000,
       closeTimeoutMs: opts.closeTimeoutMs ?? 10_000,
       chromiumPath: opts.chromiumPath ?? '/usr/lib/chromium/chromium',
+      proxyServer: opts.proxyServer,
+      chromiumUid: opts.chromiumUid,
+      engine: resolveEngine(opts.engine, process.env.LKB_ENGINE),
     };
     this.log = (opts.logger ?? pino({ name: 'engine', level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'engine' });
   }
@@ -47,6 +54,9 @@ export class EngineContext implements BrowserContext {
       maxWidth: this.opts.maxWidth,
       maxHeight: this.opts.maxHeight,
       chromiumPath: this.opts.chromiumPath,
+      proxyServer: this.opts.proxyServer,
+      chromiumUid: this.opts.chromiumUid,
+      engine: this.opts.engine,
       startTimeoutMs: this.opts.startTimeoutMs,
       closeTimeoutMs: this.opts.closeTimeoutMs,
       logger: this.log,
@@ -73,11 +83,18 @@ export class EngineContext implements BrowserContext {
 
 /** Creates a context after checking that the native parts are built. */
 export async function createContext(opts: EngineContextOptions = {}): Promise<EngineContext> {
-  assertBuilt();
+  assertBuilt(resolveEngine(opts.engine, process.env.LKB_ENGINE));
   const maxW = opts.maxWidth ?? 1920;
   const maxH = opts.maxHeight ?? 1080;
   if (!Number.isInteger(maxW) || !Number.isInteger(maxH) || maxW < 16 || maxH < 16 || maxW > 7680 || maxH > 4320) {
     throw new RangeError(`invalid maximum size ${maxW}x${maxH}`);
+  }
+  if (opts.proxyServer !== undefined && !/^http:\/\/127\.0\.0\.1:\d{1,5}$/.test(opts.proxyServer)) {
+    throw new RangeError(`proxyServer must be http://127.0.0.1:<port>, got ${opts.proxyServer}`);
+  }
+  if (opts.chromiumUid !== undefined) {
+    if (!Number.isInteger(opts.chromiumUid) || opts.chromiumUid < 1 || opts.chromiumUid > 2 ** 30) throw new RangeError(`invalid chromiumUid ${opts.chromiumUid}`);
+    if (process.getuid?.() !== 0) throw new RangeError('chromiumUid needs the engine to run as root');
   }
   return new EngineContext(opts);
 }

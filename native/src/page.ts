@@ -7,6 +7,7 @@ import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
 import type {
   BrowserPage,
+  EngineKind,
   KeyEventInit,
   MouseButton,
   PageEvents,
@@ -26,6 +27,9 @@ export interface EnginePageConfig {
   maxWidth: number;
   maxHeight: number;
   chromiumPath: string;
+  proxyServer: string | undefined;
+  chromiumUid: number | undefined;
+  engine: EngineKind;
   startTimeoutMs: number;
   closeTimeoutMs: number;
   logger: Logger;
@@ -124,6 +128,9 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       framerate: c.framerate,
       audio: c.audio,
       chromiumPath: c.chromiumPath,
+      proxyServer: c.proxyServer,
+      chromiumUid: c.chromiumUid,
+      engine: c.engine,
       timeoutMs: c.startTimeoutMs,
       logger: this.log,
     });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createContext, type EngineContext, type EnginePage, type AudioEvent, type PaintEvent } from '../src/index.ts';
-import { leftovers, pixel, sleep, startServer, waitFor, waitPaint } from './helpers.ts';
+import { leftovers, pixel, sleep, startServer, testEngines, waitFor, waitPaint } from './helpers.ts';
 
 async function goto(page: EnginePage, url: string): Promise<void> {
   await page.navigate(url);
@@ -29,14 +29,14 @@ async function waitForAsync(cond: () => Promise<boolean>, timeoutMs: number, wha
   }
 }
 
-describe('engine (real Chromium under Xvfb)', () => {
+for (const engine of testEngines()) describe(`engine: ${engine}`, () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   let ctx: EngineContext;
   let page: EnginePage;
 
   before(async () => {
     server = await startServer();
-    ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, startTimeoutMs: 60_000 });
+    ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, startTimeoutMs: 60_000, engine });
     page = await ctx.newPage({ url: `${server.base}/solid`, width: 1280, height: 720, framerate: 60 });
   });
 

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BrowserPage, PaintEvent } from '../src/index.ts';
+import { type BrowserPage, ENGINE_KINDS, type EngineKind, type PaintEvent, resolveEngine } from '../src/index.ts';
 
 export const PAGES: Record<string, string> = {
   solid: '<!doctype html><html><body style="margin:0;background:#1e90ff"></body></html>',
@@ -115,4 +115,13 @@ export function waitPaint(page: BrowserPage, pred: (ev: PaintEvent) => boolean, 
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The engines the engine suites run against: both (Chromium under Xvfb, CEF off-screen), or only the one
+ * named by $LKB_ENGINE.
+ */
+export function testEngines(): EngineKind[] {
+  const only = process.env.LKB_ENGINE;
+  return only ? [resolveEngine(only, undefined)] : [...ENGINE_KINDS];
 }

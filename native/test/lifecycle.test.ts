@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { createContext, type EnginePage } from '../src/index.ts';
-import { leftovers, pixel, startServer, waitFor, waitPaint } from './helpers.ts';
+import { leftovers, pixel, startServer, testEngines, waitFor, waitPaint } from './helpers.ts';
 
-describe('engine lifecycle', () => {
+for (const engine of testEngines()) describe(`engine lifecycle: ${engine}`, () => {
   it('SIGKILL of the Node process owning a page leaves nothing behind within a few seconds', async (t) => {
     const server = await startServer();
     t.after(() => server.close());
     const fixture = new URL('./fixtures/page-owner.ts', import.meta.url).pathname;
-    const child = spawn(process.execPath, [fixture, `${server.base}/anim`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fixture, `${server.base}/anim`], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LKB_ENGINE: engine } });
     let info: { hostPid: number; chromiumPid: number; paints: number } | undefined;
     let out = '';
     child.stdout.setEncoding('utf8');
@@ -45,7 +45,7 @@ describe('engine lifecycle', () => {
   it('two pages of one context render independently; context close() closes both', async (t) => {
     const server = await startServer();
     t.after(() => server.close());
-    const ctx = await createContext({ startTimeoutMs: 60_000 });
+    const ctx = await createContext({ startTimeoutMs: 60_000, engine });
     t.after(() => ctx.close());
     const [p1, p2] = await Promise.all([
       ctx.newPage({ url: `${server.base}/solid`, width: 320, height: 240, framerate: 10, audio: false }),
@@ -67,7 +67,7 @@ describe('engine lifecycle', () => {
   });
 
   it('context close() during newPage() aborts the start and leaves nothing behind', async () => {
-    const ctx = await createContext({ startTimeoutMs: 60_000 });
+    const ctx = await createContext({ startTimeoutMs: 60_000, engine });
     const starting = ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 });
     const result = starting.then(
       () => 'resolved',
@@ -81,7 +81,8 @@ describe('engine lifecycle', () => {
     assert.deepEqual(leftovers(pid), []);
   });
 
-  it('a Chromium that cannot start fails newPage with a clear error and leaves nothing behind', async () => {
+  // chromiumPath is the Xvfb engine's browser binary; the CEF engine host is its own browser.
+  if (engine === 'chromium') it('a Chromium that cannot start fails newPage with a clear error and leaves nothing behind', async () => {
     const ctx = await createContext({ chromiumPath: '/nonexistent/chromium', startTimeoutMs: 30_000 });
     const err = await ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }).then(
       () => undefined,
@@ -97,7 +98,7 @@ describe('engine lifecycle', () => {
 
   describe('SIGKILL of the engine host', () => {
     let page: EnginePage | undefined;
-    const ctxP = createContext({ startTimeoutMs: 60_000 });
+    const ctxP = createContext({ startTimeoutMs: 60_000, engine });
     after(async () => {
       await (await ctxP).close();
     });

@@ -21,6 +21,8 @@ export const RPC = {
   reload: 'browser/reload',
   status: 'browser/status',
   resize: 'browser/resize',
+  /** Admin only (LKB_FOCUS_ADMIN_IDENTITIES): clears the focus holder. */
+  revokeFocus: 'browser/revoke-focus',
 } as const;
 
 /** Application RPC error codes. */
@@ -30,4 +32,5 @@ export const RpcCode = {
   BadRequest: 2003,
   RateLimited: 2004,
   BrowserError: 2005,
+  Forbidden: 2006,
 } as const;

@@ -6,11 +6,13 @@ import { type BrowserContext, type BrowserPage, createContext } from '@lkbrowser
 import { dispose, Room, RoomEvent } from '@livekit/rtc-node';
 import { pino } from 'pino';
 import { parseConfig } from './config.ts';
+import { EgressProxy } from './egress/egress-proxy.ts';
 import { startStatusServer, type StatusServer } from './http-server.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation } from './nav-policy.ts';
 import { RoomSession } from './session.ts';
 import { resolveToken } from './token.ts';
+import { TokenFile } from './token-file.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
 
@@ -24,8 +26,8 @@ if (parsed.kind === 'error') {
   process.exit(2);
 }
 const cfg = parsed.config;
-const nav = { allowPrivate: cfg.navAllowPrivate, allowedOrigins: cfg.navAllowedOrigins };
-const startCheck = checkNavigation(cfg.pageUrl, nav);
+const nav = { allowPrivate: cfg.navAllowPrivateNetworks, allowedOrigins: cfg.navAllowedOrigins };
+const startCheck = checkNavigation(cfg.url, nav);
 if (!startCheck.ok) {
   process.stderr.write(`lkbrowser-runtime: LKB_URL (--url) refused by the navigation policy: ${startCheck.reason}\n`);
   process.exit(2);
@@ -38,6 +40,8 @@ let ctx: BrowserContext | undefined;
 let page: BrowserPage | undefined;
 let room: Room | undefined;
 let http: StatusServer | undefined;
+let egress: EgressProxy | undefined;
+let tokenFile: TokenFile | undefined;
 let shuttingDown = false;
 const timers: NodeJS.Timeout[] = [];
 
@@ -62,6 +66,8 @@ async function shutdown(code: number, reason: string): Promise<never> {
     await step('room', () => room?.disconnect());
     await step('rtc', () => dispose());
     await step('engine', () => ctx?.close());
+    await step('egress', () => egress?.close());
+    tokenFile?.close();
     await step('http', () => http?.close());
     clearTimeout(deadline);
     log.info({ code, reason }, 'bye');
@@ -91,10 +97,18 @@ async function run(): Promise<void> {
     timers.push(setTimeout(() => void shutdown(0, 'max duration reached'), cfg.maxDurationSeconds * 1000));
   }
 
-  const token = await resolveToken(cfg);
-  ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log });
+  if (cfg.tokenFile) {
+    tokenFile = new TokenFile(cfg.tokenFile, log);
+    tokenFile.watch();
+  }
+  // Every connection Chromium makes goes through this proxy, which applies the address policy at connect time.
+  egress = new EgressProxy({ allowPrivate: cfg.navAllowPrivateNetworks, denyCidrs: cfg.egressDenyCidrs, logger: log, metrics });
+  const proxyServer = await egress.listen(0);
+  log.info({ proxyServer, denyCidrs: cfg.egressDenyCidrs, allowPrivate: cfg.navAllowPrivateNetworks }, 'egress proxy listening');
+  const token = tokenFile ? tokenFile.current() : await resolveToken(cfg);
+  ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log, proxyServer, chromiumUid: cfg.chromiumUid, engine: cfg.engine });
   if (shuttingDown) return;
-  page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.fps, audio: cfg.audio });
+  page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.framerate, audio: cfg.audio });
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
   if (shuttingDown) return;
 
@@ -106,18 +120,20 @@ async function run(): Promise<void> {
   });
   room.on(RoomEvent.Reconnecting, () => log.warn('connection to the room lost; reconnecting'));
   room.on(RoomEvent.Reconnected, () => log.info('reconnected to the room'));
-  await room.connect(cfg.livekitUrl, token, { autoSubscribe: false, dynacast: false });
+  await room.connect(cfg.livekitUrl, tokenFile ? tokenFile.current() : token, { autoSubscribe: false, dynacast: false });
   log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
   if (shuttingDown) return;
 
   session = new RoomSession({
     room,
     page,
-    fps: cfg.fps,
+    fps: cfg.framerate,
     audio: cfg.audio,
     nav,
-    focusIdleMs: cfg.focusIdleSeconds * 1000,
-    focusPriority: cfg.focusPriority,
+    focusIdleMs: cfg.focusIdleReleaseSeconds * 1000,
+    focusPriority: cfg.focusPriorityIdentities,
+    focusMaxHoldMs: cfg.focusMaxHoldSeconds * 1000,
+    focusAdmins: cfg.focusAdminIdentities,
     metrics,
     logger: log,
   });
@@ -127,7 +143,7 @@ async function run(): Promise<void> {
   });
   await session.start();
 
-  if (cfg.idleTimeoutSeconds > 0) {
+  if (cfg.emptyRoomTimeoutSeconds > 0) {
     let aloneSince = Date.now();
     const r = room;
     timers.push(
@@ -136,7 +152,7 @@ async function run(): Promise<void> {
           aloneSince = Date.now();
           return;
         }
-        if (Date.now() - aloneSince >= cfg.idleTimeoutSeconds * 1000) void shutdown(0, 'idle timeout (no other participant)');
+        if (Date.now() - aloneSince >= cfg.emptyRoomTimeoutSeconds * 1000) void shutdown(0, 'empty-room timeout (no other participant)');
       }, 1000),
     );
   }

@@ -21,6 +21,8 @@ export class RuntimeMetrics {
   readonly audioRecreated: Counter;
   readonly publishing: Gauge;
   readonly participants: Gauge;
+  readonly egressRefused: Counter<'reason'>;
+  readonly egressConnections: Counter<'kind'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = new Registry();
@@ -115,6 +117,18 @@ export class RuntimeMetrics {
     this.participants = new Gauge({
       name: 'lkb_remote_participants',
       help: 'Other participants in the room',
+      registers: [r],
+    });
+    this.egressRefused = new Counter({
+      name: 'lkb_egress_refused_total',
+      help: 'Connections from Chromium refused by the egress proxy, by reason (address class, dns, bad-request, upgrade)',
+      labelNames: ['reason'],
+      registers: [r],
+    });
+    this.egressConnections = new Counter({
+      name: 'lkb_egress_connections_total',
+      help: 'Upstream connections opened by the egress proxy (connect = CONNECT tunnel, http = absolute-URI request)',
+      labelNames: ['kind'],
       registers: [r],
     });
   }

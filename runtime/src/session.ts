@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { AudioEvent, BrowserPage, PaintEvent } from '../../native/src/engine-api.ts';
+import type { AudioEvent, BrowserPage, PaintEvent } from '@lkbrowser/native';
 import { AudioPublisher } from './audio-publisher.ts';
 import { CrashRestart } from './crash-restart.ts';
 import { DataSender } from './data-sender.ts';
@@ -19,6 +19,7 @@ import { InputPipeline } from './input-pipeline.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation, type NavPolicy, type ResolveHost, resolveHostAddresses } from './nav-policy.ts';
 import { type BrowserStatus, TOPIC } from '@lkbrowser/protocol';
+import { reportedUrl } from './room-limits.ts';
 import { rpcHandlers } from './rpc-handlers.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { VideoPublisher } from './video-publisher.ts';
@@ -31,6 +32,10 @@ export interface SessionOptions {
   nav: NavPolicy;
   focusIdleMs: number;
   focusPriority: readonly string[];
+  /** Release focus after this long however busy the holder is (0 = never). */
+  focusMaxHoldMs?: number;
+  /** Identities that may call browser/revoke-focus. */
+  focusAdmins?: readonly string[];
   metrics: RuntimeMetrics;
   logger: Logger;
   /** Re-send the last frame after this long without a new one (static pages). Default 1500 ms. */
@@ -89,7 +94,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     this.#o = opts;
     this.#log = opts.logger.child({ component: 'session' });
     const logger = this.#log;
-    this.#focus = new FocusArbiter({ idleMs: opts.focusIdleMs, priority: opts.focusPriority });
+    this.#focus = new FocusArbiter({ idleMs: opts.focusIdleMs, priority: opts.focusPriority, maxHoldMs: opts.focusMaxHoldMs, admins: opts.focusAdmins });
     this.#sender = new DataSender(room, metrics, logger);
     this.#video = new VideoPublisher({ room, page, fps: opts.fps, refreshIntervalMs: opts.refreshIntervalMs ?? 1500, metrics, logger });
     this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger }) : undefined;
@@ -140,8 +145,10 @@ export class RoomSession extends EventEmitter<SessionEvents> {
 
   status(): BrowserStatus {
     const p = this.#o.page;
+    const u = reportedUrl(this.#url);
     return {
-      url: this.#url,
+      url: u.url,
+      ...(u.truncated ? { urlTruncated: true } : {}),
       focusHolder: this.#focus.holder,
       width: p.width,
       height: p.height,
@@ -193,9 +200,9 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     this.#video.start();
     this.#focusTick = setInterval(() => {
       const d = this.#focus.tick(nowMs());
-      if (d.broadcast) this.#focusChanged(d.broadcast, 'idle');
+      if (d.broadcast) this.#focusChanged(d.broadcast, d.reason ?? 'idle');
     }, 1000);
-    this.#broadcast(TOPIC.url, { url: this.#url });
+    this.#broadcast(TOPIC.url, reportedUrl(this.#url));
   }
 
   async close(): Promise<void> {
@@ -243,9 +250,9 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     const d = checkNavigation(u, this.#o.nav);
     if (!d.ok && u !== 'about:blank') {
       // In-page navigation (links, redirects, scripts) is not routed through browser/navigate.
-      this.#log.warn({ url: u, reason: d.reason }, 'page navigated to a URL the navigation policy would block');
+      this.#log.warn({ url: reportedUrl(u).url, reason: d.reason }, 'page navigated to a URL the navigation policy would block');
     }
-    this.#broadcast(TOPIC.url, { url: u });
+    this.#broadcast(TOPIC.url, reportedUrl(u));
   }
 
   #onCrashed(info: { reason: string }): void {
@@ -260,7 +267,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     // Late joiner: current state, to that participant only.
     const to = [p.identity];
     this.#broadcast(TOPIC.focus, { identity: this.#focus.holder }, to);
-    this.#broadcast(TOPIC.url, { url: this.#url }, to);
+    this.#broadcast(TOPIC.url, reportedUrl(this.#url), to);
     this.#broadcast(TOPIC.cursor, { cursor: this.#cursor }, to);
   }
 

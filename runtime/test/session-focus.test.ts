@@ -6,13 +6,14 @@ import { RuntimeMetrics } from '../src/metrics.ts';
 import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
-import { DataLog, enc, join, type SpawnedServer, spawnTestServer, testLogger, waitFor, withTimeout } from './helpers.ts';
+import { DataLog, enc, join, type RoomServer, startRoomServer, testLogger, waitFor, withTimeout } from './helpers.ts';
 
 const ROOM = 'focus-room';
-let server: SpawnedServer;
+let server: RoomServer;
 let browserRoom: Room;
 let agent: Room;
 let human: Room;
+let ops: Room;
 let page: FakePage;
 let session: RoomSession;
 let metrics: RuntimeMetrics;
@@ -26,7 +27,7 @@ const rpc = (room: Room, method: string) =>
   );
 
 before(async () => {
-  server = await spawnTestServer();
+  server = await startRoomServer();
   browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
   page = new FakePage({ url: 'https://start.example/', width: 320, height: 240, framerate: 5 });
   metrics = new RuntimeMetrics();
@@ -38,6 +39,7 @@ before(async () => {
     nav: { allowPrivate: false, allowedOrigins: [] },
     focusIdleMs: 2500,
     focusPriority: ['human'],
+    focusAdmins: ['ops'],
     metrics,
     logger: testLogger,
   });
@@ -45,6 +47,7 @@ before(async () => {
   agent = await join(server, ROOM, 'agent', { autoSubscribe: false });
   agentData = new DataLog(agent);
   human = await join(server, ROOM, 'human', { autoSubscribe: false });
+  ops = await join(server, ROOM, 'ops', { autoSubscribe: false });
 });
 
 after(async () => {
@@ -53,6 +56,7 @@ after(async () => {
     ['page', () => page?.close()],
     ['agent', () => agent?.disconnect()],
     ['human', () => human?.disconnect()],
+    ['ops', () => ops?.disconnect()],
     ['browser', () => browserRoom?.disconnect()],
     ['server', () => server?.close()],
     ['dispose', () => dispose()],
@@ -73,7 +77,7 @@ test('a priority identity takes focus from a non-priority holder; not the other 
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'priority-takeover' }), 1);
 });
 
-test('a holder idle for LKB_FOCUS_IDLE_SECONDS loses focus (broadcast null); input keeps it', async () => {
+test('a holder idle for LKB_FOCUS_IDLE_RELEASE_SECONDS loses focus (broadcast null); input keeps it', async () => {
   const lp = human.localParticipant as NonNullable<Room['localParticipant']>;
   // Input every 0.5 s for 4 s keeps the focus beyond the 2.5 s idle limit.
   for (let i = 0; i < 8; i++) {
@@ -97,4 +101,21 @@ test('a holder idle for LKB_FOCUS_IDLE_SECONDS loses focus (broadcast null); inp
     return {};
   })();
   assert.equal(e.code, RpcCode.NotFocused, 'navigation needs focus again');
+});
+
+test('browser/revoke-focus: refused for a non-admin, clears the holder for an admin (who then cools down)', async () => {
+  assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: true });
+  const refused = await rpc(human, RPC.revokeFocus).then(
+    () => ({ code: 0 }),
+    (err: { code?: number }) => err,
+  );
+  assert.equal(refused.code, RpcCode.Forbidden);
+  assert.equal(session.focusHolder, 'agent');
+  assert.deepEqual(JSON.parse(await rpc(ops, RPC.revokeFocus)), { revoked: true, previous: 'agent' });
+  assert.equal(session.focusHolder, null);
+  await waitFor(() => JSON.stringify(agentData.last(TOPIC.focus)) === '{"identity":null}', 10_000, 'null broadcast');
+  const again = JSON.parse(await rpc(agent, RPC.requestFocus)) as { granted: boolean; holder: null; retryAfterMs: number };
+  assert.equal(again.granted, false);
+  assert.ok(again.retryAfterMs > 0);
+  assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'revoked' }), 1);
 });

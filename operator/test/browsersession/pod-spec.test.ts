@@ -1,24 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveSpec } from '../src/browsersession/defaults.ts';
-import { DEFAULT_RESOURCES, desiredPod, labelValue, PRIOR_RESTARTS_ANNOTATION, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from '../src/browsersession/pod-spec.ts';
-import type { BrowserSession, BrowserSessionSpec } from '../src/browsersession/types.ts';
-import { testConfig } from './helpers.ts';
+import { DEFAULT_RESOURCES, desiredPod, labelValue, PRIOR_RESTARTS_ANNOTATION, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from '../../src/browsersession/pod-spec.ts';
+import { resolveSpec } from '../../src/browsersession/resolved-spec.ts';
+import type { BrowserSession } from '../../src/browsersession/types.ts';
+import { served } from '../support/crd.ts';
+import { testConfig } from '../support/helpers.ts';
 
-function mk(spec: Partial<BrowserSessionSpec> = {}, name = 'demo'): BrowserSession {
-  return {
-    apiVersion: 'lkbrowser.dev/v1alpha1',
-    kind: 'BrowserSession',
-    metadata: { name, namespace: 'team-a', uid: 'uid-1', generation: 1 },
-    spec: { url: 'https://example.com', room: 'demo-room', ...spec },
-  };
+/** A session as served: the CRD's defaults applied to what the user wrote. */
+function mk(spec: Record<string, unknown> = {}, name = 'demo'): BrowserSession {
+  return served({ url: 'https://example.com', room: 'demo-room', ...spec }, { name, namespace: 'team-a' });
 }
 const cfg = testConfig({ livekitUrl: 'wss://lk.example.com', runtimeImage: 'lkbrowser-runtime:0.1.0' });
 const build = (s: BrowserSession, prior = 0) => desiredPod(s, resolveSpec(s, cfg), cfg, prior);
 const envOf = (s: BrowserSession) => Object.fromEntries((build(s).spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
 
 test('env: table of spec → runtime environment', () => {
-  const cases: { name: string; spec: Partial<BrowserSessionSpec>; want: Record<string, unknown> }[] = [
+  const cases: { name: string; spec: Record<string, unknown>; want: Record<string, unknown> }[] = [
     {
       name: 'defaults',
       spec: {},
@@ -173,9 +170,9 @@ test('spec hash: stable, independent of key order and restart bookkeeping, sensi
   assert.match(base ?? '', /^[0-9a-f]{16}$/);
   assert.equal(build(mk(), 7).metadata.annotations?.[SPEC_HASH_ANNOTATION], base, 'prior restarts not hashed');
   const reordered = mk();
-  reordered.spec = { room: 'demo-room', url: 'https://example.com' };
+  reordered.spec = Object.fromEntries(Object.entries(reordered.spec).reverse()) as BrowserSession['spec'];
   assert.equal(build(reordered).metadata.annotations?.[SPEC_HASH_ANNOTATION], base);
-  const variants: Partial<BrowserSessionSpec>[] = [
+  const variants: Record<string, unknown>[] = [
     { url: 'https://example.org' },
     { viewport: { width: 1281 } },
     { audio: false },

@@ -1,5 +1,7 @@
-// An in-process fake Kubernetes API server on 127.0.0.1 (node:http) that behaves like the real one where the
-// operator depends on it:
+// Kept ONLY for faults a real API server cannot be made to produce on demand (everything else runs against the real
+// control plane in test/integration/): a 409 on exactly the next N writes, 500s on every Lease write, BOOKMARKs every
+// few hundred ms on a quiet watch, a watch closed by the server with its history intact. Its callers are
+// test/fake-faults.test.ts and test/framework/leader-election.test.ts. Where it stands in for the real server:
 // - resourceVersion on every write (one global counter), 409 Conflict on a stale resourceVersion (PUT, merge
 //   patch carrying metadata.resourceVersion, delete preconditions.uid), 409 AlreadyExists on create;
 // - list returns the collection resourceVersion; watch streams newline-delimited JSON, replays history after the
@@ -9,11 +11,13 @@
 //   but status; metadata.generation bumps on spec changes only;
 // - 415 for strategic-merge-patch on custom resources; RFC 7386 merge patch everywhere;
 // - garbage collection: deleting an owner deletes its dependents (ownerReferences uid), asynchronously;
-// - Leases and events.k8s.io Events with MicroTime validation (400 unless 6 fractional digits).
+// - Leases and events.k8s.io Events with MicroTime validation (400 unless 6 fractional digits);
+// - BrowserSessions get the CRD's defaults on create and update (structural defaulting, test/support/crd.ts).
 // Faults and kubelet behaviour are driven from tests through methods (setPodStatus, compact, stallWatches, ...).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { applyDefaults, crdSchema } from './crd.ts';
 
 type Obj = {
   apiVersion?: string;
@@ -312,6 +316,10 @@ export class FakeApiServer {
     }
   }
 
+  private defaulted(d: ResourceDef, body: Obj): Obj {
+    return d.plural === 'browsersessions' ? (applyDefaults(body, crdSchema) as Obj) : body;
+  }
+
   private doCreate(d: ResourceDef, namespace: string, body: Obj): Obj {
     if (!body?.metadata) throw new HttpError(400, 'BadRequest', 'metadata is required');
     const name = body.metadata.name ?? (body.metadata.generateName ? `${body.metadata.generateName}${randomUUID().slice(0, 5)}` : undefined);
@@ -320,7 +328,7 @@ export class FakeApiServer {
     this.checkMicroTimes(d, body);
     this.rv++;
     const o: Obj = {
-      ...body,
+      ...this.defaulted(d, body),
       apiVersion: this.apiVersion(d),
       kind: d.kind,
       metadata: {
@@ -361,7 +369,7 @@ export class FakeApiServer {
     if (d.statusSubresource && part === 'status') {
       next = { ...clone(cur), status: clone(body.status) };
     } else {
-      next = { ...clone(body), apiVersion: cur.apiVersion, kind: cur.kind };
+      next = { ...clone(this.defaulted(d, body)), apiVersion: cur.apiVersion, kind: cur.kind };
       next.metadata = {
         ...clone(body.metadata ?? {}),
         name: cur.metadata.name,

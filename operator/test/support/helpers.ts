@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { defaultConfig, type OperatorConfig } from '../src/config.ts';
-import { ClientNodeKube } from '../src/framework/kube-client.ts';
-import { Operator } from '../src/operator.ts';
-import type { RuntimeStatus } from '../src/browsersession/types.ts';
+import { defaultConfig, type OperatorConfig } from '../../src/config.ts';
+import { ClientNodeKube } from '../../src/framework/kube-client.ts';
+import { Operator } from '../../src/operator.ts';
+import type { RuntimeStatus } from '../../src/browsersession/runtime-status.ts';
 import type { FakeApiServer } from './fake-apiserver.ts';
 
 export const testLog = pino({ level: process.env.LKB_TEST_LOG ?? 'silent' });

@@ -1,10 +1,9 @@
+// observePod and the refusals: what the operator reads from a pod, or why it runs none (table tests).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PRIOR_RESTARTS_ANNOTATION } from '../src/browsersession/pod-spec.ts';
-import { buildStatus, invalidObservation, observePod, setConditions } from '../src/browsersession/status.ts';
-import type { BrowserSession, Condition } from '../src/browsersession/types.ts';
-import type { Pod } from '../src/framework/kube-types.ts';
-import { podStatus } from './helpers.ts';
+import { conflictObservation, invalidObservation, observePod, podCreateFailedObservation } from '../../src/browsersession/observation.ts';
+import type { Pod } from '../../src/framework/kube-types.ts';
+import { podStatus } from '../support/helpers.ts';
 
 function pod(status: Record<string, unknown> | undefined, extra: Partial<Pod['metadata']> = {}): Pod {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', ...extra }, spec: { containers: [] }, status: status as Pod['status'] };
@@ -59,50 +58,22 @@ test('phase and conditions from the pod (table)', () => {
   assert.match(observePod(pod(podStatus('failed'))).message, /Evicted.*low on resource/);
 });
 
-test('setConditions keeps lastTransitionTime unless the status flips', () => {
-  const t1 = '2026-01-01T00:00:00Z';
-  const t2 = '2026-01-01T00:05:00Z';
-  const first = setConditions(undefined, [{ type: 'Ready', status: 'False', reason: 'Starting', message: 'a' }], 1, t1);
-  assert.deepEqual(first, [{ type: 'Ready', status: 'False', reason: 'Starting', message: 'a', lastTransitionTime: t1, observedGeneration: 1 }]);
-  const same = setConditions(first, [{ type: 'Ready', status: 'False', reason: 'Other', message: 'b' }], 2, t2);
-  assert.equal(same[0]?.lastTransitionTime, t1);
-  assert.equal(same[0]?.reason, 'Other');
-  assert.equal(same[0]?.observedGeneration, 2);
-  const flipped = setConditions(same, [{ type: 'Ready', status: 'True', reason: 'RuntimeReady', message: '' }], 2, t2);
-  assert.equal(flipped[0]?.lastTransitionTime, t2);
-  // Ordering is stable and unknown types from elsewhere are kept.
-  const mixed = setConditions([{ type: 'Custom' as Condition['type'], status: 'True', reason: 'X', message: '', lastTransitionTime: t1 }], [{ type: 'Failed', status: 'False', reason: 'NoFailure', message: '' }, { type: 'Ready', status: 'True', reason: 'R', message: '' }], 1, t2);
-  assert.deepEqual(
-    mixed.map((c) => c.type),
-    ['Ready', 'Failed', 'Custom'],
-  );
-});
-
-test('buildStatus: observedGeneration, restarts across pods, url/focus retention', () => {
-  const s: BrowserSession = {
-    metadata: { name: 's', namespace: 'ns', generation: 4 },
-    spec: { url: 'https://e.x', room: 'r' },
-    status: { url: 'https://old.example', focusHolder: 'alice', restarts: 2 },
-  };
-  const p = pod(podStatus('ready', 3), { annotations: { [PRIOR_RESTARTS_ANNOTATION]: '2' } });
-  const now = '2026-01-01T00:00:00Z';
-  const running = buildStatus(s, observePod(p), p, { podName: 's-browser', participantIdentity: 's', url: 'https://new.example' }, now);
-  assert.equal(running.phase, 'Running');
-  assert.equal(running.observedGeneration, 4);
-  assert.equal(running.restarts, 5);
-  assert.equal(running.url, 'https://new.example');
-  assert.equal(running.focusHolder, 'alice', 'kept when the runtime could not be asked');
-  assert.equal(running.podName, 's-browser');
-  assert.ok(running.conditions?.every((c) => c.observedGeneration === 4));
-  const done = buildStatus(s, observePod(pod(podStatus('succeeded'))), pod(podStatus('succeeded')), {}, now);
-  assert.equal(done.focusHolder, '', 'nobody holds focus in a finished session');
-  assert.equal(done.url, 'https://old.example');
-  const noPod = buildStatus(s, observePod(undefined), undefined, {}, now);
-  assert.equal(noPod.restarts, 2);
-  const bad = buildStatus(s, invalidObservation(['spec.url is required']), undefined, {}, now);
-  assert.equal(bad.phase, 'Failed');
-  assert.equal(bad.message, 'invalid spec: spec.url is required');
-  assert.equal(bad.conditions?.find((c) => c.type === 'Failed')?.reason, 'InvalidSpec');
-  // Reasons satisfy the CRD's condition reason pattern.
-  for (const c of [...(running.conditions ?? []), ...(bad.conditions ?? []), ...(done.conditions ?? [])]) assert.match(c.reason, /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/);
+test('refusals: no pod runs, Failed with the reason on every condition and the message on Ready and Failed', () => {
+  const cases = [
+    { o: invalidObservation(['a', 'b']), reason: 'InvalidSpec', message: 'invalid spec: a; b' },
+    { o: conflictObservation('s-browser'), reason: 'PodConflict', message: 'pod s-browser exists and is not controlled by this BrowserSession' },
+    {
+      o: podCreateFailedObservation('s-browser', 403, 'pods "s-browser" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1'),
+      reason: 'PodCreateFailed',
+      message: 'the API server refused runtime pod s-browser (HTTP 403): pods "s-browser" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1',
+    },
+  ];
+  for (const c of cases) {
+    assert.equal(c.o.phase, 'Failed');
+    assert.equal(c.o.failureReason, c.reason);
+    assert.equal(c.o.message, c.message);
+    assert.deepEqual(conds(c.o), { Ready: `False/${c.reason}`, PodScheduled: `False/${c.reason}`, Running: `False/${c.reason}`, Publishing: `False/${c.reason}`, Failed: `True/${c.reason}` });
+    const byType = Object.fromEntries(c.o.conditions.map((x) => [x.type, x.message]));
+    assert.deepEqual(byType, { Ready: c.message, PodScheduled: '', Running: '', Publishing: '', Failed: c.message });
+  }
 });

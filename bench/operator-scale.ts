@@ -140,7 +140,9 @@ async function main(): Promise<void> {
         stderr = (stderr + d.toString()).slice(-4000);
       });
       const pid = child.pid ?? 0;
-      await waitFor('operator metrics', async () => (await metricsOf(metricsPort)).has('workqueue_depth{name="browsersession"}'), 60_000, 200);
+      await waitFor('operator metrics', async () => (await metricsOf(metricsPort)).has('leader_election_master_status:sum'), 120_000, 500).catch((e: unknown) => {
+        throw new Error(`${String(e)}\noperator stderr: ${stderr}`);
+      });
       const cpu0 = cpuSeconds(pid);
       const t0 = Date.now();
       // Create all sessions "at once": 64 requests in flight.

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type BrowserSession, ClientNodeKube, PODS, SESSIONS } from '@lkbrowser/operator';
 import { startKubeControlPlane, waitFor } from '@lkbrowser/testkit';
-import { CLK_TCK, log, machineInfo, table, watchdog, writeResult } from './lib/common.ts';
+import { CLK_TCK, log, machineInfo, table, trackPid, watchdog, writeResult } from './lib/common.ts';
 
 const { values } = parseArgs({
   options: {
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       children.push(child);
+      if (child.pid) trackPid(child.pid); // killed by the bench's exit/signal handlers too
       let stderr = '';
       child.stderr?.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-4000);

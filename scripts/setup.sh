@@ -22,5 +22,9 @@ else
   echo "setup: no Go toolchain: livekit-server not built (demo: test SFU; tests: set LKB_TEST_SFU=testserver)" >&2
 fi
 # Real Kubernetes control plane (etcd, kube-apiserver, …), kubectl and helm for the operator/chart/CRD tests:
-# built once with Go into ~/.cache/lkbrowser/tools (cold: several minutes on 2 cores, then reused).
-bash scripts/tools/kubernetes.sh
+# built once with Go into ~/.cache/lkbrowser/tools (cold: tens of minutes on 2 cores, then reused).
+if command -v go >/dev/null; then
+  bash scripts/tools/kubernetes.sh
+else
+  echo "setup: no Go toolchain: Kubernetes test binaries not built (operator/helm/CRD tests will fail)" >&2
+fi

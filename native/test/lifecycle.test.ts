@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { createContext, type EnginePage } from '../src/index.ts';
-import { leftovers, pixel, startServer, testEngines, waitFor, waitPaint } from './helpers.ts';
+import { leftovers, pixel, startServer, testEngines, waitPaint } from './helpers.ts';
+import { waitFor } from '@lkbrowser/testkit';
 
 for (const engine of testEngines()) describe(`engine lifecycle: ${engine}`, () => {
   it('SIGKILL of the Node process owning a page leaves nothing behind within a few seconds', async (t) => {
@@ -32,13 +33,13 @@ for (const engine of testEngines()) describe(`engine lifecycle: ${engine}`, () =
         }
       }
     });
-    await waitFor(() => (info?.paints ?? 0) > 10, 60_000, 'the fixture page painting');
+    await waitFor('the fixture page painting', () => (info?.paints ?? 0) > 10, 60_000);
     hostPid = info?.hostPid ?? -1;
     assert.ok(hostPid > 0);
     assert.ok(leftovers(hostPid).length >= 3, `host, Xvfb, pulseaudio, chromium alive: ${leftovers(hostPid).join('; ')}`);
     const t0 = Date.now();
     child.kill('SIGKILL');
-    await waitFor(() => leftovers(hostPid).length === 0, 10_000, `cleanup (left: ${leftovers(hostPid).join('; ')})`);
+    await waitFor(`cleanup (left: ${leftovers(hostPid).join('; ')})`, () => leftovers(hostPid).length === 0, 10_000);
     console.log(`# everything gone ${Date.now() - t0} ms after SIGKILL of the owner`);
   });
 
@@ -73,7 +74,7 @@ for (const engine of testEngines()) describe(`engine lifecycle: ${engine}`, () =
       () => 'resolved',
       (e: unknown) => (e as Error).message,
     );
-    await waitFor(() => ((ctx.pages[0] as EnginePage | undefined)?.hostPid ?? -1) > 0, 30_000, 'the host to be spawned');
+    await waitFor('the host to be spawned', () => ((ctx.pages[0] as EnginePage | undefined)?.hostPid ?? -1) > 0, 30_000);
     const pid = (ctx.pages[0] as EnginePage).hostPid;
     await ctx.close();
     assert.match(await result, /closed/);
@@ -112,17 +113,17 @@ for (const engine of testEngines()) describe(`engine lifecycle: ${engine}`, () =
       page.on('crashed', ({ reason }) => reasons.push(reason));
       const oldHost = page.hostPid;
       process.kill(oldHost, 'SIGKILL');
-      await waitFor(() => reasons.length > 0, 15_000, 'crashed');
+      await waitFor('crashed', () => reasons.length > 0, 15_000);
       // Whichever is noticed first: the host's exit or the CDP socket of its Chromium closing.
       assert.match(reasons[0] ?? '', /host|CDP/);
-      await waitFor(() => leftovers(oldHost).length === 0, 10_000, `old host cleanup (left: ${leftovers(oldHost).join('; ')})`);
+      await waitFor(`old host cleanup (left: ${leftovers(oldHost).join('; ')})`, () => leftovers(oldHost).length === 0, 10_000);
       await page.restart();
       assert.notEqual(page.hostPid, oldHost);
       let n = 0;
       page.on('paint', () => {
         n++;
       });
-      await waitFor(() => n >= 10, 30_000, 'paints after restart');
+      await waitFor('paints after restart', () => n >= 10, 30_000);
       assert.equal(reasons.length, 1);
       const newHost = page.hostPid;
       await page.close();

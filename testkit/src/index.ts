@@ -1,17 +1,6 @@
+export { descendants, type ProcessInfo, processes, processTree } from './processes.ts';
 export { waitFor, withTimeout } from './wait.ts';
 export { toolPath, toolsDir, toolVersions } from './tools.ts';
-export {
-  hostInterfaceAddress,
-  type LiveKitConfigInput,
-  type LiveKitServer,
-  type LiveKitServerOptions,
-  type LiveKitServerPorts,
-  livekitServerBinary,
-  livekitServerConfig,
-  parseServerVersion,
-  startLiveKitServer,
-} from './livekit-server.ts';
-export { describeSfu, SFU_SWITCH, type Sfu, type SfuKind, sfuKind, startSfu } from './sfu.ts';
 export {
   type ApiResponse,
   type AuditEvent,
@@ -25,3 +14,15 @@ export {
   SERVICE_CIDR,
   startKubeControlPlane,
 } from './kube-control-plane.ts';
+export {
+  hostInterfaceAddress,
+  type LiveKitConfigInput,
+  type LiveKitServer,
+  type LiveKitServerOptions,
+  type LiveKitServerPorts,
+  livekitServerBinary,
+  livekitServerConfig,
+  parseServerVersion,
+  startLiveKitServer,
+} from './livekit-server.ts';
+export { describeSfu, SFU_SWITCH, type Sfu, type SfuKind, sfuKind, startSfu } from './sfu.ts';

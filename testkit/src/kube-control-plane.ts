@@ -324,23 +324,19 @@ export class KubeControlPlane {
   }
 
   private async waitReady(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+    const dead = (): Component | undefined => this.components.find((c) => c.exitCode !== undefined);
+    let failure: string | undefined;
     try {
-      await waitFor(
-        what,
-        async () => {
-          const dead = this.components.find((c) => c.exitCode !== undefined);
-          if (dead) throw new DeadComponent(dead);
-          return probe();
-        },
-        timeoutMs,
-        100,
-      );
+      // A component that exits ends the wait at once (waitFor treats a throwing probe as "not yet").
+      await waitFor(what, async () => dead() !== undefined || (await probe()), timeoutMs, 100);
     } catch (e) {
-      const dead = e instanceof DeadComponent ? e.comp : this.components.find((c) => c.exitCode !== undefined);
-      const last = dead ?? this.components.at(-1);
-      const why = dead ? `${dead.name} exited with ${dead.exitCode}` : (e as Error).message;
-      throw new Error(`control plane in ${this.dir} did not start (${what}): ${why}\n--- ${last?.name} log (tail) ---\n${last ? tail(last.logPath) : ''}`);
+      failure = (e as Error).message;
     }
+    const d = dead();
+    if (failure === undefined && d === undefined) return;
+    const last = d ?? this.components.at(-1);
+    const why = d ? `${d.name} exited with ${d.exitCode}` : failure;
+    throw new Error(`control plane in ${this.dir} did not start (${what}): ${why}\n--- ${last?.name} log (tail) ---\n${last ? tail(last.logPath) : ''}`);
   }
 
   /** The static token of a user (BUILTIN_USERS or options.users). */
@@ -529,14 +525,6 @@ export class KubeControlPlane {
       return;
     }
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-class DeadComponent extends Error {
-  readonly comp: Component;
-  constructor(comp: Component) {
-    super(`${comp.name} exited`);
-    this.comp = comp;
   }
 }
 

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type BrowserSession, ClientNodeKube, PODS, SESSIONS } from '@lkbrowser/operator';
 import { startKubeControlPlane, waitFor } from '@lkbrowser/testkit';
-import { CLK_TCK, log, machineInfo, table, watchdog, writeResult } from './lib/common.ts';
+import { CLK_TCK, log, machineInfo, table, trackPid, watchdog, writeResult } from './lib/common.ts';
 
 const { values } = parseArgs({
   options: {
@@ -135,12 +135,15 @@ async function main(): Promise<void> {
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       children.push(child);
+      if (child.pid) trackPid(child.pid); // killed by the bench's exit/signal handlers too
       let stderr = '';
       child.stderr?.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-4000);
       });
       const pid = child.pid ?? 0;
-      await waitFor('operator metrics', async () => (await metricsOf(metricsPort)).has('workqueue_depth{name="browsersession"}'), 60_000, 200);
+      await waitFor('operator metrics', async () => (await metricsOf(metricsPort)).has('leader_election_master_status:sum'), 120_000, 500).catch((e: unknown) => {
+        throw new Error(`${String(e)}\noperator stderr: ${stderr}`);
+      });
       const cpu0 = cpuSeconds(pid);
       const t0 = Date.now();
       // Create all sessions "at once": 64 requests in flight.

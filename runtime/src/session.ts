@@ -4,6 +4,7 @@
 //   audio-publisher.ts  browser-audio
 //   input-pipeline.ts   browser-input from the focus holder → engine calls, in order
 //   rpc-handlers.ts     the RPC table (focus, navigation, status, resize); rpc-router.ts registers it
+//   rpc-agent-handlers.ts  browser/actions (actions-runner.ts) and browser/screenshot
 //   data-sender.ts      browser-focus / browser-url / cursor_changed out (reliable, ordered; late joiners get the state)
 //   crash-restart.ts    restart the page after a crash on the same tracks
 import { EventEmitter } from 'node:events';
@@ -19,7 +20,9 @@ import { InputPipeline } from './input-pipeline.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation, type NavPolicy, type ResolveHost, resolveHostAddresses } from './nav-policy.ts';
 import { TOPIC } from './protocol.ts';
-import { rpcHandlers } from './rpc-handlers.ts';
+import { ActionsRunner } from './actions-runner.ts';
+import { actionsHandler, screenshotHandler } from './rpc-agent-handlers.ts';
+import { historyStep, navigateChecked, rpcHandlers } from './rpc-handlers.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { VideoPublisher } from './video-publisher.ts';
 
@@ -41,6 +44,8 @@ export interface SessionOptions {
   inputPacketsPerSec?: number;
   inputEventsPerSec?: number;
   rpcPerSec?: number;
+  /** Identities that may take screenshots without holding focus (LKB_SCREENSHOT_IDENTITIES). */
+  screenshotIdentities?: readonly string[];
 }
 
 export interface SessionStatus {
@@ -74,6 +79,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
   readonly #crash: CrashRestart;
 
   #url: string;
+  #urlChangedMs = Number.NEGATIVE_INFINITY;
   #cursor = 'default';
   #publishing = false;
   #started = false;
@@ -176,18 +182,45 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     room.on(RoomEvent.DataReceived, this.#roomHandlers.data);
     room.on(RoomEvent.ParticipantConnected, this.#roomHandlers.connected);
     room.on(RoomEvent.ParticipantDisconnected, this.#roomHandlers.disconnected);
-    this.#rpc.register(
-      rpcHandlers({
+    const rpcCtx = {
+      page,
+      focus: this.#focus,
+      nav: this.#o.nav,
+      resolveHost: this.#o.resolveHost ?? ((h: string) => resolveHostAddresses(h)),
+      logger: this.#log,
+      nowMs,
+      focusChanged: (b: FocusBroadcast, reason: string) => this.#focusChanged(b, reason),
+      status: () => this.status(),
+    };
+    const runner = new ActionsRunner({
+      page,
+      metrics,
+      focus: this.#focus,
+      input: this.#input,
+      logger: this.#log,
+      nowMs,
+      url: () => this.#url,
+      lastPaintMs: () => this.#video.lastPaintMs,
+      lastUrlChangeMs: () => this.#urlChangedMs,
+      navigate: (url) => navigateChecked(rpcCtx, url),
+      history: (kind) => historyStep(rpcCtx, kind),
+      waitPublishedAfter: (us, ms) => this.#video.waitPublishedAfter(us, ms),
+      requestFrame: () => this.#video.requestFrame(),
+    });
+    this.#rpc.register([
+      ...rpcHandlers(rpcCtx),
+      actionsHandler(page, runner),
+      screenshotHandler({
+        room,
         page,
         focus: this.#focus,
-        nav: this.#o.nav,
-        resolveHost: this.#o.resolveHost ?? ((h) => resolveHostAddresses(h)),
+        allowed: new Set(this.#o.screenshotIdentities ?? []),
+        latest: () => this.#video.latest(),
+        url: () => this.#url,
+        metrics,
         logger: this.#log,
-        nowMs,
-        focusChanged: (b, reason) => this.#focusChanged(b, reason),
-        status: () => this.status(),
       }),
-    );
+    ]);
 
     await this.#video.publish();
     await this.#audio?.publish();
@@ -250,6 +283,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
   #onUrl(u: string): void {
     if (u === this.#url) return;
     this.#url = u;
+    this.#urlChangedMs = nowMs();
     const d = checkNavigation(u, this.#o.nav);
     if (!d.ok && u !== 'about:blank') {
       // In-page navigation (links, redirects, scripts) is not routed through browser/navigate.

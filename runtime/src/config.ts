@@ -24,6 +24,10 @@ export interface RuntimeConfig {
   focusIdleSeconds: number;
   /** Identities that may take focus from a holder not in this list. */
   focusPriority: string[];
+  /** Agent identities (exact, or a prefix ending in `*`): anyone else may take focus from them, not the reverse. */
+  focusAgents: string[];
+  /** Identities that may take screenshots without holding focus. */
+  screenshotIdentities: string[];
   /** Exit 0 after the room had no other participant for this long (0 = never). */
   idleTimeoutSeconds: number;
   /** Exit 0 after this long (0 = never). */
@@ -66,6 +70,8 @@ and accepts input/navigation from the focus holder. Every flag has an environmen
   --allow-private                 LKB_NAV_ALLOW_PRIVATE allow loopback/private/link-local targets (default false)
   --focus-idle <s>                LKB_FOCUS_IDLE_SECONDS   release focus after s without input (0 = never, default)
   --focus-priority <ids>          LKB_FOCUS_PRIORITY    comma list of identities that may take focus from others
+  --focus-agents <ids>            LKB_FOCUS_AGENTS      comma list of agent identities (prefix* allowed): below humans
+  --screenshot-identities <ids>   LKB_SCREENSHOT_IDENTITIES  may take screenshots without holding focus
   --idle-timeout <s>              LKB_IDLE_TIMEOUT_SECONDS exit 0 when alone in the room for s (0 = never, default)
   --max-duration <s>              LKB_MAX_DURATION_SECONDS exit 0 after s (0 = never, default)
   --metrics-port <port>           LKB_METRICS_PORT      /healthz /readyz /metrics /status (default 9090, 0 = ephemeral)
@@ -96,6 +102,8 @@ const FLAGS: Record<string, FlagSpec> = {
   'allow-private': { env: 'LKB_NAV_ALLOW_PRIVATE', kind: 'bool' },
   'focus-idle': { env: 'LKB_FOCUS_IDLE_SECONDS', kind: 'string' },
   'focus-priority': { env: 'LKB_FOCUS_PRIORITY', kind: 'list' },
+  'focus-agents': { env: 'LKB_FOCUS_AGENTS', kind: 'list' },
+  'screenshot-identities': { env: 'LKB_SCREENSHOT_IDENTITIES', kind: 'list' },
   'idle-timeout': { env: 'LKB_IDLE_TIMEOUT_SECONDS', kind: 'string' },
   'max-duration': { env: 'LKB_MAX_DURATION_SECONDS', kind: 'string' },
   'metrics-port': { env: 'LKB_METRICS_PORT', kind: 'string' },
@@ -274,6 +282,8 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       navAllowPrivate: raw.bools.get('allow-private') ?? false,
       focusIdleSeconds: int('focus-idle', 0, 0, 86_400),
       focusPriority: raw.lists.get('focus-priority') ?? [],
+      focusAgents: raw.lists.get('focus-agents') ?? [],
+      screenshotIdentities: raw.lists.get('screenshot-identities') ?? [],
       idleTimeoutSeconds: int('idle-timeout', 0, 0, 7 * 86_400),
       maxDurationSeconds: int('max-duration', 0, 0, 30 * 86_400),
       metricsPort: int('metrics-port', 9090, 0, 65_535),

@@ -6,7 +6,8 @@
 // Rules:
 // - request: granted if nobody holds, if the caller already holds, if the holder has been idle for
 //   idleMs (idleMs > 0), or if the caller is a priority identity and the holder is not (handoff,
-//   e.g. a human taking over from an agent or the reverse, depending on LKB_FOCUS_PRIORITY).
+//   e.g. a human taking over from an agent or the reverse, depending on LKB_FOCUS_PRIORITY), or if the holder is
+//   an agent identity (LKB_FOCUS_AGENTS) and the caller is not (agents rank below humans: 'human-takeover').
 // - release: only by the holder.
 // - disconnect of the holder: released.
 // - tick: releases a holder idle for idleMs (idleMs > 0). Activity = grant time or last accepted input.
@@ -16,6 +17,13 @@ export interface FocusOptions {
   idleMs: number;
   /** Identities that may take focus from a holder not in this list. */
   priority: readonly string[];
+  /** Agent identities: exact names, or prefixes ending in `*` ("agent-*"). Others may take focus from them. */
+  agents?: readonly string[];
+}
+
+/** Whether `identity` matches one of the agent patterns (exact, or `prefix*`). Pure. */
+export function isAgentIdentity(identity: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.endsWith('*') ? identity.startsWith(p.slice(0, -1)) : identity === p));
 }
 
 export interface FocusBroadcast {
@@ -23,7 +31,7 @@ export interface FocusBroadcast {
 }
 
 export type RequestDecision =
-  | { granted: true; previous: string | null; reason: 'free' | 'already-holder' | 'idle-takeover' | 'priority-takeover'; broadcast?: FocusBroadcast }
+  | { granted: true; previous: string | null; reason: 'free' | 'already-holder' | 'idle-takeover' | 'priority-takeover' | 'human-takeover'; broadcast?: FocusBroadcast }
   | { granted: false; holder: string };
 
 export interface ChangeDecision {
@@ -37,11 +45,13 @@ export class FocusArbiter {
   #lastActivityMs = 0;
   readonly #idleMs: number;
   readonly #priority: ReadonlySet<string>;
+  readonly #agents: readonly string[];
 
   constructor(opts: FocusOptions) {
     if (!(opts.idleMs >= 0)) throw new RangeError('idleMs must be >= 0');
     this.#idleMs = opts.idleMs;
     this.#priority = new Set(opts.priority);
+    this.#agents = opts.agents ?? [];
   }
 
   get holder(): string | null {
@@ -50,6 +60,10 @@ export class FocusArbiter {
 
   isHolder(identity: string | undefined): boolean {
     return identity !== undefined && this.#holder !== null && identity === this.#holder;
+  }
+
+  isAgent(identity: string): boolean {
+    return isAgentIdentity(identity, this.#agents);
   }
 
   isPriority(identity: string): boolean {
@@ -68,9 +82,10 @@ export class FocusArbiter {
       if (previous === identity) return { granted: true, previous, reason: 'already-holder' };
       return { granted: true, previous, reason: 'free', broadcast: { identity } };
     }
-    let reason: 'idle-takeover' | 'priority-takeover' | undefined;
+    let reason: 'idle-takeover' | 'priority-takeover' | 'human-takeover' | undefined;
     if (this.#idle(nowMs)) reason = 'idle-takeover';
     else if (this.#priority.has(identity) && !this.#priority.has(previous)) reason = 'priority-takeover';
+    else if (this.isAgent(previous) && !this.isAgent(identity)) reason = 'human-takeover';
     if (!reason) return { granted: false, holder: previous };
     this.#holder = identity;
     this.#lastActivityMs = nowMs;

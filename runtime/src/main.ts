@@ -118,6 +118,8 @@ async function run(): Promise<void> {
     nav,
     focusIdleMs: cfg.focusIdleSeconds * 1000,
     focusPriority: cfg.focusPriority,
+    focusAgents: cfg.focusAgents,
+    screenshotIdentities: cfg.screenshotIdentities,
     metrics,
     logger: log,
   });

@@ -34,6 +34,8 @@ export interface SessionOptions {
   nav: NavPolicy;
   focusIdleMs: number;
   focusPriority: readonly string[];
+  /** Agent identities (LKB_FOCUS_AGENTS): humans take focus from them. */
+  focusAgents?: readonly string[];
   metrics: RuntimeMetrics;
   logger: Logger;
   /** Re-send the last frame after this long without a new one (static pages). Default 1500 ms. */
@@ -81,6 +83,8 @@ export class RoomSession extends EventEmitter<SessionEvents> {
   #url: string;
   #urlChangedMs = Number.NEGATIVE_INFINITY;
   #cursor = 'default';
+  /** The holder last broadcast on browser-focus. */
+  #announcedHolder: string | null = null;
   #publishing = false;
   #started = false;
   #closed = false;
@@ -105,7 +109,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     this.#o = opts;
     this.#log = opts.logger.child({ component: 'session' });
     const logger = this.#log;
-    this.#focus = new FocusArbiter({ idleMs: opts.focusIdleMs, priority: opts.focusPriority });
+    this.#focus = new FocusArbiter({ idleMs: opts.focusIdleMs, priority: opts.focusPriority, agents: opts.focusAgents ?? [] });
     this.#sender = new DataSender(room, metrics, logger);
     this.#video = new VideoPublisher({ room, page, fps: opts.fps, refreshIntervalMs: opts.refreshIntervalMs ?? 1500, metrics, logger });
     this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger }) : undefined;
@@ -319,8 +323,11 @@ export class RoomSession extends EventEmitter<SessionEvents> {
   #focusChanged(b: FocusBroadcast, reason: string): void {
     this.#o.metrics.focusChanges.inc({ reason });
     this.#input.releaseAll();
-    this.#log.info({ holder: b.identity, reason }, 'focus changed');
-    this.#broadcast(TOPIC.focus, { identity: b.identity });
+    const previous = this.#announcedHolder;
+    this.#announcedHolder = b.identity;
+    this.#log.info({ holder: b.identity, previous, reason }, 'focus changed');
+    // ext: previous + reason let a pre-empted holder (an agent) tell a take-over from its own release.
+    this.#broadcast(TOPIC.focus, { identity: b.identity, previous, reason });
     const page = this.#o.page;
     if (!page.crashed) {
       page.setFocus(b.identity !== null).catch((e: unknown) => this.#log.debug({ err: errMsg(e) }, 'setFocus failed'));

@@ -40,6 +40,8 @@ test('defaults', () => {
       navAllowPrivate: false,
       focusIdleSeconds: 0,
       focusPriority: [],
+      focusAgents: [],
+      screenshotIdentities: [],
       idleTimeoutSeconds: 0,
       maxDurationSeconds: 0,
       metricsPort: 9090,

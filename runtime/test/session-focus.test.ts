@@ -68,7 +68,7 @@ after(async () => {
 test('a priority identity takes focus from a non-priority holder; not the other way round', async () => {
   assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: true });
   assert.deepEqual(JSON.parse(await rpc(human, RPC.requestFocus)), { granted: true });
-  await waitFor(() => JSON.stringify(agentData.last(TOPIC.focus)) === '{"identity":"human"}', 10_000, 'agent told: human holds');
+  await waitFor(() => agentData.focus() === 'human', 10_000, 'agent told: human holds');
   assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: false, holder: 'human' });
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'priority-takeover' }), 1);
 });
@@ -82,7 +82,7 @@ test('a holder idle for LKB_FOCUS_IDLE_SECONDS loses focus (broadcast null); inp
   }
   assert.equal(session.focusHolder, 'human');
   await waitFor(() => session.focusHolder === null, 10_000, 'idle release');
-  await waitFor(() => JSON.stringify(agentData.last(TOPIC.focus)) === '{"identity":null}', 10_000, 'null broadcast');
+  await waitFor(() => agentData.focus() === null, 10_000, 'null broadcast');
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'idle' }), 1);
   const e = await (async () => {
     try {

@@ -102,7 +102,7 @@ test('runtime container starts with --network host and becomes ready', { timeout
         LKB_WIDTH: String(WIDTH),
         LKB_HEIGHT: String(HEIGHT),
         LKB_FRAMERATE: '15',
-        LKB_NAV_ALLOW_PRIVATE: 'true',
+        LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
         LKB_METRICS_PORT: String(metricsPort),
         LKB_LOG_LEVEL: process.env.LKB_E2E_LOG_LEVEL ?? 'info',
       })

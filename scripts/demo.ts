@@ -368,7 +368,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
         LKB_HEIGHT: String(opts.height ?? 720),
         LKB_FRAMERATE: String(opts.fps ?? 30),
         // the demo page is on 127.0.0.1; allow navigating there (and to the user's other local pages)
-        LKB_NAV_ALLOW_PRIVATE: 'true',
+        LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
         // ephemeral status port on loopback; the runtime logs which one it got
         LKB_METRICS_PORT: '0',
         LKB_METRICS_HOST: '127.0.0.1',

@@ -13,3 +13,11 @@ else
 fi
 npm ci --no-audit --no-fund
 npm run build
+# The real LiveKit server (tests, benchmarks and the demo run against it): built with the Go toolchain into
+# ~/.cache/lkbrowser/tools/ (outside the repo), reused when present. Without Go the demo falls back to the test SFU,
+# and the tests need LKB_TEST_SFU=testserver.
+if command -v go >/dev/null; then
+  bash scripts/tools/livekit-server.sh >/dev/null
+else
+  echo "setup: no Go toolchain: livekit-server not built (demo: test SFU; tests: set LKB_TEST_SFU=testserver)" >&2
+fi

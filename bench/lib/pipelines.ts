@@ -90,7 +90,7 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
     LKB_FRAMERATE: String(o.fps),
     // audio off on both sides by default (the screencast pipeline has none); BENCH_OURS_AUDIO=true measures ours with it
     LKB_AUDIO: kind === 'ours' && process.env.BENCH_OURS_AUDIO === 'true' ? 'true' : 'false',
-    LKB_NAV_ALLOW_PRIVATE: 'true',
+    LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
     LKB_METRICS_PORT: String(metricsPort),
     LKB_LOG_LEVEL: 'warn',
     LKB_MAX_DURATION_SECONDS: String(o.maxSeconds ?? 300),

@@ -2,7 +2,7 @@
 // docs/room-protocol.md over either LiveKit SDK (room-adapter.ts): focus, the actions API, screenshots, and the
 // state the runtime broadcasts (focus holder, URL, cursor). Packets on the runtime's topics are believed only
 // when they come from the runtime's identity (anyone in the room can publish on any topic).
-import { RPC, TOPIC } from '../../runtime/src/protocol.ts';
+import { RPC, TOPIC } from '@lkbrowser/protocol';
 import { type Action, type ActionOptions, type BatchResult, batchWaitMs, type Button, type ScrollDirection, type XY } from './actions.ts';
 import { Emitter } from './emitter.ts';
 import { ActionError, BrowserError, fromRpcError, kindOf } from './errors.ts';

@@ -1,54 +1,20 @@
-// A real runtime in a room for the client tests: the test SFU in its own process, the real engine (Chromium
+// A real runtime in a room for the client tests: the real LiveKit server (testkit's startSfu), the real engine (Chromium
 // under Xvfb) and a RoomSession in this process, pages served on 127.0.0.1. Participants join with rtc-node.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { createInterface } from 'node:readline';
 import { createContext, type EngineContext, type EnginePage } from '@lkbrowser/native';
 import { RoomSession, RuntimeMetrics } from '@lkbrowser/runtime';
-import { withTimeout } from '@lkbrowser/testkit';
+import { type Sfu, startSfu, withTimeout } from '@lkbrowser/testkit';
 import { dispose, Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { pino } from 'pino';
 
 export const logger = pino({ level: process.env.LKB_TEST_LOG_LEVEL ?? 'warn' });
-const REPO = new URL('../../', import.meta.url).pathname;
 
-export interface Server {
-  url: string;
-  apiKey: string;
-  apiSecret: string;
-  close(): Promise<void>;
-}
+export type Server = Sfu;
 
-export async function spawnServer(): Promise<Server> {
-  const proc: ChildProcess = spawn(process.execPath, [`${REPO}testserver/src/main.ts`, '--port', '0'], {
-    env: { ...process.env, LOG_LEVEL: process.env.LKB_TEST_SFU_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const url = await withTimeout(
-    'test server start',
-    new Promise<string>((resolve, reject) => {
-      const rl = createInterface({ input: proc.stdout as NonNullable<ChildProcess['stdout']> });
-      rl.on('line', (l) => {
-        if (l.startsWith('ws://')) resolve(l.trim());
-      });
-      proc.once('exit', (code) => reject(new Error(`test server exited early (${code})`)));
-    }),
-    30_000,
-  );
-  return {
-    url,
-    apiKey: 'devkey',
-    apiSecret: 'secret',
-    close: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+/** The room server of every room test: the real livekit-server unless LKB_TEST_SFU=testserver. */
+export function spawnServer(): Promise<Server> {
+  return startSfu();
 }
 
 export async function join(server: Server, room: string, identity: string): Promise<Room> {

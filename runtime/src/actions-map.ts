@@ -1,9 +1,9 @@
 // Input actions of the actions API → `browser-input` events (the room's own event form, CEF conventions), so they
 // take the input pipeline's path (validation, limits, held-button tracking) like a viewer's packets. Pure.
 import { ACTION_LIMITS, type Action, type Point } from './actions-parse.ts';
-import { CefFlag } from './input-map.ts';
+import { CefFlag } from '@lkbrowser/protocol';
 import { comboEvents, type RawKeyEvent } from './key-names.ts';
-import type { MouseButtonIndex } from './input-validation.ts';
+import type { MouseButton as MouseButtonIndex } from '@lkbrowser/protocol';
 
 export type RawMouseEvent =
   | { type: 'mousemove'; x: number; y: number; modifiers: number }

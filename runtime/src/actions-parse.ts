@@ -2,7 +2,8 @@
 // The whole batch is validated before anything runs: one bad action refuses the batch (nothing applied), so an
 // agent never has to guess how far a half-valid batch got.
 import { type KeyCombo, parseKeys, parseModifierFlags } from './key-names.ts';
-import type { MouseButtonIndex, Viewport } from './input-validation.ts';
+import type { MouseButton as MouseButtonIndex } from '@lkbrowser/protocol';
+import type { Viewport } from './input-validation.ts';
 
 export const ACTION_LIMITS = {
   maxActions: 100,

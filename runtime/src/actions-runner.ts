@@ -12,7 +12,7 @@ import { errMsg } from './errors.ts';
 import type { FocusArbiter } from './focus.ts';
 import type { InputPipeline, SubmitRefusal } from './input-pipeline.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { RpcCode } from './protocol.ts';
+import { RpcCode } from '@lkbrowser/protocol';
 import type { PublishedFrame } from './video-publisher.ts';
 
 export type ActionResult = ({ ok: true } & Record<string, unknown>) | { ok: false; code: number; error: string };

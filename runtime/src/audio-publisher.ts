@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { AudioEvent } from '../../native/src/engine-api.ts';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { AUDIO_TRACK } from './protocol.ts';
+import { AUDIO_TRACK } from '@lkbrowser/protocol';
 
 const QUEUE_FRAMES = 20; // 200 ms of 10 ms frames
 const ERRORS_BEFORE_RECREATE = 3;

@@ -6,8 +6,8 @@
 // Rules:
 // - request: granted if nobody holds, if the caller already holds, if the holder has been idle for
 //   idleMs (idleMs > 0), or if the caller is a priority identity and the holder is not (handoff,
-//   e.g. a human taking over from an agent or the reverse, depending on LKB_FOCUS_PRIORITY), or if the holder is
-//   an agent identity (LKB_FOCUS_AGENTS) and the caller is not (agents rank below humans: 'human-takeover').
+//   e.g. a human taking over from an agent or the reverse, depending on LKB_FOCUS_PRIORITY_IDENTITIES), or if the
+//   holder is an agent identity (LKB_FOCUS_AGENT_IDENTITIES) and the caller is not (agents rank below humans).
 // - release: only by the holder.
 // - disconnect of the holder: released.
 // - tick: releases a holder idle for idleMs (idleMs > 0). Activity = grant time or last accepted input.

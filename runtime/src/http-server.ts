@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RuntimeMetrics } from './metrics.ts';
-import type { SessionStatus } from './session.ts';
+import type { BrowserStatus } from '@lkbrowser/protocol';
 
 export interface StatusServer {
   port: number;
@@ -13,7 +13,7 @@ export interface StatusServer {
 
 export interface StatusSource {
   /** undefined until the session exists. */
-  status(): SessionStatus | undefined;
+  status(): BrowserStatus | undefined;
 }
 
 export async function startStatusServer(opts: {

@@ -5,7 +5,6 @@ export { applyCall, InputMapper } from './input-map.ts';
 export { parseInputPacket } from './input-validation.ts';
 export { RuntimeMetrics } from './metrics.ts';
 export { checkNavigation } from './nav-policy.ts';
-export { AUDIO_TRACK, RPC, RpcCode, TOPIC, VIDEO_TRACK } from './protocol.ts';
-export { RoomSession, type SessionOptions, type SessionStatus } from './session.ts';
+export { RoomSession, type SessionOptions } from './session.ts';
 export { startStatusServer } from './http-server.ts';
 export { resolveToken, runtimeGrant } from './token.ts';

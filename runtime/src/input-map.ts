@@ -1,19 +1,8 @@
 // Room input events (seed/CEF conventions) → engine calls (CDP conventions). Pure except for the
 // InputMapper's held-button state, which lets seed clients that send bare mousemoves still drag/select.
 import { ButtonsMask, type BrowserPage, type KeyEventInit, Modifier, type MouseButton } from '../../native/src/engine-api.ts';
-import type { InputEvent, MouseButtonIndex } from './input-validation.ts';
-
-/** CEF cef_event_flags_t bits used by the room protocol. */
-export const CefFlag = {
-  CapsLock: 1 << 0,
-  Shift: 1 << 1,
-  Control: 1 << 2,
-  Alt: 1 << 3,
-  LeftMouse: 1 << 4,
-  MiddleMouse: 1 << 5,
-  RightMouse: 1 << 6,
-  Command: 1 << 7,
-} as const;
+import { CefFlag, type MouseButton as ButtonIndex } from '@lkbrowser/protocol';
+import type { ValidInputEvent } from './input-validation.ts';
 
 export function cefToCdpModifiers(flags: number): number {
   let m = 0;
@@ -32,7 +21,7 @@ export function cefToButtonsMask(flags: number): number {
   return b;
 }
 
-const BUTTON_NAMES: Record<MouseButtonIndex, MouseButton> = { 0: 'left', 1: 'middle', 2: 'right' };
+const BUTTON_NAMES: Record<ButtonIndex, MouseButton> = { 0: 'left', 1: 'middle', 2: 'right' };
 
 export type EngineCall =
   | { method: 'mouseMove'; x: number; y: number; buttons: number; modifiers: number }
@@ -84,7 +73,7 @@ export class InputMapper {
     return calls;
   }
 
-  map(ev: InputEvent): EngineCall[] {
+  map(ev: ValidInputEvent): EngineCall[] {
     if ('x' in ev) {
       this.#x = ev.x;
       this.#y = ev.y;

@@ -7,7 +7,7 @@ import type { BrowserPage } from '../../native/src/engine-api.ts';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter } from './focus.ts';
 import { applyCall, type EngineCall, InputMapper } from './input-map.ts';
-import { type EventDropReason, type InputEvent, parseInputPacket, validateInputEvent } from './input-validation.ts';
+import { type EventDropReason, parseInputPacket, type ValidInputEvent, validateInputEvent } from './input-validation.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
 
@@ -123,7 +123,7 @@ export class InputPipeline {
       m.inputPackets.inc({ result: 'not_focused' });
       return Promise.resolve({ ok: false, reason: 'not_focused' });
     }
-    const events: InputEvent[] = [];
+    const events: ValidInputEvent[] = [];
     for (const r of raw) {
       const v = validateInputEvent(r, { width: page.width, height: page.height });
       if (typeof v === 'string') {

@@ -1,22 +1,12 @@
 // Parse and validate one `browser-input` data packet (docs/room-protocol.md). Never throws.
 // Packet-level problems reject the whole packet; event-level problems drop that event only.
 
-export const INPUT_LIMITS = {
-  maxPacketBytes: 16 * 1024,
-  maxEvents: 64,
-  maxTextChars: 4096,
-  maxKeyStringChars: 32,
-  /** |deltaX|, |deltaY| larger than this are clamped (pixels). */
-  maxWheelDelta: 10_000,
-  /** CEF EVENTFLAG bits go up to 1<<13 (REPEAT); a little headroom for future flags. */
-  maxModifiers: 0xffff,
-} as const;
+import { INPUT_LIMITS, type MouseButton } from '@lkbrowser/protocol';
 
-export type MouseButtonIndex = 0 | 1 | 2;
-
-export type InputEvent =
+/** An event that passed validation: the protocol's InputEvent with every optional number filled in. */
+export type ValidInputEvent =
   | { type: 'mousemove'; x: number; y: number; modifiers: number }
-  | { type: 'mousedown' | 'mouseup'; x: number; y: number; button: MouseButtonIndex; clickCount: number; modifiers: number }
+  | { type: 'mousedown' | 'mouseup'; x: number; y: number; button: MouseButton; clickCount: number; modifiers: number }
   | { type: 'wheel'; x: number; y: number; deltaX: number; deltaY: number; modifiers: number }
   | { type: 'keydown' | 'keyup'; keyCode: number; modifiers: number; key?: string; code?: string }
   | { type: 'char'; keyCode: number; charCode: number; modifiers: number }
@@ -27,24 +17,13 @@ export type PacketRejectReason = 'too_large' | 'bad_json' | 'not_array' | 'too_m
 export type EventDropReason = 'not_object' | 'unknown_type' | 'bad_field' | 'out_of_bounds';
 export type DropReason = PacketRejectReason | EventDropReason;
 
-export const DROP_REASONS: readonly DropReason[] = [
-  'too_large',
-  'bad_json',
-  'not_array',
-  'too_many_events',
-  'not_object',
-  'unknown_type',
-  'bad_field',
-  'out_of_bounds',
-];
-
 export interface Viewport {
   width: number;
   height: number;
 }
 
 export interface ParseResult {
-  events: InputEvent[];
+  events: ValidInputEvent[];
   /** Set when the whole packet was rejected. */
   rejected?: PacketRejectReason;
   /** Event-level drops by reason. */
@@ -111,7 +90,7 @@ function keyCode(o: Record<string, unknown>): number {
 }
 
 /** Validates one event as if it came in a packet: the event, or why it would be dropped. */
-export function validateInputEvent(raw: unknown, vp: Viewport): InputEvent | EventDropReason {
+export function validateInputEvent(raw: unknown, vp: Viewport): ValidInputEvent | EventDropReason {
   try {
     return validateEvent(raw, vp);
   } catch (e) {
@@ -120,7 +99,7 @@ export function validateInputEvent(raw: unknown, vp: Viewport): InputEvent | Eve
   }
 }
 
-function validateEvent(raw: unknown, vp: Viewport): InputEvent {
+function validateEvent(raw: unknown, vp: Viewport): ValidInputEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Drop('not_object');
   const o = raw as Record<string, unknown>;
   switch (o.type) {
@@ -131,7 +110,7 @@ function validateEvent(raw: unknown, vp: Viewport): InputEvent {
     case 'mousedown':
     case 'mouseup': {
       const p = point(o, vp);
-      const button = optInt(o, 'button', 0, 0, 2) as MouseButtonIndex;
+      const button = optInt(o, 'button', 0, 0, 2) as MouseButton;
       const clickCount = optInt(o, 'clickCount', 1, 1, 3);
       return { type: o.type, x: p.x, y: p.y, button, clickCount, modifiers: modifiers(o) };
     }
@@ -148,7 +127,7 @@ function validateEvent(raw: unknown, vp: Viewport): InputEvent {
     }
     case 'keydown':
     case 'keyup': {
-      const ev: InputEvent = { type: o.type, keyCode: keyCode(o), modifiers: modifiers(o) };
+      const ev: ValidInputEvent = { type: o.type, keyCode: keyCode(o), modifiers: modifiers(o) };
       const key = optKeyString(o, 'key');
       const code = optKeyString(o, 'code');
       if (key !== undefined) ev.key = key;
@@ -192,7 +171,7 @@ export function parseInputPacket(payload: Uint8Array, vp: Viewport): ParseResult
   }
   if (!Array.isArray(parsed)) return { events: [], rejected: 'not_array', dropped };
   if (parsed.length > INPUT_LIMITS.maxEvents) return { events: [], rejected: 'too_many_events', dropped };
-  const events: InputEvent[] = [];
+  const events: ValidInputEvent[] = [];
   for (const raw of parsed) {
     try {
       events.push(validateEvent(raw, vp));

@@ -1,7 +1,7 @@
 // Key names of the actions API (`key`, `hold_key`): xdotool keysyms as LLM computer-use tools write them
 // ("Return", "Page_Down", "ctrl+shift+Tab") and DOM names ("Enter", "PageDown", "ArrowLeft"), case-insensitive.
 // Pure: names → key definitions → room `browser-input` events (CEF conventions, docs/room-protocol.md).
-import { CefFlag } from './input-map.ts';
+import { CefFlag } from '@lkbrowser/protocol';
 
 export interface KeyDef {
   /** Windows VK / DOM keyCode. 0 for characters without a key of their own (typed as text). */

@@ -24,8 +24,8 @@ if (parsed.kind === 'error') {
   process.exit(2);
 }
 const cfg = parsed.config;
-const nav = { allowPrivate: cfg.navAllowPrivate, allowedOrigins: cfg.navAllowedOrigins };
-const startCheck = checkNavigation(cfg.pageUrl, nav);
+const nav = { allowPrivate: cfg.navAllowPrivateNetworks, allowedOrigins: cfg.navAllowedOrigins };
+const startCheck = checkNavigation(cfg.url, nav);
 if (!startCheck.ok) {
   process.stderr.write(`lkbrowser-runtime: LKB_URL (--url) refused by the navigation policy: ${startCheck.reason}\n`);
   process.exit(2);
@@ -94,7 +94,7 @@ async function run(): Promise<void> {
   const token = await resolveToken(cfg);
   ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log });
   if (shuttingDown) return;
-  page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.fps, audio: cfg.audio });
+  page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.framerate, audio: cfg.audio });
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
   if (shuttingDown) return;
 
@@ -113,12 +113,12 @@ async function run(): Promise<void> {
   session = new RoomSession({
     room,
     page,
-    fps: cfg.fps,
+    fps: cfg.framerate,
     audio: cfg.audio,
     nav,
-    focusIdleMs: cfg.focusIdleSeconds * 1000,
-    focusPriority: cfg.focusPriority,
-    focusAgents: cfg.focusAgents,
+    focusIdleMs: cfg.focusIdleReleaseSeconds * 1000,
+    focusPriority: cfg.focusPriorityIdentities,
+    focusAgents: cfg.focusAgentIdentities,
     screenshotIdentities: cfg.screenshotIdentities,
     metrics,
     logger: log,
@@ -129,7 +129,7 @@ async function run(): Promise<void> {
   });
   await session.start();
 
-  if (cfg.idleTimeoutSeconds > 0) {
+  if (cfg.emptyRoomTimeoutSeconds > 0) {
     let aloneSince = Date.now();
     const r = room;
     timers.push(
@@ -138,7 +138,7 @@ async function run(): Promise<void> {
           aloneSince = Date.now();
           return;
         }
-        if (Date.now() - aloneSince >= cfg.idleTimeoutSeconds * 1000) void shutdown(0, 'idle timeout (no other participant)');
+        if (Date.now() - aloneSince >= cfg.emptyRoomTimeoutSeconds * 1000) void shutdown(0, 'empty-room timeout (no other participant)');
       }, 1000),
     );
   }

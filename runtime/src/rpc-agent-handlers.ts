@@ -9,7 +9,7 @@ import type { ActionsRunner } from './actions-runner.ts';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter } from './focus.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { RPC, RpcCode, TOPIC } from './protocol.ts';
+import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import type { RpcHandler } from './rpc-handlers.ts';
 import { clipRegion, copyRgb, encodePng, parseScreenshotRequest, scaledSize } from './screenshot.ts';
 import type { LatestFrame } from './video-publisher.ts';

@@ -9,7 +9,7 @@ import { LIMITS } from './config.ts';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter, FocusBroadcast } from './focus.ts';
 import { checkNavigationTarget, type NavPolicy, type ResolveHost } from './nav-policy.ts';
-import { RPC, RpcCode } from './protocol.ts';
+import { RPC, RpcCode } from '@lkbrowser/protocol';
 
 const NAVIGATE_WAIT_MS = 7000;
 const RESIZE_WAIT_MS = 10_000;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter } from './focus.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { RpcCode } from './protocol.ts';
+import { RpcCode } from '@lkbrowser/protocol';
 import { RateLimiter } from './rate-limit.ts';
 import type { RpcHandler } from './rpc-handlers.ts';
 

@@ -19,7 +19,7 @@ import { FocusArbiter, type FocusBroadcast } from './focus.ts';
 import { InputPipeline } from './input-pipeline.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation, type NavPolicy, type ResolveHost, resolveHostAddresses } from './nav-policy.ts';
-import { TOPIC } from './protocol.ts';
+import { type BrowserStatus, TOPIC } from '@lkbrowser/protocol';
 import { ActionsRunner } from './actions-runner.ts';
 import { actionsHandler, screenshotHandler } from './rpc-agent-handlers.ts';
 import { historyStep, navigateChecked, rpcHandlers } from './rpc-handlers.ts';
@@ -48,16 +48,6 @@ export interface SessionOptions {
   rpcPerSec?: number;
   /** Identities that may take screenshots without holding focus (LKB_SCREENSHOT_IDENTITIES). */
   screenshotIdentities?: readonly string[];
-}
-
-export interface SessionStatus {
-  url: string;
-  focusHolder: string | null;
-  width: number;
-  height: number;
-  fps: number;
-  publishing: boolean;
-  restarts: number;
 }
 
 export interface SessionEvents {
@@ -158,7 +148,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     return this.#publishing;
   }
 
-  status(): SessionStatus {
+  status(): BrowserStatus {
     const p = this.#o.page;
     return {
       url: this.#url,

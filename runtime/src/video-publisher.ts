@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { BrowserPage, PaintEvent } from '../../native/src/engine-api.ts';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { VIDEO_TRACK } from './protocol.ts';
+import { VIDEO_TRACK } from '@lkbrowser/protocol';
 
 /** 8 Mbps at 1080p, scaled by pixel count, at least 1 Mbps. */
 export function videoBitrate(width: number, height: number): number {

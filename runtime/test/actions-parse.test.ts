@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { actionEvents, typeEvents } from '../src/actions-map.ts';
 import { ACTION_LIMITS, type Action, parseActionBatch } from '../src/actions-parse.ts';
-import { CefFlag } from '../src/input-map.ts';
+import { CefFlag } from '@lkbrowser/protocol';
 import { validateInputEvent } from '../src/input-validation.ts';
 
 const vp = { width: 640, height: 480 };

@@ -31,18 +31,18 @@ test('defaults', () => {
       token: undefined,
       apiKey: 'k',
       apiSecret: 's',
-      pageUrl: 'about:blank',
+      url: 'about:blank',
       width: 1280,
       height: 720,
-      fps: 30,
+      framerate: 30,
       audio: true,
       navAllowedOrigins: [],
-      navAllowPrivate: false,
-      focusIdleSeconds: 0,
-      focusPriority: [],
-      focusAgents: [],
+      navAllowPrivateNetworks: false,
+      focusIdleReleaseSeconds: 0,
+      focusPriorityIdentities: [],
+      focusAgentIdentities: [],
       screenshotIdentities: [],
-      idleTimeoutSeconds: 0,
+      emptyRoomTimeoutSeconds: 0,
       maxDurationSeconds: 0,
       metricsPort: 9090,
       metricsHost: '0.0.0.0',
@@ -62,22 +62,22 @@ test('env values', () => {
     LKB_FRAMERATE: '60',
     LKB_AUDIO: 'false',
     LKB_NAV_ALLOWED_ORIGINS: 'https://example.com, https://*.example.org',
-    LKB_NAV_ALLOW_PRIVATE: 'true',
-    LKB_FOCUS_IDLE_SECONDS: '30',
-    LKB_FOCUS_PRIORITY: 'alice,bob',
-    LKB_IDLE_TIMEOUT_SECONDS: '120',
+    LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
+    LKB_FOCUS_IDLE_RELEASE_SECONDS: '30',
+    LKB_FOCUS_PRIORITY_IDENTITIES: 'alice,bob',
+    LKB_EMPTY_ROOM_TIMEOUT_SECONDS: '120',
     LKB_MAX_DURATION_SECONDS: '3600',
     LKB_METRICS_PORT: '0',
     LKB_LOG_LEVEL: 'DEBUG',
   });
   assert.equal(c.identity, 'b1');
   assert.equal(c.name, 'Browser One');
-  assert.equal(c.pageUrl, 'https://example.com/x');
-  assert.deepEqual([c.width, c.height, c.fps, c.audio], [1920, 1080, 60, false]);
+  assert.equal(c.url, 'https://example.com/x');
+  assert.deepEqual([c.width, c.height, c.framerate, c.audio], [1920, 1080, 60, false]);
   assert.deepEqual(c.navAllowedOrigins, ['https://example.com', 'https://*.example.org']);
-  assert.equal(c.navAllowPrivate, true);
-  assert.deepEqual([c.focusIdleSeconds, c.idleTimeoutSeconds, c.maxDurationSeconds, c.metricsPort], [30, 120, 3600, 0]);
-  assert.deepEqual(c.focusPriority, ['alice', 'bob']);
+  assert.equal(c.navAllowPrivateNetworks, true);
+  assert.deepEqual([c.focusIdleReleaseSeconds, c.emptyRoomTimeoutSeconds, c.maxDurationSeconds, c.metricsPort], [30, 120, 3600, 0]);
+  assert.deepEqual(c.focusPriorityIdentities, ['alice', 'bob']);
   assert.equal(c.logLevel, 'debug');
 });
 
@@ -87,28 +87,28 @@ test('flags win over env; repeatable and inline forms', () => {
     '1024',
     '--height=600',
     '--no-audio',
-    '--allow-origin',
+    '--nav-allowed-origins',
     'https://a.example',
-    '--allow-origin=https://b.example',
-    '--allow-private',
+    '--nav-allowed-origins=https://b.example',
+    '--nav-allow-private-networks',
     '--identity',
     'cli-id',
-    '--fps',
+    '--framerate',
     '15',
-    '--focus-priority',
+    '--focus-priority-identities',
     'x,y',
   ]);
   assert.equal(c.width, 1024);
   assert.equal(c.height, 600);
   assert.equal(c.audio, false);
   assert.deepEqual(c.navAllowedOrigins, ['https://a.example', 'https://b.example']);
-  assert.equal(c.navAllowPrivate, true);
+  assert.equal(c.navAllowPrivateNetworks, true);
   assert.equal(c.identity, 'cli-id');
   assert.equal(c.name, 'cli-id');
-  assert.equal(c.fps, 15);
-  assert.deepEqual(c.focusPriority, ['x', 'y']);
+  assert.equal(c.framerate, 15);
+  assert.deepEqual(c.focusPriorityIdentities, ['x', 'y']);
   assert.equal(ok({ ...base, LKB_AUDIO: 'false' }, ['--audio']).audio, true);
-  assert.equal(ok({ ...base, LKB_NAV_ALLOW_PRIVATE: 'true' }, ['--allow-private=false']).navAllowPrivate, false);
+  assert.equal(ok({ ...base, LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true' }, ['--nav-allow-private-networks=false']).navAllowPrivateNetworks, false);
 });
 
 test('token instead of key/secret; room optional then', () => {
@@ -136,17 +136,17 @@ const errors: Array<[string, Record<string, string>, string[], RegExp]> = [
   ['width flag too big', base, ['--width', '4000'], /--width: must be an integer 320\.\.1920/],
   ['height too big', { ...base, LKB_HEIGHT: '2000' }, [], /LKB_HEIGHT/],
   ['height not a number', base, ['--height', '7x'], /--height: expected an integer/],
-  ['fps 0', { ...base, LKB_FRAMERATE: '0' }, [], /LKB_FRAMERATE/],
-  ['fps 61', base, ['--fps=61'], /--fps/],
-  ['fps float', base, ['--fps=2.5'], /--fps/],
+  ['framerate 0', { ...base, LKB_FRAMERATE: '0' }, [], /LKB_FRAMERATE/],
+  ['framerate 61', base, ['--framerate=61'], /--framerate/],
+  ['framerate float', base, ['--framerate=2.5'], /--framerate/],
   ['audio garbage', { ...base, LKB_AUDIO: 'maybe' }, [], /LKB_AUDIO: expected true or false/],
-  ['negative idle', base, ['--idle-timeout', '-1'], /--idle-timeout/],
+  ['negative idle', base, ['--empty-room-timeout-seconds', '-1'], /--empty-room-timeout-seconds/],
   ['metrics port', { ...base, LKB_METRICS_PORT: '70000' }, [], /LKB_METRICS_PORT/],
   ['metrics host', base, ['--metrics-host', 'example.com'], /--metrics-host: expected an IP/],
   ['log level', { ...base, LKB_LOG_LEVEL: 'loud' }, [], /LKB_LOG_LEVEL/],
   ['page url scheme', { ...base, LKB_URL: 'file:///etc/passwd' }, [], /LKB_URL: scheme/],
   ['page url junk', base, ['--url', 'not a url'], /--url: not a valid URL/],
-  ['origin with path', base, ['--allow-origin', 'https://a.example/path'], /--allow-origin/],
+  ['origin with path', base, ['--nav-allowed-origins', 'https://a.example/path'], /--nav-allowed-origins/],
   ['origin bad scheme', { ...base, LKB_NAV_ALLOWED_ORIGINS: 'ftp://a.example' }, [], /LKB_NAV_ALLOWED_ORIGINS/],
   ['unknown flag', base, ['--colour', 'red'], /unknown flag --colour/],
   ['missing value', base, ['--width'], /--width needs a value/],

@@ -1,4 +1,4 @@
-// Shared helpers for runtime media tests: rtc-node participants against the test SFU.
+// Shared helpers for runtime media tests: rtc-node participants against the room server of the run (startSfu).
 import {
   type RemoteTrack,
   type RemoteTrackPublication,
@@ -9,8 +9,7 @@ import {
   type VideoFrameEvent,
   VideoStream,
 } from '@livekit/rtc-node';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { type Sfu, startSfu } from '@lkbrowser/testkit';
 import { AccessToken } from 'livekit-server-sdk';
 import { pino } from 'pino';
 
@@ -19,49 +18,12 @@ export const testLogger = pino({ level: process.env.LKB_TEST_LOG_LEVEL ?? 'warn'
 export const NODE = process.execPath;
 export const REPO = new URL('../../', import.meta.url).pathname;
 
-export interface SpawnedServer {
-  url: string;
-  apiKey: string;
-  apiSecret: string;
-  proc: ChildProcess;
-  close(): Promise<void>;
-}
+/** The room server of this run: the real livekit-server by default, LKB_TEST_SFU=testserver for the test SFU. */
+export type RoomServer = Sfu;
 
-/**
- * The test SFU in its own process (testserver/src/main.ts). Keeps werift's sockets and CPU out of the test
- * process: the in-process server can leave UDP sockets open when participants leave mid-renegotiation,
- * which keeps a test file from exiting.
- */
-export async function spawnTestServer(): Promise<SpawnedServer> {
-  const proc = spawn(NODE, [`${REPO}testserver/src/main.ts`, '--port', '0'], {
-    env: { ...process.env, LOG_LEVEL: process.env.LKB_TEST_SFU_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const url = await withTimeout(
-    new Promise<string>((resolve, reject) => {
-      const rl = createInterface({ input: proc.stdout as NonNullable<ChildProcess['stdout']> });
-      rl.on('line', (l) => {
-        if (l.startsWith('ws://')) resolve(l.trim());
-      });
-      proc.once('exit', (code) => reject(new Error(`test server exited early (${code})`)));
-    }),
-    30_000,
-    'test server start',
-  );
-  return {
-    url,
-    apiKey: 'devkey',
-    apiSecret: 'secret',
-    proc,
-    close: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+/** The server in its own process (its sockets and CPU stay out of the test process); see @lkbrowser/testkit startSfu. */
+export async function startRoomServer(): Promise<RoomServer> {
+  return await startSfu();
 }
 
 export async function token(

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ButtonsMask, Modifier } from '../../native/src/engine-api.ts';
-import { CefFlag, cefToButtonsMask, cefToCdpModifiers, type EngineCall, InputMapper } from '../src/input-map.ts';
-import type { InputEvent } from '../src/input-validation.ts';
+import { CefFlag } from '@lkbrowser/protocol';
+import { cefToButtonsMask, cefToCdpModifiers, type EngineCall, InputMapper } from '../src/input-map.ts';
+import type { ValidInputEvent } from '../src/input-validation.ts';
 
 test('CEF modifier flags → CDP modifiers', () => {
   const rows: Array<[number, number]> = [
@@ -26,7 +27,7 @@ test('CEF mouse flags → CDP buttons mask', () => {
   assert.equal(cefToButtonsMask(CefFlag.LeftMouse | CefFlag.RightMouse), ButtonsMask.left | ButtonsMask.right);
 });
 
-const rows: Array<[string, InputEvent, EngineCall]> = [
+const rows: Array<[string, ValidInputEvent, EngineCall]> = [
   ['move', { type: 'mousemove', x: 10, y: 20, modifiers: 0 }, { method: 'mouseMove', x: 10, y: 20, buttons: 0, modifiers: 0 }],
   [
     'drag move (LMB flag) with shift',

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { INPUT_LIMITS, type InputEvent, parseInputPacket } from '../src/input-validation.ts';
+import { INPUT_LIMITS } from '@lkbrowser/protocol';
+import { parseInputPacket, type ValidInputEvent } from '../src/input-validation.ts';
 
 const vp = { width: 640, height: 480 };
 const enc = (v: unknown): Uint8Array => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const one = (ev: unknown) => parseInputPacket(enc([ev]), vp);
 
-const valid: Array<[unknown, InputEvent]> = [
+const valid: Array<[unknown, ValidInputEvent]> = [
   [{ type: 'mousemove', x: 1, y: 2 }, { type: 'mousemove', x: 1, y: 2, modifiers: 0 }],
   [{ type: 'mousemove', x: 0, y: 479.5, modifiers: 16 }, { type: 'mousemove', x: 0, y: 479.5, modifiers: 16 }],
   [{ type: 'mousedown', x: 5, y: 5 }, { type: 'mousedown', x: 5, y: 5, button: 0, clickCount: 1, modifiers: 0 }],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CefFlag } from '../src/input-map.ts';
+import { CefFlag } from '@lkbrowser/protocol';
 import { comboEvents, parseKeys, parseModifierFlags } from '../src/key-names.ts';
 
 const C = CefFlag.Control;

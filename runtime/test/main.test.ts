@@ -1,25 +1,22 @@
 // The CLI (src/main.ts) as a process: config errors exit 2 with one line; a full run with the real engine
 // publishes the page, serves /readyz /status /metrics, and exits 0 within 5 s on SIGTERM; idle timeout exits 0.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { dispose, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
 import {
   join,
   NODE,
   near,
-  REPO,
-  type SpawnedServer,
-  spawnTestServer,
+  type RoomServer,
+  startRoomServer,
   startPageServer,
   VideoWatcher,
   waitFor,
   waitTrack,
   withTimeout,
 } from './helpers.ts';
-
-const MAIN = `${REPO}runtime/src/main.ts`;
+import { getJson, MAIN, type Runtime, startRuntime } from './runtime-process.ts';
 
 function runSync(env: Record<string, string>, args: string[] = []): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(NODE, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
@@ -53,61 +50,15 @@ describe('config errors', () => {
   });
 });
 
-interface Runtime {
-  proc: ChildProcess;
-  port: Promise<number>;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>;
-  logs: string[];
-}
-
-function startRuntime(env: Record<string, string>, args: string[]): Runtime {
-  const proc = spawn(NODE, [MAIN, ...args], {
-    env: { ...process.env, LKB_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>((r) =>
-    proc.once('exit', (code, signal) => r({ code, signal, atMs: Date.now() })),
-  );
-  const port = new Promise<number>((resolve, reject) => {
-    createInterface({ input: proc.stdout as NonNullable<ChildProcess['stdout']> }).on('line', (l) => {
-      logs.push(l);
-      if (process.env.LKB_TEST_DEBUG) console.error('[runtime]', l);
-      try {
-        const j = JSON.parse(l) as { msg?: string; port?: number };
-        if (j.msg?.startsWith('status server listening') && typeof j.port === 'number') resolve(j.port);
-      } catch {
-        logs.push('(non-JSON line above)'); // kept for the failure message
-      }
-    });
-    createInterface({ input: proc.stderr as NonNullable<ChildProcess['stderr']> }).on('line', (l) => logs.push(`stderr: ${l}`));
-    void exit.then((e) => reject(new Error(`runtime exited early (${e.code}): ${logs.slice(-10).join('\n')}`)));
-  });
-  port.catch(() => undefined); // observed by the tests that await it
-  return { proc, port, exit, logs };
-}
-
-async function getJson(port: number, path: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text; // /metrics is text
-  }
-  return { status: res.status, body };
-}
-
 describe('full run with the real engine', () => {
-  let sfu: SpawnedServer;
+  let sfu: RoomServer;
   let pages: Awaited<ReturnType<typeof startPageServer>>;
   let viewer: Room | undefined;
   let video: VideoWatcher | undefined;
   const runtimes: Runtime[] = [];
 
   before(async () => {
-    sfu = await spawnTestServer();
+    sfu = await startRoomServer();
     pages = await startPageServer();
   });
 
@@ -129,10 +80,10 @@ describe('full run with the real engine', () => {
 
   test('publishes the page; /readyz /status /metrics; SIGTERM → exit 0 within 5 s', { timeout: 180_000 }, async () => {
     const rt = startRuntime({ ...env('main-room'), LKB_URL: `${pages.base}/solid` }, [
-      '--allow-private',
+      '--nav-allow-private-networks',
       '--width=640',
       '--height=480',
-      '--fps=15',
+      '--framerate=15',
       '--metrics-port=0',
       '--metrics-host=127.0.0.1',
       '--identity=browser',
@@ -170,7 +121,7 @@ describe('full run with the real engine', () => {
   });
 
   test('room lost (SFU killed) → exit 1 after the SDK gives up', { timeout: 240_000 }, async () => {
-    const own = await spawnTestServer();
+    const own = await startRoomServer();
     const rt = startRuntime(
       {
         LIVEKIT_URL: own.url,
@@ -179,12 +130,12 @@ describe('full run with the real engine', () => {
         LIVEKIT_API_SECRET: own.apiSecret,
         LKB_URL: `${pages.base}/solid`,
       },
-      ['--allow-private', '--width=320', '--height=240', '--fps=5', '--no-audio', '--metrics-port=0', '--metrics-host=127.0.0.1'],
+      ['--nav-allow-private-networks', '--width=320', '--height=240', '--framerate=5', '--no-audio', '--metrics-port=0', '--metrics-host=127.0.0.1'],
     );
     runtimes.push(rt);
     const port = await withTimeout(rt.port, 30_000, 'status server port');
     await waitFor(async () => (await getJson(port, '/readyz')).status === 200, 120_000, '/readyz 200', 250);
-    own.proc.kill('SIGKILL');
+    await own.kill();
     await own.close();
     const e = await withTimeout(rt.exit, 200_000, 'exit after the room is lost');
     assert.equal(e.code, 1, rt.logs.slice(-15).join('\n'));
@@ -193,10 +144,10 @@ describe('full run with the real engine', () => {
 
   test('max duration: exit 0 after N s even with company', { timeout: 180_000 }, async () => {
     const rt = startRuntime({ ...env('max-room'), LKB_URL: `${pages.base}/solid`, LKB_MAX_DURATION_SECONDS: '8' }, [
-      '--allow-private',
+      '--nav-allow-private-networks',
       '--width=320',
       '--height=240',
-      '--fps=5',
+      '--framerate=5',
       '--no-audio',
       '--metrics-port=0',
       '--metrics-host=127.0.0.1',
@@ -212,12 +163,12 @@ describe('full run with the real engine', () => {
     }
   });
 
-  test('idle timeout: alone in the room for N s → exit 0', { timeout: 180_000 }, async () => {
-    const rt = startRuntime({ ...env('idle-room'), LKB_URL: `${pages.base}/solid`, LKB_IDLE_TIMEOUT_SECONDS: '3' }, [
-      '--allow-private',
+  test('empty-room timeout: alone in the room for N s → exit 0', { timeout: 180_000 }, async () => {
+    const rt = startRuntime({ ...env('idle-room'), LKB_URL: `${pages.base}/solid`, LKB_EMPTY_ROOM_TIMEOUT_SECONDS: '3' }, [
+      '--nav-allow-private-networks',
       '--width=320',
       '--height=240',
-      '--fps=5',
+      '--framerate=5',
       '--no-audio',
       '--metrics-port=0',
       '--metrics-host=127.0.0.1',
@@ -225,6 +176,6 @@ describe('full run with the real engine', () => {
     runtimes.push(rt);
     const e = await withTimeout(rt.exit, 150_000, 'idle exit');
     assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
-    assert.ok(rt.logs.some((l) => l.includes('idle timeout')), 'exit reason logged');
+    assert.ok(rt.logs.some((l) => l.includes('empty-room timeout')), 'exit reason logged');
   });
 });

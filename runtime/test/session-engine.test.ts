@@ -6,15 +6,15 @@ import { after, before, test } from 'node:test';
 import { createContext, type EngineContext, type EnginePage } from '@lkbrowser/native';
 import { AudioStream, dispose, type Room, TrackKind, TrackSource } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { RPC, TOPIC } from '../src/protocol.ts';
+import { RPC, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import {
   DataLog,
   enc,
   join,
   near,
-  type SpawnedServer,
-  spawnTestServer,
+  type RoomServer,
+  startRoomServer,
   startPageServer,
   testLogger,
   VideoWatcher,
@@ -24,7 +24,7 @@ import {
 } from './helpers.ts';
 
 const ROOM = 'engine-room';
-let sfu: SpawnedServer;
+let sfu: RoomServer;
 let pages: Awaited<ReturnType<typeof startPageServer>>;
 let ctx: EngineContext;
 let page: EnginePage;
@@ -48,7 +48,7 @@ const rpc = (method: string, payload: unknown = '') =>
   );
 
 before(async () => {
-  sfu = await spawnTestServer();
+  sfu = await startRoomServer();
   pages = await startPageServer();
   ctx = await createContext({ startTimeoutMs: 60_000, logger: testLogger });
   page = (await ctx.newPage({ url: `${pages.base}/click`, width: 640, height: 480, framerate: 30, audio: true })) as EnginePage;

@@ -4,16 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, type Room, RoomEvent, RpcError, TrackKind, TrackSource } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { RPC, RpcCode, TOPIC } from '../src/protocol.ts';
+import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
-import { DataLog, enc, join, near, type SpawnedServer, spawnTestServer, testLogger, VideoWatcher, waitFor, waitTrack, withTimeout } from './helpers.ts';
+import { DataLog, enc, join, near, type RoomServer, startRoomServer, testLogger, VideoWatcher, waitFor, waitTrack, withTimeout } from './helpers.ts';
 
 const ROOM = 'fake-room';
 const W = 640;
 const H = 360;
 
-let server: SpawnedServer;
+let server: RoomServer;
 let browserRoom: Room;
 let alice: Room;
 let bob: Room;
@@ -51,7 +51,7 @@ const sendInput = (room: Room, events: unknown) =>
   (room.localParticipant as NonNullable<Room['localParticipant']>).publishData(enc(events), { reliable: true, topic: TOPIC.input });
 
 before(async () => {
-  server = await spawnTestServer();
+  server = await startRoomServer();
   browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
   page = new FakePage({ url: 'https://start.example/', width: W, height: H, framerate: 10, audio: true, color: [255, 0, 0], altColor: [0, 0, 255] });
   metrics = new RuntimeMetrics();

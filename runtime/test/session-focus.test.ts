@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, type Room } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { RPC, RpcCode, TOPIC } from '../src/protocol.ts';
+import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
-import { DataLog, enc, join, type SpawnedServer, spawnTestServer, testLogger, waitFor, withTimeout } from './helpers.ts';
+import { DataLog, enc, join, type RoomServer, startRoomServer, testLogger, waitFor, withTimeout } from './helpers.ts';
 
 const ROOM = 'focus-room';
-let server: SpawnedServer;
+let server: RoomServer;
 let browserRoom: Room;
 let agent: Room;
 let human: Room;
@@ -26,7 +26,7 @@ const rpc = (room: Room, method: string) =>
   );
 
 before(async () => {
-  server = await spawnTestServer();
+  server = await startRoomServer();
   browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
   page = new FakePage({ url: 'https://start.example/', width: 320, height: 240, framerate: 5 });
   metrics = new RuntimeMetrics();
@@ -73,7 +73,7 @@ test('a priority identity takes focus from a non-priority holder; not the other 
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'priority-takeover' }), 1);
 });
 
-test('a holder idle for LKB_FOCUS_IDLE_SECONDS loses focus (broadcast null); input keeps it', async () => {
+test('a holder idle for LKB_FOCUS_IDLE_RELEASE_SECONDS loses focus (broadcast null); input keeps it', async () => {
   const lp = human.localParticipant as NonNullable<Room['localParticipant']>;
   // Input every 0.5 s for 4 s keeps the focus beyond the 2.5 s idle limit.
   for (let i = 0; i < 8; i++) {

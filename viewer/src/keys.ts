@@ -11,7 +11,7 @@
 // on them and they cannot be captured (the Keyboard Lock API would only help in fullscreen). Ctrl/Cmd+V is not
 // forwarded as keys: the host's paste event delivers the local clipboard as `{"type":"text"}` instead.
 
-import { type InputEvent, MOD } from './protocol.ts';
+import { CefFlag, type InputEvent } from '@lkbrowser/protocol';
 
 /** The subset of KeyboardEvent this module reads (so it can be tested without a DOM). */
 export interface KeyLike {
@@ -79,11 +79,11 @@ export function vkFor(e: Pick<KeyLike, 'key' | 'code' | 'keyCode'>): number {
 /** CEF EVENTFLAG bits for the keyboard modifiers of an event (mouse bits are added by mouse.ts). */
 export function keyModifiers(e: Pick<KeyLike, 'shiftKey' | 'ctrlKey' | 'altKey' | 'metaKey' | 'getModifierState'>): number {
   let m = 0;
-  if (e.getModifierState?.('CapsLock')) m |= MOD.caps;
-  if (e.shiftKey) m |= MOD.shift;
-  if (e.ctrlKey) m |= MOD.ctrl;
-  if (e.altKey) m |= MOD.alt;
-  if (e.metaKey) m |= MOD.command;
+  if (e.getModifierState?.('CapsLock')) m |= CefFlag.CapsLock;
+  if (e.shiftKey) m |= CefFlag.Shift;
+  if (e.ctrlKey) m |= CefFlag.Control;
+  if (e.altKey) m |= CefFlag.Alt;
+  if (e.metaKey) m |= CefFlag.Command;
   return m;
 }
 

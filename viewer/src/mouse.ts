@@ -1,6 +1,6 @@
 // DOM mouse/wheel → room-protocol mouse events. Pure.
 
-import { type InputEvent, MOD, type MouseButton } from './protocol.ts';
+import { CefFlag, type InputEvent, type MouseButton } from '@lkbrowser/protocol';
 
 /** Pixels per wheel "line" (DOM deltaMode 1), as Chromium scrolls one line. */
 export const LINE_PX = 40;
@@ -8,9 +8,9 @@ export const LINE_PX = 40;
 /** DOM MouseEvent.buttons bitmask (1 left, 2 right, 4 middle) → CEF flags (LEFT 16, MIDDLE 32, RIGHT 64). */
 export function buttonsToFlags(buttons: number): number {
   let f = 0;
-  if (buttons & 1) f |= MOD.leftMouse;
-  if (buttons & 2) f |= MOD.rightMouse;
-  if (buttons & 4) f |= MOD.middleMouse;
+  if (buttons & 1) f |= CefFlag.LeftMouse;
+  if (buttons & 2) f |= CefFlag.RightMouse;
+  if (buttons & 4) f |= CefFlag.MiddleMouse;
   return f;
 }
 

@@ -23,7 +23,7 @@ import { startTestServer, type TestServer } from '@lkbrowser/testserver';
 import { AccessToken } from 'livekit-server-sdk';
 import type { Page } from 'playwright-core';
 import { closeServer, startViewerServer } from '../../scripts/demo.ts';
-import { type InputEvent, MOD } from '../src/protocol.ts';
+import { CefFlag, type InputEvent } from '@lkbrowser/protocol';
 import { close, type LaunchedBrowser, launchBrowser, openViewer, type Rgb, releaseLeakedUdp, buildViewer, screenPoint, videoPixels, waitFor } from './support.ts';
 
 const ROOM = 'viewer-protocol';
@@ -186,7 +186,7 @@ test('take control, mouse: coordinates, buttons, double click, drag flags, wheel
     assert.ok(Math.abs(down.x - 123) <= 1 && Math.abs(down.y - 77) <= 1, `mapped to ${down.x},${down.y}`);
     assert.equal(down.button, 0);
     assert.equal(down.clickCount, 1);
-    assert.equal((down.modifiers ?? 0) & MOD.leftMouse, MOD.leftMouse);
+    assert.equal((down.modifiers ?? 0) & CefFlag.LeftMouse, CefFlag.LeftMouse);
   }
 
   peer.clear();
@@ -208,7 +208,7 @@ test('take control, mouse: coordinates, buttons, double click, drag flags, wheel
   await alice.mouse.up();
   await waitFor(() => last(peer.events('alice'), 'mouseup'), 10_000, 'drag end');
   const moves = peer.events('alice').filter((e) => e.type === 'mousemove');
-  const dragMove = moves.find((e) => e.type === 'mousemove' && ((e.modifiers ?? 0) & MOD.leftMouse) !== 0);
+  const dragMove = moves.find((e) => e.type === 'mousemove' && ((e.modifiers ?? 0) & CefFlag.LeftMouse) !== 0);
   assert.ok(dragMove, `a move with LEFT_MOUSE held: ${JSON.stringify(moves)}`);
   const up = last(peer.events('alice'), 'mouseup');
   assert.ok(up?.type === 'mouseup' && Math.abs(up.x - 300) <= 1 && Math.abs(up.y - 200) <= 1);
@@ -241,9 +241,9 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   assert.deepEqual(chars, ['H', 'i', '!', '\r']);
   assert.ok(!evs.some((e) => e.type === 'text'), 'forwarded keys do not also arrive as text');
   const h = evs.find((e) => e.type === 'keydown' && e.key === 'H');
-  assert.deepEqual(h, { type: 'keydown', keyCode: 72, modifiers: MOD.shift, key: 'H', code: 'KeyH' });
+  assert.deepEqual(h, { type: 'keydown', keyCode: 72, modifiers: CefFlag.Shift, key: 'H', code: 'KeyH' });
   const ctrlA = evs.find((e) => e.type === 'keydown' && e.keyCode === 65);
-  assert.equal(ctrlA?.type === 'keydown' ? ctrlA.modifiers : -1, MOD.ctrl);
+  assert.equal(ctrlA?.type === 'keydown' ? ctrlA.modifiers : -1, CefFlag.Control);
   assert.ok(!evs.some((e) => e.type === 'char' && e.charCode === 97), 'Ctrl+A produces no char');
 
   peer.clear();

@@ -1,5 +1,6 @@
-// Room protocol names (docs/room-protocol.md): the one definition shared by the runtime that serves the protocol
-// and the clients that speak it (viewer/src/protocol.ts, tests, benchmarks). Seed names are unchanged.
+// Room protocol names (docs/room-protocol.md): tracks, data topics, RPC methods and error codes. Seed names are
+// unchanged. To add an RPC: name it here, add its payload types to payloads.ts, its handler to
+// runtime/src/rpc-handlers.ts, and document it.
 
 export const VIDEO_TRACK = 'browser-video';
 export const AUDIO_TRACK = 'browser-audio';

@@ -1,35 +1,10 @@
-// Room protocol (docs/room-protocol.md): names, payload builders/parsers, focus state. Pure, no DOM.
+// The client side of the room protocol: builds `browser-input` packets and RPC payloads, parses broadcasts and
+// replies (never trusting the remote side: unknown cursors become 'default'). Pure, no DOM, no SDK.
+import { RpcCode } from './names.ts';
+import { type BrowserStatus, INPUT_LIMITS, type InputEvent, type RequestFocusReply } from './payloads.ts';
 
-// The names are defined once, by the runtime that serves the protocol.
-import { RpcCode } from '../../runtime/src/protocol.ts';
-
-export { AUDIO_TRACK, RPC, RpcCode, TOPIC, VIDEO_TRACK } from '../../runtime/src/protocol.ts';
-
-/** CEF EVENTFLAG bits used by the room protocol. */
-export const MOD = {
-  caps: 1,
-  shift: 2,
-  ctrl: 4,
-  alt: 8,
-  leftMouse: 16,
-  middleMouse: 32,
-  rightMouse: 64,
-  command: 128,
-} as const;
-
-export const MAX_EVENTS_PER_PACKET = 64;
-export const MAX_PACKET_BYTES = 16 * 1024;
-
-export type MouseButton = 0 | 1 | 2;
-
-export type InputEvent =
-  | { type: 'mousemove'; x: number; y: number; modifiers?: number }
-  | { type: 'mousedown' | 'mouseup'; x: number; y: number; button?: MouseButton; clickCount?: number; modifiers?: number }
-  | { type: 'wheel'; x: number; y: number; deltaX?: number; deltaY?: number }
-  | { type: 'keydown' | 'keyup'; keyCode: number; modifiers?: number; key?: string; code?: string }
-  | { type: 'char'; keyCode: number; charCode: number; modifiers?: number }
-  | { type: 'text'; text: string }
-  | { type: 'mouseleave' };
+const MAX_EVENTS_PER_PACKET = INPUT_LIMITS.maxEvents;
+const MAX_PACKET_BYTES = INPUT_LIMITS.maxPacketBytes;
 
 const encoder = new TextEncoder();
 
@@ -62,15 +37,16 @@ export function encodeInput(events: readonly InputEvent[]): Uint8Array<ArrayBuff
   return packets;
 }
 
-/** Splits text so that each `{"type":"text","text":...}` event stays well under the packet byte limit. */
-export function splitText(text: string, maxBytes = MAX_PACKET_BYTES - 64): InputEvent[] {
+/** Splits text so that each `{"type":"text","text":...}` event stays well under the packet byte limit and within the
+ *  runtime's text length limit (INPUT_LIMITS.maxTextChars UTF-16 units; longer events are dropped there). */
+export function splitText(text: string, maxBytes = MAX_PACKET_BYTES - 64, maxChars: number = INPUT_LIMITS.maxTextChars): InputEvent[] {
   const out: InputEvent[] = [];
   let cur = '';
   let curBytes = 0;
   for (const ch of text) {
     // JSON escaping can grow a char up to 6 bytes ("\uXXXX"), UTF-8 up to 4: budget the worst case.
     const b = Math.max(encoder.encode(JSON.stringify(ch)).length - 2, 1);
-    if (curBytes + b > maxBytes && cur) {
+    if ((curBytes + b > maxBytes || cur.length + ch.length > maxChars) && cur) {
       out.push({ type: 'text', text: cur });
       cur = '';
       curBytes = 0;
@@ -127,9 +103,7 @@ export function parseCursor(payload: Uint8Array | string): string {
   return CURSORS.has(v.cursor) ? v.cursor : 'default';
 }
 
-export type FocusResponse = { granted: true } | { granted: false; holder: string | null };
-
-export function parseRequestFocusResponse(payload: string): FocusResponse {
+export function parseRequestFocusResponse(payload: string): RequestFocusReply {
   const v = parseJson(payload);
   if (!isObject(v) || typeof v.granted !== 'boolean') throw new Error('request-focus: bad response');
   if (v.granted) return { granted: true };
@@ -140,15 +114,6 @@ export function parseReleaseFocusResponse(payload: string): boolean {
   const v = parseJson(payload);
   if (!isObject(v) || typeof v.released !== 'boolean') throw new Error('release-focus: bad response');
   return v.released;
-}
-
-export interface BrowserStatus {
-  url: string;
-  focusHolder: string | null;
-  width: number;
-  height: number;
-  fps: number;
-  publishing: boolean;
 }
 
 export function parseStatus(payload: string): BrowserStatus {
@@ -162,6 +127,7 @@ export function parseStatus(payload: string): BrowserStatus {
     height: num('height'),
     fps: num('fps'),
     publishing: v.publishing === true,
+    restarts: num('restarts'),
   };
 }
 
@@ -209,31 +175,5 @@ export function rpcErrorText(code: number | undefined, message: string): string 
       return `the browser failed${message ? `: ${message}` : ''}`;
     default:
       return message || `RPC error ${code ?? ''}`.trim();
-  }
-}
-
-/** Focus bookkeeping for one viewer. */
-export class FocusState {
-  holder: string | null = null;
-  readonly self: string;
-  constructor(self: string) {
-    this.self = self;
-  }
-  get mine(): boolean {
-    return this.holder !== null && this.holder === this.self;
-  }
-  /** Returns true when the holder changed. */
-  set(holder: string | null): boolean {
-    if (holder === this.holder) return false;
-    this.holder = holder;
-    return true;
-  }
-  /** Apply an RPC reply to request-focus. */
-  applyRequest(r: FocusResponse): boolean {
-    return this.set(r.granted ? this.self : r.holder);
-  }
-  /** A participant left: if it held focus, the runtime releases it (it will also broadcast). */
-  participantLeft(identity: string): boolean {
-    return this.holder === identity ? this.set(null) : false;
   }
 }

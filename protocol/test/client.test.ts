@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  encodeInput, FocusState, type InputEvent, MAX_PACKET_BYTES, normalizeUrlInput, parseCursor, parseFocus,
+  encodeInput, INPUT_LIMITS, type InputEvent, normalizeUrlInput, parseCursor, parseFocus,
   parseReleaseFocusResponse, parseRequestFocusResponse, parseStatus, parseUrl, RPC, rpcErrorText, splitText, TOPIC,
-} from '../src/protocol.ts';
+} from '../src/index.ts';
 
 const dec = new TextDecoder();
 
@@ -38,7 +38,7 @@ test('encodeInput: JSON arrays within 64 events and 16 KiB', () => {
   assert.deepEqual(back, many, 'order and content kept');
   for (const p of packets) {
     assert.ok((JSON.parse(dec.decode(p)) as unknown[]).length <= 64);
-    assert.ok(p.length <= MAX_PACKET_BYTES);
+    assert.ok(p.length <= INPUT_LIMITS.maxPacketBytes);
   }
 
   const big = 'x'.repeat(40_000) + 'é😀'.repeat(3000) + '"\\\n';
@@ -46,7 +46,7 @@ test('encodeInput: JSON arrays within 64 events and 16 KiB', () => {
   assert.ok(tp.length >= 3);
   let joined = '';
   for (const p of tp) {
-    assert.ok(p.length <= MAX_PACKET_BYTES, `packet ${p.length} bytes`);
+    assert.ok(p.length <= INPUT_LIMITS.maxPacketBytes, `packet ${p.length} bytes`);
     for (const e of JSON.parse(dec.decode(p)) as InputEvent[]) {
       assert.equal(e.type, 'text');
       if (e.type === 'text') joined += e.text;
@@ -76,9 +76,11 @@ test('parsers', () => {
   assert.deepEqual(parseRequestFocusResponse('{"granted":false,"holder":"bob"}'), { granted: false, holder: 'bob' });
   assert.equal(parseReleaseFocusResponse('{"released":true}'), true);
   assert.equal(parseReleaseFocusResponse('{"released":false}'), false);
-  assert.deepEqual(parseStatus('{"url":"u","focusHolder":null,"width":1280,"height":720,"fps":30,"publishing":true}'), {
-    url: 'u', focusHolder: null, width: 1280, height: 720, fps: 30, publishing: true,
+  assert.deepEqual(parseStatus('{"url":"u","focusHolder":null,"width":1280,"height":720,"fps":30,"publishing":true,"restarts":2}'), {
+    url: 'u', focusHolder: null, width: 1280, height: 720, fps: 30, publishing: true, restarts: 2,
   });
+  // A seed runtime without `restarts` (or a hostile one with a string there): 0.
+  assert.equal(parseStatus('{"url":"u","restarts":"9"}').restarts, 0);
 });
 
 test('normalizeUrlInput', () => {
@@ -107,18 +109,3 @@ test('rpcErrorText', () => {
   assert.equal(rpcErrorText(1500, 'Response timeout'), 'Response timeout');
 });
 
-test('FocusState', () => {
-  const f = new FocusState('me');
-  assert.equal(f.mine, false);
-  assert.equal(f.set('other'), true);
-  assert.equal(f.set('other'), false);
-  assert.equal(f.mine, false);
-  assert.equal(f.applyRequest({ granted: false, holder: 'other' }), false);
-  assert.equal(f.participantLeft('nobody'), false);
-  assert.equal(f.participantLeft('other'), true);
-  assert.equal(f.holder, null);
-  assert.equal(f.applyRequest({ granted: true }), true);
-  assert.equal(f.mine, true);
-  assert.equal(f.set(null), true);
-  assert.equal(f.mine, false);
-});

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { focusLabel, focusRefusedText, ViewerFocus } from '../src/focus-ux.ts';
+
+test('ViewerFocus follows replies, broadcasts and departures', () => {
+  const f = new ViewerFocus('me');
+  assert.equal(f.mine, false);
+  assert.equal(f.set('other'), true);
+  assert.equal(f.set('other'), false);
+  assert.equal(f.mine, false);
+  assert.equal(f.applyRequest({ granted: false, holder: 'other' }), false);
+  assert.equal(f.participantLeft('nobody'), false);
+  assert.equal(f.participantLeft('other'), true);
+  assert.equal(f.holder, null);
+  assert.equal(f.applyRequest({ granted: true }), true);
+  assert.equal(f.mine, true);
+  assert.equal(f.set(null), true);
+  assert.equal(f.mine, false);
+});
+
+test('focusLabel and focusRefusedText', () => {
+  const name = (id: string) => `<${id}>`;
+  const table: Array<[boolean, string | null, boolean, string]> = [
+    [false, null, false, 'waiting for the browser…'],
+    [false, 'bob', false, 'waiting for the browser…'],
+    [true, null, false, 'nobody has control'],
+    [true, 'me', true, 'you have control'],
+    [true, 'bob', false, '<bob> has control'],
+  ];
+  for (const [ready, holder, mine, want] of table) assert.equal(focusLabel(ready, holder, mine, name), want);
+  assert.equal(focusRefusedText('Bob'), 'Bob has control — ask them to release it');
+  assert.equal(focusRefusedText(null), 'someone else has control — ask them to release it');
+});

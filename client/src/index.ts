@@ -15,3 +15,8 @@ export {
 } from './browser-client.ts';
 export { ActionError, BrowserError, type BrowserErrorKind } from './errors.ts';
 export type { RoomLike } from './room-adapter.ts';
+export { type ComputerOutput, anthropicToolResult, executeStep, openaiCallOutput } from './computer-use/execute.ts';
+export { ANTHROPIC_TOOL_TYPE, anthropicComputerTool, fromAnthropic } from './computer-use/anthropic.ts';
+export { fromOpenAI, openaiComputerTool, openaiKeys } from './computer-use/openai.ts';
+export { createScaler, fitModelSize, type Scaler, type Size } from './computer-use/scaling.ts';
+export { type ComputerStep, ToolInputError } from './computer-use/step.ts';

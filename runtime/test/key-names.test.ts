@@ -109,3 +109,7 @@ test('modifier lists', () => {
   assert.equal(typeof parseModifierFlags('hyper'), 'string');
   assert.equal(typeof parseModifierFlags(3), 'string');
 });
+
+test('upper-case names as OpenAI writes them', () => {
+  for (const k of ['CTRL+A', 'ENTER', 'SHIFT+TAB', 'meta+space', 'ESC', 'ARROWDOWN', 'PAGEDOWN', 'BACKSPACE']) assert.ok(parseKeys(k).ok, k);
+});

@@ -21,3 +21,5 @@ if command -v go >/dev/null; then
 else
   echo "setup: no Go toolchain: livekit-server not built (demo: test SFU; tests: set LKB_TEST_SFU=testserver)" >&2
 fi
+# The Python client's test venv (pinned deps from PyPI, outside the repo; reused when present).
+bash scripts/python-venv.sh >/dev/null

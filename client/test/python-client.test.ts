@@ -33,8 +33,8 @@ test('python client: computer-use mappings (pytest)', { timeout: 300_000 }, () =
   runPytest(venvPython(), ['tests/test_computer_use.py'], {});
 });
 
-test('python client against a real runtime (pytest)', { timeout: 300_000 }, async () => {
-  const python = venvPython();
+/** Runs pytest on `files` against a fresh runtime (runtime CLI) in a room of the real server. */
+async function pytestAgainstRuntime(python: string, room: string, files: string[]): Promise<void> {
   const sfu = await startSfu();
   const pages = await servePages(FORM_PAGES);
   let runtime: ChildProcess | undefined;
@@ -45,7 +45,7 @@ test('python client against a real runtime (pytest)', { timeout: 300_000 }, asyn
         LIVEKIT_URL: sfu.url,
         LIVEKIT_API_KEY: sfu.apiKey,
         LIVEKIT_API_SECRET: sfu.apiSecret,
-        LIVEKIT_ROOM: 'python-room',
+        LIVEKIT_ROOM: room,
         LKB_URL: `${pages.base}/form`,
         LKB_WIDTH: '800',
         LKB_HEIGHT: '600',
@@ -60,7 +60,7 @@ test('python client against a real runtime (pytest)', { timeout: 300_000 }, asyn
     });
     // pytest runs in a child process while this one keeps the runtime and the server alive.
     await new Promise<void>((resolve, reject) => {
-      const p = spawn(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/test_client_e2e.py'], {
+      const p = spawn(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-c', `${PKG}/pyproject.toml`, ...files], {
         cwd: PKG,
         env: {
           ...process.env,
@@ -69,7 +69,7 @@ test('python client against a real runtime (pytest)', { timeout: 300_000 }, asyn
           LKB_E2E_LIVEKIT_URL: sfu.url,
           LKB_E2E_API_KEY: sfu.apiKey,
           LKB_E2E_API_SECRET: sfu.apiSecret,
-          LKB_E2E_ROOM: 'python-room',
+          LKB_E2E_ROOM: room,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -99,4 +99,12 @@ test('python client against a real runtime (pytest)', { timeout: 300_000 }, asyn
     await pages.close();
     await sfu.close();
   }
+}
+
+test('python client against a real runtime (pytest)', { timeout: 300_000 }, async () => {
+  await pytestAgainstRuntime(venvPython(), 'python-room', ['tests/test_client_e2e.py']);
+});
+
+test('python example agent completes the form task (pytest)', { timeout: 300_000 }, async () => {
+  await pytestAgainstRuntime(venvPython(), 'python-example-room', [`${REPO}examples/agents/python/test_form_agent.py`]);
 });

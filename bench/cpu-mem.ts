@@ -10,7 +10,7 @@
 // Usage: node bench/cpu-mem.ts [--runs 3] [--seconds 10] [--warmup 4] [--fps 30] [--sizes 1280x720] [--scenarios static,scroll,anim]
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
-import { PageDriver } from '../native/src/cdp/index.ts';
+import { PageDriver } from '@lkbrowser/native/cdp';
 import {
   argNum,
   argStr,

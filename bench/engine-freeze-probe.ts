@@ -4,7 +4,7 @@
 // page's rAF rate, and flags pages whose paints stop while the page still renders ("FROZEN").
 // Usage: node bench/engine-freeze-probe.ts [pages=10] [seconds=10] [WxH=1920x1080]
 import './lib/quiet.ts';
-import { createContext } from '../native/src/index.ts';
+import { createContext } from '@lkbrowser/native';
 import { parseSizes, watchdog } from './lib/common.ts';
 import { startPageServer } from './lib/pages.ts';
 

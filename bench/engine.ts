@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createContext, type EnginePaintEvent } from '../native/src/index.ts';
+import { createContext, type EnginePaintEvent } from '@lkbrowser/native';
 
 const measureS = Number(process.argv[2] ?? 6);
 const PAGES: Record<string, string> = {

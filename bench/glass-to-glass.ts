@@ -6,7 +6,7 @@
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import type { VideoFrame } from '@livekit/rtc-node';
-import { PageDriver } from '../native/src/cdp/index.ts';
+import { PageDriver } from '@lkbrowser/native/cdp';
 import {
   argNum,
   argStr,

@@ -8,7 +8,7 @@
 // Usage: node bench/input-to-photon.ts [--runs 3] [--trials 20] [--fps 30] [--sizes 1280x720]
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
-import { PageDriver } from '../native/src/cdp/index.ts';
+import { PageDriver } from '@lkbrowser/native/cdp';
 import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, table, wallMs, watchdog, withTimeout, writeResult } from './lib/common.ts';
 import { type PageServer, } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';

@@ -5,10 +5,8 @@
 // LKB_WIDTH, LKB_HEIGHT, LKB_FRAMERATE, LKB_AUDIO (default false here), BENCH_MAX_S. stdout: JSON event lines.
 import { Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
-import { createContext, type EngineContext } from '../native/src/index.ts';
-import { RuntimeMetrics } from '../runtime/src/metrics.ts';
-import { RoomSession } from '../runtime/src/session.ts';
-import { runtimeGrant } from '../runtime/src/token.ts';
+import { createContext, type EngineContext } from '@lkbrowser/native';
+import { RoomSession, RuntimeMetrics, runtimeGrant } from '@lkbrowser/runtime';
 import { log } from './lib/common.ts';
 
 const env = (k: string, d?: string): string => {

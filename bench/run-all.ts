@@ -9,6 +9,7 @@ import { run as runG2G } from './glass-to-glass.ts';
 import { run as runI2P } from './input-to-photon.ts';
 import { argNum, failures, fmtSpread, loadavg, machineInfo, ratio, type Spread, spread, table, watchdog, writeResult } from './lib/common.ts';
 import { oursMode } from './lib/pipelines.ts';
+import { describeSfu } from '@lkbrowser/testkit';
 import { run as runStartup } from './startup.ts';
 
 watchdog(60);
@@ -17,9 +18,12 @@ const runs = argNum('runs', quick ? 1 : 3);
 const fps = argNum('fps', 30);
 const machine = machineInfo();
 const started = new Date().toISOString();
+// Both pipelines publish into the same room server; which one is part of every figure (LKB_TEST_SFU switches it).
+const server = describeSfu();
 console.log(
   `machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memGiB} GiB, kernel ${machine.kernel}, Node ${machine.node}, Chromium ${machine.chromium}\n` +
-    `load average at start: ${machine.loadavgAtStart}; ours = ${oursMode()}; ${runs} run(s) per case; target ${fps} fps\n`,
+    `load average at start: ${machine.loadavgAtStart}; ours = ${oursMode()}; ${runs} run(s) per case; target ${fps} fps\n` +
+    `room server: ${server}\n`,
 );
 
 const summary: Record<string, string | number>[] = [];
@@ -101,11 +105,11 @@ await section('startup', async () => {
   return r;
 });
 
-console.log(`=== Summary: ours (${oursMode()}) vs CDP screencast pipeline, median (min–max) over runs; load at end ${loadavg()}\n`);
+console.log(`=== Summary: ours (${oursMode()}) vs CDP screencast pipeline through ${server}, median (min–max) over runs; load at end ${loadavg()}\n`);
 console.log(table(summary));
 const failed = (k: string): number => failures.filter((f) => f.kind === k).length;
 console.log(`\nfailed runs (each retried once, the retry is what counts): ours ${failed('ours')}, screencast ${failed('screencast')}`);
 for (const f of failures) console.log(`  ${f.script} ${f.kind} ${f.what}: ${f.error}`);
-const file = writeResult('run-all', { machine, started, finished: new Date().toISOString(), loadavgAtEnd: loadavg(), ours: oursMode(), runs, fps, summary, failures, results });
+const file = writeResult('run-all', { machine, server, started, finished: new Date().toISOString(), loadavgAtEnd: loadavg(), ours: oursMode(), runs, fps, summary, failures, results });
 console.log(`\nwrote ${file}`);
 process.exit(0);

@@ -25,7 +25,7 @@ import {
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import sharp from 'sharp';
-import { PageDriver } from '../native/src/cdp/index.ts';
+import { PageDriver } from '@lkbrowser/native/cdp';
 import { log } from './lib/common.ts';
 
 const env = (k: string, d?: string): string => {

@@ -1,7 +1,9 @@
 // One-command local demo:  npm run demo [-- --url <page> --port <n> --room <name> --json]
 //
-// Without LIVEKIT_URL: starts the lkbrowser test server (LiveKit-compatible SFU) on 127.0.0.1. With LIVEKIT_URL,
-// LIVEKIT_API_KEY and LIVEKIT_API_SECRET set it uses that server and starts none.
+// Without LIVEKIT_URL: starts a LiveKit server on this machine — the real livekit-server when it is built
+// (scripts/tools/livekit-server.sh, run by scripts/setup.sh), else the lkbrowser test server (a LiveKit-protocol SFU);
+// LKB_TEST_SFU=testserver picks the test server. With LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET set it uses
+// that server and starts none.
 // Then: a demo page server on 127.0.0.1 (unless --url), the runtime (child `node runtime/src/main.ts`) showing the
 // page, and the viewer web app on 127.0.0.1 (static files + `/token?identity=…` minting viewer tokens).
 // Prints ONE line with the address to open (or one JSON line with --json). Ctrl-C / SIGTERM stops everything.
@@ -11,7 +13,8 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, realpathSync, s
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestServer, type TestServer } from '@lkbrowser/testserver';
+import { livekitServerBinary, SFU_SWITCH, sfuKind, startLiveKitServer } from '@lkbrowser/testkit';
+import { startTestServer } from '@lkbrowser/testserver';
 import { AccessToken } from 'livekit-server-sdk';
 import { pino } from 'pino';
 
@@ -36,8 +39,10 @@ export interface DemoOptions {
   build?: boolean;
   /** where the runtime's (and test server's) logs go; default .lkb-tmp/demo-<pid>.log */
   logFile?: string;
-  /** LiveKit server; default from LIVEKIT_URL/LIVEKIT_API_KEY/LIVEKIT_API_SECRET, else a local test server */
+  /** LiveKit server; default from LIVEKIT_URL/LIVEKIT_API_KEY/LIVEKIT_API_SECRET, else a local one */
   livekit?: { url: string; apiKey: string; apiSecret: string };
+  /** Which local server: 'auto' (default; $LKB_TEST_SFU=testserver forces the test server) = livekit-server when built */
+  localServer?: LocalServerChoice;
   /** how long to wait for the runtime to become ready */
   readyTimeoutMs?: number;
 }
@@ -52,7 +57,19 @@ export interface Demo {
   runtimeIdentity: string;
   runtimePid: number | undefined;
   localLivekit: boolean;
+  /** The local server started: "livekit-server 1.13.5" / "testserver (…)"; null when LIVEKIT_URL was used. */
+  localServer: string | null;
   logFile: string;
+  close(): Promise<void>;
+}
+
+export type LocalServerChoice = 'auto' | 'livekit-server' | 'testserver';
+
+interface LocalServer {
+  label: string;
+  url: string;
+  apiKey: string;
+  apiSecret: string;
   close(): Promise<void>;
 }
 
@@ -219,9 +236,41 @@ export async function startViewerServer(
   return { url: `http://127.0.0.1:${bound}/`, server };
 }
 
-async function startLocalLivekit(logFile: string): Promise<TestServer> {
-  const logger = pino({ level: process.env.TESTSERVER_LOG_LEVEL ?? 'info' }, pino.destination({ dest: logFile, sync: true, append: true }));
-  return await startTestServer({ host: '127.0.0.1', port: 0, logger });
+/**
+ * Which local server the demo starts (pure): the real livekit-server when it is built, else the test server.
+ * An explicit 'livekit-server' that is not built is an error, not a fallback.
+ */
+export function chooseLocalServer(choice: LocalServerChoice, livekitBuilt: boolean, env: NodeJS.ProcessEnv): 'livekit-server' | 'testserver' {
+  if (choice === 'auto' && env[SFU_SWITCH]) return sfuKind(env);
+  if (choice === 'testserver') return 'testserver';
+  if (choice === 'livekit-server' || livekitBuilt) return 'livekit-server';
+  return 'testserver';
+}
+
+function livekitBuilt(): boolean {
+  try {
+    livekitServerBinary();
+    return true;
+  } catch {
+    return false; // not built (no Go toolchain at setup): the test server stands in, and the ready line says so
+  }
+}
+
+async function startLocalLivekit(logFile: string, choice: LocalServerChoice): Promise<LocalServer> {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const closeLog = () => new Promise<void>((ok) => log.end(() => ok()));
+  try {
+    if (chooseLocalServer(choice, choice === 'testserver' ? false : livekitBuilt(), process.env) === 'livekit-server') {
+      const s = await startLiveKitServer({ onLog: (l) => log.write(`[livekit-server] ${l}\n`) });
+      return { label: `livekit-server ${s.version}`, url: s.url, apiKey: s.apiKey, apiSecret: s.apiSecret, close: () => s.close().then(closeLog) };
+    }
+    const logger = pino({ level: process.env.TESTSERVER_LOG_LEVEL ?? 'info' }, log);
+    const ts = await startTestServer({ host: '127.0.0.1', port: 0, logger });
+    return { label: 'testserver (the lkbrowser test SFU)', url: ts.url, apiKey: ts.apiKey, apiSecret: ts.apiSecret, close: () => ts.close().then(closeLog) };
+  } catch (err) {
+    await closeLog();
+    throw err;
+  }
 }
 
 // ---- runtime child ----
@@ -329,10 +378,12 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       lk = { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET };
     }
     const localLivekit = !lk;
+    let localServer: string | null = null;
     if (!lk) {
-      const ts = await startLocalLivekit(logFile);
-      cleanups.push(() => ts.close());
-      lk = { url: ts.url, apiKey: ts.apiKey, apiSecret: ts.apiSecret };
+      const ls = await startLocalLivekit(logFile, opts.localServer ?? 'auto');
+      cleanups.push(() => ls.close());
+      lk = { url: ls.url, apiKey: ls.apiKey, apiSecret: ls.apiSecret };
+      localServer = ls.label;
     }
     const room = opts.room ?? `demo-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -401,6 +452,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       runtimeIdentity: RUNTIME_IDENTITY,
       runtimePid: child.pid,
       localLivekit,
+      localServer,
       logFile,
       close,
     };
@@ -417,7 +469,8 @@ const USAGE = `Usage: npm run demo [-- --url <page>] [--port <n>] [--room <name>
   --port <n>     viewer HTTP port on 127.0.0.1 (default ${DEFAULT_PORT}, 0 = any)
   --room <name>  LiveKit room (default demo-<random>)
   --json         print one JSON line {viewerUrl,pageUrl,...} instead of the sentence
-Env: LIVEKIT_URL + LIVEKIT_API_KEY + LIVEKIT_API_SECRET use that server instead of the local test server.`;
+Env: LIVEKIT_URL + LIVEKIT_API_KEY + LIVEKIT_API_SECRET use that server instead of a local one (the local one is
+livekit-server when scripts/setup.sh built it, else the lkbrowser test server; LKB_TEST_SFU=testserver forces the latter).`;
 
 function parseArgs(argv: string[]): { opts: DemoOptions; json: boolean } | string {
   const opts: DemoOptions = {};
@@ -496,7 +549,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(info)}\n`);
   } else {
     process.stdout.write(
-      `lkbrowser demo ready: open ${demo.viewerUrl} (Chromium shows ${demo.pageUrl}; room ${demo.room}${demo.localLivekit ? ' on a local test server' : ` on ${demo.livekitUrl}`}) — Ctrl-C to stop\n`,
+      `lkbrowser demo ready: open ${demo.viewerUrl} (Chromium shows ${demo.pageUrl}; room ${demo.room}${demo.localServer ? ` on a local ${demo.localServer} at ${demo.livekitUrl}` : ` on ${demo.livekitUrl}`}) — Ctrl-C to stop\n`,
     );
   }
 }

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { describeSfu } from '@lkbrowser/testkit';
 
 const root = new URL('..', import.meta.url).pathname;
 const testDirs = ['testkit/test', 'protocol/test', 'cli/test', 'native/test', 'testserver/test', 'runtime/test', 'client/test', 'examples/agents/test', 'operator/test', 'viewer/test', 'e2e', 'helm/test', 'scripts/test'];
@@ -27,7 +28,7 @@ const filters = process.argv.slice(2);
 const files: string[] = [];
 for (const d of testDirs) collect(join(root, d), files);
 const selected = files.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
-console.log(`lkbrowser tests on node ${process.version}: ${selected.length} files`);
+console.log(`lkbrowser tests on node ${process.version}: ${selected.length} files; room server: ${describeSfu()}`);
 const r = spawnSync(
   process.execPath,
   ['--test', '--test-concurrency=1', '--test-timeout=600000', '--test-reporter=spec', ...selected],

@@ -1,9 +1,10 @@
 // Shared helpers of the benchmarks: machine description, statistics, /proc process-tree CPU and memory,
-// child-process bookkeeping (every child is killed on exit), the test SFU as a child process, result files.
+// child-process bookkeeping (every child is killed on exit), the room server as a child process, result files.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { startSfu as startRoomServer } from '@lkbrowser/testkit';
 import { pino } from 'pino';
 
 // logs go to stderr: stdout carries tables (orchestrators) or JSON event lines (publisher children)
@@ -456,9 +457,11 @@ function isZombie(pid: number): boolean {
   }
 }
 
-// ------------------------------------------------------------------ test SFU
+// ------------------------------------------------------------------ room server
 
 export interface Sfu {
+  /** "livekit-server 1.13.5" or "testserver (werift test SFU)": every result table names it. */
+  label: string;
   url: string;
   apiKey: string;
   apiSecret: string;
@@ -467,33 +470,19 @@ export interface Sfu {
   close(): Promise<void>;
 }
 
-/** The werift test SFU in its own process, so its CPU is measured separately from both pipelines. */
+/**
+ * The room server in its own process (its CPU is measured separately from both pipelines): the real livekit-server,
+ * or the werift test SFU with LKB_TEST_SFU=testserver (@lkbrowser/testkit startSfu, the tests' switch).
+ */
 export async function startSfu(): Promise<Sfu> {
-  const apiKey = 'benchkey';
-  const apiSecret = 'bench-secret-bench-secret-bench-secret';
-  const c = spawnChild(NODE, ['testserver/src/main.ts', '--port', '0', '--api-key', apiKey, '--api-secret', apiSecret], { ...process.env, LOG_LEVEL: 'warn' }, 'sfu');
-  let url: string | undefined;
-  await withTimeout(
-    (async () => {
-      for await (const l of c.lines) {
-        if (l.startsWith('ws://')) {
-          url = l.trim();
-          return;
-        }
-      }
-      throw new Error(`test SFU exited: ${c.stderrTail()}`);
-    })(),
-    60_000,
-    'test SFU start',
-  );
-  return {
-    url: url as string,
-    apiKey,
-    apiSecret,
-    pid: c.pid,
-    meter: () => new TreeMeter(c.pid, 'sfu'),
-    close: () => stopChild(c, 5000),
-  };
+  const s = await startRoomServer({ logLevel: 'warn' });
+  const pid = s.pid();
+  if (pid === undefined) {
+    await s.close();
+    throw new Error(`${s.label} has no process: ${s.logTail()}`);
+  }
+  log.info({ server: s.label, url: s.url }, 'room server started');
+  return { label: s.label, url: s.url, apiKey: s.apiKey, apiSecret: s.apiSecret, pid, meter: () => new TreeMeter(pid, 'sfu'), close: () => s.close() };
 }
 
 // ------------------------------------------------------------------ results

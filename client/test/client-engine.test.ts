@@ -81,7 +81,7 @@ test('a bad batch is refused whole (bad_request, nothing applied); a failing act
   const r = await agent.actions([{ type: 'navigate', url: 'file:///etc/passwd' }, { type: 'key', keys: 'Tab' }]);
   assert.equal(r.results[0]?.ok, false);
   assert.equal(!r.results[0]?.ok && r.results[0]?.code, 2002);
-  assert.equal(!r.results[1]?.ok && r.results[1]?.code, 2007);
+  assert.equal(!r.results[1]?.ok && r.results[1]?.code, 2008);
   assert.match(await pageEval<string>('location.href'), /\/result/);
 });
 

@@ -65,17 +65,8 @@ Napi::Value MapShm(const Napi::CallbackInfo& info) {
   return ab;
 }
 
-// unlinkShm(name: string): boolean  (false if it did not exist)
-Napi::Value UnlinkShm(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) return Fail(env, "unlinkShm(name)");
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  return Napi::Boolean::New(env, shm_unlink(name.c_str()) == 0);
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapShm", Napi::Function::New(env, MapShm));
-  exports.Set("unlinkShm", Napi::Function::New(env, UnlinkShm));
   return exports;
 }
 

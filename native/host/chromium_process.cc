@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -12,7 +13,6 @@ namespace lkb {
 
 std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
   std::vector<std::string> argv = {s.binary,
-                                   "--no-sandbox",
                                    "--test-type",
                                    "--disable-gpu",
                                    "--disable-background-networking",
@@ -34,6 +34,17 @@ std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
                                    "--window-size=" + std::to_string(s.width) + "," + std::to_string(s.height)};
   // Containers often mount a 64 MB /dev/shm: Chromium then crashes renderers; let it use /tmp instead.
   if (s.smallDevShm) argv.push_back("--disable-dev-shm-usage");
+  if (!s.sandbox) argv.push_back("--no-sandbox");
+  // Egress: every connection Chromium makes goes through the runtime's proxy, which checks the address at connect
+  // time. "<-loopback>" removes Chromium's implicit bypass of localhost/127.0.0.1/[::1], so those are proxied (and
+  // refused) too; WebRTC may not send UDP outside the proxy (it uses TCP through it, or fails).
+  if (!s.proxyServer.empty()) {
+    argv.push_back("--proxy-server=" + s.proxyServer);
+    argv.push_back("--proxy-bypass-list=<-loopback>");
+    argv.push_back("--force-webrtc-ip-handling-policy=disable_non_proxied_udp");
+  }
+  // "--" ends Chromium's switches: the URL can never be read as a flag.
+  argv.push_back("--");
   argv.push_back(s.url);
   return argv;
 }
@@ -41,26 +52,28 @@ std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
 std::vector<std::string> chromiumEnv(const ChromiumSpec& s) {
   // HOME/XDG_CONFIG_HOME: Chromium's crashpad handlers keep their database under $HOME/.config (not under
   // the profile); keep it inside our temp dir so nothing is shared between pages or left in the real $HOME.
-  std::vector<std::string> env = {"DISPLAY=:" + std::to_string(s.display), "XDG_CONFIG_HOME=" + s.workdir + "/config",
-                                  "HOME=" + s.workdir + "/home"};
+  std::vector<std::string> env = {"DISPLAY=:" + std::to_string(s.display), "XAUTHORITY=" + s.xauthority,
+                                  "XDG_CONFIG_HOME=" + s.workdir + "/config", "HOME=" + s.workdir + "/home"};
   env.push_back(s.pulseSocket.empty() ? "PULSE_SERVER=unix:/nonexistent" : "PULSE_SERVER=unix:" + s.pulseSocket);
   return env;
 }
 
 bool ChromiumProcess::launch(const std::string& binary, const std::string& workdir, const std::string& url, int width,
-                             int height, int display, const std::string& pulseSocket) {
+                             int height, int display, const std::string& pulseSocket, const ChromiumIsolation& iso) {
   lastUrl_ = url;
   ++generation_;
   if (!profile_.empty()) removeTree(profile_);
   profile_ = workdir + "/profile-" + std::to_string(generation_);
   mkdir(profile_.c_str(), 0700);
-  ChromiumSpec spec{binary, profile_, url, width, height, display, workdir, pulseSocket, false};
+  if (iso.uid >= 0 && chown(profile_.c_str(), static_cast<uid_t>(iso.uid), static_cast<gid_t>(iso.uid)) != 0) return false;
+  ChromiumSpec spec{binary, profile_, url, width, height, display, workdir, pulseSocket, false, iso.proxyServer, iso.xauthority, iso.sandbox};
   struct statvfs vfs {};
   spec.smallDevShm = statvfs("/dev/shm", &vfs) == 0 && static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize < (512ull << 20);
   SpawnSpec s;
   s.argv = chromiumArgv(spec);
   s.env = makeEnv(chromiumEnv(spec));
   s.logPath = workdir + "/chromium.log";
+  s.uid = iso.uid;
   pid_ = spawnChild(s);
   if (pid_ < 0) return false;
   startUs_ = monotonicUs();

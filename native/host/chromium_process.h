@@ -19,17 +19,28 @@ struct ChromiumSpec {
   std::string workdir;      // HOME and XDG_CONFIG_HOME live under it
   std::string pulseSocket;  // "" = no audio
   bool smallDevShm = false;
+  std::string proxyServer;  // "" = no egress proxy
+  std::string xauthority;   // cookie file of the X server
+  bool sandbox = false;     // Chromium's own sandbox (namespaces + seccomp-bpf); false = --no-sandbox
+};
+
+// How Chromium is kept apart from the host and the runtime.
+struct ChromiumIsolation {
+  std::string proxyServer;  // egress proxy ("" = none)
+  std::string xauthority;   // X cookie file
+  int uid = -1;             // >= 0: run as this uid (the host is root); its profile and HOME are chowned to it
+  bool sandbox = false;     // run with Chromium's sandbox (the caller probed that user namespaces work)
 };
 
 std::vector<std::string> chromiumArgv(const ChromiumSpec& s);
-// Overrides on top of the host's environment.
+// Variables Chromium gets on top of the few makeEnv() inherits (PATH, locale, TZ, TMPDIR).
 std::vector<std::string> chromiumEnv(const ChromiumSpec& s);
 
 class ChromiumProcess {
  public:
   // Launches `url` in a new profile; the previous profile (if any) is removed.
   bool launch(const std::string& binary, const std::string& workdir, const std::string& url, int width, int height,
-              int display, const std::string& pulseSocket);
+              int display, const std::string& pulseSocket, const ChromiumIsolation& iso);
   // SIGKILLs Chromium and every descendant except `keep` (the helper daemons) and reaps them.
   void kill(const std::vector<pid_t>& keep);
   // Chromium exited (reaped elsewhere).

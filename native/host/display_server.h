@@ -10,9 +10,11 @@ namespace lkb {
 struct XvfbProcess {
   pid_t pid = -1;
   int display = -1;
+  std::string xauthority;  // MIT-MAGIC-COOKIE-1 file (0600): only holders of the cookie may connect
 };
 
-// Starts `Xvfb -displayfd` with a maxWidth x maxHeight screen and waits (15 s) for its display number.
+// Starts `Xvfb -displayfd` with a maxWidth x maxHeight screen, an auth cookie (also exported as XAUTHORITY for
+// this process's own X connection) and no XTEST, and waits (15 s) for its display number.
 bool startXvfb(const std::string& workdir, int maxWidth, int maxHeight, XvfbProcess* out);
 
 struct PulseProcess {

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xcb/damage.h>
@@ -39,9 +40,33 @@ bool Host::setupX() {
   return true;
 }
 
+// Chromium apart from the host and Node: with --chromium-uid (host running as root) it runs as that uid, which owns
+// only its profile, HOME and config dirs and may read the X cookie; the work dir is traversable (0711) but not
+// listable. Chromium's own sandbox (user + pid + net namespaces, seccomp-bpf) is used whenever Chromium is not root
+// and the kernel/seccomp profile lets that uid create a user namespace; otherwise --no-sandbox (logged).
+bool Host::prepareChromiumIsolation() {
+  const std::string& w = workdir_.path();
+  int uid = opt_.chromiumUid;
+  if (uid >= 0) {
+    if (geteuid() != 0) {
+      logf("--chromium-uid needs a host running as root");
+      return false;
+    }
+    auto own = [uid](const std::string& p) { return chown(p.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(uid)) == 0; };
+    if (chmod(w.c_str(), 0711) != 0 || chmod((w + "/pulse").c_str(), 0711) != 0) return false;
+    if (!own(w + "/home") || !own(w + "/config") || !own(xvfb_.xauthority)) return false;
+  }
+  bool nonRoot = uid >= 0 || geteuid() != 0;
+  chromiumSandbox_ = nonRoot && userNamespacesWork(uid);
+  logf("chromium: uid %d, sandbox %s", uid >= 0 ? uid : static_cast<int>(geteuid()),
+       chromiumSandbox_ ? "on" : (nonRoot ? "off (no user namespaces for this uid)" : "off (runs as root)"));
+  return true;
+}
+
 bool Host::launchChromium(const std::string& url) {
+  ChromiumIsolation iso{opt_.proxyServer, xvfb_.xauthority, opt_.chromiumUid, chromiumSandbox_};
   return chromium_.launch(opt_.chromium, workdir_.path(), url, opt_.width, opt_.height, xvfb_.display,
-                          opt_.audio ? pulse_.socket : "");
+                          opt_.audio ? pulse_.socket : "", iso);
 }
 
 void Host::killChromium() {
@@ -258,6 +283,7 @@ int Host::run() {
                  .i32(opt_.height)
                  .i32(xvfb_.display)
                  .finish());
+  if (!prepareChromiumIsolation()) return fail("cannot prepare Chromium's uid/sandbox");
   if (!launchChromium(opt_.url)) return fail("cannot launch chromium");
   ctrl_.setNonBlocking(true);
 

@@ -46,6 +46,7 @@ class Host {
   void grab();
   void onAudio();
   void pollDevToolsPort();
+  bool prepareChromiumIsolation();
   bool launchChromium(const std::string& url);
   void killChromium();
   void fatal(const std::string& msg);
@@ -60,6 +61,7 @@ class Host {
   XvfbProcess xvfb_;
   PulseProcess pulse_;
   ChromiumProcess chromium_;
+  bool chromiumSandbox_ = false;  // decided once at start (prepareChromiumIsolation)
   XDisplay x_;
   ShmRing ring_;
   std::unique_ptr<ScreenCapture> capture_;

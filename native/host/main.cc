@@ -3,7 +3,7 @@
 // POSIX shm ring that Node maps), reports cursor changes (XFixes) and page audio (null sink monitor), and
 // talks to Node over fd 3 (a socketpair) with the protocol in protocol.h. The parts are listed in host.h.
 // Usage: lkb-host --width W --height H --max-width MW --max-height MH --framerate F --audio 0|1
-//                 --chromium PATH --url URL [--slots N] [--parent-pid PID]
+//                 --chromium PATH --url URL [--slots N] [--parent-pid PID] [--proxy-server http://127.0.0.1:PORT]
 #include "host.h"
 #include "options.h"
 

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "util.h"
@@ -17,6 +18,12 @@ bool parseInt(const char* s, int lo, int hi, int* out) {
 
 }  // namespace
 
+bool isLoopbackHttpProxy(const std::string& s) {
+  const std::string prefix = "http://127.0.0.1:";
+  if (s.rfind(prefix, 0) != 0 || s.size() == prefix.size() || s.size() > prefix.size() + 5) return false;
+  return std::all_of(s.begin() + static_cast<long>(prefix.size()), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 bool parseOptions(int argc, char** argv, Options* o) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
@@ -33,6 +40,8 @@ bool parseOptions(int argc, char** argv, Options* o) {
     else if (k == "--audio") ok = parseInt(v, 0, 1, &n), o->audio = n == 1;
     else if (k == "--chromium") o->chromium = v;
     else if (k == "--url") o->url = v;
+    else if (k == "--proxy-server") ok = isLoopbackHttpProxy(v), o->proxyServer = v;
+    else if (k == "--chromium-uid") ok = parseInt(v, 1, 1 << 30, &o->chromiumUid);
     else ok = false;
     if (!ok) {
       logf("bad argument %s %s", k.c_str(), v);

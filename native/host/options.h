@@ -9,7 +9,12 @@ struct Options {
   bool audio = true;
   std::string chromium = "/usr/lib/chromium/chromium";
   std::string url = "about:blank";
+  std::string proxyServer;  // egress proxy every Chromium connection goes through (empty = none)
+  int chromiumUid = -1;     // >= 0 (host running as root only): Chromium and PulseAudio run as this uid
 };
+
+// Only a proxy on this machine: the flag must not become a way to send the page's traffic elsewhere.
+bool isLoopbackHttpProxy(const std::string& v);
 
 // Parses `--key value` pairs; logs and returns false on an unknown key, a bad value or width/height above the max.
 bool parseOptions(int argc, char** argv, Options* o);

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
 #include <ftw.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -10,6 +12,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <iterator>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -42,10 +46,14 @@ int64_t monotonicUs() {
 }
 
 std::vector<std::string> makeEnv(const std::vector<std::string>& overrides) {
+  // Built from scratch: only these are inherited (the runtime already gives the host a minimal environment; this
+  // keeps Xvfb, PulseAudio, Chromium and crashpad clean even if the host is started some other way).
+  static const char* const kInherit[] = {"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR"};
   std::vector<std::string> out;
   for (char** e = environ; e && *e; ++e) {
     std::string kv(*e);
     std::string key = kv.substr(0, kv.find('='));
+    if (std::none_of(std::begin(kInherit), std::end(kInherit), [&](const char* k) { return key == k; })) continue;
     bool overridden = std::any_of(overrides.begin(), overrides.end(),
                                   [&](const std::string& o) { return o.substr(0, o.find('=')) == key; });
     if (!overridden) out.push_back(kv);
@@ -87,8 +95,33 @@ pid_t spawnChild(const SpawnSpec& spec) {
   } else {
     close_range(3, ~0U, 0);
   }
+  if (spec.uid >= 0) {
+    // Drop for good (real, effective and saved ids); a failure must not leave the child running as us.
+    uid_t u = static_cast<uid_t>(spec.uid);
+    if (setgroups(0, nullptr) != 0 || setresgid(u, u, u) != 0 || setresuid(u, u, u) != 0) _exit(126);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a credential change clears the parent-death signal
+    if (getppid() != parent) _exit(127);
+  }
   execve(argv[0], argv.data(), envp.data());
   _exit(127);
+}
+
+bool userNamespacesWork(int uid) {
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    if (uid >= 0) {
+      uid_t u = static_cast<uid_t>(uid);
+      if (setgroups(0, nullptr) != 0 || setresgid(u, u, u) != 0 || setresuid(u, u, u) != 0) _exit(2);
+    }
+    // What Chromium's namespace sandbox does: a user namespace, then pid + net namespaces inside it.
+    _exit(unshare(CLONE_NEWUSER) == 0 && unshare(CLONE_NEWPID | CLONE_NEWNET) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return false;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 std::vector<pid_t> childPids() {

@@ -45,12 +45,18 @@ struct SpawnSpec {
   std::vector<std::string> env;  // full environment (KEY=VALUE)
   std::string logPath;           // stdout+stderr go here ("" = /dev/null)
   int passFd = -1;               // becomes fd 3 in the child
+  int uid = -1;                  // >= 0: the child drops to this uid (and gid = uid, no supplementary groups)
 };
 
 // fork+exec with PR_SET_PDEATHSIG(SIGKILL), default signal mask, all other fds closed. Returns pid or -1.
 pid_t spawnChild(const SpawnSpec& spec);
 
-// Environment of this process with `overrides` (KEY=VALUE) replacing/adding entries.
+// Whether a process with `uid` (-1 = ours) may create a user namespace (what Chromium's sandbox needs). Forks a
+// probe child; a seccomp profile or sysctl that forbids user namespaces makes it fail.
+bool userNamespacesWork(int uid);
+
+// A child environment built from scratch: PATH, LANG, LC_ALL, TZ, TMPDIR of this process plus `overrides`
+// (KEY=VALUE). Nothing else is inherited (no credential can leak to Xvfb, PulseAudio, Chromium, crashpad).
 std::vector<std::string> makeEnv(const std::vector<std::string>& overrides);
 
 // Direct children of this process (we are a child subreaper, so orphaned descendants show up here).

@@ -12,7 +12,10 @@ export class EngineContext implements BrowserContext {
   private readonly list: EnginePage[] = [];
   private nextId = 1;
   private closed = false;
-  private readonly opts: Required<Omit<EngineContextOptions, 'logger'>>;
+  private readonly opts: Required<Omit<EngineContextOptions, 'logger' | 'proxyServer' | 'chromiumUid'>> & {
+    proxyServer: string | undefined;
+    chromiumUid: number | undefined;
+  };
   private readonly log: Logger;
 
   constructor(opts: EngineContextOptions = {}) {
@@ -22,6 +25,8 @@ export class EngineContext implements BrowserContext {
       startTimeoutMs: opts.startTimeoutMs ?? 30_000,
       closeTimeoutMs: opts.closeTimeoutMs ?? 10_000,
       chromiumPath: opts.chromiumPath ?? '/usr/lib/chromium/chromium',
+      proxyServer: opts.proxyServer,
+      chromiumUid: opts.chromiumUid,
     };
     this.log = (opts.logger ?? pino({ name: 'engine', level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'engine' });
   }
@@ -47,6 +52,8 @@ export class EngineContext implements BrowserContext {
       maxWidth: this.opts.maxWidth,
       maxHeight: this.opts.maxHeight,
       chromiumPath: this.opts.chromiumPath,
+      proxyServer: this.opts.proxyServer,
+      chromiumUid: this.opts.chromiumUid,
       startTimeoutMs: this.opts.startTimeoutMs,
       closeTimeoutMs: this.opts.closeTimeoutMs,
       logger: this.log,
@@ -78,6 +85,13 @@ export async function createContext(opts: EngineContextOptions = {}): Promise<En
   const maxH = opts.maxHeight ?? 1080;
   if (!Number.isInteger(maxW) || !Number.isInteger(maxH) || maxW < 16 || maxH < 16 || maxW > 7680 || maxH > 4320) {
     throw new RangeError(`invalid maximum size ${maxW}x${maxH}`);
+  }
+  if (opts.proxyServer !== undefined && !/^http:\/\/127\.0\.0\.1:\d{1,5}$/.test(opts.proxyServer)) {
+    throw new RangeError(`proxyServer must be http://127.0.0.1:<port>, got ${opts.proxyServer}`);
+  }
+  if (opts.chromiumUid !== undefined) {
+    if (!Number.isInteger(opts.chromiumUid) || opts.chromiumUid < 1 || opts.chromiumUid > 2 ** 30) throw new RangeError(`invalid chromiumUid ${opts.chromiumUid}`);
+    if (process.getuid?.() !== 0) throw new RangeError('chromiumUid needs the engine to run as root');
   }
   return new EngineContext(opts);
 }

@@ -30,6 +30,17 @@ export interface ContextOptions {
   closeTimeoutMs?: number;
   /** Path of the Chromium binary. Default /usr/lib/chromium/chromium. */
   chromiumPath?: string;
+  /**
+   * Egress proxy (http://127.0.0.1:<port>) for every connection Chromium makes, loopback included
+   * (--proxy-server, --proxy-bypass-list=<-loopback>, WebRTC without non-proxied UDP). Default: none.
+   */
+  proxyServer?: string;
+  /**
+   * Run Chromium (and PulseAudio) as this uid, apart from Node and the engine host. Needs a process running as
+   * root (tests, a root container); a non-root runtime cannot switch uids. Chromium's own sandbox is used whenever
+   * Chromium is not root and user namespaces work for it. Default: Chromium runs as the host's uid.
+   */
+  chromiumUid?: number;
 }
 
 /**

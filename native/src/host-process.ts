@@ -14,6 +14,7 @@ import {
   type HostMessage,
   PROTOCOL_VERSION,
 } from './control-protocol.ts';
+import { hostEnvironment } from './host-env.ts';
 import { HOST_PATH } from './shm.ts';
 
 export interface HostStartOptions {
@@ -25,6 +26,8 @@ export interface HostStartOptions {
   framerate: number;
   audio: boolean;
   chromiumPath: string;
+  proxyServer: string | undefined;
+  chromiumUid: number | undefined;
   timeoutMs: number;
   logger: Logger;
 }
@@ -99,9 +102,12 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       '--chromium', o.chromiumPath,
       '--url', o.url,
       '--parent-pid', String(process.pid),
+      ...(o.proxyServer ? ['--proxy-server', o.proxyServer] : []),
+      ...(o.chromiumUid !== undefined ? ['--chromium-uid', String(o.chromiumUid)] : []),
     ];
     // detached: the host leads its own session/process group, so one kill(-pid) reaches everything.
-    const child = spawn(HOST_PATH, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    // env from scratch (hostEnvironment): no credential of the runtime reaches the host or what it starts.
+    const child = spawn(HOST_PATH, args, { detached: true, env: hostEnvironment(process.env), stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     const sock = child.stdio[3] as Socket | null;
     if (!sock || child.pid === undefined) {
       child.kill('SIGKILL');

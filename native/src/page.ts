@@ -26,6 +26,8 @@ export interface EnginePageConfig {
   maxWidth: number;
   maxHeight: number;
   chromiumPath: string;
+  proxyServer: string | undefined;
+  chromiumUid: number | undefined;
   startTimeoutMs: number;
   closeTimeoutMs: number;
   logger: Logger;
@@ -124,6 +126,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       framerate: c.framerate,
       audio: c.audio,
       chromiumPath: c.chromiumPath,
+      proxyServer: c.proxyServer,
+      chromiumUid: c.chromiumUid,
       timeoutMs: c.startTimeoutMs,
       logger: this.log,
     });

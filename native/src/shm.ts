@@ -9,7 +9,6 @@ export const HOST_PATH = `${buildDir}lkb-host`;
 
 interface ShmAddon {
   mapShm(name: string, offset: number, length: number, writable?: boolean): ArrayBuffer;
-  unlinkShm(name: string): boolean;
 }
 
 let addon: ShmAddon | undefined;
@@ -38,13 +37,4 @@ export function mapSlots(name: string, slots: number, slotSize: number): ArrayBu
   const out: ArrayBuffer[] = [];
   for (let i = 0; i < slots; i++) out.push(a.mapShm(name, i * slotSize, slotSize, false));
   return out;
-}
-
-/** Maps a whole segment read-write (tests). */
-export function mapShm(name: string, offset: number, length: number, writable = false): ArrayBuffer {
-  return load().mapShm(name, offset, length, writable);
-}
-
-export function unlinkShm(name: string): boolean {
-  return load().unlinkShm(name);
 }

@@ -173,6 +173,8 @@ export function rpcErrorText(code: number | undefined, message: string): string 
       return 'too many requests — slow down';
     case RpcCode.BrowserError:
       return `the browser failed${message ? `: ${message}` : ''}`;
+    case RpcCode.Forbidden:
+      return 'only an administrator may do that';
     default:
       return message || `RPC error ${code ?? ''}`.trim();
   }

@@ -29,6 +29,8 @@ export const RPC = {
   actions: 'browser/actions',
   /** ext: a lossless PNG of the last captured frame, sent as a byte stream; answers with page metadata. */
   screenshot: 'browser/screenshot',
+  /** Admin only (LKB_FOCUS_ADMIN_IDENTITIES): clears the focus holder. */
+  revokeFocus: 'browser/revoke-focus',
 } as const;
 
 /** Application RPC error codes. */
@@ -38,10 +40,11 @@ export const RpcCode = {
   BadRequest: 2003,
   RateLimited: 2004,
   BrowserError: 2005,
+  /** Not allowed for this caller (browser/revoke-focus by a non-admin; browser/screenshot by a participant that
+   *  neither holds focus nor is allowlisted). */
+  Forbidden: 2006,
   /** ext: a wait of the actions API (load, settle) ran out. */
-  Timeout: 2006,
+  Timeout: 2007,
   /** ext: an action not run because an earlier one of its batch failed. */
-  Skipped: 2007,
-  /** ext: the caller may not do this (screenshots: not the holder and not allowlisted). */
-  Forbidden: 2008,
+  Skipped: 2008,
 } as const;

@@ -42,9 +42,23 @@ export const INPUT_LIMITS = {
 export interface FocusPayload {
   identity: string | null;
 }
-/** `browser-url` broadcast. */
+/**
+ * What LiveKit carries (docs: a reliable data packet holds up to 15 KiB of user data — the protocol's 16 KiB less
+ * routing headers; RPC v1 payloads up to 15 KiB) and what the runtime reports within it.
+ */
+export const ROOM_LIMITS = {
+  /** Largest payload the runtime hands to publishData; larger ones are refused (logged, counted). */
+  maxDataPayloadBytes: 15 * 1024,
+  /** Largest RPC reply the runtime sends (UTF-8 bytes); larger ones become a BrowserError. */
+  maxRpcPayloadBytes: 15 * 1024,
+  /** URLs on `browser-url` / `browser/status` longer than this (UTF-8 bytes) are cut and flagged `truncated`. */
+  maxReportedUrlBytes: 8 * 1024,
+} as const;
+
+/** `browser-url` broadcast. `truncated` (ext): the page's URL is longer than ROOM_LIMITS.maxReportedUrlBytes. */
 export interface UrlPayload {
   url: string;
+  truncated?: true;
 }
 /** `cursor_changed` broadcast: a CSS cursor keyword. */
 export interface CursorPayload {
@@ -68,7 +82,9 @@ export interface ResizeRequest {
 }
 /** `browser/status` reply. */
 export interface BrowserStatus {
+  /** cut to ROOM_LIMITS.maxReportedUrlBytes; `urlTruncated` says so */
   url: string;
+  urlTruncated?: true;
   focusHolder: string | null;
   width: number;
   height: number;

@@ -2,7 +2,7 @@
 // bounded queue into the AudioSource; after repeated capture errors the source and track are re-created.
 import { AudioFrame, AudioSource, LocalAudioTrack, type Room, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { AudioEvent } from '../../native/src/engine-api.ts';
+import type { AudioEvent } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { AUDIO_TRACK } from '@lkbrowser/protocol';

@@ -1,6 +1,10 @@
 // Runtime configuration: environment variables + CLI flags (flags win). Pure: no I/O, no process access.
 import { isIP } from 'node:net';
 import { CliError, type OptionSpec, parseOptions, usage } from '@lkbrowser/cli';
+import { parseCidr } from './egress/address-policy.ts';
+
+/** Room and display name bound (LiveKit has no documented maximum; these values reach logs and tokens). */
+const MAX_NAME_LENGTH = 256;
 
 // parseConfig() returns either a config, a help request, or ONE human-readable error line.
 
@@ -10,8 +14,9 @@ export interface RuntimeConfig {
   room: string;
   identity: string;
   name: string;
-  /** Either a ready token, or apiKey + apiSecret to mint one. */
+  /** A ready token, a file holding one (re-read when it changes), or apiKey + apiSecret to mint one. */
   token: string | undefined;
+  tokenFile: string | undefined;
   apiKey: string | undefined;
   apiSecret: string | undefined;
   /** The page to open (BrowserSession spec.url). */
@@ -22,10 +27,18 @@ export interface RuntimeConfig {
   audio: boolean;
   navAllowedOrigins: string[];
   navAllowPrivateNetworks: boolean;
+  /** Extra CIDRs the egress proxy refuses even with navAllowPrivateNetworks (the cluster's pod/service ranges). */
+  egressDenyCidrs: string[];
+  /** Run Chromium as this uid (runtime running as root only); undefined = the runtime's uid. */
+  chromiumUid: number | undefined;
   /** Release focus after this many seconds without input from the holder (0 = never). */
   focusIdleReleaseSeconds: number;
+  /** Release focus after this many seconds of holding, input or not (0 = never). */
+  focusMaxHoldSeconds: number;
   /** Identities that may take focus from a holder not in this list. */
   focusPriorityIdentities: string[];
+  /** Identities that may revoke focus (browser/revoke-focus). */
+  focusAdminIdentities: string[];
   /** Agent identities (exact, or a prefix ending in `*`): anyone else may take focus from them, not the reverse. */
   focusAgentIdentities: string[];
   /** Identities that may take screenshots without holding focus. */
@@ -63,6 +76,13 @@ export const OPTIONS = {
   identity: { flag: 'identity', env: 'LIVEKIT_IDENTITY', kind: 'string', arg: 'id', help: 'participant identity (default "browser")' },
   name: { flag: 'name', env: 'LIVEKIT_NAME', kind: 'string', arg: 'name', help: 'participant display name (default = identity)' },
   token: { flag: 'token', env: 'LIVEKIT_TOKEN', kind: 'string', arg: 'jwt', help: 'join token; or:' },
+  tokenFile: {
+    flag: 'token-file',
+    env: 'LKB_TOKEN_FILE',
+    kind: 'string',
+    arg: 'path',
+    help: 'file holding the join token (a mounted Secret; re-read when it changes, used for every connect); or:',
+  },
   apiKey: { flag: 'api-key', env: 'LIVEKIT_API_KEY', kind: 'string', arg: 'key', help: 'mint a 10-minute token with key + secret' },
   apiSecret: { flag: 'api-secret', env: 'LIVEKIT_API_SECRET', kind: 'string', arg: 'secret', help: '' },
   url: { flag: 'url', env: 'LKB_URL', kind: 'string', arg: 'url', help: 'page to open (default about:blank)' },
@@ -83,12 +103,40 @@ export const OPTIONS = {
     kind: 'boolean',
     help: 'allow loopback/private/link-local targets (default false)',
   },
+  egressDenyCidrs: {
+    flag: 'egress-deny-cidrs',
+    env: 'LKB_EGRESS_DENY_CIDRS',
+    kind: 'list',
+    arg: 'cidrs',
+    help: 'ranges the egress proxy always refuses, even with private networks allowed (the cluster pod + service CIDRs)',
+  },
+  chromiumUid: {
+    flag: 'chromium-uid',
+    env: 'LKB_CHROMIUM_UID',
+    kind: 'string',
+    arg: 'uid',
+    help: "run Chromium as this uid, apart from Node (needs root); Chromium's sandbox is on whenever it is not root and may create user namespaces",
+  },
   focusIdleReleaseSeconds: {
     flag: 'focus-idle-release-seconds',
     env: 'LKB_FOCUS_IDLE_RELEASE_SECONDS',
     kind: 'string',
     arg: 's',
-    help: 'release focus after s without input (0 = never, default)',
+    help: 'release focus after s without input (0 = never, default 120 = the CRD default)',
+  },
+  focusMaxHoldSeconds: {
+    flag: 'focus-max-hold-seconds',
+    env: 'LKB_FOCUS_MAX_HOLD_SECONDS',
+    kind: 'string',
+    arg: 's',
+    help: 'release focus after s of holding, input or not (0 = never, default 3600)',
+  },
+  focusAdminIdentities: {
+    flag: 'focus-admin-identities',
+    env: 'LKB_FOCUS_ADMIN_IDENTITIES',
+    kind: 'list',
+    arg: 'ids',
+    help: 'identities that may call browser/revoke-focus',
   },
   focusPriorityIdentities: {
     flag: 'focus-priority-identities',
@@ -174,17 +222,35 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     validUrlScheme(src('livekitUrl'), livekitUrl, ['ws:', 'wss:', 'http:', 'https:']);
 
     const token = str('token');
+    const tokenFile = str('tokenFile');
     const apiKey = str('apiKey');
     const apiSecret = str('apiSecret');
     const room = str('room') ?? '';
-    if (!token) {
+    if (token && tokenFile) throw new ConfigError('credentials: set LIVEKIT_TOKEN (--token) or LKB_TOKEN_FILE (--token-file), not both');
+    if (!token && !tokenFile) {
       if (!apiKey || !apiSecret) {
-        throw new ConfigError('credentials: set LIVEKIT_TOKEN (--token) or both LIVEKIT_API_KEY and LIVEKIT_API_SECRET');
+        throw new ConfigError('credentials: set LKB_TOKEN_FILE (--token-file), LIVEKIT_TOKEN (--token) or both LIVEKIT_API_KEY and LIVEKIT_API_SECRET');
       }
       if (!room) throw new ConfigError('LIVEKIT_ROOM (--room) is required when minting a token from an API key');
     }
+    if (room.length > MAX_NAME_LENGTH) throw new ConfigError(`${src('room')}: at most ${MAX_NAME_LENGTH} characters`);
     const identity = str('identity') ?? 'browser';
     if (identity.length > 128) throw new ConfigError(`${src('identity')}: at most 128 characters`);
+    const name = str('name') ?? identity;
+    if (name.length > MAX_NAME_LENGTH) throw new ConfigError(`${src('name')}: at most ${MAX_NAME_LENGTH} characters`);
+    const egressDenyCidrs = raw.lists.egressDenyCidrs ?? [];
+    for (const c of egressDenyCidrs) {
+      try {
+        parseCidr(c);
+      } catch {
+        throw new ConfigError(`${src('egressDenyCidrs')}: not a CIDR: "${c}"`);
+      }
+    }
+    const idList = (k: 'focusPriorityIdentities' | 'focusAdminIdentities'): string[] => {
+      const l = raw.lists[k] ?? [];
+      if (l.length > 64 || l.some((s) => s.length > 128)) throw new ConfigError(`${src(k)}: at most 64 identities of at most 128 characters`);
+      return l;
+    };
 
     const url = str('url') ?? 'about:blank';
     if (url !== 'about:blank') validUrlScheme(src('url'), url, ['http:', 'https:']);
@@ -217,8 +283,9 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       livekitUrl,
       room,
       identity,
-      name: str('name') ?? identity,
+      name,
       token,
+      tokenFile,
       apiKey,
       apiSecret,
       url,
@@ -228,8 +295,13 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       audio: raw.booleans.audio ?? true,
       navAllowedOrigins: origins,
       navAllowPrivateNetworks: raw.booleans.navAllowPrivateNetworks ?? false,
-      focusIdleReleaseSeconds: int('focusIdleReleaseSeconds', 0, 0, 86_400),
-      focusPriorityIdentities: raw.lists.focusPriorityIdentities ?? [],
+      egressDenyCidrs,
+      chromiumUid: raw.strings.chromiumUid === undefined ? undefined : int('chromiumUid', 0, 1, 2 ** 30),
+      // 120 s: the CRD's default for spec.focus.idleReleaseSeconds.
+      focusIdleReleaseSeconds: int('focusIdleReleaseSeconds', 120, 0, 86_400),
+      focusMaxHoldSeconds: int('focusMaxHoldSeconds', 3600, 0, 7 * 86_400),
+      focusPriorityIdentities: idList('focusPriorityIdentities'),
+      focusAdminIdentities: idList('focusAdminIdentities'),
       focusAgentIdentities: raw.lists.focusAgentIdentities ?? [],
       screenshotIdentities: raw.lists.screenshotIdentities ?? [],
       emptyRoomTimeoutSeconds: int('emptyRoomTimeoutSeconds', 0, 0, 7 * 86_400),

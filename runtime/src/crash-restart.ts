@@ -1,7 +1,7 @@
 // Crash recovery: when Chromium or the engine host dies, restart the page (a few attempts with backoff) while the
 // room tracks stay published; give up with a fatal error so the process exits non-zero and the pod restarts.
 import type { Logger } from 'pino';
-import type { BrowserPage } from '../../native/src/engine-api.ts';
+import type { BrowserPage } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 

@@ -4,6 +4,7 @@ import type { Room } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
+import { checkDataPayload } from './room-limits.ts';
 
 const SEND_QUEUE_MAX = 256;
 const encoder = new TextEncoder();
@@ -32,6 +33,13 @@ export class DataSender {
     const lp = this.#room.localParticipant;
     if (!lp) return;
     const bytes = encoder.encode(JSON.stringify(obj));
+    const size = checkDataPayload(topic, bytes.length);
+    if (!size.ok) {
+      // The SDK would fail it for everyone; refused here, with the reason.
+      m.dataPacketsDropped.inc({ reason: 'too_large' });
+      this.#log.error({ topic, bytes: size.bytes }, `data packet refused: ${size.reason}`);
+      return;
+    }
     this.#pending++;
     this.#chain = this.#chain
       .then(() => lp.publishData(bytes, to ? { reliable: true, topic, destination_identities: to } : { reliable: true, topic }))

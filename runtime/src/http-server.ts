@@ -1,7 +1,9 @@
 // Probe/metrics/status endpoints: /healthz (process alive), /readyz (200 while publishing),
 // /metrics (Prometheus), /status (JSON, polled by the operator).
+// Callers (kubelet, Prometheus, the operator) address the pod by IP, so a Host header that is a name is refused:
+// a web page that rebinds its own name to this address (DNS rebinding) cannot read /status or /metrics.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { RuntimeMetrics } from './metrics.ts';
 import type { BrowserStatus } from '@lkbrowser/protocol';
@@ -16,6 +18,26 @@ export interface StatusSource {
   status(): BrowserStatus | undefined;
 }
 
+/** Host header check: an IP literal (with optional port) or localhost. Pure. */
+export function hostHeaderAllowed(host: string | undefined): boolean {
+  if (host === undefined || host.length === 0 || host.length > 64) return false;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(host);
+  if (!m) return false;
+  const h = (m[1] as string).replace(/^\[|\]$/g, '');
+  return h === 'localhost' || isIP(h) !== 0;
+}
+
+/** The page URL as /status reports it: no query string or fragment (they often carry tokens). Pure. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return u.protocol === 'about:' ? u.href : `${u.protocol}`;
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '';
+  }
+}
+
 export async function startStatusServer(opts: {
   host: string;
   port: number;
@@ -26,6 +48,10 @@ export async function startStatusServer(opts: {
   const { metrics, source, logger } = opts;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (!hostHeaderAllowed(req.headers.host)) {
+      res.writeHead(421, { 'content-type': 'text/plain', connection: 'close' }).end('misdirected request\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -44,7 +70,7 @@ export async function startStatusServer(opts: {
       }
       case '/status': {
         const s = source.status();
-        json(200, s ?? { url: null, focusHolder: null, width: 0, height: 0, fps: 0, publishing: false, restarts: 0 });
+        json(200, s ? { ...s, url: redactUrl(s.url) } : { url: null, focusHolder: null, width: 0, height: 0, fps: 0, publishing: false, restarts: 0 });
         return;
       }
       case '/metrics':

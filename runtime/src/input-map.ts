@@ -1,6 +1,6 @@
 // Room input events (seed/CEF conventions) → engine calls (CDP conventions). Pure except for the
 // InputMapper's held-button state, which lets seed clients that send bare mousemoves still drag/select.
-import { ButtonsMask, type BrowserPage, type KeyEventInit, Modifier, type MouseButton } from '../../native/src/engine-api.ts';
+import { ButtonsMask, type BrowserPage, type KeyEventInit, Modifier, type MouseButton } from '@lkbrowser/native';
 import { CefFlag, type MouseButton as ButtonIndex } from '@lkbrowser/protocol';
 import type { ValidInputEvent } from './input-validation.ts';
 

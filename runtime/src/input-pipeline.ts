@@ -3,7 +3,7 @@
 // strictly in arrival order. Other producers of engine calls (focus changes releasing held buttons, and later the
 // actions API, through `submit`) enqueue through `enqueue` so everything reaches the page on one ordered chain.
 import type { Logger } from 'pino';
-import type { BrowserPage } from '../../native/src/engine-api.ts';
+import type { BrowserPage } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter } from './focus.ts';
 import { applyCall, type EngineCall, InputMapper } from './input-map.ts';

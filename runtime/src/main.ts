@@ -6,11 +6,13 @@ import { type BrowserContext, type BrowserPage, createContext } from '@lkbrowser
 import { dispose, Room, RoomEvent } from '@livekit/rtc-node';
 import { pino } from 'pino';
 import { parseConfig } from './config.ts';
+import { EgressProxy } from './egress/egress-proxy.ts';
 import { startStatusServer, type StatusServer } from './http-server.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation } from './nav-policy.ts';
 import { RoomSession } from './session.ts';
 import { resolveToken } from './token.ts';
+import { TokenFile } from './token-file.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
 
@@ -38,6 +40,8 @@ let ctx: BrowserContext | undefined;
 let page: BrowserPage | undefined;
 let room: Room | undefined;
 let http: StatusServer | undefined;
+let egress: EgressProxy | undefined;
+let tokenFile: TokenFile | undefined;
 let shuttingDown = false;
 const timers: NodeJS.Timeout[] = [];
 
@@ -62,6 +66,8 @@ async function shutdown(code: number, reason: string): Promise<never> {
     await step('room', () => room?.disconnect());
     await step('rtc', () => dispose());
     await step('engine', () => ctx?.close());
+    await step('egress', () => egress?.close());
+    tokenFile?.close();
     await step('http', () => http?.close());
     clearTimeout(deadline);
     log.info({ code, reason }, 'bye');
@@ -91,8 +97,16 @@ async function run(): Promise<void> {
     timers.push(setTimeout(() => void shutdown(0, 'max duration reached'), cfg.maxDurationSeconds * 1000));
   }
 
-  const token = await resolveToken(cfg);
-  ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log });
+  if (cfg.tokenFile) {
+    tokenFile = new TokenFile(cfg.tokenFile, log);
+    tokenFile.watch();
+  }
+  // Every connection Chromium makes goes through this proxy, which applies the address policy at connect time.
+  egress = new EgressProxy({ allowPrivate: cfg.navAllowPrivateNetworks, denyCidrs: cfg.egressDenyCidrs, logger: log, metrics });
+  const proxyServer = await egress.listen(0);
+  log.info({ proxyServer, denyCidrs: cfg.egressDenyCidrs, allowPrivate: cfg.navAllowPrivateNetworks }, 'egress proxy listening');
+  const token = tokenFile ? tokenFile.current() : await resolveToken(cfg);
+  ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log, proxyServer, chromiumUid: cfg.chromiumUid });
   if (shuttingDown) return;
   page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.framerate, audio: cfg.audio });
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
@@ -106,7 +120,7 @@ async function run(): Promise<void> {
   });
   room.on(RoomEvent.Reconnecting, () => log.warn('connection to the room lost; reconnecting'));
   room.on(RoomEvent.Reconnected, () => log.info('reconnected to the room'));
-  await room.connect(cfg.livekitUrl, token, { autoSubscribe: false, dynacast: false });
+  await room.connect(cfg.livekitUrl, tokenFile ? tokenFile.current() : token, { autoSubscribe: false, dynacast: false });
   log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
   if (shuttingDown) return;
 
@@ -118,6 +132,8 @@ async function run(): Promise<void> {
     nav,
     focusIdleMs: cfg.focusIdleReleaseSeconds * 1000,
     focusPriority: cfg.focusPriorityIdentities,
+    focusMaxHoldMs: cfg.focusMaxHoldSeconds * 1000,
+    focusAdmins: cfg.focusAdminIdentities,
     focusAgents: cfg.focusAgentIdentities,
     screenshotIdentities: cfg.screenshotIdentities,
     metrics,

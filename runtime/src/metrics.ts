@@ -23,6 +23,8 @@ export class RuntimeMetrics {
   readonly participants: Gauge;
   readonly screenshotEncode: Histogram;
   readonly actions: Counter<'type' | 'result'>;
+  readonly egressRefused: Counter<'reason'>;
+  readonly egressConnections: Counter<'kind'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = new Registry();
@@ -129,6 +131,18 @@ export class RuntimeMetrics {
     this.participants = new Gauge({
       name: 'lkb_remote_participants',
       help: 'Other participants in the room',
+      registers: [r],
+    });
+    this.egressRefused = new Counter({
+      name: 'lkb_egress_refused_total',
+      help: 'Connections from Chromium refused by the egress proxy, by reason (address class, dns, bad-request, upgrade)',
+      labelNames: ['reason'],
+      registers: [r],
+    });
+    this.egressConnections = new Counter({
+      name: 'lkb_egress_connections_total',
+      help: 'Upstream connections opened by the egress proxy (connect = CONNECT tunnel, http = absolute-URI request)',
+      labelNames: ['kind'],
       registers: [r],
     });
   }

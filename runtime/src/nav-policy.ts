@@ -4,7 +4,7 @@
 // RPC's friendly first answer; the browser resolves again, so it is not the enforcement point for page-initiated
 // navigations (that is the egress policy's job).
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 
 export interface NavPolicy {
   /** Allow loopback / private / link-local / CGNAT / ULA / unspecified targets and local names. */
@@ -18,11 +18,7 @@ export type NavDecision = { ok: true; url: string } | { ok: false; reason: strin
 const ALLOWED_SCHEMES = new Set(['http:', 'https:']);
 const MAX_URL_LENGTH = 8192;
 
-function ipv4ToInt(ip: string): number {
-  const p = ip.split('.').map(Number);
-  return (((p[0] ?? 0) << 24) | ((p[1] ?? 0) << 16) | ((p[2] ?? 0) << 8) | (p[3] ?? 0)) >>> 0;
-}
-
+// Address classes, in order of precedence. IPv4 rules also match IPv4-mapped IPv6 (::ffff:a.b.c.d): BlockList does that.
 const V4_BLOCKED: Array<[string, number, string]> = [
   ['0.0.0.0', 8, 'unspecified/this-network'],
   ['10.0.0.0', 8, 'private'],
@@ -36,58 +32,52 @@ const V4_BLOCKED: Array<[string, number, string]> = [
   ['224.0.0.0', 4, 'multicast'],
   ['240.0.0.0', 4, 'reserved'],
 ];
+const V6_BLOCKED: Array<[string, number, string]> = [
+  ['::', 128, 'unspecified'],
+  ['::1', 128, 'loopback'],
+  ['fc00::', 7, 'unique-local (ULA)'],
+  ['fe80::', 10, 'link-local'],
+  ['fec0::', 10, 'site-local'],
+  ['ff00::', 8, 'multicast'],
+];
 
-function v4Class(ip: string): string | null {
-  const n = ipv4ToInt(ip);
-  for (const [base, bits, label] of V4_BLOCKED) {
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    if ((n & mask) >>> 0 === (ipv4ToInt(base) & mask) >>> 0) return label;
+function classes(rules: Array<[string, number, string]>, family: 'ipv4' | 'ipv6'): Array<[BlockList, string]> {
+  const byLabel = new Map<string, BlockList>();
+  for (const [net, prefix, label] of rules) {
+    let l = byLabel.get(label);
+    if (!l) {
+      l = new BlockList();
+      byLabel.set(label, l);
+    }
+    l.addSubnet(net, prefix, family);
   }
+  return [...byLabel].map(([label, l]) => [l, label]);
+}
+
+const V4 = classes(V4_BLOCKED, 'ipv4');
+const V6 = classes(V6_BLOCKED, 'ipv6');
+/** Prefixes that embed an IPv4 address in their last 32 bits: judged by that address. */
+const IPV4_COMPATIBLE = classes([['::', 96, 'IPv4-compatible']], 'ipv6');
+const NAT64 = classes([['64:ff9b::', 96, 'NAT64']], 'ipv6');
+
+function match(lists: Array<[BlockList, string]>, ip: string, family: 'ipv4' | 'ipv6'): string | null {
+  for (const [l, label] of lists) if (l.check(ip, family)) return label;
   return null;
 }
 
-/** Expands an IPv6 literal (no brackets, no zone) to 8 16-bit groups. */
-function ipv6Groups(ip: string): number[] | null {
-  let s = ip.toLowerCase();
-  // Trailing dotted IPv4 (e.g. ::ffff:127.0.0.1)
-  const lastColon = s.lastIndexOf(':');
-  const tail = s.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    if (isIP(tail) !== 4) return null;
-    const n = ipv4ToInt(tail);
-    s = `${s.slice(0, lastColon + 1)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return null;
-  const parse = (h: string): number[] => (h === '' ? [] : h.split(':').map((g) => Number.parseInt(g, 16)));
-  const head = parse(halves[0] ?? '');
-  const rest = halves.length === 2 ? parse(halves[1] ?? '') : [];
-  const fill = halves.length === 2 ? 8 - head.length - rest.length : 0;
-  const groups = [...head, ...new Array<number>(Math.max(0, fill)).fill(0), ...rest];
-  if (groups.length !== 8 || groups.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return null;
-  return groups;
+/** The IPv4 address in the last 32 bits of an IPv6 address (the URL parser gives the canonical form). */
+function embeddedV4(ip: string): string {
+  const groups = new URL(`http://[${ip}]/`).hostname.slice(1, -1).split(':');
+  const lo = Number.parseInt(groups.at(-1) || '0', 16);
+  const hi = Number.parseInt(groups.at(-2) || '0', 16);
+  return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
 }
 
 function v6Class(ip: string): string | null {
-  const g = ipv6Groups(ip);
-  if (!g) return 'unparsable IPv6';
-  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
-  const zeroPrefix = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
-  if (zeroPrefix && g5 === 0 && g6 === 0 && g7 === 0) return 'unspecified';
-  if (zeroPrefix && g5 === 0 && g6 === 0 && g7 === 1) return 'loopback';
-  // IPv4-mapped ::ffff:a.b.c.d and IPv4-compatible ::a.b.c.d: judge the embedded IPv4.
-  if (zeroPrefix && (g5 === 0xffff || g5 === 0)) {
-    const v4 = `${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`;
-    return v4Class(v4) ?? (g5 === 0 ? 'IPv4-compatible' : null);
-  }
-  // NAT64 64:ff9b::/96 embeds IPv4 too.
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
-    return v4Class(`${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`);
-  }
-  if ((g0 & 0xfe00) === 0xfc00) return 'unique-local (ULA)';
-  if ((g0 & 0xffc0) === 0xfe80) return 'link-local';
-  if ((g0 & 0xffc0) === 0xfec0) return 'site-local';
-  if ((g0 & 0xff00) === 0xff00) return 'multicast';
+  const direct = match(V6, ip, 'ipv6') ?? match(V4, ip, 'ipv6');
+  if (direct) return direct;
+  if (match(IPV4_COMPATIBLE, ip, 'ipv6')) return match(V4, embeddedV4(ip), 'ipv4') ?? 'IPv4-compatible';
+  if (match(NAT64, ip, 'ipv6')) return match(V4, embeddedV4(ip), 'ipv4');
   return null;
 }
 
@@ -95,7 +85,7 @@ function v6Class(ip: string): string | null {
 export function privateAddressClass(ip: string): string | null {
   const bare = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   const v = isIP(bare);
-  if (v === 4) return v4Class(bare);
+  if (v === 4) return match(V4, bare, 'ipv4');
   if (v === 6) return v6Class(bare);
   return 'not an IP address';
 }

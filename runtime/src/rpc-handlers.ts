@@ -4,7 +4,7 @@
 // entry here, document it in docs/room-protocol.md.
 import { RpcError } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { BrowserPage } from '../../native/src/engine-api.ts';
+import type { BrowserPage } from '@lkbrowser/native';
 import { LIMITS } from './config.ts';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter, FocusBroadcast } from './focus.ts';
@@ -43,7 +43,7 @@ export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
       needsFocus: false,
       handle: async (caller) => {
         const d = focus.request(caller, ctx.nowMs());
-        if (!d.granted) return { granted: false, holder: d.holder };
+        if (!d.granted) return 'coolingDownMs' in d ? { granted: false, holder: null, retryAfterMs: d.coolingDownMs } : { granted: false, holder: d.holder };
         if (d.broadcast) ctx.focusChanged(d.broadcast, d.reason);
         return { granted: true };
       },
@@ -55,6 +55,18 @@ export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
         const d = focus.release(caller);
         if (d.broadcast) ctx.focusChanged(d.broadcast, 'release');
         return { released: d.changed };
+      },
+    },
+    {
+      // Admin only (LKB_FOCUS_ADMIN_IDENTITIES; the caller's identity is attested by its join token).
+      method: RPC.revokeFocus,
+      needsFocus: false,
+      handle: async (caller) => {
+        const d = focus.revoke(caller, ctx.nowMs());
+        if (!d.allowed) throw new RpcError(RpcCode.Forbidden, 'only an admin identity may revoke focus');
+        if (d.broadcast) ctx.focusChanged(d.broadcast, 'revoked');
+        if (d.changed) logger.warn({ by: caller, previous: d.previous }, 'focus revoked by an admin');
+        return { revoked: d.changed, previous: d.previous };
       },
     },
     {

@@ -8,6 +8,7 @@ import type { FocusArbiter } from './focus.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { RpcCode } from '@lkbrowser/protocol';
 import { RateLimiter } from './rate-limit.ts';
+import { checkRpcReply } from './room-limits.ts';
 import type { RpcHandler } from './rpc-handlers.ts';
 
 export interface RpcRouterOptions {
@@ -69,6 +70,8 @@ export class RpcRouter {
         focus.activity(caller, nowMs());
       }
       const res = JSON.stringify(await h.handle(caller, d.payload));
+      const size = checkRpcReply(h.method, res);
+      if (!size.ok) throw new RpcError(RpcCode.BrowserError, size.reason);
       m.rpcCalls.inc({ method: h.method, result: 'ok' });
       return res;
     } catch (e) {

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { AudioEvent, BrowserPage, PaintEvent } from '../../native/src/engine-api.ts';
+import type { AudioEvent, BrowserPage, PaintEvent } from '@lkbrowser/native';
 import { AudioPublisher } from './audio-publisher.ts';
 import { CrashRestart } from './crash-restart.ts';
 import { DataSender } from './data-sender.ts';
@@ -22,6 +22,7 @@ import { checkNavigation, type NavPolicy, type ResolveHost, resolveHostAddresses
 import { type BrowserStatus, TOPIC } from '@lkbrowser/protocol';
 import { ActionsRunner } from './actions-runner.ts';
 import { actionsHandler, screenshotHandler } from './rpc-agent-handlers.ts';
+import { reportedUrl } from './room-limits.ts';
 import { historyStep, navigateChecked, rpcHandlers } from './rpc-handlers.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { VideoPublisher } from './video-publisher.ts';
@@ -34,6 +35,10 @@ export interface SessionOptions {
   nav: NavPolicy;
   focusIdleMs: number;
   focusPriority: readonly string[];
+  /** Release focus after this long however busy the holder is (0 = never). */
+  focusMaxHoldMs?: number;
+  /** Identities that may call browser/revoke-focus. */
+  focusAdmins?: readonly string[];
   /** Agent identities (LKB_FOCUS_AGENTS): humans take focus from them. */
   focusAgents?: readonly string[];
   metrics: RuntimeMetrics;
@@ -99,7 +104,13 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     this.#o = opts;
     this.#log = opts.logger.child({ component: 'session' });
     const logger = this.#log;
-    this.#focus = new FocusArbiter({ idleMs: opts.focusIdleMs, priority: opts.focusPriority, agents: opts.focusAgents ?? [] });
+    this.#focus = new FocusArbiter({
+      idleMs: opts.focusIdleMs,
+      priority: opts.focusPriority,
+      maxHoldMs: opts.focusMaxHoldMs,
+      admins: opts.focusAdmins,
+      agents: opts.focusAgents ?? [],
+    });
     this.#sender = new DataSender(room, metrics, logger);
     this.#video = new VideoPublisher({ room, page, fps: opts.fps, refreshIntervalMs: opts.refreshIntervalMs ?? 1500, metrics, logger });
     this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger }) : undefined;
@@ -150,8 +161,10 @@ export class RoomSession extends EventEmitter<SessionEvents> {
 
   status(): BrowserStatus {
     const p = this.#o.page;
+    const u = reportedUrl(this.#url);
     return {
-      url: this.#url,
+      url: u.url,
+      ...(u.truncated ? { urlTruncated: true } : {}),
       focusHolder: this.#focus.holder,
       width: p.width,
       height: p.height,
@@ -230,9 +243,9 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     this.#video.start();
     this.#focusTick = setInterval(() => {
       const d = this.#focus.tick(nowMs());
-      if (d.broadcast) this.#focusChanged(d.broadcast, 'idle');
+      if (d.broadcast) this.#focusChanged(d.broadcast, d.reason ?? 'idle');
     }, 1000);
-    this.#broadcast(TOPIC.url, { url: this.#url });
+    this.#broadcast(TOPIC.url, reportedUrl(this.#url));
   }
 
   async close(): Promise<void> {
@@ -281,9 +294,9 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     const d = checkNavigation(u, this.#o.nav);
     if (!d.ok && u !== 'about:blank') {
       // In-page navigation (links, redirects, scripts) is not routed through browser/navigate.
-      this.#log.warn({ url: u, reason: d.reason }, 'page navigated to a URL the navigation policy would block');
+      this.#log.warn({ url: reportedUrl(u).url, reason: d.reason }, 'page navigated to a URL the navigation policy would block');
     }
-    this.#broadcast(TOPIC.url, { url: u });
+    this.#broadcast(TOPIC.url, reportedUrl(u));
   }
 
   #onCrashed(info: { reason: string }): void {
@@ -298,7 +311,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     // Late joiner: current state, to that participant only.
     const to = [p.identity];
     this.#broadcast(TOPIC.focus, { identity: this.#focus.holder }, to);
-    this.#broadcast(TOPIC.url, { url: this.#url }, to);
+    this.#broadcast(TOPIC.url, reportedUrl(this.#url), to);
     this.#broadcast(TOPIC.cursor, { cursor: this.#cursor }, to);
   }
 

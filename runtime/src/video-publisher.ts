@@ -12,7 +12,7 @@ import {
   VideoSource,
 } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { BrowserPage, PaintEvent } from '../../native/src/engine-api.ts';
+import type { BrowserPage, PaintEvent } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { VIDEO_TRACK } from '@lkbrowser/protocol';

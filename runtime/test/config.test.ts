@@ -29,6 +29,7 @@ test('defaults', () => {
       identity: 'browser',
       name: 'browser',
       token: undefined,
+      tokenFile: undefined,
       apiKey: 'k',
       apiSecret: 's',
       url: 'about:blank',
@@ -38,8 +39,12 @@ test('defaults', () => {
       audio: true,
       navAllowedOrigins: [],
       navAllowPrivateNetworks: false,
-      focusIdleReleaseSeconds: 0,
+      egressDenyCidrs: [],
+      chromiumUid: undefined,
+      focusIdleReleaseSeconds: 120, // the CRD's default
+      focusMaxHoldSeconds: 3600,
       focusPriorityIdentities: [],
+      focusAdminIdentities: [],
       focusAgentIdentities: [],
       screenshotIdentities: [],
       emptyRoomTimeoutSeconds: 0,
@@ -156,3 +161,22 @@ const errors: Array<[string, Record<string, string>, string[], RegExp]> = [
 for (const [name, env, argv, re] of errors) {
   test(`error: ${name}`, () => err(env, argv, re));
 }
+
+test('token file, egress deny CIDRs, chromium uid, focus max hold and admins; bounded strings', () => {
+  const noCreds = { LIVEKIT_URL: 'ws://127.0.0.1:7880' };
+  const c = ok({ ...noCreds, LKB_TOKEN_FILE: '/var/run/lkb/token', LKB_EGRESS_DENY_CIDRS: '10.244.0.0/16, fd00:10:96::/112', LKB_FOCUS_MAX_HOLD_SECONDS: '600', LKB_FOCUS_ADMIN_IDENTITIES: 'ops,root-agent' });
+  assert.equal(c.tokenFile, '/var/run/lkb/token');
+  assert.equal(c.room, '', 'a ready token carries its room');
+  assert.deepEqual(c.egressDenyCidrs, ['10.244.0.0/16', 'fd00:10:96::/112']);
+  assert.equal(c.focusMaxHoldSeconds, 600);
+  assert.deepEqual(c.focusAdminIdentities, ['ops', 'root-agent']);
+  assert.equal(ok({ ...base, LKB_CHROMIUM_UID: '65534' }).chromiumUid, 65534);
+  err({ ...base, LKB_CHROMIUM_UID: '0' }, [], /LKB_CHROMIUM_UID: must be an integer 1\.\./);
+  err({ ...noCreds, LKB_TOKEN_FILE: '/t', LIVEKIT_TOKEN: 'a.b.c' }, [], /not both/);
+  err(noCreds, [], /LKB_TOKEN_FILE/);
+  err({ ...base, LKB_EGRESS_DENY_CIDRS: '10.0.0.0/40' }, [], /LKB_EGRESS_DENY_CIDRS: not a CIDR/);
+  err({ ...base }, ['--egress-deny-cidrs', 'nope'], /--egress-deny-cidrs: not a CIDR/);
+  err({ ...base, LIVEKIT_ROOM: 'r'.repeat(257) }, [], /at most 256/);
+  err({ ...base, LIVEKIT_NAME: 'n'.repeat(257) }, [], /at most 256/);
+  err({ ...base, LKB_FOCUS_ADMIN_IDENTITIES: 'a'.repeat(129) }, [], /at most 64 identities/);
+});

@@ -10,7 +10,7 @@ import type {
   MouseButton,
   PageEvents,
   PaintEvent,
-} from '../../native/src/engine-api.ts';
+} from '@lkbrowser/native';
 
 export type Rgb = [number, number, number];
 
@@ -183,6 +183,10 @@ export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
     this.history = this.history.slice(0, this.#historyIndex + 1);
     this.history.push(url);
     this.#historyIndex = this.history.length - 1;
+    this.#setUrl(url);
+  }
+  /** The page navigates by itself (a link, a redirect, history.pushState): not through navigate(). */
+  pageNavigates(url: string): void {
     this.#setUrl(url);
   }
   #setUrl(url: string): void {

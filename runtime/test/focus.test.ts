@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FocusArbiter, isAgentIdentity } from '../src/focus.ts';
+import { FocusArbiter, isAgentIdentity, MAX_HOLD_COOLDOWN_MS, REVOKE_COOLDOWN_MS } from '../src/focus.ts';
 
 test('request on free focus grants and broadcasts; second requester is denied with the holder', () => {
   const f = new FocusArbiter({ idleMs: 0, priority: [] });
@@ -34,7 +34,7 @@ test('idle release via tick, activity postpones it; idleMs 0 never releases', ()
   assert.equal(f.activity('alice', 9_000), true);
   assert.equal(f.activity('bob', 9_500), false, 'non-holder activity is not recorded');
   assert.equal(f.tick(18_999).changed, false);
-  assert.deepEqual(f.tick(19_000), { changed: true, previous: 'alice', broadcast: { identity: null } });
+  assert.deepEqual(f.tick(19_000), { changed: true, previous: 'alice', broadcast: { identity: null }, reason: 'idle' });
   assert.equal(f.tick(50_000).changed, false, 'nothing to release twice');
 
   const never = new FocusArbiter({ idleMs: 0, priority: [] });
@@ -106,6 +106,41 @@ test('a long random sequence keeps invariants', () => {
       if (d.changed) assert.equal(f.holder, null);
     } else f.disconnect(id);
   }
+});
+
+test('max hold: released however busy, re-request does not extend it, cool-down lets others in', () => {
+  const f = new FocusArbiter({ idleMs: 10_000, priority: [], maxHoldMs: 60_000 });
+  f.request('alice', 0);
+  for (let t = 5_000; t < 60_000; t += 5_000) {
+    assert.equal(f.activity('alice', t), true);
+    assert.equal(f.request('alice', t).granted, true, 're-request while holding');
+    assert.equal(f.tick(t).changed, false);
+  }
+  assert.deepEqual(f.tick(60_000), { changed: true, previous: 'alice', broadcast: { identity: null }, reason: 'max-hold' });
+  const again = f.request('alice', 61_000);
+  assert.equal(again.granted, false);
+  assert.ok(!again.granted && again.holder === null && 'coolingDownMs' in again && again.coolingDownMs === MAX_HOLD_COOLDOWN_MS - 1_000);
+  assert.equal(f.request('bob', 61_000).granted, true, 'someone else gets it');
+  f.release('bob');
+  assert.equal(f.request('alice', 60_000 + MAX_HOLD_COOLDOWN_MS).granted, true, 'after the cool-down');
+  // Over the limit but before the tick: another identity may take it over.
+  const g = new FocusArbiter({ idleMs: 0, priority: [], maxHoldMs: 1_000 });
+  g.request('alice', 0);
+  assert.equal(g.request('bob', 1_000).granted, true);
+});
+
+test('admin revoke: only admins; the holder is barred for the cool-down', () => {
+  const f = new FocusArbiter({ idleMs: 0, priority: [], admins: ['ops'] });
+  f.request('alice', 0);
+  assert.deepEqual(f.revoke('bob', 1), { allowed: false });
+  assert.equal(f.holder, 'alice');
+  assert.deepEqual(f.revoke('ops', 2), { allowed: true, changed: true, previous: 'alice', broadcast: { identity: null } });
+  assert.equal(f.holder, null);
+  assert.deepEqual(f.revoke('ops', 3), { allowed: true, changed: false, previous: null });
+  assert.equal(f.request('alice', 2 + REVOKE_COOLDOWN_MS - 1).granted, false);
+  assert.equal(f.request('alice', 2 + REVOKE_COOLDOWN_MS).granted, true);
+  assert.equal(f.isAdmin('ops'), true);
+  assert.equal(f.isAdmin('alice'), false);
 });
 
 test('agents rank below humans: a human takes focus from an agent, not the reverse', () => {

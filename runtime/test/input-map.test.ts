@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ButtonsMask, Modifier } from '../../native/src/engine-api.ts';
+import { ButtonsMask, Modifier } from '@lkbrowser/native';
 import { CefFlag } from '@lkbrowser/protocol';
 import { cefToButtonsMask, cefToCdpModifiers, type EngineCall, InputMapper } from '../src/input-map.ts';
 import type { ValidInputEvent } from '../src/input-validation.ts';

@@ -112,4 +112,14 @@ test('address classes', () => {
   assert.equal(privateAddressClass('ff02::1'), 'multicast');
   assert.equal(privateAddressClass('224.0.0.1'), 'multicast');
   assert.equal(privateAddressClass('not-an-ip'), 'not an IP address');
+  // Embedded IPv4 (net.BlockList matches IPv4-mapped itself; IPv4-compatible and NAT64 are judged by the embedded address).
+  const embedded: Array<[string, string | null]> = [
+    ['::ffff:8.8.8.8', null],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::127.0.0.1', 'loopback'],
+    ['::8.8.8.8', 'IPv4-compatible'],
+    ['64:ff9b::10.0.0.1', 'private'],
+    ['64:ff9b::8.8.8.8', null],
+  ];
+  for (const [ip, want] of embedded) assert.equal(privateAddressClass(ip), want, ip);
 });

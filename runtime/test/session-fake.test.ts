@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, type Room, RoomEvent, RpcError, TrackKind, TrackSource } from '@livekit/rtc-node';
 import { RuntimeMetrics } from '../src/metrics.ts';
-import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
+import { ROOM_LIMITS, RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
 import { DataLog, enc, join, near, type RoomServer, startRoomServer, testLogger, VideoWatcher, waitFor, waitTrack, withTimeout } from './helpers.ts';
@@ -132,6 +132,21 @@ test('late joiners get the current url, focus and cursor', async () => {
 test('status RPC needs no focus', async () => {
   const s = JSON.parse(await rpc(bob, RPC.status));
   assert.deepEqual(s, { url: 'https://start.example/', focusHolder: null, width: W, height: H, fps: 10, publishing: true, restarts: 0 });
+});
+
+test('a page URL over LiveKit\'s packet limit reaches the room cut and flagged (browser-url, status)', async () => {
+  const long = `https://start.example/?${'q'.repeat(100_000)}`;
+  const cut = long.slice(0, ROOM_LIMITS.maxReportedUrlBytes); // ASCII: one byte a character
+  const failedBefore = await metrics.value('lkb_data_packets_dropped_total', { reason: 'send_failed' });
+  page.pageNavigates(long); // e.g. history.pushState: the page's own doing, not browser/navigate
+  await waitFor(() => (bobData.last(TOPIC.url) as { truncated?: boolean } | undefined)?.truncated === true, 10_000, 'truncated browser-url');
+  assert.deepEqual(bobData.last(TOPIC.url), { url: cut, truncated: true });
+  const s = JSON.parse(await rpc(bob, RPC.status)) as Record<string, unknown>;
+  assert.equal(s.url, cut);
+  assert.equal(s.urlTruncated, true);
+  assert.equal(await metrics.value('lkb_data_packets_dropped_total', { reason: 'send_failed' }), failedBefore, 'no packet failed in the SDK');
+  page.pageNavigates('https://start.example/');
+  await waitFor(() => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://start.example/"}', 10_000, 'url back');
 });
 
 test('focus: grant, deny with holder, broadcast to everyone', async () => {

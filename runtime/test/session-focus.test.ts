@@ -13,6 +13,7 @@ let server: RoomServer;
 let browserRoom: Room;
 let agent: Room;
 let human: Room;
+let ops: Room;
 let page: FakePage;
 let session: RoomSession;
 let metrics: RuntimeMetrics;
@@ -38,6 +39,7 @@ before(async () => {
     nav: { allowPrivate: false, allowedOrigins: [] },
     focusIdleMs: 2500,
     focusPriority: ['human'],
+    focusAdmins: ['ops'],
     metrics,
     logger: testLogger,
   });
@@ -45,6 +47,7 @@ before(async () => {
   agent = await join(server, ROOM, 'agent', { autoSubscribe: false });
   agentData = new DataLog(agent);
   human = await join(server, ROOM, 'human', { autoSubscribe: false });
+  ops = await join(server, ROOM, 'ops', { autoSubscribe: false });
 });
 
 after(async () => {
@@ -53,6 +56,7 @@ after(async () => {
     ['page', () => page?.close()],
     ['agent', () => agent?.disconnect()],
     ['human', () => human?.disconnect()],
+    ['ops', () => ops?.disconnect()],
     ['browser', () => browserRoom?.disconnect()],
     ['server', () => server?.close()],
     ['dispose', () => dispose()],
@@ -97,4 +101,21 @@ test('a holder idle for LKB_FOCUS_IDLE_RELEASE_SECONDS loses focus (broadcast nu
     return {};
   })();
   assert.equal(e.code, RpcCode.NotFocused, 'navigation needs focus again');
+});
+
+test('browser/revoke-focus: refused for a non-admin, clears the holder for an admin (who then cools down)', async () => {
+  assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: true });
+  const refused = await rpc(human, RPC.revokeFocus).then(
+    () => ({ code: 0 }),
+    (err: { code?: number }) => err,
+  );
+  assert.equal(refused.code, RpcCode.Forbidden);
+  assert.equal(session.focusHolder, 'agent');
+  assert.deepEqual(JSON.parse(await rpc(ops, RPC.revokeFocus)), { revoked: true, previous: 'agent' });
+  assert.equal(session.focusHolder, null);
+  await waitFor(() => agentData.focus() === null, 10_000, 'null broadcast');
+  const again = JSON.parse(await rpc(agent, RPC.requestFocus)) as { granted: boolean; holder: null; retryAfterMs: number };
+  assert.equal(again.granted, false);
+  assert.ok(again.retryAfterMs > 0);
+  assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'revoked' }), 1);
 });

@@ -5,6 +5,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { dispose } from '@livekit/rtc-node';
+import { sfuKind } from '@lkbrowser/testkit';
+import { chooseLocalServer } from '../demo.ts';
 import { startTestServer, type TestServer } from '@lkbrowser/testserver';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -97,8 +99,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     let pageUrl: string;
     let livekitUrl: string;
     if (signal === 'SIGINT') {
-      const m = /^lkbrowser demo ready: open (http:\/\/127\.0\.0\.1:\d+\/) \(Chromium shows (\S+); room (\S+) on a local test server\) — Ctrl-C to stop$/.exec(line);
+      const m = /^lkbrowser demo ready: open (http:\/\/127\.0\.0\.1:\d+\/) \(Chromium shows (\S+); room (\S+) on a local (.+) at ws:\/\/127\.0\.0\.1:\d+\) — Ctrl-C to stop$/.exec(line);
       assert.ok(m, `the one line: ${line}`);
+      assert.ok(m[4]?.startsWith(sfuKind()), `the ready line names the server it started (${sfuKind()}): ${m[4]}`);
       viewerUrl = m[1] as string;
       pageUrl = m[2] as string;
       const tok = (await (await fetch(`${viewerUrl}token?identity=alice`)).json()) as { url: string; token: string; room: string };
@@ -106,9 +109,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       assert.equal(tok.room, m[3]);
       assert.ok(tok.token.split('.').length === 3);
     } else {
-      const info = JSON.parse(line) as { viewerUrl: string; pageUrl: string; livekitUrl: string; localLivekit: boolean };
+      const info = JSON.parse(line) as { viewerUrl: string; pageUrl: string; livekitUrl: string; localLivekit: boolean; localServer: string };
       ({ viewerUrl, pageUrl, livekitUrl } = info);
       assert.equal(info.localLivekit, true);
+      assert.ok(info.localServer.startsWith(sfuKind()), `localServer: ${info.localServer}`);
     }
     const html = await (await fetch(viewerUrl)).text();
     assert.match(html, /<script type="module" src="viewer.js">/);
@@ -135,7 +139,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.deepEqual(left, [], `processes left running: ${left.map((p) => `${p} ${cmd(p)}`).join('; ')}`);
     assert.ok(await refused(viewerUrl), 'viewer server closed');
     assert.ok(await refused(pageUrl), 'page server closed');
-    assert.ok(await refused(livekitUrl.replace(/^ws/, 'http')), 'test server closed');
+    assert.ok(await refused(livekitUrl.replace(/^ws/, 'http')), 'local LiveKit server closed');
     rmSync(`${ROOT}.lkb-tmp/demo-${pid}.log`, { force: true });
   });
 }
@@ -165,5 +169,27 @@ test('demo with LIVEKIT_URL uses that server and starts no local one', { timeout
   assert.equal(await exit(d.child, 60_000), 0);
   await new Promise((r) => setTimeout(r, 1000));
   assert.deepEqual(srv.rooms().flatMap((r) => r.participants), [], 'the runtime left the room');
+  rmSync(`${ROOT}.lkb-tmp/demo-${d.child.pid}.log`, { force: true });
+});
+
+test('which local server the demo starts: livekit-server when built, else the test server; the switch wins', () => {
+  const rows: Array<[Parameters<typeof chooseLocalServer>[0], boolean, NodeJS.ProcessEnv, string]> = [
+    ['auto', true, {}, 'livekit-server'],
+    ['auto', false, {}, 'testserver'],
+    ['auto', true, { LKB_TEST_SFU: 'testserver' }, 'testserver'],
+    ['testserver', true, {}, 'testserver'],
+    ['livekit-server', false, {}, 'livekit-server'], // explicit: fails to start with the build hint, no fallback
+  ];
+  for (const [choice, built, env, want] of rows) assert.equal(chooseLocalServer(choice, built, env), want, `${choice} built=${built} ${JSON.stringify(env)}`);
+  assert.throws(() => chooseLocalServer('auto', true, { LKB_TEST_SFU: 'bogus' }), /LKB_TEST_SFU=bogus/);
+});
+
+test('without a built livekit-server the demo falls back to the test server and says so', { timeout: 240_000 }, async () => {
+  const d = startDemo(['--port', '0', '--json', '--no-build'], { LKB_TOOLS_DIR: '/nonexistent/lkb-tools', LKB_TEST_SFU: '' });
+  const info = JSON.parse(await d.line) as { localServer: string; livekitUrl: string };
+  assert.match(info.localServer, /^testserver/);
+  d.child.kill('SIGTERM');
+  assert.equal(await exit(d.child, 60_000), 0);
+  assert.ok(await refused(info.livekitUrl.replace(/^ws/, 'http')), 'test server closed');
   rmSync(`${ROOT}.lkb-tmp/demo-${d.child.pid}.log`, { force: true });
 });

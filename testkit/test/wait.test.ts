@@ -10,7 +10,7 @@ test('waitFor returns the first truthy value and names what timed out', async ()
 
 test('withTimeout rejects with the name and passes values through', async () => {
   assert.equal(await withTimeout('quick', Promise.resolve(7), 100), 7);
-  await assert.rejects(withTimeout('slow', new Promise(() => {}), 20), /timed out after 20 ms: slow/);
+  await assert.rejects(withTimeout('slow', new Promise(() => undefined), 20), /timed out after 20 ms: slow/);
 });
 
 test('tool versions are read from scripts/tools/versions.env', () => {

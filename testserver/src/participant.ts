@@ -45,7 +45,6 @@ import { type DataEndpoint, type DataLabel, routeDataPacket } from './data-route
 import { TrackForwarder } from './forwarder.ts';
 import { newSid } from './ids.ts';
 import { peerConfig } from './pc-config.ts';
-import { withClientProtocol } from './proto-compat.ts';
 import type { Room } from './room.ts';
 import { acceptRemoteCandidate, candidateAddress, filterRemoteSdp, fixLocalSdp, parseMediaSections } from './sdp.ts';
 import { pinTransceiverMids, unmatchedMids } from './werift-fixes.ts';
@@ -198,7 +197,7 @@ export class Participant implements DataEndpoint {
   }
 
   info(state: ParticipantInfo_State = ParticipantInfo_State.ACTIVE): ParticipantInfo {
-    const info = new ParticipantInfo({
+    return new ParticipantInfo({
       sid: this.sid,
       identity: this.identity,
       name: this.name,
@@ -217,9 +216,9 @@ export class Participant implements DataEndpoint {
       }),
       isPublisher: this.published.size > 0,
       kind: ParticipantInfo_Kind.STANDARD,
+      // echoed as received: the SDKs pick data-stream RPC (v2) when the remote's value is >= 1
+      clientProtocol: this.params.clientProtocol,
     });
-    // echoed as received: the SDKs pick data-stream RPC (v2) when the remote's value is >= 1
-    return withClientProtocol(info, this.params.clientProtocol);
   }
 
   /** Announce a change of this participant to the room (and to itself, as LiveKit does). */

@@ -6,7 +6,6 @@ import { pino } from 'pino';
 import { type DataEndpoint, type DataLabel, routeDataPacket } from '../src/data-router.ts';
 import { isVp8KeyframeStart, layerRank } from '../src/forwarder.ts';
 import { newSid } from '../src/ids.ts';
-import { withClientProtocol } from '../src/proto-compat.ts';
 import { acceptRemoteCandidate, filterRemoteSdp, fixLocalSdp, parseMediaSections } from '../src/sdp.ts';
 
 const SDP = [
@@ -114,11 +113,9 @@ test('data routing stamps the sender, honours destinations and keeps the channel
   assert.equal(routeDataPacket(a, '_reliable', new Uint8Array([0xff, 0xff]), [b], log), undefined);
 });
 
-test('client_protocol (field 20, newer than the pinned protocol package) is carried', () => {
-  const info = withClientProtocol(new ParticipantInfo({ identity: 'x' }), 2);
-  const bytes = info.toBinary();
+test('client_protocol is ParticipantInfo field 20 on the wire (what the SDKs read)', () => {
+  const bytes = new ParticipantInfo({ identity: 'x', clientProtocol: 2 }).toBinary();
   // tag (20 << 3 | 0) = 0xa0 0x01, value 2
   assert.deepEqual([...bytes.slice(-3)], [0xa0, 0x01, 0x02]);
-  assert.equal(ParticipantInfo.fromBinary(bytes).identity, 'x');
-  assert.equal(withClientProtocol(info, 0), info);
+  assert.equal(ParticipantInfo.fromBinary(bytes).clientProtocol, 2);
 });

@@ -1,10 +1,11 @@
-// End to end: the demo stack (test SFU + the real runtime with Chromium + the viewer server) and the viewer page in
+// End to end: the demo stack (the run's room server, see LKB_TEST_SFU + the real runtime with Chromium + the viewer server) and the viewer page in
 // a second, headless Chromium. The remote demo page reports what it received to its own server (/state), and the
 // video the viewer shows is sampled through a canvas. Saves docs/demo.png.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { sfuKind } from '@lkbrowser/testkit';
 import { type Demo, startDemo } from '../../scripts/demo.ts';
 import { close, type LaunchedBrowser, launchBrowser, openViewer, type Rgb, releaseLeakedUdp, screenPoint, videoPixels, waitFor } from './support.ts';
 
@@ -58,7 +59,7 @@ async function clickRemote(page: Page, r: Rect): Promise<void> {
 }
 
 before(async () => {
-  demo = await startDemo({ port: 0, width: W, height: H, fps: 15, room: 'demo-e2e' });
+  demo = await startDemo({ port: 0, width: W, height: H, fps: 15, room: 'demo-e2e', localServer: sfuKind() });
   b = await launchBrowser({ width: 1320, height: 860 });
 });
 

@@ -1,4 +1,5 @@
-// The viewer in real headless Chromium against the test SFU and a scripted peer that speaks the runtime's side of
+// The viewer in real headless Chromium against the room server of the run (the real livekit-server unless
+// LKB_TEST_SFU=testserver) and a scripted peer that speaks the runtime's side of
 // docs/room-protocol.md. Checks exactly what the viewer puts on the wire for real DOM input (coordinates through
 // letterboxing, buttons, click counts, wheel sign, keys, paste), focus gating and the second-viewer view.
 // (The end-to-end run against the real runtime is demo-e2e.test.ts.)
@@ -19,7 +20,7 @@ import {
   VideoFrame,
   VideoSource,
 } from '@livekit/rtc-node';
-import { startTestServer, type TestServer } from '@lkbrowser/testserver';
+import { type Sfu, startSfu } from '@lkbrowser/testkit';
 import { AccessToken } from 'livekit-server-sdk';
 import type { Page } from 'playwright-core';
 import { closeServer, startViewerServer } from '../../scripts/demo.ts';
@@ -40,7 +41,7 @@ class Peer {
   navigations: string[] = [];
   private running = true;
 
-  async start(server: TestServer): Promise<void> {
+  async start(server: Sfu): Promise<void> {
     const at = new AccessToken(server.apiKey, server.apiSecret, { identity: 'browser', ttl: '10m' });
     at.addGrant({ room: ROOM, roomJoin: true, canPublish: true, canSubscribe: false, canPublishData: true });
     await this.room.connect(server.url, await at.toJwt());
@@ -115,7 +116,7 @@ class Peer {
   }
 }
 
-let server: TestServer;
+let server: Sfu;
 let viewerServer: Server;
 let viewerUrl: string;
 let peer: Peer;
@@ -125,7 +126,7 @@ let bob: Page;
 
 before(async () => {
   buildViewer();
-  server = await startTestServer();
+  server = await startSfu();
   peer = new Peer();
   await peer.start(server);
   const vs = await startViewerServer(0, { url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret }, ROOM);

@@ -1,5 +1,5 @@
 // A small, strict subset of Go text/template + the Sprig/Helm functions our chart uses, for offline chart tests
-// (no `helm` binary here; CI runs the real `helm lint`/`helm template`, see helm/ci-snippet.yaml).
+// (no `helm` binary here; CI runs the real `helm lint`/`helm template`, see the helm job in .github/workflows/ci.yml).
 // Strictness is the point: any syntax, keyword or function outside the subset throws, so a template can't
 // silently render differently here than in Helm. Semantics mirrored from Go/Helm:
 //  - `{{-` / `-}}` trim all adjacent whitespace; comments `{{/* */}}`; `define` only at top level.

@@ -137,10 +137,6 @@ export class CdpConnection extends EventEmitter<CdpConnectionEvents> {
     return this.closedReason !== undefined;
   }
 
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
   /** Call a CDP method. Rejects with CdpError (method name in the message) on error, timeout or disconnect. */
   send<T = CdpParams>(method: string, params: CdpParams = {}, sessionId?: string, opts: SendOptions = {}): Promise<T> {
     if (this.closedReason !== undefined) {

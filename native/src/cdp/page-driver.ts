@@ -139,7 +139,6 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   private mainFrameId: string | undefined;
   private currentUrl = '';
   private buttons = 0;
-  private lastMouse = { x: 0, y: 0 };
   private lastPress: { button: MouseButton; x: number; y: number; at: number; count: number } | undefined;
   private disconnectedReason: string | undefined;
   private closing = false;
@@ -336,7 +335,6 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   /** `buttons` defaults to the buttons held through mouseDown/mouseUp, so drags work without it. */
   async mouseMove(x: number, y: number, opts: { buttons?: number; modifiers?: number } = {}): Promise<void> {
     const buttons = opts.buttons ?? this.buttons;
-    this.lastMouse = { x, y };
     await this.input('move', 'Input.dispatchMouseEvent', {
       type: 'mouseMoved',
       x,
@@ -364,7 +362,6 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     const clickCount = opts.clickCount ?? (continues && prev ? Math.min(prev.count + 1, 3) : 1);
     this.lastPress = { button, x, y, at: now, count: clickCount };
     this.buttons |= BUTTON_BITS[button];
-    this.lastMouse = { x, y };
     await this.input('other', 'Input.dispatchMouseEvent', {
       type: 'mousePressed',
       x,
@@ -380,7 +377,6 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   async mouseUp(x: number, y: number, opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {}): Promise<void> {
     const button = opts.button ?? 'left';
     this.buttons &= ~BUTTON_BITS[button];
-    this.lastMouse = { x, y };
     await this.input('other', 'Input.dispatchMouseEvent', {
       type: 'mouseReleased',
       x,
@@ -394,7 +390,6 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
 
   /** DOM sign: deltaY > 0 scrolls down, deltaX > 0 scrolls right (CSS pixels). */
   async wheel(x: number, y: number, deltaX: number, deltaY: number, opts: { modifiers?: number } = {}): Promise<void> {
-    this.lastMouse = { x, y };
     await this.input('wheel', 'Input.dispatchMouseEvent', {
       type: 'mouseWheel',
       x,
@@ -591,11 +586,6 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   async cursorAt(x: number, y: number): Promise<string> {
     const value = await this.evaluate<string>(`(${CURSOR_FN})(${Number(x)}, ${Number(y)})`);
     return typeof value === 'string' && value !== '' ? value : 'default';
-  }
-
-  /** Last pointer position sent (CSS pixels). */
-  get mousePosition(): { x: number; y: number } {
-    return { ...this.lastMouse };
   }
 
   /** Detach and close the connection (no 'disconnected' event). Later calls reject. The page itself stays open. */

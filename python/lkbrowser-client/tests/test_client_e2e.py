@@ -97,7 +97,7 @@ async def test_agent_fills_the_form_is_preempted_and_resumes():
         assert e.value.kind == "forbidden"
 
         bad = await agent.actions([{"type": "navigate", "url": "file:///etc/passwd"}, {"type": "key", "keys": "Tab"}])
-        assert [x.get("code") for x in bad["results"]] == [2002, 2007]
+        assert [x.get("code") for x in bad["results"]] == [2002, 2008]
         with pytest.raises(ActionError) as ae:
             await agent.run([{"type": "navigate", "url": "file:///etc/passwd"}])
         assert ae.value.kind == "url_blocked" and ae.value.index == 0

@@ -23,6 +23,11 @@ async def test_example_agent_completes_the_form_task():
     await room.connect(os.environ["LKB_E2E_LIVEKIT_URL"], token, rtc.RoomOptions(auto_subscribe=False))
     try:
         b = None
+        # RPCs to a participant that has not joined yet can hang in the SDK: wait for it to be in the room first.
+        for _ in range(450):
+            if "browser" in room.remote_participants:
+                break
+            await asyncio.sleep(0.2)
         for _ in range(180):
             try:
                 b = await connect(room, "browser", timeout=5.0)

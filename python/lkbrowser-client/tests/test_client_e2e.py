@@ -36,6 +36,11 @@ async def join(identity: str) -> rtc.Room:
 async def connect_when_ready(room: rtc.Room, timeout: float = 90.0):
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
+    # RPCs to a participant that has not joined yet can hang in the SDK: wait for it to be in the room first.
+    while "browser" not in room.remote_participants:
+        if loop.time() > end:
+            raise AssertionError("the runtime did not join the room")
+        await asyncio.sleep(0.2)
     while True:
         try:
             return await connect(room, "browser", timeout=5.0)

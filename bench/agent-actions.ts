@@ -8,10 +8,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { connect } from '@lkbrowser/client';
-import { startSfu } from '@lkbrowser/testkit';
+import { startSfu, withTimeout } from '@lkbrowser/testkit';
 import { dispose, Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
-import { fmt, loadavg, log, NODE, percentile, REPO, sleep, withTimeout } from './lib/common.ts';
+import { fmt, loadavg, log, NODE, percentile, REPO, sleep } from './lib/common.ts';
 import { startPageServer } from './lib/pages.ts';
 
 const { values } = parseArgs({ options: { trials: { type: 'string', default: '40' }, shots: { type: 'string', default: '10' } } });
@@ -55,7 +55,7 @@ try {
   try {
     const at = new AccessToken(sfu.apiKey, sfu.apiSecret, { identity: 'agent-bench', ttl: 600 });
     at.addGrant({ room: ROOM, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true });
-    await withTimeout(room.connect(sfu.url, await at.toJwt(), { autoSubscribe: false, dynacast: false }), 30_000, 'agent connect');
+    await withTimeout('agent connect', room.connect(sfu.url, await at.toJwt(), { autoSubscribe: false, dynacast: false }), 30_000);
     let browser: Awaited<ReturnType<typeof connect>> | undefined;
     for (let i = 0; i < 120 && !browser; i++) {
       try {

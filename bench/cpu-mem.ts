@@ -11,32 +11,12 @@
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import { PageDriver } from '@lkbrowser/native/cdp';
-import {
-  argNum,
-  argStr,
-  fmt,
-  failures,
-  fmtSpread,
-  loadavg,
-  log,
-  machineInfo,
-  parseSizes,
-  ratio,
-  retryOnce,
-  type Sfu,
-  selfCpu,
-  sleep,
-  spread,
-  table,
-  type TreeUsage,
-  withTimeout,
-  watchdog,
-  writeResult,
-} from './lib/common.ts';
+import { argNum, argStr, fmt, failures, fmtSpread, loadavg, log, machineInfo, parseSizes, ratio, retryOnce, type Sfu, selfCpu, sleep, spread, table, type TreeUsage, watchdog, writeResult } from './lib/common.ts';
 import { type PageServer, } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer } from './lib/viewer.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 export type Scenario = 'static' | 'scroll' | 'anim';
 const PAGE: Record<Scenario, string> = { static: 'static', scroll: 'text', anim: 'anim' };
@@ -76,7 +56,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, scenario:
   let driver: PageDriver | undefined;
   let wheelTimer: NodeJS.Timeout | undefined;
   try {
-    await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
+    await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
     let wheels = 0;
     if (scenario === 'scroll') {

@@ -7,31 +7,12 @@ import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import type { VideoFrame } from '@livekit/rtc-node';
 import { PageDriver } from '@lkbrowser/native/cdp';
-import {
-  argNum,
-  argStr,
-  failures,
-  fmtSpread,
-  log,
-  loadavg,
-  machineInfo,
-  parseSizes,
-  percentile,
-  ratio,
-  retryOnce,
-  type Sfu,
-  sleep,
-  spread,
-  table,
-  wallMs,
-  withTimeout,
-  watchdog,
-  writeResult,
-} from './lib/common.ts';
+import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, table, wallMs, watchdog, writeResult } from './lib/common.ts';
 import { COUNTER_BITS, type PageServer, } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 export interface G2GOptions {
   runs: number;
@@ -108,7 +89,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
     loadavg: loadavg(),
   };
   try {
-    await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
+    await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
     await sleep(o.warmupSeconds * 1000);
     const firstSeen = new Map<number, number>();

@@ -9,11 +9,12 @@
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import { PageDriver } from '@lkbrowser/native/cdp';
-import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, table, wallMs, watchdog, withTimeout, writeResult } from './lib/common.ts';
+import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, table, wallMs, watchdog, writeResult } from './lib/common.ts';
 import { type PageServer, } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 export interface I2POptions {
   runs: number;
@@ -72,7 +73,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
   const out: Record<InputKind, I2PRun> = { click: mk('click'), key: mk('key') };
   let driver: PageDriver | undefined;
   try {
-    await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
+    await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
     // the screencast pipeline gets its input over CDP; ours only needs CDP at the end (page-side timestamps)
     if (kind === 'screencast') driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
@@ -145,7 +146,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
       }
     }
     viewer.onFrame(undefined);
-    await withTimeout(Promise.all(inflight), 10_000, 'pending input sends');
+    await withTimeout('pending input sends', Promise.all(inflight), 10_000);
     driver ??= await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
     // page-side handler times, in order of arrival (one per trial unless an input was lost)
     const handled = await driver.evaluate<[string, number][]>('window.__input.map((e) => [e[0], e[1]])');

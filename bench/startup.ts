@@ -4,29 +4,12 @@
 // Usage: node bench/startup.ts [--runs 5] [--fps 30] [--sizes 1280x720]
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
-import {
-  argNum,
-  argStr,
-  failures,
-  fmtSpread,
-  loadavg,
-  log,
-  machineInfo,
-  parseSizes,
-  ratio,
-  retryOnce,
-  type Sfu,
-  sleep,
-  spread,
-  table,
-  withTimeout,
-  watchdog,
-  writeResult,
-} from './lib/common.ts';
+import { argNum, argStr, failures, fmtSpread, loadavg, log, machineInfo, parseSizes, ratio, retryOnce, type Sfu, sleep, spread, table, watchdog, writeResult } from './lib/common.ts';
 import { type PageServer, } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer } from './lib/viewer.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 export interface StartupOptions {
   runs: number;
@@ -55,7 +38,7 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
   const la = loadavg();
   const p = await startPipeline(kind, { sfu, room, identity: 'browser', url: pages.url('static'), width: w, height: h, fps: o.fps, maxSeconds: 150 });
   try {
-    const pub = await withTimeout(p.firstFrame, 90_000, `${kind} first frame`);
+    const pub = await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
     return {
       kind,

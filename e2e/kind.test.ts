@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { find, render } from '../helm/test/lib/chart.ts';
+import { find, template } from '../helm/test/lib/helm.ts';
 import { repoRoot, runLogged } from './lib/docker.ts';
 import { E2E, infraManifests, sessionManifest } from './kind/manifests.ts';
 
@@ -90,9 +90,9 @@ test('kind e2e manifests: BrowserSession fits the CRD schema, images are pinned,
   assert.deepEqual(secret?.stringData, { apiKey: E2E.apiKey, apiSecret: E2E.apiSecret }, 'CRD default key names apiKey/apiSecret');
 });
 
-test('kind e2e helm values render the chart with the :ci images and the in-cluster LiveKit', () => {
+test('kind e2e helm values render the chart with the :ci images and the in-cluster LiveKit', async () => {
   const values = parse(readFileSync(join(repoRoot, 'e2e/kind/helm-values.yaml'), 'utf8')) as Record<string, unknown>;
-  const { objects } = render(values); // validates against values.schema.json first, like helm
+  const { objects } = await template(values); // the real helm: values.schema.json is enforced
   const deployments = find(objects, 'Deployment');
   assert.equal(deployments.length, 1, 'one operator Deployment');
   const spec = (deployments[0] as unknown as { spec: { template: { spec: { containers: Array<{ image: string; args: string[] }> } } } }).spec;

@@ -17,7 +17,8 @@ import { dispose, type RemoteTrack, TrackSource } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '@lkbrowser/testserver';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { buildImage, freePort, LogTail, LoopbackHttpWait } from './lib/docker.ts';
-import { BLUE, CLICK_PAGE_HTML, click, joinAsViewer, RED, requestFocus, type Viewer, waitForColour, withTimeout } from './lib/room-check.ts';
+import { BLUE, CLICK_PAGE_HTML, click, joinAsViewer, RED, requestFocus, type Viewer, waitForColour } from './lib/room-check.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 const execFileP = promisify(execFile);
 const ROOM = 'e2e-docker';
@@ -39,7 +40,7 @@ let video: RemoteTrack | undefined;
 /** Cleanup step bounded in time: a stuck step is reported and the next one still runs. */
 async function cleanup(what: string, fn: () => Promise<unknown>, ms = 20_000): Promise<void> {
   try {
-    await withTimeout(fn(), ms, what);
+    await withTimeout(what, fn(), ms);
   } catch (err) {
     console.error(`# cleanup: ${what} failed: ${(err as Error).message}`);
   }
@@ -135,7 +136,7 @@ test('subscriber receives the page as video (red pixels)', { timeout: 3 * 60_000
     browserIdentity: BROWSER,
   });
   try {
-    video = await withTimeout(viewer.video, 60_000, 'browser video track subscribed');
+    video = await withTimeout('browser video track subscribed', viewer.video, 60_000);
     const browser = viewer.room.remoteParticipants.get(BROWSER);
     assert.ok(browser, 'browser participant visible to the viewer');
     const pubs = [...browser.trackPublications.values()].map((p) => ({ name: p.name, source: p.source }));
@@ -143,15 +144,11 @@ test('subscriber receives the page as video (red pixels)', { timeout: 3 * 60_000
       pubs.some((p) => p.name === 'browser-video' && p.source === TrackSource.SOURCE_SCREENSHARE),
       `browser-video screen share published: ${JSON.stringify(pubs)}`,
     );
-    await withTimeout(
-      (async () => {
+    await withTimeout('browser-audio published', (async () => {
         while (![...browser.trackPublications.values()].some((p) => p.name === 'browser-audio')) {
           await new Promise((r) => setTimeout(r, 200));
         }
-      })(),
-      30_000,
-      'browser-audio published',
-    );
+      })(), 30_000);
     const got = await waitForColour(video, RED, 90_000);
     assert.equal(got.width, WIDTH);
     assert.equal(got.height, HEIGHT);
@@ -166,15 +163,11 @@ test('focus via browser/request-focus, then a browser-input click turns the page
   try {
     const focus = await requestFocus(viewer.room, BROWSER);
     assert.deepEqual(focus, { granted: true });
-    await withTimeout(
-      (async () => {
+    await withTimeout('browser-focus broadcast naming the viewer', (async () => {
         while (!viewer.data.some((d) => d.topic === 'browser-focus' && d.text.includes('viewer-e2e'))) {
           await new Promise((r) => setTimeout(r, 100));
         }
-      })(),
-      20_000,
-      'browser-focus broadcast naming the viewer',
-    );
+      })(), 20_000);
     assert.equal(clicks, 0);
     await click(viewer.room, BROWSER, Math.floor(WIDTH / 2), Math.floor(HEIGHT / 2));
     const got = await waitForColour(video, BLUE, 60_000);

@@ -13,6 +13,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, realpathSync, s
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError, type OptionSpec, parseOptions } from '@lkbrowser/cli';
 import { livekitServerBinary, SFU_SWITCH, sfuKind, startLiveKitServer } from '@lkbrowser/testkit';
 import { startTestServer } from '@lkbrowser/testserver';
 import { AccessToken } from 'livekit-server-sdk';
@@ -472,24 +473,29 @@ const USAGE = `Usage: npm run demo [-- --url <page>] [--port <n>] [--room <name>
 Env: LIVEKIT_URL + LIVEKIT_API_KEY + LIVEKIT_API_SECRET use that server instead of a local one (the local one is
 livekit-server when scripts/setup.sh built it, else the lkbrowser test server; LKB_TEST_SFU=testserver forces the latter).`;
 
+const OPTIONS = {
+  url: { flag: 'url', kind: 'string', help: 'page' },
+  port: { flag: 'port', kind: 'string', help: 'viewer port' },
+  room: { flag: 'room', kind: 'string', help: 'room' },
+  json: { flag: 'json', kind: 'boolean', help: 'JSON output' },
+  build: { flag: 'build', kind: 'boolean', help: 'build the viewer bundle first (--no-build skips it)' },
+} as const satisfies Record<string, OptionSpec>;
+
 function parseArgs(argv: string[]): { opts: DemoOptions; json: boolean } | string {
-  const opts: DemoOptions = {};
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--url') opts.pageUrl = next();
-    else if (a === '--port') opts.port = Number(next());
-    else if (a === '--room') opts.room = next();
-    else if (a === '--json') json = true;
-    else if (a === '--no-build') opts.build = false;
-    else if (a === '--help' || a === '-h') return USAGE;
-    else return `unknown argument ${a}\n${USAGE}`;
+  let o: ReturnType<typeof parseOptions<keyof typeof OPTIONS>>;
+  try {
+    o = parseOptions(OPTIONS, {}, argv);
+  } catch (e) {
+    if (e instanceof CliError) return `${e.message}\n${USAGE}`;
+    throw e;
   }
+  if (o.help) return USAGE;
+  const opts: DemoOptions = {};
+  if (o.strings.url !== undefined) opts.pageUrl = o.strings.url;
+  if (o.strings.port !== undefined) opts.port = /^\d+$/.test(o.strings.port) ? Number(o.strings.port) : Number.NaN;
+  if (o.strings.room !== undefined) opts.room = o.strings.room;
+  if (o.booleans.build === false) opts.build = false;
+  const json = o.booleans.json ?? false;
   if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port < 65536)) return `bad --port\n${USAGE}`;
   if (opts.pageUrl !== undefined) {
     try {

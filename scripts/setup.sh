@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian 12 machine (as root) to run lkbrowser: system packages, npm deps (incl. the pinned
-# Node 22 toolchain), native engine host + addon, viewer bundle. Idempotent.
+# Node 22 toolchain), native engine host + addon, viewer bundle, the Go-built test servers. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -20,6 +20,13 @@ if command -v go >/dev/null; then
   bash scripts/tools/livekit-server.sh >/dev/null
 else
   echo "setup: no Go toolchain: livekit-server not built (demo: test SFU; tests: set LKB_TEST_SFU=testserver)" >&2
+fi
+# Real Kubernetes control plane (etcd, kube-apiserver, …), kubectl and helm for the operator/chart/CRD tests:
+# built once with Go into ~/.cache/lkbrowser/tools (cold: tens of minutes on 2 cores, then reused).
+if command -v go >/dev/null; then
+  bash scripts/tools/kubernetes.sh
+else
+  echo "setup: no Go toolchain: Kubernetes test binaries not built (operator/helm/CRD tests will fail)" >&2
 fi
 # The Python client's test venv (pinned deps from PyPI, outside the repo; reused when present).
 bash scripts/python-venv.sh >/dev/null

@@ -1,10 +1,10 @@
 // Shared helpers of the benchmarks: machine description, statistics, /proc process-tree CPU and memory,
 // child-process bookkeeping (every child is killed on exit), the room server as a child process, result files.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startSfu as startRoomServer } from '@lkbrowser/testkit';
+import { processTree, startSfu as startRoomServer } from '@lkbrowser/testkit';
 import { pino } from 'pino';
 
 // logs go to stderr: stdout carries tables (orchestrators) or JSON event lines (publisher children)
@@ -18,14 +18,6 @@ const PAGE_KB = 4;
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Wall clock in ms with sub-ms resolution (same clock as the page's performance.timeOrigin + performance.now()). */
 export const wallMs = (): number => performance.timeOrigin + performance.now();
-
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 // ------------------------------------------------------------------ statistics
 
@@ -121,36 +113,6 @@ function readStat(pid: number): ProcStat | undefined {
     // the process exited between readdir and read: it simply is not part of the snapshot
     return undefined;
   }
-}
-
-function allStats(): ProcStat[] {
-  const out: ProcStat[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const s = readStat(Number(d));
-    if (s) out.push(s);
-  }
-  return out;
-}
-
-/** root and all its descendants (by ppid). */
-export function processTree(root: number): number[] {
-  const all = allStats();
-  const kids = new Map<number, number[]>();
-  for (const s of all) {
-    const l = kids.get(s.ppid);
-    if (l) l.push(s.pid);
-    else kids.set(s.ppid, [s.pid]);
-  }
-  if (!all.some((s) => s.pid === root)) return [];
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const p = stack.pop() as number;
-    out.push(p);
-    for (const k of kids.get(p) ?? []) stack.push(k);
-  }
-  return out;
 }
 
 export function cmdline(pid: number): string {

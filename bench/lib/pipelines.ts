@@ -4,7 +4,8 @@
 //  - screencast: bench/screencast-publisher.ts (headless Chromium + Page.startScreencast JPEG + sharp + rtc-node).
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cmdline, log, NODE, processTree, REPO, type Sfu, type SpawnedChild, sleep, spawnChild, stopChild, TreeMeter, trackPid, wallMs, withTimeout } from './common.ts';
+import { cmdline, log, NODE, REPO, type Sfu, type SpawnedChild, sleep, spawnChild, stopChild, TreeMeter, trackPid, wallMs } from './common.ts';
+import { processTree, withTimeout } from '@lkbrowser/testkit';
 
 export type PipelineKind = 'ours' | 'screencast';
 /** Both by default; BENCH_PIPELINES=ours (or screencast) runs one side only (for diagnosis; no ratios then). */
@@ -178,18 +179,14 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
       }),
     ]),
     cdpEndpoint: () =>
-      withTimeout(
-        (async () => {
+      withTimeout(`${kind} CDP endpoint`, (async () => {
           for (;;) {
             const e = cdp ?? discoverCdp(child.pid);
             if (e) return e;
             if (child.proc.exitCode !== null) throw new Error(`${kind} child exited`);
             await sleep(100);
           }
-        })(),
-        60_000,
-        `${kind} CDP endpoint`,
-      ),
+        })(), 60_000),
     framesPublished: async () => {
       if (mode === 'runtime-cli') return runtimePublished();
       return Number(lastStats?.published ?? 0);

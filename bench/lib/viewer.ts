@@ -12,7 +12,8 @@ import {
   VideoStream,
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
-import { log, type Sfu, wallMs, withTimeout } from './common.ts';
+import { log, type Sfu, wallMs } from './common.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 export interface Viewer {
   room: Room;
@@ -47,7 +48,7 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
     requestFocus: async (b) => {
       const lp = r.localParticipant;
       if (!lp) throw new Error('not connected');
-      const res = await withTimeout(lp.performRpc({ destinationIdentity: b, method: 'browser/request-focus', payload: '' }), 20_000, 'request-focus');
+      const res = await withTimeout('request-focus', lp.performRpc({ destinationIdentity: b, method: 'browser/request-focus', payload: '' }), 20_000);
       return JSON.parse(res) as { granted: boolean };
     },
     sendInput: async (b, events) => {
@@ -56,13 +57,13 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
       await lp.publishData(new TextEncoder().encode(JSON.stringify(events)), { reliable: true, topic: 'browser-input', destination_identities: [b] });
     },
     waitVideo: (ms) =>
-      withTimeout(video, ms, `video of ${browser}`).catch((e: unknown) => {
+      withTimeout(`video of ${browser}`, video, ms).catch((e: unknown) => {
         const pubs = [...r.remoteParticipants.values()].map((p) => `${p.identity}:[${[...p.trackPublications.values()].map((t) => `${t.name}/${t.subscribed ? 'sub' : 'unsub'}`).join(',')}]`);
         throw new Error(`${(e as Error).message} (track subscribed: ${v.subscribedAt !== undefined}; remote: ${pubs.join(' ') || 'none'})`);
       }),
     close: async () => {
       closed = true;
-      await withTimeout(r.disconnect(), 5000, 'viewer disconnect').catch((e: unknown) => log.warn({ err: (e as Error).message }, 'viewer disconnect'));
+      await withTimeout('viewer disconnect', r.disconnect(), 5000).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'viewer disconnect'));
     },
   };
   r.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _pub: RemoteTrackPublication, p: RemoteParticipant) => {
@@ -92,7 +93,7 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
   });
   const at = new AccessToken(sfu.apiKey, sfu.apiSecret, { identity, ttl: 600 });
   at.addGrant({ room, roomJoin: true, canPublish: false, canSubscribe: true, canPublishData: true });
-  await withTimeout(r.connect(sfu.url, await at.toJwt(), { autoSubscribe: true, dynacast: false }), 30_000, `${identity} connect`);
+  await withTimeout(`${identity} connect`, r.connect(sfu.url, await at.toJwt(), { autoSubscribe: true, dynacast: false }), 30_000);
   return v;
 }
 

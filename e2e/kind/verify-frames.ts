@@ -4,7 +4,8 @@
 // Usage: node e2e/kind/verify-frames.ts   (env: LIVEKIT_URL default ws://127.0.0.1:7880, LIVEKIT_ROOM,
 //        BROWSER_IDENTITY, LIVEKIT_API_KEY/SECRET default devkey/secret)
 import { dispose } from '@livekit/rtc-node';
-import { BLUE, click, joinAsViewer, RED, requestFocus, waitForColour, withTimeout } from '../lib/room-check.ts';
+import { BLUE, click, joinAsViewer, RED, requestFocus, waitForColour } from '../lib/room-check.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 export interface VerifyOptions {
   url: string;
@@ -29,7 +30,7 @@ export async function verifyFrames(o: VerifyOptions): Promise<void> {
   });
   try {
     log(`joined ${o.room} at ${o.url}; waiting for ${o.browserIdentity}'s video`);
-    const video = await withTimeout(viewer.video, 120_000, `video track of ${o.browserIdentity}`);
+    const video = await withTimeout(`video track of ${o.browserIdentity}`, viewer.video, 120_000);
     const red = await waitForColour(video, RED, 120_000);
     log(`red page seen (${red.width}x${red.height}) after ${red.frames} frame(s)`);
     if (o.width !== undefined && red.width !== o.width) throw new Error(`frame width ${red.width}, want ${o.width}`);

@@ -11,6 +11,7 @@ import {
   VideoStream,
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
+import { withTimeout } from '@lkbrowser/testkit';
 
 export type Rgb = readonly [number, number, number];
 
@@ -31,14 +32,6 @@ document.addEventListener('click', () => {
 });
 </script></body></html>
 `;
-
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 export async function viewerToken(apiKey: string, apiSecret: string, identity: string, room: string): Promise<string> {
   const at = new AccessToken(apiKey, apiSecret, { identity, name: identity, ttl: '10m' });
@@ -81,7 +74,7 @@ export async function joinAsViewer(opts: {
     room.on(RoomEvent.TrackSubscribed, on);
   });
   const token = await viewerToken(opts.apiKey, opts.apiSecret, opts.identity, opts.room);
-  await withTimeout(room.connect(opts.url, token, { autoSubscribe: true, dynacast: false }), opts.timeoutMs ?? 30_000, `${opts.identity} joins ${opts.room}`);
+  await withTimeout(`${opts.identity} joins ${opts.room}`, room.connect(opts.url, token, { autoSubscribe: true, dynacast: false }), opts.timeoutMs ?? 30_000);
   return { room, video, data, close: () => room.disconnect() };
 }
 
@@ -156,11 +149,7 @@ export async function waitForColour(track: RemoteTrack, want: Rgb, timeoutMs: nu
 export async function requestFocus(room: Room, browserIdentity: string): Promise<{ granted: boolean; holder?: string }> {
   const lp = room.localParticipant;
   if (!lp) throw new Error('not connected');
-  const res = await withTimeout(
-    lp.performRpc({ destinationIdentity: browserIdentity, method: 'browser/request-focus', payload: '' }),
-    30_000,
-    'browser/request-focus',
-  );
+  const res = await withTimeout('browser/request-focus', lp.performRpc({ destinationIdentity: browserIdentity, method: 'browser/request-focus', payload: '' }), 30_000);
   return JSON.parse(res) as { granted: boolean; holder?: string };
 }
 

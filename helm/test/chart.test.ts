@@ -1,22 +1,12 @@
-// helm/lkbrowser rendered offline (subset renderer, see lib/gotemplate.ts) for several value sets, then checked:
-// kinds, RBAC least privilege, restricted security contexts, NetworkPolicy CIDRs, CRD = crds/ source, Secrets.
+// helm/lkbrowser rendered by the real helm (`helm template`, `helm lint --strict`) for each documented value set, then
+// checked: kinds, RBAC least privilege, restricted security contexts, NetworkPolicy CIDRs, CRD = crds/ source,
+// Secrets; values.schema.json and the templates' own guards refuse bad values. Installing it: chart-install.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { parse as yamlParse } from 'yaml';
 import { loadConfig } from '@lkbrowser/operator';
-import {
-  chartYaml,
-  type Dict,
-  defaultValues,
-  find,
-  inCidr,
-  type K8sObject,
-  mergeValues,
-  release,
-  render,
-  validateValues,
-} from './lib/chart.ts';
+import { chartDir, chartYaml, type Dict, find, helm, inCidr, type K8sObject, release, template, templateError } from './lib/helm.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: test-only navigation of rendered manifests (plain parsed YAML)
 type AnyObj = any;
@@ -96,8 +86,8 @@ function egressAllowsIp(np: AnyObj, ip: string, port: number): boolean {
   });
 }
 
-describe('Chart.yaml and values', () => {
-  it('is a v2 application chart named lkbrowser with semver version and appVersion', () => {
+describe('Chart.yaml, values.schema.json and helm lint', () => {
+  it('is a v2 application chart named lkbrowser with semver version and appVersion', async () => {
     assert.equal(chartYaml.name, 'lkbrowser');
     assert.match(chartYaml.version, /^\d+\.\d+\.\d+$/);
     assert.match(chartYaml.appVersion, /^\d+\.\d+\.\d+$/);
@@ -105,39 +95,58 @@ describe('Chart.yaml and values', () => {
     assert.equal(c.apiVersion, 'v2');
     assert.equal(c.type, 'application');
   });
-  it('values.yaml passes values.schema.json', () => assert.deepEqual(validateValues(defaultValues), []));
-  it('the example value sets pass the schema', () => {
-    assert.deepEqual(validateValues(mergeValues(defaultValues, minimal)), []);
-    assert.deepEqual(validateValues(mergeValues(defaultValues, full)), []);
+  for (const [name, values] of [
+    ['minimal', minimal],
+    ['full', full],
+  ] as const) {
+    it(`helm lint --strict passes with the ${name} value set`, async () => {
+      const r = await helm(['lint', '--strict', chartDir, '--namespace', release.Namespace], { values });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    });
+  }
+  it('helm lint --strict fails on bad values (so the passes above mean something)', async () => {
+    const r = await helm(['lint', '--strict', chartDir], { values: { ...minimal, operator: { replicas: 'two' } } });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, /replicas/);
   });
+  it('refuses a Kubernetes older than the CRD needs (Chart.yaml kubeVersion)', async () => {
+    assert.match(chartYaml.kubeVersion ?? '', />=1\.29/);
+    assert.match(await templateError(minimal, ['--kube-version', '1.28.0']), /kubeVersion|incompatible/i);
+    await template(minimal, { extraArgs: ['--kube-version', '1.29.0'] });
+  });
+  // Each bad value set, refused by helm itself (values.schema.json), with the part of helm's message that names it.
   const bad: [string, Dict, RegExp][] = [
-    ['unknown top-level key', { livekitUrl: 'x' }, /additional/],
-    ['bad pull policy', { image: { pullPolicy: 'Sometimes' } }, /allowed values/],
-    ['livekit url with bad scheme', { livekit: { url: 'ftp://lk' } }, /pattern|anyOf/],
-    ['replicas 2 without leader election', { operator: { replicas: 2, leaderElect: false } }, /const|if/],
-    ['namespaced RBAC without namespaces', { rbac: { namespaced: true } }, /watchNamespaces|minItems|required|if/],
-    ['bad namespace name', { watchNamespaces: ['Team_A'] }, /pattern/],
-    ['bad quantity', { operator: { resources: { limits: { memory: 'lots' } } } }, /pattern|anyOf/],
-    ['bad shm size', { runtime: { shmSize: '1 gig' } }, /pattern/],
-    ['bad CIDR', { networkPolicy: { extraExceptCidrs: ['10.0.0.0'] } }, /pattern/],
-    ['port out of range', { metrics: { port: 70000 } }, /maximum/],
+    ['unknown top-level key', { livekitUrl: 'x' }, /livekitUrl|additional/i],
+    ['bad pull policy', { image: { pullPolicy: 'Sometimes' } }, /pullPolicy/],
+    ['livekit url with bad scheme', { livekit: { url: 'ftp://lk', credentialsSecret: 's' } }, /livekit\.url|url/],
+    ['replicas 2 without leader election', { operator: { replicas: 2, leaderElect: false } }, /leaderElect/],
+    ['namespaced RBAC without namespaces', { rbac: { namespaced: true } }, /watchNamespaces/],
+    ['bad namespace name', { watchNamespaces: ['Team_A'] }, /watchNamespaces/],
+    ['bad quantity', { operator: { resources: { limits: { memory: 'lots' } } } }, /memory/],
+    ['bad shm size', { runtime: { shmSize: '1 gig' } }, /shmSize/],
+    ['bad CIDR', { networkPolicy: { extraExceptCidrs: ['10.0.0.0'] } }, /extraExceptCidrs/],
+    ['port out of range', { metrics: { port: 70000 } }, /port/],
   ];
   for (const [name, v, re] of bad)
-    it(`schema rejects: ${name}`, () => assert.match(validateValues(mergeValues(defaultValues, v)).join('\n'), re));
+    it(`values.schema.json refuses: ${name}`, async () => {
+      const err = await templateError({ ...minimal, ...v, livekit: { ...minimal.livekit, ...((v.livekit as Dict | undefined) ?? {}) } });
+      assert.match(err, /values don't meet the specifications of the schema/);
+      assert.match(err, re);
+    });
+  it('fails with a clear message: livekit.url is required', async () => {
+    assert.match(await templateError({}), /livekit\.url is required/);
+  });
+  it('fails without credentials', async () => {
+    assert.match(await templateError({ livekit: { url: 'wss://lk.example' } }), /set livekit.credentialsSecret or livekit.apiKey/);
+  });
 });
 
-describe('render: default values', () => {
-  it('fails with a clear message: livekit.url is required', () => {
-    assert.throws(() => render({}), /livekit\.url is required/);
+describe('helm template: minimal values (existing credentials Secret, cluster-wide)', () => {
+  let o: K8sObject[];
+  before(async () => {
+    o = (await template(minimal)).objects;
   });
-  it('fails without credentials', () => {
-    assert.throws(() => render({ livekit: { url: 'wss://lk.example' } }), /set livekit.credentialsSecret or livekit.apiKey/);
-  });
-});
-
-describe('render: minimal values (existing credentials Secret, cluster-wide)', () => {
-  const r = render(minimal);
-  const o = r.objects;
 
   it('renders exactly the expected objects', () => {
     assert.deepEqual(kinds(o), [
@@ -239,18 +248,14 @@ describe('render: minimal values (existing credentials Secret, cluster-wide)', (
     assert.equal(find(o, 'Secret').length, 0);
     assert.equal(find(o, 'NetworkPolicy').length, 0);
   });
-
-  it('NOTES.txt names the watched namespaces, LiveKit URL and the Secret', () => {
-    assert.match(r.notes, /watches BrowserSessions in all namespaces/);
-    assert.match(r.notes, /wss:\/\/livekit\.example\.com/);
-    assert.match(r.notes, /Secret "livekit-credentials"/);
-    assert.match(r.notes, /kubectl wait --for=condition=Ready/);
-  });
 });
 
-describe('render: full values (namespaced RBAC, chart-made Secret, NetworkPolicy, HA)', () => {
-  const r = render(full);
-  const o = r.objects;
+
+describe('helm template: full values (namespaced RBAC, chart-made Secret, NetworkPolicy, HA)', () => {
+  let o: K8sObject[];
+  before(async () => {
+    o = (await template(full)).objects;
+  });
 
   it('renders Roles, Secrets and runtime NetworkPolicies in each watched namespace, no cluster-wide RBAC', () => {
     assert.deepEqual(kinds(o), [
@@ -337,14 +342,14 @@ describe('render: full values (namespaced RBAC, chart-made Secret, NetworkPolicy
     }
   });
 
-  it('operator NetworkPolicy admits only the probe port (metrics disabled here)', () => {
+  it('operator NetworkPolicy admits only the probe port (metrics disabled here)', async () => {
     const [np] = find(o, 'NetworkPolicy', 'lkb-lkbrowser-operator') as [AnyObj];
     assert.deepEqual(np.spec.policyTypes, ['Ingress']);
     assert.deepEqual(
       np.spec.ingress.flatMap((i: AnyObj) => i.ports.map((p: AnyObj) => p.port)),
       [8081],
     );
-    const withMetrics = render({ ...minimal, networkPolicy: { enabled: true } });
+    const withMetrics = await template({ ...minimal, networkPolicy: { enabled: true } });
     const [np2] = find(withMetrics.objects, 'NetworkPolicy', 'lkb-lkbrowser-operator') as [AnyObj];
     assert.deepEqual(
       np2.spec.ingress.flatMap((i: AnyObj) => i.ports.map((p: AnyObj) => p.port)),
@@ -353,13 +358,13 @@ describe('render: full values (namespaced RBAC, chart-made Secret, NetworkPolicy
   });
 });
 
-describe('render: other value sets', () => {
-  it('crd.enabled=false renders no CRD', () => {
-    const r = render({ ...minimal, crd: { enabled: false } });
+describe('helm template: other value sets', () => {
+  it('crd.enabled=false renders no CRD', async () => {
+    const r = await template({ ...minimal, crd: { enabled: false } });
     assert.equal(find(r.objects, 'CustomResourceDefinition').length, 0);
   });
-  it('cluster-wide with chart-made credentials puts the Secret and NetworkPolicy in the release namespace', () => {
-    const r = render({ livekit: { url: 'wss://lk.example', apiKey: 'k', apiSecret: 's' }, networkPolicy: { enabled: true } });
+  it('cluster-wide with chart-made credentials puts the Secret and NetworkPolicy in the release namespace', async () => {
+    const r = await template({ livekit: { url: 'wss://lk.example', apiKey: 'k', apiSecret: 's' }, networkPolicy: { enabled: true } });
     assert.deepEqual(
       find(r.objects, 'Secret').map((s) => s.metadata.namespace),
       [release.Namespace],
@@ -372,33 +377,34 @@ describe('render: other value sets', () => {
     const [np] = find(r.objects, 'NetworkPolicy', 'lkb-lkbrowser-runtime') as [AnyObj];
     assert.equal(np.spec.egress.length, 2);
   });
-  it('apiKey without apiSecret fails', () => {
-    assert.throws(() => render({ livekit: { url: 'wss://lk.example', apiKey: 'k' } }), /livekit.apiSecret is required/);
+  it('apiKey without apiSecret fails', async () => {
+    assert.match(await templateError({ livekit: { url: 'wss://lk.example', apiKey: 'k' } }), /livekit.apiSecret is required/);
   });
-  it('leaderElect=false drops the flag and the Lease Role', () => {
-    const r = render({ ...minimal, operator: { leaderElect: false } });
+  it('leaderElect=false drops the flag and the Lease Role', async () => {
+    const r = await template({ ...minimal, operator: { leaderElect: false } });
     const [d] = find(r.objects, 'Deployment') as [AnyObj];
     assert.ok(!d.spec.template.spec.containers[0].args.includes('--leader-elect'));
     assert.equal(find(r.objects, 'Role').length, 0);
   });
-  it('the templates themselves refuse replicas>1 without leader election and namespaced RBAC without namespaces', () => {
-    // skipSchema: prove the template guard works even where the schema is bypassed (e.g. helm --skip-schema-validation).
-    assert.throws(() => render({ ...minimal, operator: { replicas: 3, leaderElect: false } }, { skipSchema: true }), /leaderElect/);
-    assert.throws(() => render({ ...minimal, rbac: { namespaced: true } }, { skipSchema: true }), /needs watchNamespaces/);
+  it('the templates themselves refuse replicas>1 without leader election and namespaced RBAC without namespaces', async () => {
+    // --skip-schema-validation: the template guards hold even where the schema is bypassed.
+    const skip = ['--skip-schema-validation'];
+    assert.match(await templateError({ ...minimal, operator: { replicas: 3, leaderElect: false } }, skip), /operator.replicas > 1 needs operator.leaderElect=true/);
+    assert.match(await templateError({ ...minimal, rbac: { namespaced: true } }, skip), /needs watchNamespaces/);
   });
-  it('serviceAccount.create=false uses the named account and renders no ServiceAccount', () => {
-    const r = render({ ...minimal, serviceAccount: { create: false, name: 'existing-sa' } });
+  it('serviceAccount.create=false uses the named account and renders no ServiceAccount', async () => {
+    const r = await template({ ...minimal, serviceAccount: { create: false, name: 'existing-sa' } });
     assert.equal(find(r.objects, 'ServiceAccount').length, 0);
     const [d] = find(r.objects, 'Deployment') as [AnyObj];
     assert.equal(d.spec.template.spec.serviceAccountName, 'existing-sa');
-    assert.throws(() => render({ ...minimal, serviceAccount: { create: false } }), /serviceAccount.name is required/);
+    assert.match(await templateError({ ...minimal, serviceAccount: { create: false } }), /serviceAccount.name is required/);
   });
-  it('fullnameOverride and a release name containing the chart name shorten names like Helm does', () => {
-    const r = render({ ...minimal, fullnameOverride: 'browsers' });
+  it('fullnameOverride and a release name containing the chart name shorten names like Helm does', async () => {
+    const r = await template({ ...minimal, fullnameOverride: 'browsers' });
     assert.ok(find(r.objects, 'Deployment', 'browsers').length === 1);
   });
-  it('operator pod extras (annotations, nodeSelector, tolerations, imagePullSecrets) are passed through', () => {
-    const r = render({
+  it('operator pod extras (annotations, nodeSelector, tolerations, imagePullSecrets) are passed through', async () => {
+    const r = await template({
       ...minimal,
       imagePullSecrets: [{ name: 'regcred' }],
       operator: { podAnnotations: { 'a.io/x': 'y' }, nodeSelector: { pool: 'system' }, tolerations: [{ key: 'k', operator: 'Exists' }] },
@@ -429,8 +435,8 @@ describe('.github/workflows/ci.yml helm job', () => {
 
 describe('the operator accepts what the chart passes (operator/src/config.ts loadConfig)', () => {
   // The kubelet resolves the downward-API env; simulate it for the pod the Deployment creates.
-  function operatorConfig(values: Dict) {
-    const [d] = find(render(values).objects, 'Deployment') as [AnyObj];
+  async function operatorConfig(values: Dict) {
+    const [d] = find((await template(values)).objects, 'Deployment') as [AnyObj];
     const c = d.spec.template.spec.containers[0];
     const env: Record<string, string> = {};
     for (const e of c.env) {
@@ -445,8 +451,8 @@ describe('the operator accepts what the chart passes (operator/src/config.ts loa
     return { cfg: parsed.config, d };
   }
 
-  it('minimal values: every flag is known and lands in the config', () => {
-    const { cfg, d } = operatorConfig(minimal);
+  it('minimal values: every flag is known and lands in the config', async () => {
+    const { cfg, d } = await operatorConfig(minimal);
     assert.equal(cfg.livekitUrl, 'wss://livekit.example.com');
     assert.equal(cfg.credentialsSecret, 'livekit-credentials');
     assert.equal(cfg.runtimeImage, `ghcr.io/lkbrowser/runtime:${chartYaml.appVersion}`);
@@ -465,20 +471,20 @@ describe('the operator accepts what the chart passes (operator/src/config.ts loa
     assert.equal(cfg.healthProbeBindAddress, `:${port('probes')}`);
   });
 
-  it('full values: namespaces, chart-made Secret, metrics off, extra args', () => {
-    const { cfg } = operatorConfig(full);
+  it('full values: namespaces, chart-made Secret, metrics off, extra args', async () => {
+    const { cfg } = await operatorConfig(full);
     assert.deepEqual(cfg.namespaces, ['team-a', 'team-b']);
     assert.equal(cfg.credentialsSecret, 'lkb-lkbrowser-livekit');
     assert.equal(cfg.metricsBindAddress, '0');
     assert.equal(cfg.maxConcurrentReconciles, 2);
     assert.equal(cfg.runtimeImage, 'ghcr.io/lkbrowser/runtime:1.2.3');
     // The runtime NetworkPolicy lets the operator reach exactly the port it polls.
-    const [np] = find(render(full).objects, 'NetworkPolicy', 'lkb-lkbrowser-runtime') as [AnyObj];
+    const [np] = find((await template(full)).objects, 'NetworkPolicy', 'lkb-lkbrowser-runtime') as [AnyObj];
     assert.deepEqual(np.spec.ingress[0].ports, [{ protocol: 'TCP', port: cfg.runtimePort }]);
   });
 
-  it('leaderElect=false yields leaderElect false in the operator', () => {
-    assert.equal(operatorConfig({ ...minimal, operator: { leaderElect: false } }).cfg.leaderElect, false);
+  it('leaderElect=false yields leaderElect false in the operator', async () => {
+    assert.equal((await operatorConfig({ ...minimal, operator: { leaderElect: false } })).cfg.leaderElect, false);
   });
 
   it('an unknown flag would be rejected by the operator (so the checks above are meaningful)', () => {

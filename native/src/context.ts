@@ -2,6 +2,7 @@
 import { type Logger, pino } from 'pino';
 import type { BrowserContext, BrowserPage, ContextOptions, PageOptions } from './engine-api.ts';
 import { EnginePage, validateSize } from './page.ts';
+import { resolveEngine } from './engine-kind.ts';
 import { assertBuilt } from './shm.ts';
 
 export interface EngineContextOptions extends ContextOptions {
@@ -27,6 +28,7 @@ export class EngineContext implements BrowserContext {
       chromiumPath: opts.chromiumPath ?? '/usr/lib/chromium/chromium',
       proxyServer: opts.proxyServer,
       chromiumUid: opts.chromiumUid,
+      engine: resolveEngine(opts.engine, process.env.LKB_ENGINE),
     };
     this.log = (opts.logger ?? pino({ name: 'engine', level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'engine' });
   }
@@ -54,6 +56,7 @@ export class EngineContext implements BrowserContext {
       chromiumPath: this.opts.chromiumPath,
       proxyServer: this.opts.proxyServer,
       chromiumUid: this.opts.chromiumUid,
+      engine: this.opts.engine,
       startTimeoutMs: this.opts.startTimeoutMs,
       closeTimeoutMs: this.opts.closeTimeoutMs,
       logger: this.log,
@@ -80,7 +83,7 @@ export class EngineContext implements BrowserContext {
 
 /** Creates a context after checking that the native parts are built. */
 export async function createContext(opts: EngineContextOptions = {}): Promise<EngineContext> {
-  assertBuilt();
+  assertBuilt(resolveEngine(opts.engine, process.env.LKB_ENGINE));
   const maxW = opts.maxWidth ?? 1920;
   const maxH = opts.maxHeight ?? 1080;
   if (!Number.isInteger(maxW) || !Number.isInteger(maxH) || maxW < 16 || maxH < 16 || maxW > 7680 || maxH > 4320) {

@@ -28,7 +28,7 @@ export interface ContextOptions {
   /** Timeouts in ms for start/create/close. */
   startTimeoutMs?: number;
   closeTimeoutMs?: number;
-  /** Path of the Chromium binary. Default /usr/lib/chromium/chromium. */
+  /** Path of the Chromium binary (engine 'chromium'). Default /usr/lib/chromium/chromium. */
   chromiumPath?: string;
   /**
    * Egress proxy (http://127.0.0.1:<port>) for every connection Chromium makes, loopback included
@@ -41,7 +41,14 @@ export interface ContextOptions {
    * Chromium is not root and user namespaces work for it. Default: Chromium runs as the host's uid.
    */
   chromiumUid?: number;
+  /**
+   * Which engine renders the pages: 'chromium' (Debian's Chromium under Xvfb, XDamage/MIT-SHM capture) or
+   * 'cef' (CEF off-screen rendering, native/cef-host). Default: $LKB_ENGINE, else 'chromium'.
+   */
+  engine?: EngineKind;
 }
+
+export type EngineKind = 'chromium' | 'cef';
 
 /**
  * One damage-driven frame. `frame` is BGRA (B,G,R,X bytes), stride = width*4, and starts at offset 0

@@ -14,8 +14,9 @@ import {
   type HostMessage,
   PROTOCOL_VERSION,
 } from './control-protocol.ts';
+import type { EngineKind } from './engine-api.ts';
 import { hostEnvironment } from './host-env.ts';
-import { HOST_PATH } from './shm.ts';
+import { hostPath } from './shm.ts';
 
 export interface HostStartOptions {
   url: string;
@@ -28,6 +29,7 @@ export interface HostStartOptions {
   chromiumPath: string;
   proxyServer: string | undefined;
   chromiumUid: number | undefined;
+  engine: EngineKind;
   timeoutMs: number;
   logger: Logger;
 }
@@ -107,7 +109,7 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     ];
     // detached: the host leads its own session/process group, so one kill(-pid) reaches everything.
     // env from scratch (hostEnvironment): no credential of the runtime reaches the host or what it starts.
-    const child = spawn(HOST_PATH, args, { detached: true, env: hostEnvironment(process.env), stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(hostPath(o.engine), args, { detached: true, env: hostEnvironment(process.env), stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     const sock = child.stdio[3] as Socket | null;
     if (!sock || child.pid === undefined) {
       child.kill('SIGKILL');

@@ -4,3 +4,4 @@ export { createContext, EngineContext } from './context.ts';
 export type { EngineContextOptions } from './context.ts';
 export { EnginePage } from './page.ts';
 export type { EnginePaintEvent } from './page.ts';
+export { ENGINE_KINDS, resolveEngine } from './engine-kind.ts';

@@ -7,6 +7,7 @@ import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
 import type {
   BrowserPage,
+  EngineKind,
   KeyEventInit,
   MouseButton,
   PageEvents,
@@ -28,6 +29,7 @@ export interface EnginePageConfig {
   chromiumPath: string;
   proxyServer: string | undefined;
   chromiumUid: number | undefined;
+  engine: EngineKind;
   startTimeoutMs: number;
   closeTimeoutMs: number;
   logger: Logger;
@@ -128,6 +130,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       chromiumPath: c.chromiumPath,
       proxyServer: c.proxyServer,
       chromiumUid: c.chromiumUid,
+      engine: c.engine,
       timeoutMs: c.startTimeoutMs,
       logger: this.log,
     });

@@ -2,10 +2,17 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { EngineKind } from './engine-api.ts';
 
 const buildDir = fileURLToPath(new URL('../build/Release/', import.meta.url));
 export const ADDON_PATH = `${buildDir}lkb_shm.node`;
 export const HOST_PATH = `${buildDir}lkb-host`;
+/** The CEF engine host (native/cef-host, copied here by `npm run build -w native`). */
+export const CEF_HOST_PATH = `${buildDir}lkb-cef-host`;
+
+export function hostPath(engine: EngineKind): string {
+  return engine === 'cef' ? CEF_HOST_PATH : HOST_PATH;
+}
 
 interface ShmAddon {
   mapShm(name: string, offset: number, length: number, writable?: boolean): ArrayBuffer;
@@ -22,9 +29,10 @@ function load(): ShmAddon {
   return addon;
 }
 
-export function assertBuilt(): void {
+export function assertBuilt(engine: EngineKind = 'chromium'): void {
   load();
-  if (!existsSync(HOST_PATH)) throw new Error(`engine host not built (${HOST_PATH} missing): run \`npm run build -w native\``);
+  const host = hostPath(engine);
+  if (!existsSync(host)) throw new Error(`engine host not built (${host} missing): run \`npm run build -w native\``);
 }
 
 /**

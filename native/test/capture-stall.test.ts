@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createContext } from '../src/index.ts';
-import { PAGES, sleep, startServer } from './helpers.ts';
+import { PAGES, sleep, startServer, testEngines } from './helpers.ts';
 
 PAGES.counter = `<!doctype html><html><body style="margin:0;background:#000"><canvas id=c width=1920 height=1080></canvas><script>
 const g = document.getElementById('c').getContext('2d'); let n = 0;
@@ -18,10 +18,10 @@ before(async () => {
 });
 after(() => server.close());
 
-test('paints keep coming on a full-screen animation while the consumer holds its latest frame', { timeout: 180_000 }, async () => {
+for (const engine of testEngines()) test(`paints keep coming on a full-screen animation while the consumer holds its latest frame (${engine})`, { timeout: 180_000 }, async () => {
   const stalled: string[] = [];
   for (let i = 0; i < 5; i++) {
-    const ctx = await createContext({ startTimeoutMs: 60_000 });
+    const ctx = await createContext({ startTimeoutMs: 60_000, engine });
     try {
       const page = await ctx.newPage({ url: `${server.base}/counter`, width: 1920, height: 1080, framerate: 30, audio: false });
       let paints = 0;

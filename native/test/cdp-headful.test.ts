@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { PageDriver } from '../src/cdp/index.ts';
+import { waitFor } from '@lkbrowser/testkit';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
@@ -33,15 +34,6 @@ function killGroup(p: ChildProcess | undefined): void {
       log.warn({ err }, 'kill failed');
     }
   }
-}
-
-async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fn()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('cdp PageDriver (headful chromium under Xvfb)', { timeout: 90_000 }, () => {

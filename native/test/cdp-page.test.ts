@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { CdpConnection, CdpError, type DialogInfo, PageDriver } from '../src/cdp/index.ts';
+import { waitFor, withTimeout } from '@lkbrowser/testkit';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
@@ -121,29 +122,6 @@ function killBrowser(b: Browser): void {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
@@ -517,7 +495,7 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
       await p2.navigate(`${origin}/opener`, { waitUntil: 'load' });
       const allowed = new Promise<{ url: string; action: string; targetId: string }>((r) => p2.once('popup', r));
       await p2.evaluate(`window.open('/c'); 1`);
-      const ev = await withTimeout(allowed, 10_000, 'popup event');
+      const ev = await withTimeout('popup event', allowed, 10_000);
       assert.deepEqual([ev.url, ev.action], [`${origin}/c`, 'allowed']);
       assert.equal(p2.url, `${origin}/opener`);
       assert.equal(await pagesOpenedBy(targetId), 1);
@@ -603,7 +581,7 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
       await dismiss.close();
       const opened = new Promise<DialogInfo>((r) => manual.once('dialog', r));
       const answer = manual.evaluate('prompt("code?")');
-      const d = await withTimeout(opened, 10_000, 'dialog event');
+      const d = await withTimeout('dialog event', opened, 10_000);
       assert.deepEqual([d.type, d.message, d.handled], ['prompt', 'code?', 'pending']);
       await manual.handleDialog(true, '1234');
       assert.equal(await answer, '1234');
@@ -633,7 +611,7 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
       const disc = new Promise<{ reason: string }>((r) => p2.once('disconnected', r));
       const crashCall = p2.send('Page.crash');
       crashCall.catch(() => undefined); // Page.crash never answers; it rejects when the page goes away
-      const { reason } = await withTimeout(disc, 15_000, 'disconnected after Page.crash');
+      const { reason } = await withTimeout('disconnected after Page.crash', disc, 15_000);
       assert.match(reason, /crash/);
       assert.equal(p2.disconnected, true);
       await assert.rejects(p2.evaluate('1'), /page disconnected/);
@@ -652,7 +630,7 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     const p2 = await PageDriver.connect(browser.endpoint, { logger: log });
     const disc = new Promise<{ reason: string }>((r) => p2.once('disconnected', r));
     p2.connection.close();
-    assert.match((await withTimeout(disc, 5000, 'disconnected')).reason, /connection lost/);
+    assert.match((await withTimeout('disconnected', disc, 5000)).reason, /connection lost/);
     const p3 = await PageDriver.connect(browser.endpoint, { logger: log });
     let emitted = false;
     p3.on('disconnected', () => {
@@ -672,7 +650,7 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
       const pending = p2.evaluate('new Promise(() => {})');
       pending.catch(() => undefined);
       process.kill(-(b2.proc.pid as number), 'SIGKILL');
-      assert.match((await withTimeout(disc, 10_000, 'disconnected')).reason, /connection lost: socket (closed|error)/);
+      assert.match((await withTimeout('disconnected', disc, 10_000)).reason, /connection lost: socket (closed|error)/);
       await assert.rejects(pending, (e: unknown) => e instanceof CdpError && e.method === 'Runtime.evaluate');
       await assert.rejects(p2.navigate('about:blank'), /Page\.navigate: page disconnected/);
       await p2.close();

@@ -17,7 +17,8 @@ import {
   ProtocolError,
 } from '../src/control-protocol.ts';
 import { HOST_PATH } from '../src/shm.ts';
-import { leftovers, waitFor } from './helpers.ts';
+import { leftovers } from './helpers.ts';
+import { waitFor } from '@lkbrowser/testkit';
 
 const table: AnyMessage[] = [
   { type: 'hello', version: 1 },
@@ -206,7 +207,7 @@ describe('engine host handshake', () => {
       sock.on('data', (c: Buffer) => messages.push(...dec.push(c)));
       const exited = new Promise<number | null>((r) => child.on('exit', r));
       sock.write(encode({ type: 'client_hello', version: 1 }));
-      await waitFor(() => messages.some((m) => m.type === 'chromium_started'), 60_000, 'chromium_started');
+      await waitFor('chromium_started', () => messages.some((m) => m.type === 'chromium_started'), 60_000);
       const ready = messages.find((m) => m.type === 'ready');
       assert.ok(ready && ready.type === 'ready' && ready.slots >= 3);
       assert.ok(leftovers(pid).length >= 4, 'host, Xvfb, pulseaudio and chromium are running');
@@ -216,7 +217,7 @@ describe('engine host handshake', () => {
       await exited;
       const err = messages.find((m) => m.type === 'error');
       assert.ok(err && err.type === 'error' && /length -7/.test(err.message), 'error names the bad length');
-      await waitFor(() => leftovers(pid).length === 0, 10_000, `cleanup (left: ${leftovers(pid).join('; ')})`);
+      await waitFor(`cleanup (left: ${leftovers(pid).join('; ')})`, () => leftovers(pid).length === 0, 10_000);
     } finally {
       try {
         process.kill(-pid, 'SIGKILL');

@@ -4,39 +4,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createContext, type EngineContext, type EnginePage, type AudioEvent, type PaintEvent } from '../src/index.ts';
-import { leftovers, pixel, sleep, startServer, waitFor, waitPaint } from './helpers.ts';
+import { leftovers, pixel, sleep, startServer, testEngines, waitPaint } from './helpers.ts';
+import { waitFor } from '@lkbrowser/testkit';
 
 async function goto(page: EnginePage, url: string): Promise<void> {
   await page.navigate(url);
   const path = new URL(url).pathname;
-  await waitForAsync(
-    async () => (await page.evaluate<string>('location.pathname + " " + document.readyState')) === `${path} complete`,
-    15_000,
-    `${url} loaded`,
-  );
+  await waitFor(`${url} loaded`, async () => (await page.evaluate<string>('location.pathname + " " + document.readyState')) === `${path} complete`, 15_000);
 }
 
-async function waitForAsync(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch (err) {
-      if (Date.now() > end) throw err; // transient errors while a navigation commits
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-describe('engine (real Chromium under Xvfb)', () => {
+for (const engine of testEngines()) describe(`engine: ${engine}`, () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   let ctx: EngineContext;
   let page: EnginePage;
 
   before(async () => {
     server = await startServer();
-    ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, startTimeoutMs: 60_000 });
+    ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, startTimeoutMs: 60_000, engine });
     page = await ctx.newPage({ url: `${server.base}/solid`, width: 1280, height: 720, framerate: 60 });
   });
 
@@ -72,7 +56,7 @@ describe('engine (real Chromium under Xvfb)', () => {
       last = Date.now();
     };
     page.on('paint', quiet);
-    await waitFor(() => Date.now() - last > 1000, 20_000, 'a quiet second');
+    await waitFor('a quiet second', () => Date.now() - last > 1000, 20_000);
     page.off('paint', quiet);
     let n = 0;
     const on = (): void => {
@@ -123,13 +107,13 @@ describe('engine (real Chromium under Xvfb)', () => {
       else extra++;
     };
     page.on('paint', on);
-    await waitFor(() => held.length === 3, 10_000, 'three held paints');
+    await waitFor('three held paints', () => held.length === 3, 10_000);
     await sleep(700); // the animation keeps damaging the screen meanwhile
     assert.equal(extra, 0, 'no paint while all slots are held');
     for (const h of held) assert.ok(Buffer.from(h.ev.frame).equals(Buffer.from(h.copy)), `slot of seq ${h.ev.seq} unchanged`);
     const seqs = held.map((h) => h.ev.seq);
     for (const h of held) h.release();
-    await waitFor(() => extra >= 10, 10_000, 'paints after release');
+    await waitFor('paints after release', () => extra >= 10, 10_000);
     page.off('paint', on);
     assert.equal(new Set(seqs).size, 3);
   });
@@ -169,9 +153,9 @@ describe('engine (real Chromium under Xvfb)', () => {
     await goto(page, `${server.base}/a`);
     await goto(page, `${server.base}/b`);
     assert.equal(await page.goBack(), true);
-    await waitFor(() => urls.at(-1) === `${server.base}/a`, 10_000, 'back to /a');
+    await waitFor('back to /a', () => urls.at(-1) === `${server.base}/a`, 10_000);
     assert.equal(await page.goForward(), true);
-    await waitFor(() => urls.at(-1) === `${server.base}/b`, 10_000, 'forward to /b');
+    await waitFor('forward to /b', () => urls.at(-1) === `${server.base}/b`, 10_000);
     page.off('url_changed', on);
     assert.deepEqual(urls, [`${server.base}/a`, `${server.base}/b`, `${server.base}/a`, `${server.base}/b`]);
     assert.equal(page.url, `${server.base}/b`);
@@ -180,7 +164,7 @@ describe('engine (real Chromium under Xvfb)', () => {
   it('reports the CSS cursor (XFixes change + CDP name): pointer over a link, text over text, grab', async () => {
     await goto(page, `${server.base}/cursor`);
     await page.mouseMove(1000, 600);
-    await waitFor(() => page.cursorName === 'default', 10_000, 'default cursor on empty space');
+    await waitFor('default cursor on empty space', () => page.cursorName === 'default', 10_000);
     const seen: string[] = [];
     page.on('cursor_changed', (c) => seen.push(c));
     const box = await page.evaluate<number[]>(
@@ -188,13 +172,13 @@ describe('engine (real Chromium under Xvfb)', () => {
     );
     const [lx = 0, ly = 0, tx = 0, ty = 0] = box;
     await page.mouseMove(lx, ly);
-    await waitFor(() => page.cursorName === 'pointer', 10_000, 'pointer cursor');
+    await waitFor('pointer cursor', () => page.cursorName === 'pointer', 10_000);
     await page.mouseMove(tx, ty);
-    await waitFor(() => page.cursorName === 'text', 10_000, 'text cursor');
+    await waitFor('text cursor', () => page.cursorName === 'text', 10_000);
     await page.mouseMove(650, 450);
-    await waitFor(() => page.cursorName === 'grab', 10_000, 'grab cursor (CSS cursor: grab)');
+    await waitFor('grab cursor (CSS cursor: grab)', () => page.cursorName === 'grab', 10_000);
     await page.mouseMove(1000, 600);
-    await waitFor(() => page.cursorName === 'default', 10_000, 'default cursor');
+    await waitFor('default cursor', () => page.cursorName === 'default', 10_000);
     const p = seen.indexOf('pointer');
     assert.ok(p >= 0 && seen.indexOf('text', p) > p, `cursor_changed sequence ${seen.join(',')}`);
     assert.equal(seen.at(-1), 'default');
@@ -202,7 +186,7 @@ describe('engine (real Chromium under Xvfb)', () => {
 
   it('captures a WebAudio 440 Hz tone from the PulseAudio null sink', async () => {
     await goto(page, `${server.base}/audio`);
-    await waitForAsync(async () => (await page.evaluate('audioState()')) === 'running', 10_000, 'AudioContext running');
+    await waitFor('AudioContext running', async () => (await page.evaluate('audioState()')) === 'running', 10_000);
     await sleep(1000); // let the stream start
     const frames: AudioEvent[] = [];
     const on = (a: AudioEvent): void => {
@@ -245,13 +229,13 @@ describe('engine (real Chromium under Xvfb)', () => {
 
   it('killing Chromium emits crashed once; restart() resumes paints at the last URL', async () => {
     await goto(page, `${server.base}/anim`);
-    await waitFor(() => page.url === `${server.base}/anim`, 10_000, 'url_changed to /anim');
+    await waitFor('url_changed to /anim', () => page.url === `${server.base}/anim`, 10_000);
     const crashes: string[] = [];
     page.on('crashed', ({ reason }) => crashes.push(reason));
     const pid = page.chromiumPid;
     assert.ok(pid > 0);
     process.kill(pid, 'SIGKILL');
-    await waitFor(() => crashes.length > 0, 15_000, 'crashed');
+    await waitFor('crashed', () => crashes.length > 0, 15_000);
     assert.equal(page.crashed, true);
     await assert.rejects(page.evaluate('1'), /crashed/);
     await sleep(500);
@@ -270,7 +254,7 @@ describe('engine (real Chromium under Xvfb)', () => {
       n++;
     };
     page.on('paint', on);
-    await waitFor(() => n >= 30, 20_000, 'paints after restart');
+    await waitFor('paints after restart', () => n >= 30, 20_000);
     page.off('paint', on);
     assert.equal(await page.evaluate('location.pathname'), '/anim');
   });

@@ -1,8 +1,9 @@
 // Shared test helpers: fixture pages on 127.0.0.1:0 and scans for processes/shm/temp dirs of one host.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BrowserPage, PaintEvent } from '../src/index.ts';
+import { processes } from '@lkbrowser/testkit';
+import { type BrowserPage, ENGINE_KINDS, type EngineKind, type PaintEvent, resolveEngine } from '../src/index.ts';
 
 export const PAGES: Record<string, string> = {
   solid: '<!doctype html><html><body style="margin:0;background:#1e90ff"></body></html>',
@@ -48,46 +49,16 @@ export async function startServer(): Promise<{ base: string; close: () => Promis
   };
 }
 
-interface ProcInfo {
-  pid: number;
-  sid: number;
-  cmd: string;
-}
-
-function procs(): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (rest[0] === 'Z') continue; // zombies hold no resources and are being reaped
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      out.push({ pid: Number(d), sid: Number(rest[3]), cmd });
-    } catch {
-      // the process exited while we read it
-    }
-  }
-  return out;
-}
-
 /** Live processes that belong to the host with this pid: its session, or anything naming its temp dir. */
 export function leftovers(hostPid: number): string[] {
   const tag = `lkb-host-${hostPid}-`;
-  const found = procs()
+  const found = processes()
+    .filter((p) => p.state !== 'Z') // zombies hold no resources and are being reaped
     .filter((p) => p.pid === hostPid || p.sid === hostPid || p.cmd.includes(tag))
     .map((p) => `${p.pid} ${p.cmd.slice(0, 100)}`);
   for (const f of readdirSync('/dev/shm')) if (f.startsWith(`lkb-${hostPid}-`)) found.push(`/dev/shm/${f}`);
   for (const f of readdirSync('/tmp')) if (f.startsWith(tag)) found.push(`/tmp/${f}`);
   return found;
-}
-
-export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** BGRA pixel of a frame as [b, g, r]. */
@@ -115,4 +86,13 @@ export function waitPaint(page: BrowserPage, pred: (ev: PaintEvent) => boolean, 
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The engines the engine suites run against: both (Chromium under Xvfb, CEF off-screen), or only the one
+ * named by $LKB_ENGINE.
+ */
+export function testEngines(): EngineKind[] {
+  const only = process.env.LKB_ENGINE;
+  return only ? [resolveEngine(only, undefined)] : [...ENGINE_KINDS];
 }

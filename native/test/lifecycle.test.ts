@@ -4,14 +4,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { createContext, type EnginePage } from '../src/index.ts';
-import { leftovers, pixel, startServer, waitFor, waitPaint } from './helpers.ts';
+import { leftovers, pixel, startServer, testEngines, waitPaint } from './helpers.ts';
+import { waitFor } from '@lkbrowser/testkit';
 
-describe('engine lifecycle', () => {
+for (const engine of testEngines()) describe(`engine lifecycle: ${engine}`, () => {
   it('SIGKILL of the Node process owning a page leaves nothing behind within a few seconds', async (t) => {
     const server = await startServer();
     t.after(() => server.close());
     const fixture = new URL('./fixtures/page-owner.ts', import.meta.url).pathname;
-    const child = spawn(process.execPath, [fixture, `${server.base}/anim`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fixture, `${server.base}/anim`], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LKB_ENGINE: engine } });
     let info: { hostPid: number; chromiumPid: number; paints: number } | undefined;
     let out = '';
     child.stdout.setEncoding('utf8');
@@ -32,20 +33,20 @@ describe('engine lifecycle', () => {
         }
       }
     });
-    await waitFor(() => (info?.paints ?? 0) > 10, 60_000, 'the fixture page painting');
+    await waitFor('the fixture page painting', () => (info?.paints ?? 0) > 10, 60_000);
     hostPid = info?.hostPid ?? -1;
     assert.ok(hostPid > 0);
     assert.ok(leftovers(hostPid).length >= 3, `host, Xvfb, pulseaudio, chromium alive: ${leftovers(hostPid).join('; ')}`);
     const t0 = Date.now();
     child.kill('SIGKILL');
-    await waitFor(() => leftovers(hostPid).length === 0, 10_000, `cleanup (left: ${leftovers(hostPid).join('; ')})`);
+    await waitFor(`cleanup (left: ${leftovers(hostPid).join('; ')})`, () => leftovers(hostPid).length === 0, 10_000);
     console.log(`# everything gone ${Date.now() - t0} ms after SIGKILL of the owner`);
   });
 
   it('two pages of one context render independently; context close() closes both', async (t) => {
     const server = await startServer();
     t.after(() => server.close());
-    const ctx = await createContext({ startTimeoutMs: 60_000 });
+    const ctx = await createContext({ startTimeoutMs: 60_000, engine });
     t.after(() => ctx.close());
     const [p1, p2] = await Promise.all([
       ctx.newPage({ url: `${server.base}/solid`, width: 320, height: 240, framerate: 10, audio: false }),
@@ -67,13 +68,13 @@ describe('engine lifecycle', () => {
   });
 
   it('context close() during newPage() aborts the start and leaves nothing behind', async () => {
-    const ctx = await createContext({ startTimeoutMs: 60_000 });
+    const ctx = await createContext({ startTimeoutMs: 60_000, engine });
     const starting = ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 });
     const result = starting.then(
       () => 'resolved',
       (e: unknown) => (e as Error).message,
     );
-    await waitFor(() => ((ctx.pages[0] as EnginePage | undefined)?.hostPid ?? -1) > 0, 30_000, 'the host to be spawned');
+    await waitFor('the host to be spawned', () => ((ctx.pages[0] as EnginePage | undefined)?.hostPid ?? -1) > 0, 30_000);
     const pid = (ctx.pages[0] as EnginePage).hostPid;
     await ctx.close();
     assert.match(await result, /closed/);
@@ -81,7 +82,8 @@ describe('engine lifecycle', () => {
     assert.deepEqual(leftovers(pid), []);
   });
 
-  it('a Chromium that cannot start fails newPage with a clear error and leaves nothing behind', async () => {
+  // chromiumPath is the Xvfb engine's browser binary; the CEF engine host is its own browser.
+  if (engine === 'chromium') it('a Chromium that cannot start fails newPage with a clear error and leaves nothing behind', async () => {
     const ctx = await createContext({ chromiumPath: '/nonexistent/chromium', startTimeoutMs: 30_000 });
     const err = await ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }).then(
       () => undefined,
@@ -97,7 +99,7 @@ describe('engine lifecycle', () => {
 
   describe('SIGKILL of the engine host', () => {
     let page: EnginePage | undefined;
-    const ctxP = createContext({ startTimeoutMs: 60_000 });
+    const ctxP = createContext({ startTimeoutMs: 60_000, engine });
     after(async () => {
       await (await ctxP).close();
     });
@@ -111,17 +113,17 @@ describe('engine lifecycle', () => {
       page.on('crashed', ({ reason }) => reasons.push(reason));
       const oldHost = page.hostPid;
       process.kill(oldHost, 'SIGKILL');
-      await waitFor(() => reasons.length > 0, 15_000, 'crashed');
+      await waitFor('crashed', () => reasons.length > 0, 15_000);
       // Whichever is noticed first: the host's exit or the CDP socket of its Chromium closing.
       assert.match(reasons[0] ?? '', /host|CDP/);
-      await waitFor(() => leftovers(oldHost).length === 0, 10_000, `old host cleanup (left: ${leftovers(oldHost).join('; ')})`);
+      await waitFor(`old host cleanup (left: ${leftovers(oldHost).join('; ')})`, () => leftovers(oldHost).length === 0, 10_000);
       await page.restart();
       assert.notEqual(page.hostPid, oldHost);
       let n = 0;
       page.on('paint', () => {
         n++;
       });
-      await waitFor(() => n >= 10, 30_000, 'paints after restart');
+      await waitFor('paints after restart', () => n >= 10, 30_000);
       assert.equal(reasons.length, 1);
       const newHost = page.hostPid;
       await page.close();

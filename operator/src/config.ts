@@ -1,6 +1,7 @@
-// Operator configuration from flags and environment (flags win). `node operator/src/main.ts --help` prints the list.
+// Operator configuration: the flag table (framework/flags.ts parses it; flags win over the environment).
+// `node operator/src/main.ts --help` prints the list.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { type FlagDef, type FlagsResult, flagsHelp, parseFlags } from './framework/flags.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const OPERATOR_VERSION: string = pkg.version;
@@ -71,14 +72,7 @@ export function defaultConfig(): OperatorConfig {
   };
 }
 
-interface FlagDef {
-  key: keyof OperatorConfig;
-  env: string;
-  help: string;
-  type: 'string' | 'boolean' | 'int' | 'list' | 'duration';
-}
-
-const FLAGS: Record<string, FlagDef> = {
+const FLAGS: Record<string, FlagDef<keyof OperatorConfig>> = {
   namespace: { key: 'namespaces', env: 'WATCH_NAMESPACE', type: 'list', help: 'namespaces to watch, comma-separated (default: all)' },
   'operator-namespace': { key: 'operatorNamespace', env: 'POD_NAMESPACE', type: 'string', help: 'namespace of the leader-election Lease' },
   'livekit-url': { key: 'livekitUrl', env: 'LIVEKIT_URL', type: 'string', help: 'default LiveKit URL for sessions' },
@@ -103,71 +97,16 @@ const FLAGS: Record<string, FlagDef> = {
   kubeconfig: { key: 'kubeconfig', env: 'KUBECONFIG', type: 'string', help: 'kubeconfig file (default: in-cluster or ~/.kube/config)' },
 };
 
-/** Parses "15s", "500ms", "2m", "1h" or a plain number of milliseconds. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new Error(`invalid duration ${JSON.stringify(s)} (use e.g. 500ms, 15s, 2m)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 'ms';
-  const mult = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Math.round(n * mult);
-}
-
-function convert(def: FlagDef, name: string, raw: string | boolean): unknown {
-  switch (def.type) {
-    case 'boolean':
-      if (typeof raw === 'boolean') return raw;
-      if (/^(1|true|yes)$/i.test(raw)) return true;
-      if (/^(0|false|no|)$/i.test(raw)) return false;
-      throw new Error(`--${name}: expected true/false, got ${JSON.stringify(raw)}`);
-    case 'int': {
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a non-negative integer, got ${JSON.stringify(raw)}`);
-      return n;
-    }
-    case 'duration':
-      return parseDuration(String(raw));
-    case 'list':
-      return String(raw)
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
-    default:
-      return String(raw);
-  }
-}
-
 export function helpText(): string {
-  const d = defaultConfig();
-  const lines = ['Usage: node operator/src/main.ts [flags]', '', 'lkbrowser operator: reconciles BrowserSession objects to runtime pods.', '', 'Flags (env var in brackets):'];
-  for (const [name, def] of Object.entries(FLAGS)) {
-    const dv = d[def.key];
-    const shown = Array.isArray(dv) ? dv.join(',') : String(dv);
-    lines.push(`  --${name.padEnd(28)} ${def.help} [${def.env}] (default ${JSON.stringify(shown)})`);
-  }
-  lines.push(`  --${'help'.padEnd(28)} print this help`);
-  return lines.join('\n');
+  return flagsHelp(FLAGS, defaultConfig(), ['Usage: node operator/src/main.ts [flags]', '', 'lkbrowser operator: reconciles BrowserSession objects to runtime pods.']);
 }
 
-export type ParsedArgs = { help: true } | { help: false; config: OperatorConfig };
+export type ParsedArgs = FlagsResult<OperatorConfig>;
 
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [name, def] of Object.entries(FLAGS)) options[name] = { type: def.type === 'boolean' ? 'boolean' : 'string' };
-  // Allow --leader-elect=false as well as the bare boolean form.
-  const normalized = argv.map((a) => a.replace(/^--leader-elect=(true|1)$/, '--leader-elect'));
-  const negated = normalized.some((a) => /^--leader-elect=(false|0)$/.test(a));
-  const { values } = parseArgs({ args: normalized.filter((a) => !/^--leader-elect=(false|0)$/.test(a)), options, strict: true, allowPositionals: false });
-  if (values.help === true) return { help: true };
-  const cfg = defaultConfig();
-  const target = cfg as unknown as Record<string, unknown>;
-  for (const [name, def] of Object.entries(FLAGS)) {
-    const fromEnv = env[def.env];
-    if (fromEnv !== undefined && fromEnv !== '') target[def.key] = convert(def, name, fromEnv);
-    const fromFlag = values[name];
-    if (fromFlag !== undefined) target[def.key] = convert(def, name, fromFlag);
-  }
-  if (negated) cfg.leaderElect = false;
+  const parsed = parseFlags(FLAGS, defaultConfig(), argv, env);
+  if (parsed.help) return parsed;
+  const cfg = parsed.config;
   if (!['Always', 'IfNotPresent', 'Never'].includes(cfg.runtimeImagePullPolicy)) {
     throw new Error(`--runtime-image-pull-policy must be Always, IfNotPresent or Never, got ${cfg.runtimeImagePullPolicy}`);
   }

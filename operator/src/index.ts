@@ -1,12 +1,15 @@
-// Public surface of the operator package (used by e2e tests and tools).
+// Public surface of the operator package (used by e2e tests, the chart's tests and tools).
 export * from './browsersession/types.ts';
 export * from './framework/kube-types.ts';
 export { defaultConfig, loadConfig, helpText, type OperatorConfig } from './config.ts';
-export { resolveSpec, type ResolvedSpec } from './browsersession/defaults.ts';
-export { validateSession } from './browsersession/validate.ts';
+export { resolveSpec, type ResolvedSpec } from './browsersession/resolved-spec.ts';
+export { checkSpec } from './browsersession/spec-checks.ts';
 export { desiredPod, podNameFor, selectorLabels, specHash, SPEC_HASH_ANNOTATION } from './browsersession/pod-spec.ts';
-export { observePod, buildStatus, invalidObservation, setConditions } from './browsersession/status.ts';
-export { ClientNodeKube, ApiError, type KubeClient, PODS, SESSIONS, LEASES, EVENTS } from './framework/kube-client.ts';
+export { CONDITION_TYPES, type ConditionType, Reasons, setConditions } from './browsersession/conditions.ts';
+export { invalidObservation, observePod, podCreateFailedObservation } from './browsersession/observation.ts';
+export { buildStatus } from './browsersession/status.ts';
+export { ClientNodeKube, ApiError, type KubeClient, PODS, LEASES, EVENTS } from './framework/kube-client.ts';
+export { SESSIONS } from './browsersession/resource.ts';
 export { Operator, type OperatorOptions } from './operator.ts';
 export { OperatorMetrics } from './framework/metrics.ts';
 export { REQUIRED_PERMISSIONS, type Permission } from './rbac.ts';

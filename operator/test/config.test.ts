@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { defaultConfig, helpText, loadConfig, parseDuration } from '../src/config.ts';
+import { defaultConfig, helpText, loadConfig } from '../src/config.ts';
+import { parseDuration } from '../src/framework/flags.ts';
 import { parseBindAddress } from '../src/framework/health.ts';
 
 test('defaults match controller-runtime and the runtime contract', () => {
@@ -31,8 +32,11 @@ test('flags override env, env overrides defaults', () => {
   assert.equal(r.config.livekitUrl, 'wss://lk.example.com');
   assert.equal(r.config.credentialsSecret, 'creds');
   assert.equal(r.config.operatorNamespace, 'lkb-system');
-  const off = loadConfig(['--leader-elect=false'], { LKB_LEADER_ELECT: 'true' });
+  const off = loadConfig(['--no-leader-elect'], { LKB_LEADER_ELECT: 'true' });
   assert.equal(!off.help && off.config.leaderElect, false);
+  const fromEnv = loadConfig([], { LKB_LEADER_ELECT: 'yes', LKB_LEASE_DURATION: '30s' });
+  assert.equal(!fromEnv.help && fromEnv.config.leaderElect, true);
+  assert.equal(!fromEnv.help && fromEnv.config.leaseDurationMs, 30_000);
   assert.equal(loadConfig(['--help'], {}).help, true);
 });
 
@@ -41,10 +45,25 @@ test('bad values are rejected with the flag name', () => {
   assert.throws(() => loadConfig(['--lease-duration=5s', '--renew-deadline=10s'], {}), /renew-deadline must be shorter/);
   assert.throws(() => loadConfig(['--runtime-image-pull-policy=Sometimes'], {}), /pull-policy/);
   assert.throws(() => loadConfig(['--no-such-flag'], {}), /Unknown option/);
-  assert.equal(parseDuration('500ms'), 500);
-  assert.equal(parseDuration('2m'), 120_000);
-  assert.equal(parseDuration('1500'), 1500);
-  assert.throws(() => parseDuration('soon'), /invalid duration/);
+  assert.throws(() => loadConfig(['--leader-elect=false'], {}), /does not take an argument/);
+  assert.throws(() => loadConfig([], { LKB_LEADER_ELECT: 'maybe' }), /LKB_LEADER_ELECT: expected true\/false/);
+  assert.throws(() => loadConfig(['positional'], {}), /Unexpected argument/);
+  const durations: [string, number | undefined][] = [
+    ['500ms', 500],
+    ['15s', 15_000],
+    ['1.5s', 1500],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1500', 1500],
+    ['soon', undefined],
+    ['ms', undefined],
+    ['-1s', undefined],
+    ['', undefined],
+  ];
+  for (const [text, ms] of durations) {
+    if (ms === undefined) assert.throws(() => parseDuration(text), /invalid duration/, text);
+    else assert.equal(parseDuration(text), ms, text);
+  }
   assert.deepEqual(parseBindAddress(':8081'), { host: '0.0.0.0', port: 8081 });
   assert.deepEqual(parseBindAddress('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
   assert.equal(parseBindAddress('0'), undefined);

@@ -1,6 +1,7 @@
 // Runtime configuration: environment variables + CLI flags (flags win). Pure: no I/O, no process access.
 import { isIP } from 'node:net';
 import { CliError, type OptionSpec, parseOptions, usage } from '@lkbrowser/cli';
+import { ENGINE_KINDS, type EngineKind } from '@lkbrowser/native';
 import { parseCidr } from './egress/address-policy.ts';
 
 /** Room and display name bound (LiveKit has no documented maximum; these values reach logs and tokens). */
@@ -31,6 +32,8 @@ export interface RuntimeConfig {
   egressDenyCidrs: string[];
   /** Run Chromium as this uid (runtime running as root only); undefined = the runtime's uid. */
   chromiumUid: number | undefined;
+  /** Rendering engine: 'chromium' (Chromium under Xvfb, default) or 'cef' (CEF off-screen, native/cef-host). */
+  engine: EngineKind;
   /** Release focus after this many seconds without input from the holder (0 = never). */
   focusIdleReleaseSeconds: number;
   /** Release focus after this many seconds of holding, input or not (0 = never). */
@@ -116,6 +119,13 @@ export const OPTIONS = {
     kind: 'string',
     arg: 'uid',
     help: "run Chromium as this uid, apart from Node (needs root); Chromium's sandbox is on whenever it is not root and may create user namespaces",
+  },
+  engine: {
+    flag: 'engine',
+    env: 'LKB_ENGINE',
+    kind: 'string',
+    arg: 'name',
+    help: `rendering engine: ${ENGINE_KINDS.join(' | ')} (default chromium)`,
   },
   focusIdleReleaseSeconds: {
     flag: 'focus-idle-release-seconds',
@@ -279,6 +289,10 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       throw new ConfigError(`${src('logLevel')}: expected one of ${LOG_LEVELS.join('|')}, got "${logLevel}"`);
     }
 
+    const engineName = str('engine') ?? 'chromium';
+    const engine = ENGINE_KINDS.find((k) => k === engineName);
+    if (!engine) throw new ConfigError(`${src('engine')}: expected one of ${ENGINE_KINDS.join('|')}, got "${engineName}"`);
+
     const config: RuntimeConfig = {
       livekitUrl,
       room,
@@ -297,6 +311,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       navAllowPrivateNetworks: raw.booleans.navAllowPrivateNetworks ?? false,
       egressDenyCidrs,
       chromiumUid: raw.strings.chromiumUid === undefined ? undefined : int('chromiumUid', 0, 1, 2 ** 30),
+      engine,
       // 120 s: the CRD's default for spec.focus.idleReleaseSeconds.
       focusIdleReleaseSeconds: int('focusIdleReleaseSeconds', 120, 0, 86_400),
       focusMaxHoldSeconds: int('focusMaxHoldSeconds', 3600, 0, 7 * 86_400),

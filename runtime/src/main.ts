@@ -106,7 +106,7 @@ async function run(): Promise<void> {
   const proxyServer = await egress.listen(0);
   log.info({ proxyServer, denyCidrs: cfg.egressDenyCidrs, allowPrivate: cfg.navAllowPrivateNetworks }, 'egress proxy listening');
   const token = tokenFile ? tokenFile.current() : await resolveToken(cfg);
-  ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log, proxyServer, chromiumUid: cfg.chromiumUid });
+  ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log, proxyServer, chromiumUid: cfg.chromiumUid, engine: cfg.engine });
   if (shuttingDown) return;
   page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.framerate, audio: cfg.audio });
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');

@@ -41,6 +41,7 @@ test('defaults', () => {
       navAllowPrivateNetworks: false,
       egressDenyCidrs: [],
       chromiumUid: undefined,
+      engine: 'chromium',
       focusIdleReleaseSeconds: 120, // the CRD's default
       focusMaxHoldSeconds: 3600,
       focusPriorityIdentities: [],
@@ -171,6 +172,9 @@ test('token file, egress deny CIDRs, chromium uid, focus max hold and admins; bo
   assert.equal(c.focusMaxHoldSeconds, 600);
   assert.deepEqual(c.focusAdminIdentities, ['ops', 'root-agent']);
   assert.equal(ok({ ...base, LKB_CHROMIUM_UID: '65534' }).chromiumUid, 65534);
+  assert.equal(ok({ ...base, LKB_ENGINE: 'cef' }).engine, 'cef');
+  assert.equal(ok(base, ['--engine', 'cef']).engine, 'cef');
+  err({ ...base, LKB_ENGINE: 'webkit' }, [], /LKB_ENGINE: expected one of chromium\|cef, got "webkit"/);
   err({ ...base, LKB_CHROMIUM_UID: '0' }, [], /LKB_CHROMIUM_UID: must be an integer 1\.\./);
   err({ ...noCreds, LKB_TOKEN_FILE: '/t', LIVEKIT_TOKEN: 'a.b.c' }, [], /not both/);
   err(noCreds, [], /LKB_TOKEN_FILE/);

@@ -9,7 +9,7 @@ import {
   type VideoFrameEvent,
   VideoStream,
 } from '@livekit/rtc-node';
-import { type Sfu, startSfu } from '@lkbrowser/testkit';
+import { startSfu, type Sfu, withTimeout } from '@lkbrowser/testkit';
 import { AccessToken } from 'livekit-server-sdk';
 import { pino } from 'pino';
 
@@ -44,31 +44,8 @@ export async function join(
   opts: { autoSubscribe?: boolean } = {},
 ): Promise<Room> {
   const r = new Room();
-  await withTimeout(r.connect(server.url, await token(server, room, identity), { autoSubscribe: opts.autoSubscribe ?? true, dynacast: false }), 30_000, `${identity} connect`);
+  await withTimeout(`${identity} connect`, r.connect(server.url, await token(server, room, identity), { autoSubscribe: opts.autoSubscribe ?? true, dynacast: false }), 30_000);
   return r;
-}
-
-export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, rej) => {
-        timer = setTimeout(() => rej(new Error(`timeout after ${ms} ms: ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string, stepMs = 50): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timeout after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
 }
 
 export interface ReceivedFrame {

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, type Room, TrackKind } from '@livekit/rtc-node';
-import { type LiveKitServer, startLiveKitServer } from '@lkbrowser/testkit';
+import { startLiveKitServer, type LiveKitServer, waitFor, withTimeout } from '@lkbrowser/testkit';
 import { AccessToken } from 'livekit-server-sdk';
 import { runtimeGrant } from '../src/token.ts';
-import { join, near, startPageServer, VideoWatcher, waitFor, waitTrack, withTimeout } from './helpers.ts';
+import { join, near, startPageServer, VideoWatcher, waitTrack } from './helpers.ts';
 import { getJson, type Runtime, startRuntime } from './runtime-process.ts';
 
 const ROOM = 'lk-restart';
@@ -35,16 +35,16 @@ after(async () => {
 });
 
 async function seePage(viewer: Room, what: string): Promise<VideoWatcher> {
-  const { track } = await withTimeout(waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 60_000, `${what}: video track`);
+  const { track } = await withTimeout(`${what}: video track`, waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 60_000);
   const video = new VideoWatcher(track);
   watchers.push(video);
-  await waitFor(() => video.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000, `${what}: page colour in received frames`);
+  await waitFor(`${what}: page colour in received frames`, () => video.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000);
   return video;
 }
 
 async function status(viewer: Room): Promise<Record<string, unknown>> {
   const lp = viewer.localParticipant as NonNullable<Room['localParticipant']>;
-  return JSON.parse(await withTimeout(lp.performRpc({ destinationIdentity: 'browser', method: 'browser/status', payload: '' }), 20_000, 'status rpc'));
+  return JSON.parse(await withTimeout('status rpc', lp.performRpc({ destinationIdentity: 'browser', method: 'browser/status', payload: '' }), 20_000));
 }
 
 test(`single-PC signalling; the runtime outlives a ${TOKEN_TTL_S} s join token and a server restart`, { timeout: 420_000 }, async () => {
@@ -53,17 +53,17 @@ test(`single-PC signalling; the runtime outlives a ${TOKEN_TTL_S} s join token a
   const token = await at.toJwt();
   const expiresAt = Date.now() + TOKEN_TTL_S * 1000;
   const rt = startRuntime({ LIVEKIT_URL: server.url, LIVEKIT_TOKEN: token, LKB_URL: `${pages.base}/solid` }, [
-    '--allow-private',
+    '--nav-allow-private-networks',
     '--width=320',
     '--height=240',
-    '--fps=10',
+    '--framerate=10',
     '--no-audio',
     '--metrics-port=0',
     '--metrics-host=127.0.0.1',
   ]);
   runtimes.push(rt);
-  const port = await withTimeout(rt.port, 30_000, 'status server port');
-  await waitFor(async () => (await getJson(port, '/readyz')).status === 200, 120_000, '/readyz 200', 250);
+  const port = await withTimeout('status server port', rt.port, 30_000);
+  await waitFor('/readyz 200', async () => (await getJson(port, '/readyz')).status === 200, 120_000, 250);
 
   // rtc-node 1.1 joined over /rtc/v1: one peer connection (the server logs the participant's init).
   const joined = server.logTail(200).split('\n').filter((l) => l.includes('starting RTC session') && l.includes('"participant": "browser"'));
@@ -85,20 +85,20 @@ test(`single-PC signalling; the runtime outlives a ${TOKEN_TTL_S} s join token a
   const down = Date.now();
   assert.ok(down > expiresAt, 'the join token has expired');
   await server.kill();
-  await waitFor(() => rt.messages('connection to the room lost').length > 0 || rt.proc.exitCode !== null, 60_000, 'the runtime notices');
+  await waitFor('the runtime notices', () => rt.messages('connection to the room lost').length > 0 || rt.proc.exitCode !== null, 60_000);
   await new Promise((r) => setTimeout(r, 2000));
   await server.restart();
   console.log(`server down for ${Date.now() - down} ms`);
 
-  await waitFor(() => rt.messages('reconnected to the room').length > 0 || rt.proc.exitCode !== null, 120_000, 'runtime reconnected');
+  await waitFor('runtime reconnected', () => rt.messages('reconnected to the room').length > 0 || rt.proc.exitCode !== null, 120_000);
   assert.equal(rt.proc.exitCode, null, `runtime still running:\n${rt.logs.slice(-15).join('\n')}`);
   const second = await join(server, ROOM, 'viewer-2');
   rooms.push(second);
   await seePage(second, 'after the restart');
   assert.equal((await status(second)).publishing, true);
-  await waitFor(async () => (await getJson(port, '/readyz')).status === 200, 30_000, '/readyz 200 after the restart', 250);
+  await waitFor('/readyz 200 after the restart', async () => (await getJson(port, '/readyz')).status === 200, 30_000, 250);
 
   rt.proc.kill('SIGTERM');
-  const e = await withTimeout(rt.exit, 20_000, 'exit after SIGTERM');
+  const e = await withTimeout('exit after SIGTERM', rt.exit, 20_000);
   assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
 });

@@ -4,19 +4,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { dispose, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
-import {
-  join,
-  NODE,
-  near,
-  type RoomServer,
-  startRoomServer,
-  startPageServer,
-  VideoWatcher,
-  waitFor,
-  waitTrack,
-  withTimeout,
-} from './helpers.ts';
+import { join, NODE, near, type RoomServer, startRoomServer, startPageServer, VideoWatcher, waitTrack } from './helpers.ts';
 import { getJson, MAIN, type Runtime, startRuntime } from './runtime-process.ts';
+import { waitFor, withTimeout } from '@lkbrowser/testkit';
 
 function runSync(env: Record<string, string>, args: string[] = []): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(NODE, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
@@ -89,22 +79,22 @@ describe('full run with the real engine', () => {
       '--identity=browser',
     ]);
     runtimes.push(rt);
-    const port = await withTimeout(rt.port, 30_000, 'status server port');
+    const port = await withTimeout('status server port', rt.port, 30_000);
     assert.equal((await getJson(port, '/healthz')).status, 200);
-    await waitFor(async () => (await getJson(port, '/readyz')).status === 200, 120_000, '/readyz 200', 250);
+    await waitFor('/readyz 200', async () => (await getJson(port, '/readyz')).status === 200, 120_000, 250);
     const st = (await getJson(port, '/status')).body as Record<string, unknown>;
     assert.deepEqual(st, { url: `${pages.base}/solid`, focusHolder: null, width: 640, height: 480, fps: 15, publishing: true, restarts: 0 });
 
     viewer = await join(sfu, 'main-room', 'viewer');
-    const { track } = await withTimeout(waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 30_000, 'video track');
+    const { track } = await withTimeout('video track', waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 30_000);
     video = new VideoWatcher(track);
-    await waitFor(() => video?.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000, 'page colour in received frames');
+    await waitFor('page colour in received frames', () => video?.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000);
     assert.equal(video.latest?.width, 640);
     // The runtime's minted token has canSubscribe: false; RPC requests (data packets) still reach it.
     const lp = viewer.localParticipant as NonNullable<Room['localParticipant']>;
-    const focus = await withTimeout(lp.performRpc({ destinationIdentity: 'browser', method: 'browser/request-focus', payload: '' }), 20_000, 'rpc');
+    const focus = await withTimeout('rpc', lp.performRpc({ destinationIdentity: 'browser', method: 'browser/request-focus', payload: '' }), 20_000);
     assert.deepEqual(JSON.parse(focus), { granted: true });
-    await waitFor(async () => ((await getJson(port, '/status')).body as { focusHolder?: string }).focusHolder === 'viewer', 10_000, '/status focusHolder');
+    await waitFor('/status focusHolder', async () => ((await getJson(port, '/status')).body as { focusHolder?: string }).focusHolder === 'viewer', 10_000);
     const metrics = (await getJson(port, '/metrics')).body as string;
     assert.match(metrics, /lkb_frames_published_total \d+/);
     assert.match(metrics, /lkb_paint_to_publish_seconds_count \d+/);
@@ -112,11 +102,11 @@ describe('full run with the real engine', () => {
     const left = new Promise<void>((r) => viewer?.on(RoomEvent.ParticipantDisconnected, (p) => p.identity === 'browser' && r()));
     const t0 = Date.now();
     rt.proc.kill('SIGTERM');
-    const e = await withTimeout(rt.exit, 15_000, 'exit after SIGTERM');
+    const e = await withTimeout('exit after SIGTERM', rt.exit, 15_000);
     assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
     console.log(`SIGTERM → exit 0 in ${e.atMs - t0} ms`);
     assert.ok(e.atMs - t0 < 5000, `exited in ${e.atMs - t0} ms`);
-    await withTimeout(left, 15_000, 'viewer sees the browser leave');
+    await withTimeout('viewer sees the browser leave', left, 15_000);
     assert.ok(rt.logs.some((l) => l.includes('"msg":"bye"')), 'clean shutdown path');
   });
 
@@ -133,11 +123,11 @@ describe('full run with the real engine', () => {
       ['--nav-allow-private-networks', '--width=320', '--height=240', '--framerate=5', '--no-audio', '--metrics-port=0', '--metrics-host=127.0.0.1'],
     );
     runtimes.push(rt);
-    const port = await withTimeout(rt.port, 30_000, 'status server port');
-    await waitFor(async () => (await getJson(port, '/readyz')).status === 200, 120_000, '/readyz 200', 250);
+    const port = await withTimeout('status server port', rt.port, 30_000);
+    await waitFor('/readyz 200', async () => (await getJson(port, '/readyz')).status === 200, 120_000, 250);
     await own.kill();
     await own.close();
-    const e = await withTimeout(rt.exit, 200_000, 'exit after the room is lost');
+    const e = await withTimeout('exit after the room is lost', rt.exit, 200_000);
     assert.equal(e.code, 1, rt.logs.slice(-15).join('\n'));
     assert.ok(rt.logs.some((l) => l.includes('room disconnected')), 'exit reason logged');
   });
@@ -155,7 +145,7 @@ describe('full run with the real engine', () => {
     runtimes.push(rt);
     const company = await join(sfu, 'max-room', 'company');
     try {
-      const e = await withTimeout(rt.exit, 150_000, 'max-duration exit');
+      const e = await withTimeout('max-duration exit', rt.exit, 150_000);
       assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
       assert.ok(rt.logs.some((l) => l.includes('max duration reached')), 'exit reason logged');
     } finally {
@@ -174,7 +164,7 @@ describe('full run with the real engine', () => {
       '--metrics-host=127.0.0.1',
     ]);
     runtimes.push(rt);
-    const e = await withTimeout(rt.exit, 150_000, 'idle exit');
+    const e = await withTimeout('idle exit', rt.exit, 150_000);
     assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
     assert.ok(rt.logs.some((l) => l.includes('empty-room timeout')), 'exit reason logged');
   });

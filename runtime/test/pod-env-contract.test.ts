@@ -4,18 +4,15 @@
 // setting has one name (CRD field → LKB_NAME → --name → RuntimeConfig key).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type BrowserSession, type BrowserSessionSpec, defaultConfig, desiredPod, resolveSpec } from '@lkbrowser/operator';
+import { type BrowserSession, defaultConfig, desiredPod, resolveSpec } from '@lkbrowser/operator';
+import { served } from '@lkbrowser/operator/crd-fixtures';
 import { OPTIONS, parseConfig, type RuntimeConfig } from '../src/config.ts';
 
 const operatorConfig = { ...defaultConfig(), livekitUrl: 'wss://lk.example.com', runtimePort: 9191 };
 
-function session(spec: Partial<BrowserSessionSpec>): BrowserSession {
-  return {
-    apiVersion: 'lkbrowser.dev/v1alpha1',
-    kind: 'BrowserSession',
-    metadata: { name: 'demo', namespace: 'team-a', uid: 'uid-1', generation: 1 },
-    spec: { url: 'https://example.com/start', room: 'demo-room', ...spec },
-  };
+/** A session as the API server serves it: the CRD's defaults applied to the given spec. */
+function session(spec: Record<string, unknown>): BrowserSession {
+  return served({ url: 'https://example.com/start', room: 'demo-room', ...spec }, { name: 'demo', namespace: 'team-a' });
 }
 
 /** The container's environment as the kubelet would give it (Secret references resolved to stand-ins). */
@@ -35,7 +32,7 @@ function runtimeConfig(env: Record<string, string>): RuntimeConfig {
 }
 
 test('every BrowserSession field reaches the runtime with its value', () => {
-  const full: Partial<BrowserSessionSpec> = {
+  const full: Record<string, unknown> = {
     participant: { identity: 'browser-1', name: 'Shared browser' },
     viewport: { width: 1920, height: 1080, framerate: 60 },
     audio: false,

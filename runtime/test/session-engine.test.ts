@@ -8,20 +8,8 @@ import { AudioStream, dispose, type Room, TrackKind, TrackSource } from '@liveki
 import { RuntimeMetrics } from '../src/metrics.ts';
 import { RPC, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
-import {
-  DataLog,
-  enc,
-  join,
-  near,
-  type RoomServer,
-  startRoomServer,
-  startPageServer,
-  testLogger,
-  VideoWatcher,
-  waitFor,
-  waitTrack,
-  withTimeout,
-} from './helpers.ts';
+import { DataLog, enc, join, near, type RoomServer, startRoomServer, startPageServer, testLogger, VideoWatcher, waitTrack } from './helpers.ts';
+import { waitFor, withTimeout } from '@lkbrowser/testkit';
 
 const ROOM = 'engine-room';
 let sfu: RoomServer;
@@ -36,16 +24,12 @@ let metrics: RuntimeMetrics;
 let video: VideoWatcher;
 
 const rpc = (method: string, payload: unknown = '') =>
-  withTimeout(
-    (viewer.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
+  withTimeout(method, (viewer.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
       destinationIdentity: 'browser',
       method,
       payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
       responseTimeout: 15_000,
-    }),
-    20_000,
-    method,
-  );
+    }), 20_000);
 
 before(async () => {
   sfu = await startRoomServer();
@@ -65,7 +49,7 @@ before(async () => {
     metrics,
     logger: testLogger,
   });
-  await withTimeout(session.start(), 30_000, 'session start');
+  await withTimeout('session start', session.start(), 30_000);
   viewer = await join(sfu, ROOM, 'viewer');
   viewerData = new DataLog(viewer);
 });
@@ -83,7 +67,7 @@ after(async () => {
   ];
   for (const [name, step] of steps) {
     try {
-      await withTimeout(Promise.resolve(step()), 20_000, `cleanup ${name}`);
+      await withTimeout(`cleanup ${name}`, Promise.resolve(step()), 20_000);
     } catch (e) {
       console.error(`cleanup ${name} failed:`, e);
     }
@@ -91,9 +75,9 @@ after(async () => {
 });
 
 test('received video shows the page served on 127.0.0.1', { timeout: 120_000 }, async () => {
-  const { track } = await withTimeout(waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 30_000, 'video track');
+  const { track } = await withTimeout('video track', waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 30_000);
   video = new VideoWatcher(track);
-  await waitFor(() => video.latest !== undefined && near(video.latest.center, [255, 0, 0], 30), 60_000, 'red page in frames');
+  await waitFor('red page in frames', () => video.latest !== undefined && near(video.latest.center, [255, 0, 0], 30), 60_000);
   assert.equal(video.latest?.width, 640);
   assert.equal(video.latest?.height, 480);
 });
@@ -110,7 +94,7 @@ test('a click sent as browser-input by the focus holder changes the page (seen i
     { reliable: true, topic: TOPIC.input },
   );
   const sentAt = Date.now();
-  await waitFor(() => video.latest !== undefined && near(video.latest.center, [0, 200, 0], 30), 30_000, 'green page after the click', 10);
+  await waitFor('green page after the click', () => video.latest !== undefined && near(video.latest.center, [0, 200, 0], 30), 30_000, 10);
   console.log(`first click → changed frame received: ${Date.now() - sentAt} ms (includes the viewer's first-data publisher negotiation)`);
   // Second click: the data path is warm now.
   const t1 = Date.now();
@@ -121,19 +105,19 @@ test('a click sent as browser-input by the focus holder changes the page (seen i
     ]),
     { reliable: true, topic: TOPIC.input },
   );
-  await waitFor(() => video.latest !== undefined && near(video.latest.center, [200, 0, 200], 30), 30_000, 'magenta page after the 2nd click', 5);
+  await waitFor('magenta page after the 2nd click', () => video.latest !== undefined && near(video.latest.center, [200, 0, 200], 30), 30_000, 5);
   console.log(`second click → changed frame received: ${Date.now() - t1} ms (data over the SFU, CDP dispatch, paint, encode, RTP, decode)`);
   assert.equal(await metrics.value('lkb_input_packets_total', { result: 'accepted' }), 2);
 });
 
 test('navigate RPC loads another page; browser-url is broadcast', { timeout: 120_000 }, async () => {
   assert.deepEqual(JSON.parse(await rpc(RPC.navigate, { url: `${pages.base}/yellow` })), { status: 'ok' });
-  await waitFor(() => video.latest !== undefined && near(video.latest.center, [255, 255, 0], 30), 30_000, 'yellow page');
-  await waitFor(() => JSON.stringify(viewerData.last(TOPIC.url)) === JSON.stringify({ url: `${pages.base}/yellow` }), 15_000, 'browser-url');
+  await waitFor('yellow page', () => video.latest !== undefined && near(video.latest.center, [255, 255, 0], 30), 30_000);
+  await waitFor('browser-url', () => JSON.stringify(viewerData.last(TOPIC.url)) === JSON.stringify({ url: `${pages.base}/yellow` }), 15_000);
 });
 
 test('page audio reaches a subscriber on browser-audio', { timeout: 120_000 }, async () => {
-  const { track, publication } = await withTimeout(waitTrack(viewer, TrackKind.KIND_AUDIO, 'browser'), 30_000, 'audio track');
+  const { track, publication } = await withTimeout('audio track', waitTrack(viewer, TrackKind.KIND_AUDIO, 'browser'), 30_000);
   assert.equal(publication.name, 'browser-audio');
   assert.equal(publication.source, TrackSource.SOURCE_SCREENSHARE_AUDIO);
   assert.deepEqual(JSON.parse(await rpc(RPC.navigate, { url: `${pages.base}/tone` })), { status: 'ok' });
@@ -143,7 +127,7 @@ test('page audio reaches a subscriber on browser-audio', { timeout: 120_000 }, a
   try {
     const end = Date.now() + 30_000;
     while (Date.now() < end && !(peak > 3000 && frames > 50)) {
-      const { value, done } = await withTimeout(reader.read(), 10_000, 'audio frame');
+      const { value, done } = await withTimeout('audio frame', reader.read(), 10_000);
       if (done || !value) break;
       frames++;
       for (const v of value.data) peak = Math.max(peak, Math.abs(v));
@@ -160,11 +144,11 @@ test('browser killed → restarted, video resumes on the same track', { timeout:
   const pid = page.chromiumPid;
   assert.ok(pid > 0);
   process.kill(pid, 'SIGKILL');
-  await waitFor(() => session.status().restarts === 1, 90_000, 'restart counted', 200);
+  await waitFor('restart counted', () => session.status().restarts === 1, 90_000, 200);
   assert.equal(await metrics.value('lkb_browser_restarts_total'), 1);
   const countAfterRestart = video.count;
   assert.deepEqual(JSON.parse(await rpc(RPC.navigate, { url: `${pages.base}/solid` })), { status: 'ok' });
-  await waitFor(() => video.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000, 'blue page after restart');
+  await waitFor('blue page after restart', () => video.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000);
   assert.ok(video.count > countAfterRestart);
   const s = JSON.parse(await rpc(RPC.status));
   assert.equal(s.publishing, true);

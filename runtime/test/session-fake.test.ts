@@ -7,7 +7,8 @@ import { RuntimeMetrics } from '../src/metrics.ts';
 import { ROOM_LIMITS, RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
-import { DataLog, enc, join, near, type RoomServer, startRoomServer, testLogger, VideoWatcher, waitFor, waitTrack, withTimeout } from './helpers.ts';
+import { DataLog, enc, join, near, type RoomServer, startRoomServer, testLogger, VideoWatcher, waitTrack } from './helpers.ts';
+import { waitFor, withTimeout } from '@lkbrowser/testkit';
 
 const ROOM = 'fake-room';
 const W = 640;
@@ -26,16 +27,12 @@ let video: VideoWatcher;
 const resolved: Record<string, string[]> = { 'public.example': ['93.184.216.34'], 'sneaky.example': ['10.1.2.3'] };
 
 const rpc = (room: Room, method: string, payload: unknown = '') =>
-  withTimeout(
-    (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
+  withTimeout(method, (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
       destinationIdentity: 'browser',
       method,
       payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
       responseTimeout: 15_000,
-    }),
-    20_000,
-    method,
-  );
+    }), 20_000);
 
 async function rpcError(room: Room, method: string, payload: unknown = ''): Promise<RpcError> {
   try {
@@ -68,7 +65,7 @@ before(async () => {
     refreshIntervalMs: 1000,
     resolveHost: async (h) => resolved[h] ?? [],
   });
-  await withTimeout(session.start(), 30_000, 'session start');
+  await withTimeout('session start', session.start(), 30_000);
   alice = await join(server, ROOM, 'alice');
   aliceData = new DataLog(alice);
   bob = await join(server, ROOM, 'bob');
@@ -88,7 +85,7 @@ after(async () => {
   ];
   for (const [name, step] of steps) {
     try {
-      await withTimeout(Promise.resolve(step()), 15_000, `cleanup ${name}`);
+      await withTimeout(`cleanup ${name}`, Promise.resolve(step()), 15_000);
       if (process.env.LKB_TEST_DEBUG) console.error(`cleanup ${name} done`, process.getActiveResourcesInfo().join(','));
     } catch (e) {
       console.error(`cleanup ${name} failed:`, e);
@@ -97,17 +94,17 @@ after(async () => {
 });
 
 test('publishes browser-video (screen share) whose pixels match the page, and browser-audio', async () => {
-  const { track, publication } = await withTimeout(waitTrack(alice, TrackKind.KIND_VIDEO, 'browser'), 20_000, 'video track');
+  const { track, publication } = await withTimeout('video track', waitTrack(alice, TrackKind.KIND_VIDEO, 'browser'), 20_000);
   assert.equal(publication.name, 'browser-video');
   assert.equal(publication.source, TrackSource.SOURCE_SCREENSHARE);
   video = new VideoWatcher(track);
-  await waitFor(() => video.latest !== undefined && near(video.latest.center, [255, 0, 0]), 20_000, 'red frames');
+  await waitFor('red frames', () => video.latest !== undefined && near(video.latest.center, [255, 0, 0]), 20_000);
   assert.equal(video.latest?.width, W);
   assert.equal(video.latest?.height, H);
-  const audio = await withTimeout(waitTrack(alice, TrackKind.KIND_AUDIO, 'browser'), 20_000, 'audio track');
+  const audio = await withTimeout('audio track', waitTrack(alice, TrackKind.KIND_AUDIO, 'browser'), 20_000);
   assert.equal(audio.publication.name, 'browser-audio');
   assert.equal(audio.publication.source, TrackSource.SOURCE_SCREENSHARE_AUDIO);
-  await waitFor(async () => (await metrics.value('lkb_audio_frames_total', { result: 'published' })) > 20, 10_000, 'audio frames published');
+  await waitFor('audio frames published', async () => (await metrics.value('lkb_audio_frames_total', { result: 'published' })) > 20, 10_000);
   assert.equal(page.heldSlots() <= 1, true, 'the runtime holds at most one paint slot');
 });
 
@@ -122,9 +119,9 @@ test('a static page is refreshed at a low rate, not re-encoded every frame', asy
 });
 
 test('late joiners get the current url, focus and cursor', async () => {
-  await waitFor(() => aliceData.last(TOPIC.url) !== undefined, 10_000, 'browser-url for alice');
+  await waitFor('browser-url for alice', () => aliceData.last(TOPIC.url) !== undefined, 10_000);
   assert.deepEqual(aliceData.last(TOPIC.url), { url: 'https://start.example/' });
-  await waitFor(() => aliceData.last(TOPIC.focus) !== undefined && aliceData.last(TOPIC.cursor) !== undefined, 10_000, 'focus+cursor');
+  await waitFor('focus+cursor', () => aliceData.last(TOPIC.focus) !== undefined && aliceData.last(TOPIC.cursor) !== undefined, 10_000);
   assert.equal(aliceData.focus(), null);
   assert.deepEqual(aliceData.last(TOPIC.cursor), { cursor: 'default' });
 });
@@ -139,20 +136,20 @@ test('a page URL over LiveKit\'s packet limit reaches the room cut and flagged (
   const cut = long.slice(0, ROOM_LIMITS.maxReportedUrlBytes); // ASCII: one byte a character
   const failedBefore = await metrics.value('lkb_data_packets_dropped_total', { reason: 'send_failed' });
   page.pageNavigates(long); // e.g. history.pushState: the page's own doing, not browser/navigate
-  await waitFor(() => (bobData.last(TOPIC.url) as { truncated?: boolean } | undefined)?.truncated === true, 10_000, 'truncated browser-url');
+  await waitFor('truncated browser-url', () => (bobData.last(TOPIC.url) as { truncated?: boolean } | undefined)?.truncated === true, 10_000);
   assert.deepEqual(bobData.last(TOPIC.url), { url: cut, truncated: true });
   const s = JSON.parse(await rpc(bob, RPC.status)) as Record<string, unknown>;
   assert.equal(s.url, cut);
   assert.equal(s.urlTruncated, true);
   assert.equal(await metrics.value('lkb_data_packets_dropped_total', { reason: 'send_failed' }), failedBefore, 'no packet failed in the SDK');
   page.pageNavigates('https://start.example/');
-  await waitFor(() => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://start.example/"}', 10_000, 'url back');
+  await waitFor('url back', () => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://start.example/"}', 10_000);
 });
 
 test('focus: grant, deny with holder, broadcast to everyone', async () => {
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.requestFocus, '')), { granted: true });
   assert.deepEqual(JSON.parse(await rpc(bob, RPC.requestFocus, '{}')), { granted: false, holder: 'alice' });
-  await waitFor(() => bobData.focus() === 'alice', 10_000, 'bob sees alice focus');
+  await waitFor('bob sees alice focus', () => bobData.focus() === 'alice', 10_000);
   assert.equal(session.focusHolder, 'alice');
   assert.deepEqual(JSON.parse(await rpc(bob, RPC.releaseFocus)), { released: false });
   assert.equal(page.calls.some((c) => c.method === 'setFocus' && c.args[0] === true), true);
@@ -162,7 +159,7 @@ test('input from a non-holder is ignored and counted', async () => {
   const calls = page.calls.length;
   const before = await metrics.value('lkb_input_packets_total', { result: 'not_focused' });
   await sendInput(bob, [{ type: 'mousedown', x: 10, y: 10 }, { type: 'mouseup', x: 10, y: 10 }]);
-  await waitFor(async () => (await metrics.value('lkb_input_packets_total', { result: 'not_focused' })) === before + 1, 10_000, 'counted');
+  await waitFor('counted', async () => (await metrics.value('lkb_input_packets_total', { result: 'not_focused' })) === before + 1, 10_000);
   assert.equal(page.calls.slice(calls).filter((c) => c.method.startsWith('mouse')).length, 0);
   assert.ok(near(page.color, [255, 0, 0], 0));
 });
@@ -178,7 +175,7 @@ test('a click from the holder changes the page (seen in received frames); events
     { type: 'char', keyCode: 65, charCode: 65, modifiers: 2 },
     { type: 'keyup', keyCode: 65, modifiers: 2 },
   ]);
-  await waitFor(() => video.latest !== undefined && near(video.latest.center, [0, 0, 255]), 15_000, 'blue frames after the click');
+  await waitFor('blue frames after the click', () => video.latest !== undefined && near(video.latest.center, [0, 0, 255]), 15_000);
   await session.flushInput();
   const got = page.calls.filter((c) => c.method !== 'setFocus').slice(-8);
   assert.deepEqual(
@@ -204,9 +201,9 @@ test('navigation: non-holder refused (2001), blocked URL (2002), bad request (20
   assert.equal(page.calls.filter((c) => c.method === 'navigate').length, 0, 'nothing blocked reached the engine');
 
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.navigate, { url: 'https://public.example/' })), { status: 'ok' });
-  await waitFor(() => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://public.example/"}', 10_000, 'browser-url broadcast');
+  await waitFor('browser-url broadcast', () => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://public.example/"}', 10_000);
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.goBack)), { status: 'ok', navigated: true });
-  await waitFor(() => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://start.example/"}', 10_000, 'back');
+  await waitFor('back', () => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://start.example/"}', 10_000);
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.goForward)), { status: 'ok', navigated: true });
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.reload)), { status: 'ok' });
 });
@@ -236,7 +233,7 @@ test('thousands of malformed packets do not crash the session and are counted', 
       Array.from({ length: 20 }, (_, k) => lp.publishData(junk[(i + k) % junk.length] as Uint8Array, { reliable: true, topic: TOPIC.input })),
     );
   }
-  await waitFor(async () => (await total()) - start >= sent, 60_000, `all ${sent} packets counted`, 200);
+  await waitFor(`all ${sent} packets counted`, async () => (await total()) - start >= sent, 60_000, 200);
   assert.equal((await total()) - start, sent, before);
   assert.ok((await metrics.value('lkb_input_packets_total', { result: 'bad_json' })) > 0);
   assert.ok((await metrics.value('lkb_input_events_total', { result: 'out_of_bounds' })) > 0);
@@ -247,15 +244,15 @@ test('thousands of malformed packets do not crash the session and are counted', 
 test('resize (holder only) changes the published frame size', async () => {
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.resize, { width: 800, height: 600 })), { status: 'ok', width: 800, height: 600 });
   assert.equal((await rpcError(alice, RPC.resize, { width: 100, height: 600 })).code, RpcCode.BadRequest);
-  await waitFor(() => video.latest?.width === 800 && video.latest?.height === 600, 20_000, '800x600 frames');
+  await waitFor('800x600 frames', () => video.latest?.width === 800 && video.latest?.height === 600, 20_000);
 });
 
 test('browser crash → restart, video resumes on the same track, restarts counted', async () => {
   const sidBefore = [...(alice.remoteParticipants.get('browser')?.trackPublications.values() ?? [])].map((p) => p.sid).sort();
   page.crash('test kill');
-  await waitFor(() => session.status().restarts === 1, 10_000, 'restart');
+  await waitFor('restart', () => session.status().restarts === 1, 10_000);
   page.setColor([0, 255, 0]);
-  await waitFor(() => video.latest !== undefined && near(video.latest.center, [0, 255, 0]), 20_000, 'green frames after restart');
+  await waitFor('green frames after restart', () => video.latest !== undefined && near(video.latest.center, [0, 255, 0]), 20_000);
   const sidAfter = [...(alice.remoteParticipants.get('browser')?.trackPublications.values() ?? [])].map((p) => p.sid).sort();
   assert.deepEqual(sidAfter, sidBefore);
   assert.equal(await metrics.value('lkb_browser_restarts_total'), 1);
@@ -263,17 +260,17 @@ test('browser crash → restart, video resumes on the same track, restarts count
 
 test('holder release and holder disconnect both broadcast focus null; a held button is released', async () => {
   await sendInput(alice, [{ type: 'mousedown', x: 20, y: 30, button: 2 }]);
-  await waitFor(() => page.calls.some((c) => c.method === 'mouseDown' && c.args[0] === 20), 10_000, 'mousedown dispatched');
+  await waitFor('mousedown dispatched', () => page.calls.some((c) => c.method === 'mouseDown' && c.args[0] === 20), 10_000);
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.releaseFocus)), { released: true });
   await session.flushInput();
   const last = page.calls.filter((c) => c.method.startsWith('mouse')).at(-1);
   assert.deepEqual(last, { method: 'mouseUp', args: [20, 30, { button: 'right', clickCount: 1, modifiers: 0 }] }, 'no stuck button for the next holder');
-  await waitFor(() => bobData.focus() === null, 10_000, 'null after release');
+  await waitFor('null after release', () => bobData.focus() === null, 10_000);
   assert.deepEqual(JSON.parse(await rpc(bob, RPC.requestFocus)), { granted: true });
-  await waitFor(() => aliceData.focus() === 'bob', 10_000, 'bob holds');
+  await waitFor('bob holds', () => aliceData.focus() === 'bob', 10_000);
   const n = aliceData.count(TOPIC.focus);
   await bob.disconnect();
-  await waitFor(() => aliceData.count(TOPIC.focus) > n && aliceData.focus() === null, 15_000, 'null after disconnect');
+  await waitFor('null after disconnect', () => aliceData.count(TOPIC.focus) > n && aliceData.focus() === null, 15_000);
   assert.equal(session.focusHolder, null);
 });
 
@@ -282,7 +279,7 @@ test('close unregisters RPC methods and unpublishes the tracks', async () => {
   alice.on(RoomEvent.TrackUnpublished, (pub) => unpublished.push(pub.name ?? ''));
   await video.stop();
   await session.close();
-  await waitFor(() => unpublished.includes('browser-video') && unpublished.includes('browser-audio'), 15_000, 'tracks unpublished');
+  await waitFor('tracks unpublished', () => unpublished.includes('browser-video') && unpublished.includes('browser-audio'), 15_000);
   const e = await rpcError(alice, RPC.status);
   assert.equal(e.code, RpcError.ErrorCode.UNSUPPORTED_METHOD);
   assert.equal(page.heldSlots(), 0, 'no paint slot held after close');

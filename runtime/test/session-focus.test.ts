@@ -6,7 +6,8 @@ import { RuntimeMetrics } from '../src/metrics.ts';
 import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
-import { DataLog, enc, join, type RoomServer, startRoomServer, testLogger, waitFor, withTimeout } from './helpers.ts';
+import { DataLog, enc, join, type RoomServer, startRoomServer, testLogger } from './helpers.ts';
+import { waitFor, withTimeout } from '@lkbrowser/testkit';
 
 const ROOM = 'focus-room';
 let server: RoomServer;
@@ -20,11 +21,7 @@ let metrics: RuntimeMetrics;
 let agentData: DataLog;
 
 const rpc = (room: Room, method: string) =>
-  withTimeout(
-    (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({ destinationIdentity: 'browser', method, payload: '', responseTimeout: 15_000 }),
-    20_000,
-    method,
-  );
+  withTimeout(method, (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({ destinationIdentity: 'browser', method, payload: '', responseTimeout: 15_000 }), 20_000);
 
 before(async () => {
   server = await startRoomServer();
@@ -43,7 +40,7 @@ before(async () => {
     metrics,
     logger: testLogger,
   });
-  await withTimeout(session.start(), 30_000, 'session start');
+  await withTimeout('session start', session.start(), 30_000);
   agent = await join(server, ROOM, 'agent', { autoSubscribe: false });
   agentData = new DataLog(agent);
   human = await join(server, ROOM, 'human', { autoSubscribe: false });
@@ -62,7 +59,7 @@ after(async () => {
     ['dispose', () => dispose()],
   ] as Array<[string, () => Promise<unknown> | undefined]>) {
     try {
-      await withTimeout(Promise.resolve(step()), 15_000, `cleanup ${name}`);
+      await withTimeout(`cleanup ${name}`, Promise.resolve(step()), 15_000);
     } catch (e) {
       console.error(`cleanup ${name} failed:`, e);
     }
@@ -72,7 +69,7 @@ after(async () => {
 test('a priority identity takes focus from a non-priority holder; not the other way round', async () => {
   assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: true });
   assert.deepEqual(JSON.parse(await rpc(human, RPC.requestFocus)), { granted: true });
-  await waitFor(() => agentData.focus() === 'human', 10_000, 'agent told: human holds');
+  await waitFor('agent told: human holds', () => agentData.focus() === 'human', 10_000);
   assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: false, holder: 'human' });
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'priority-takeover' }), 1);
 });
@@ -85,8 +82,8 @@ test('a holder idle for LKB_FOCUS_IDLE_RELEASE_SECONDS loses focus (broadcast nu
     await new Promise((r) => setTimeout(r, 500));
   }
   assert.equal(session.focusHolder, 'human');
-  await waitFor(() => session.focusHolder === null, 10_000, 'idle release');
-  await waitFor(() => agentData.focus() === null, 10_000, 'null broadcast');
+  await waitFor('idle release', () => session.focusHolder === null, 10_000);
+  await waitFor('null broadcast', () => agentData.focus() === null, 10_000);
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'idle' }), 1);
   const e = await (async () => {
     try {
@@ -113,7 +110,7 @@ test('browser/revoke-focus: refused for a non-admin, clears the holder for an ad
   assert.equal(session.focusHolder, 'agent');
   assert.deepEqual(JSON.parse(await rpc(ops, RPC.revokeFocus)), { revoked: true, previous: 'agent' });
   assert.equal(session.focusHolder, null);
-  await waitFor(() => agentData.focus() === null, 10_000, 'null broadcast');
+  await waitFor('null broadcast', () => agentData.focus() === null, 10_000);
   const again = JSON.parse(await rpc(agent, RPC.requestFocus)) as { granted: boolean; holder: null; retryAfterMs: number };
   assert.equal(again.granted, false);
   assert.ok(again.retryAfterMs > 0);

@@ -2,10 +2,10 @@
 // SIGINT / SIGTERM stops everything it started (checked by walking its process tree and probing its ports).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { dispose } from '@livekit/rtc-node';
-import { sfuKind } from '@lkbrowser/testkit';
+import { descendants, sfuKind } from '@lkbrowser/testkit';
 import { chooseLocalServer } from '../demo.ts';
 import { startTestServer, type TestServer } from '@lkbrowser/testserver';
 
@@ -36,31 +36,6 @@ function startDemo(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildP
   return { child, line, stderr: () => err };
 }
 
-/** All live descendants of pid (by /proc ppid links). */
-function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parent.set(Number(e), ppid);
-    } catch {
-      // the process exited while we were reading /proc: not a descendant any more
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [c, pp] of parent) {
-      if (pp === p) {
-        out.push(c);
-        walk(c);
-      }
-    }
-  };
-  walk(pid);
-  return out;
-}
 
 function alive(pid: number): boolean {
   try {

@@ -207,6 +207,13 @@ export async function startLiveKitServer(opts: LiveKitServerOptions = {}): Promi
   const launch = async (): Promise<void> => {
     const p = spawn(binary, ['--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
     proc = p;
+    // A test process that ends without close() (a failed assertion, an exception) must not leave the server running.
+    const onExit = (): void => {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', onExit);
+    p.once('close', () => process.off('exit', onExit));
     p.stdout?.setEncoding('utf8').on('data', remember);
     p.stderr?.setEncoding('utf8').on('data', remember);
     exited = new Promise<void>((r) => p.once('close', () => r())); // after the last output

@@ -1,29 +1,34 @@
 // CLI: node testserver/src/main.ts [--host 127.0.0.1] [--port 7880] [--api-key devkey] [--api-secret secret]
 // (env LIVEKIT_API_KEY / LIVEKIT_API_SECRET, LOG_LEVEL). Prints the URL; SIGINT/SIGTERM shut it down cleanly.
-import { parseArgs } from 'node:util';
+import { CliError, type OptionSpec, parseOptions, usage } from '@lkbrowser/cli';
 import { pino } from 'pino';
 import { startTestServer } from './index.ts';
 
-const { values } = parseArgs({
-  options: {
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '7880' },
-    'api-key': { type: 'string' },
-    'api-secret': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+const OPTIONS = {
+  host: { flag: 'host', kind: 'string', arg: 'addr', help: 'listen address (default 127.0.0.1)' },
+  port: { flag: 'port', kind: 'string', arg: 'n', help: 'listen port (default 7880, 0 = any)' },
+  apiKey: { flag: 'api-key', env: 'LIVEKIT_API_KEY', kind: 'string', arg: 'key', help: 'API key (default devkey)' },
+  apiSecret: { flag: 'api-secret', env: 'LIVEKIT_API_SECRET', kind: 'string', arg: 'secret', help: 'API secret (default secret)' },
+} as const satisfies Record<string, OptionSpec>;
 
-if (values.help) {
+let opts: ReturnType<typeof parseOptions<keyof typeof OPTIONS>>;
+try {
+  opts = parseOptions(OPTIONS, process.env, process.argv.slice(2));
+} catch (e) {
+  if (!(e instanceof CliError)) throw e;
+  console.error(e.message);
+  process.exit(2);
+}
+if (opts.help) {
   console.log(
-    'usage: main.ts [--host 127.0.0.1] [--port 7880] [--api-key KEY] [--api-secret SECRET]\n' +
-      'A LiveKit-protocol test SFU for the local demo and tests. Production uses a real LiveKit server.',
+    `usage: main.ts [flags]\nA LiveKit-protocol test SFU for the local demo and tests. Production uses a real LiveKit server.\n${usage(OPTIONS)}`,
   );
   process.exit(0);
 }
+const values = { host: opts.strings.host ?? '127.0.0.1', port: opts.strings.port ?? '7880' };
 
 const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
+if (!/^\d+$/.test(values.port) || port > 65535) {
   console.error(`invalid --port ${values.port}`);
   process.exit(2);
 }
@@ -32,8 +37,8 @@ const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
 const server = await startTestServer({
   host: values.host,
   port,
-  apiKey: values['api-key'] ?? process.env.LIVEKIT_API_KEY ?? 'devkey',
-  apiSecret: values['api-secret'] ?? process.env.LIVEKIT_API_SECRET ?? 'secret',
+  apiKey: opts.strings.apiKey ?? 'devkey',
+  apiSecret: opts.strings.apiSecret ?? 'secret',
   logger,
 });
 console.log(server.url);

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, Room } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import { token, withTimeout } from './support.ts';
+import { token } from './support.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 let server: TestServer;
 
@@ -20,7 +21,7 @@ after(async () => {
 async function refused(jwt: string): Promise<Error> {
   const room = new Room();
   try {
-    await withTimeout(room.connect(server.url, jwt), 30_000, 'connect with a bad token');
+    await withTimeout('connect with a bad token', room.connect(server.url, jwt), 30_000);
   } catch (err) {
     assert.ok(err instanceof Error);
     assert.ok(!err.message.startsWith('timeout'), err.message);

@@ -8,20 +8,8 @@ import { dispose, type RemoteParticipant, RoomEvent, TrackKind, type TrackPublic
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import {
-  colourClose,
-  connect,
-  nextTrack,
-  type Publisher,
-  pixel,
-  publishSynthetic,
-  QUADRANTS,
-  quadrantCentres,
-  readFrames,
-  type Room,
-  token,
-  withTimeout,
-} from './support.ts';
+import { colourClose, connect, nextTrack, type Publisher, pixel, publishSynthetic, QUADRANTS, quadrantCentres, readFrames, type Room, token } from './support.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 interface BrowserResult {
   ok: boolean;
@@ -147,8 +135,8 @@ test('a browser publishes VP8 to rtc-node; mute and unpublish reach the subscrib
   const res = await tab.evaluate(([url, t]) => (globalThis as unknown as { lkPublish: LkPublish }).lkPublish(url, t), [server.url, jwt] as [string, string]);
   if (!res.ok) console.log(consoleLines.slice(-60).join('\n'));
   assert.ok(res.ok, `browser publish failed: ${res.error}`);
-  const track = await withTimeout(video, 30_000, 'rtc-node subscribes to the browser video');
-  const frame = await withTimeout(readFrames(track, 10), 45_000, 'frames from the browser');
+  const track = await withTimeout('rtc-node subscribes to the browser video', video, 30_000);
+  const frame = await withTimeout('frames from the browser', readFrames(track, 10), 45_000);
   assert.equal(frame.width, 320);
   assert.equal(frame.height, 240);
   quadrantCentres(320, 240).forEach(([x, y], i) => {
@@ -160,10 +148,10 @@ test('a browser publishes VP8 to rtc-node; mute and unpublish reach the subscrib
   const control = (what: string) => tab.evaluate((w) => (globalThis as unknown as { lkControl: LkControl }).lkControl(w), what);
   const muted = new Promise<string>((resolve) => subscriber.once(RoomEvent.TrackMuted, (p: TrackPublication) => resolve(p.sid ?? '')));
   await control('mute');
-  assert.equal(await withTimeout(muted, 20_000, 'TrackMuted at rtc-node'), res.trackSid);
+  assert.equal(await withTimeout('TrackMuted at rtc-node', muted, 20_000), res.trackSid);
   const unpublished = new Promise<string>((resolve) => subscriber.once(RoomEvent.TrackUnpublished, (p: TrackPublication) => resolve(p.sid ?? '')));
   await control('unpublish');
-  assert.equal(await withTimeout(unpublished, 20_000, 'TrackUnpublished at rtc-node'), res.trackSid);
+  assert.equal(await withTimeout('TrackUnpublished at rtc-node', unpublished, 20_000), res.trackSid);
   await control('disconnect');
   await tab.close();
 });

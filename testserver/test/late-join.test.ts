@@ -4,21 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, Room, VideoStream } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import {
-  colourClose,
-  connect,
-  nextTrack,
-  type Publisher,
-  pixel,
-  publishSynthetic,
-  QUADRANTS,
-  quadrantCentres,
-  readFrames,
-  TrackKind,
-  TrackSource,
-  token,
-  withTimeout,
-} from './support.ts';
+import { colourClose, connect, nextTrack, type Publisher, pixel, publishSynthetic, QUADRANTS, quadrantCentres, readFrames, TrackKind, TrackSource, token } from './support.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 let server: TestServer;
 const rooms: Room[] = [];
@@ -45,18 +32,18 @@ test('late joiners get the simulcast video quickly, at full resolution', { timeo
     const room = new Room();
     rooms.push(room);
     const subscribed = nextTrack(room, TrackKind.KIND_VIDEO, 'publisher');
-    await withTimeout(room.connect(server.url, await token(server, id, 'late')), 30_000, `${id} connect`);
-    const track = await withTimeout(subscribed, 30_000, `${id} subscribed`);
+    await withTimeout(`${id} connect`, room.connect(server.url, await token(server, id, 'late')), 30_000);
+    const track = await withTimeout(`${id} subscribed`, subscribed, 30_000);
     const t0 = Date.now();
     const stream = new VideoStream(track);
     const reader = stream.getReader();
-    const first = await withTimeout(reader.read(), 30_000, `${id} first frame`);
+    const first = await withTimeout(`${id} first frame`, reader.read(), 30_000);
     const ms = Date.now() - t0;
     reader.releaseLock();
     await stream.cancel();
     assert.ok(!first.done);
     assert.ok(ms <= 2000, `${id}: first frame ${ms} ms after subscribing`);
-    const f = await withTimeout(readFrames(track, 20), 45_000, `${id} frames`);
+    const f = await withTimeout(`${id} frames`, readFrames(track, 20), 45_000);
     assert.equal(f.width, 640, `${id}: best simulcast layer forwarded (got ${f.width}x${f.height})`);
     assert.equal(f.height, 360);
     quadrantCentres(640, 360).forEach(([x, y], i) => {

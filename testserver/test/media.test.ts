@@ -4,22 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, RpcError, type RemoteParticipant, type RemoteTrackPublication } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import {
-  colourClose,
-  connect,
-  nextTrack,
-  type Publisher,
-  pixel,
-  publishSynthetic,
-  QUADRANTS,
-  quadrantCentres,
-  readAudio,
-  readFrames,
-  type Room,
-  RoomEvent,
-  TrackKind,
-  withTimeout,
-} from './support.ts';
+import { colourClose, connect, nextTrack, type Publisher, pixel, publishSynthetic, QUADRANTS, quadrantCentres, readAudio, readFrames, type Room, RoomEvent, TrackKind } from './support.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 let server: TestServer;
 let alice: Room;
@@ -50,8 +36,8 @@ test('video pixels and a 440 Hz tone arrive at the subscriber', { timeout: 90_00
   const videoP = nextTrack(bob, TrackKind.KIND_VIDEO, 'alice');
   const audioP = nextTrack(bob, TrackKind.KIND_AUDIO, 'alice');
   pub = await publishSynthetic(alice, { width: 320, height: 240, audio: true });
-  const video = await withTimeout(videoP, 30_000, 'video subscribed');
-  const frame = await withTimeout(readFrames(video, 15), 45_000, 'video frames');
+  const video = await withTimeout('video subscribed', videoP, 30_000);
+  const frame = await withTimeout('video frames', readFrames(video, 15), 45_000);
   assert.equal(frame.width, 320);
   assert.equal(frame.height, 240);
   quadrantCentres(320, 240).forEach(([x, y], i) => {
@@ -59,8 +45,8 @@ test('video pixels and a 440 Hz tone arrive at the subscriber', { timeout: 90_00
     const want = QUADRANTS[i] ?? [0, 0, 0];
     assert.ok(colourClose(px, want), `quadrant ${i} at ${x},${y}: got ${px.join(',')} want ${want.join(',')}`);
   });
-  const audio = await withTimeout(audioP, 30_000, 'audio subscribed');
-  const { peak, hz } = await withTimeout(readAudio(audio, 150), 30_000, 'audio frames');
+  const audio = await withTimeout('audio subscribed', audioP, 30_000);
+  const { peak, hz } = await withTimeout('audio frames', readAudio(audio, 150), 30_000);
   assert.ok(peak > 3000, `audio peak ${peak}`);
   assert.ok(Math.abs(hz - 440) < 40, `audio frequency ~${hz.toFixed(0)} Hz`);
 });
@@ -122,18 +108,14 @@ test('RPC both ways, including an error', { timeout: 60_000 }, async () => {
   alice.localParticipant!.registerRpcMethod('fail', async () => {
     throw new RpcError(4001, 'nope', 'details');
   });
-  const res = await withTimeout(
-    alice.localParticipant!.performRpc({ destinationIdentity: 'bob', method: 'echo', payload: 'hi' }),
-    30_000,
-    'rpc alice->bob',
-  );
+  const res = await withTimeout('rpc alice->bob', alice.localParticipant!.performRpc({ destinationIdentity: 'bob', method: 'echo', payload: 'hi' }), 30_000);
   assert.deepEqual(JSON.parse(res), { caller: 'alice', payload: 'hi' });
   await assert.rejects(
-    withTimeout(bob.localParticipant!.performRpc({ destinationIdentity: 'alice', method: 'fail', payload: '' }), 30_000, 'rpc bob->alice'),
+    withTimeout('rpc bob->alice', bob.localParticipant!.performRpc({ destinationIdentity: 'alice', method: 'fail', payload: '' }), 30_000),
     (err: unknown) => err instanceof RpcError && err.code === 4001 && err.message === 'nope',
   );
   await assert.rejects(
-    withTimeout(bob.localParticipant!.performRpc({ destinationIdentity: 'alice', method: 'missing', payload: '' }), 30_000, 'rpc missing'),
+    withTimeout('rpc missing', bob.localParticipant!.performRpc({ destinationIdentity: 'alice', method: 'missing', payload: '' }), 30_000),
     (err: unknown) => err instanceof RpcError && err.code === RpcError.ErrorCode.UNSUPPORTED_METHOD,
   );
 });
@@ -146,7 +128,7 @@ test('unpublish reaches the subscriber', { timeout: 60_000 }, async () => {
     bob.on(RoomEvent.TrackUnpublished, (p: RemoteTrackPublication) => resolve(p.sid ?? '')),
   );
   await alice.localParticipant!.unpublishTrack(audioSid);
-  assert.equal(await withTimeout(unpublished, 30_000, 'TrackUnpublished at bob'), audioSid);
+  assert.equal(await withTimeout('TrackUnpublished at bob', unpublished, 30_000), audioSid);
   const remoteAlice = bob.remoteParticipants.get('alice');
   assert.ok(remoteAlice);
   assert.equal(remoteAlice.trackPublications.size, 1);
@@ -157,16 +139,16 @@ test('name and attribute updates reach the others', { timeout: 30_000 }, async (
   const attrs = new Promise<Record<string, string>>((resolve) =>
     bob.once(RoomEvent.ParticipantAttributesChanged, (changed: Record<string, string>) => resolve(changed)),
   );
-  await withTimeout(alice.localParticipant!.updateName('Alice A.'), 15_000, 'updateName');
-  await withTimeout(alice.localParticipant!.setAttributes({ role: 'presenter' }), 15_000, 'setAttributes');
-  assert.equal(await withTimeout(named, 15_000, 'ParticipantNameChanged'), 'Alice A.');
-  assert.deepEqual(await withTimeout(attrs, 15_000, 'ParticipantAttributesChanged'), { role: 'presenter' });
+  await withTimeout('updateName', alice.localParticipant!.updateName('Alice A.'), 15_000);
+  await withTimeout('setAttributes', alice.localParticipant!.setAttributes({ role: 'presenter' }), 15_000);
+  assert.equal(await withTimeout('ParticipantNameChanged', named, 15_000), 'Alice A.');
+  assert.deepEqual(await withTimeout('ParticipantAttributesChanged', attrs, 15_000), { role: 'presenter' });
   assert.equal(bob.remoteParticipants.get('alice')?.attributes.role, 'presenter');
 });
 
 test('leave is seen as ParticipantDisconnected', { timeout: 30_000 }, async () => {
   const gone = new Promise<string>((resolve) => bob.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => resolve(p.identity)));
   await carol.disconnect();
-  assert.equal(await withTimeout(gone, 20_000, 'ParticipantDisconnected'), 'carol');
+  assert.equal(await withTimeout('ParticipantDisconnected', gone, 20_000), 'carol');
   await until(() => server.rooms()[0]?.participants.length === 2, 5_000, 'server room size');
 });

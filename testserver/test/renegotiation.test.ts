@@ -17,20 +17,8 @@ import {
   VideoSource,
 } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import {
-  colourClose,
-  connect,
-  nextTrack,
-  pixel,
-  quadrantFrame,
-  readAudio,
-  readFrames,
-  type Rgb,
-  type Room,
-  TrackKind,
-  TrackSource,
-  withTimeout,
-} from './support.ts';
+import { colourClose, connect, nextTrack, pixel, quadrantFrame, readAudio, readFrames, type Rgb, type Room, TrackKind, TrackSource } from './support.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 let server: TestServer;
 const rooms: Room[] = [];
@@ -54,14 +42,10 @@ const H = 120;
 async function publishVideo(room: Room, name: string, colour: Rgb, source: TrackSource): Promise<void> {
   const src = new VideoSource(W, H);
   const track = LocalVideoTrack.createVideoTrack(name, src);
-  await withTimeout(
-    room.localParticipant!.publishTrack(
+  await withTimeout(`publish ${name}`, room.localParticipant!.publishTrack(
       track,
       new TrackPublishOptions({ source, simulcast: false, videoEncoding: { maxBitrate: 500_000n, maxFramerate: 15 } }),
-    ),
-    30_000,
-    `publish ${name}`,
-  );
+    ), 30_000);
   const rgba = quadrantFrame(W, H, [colour, colour, colour, colour]);
   let running = true;
   stops.push(() => {
@@ -78,11 +62,7 @@ async function publishVideo(room: Room, name: string, colour: Rgb, source: Track
 async function publishTone(room: Room): Promise<void> {
   const src = new AudioSource(48000, 1);
   const track = LocalAudioTrack.createAudioTrack('tone', src);
-  await withTimeout(
-    room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })),
-    30_000,
-    'publish audio',
-  );
+  await withTimeout('publish audio', room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })), 30_000);
   let running = true;
   stops.push(() => {
     running = false;
@@ -98,14 +78,14 @@ async function publishTone(room: Room): Promise<void> {
 }
 
 async function expectColour(track: RemoteTrack, colour: Rgb, what: string): Promise<void> {
-  const frame = await withTimeout(readFrames(track, 5), 45_000, `${what} frames`);
+  const frame = await withTimeout(`${what} frames`, readFrames(track, 5), 45_000);
   const px = pixel(frame, Math.floor(frame.width / 2), Math.floor(frame.height / 2));
   assert.ok(colourClose(px, colour), `${what}: got ${px.join(',')} want ${colour.join(',')}`);
 }
 
 async function expectTone(track: RemoteTrack): Promise<void> {
-  await withTimeout(readAudio(track, 30), 30_000, 'first audio frames'); // skip the silent start
-  const { peak, hz } = await withTimeout(readAudio(track, 100), 30_000, 'audio frames');
+  await withTimeout('first audio frames', readAudio(track, 30), 30_000); // skip the silent start
+  const { peak, hz } = await withTimeout('audio frames', readAudio(track, 100), 30_000);
   assert.ok(peak > 3000, `audio peak ${peak}`);
   assert.ok(Math.abs(hz - 440) < 40, `audio frequency ~${hz.toFixed(0)} Hz`);
 }
@@ -124,19 +104,19 @@ async function stepwise(roomName: string, dataFirst: boolean): Promise<void> {
   if (dataFirst) {
     const got = new Promise<void>((resolve) => sub.once('dataReceived', () => resolve()));
     await pubRoom.localParticipant!.publishData(new TextEncoder().encode('hello'), { reliable: true });
-    await withTimeout(got, 30_000, 'first data packet');
+    await withTimeout('first data packet', got, 30_000);
   }
   const v1 = nextTrack(sub, TrackKind.KIND_VIDEO, from);
   await publishVideo(pubRoom, 'screen', [255, 0, 0], TrackSource.SOURCE_SCREENSHARE);
-  await expectColour(await withTimeout(v1, 30_000, 'first video subscribed'), [255, 0, 0], 'first video');
+  await expectColour(await withTimeout('first video subscribed', v1, 30_000), [255, 0, 0], 'first video');
 
   const a = nextTrack(sub, TrackKind.KIND_AUDIO, from);
   await publishTone(pubRoom);
-  await expectTone(await withTimeout(a, 30_000, 'audio subscribed'));
+  await expectTone(await withTimeout('audio subscribed', a, 30_000));
 
   const v2 = nextTrack(sub, TrackKind.KIND_VIDEO, from);
   await publishVideo(pubRoom, 'camera', [0, 0, 255], TrackSource.SOURCE_CAMERA);
-  await expectColour(await withTimeout(v2, 30_000, 'second video subscribed'), [0, 0, 255], 'second video');
+  await expectColour(await withTimeout('second video subscribed', v2, 30_000), [0, 0, 255], 'second video');
 
   const remote = sub.remoteParticipants.get(from);
   assert.equal(remote?.trackPublications.size, 3);
@@ -161,16 +141,16 @@ test('unpublish audio, then publish video: the subscriber gets the video', { tim
   rooms.push(pubRoom);
   const a = nextTrack(sub, TrackKind.KIND_AUDIO, 'pub-swap');
   await publishTone(pubRoom);
-  await expectTone(await withTimeout(a, 30_000, 'audio subscribed'));
+  await expectTone(await withTimeout('audio subscribed', a, 30_000));
   const audioSid = [...pubRoom.localParticipant!.trackPublications.values()][0]?.sid;
   assert.ok(audioSid);
   const gone = new Promise<void>((resolve) => sub.once('trackUnpublished', () => resolve()));
   await pubRoom.localParticipant!.unpublishTrack(audioSid);
-  await withTimeout(gone, 30_000, 'audio unpublished at the subscriber');
+  await withTimeout('audio unpublished at the subscriber', gone, 30_000);
   // the subscriber's audio m-line is now inactive: the video must get its own m-line, not recycle it
   await new Promise((r) => setTimeout(r, 1000));
   const v = nextTrack(sub, TrackKind.KIND_VIDEO, 'pub-swap');
   await publishVideo(pubRoom, 'after-swap', [0, 255, 0], TrackSource.SOURCE_CAMERA);
-  await expectColour(await withTimeout(v, 30_000, 'video subscribed'), [0, 255, 0], 'video after unpublish');
+  await expectColour(await withTimeout('video subscribed', v, 30_000), [0, 255, 0], 'video after unpublish');
   assert.equal(sub.remoteParticipants.get('pub-swap')?.trackPublications.size, 1);
 });

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, type RemoteParticipant } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import { connect, nextTrack, type Publisher, publishSynthetic, readFrames, type Room, RoomEvent, TrackKind, withTimeout } from './support.ts';
+import { connect, nextTrack, type Publisher, publishSynthetic, readFrames, type Room, RoomEvent, TrackKind } from './support.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 let server: TestServer;
 const all: Room[] = [];
@@ -40,8 +41,8 @@ test('two rooms are isolated', { timeout: 120_000 }, async () => {
 
   const videoAtA2 = nextTrack(a2, TrackKind.KIND_VIDEO, 'a1');
   pub = await publishSynthetic(a1, { width: 160, height: 120 });
-  const track = await withTimeout(videoAtA2, 30_000, 'a2 gets a1 video');
-  await withTimeout(readFrames(track, 5), 30_000, 'a2 decodes a1 video');
+  const track = await withTimeout('a2 gets a1 video', videoAtA2, 30_000);
+  await withTimeout('a2 decodes a1 video', readFrames(track, 5), 30_000);
   await a1.localParticipant!.publishData(new TextEncoder().encode('room-a-only'), { reliable: true, topic: 't' });
   const t0 = Date.now();
   while (dataAtA2.length === 0 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
@@ -63,7 +64,7 @@ test('two rooms are isolated', { timeout: 120_000 }, async () => {
 test('close() disconnects every participant and releases the port', { timeout: 60_000 }, async () => {
   const disconnected = all.map((r) => new Promise<void>((resolve) => r.once(RoomEvent.Disconnected, () => resolve())));
   await server.close();
-  await withTimeout(Promise.all(disconnected), 30_000, 'all rooms see Disconnected');
+  await withTimeout('all rooms see Disconnected', Promise.all(disconnected), 30_000);
   assert.deepEqual(server.rooms(), []);
   await assert.rejects(fetch(`${server.httpUrl}/`));
 });

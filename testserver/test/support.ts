@@ -18,6 +18,7 @@ import {
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import type { TestServer } from '../src/index.ts';
+import { withTimeout } from '@lkbrowser/testkit';
 
 export async function token(
   server: Pick<TestServer, 'apiKey' | 'apiSecret'>,
@@ -34,17 +35,9 @@ export async function token(
   return at.toJwt();
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
 export async function connect(server: TestServer, identity: string, room: string): Promise<Room> {
   const r = new Room();
-  await withTimeout(r.connect(server.url, await token(server, identity, room)), 30_000, `${identity} connect`);
+  await withTimeout(`${identity} connect`, r.connect(server.url, await token(server, identity, room)), 30_000);
   return r;
 }
 
@@ -117,8 +110,7 @@ export async function publishSynthetic(
   const height = opts.height ?? 240;
   const vsrc = new VideoSource(width, height);
   const video = LocalVideoTrack.createVideoTrack('synthetic-video', vsrc);
-  await withTimeout(
-    room.localParticipant!.publishTrack(
+  await withTimeout('publish video', room.localParticipant!.publishTrack(
       video,
       new TrackPublishOptions({
         source: opts.source ?? TrackSource.SOURCE_SCREENSHARE,
@@ -126,10 +118,7 @@ export async function publishSynthetic(
         // without an explicit encoding a screenshare is sent at 3 fps
         videoEncoding: { maxBitrate: 1_500_000n, maxFramerate: 30 },
       }),
-    ),
-    30_000,
-    'publish video',
-  );
+    ), 30_000);
   let running = true;
   const rgba = quadrantFrame(width, height);
   void (async () => {
@@ -142,11 +131,7 @@ export async function publishSynthetic(
   if (opts.audio) {
     const asrc = new AudioSource(48000, 1);
     audio = LocalAudioTrack.createAudioTrack('synthetic-audio', asrc);
-    await withTimeout(
-      room.localParticipant!.publishTrack(audio, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })),
-      30_000,
-      'publish audio',
-    );
+    await withTimeout('publish audio', room.localParticipant!.publishTrack(audio, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })), 30_000);
     let n = 0;
     void (async () => {
       while (running) {

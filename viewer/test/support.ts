@@ -35,29 +35,6 @@ export async function launchBrowser(viewport = { width: 1100, height: 760 }): Pr
   };
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  let lastErr: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timeout after ${ms} ms: ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
-}
-
 /** Open the viewer page as `identity` and wait until it is connected and showing video frames. */
 export async function openViewer(ctx: BrowserContext, viewerUrl: string, identity: string): Promise<Page> {
   const page = await ctx.newPage();

@@ -25,7 +25,8 @@ import { AccessToken } from 'livekit-server-sdk';
 import type { Page } from 'playwright-core';
 import { closeServer, startViewerServer } from '../../scripts/demo.ts';
 import { CefFlag, type InputEvent } from '@lkbrowser/protocol';
-import { close, type LaunchedBrowser, launchBrowser, openViewer, type Rgb, releaseLeakedUdp, buildViewer, screenPoint, videoPixels, waitFor } from './support.ts';
+import { close, type LaunchedBrowser, launchBrowser, openViewer, type Rgb, releaseLeakedUdp, buildViewer, screenPoint, videoPixels } from './support.ts';
+import { waitFor } from '@lkbrowser/testkit';
 
 const ROOM = 'viewer-protocol';
 const W = 640;
@@ -158,7 +159,7 @@ test('viewer shows the browser-video pixels and the initial state', { timeout: 1
   assert.equal(got.width, W);
   assert.equal(got.height, H);
   got.px.forEach((p, i) => assert.ok(close(p, COLOURS[i] ?? [0, 0, 0]), `quadrant ${i}: ${p.join(',')}`));
-  await waitFor(async () => (await alice.inputValue('.lkb-url')) === 'https://example.com/start', 10_000, 'url from browser/status');
+  await waitFor('url from browser/status', async () => (await alice.inputValue('.lkb-url')) === 'https://example.com/start', 10_000);
   assert.equal(await alice.textContent('.lkb-focus-label'), 'nobody has control');
   assert.equal(await alice.isDisabled('.lkb-back'), true);
 });
@@ -174,14 +175,14 @@ test('without focus nothing is sent', { timeout: 60_000 }, async () => {
 
 test('take control, mouse: coordinates, buttons, double click, drag flags, wheel sign', { timeout: 60_000 }, async () => {
   await alice.click('.lkb-focus');
-  await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'you have control', 15_000, 'focus granted');
+  await waitFor('focus granted', async () => (await alice.textContent('.lkb-focus-label')) === 'you have control', 15_000);
   assert.equal(peer.holder, 'alice');
   assert.equal(await alice.textContent('.lkb-focus'), 'Release');
   peer.clear();
 
   const p = await screenPoint(alice, 123, 77, { width: W, height: H });
   await alice.mouse.click(p.x, p.y);
-  const down = await waitFor(() => last(peer.events('alice'), 'mouseup') && last(peer.events('alice'), 'mousedown'), 10_000, 'mousedown');
+  const down = await waitFor('mousedown', () => last(peer.events('alice'), 'mouseup') && last(peer.events('alice'), 'mousedown'), 10_000);
   assert.ok(down.type === 'mousedown');
   if (down.type === 'mousedown') {
     assert.ok(Math.abs(down.x - 123) <= 1 && Math.abs(down.y - 77) <= 1, `mapped to ${down.x},${down.y}`);
@@ -192,13 +193,13 @@ test('take control, mouse: coordinates, buttons, double click, drag flags, wheel
 
   peer.clear();
   await alice.mouse.dblclick(p.x, p.y);
-  await waitFor(() => peer.events('alice').filter((e) => e.type === 'mouseup').length >= 2, 10_000, 'dblclick');
+  await waitFor('dblclick', () => peer.events('alice').filter((e) => e.type === 'mouseup').length >= 2, 10_000);
   const counts = peer.events('alice').filter((e) => e.type === 'mousedown').map((e) => (e.type === 'mousedown' ? e.clickCount : 0));
   assert.deepEqual(counts, [1, 2]);
 
   peer.clear();
   await alice.mouse.click(p.x, p.y, { button: 'right' });
-  const rd = await waitFor(() => last(peer.events('alice'), 'mousedown'), 10_000, 'right down');
+  const rd = await waitFor('right down', () => last(peer.events('alice'), 'mousedown'), 10_000);
   assert.ok(rd.type === 'mousedown' && rd.button === 2);
 
   peer.clear();
@@ -207,7 +208,7 @@ test('take control, mouse: coordinates, buttons, double click, drag flags, wheel
   await alice.mouse.down();
   await alice.mouse.move(q.x, q.y, { steps: 5 });
   await alice.mouse.up();
-  await waitFor(() => last(peer.events('alice'), 'mouseup'), 10_000, 'drag end');
+  await waitFor('drag end', () => last(peer.events('alice'), 'mouseup'), 10_000);
   const moves = peer.events('alice').filter((e) => e.type === 'mousemove');
   const dragMove = moves.find((e) => e.type === 'mousemove' && ((e.modifiers ?? 0) & CefFlag.LeftMouse) !== 0);
   assert.ok(dragMove, `a move with LEFT_MOUSE held: ${JSON.stringify(moves)}`);
@@ -217,7 +218,7 @@ test('take control, mouse: coordinates, buttons, double click, drag flags, wheel
   peer.clear();
   await alice.mouse.move(q.x, q.y);
   await alice.mouse.wheel(0, 120); // DOM: scroll down
-  const w = await waitFor(() => last(peer.events('alice'), 'wheel'), 10_000, 'wheel');
+  const w = await waitFor('wheel', () => last(peer.events('alice'), 'wheel'), 10_000);
   assert.ok(w.type === 'wheel');
   if (w.type === 'wheel') {
     assert.equal(w.deltaY, -120, 'protocol sign: negative = down');
@@ -233,7 +234,7 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   await alice.keyboard.press('Enter');
   await alice.keyboard.press('Control+a');
   try {
-    await waitFor(() => peer.events('alice').some((e) => e.type === 'keyup' && e.keyCode === 17), 10_000, 'keys');
+    await waitFor('keys', () => peer.events('alice').some((e) => e.type === 'keyup' && e.keyCode === 17), 10_000);
   } finally {
     if (process.env.LKB_TEST_DEBUG) console.error(JSON.stringify(peer.events('alice')));
   }
@@ -253,20 +254,20 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
     dt.setData('text/plain', 'pasted ✓ text');
     document.querySelector('.lkb-keys')?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
   });
-  const t = await waitFor(() => last(peer.events('alice'), 'text'), 10_000, 'paste');
+  const t = await waitFor('paste', () => last(peer.events('alice'), 'text'), 10_000);
   assert.deepEqual(t, { type: 'text', text: 'pasted ✓ text' });
 
   // text without keydowns (insertText, e.g. an emoji picker or dictation) and an IME composition arrive as text
   peer.clear();
   await alice.keyboard.insertText('Grüße 😀');
-  const ins = await waitFor(() => last(peer.events('alice'), 'text'), 10_000, 'insertText');
+  const ins = await waitFor('insertText', () => last(peer.events('alice'), 'text'), 10_000);
   assert.deepEqual(ins, { type: 'text', text: 'Grüße 😀' });
   peer.clear();
   const cdp = await alice.context().newCDPSession(alice);
   await cdp.send('Input.imeSetComposition', { text: 'にほ', selectionStart: 2, selectionEnd: 2 });
   await cdp.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 });
   await cdp.send('Input.insertText', { text: '日本' });
-  const ime = await waitFor(() => last(peer.events('alice'), 'text'), 10_000, 'IME commit');
+  const ime = await waitFor('IME commit', () => last(peer.events('alice'), 'text'), 10_000);
   assert.deepEqual(ime, { type: 'text', text: '日本' });
   await new Promise((r) => setTimeout(r, 300));
   assert.deepEqual(peer.events('alice').filter((e) => e.type === 'text'), [{ type: 'text', text: '日本' }], 'no partial composition sent');
@@ -277,26 +278,26 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   await alice.keyboard.down('Shift');
   await alice.click('.lkb-url');
   await alice.keyboard.up('Shift');
-  const up = await waitFor(() => last(peer.events('alice'), 'keyup'), 10_000, 'synthetic keyup on blur');
+  const up = await waitFor('synthetic keyup on blur', () => last(peer.events('alice'), 'keyup'), 10_000);
   assert.ok(up.type === 'keyup' && up.keyCode === 16, JSON.stringify(up));
   assert.equal(peer.events('alice').filter((e) => e.type === 'keyup').length, 1);
 });
 
 test('cursor_changed sets the video cursor; URL bar navigates and follows browser-url', { timeout: 60_000 }, async () => {
   await peer.sendCursor('pointer');
-  await waitFor(async () => (await alice.evaluate(() => document.querySelector('video')?.style.cursor)) === 'pointer', 10_000, 'cursor');
+  await waitFor('cursor', async () => (await alice.evaluate(() => document.querySelector('video')?.style.cursor)) === 'pointer', 10_000);
   await alice.fill('.lkb-url', 'example.org/path');
   await alice.press('.lkb-url', 'Enter');
-  await waitFor(() => peer.navigations.includes('https://example.org/path'), 15_000, 'navigate RPC');
-  await waitFor(async () => (await alice.inputValue('.lkb-url')) === 'https://example.org/path', 10_000, 'url bar follows');
+  await waitFor('navigate RPC', () => peer.navigations.includes('https://example.org/path'), 15_000);
+  await waitFor('url bar follows', async () => (await alice.inputValue('.lkb-url')) === 'https://example.org/path', 10_000);
 });
 
 test('a second viewer sees the holder and cannot type or take control', { timeout: 120_000 }, async () => {
   bob = await openViewer(b.context, viewerUrl, 'bob');
-  await waitFor(async () => (await bob.textContent('.lkb-focus-label')) === 'alice has control', 15_000, 'bob sees alice');
+  await waitFor('bob sees alice', async () => (await bob.textContent('.lkb-focus-label')) === 'alice has control', 15_000);
   peer.clear();
   await bob.click('.lkb-focus');
-  await waitFor(async () => /alice has control — ask them to release it/.test((await bob.textContent('.lkb-message')) ?? ''), 15_000, 'refusal shown');
+  await waitFor('refusal shown', async () => /alice has control — ask them to release it/.test((await bob.textContent('.lkb-message')) ?? ''), 15_000);
   assert.equal(peer.holder, 'alice');
   const p = await screenPoint(bob, 50, 50, { width: W, height: H });
   await bob.mouse.click(p.x, p.y);
@@ -308,17 +309,17 @@ test('a second viewer sees the holder and cannot type or take control', { timeou
 
   // alice releases → both see nobody; bob can take it
   await alice.click('.lkb-focus');
-  await waitFor(async () => (await bob.textContent('.lkb-focus-label')) === 'nobody has control', 15_000, 'release seen by bob');
+  await waitFor('release seen by bob', async () => (await bob.textContent('.lkb-focus-label')) === 'nobody has control', 15_000);
   await bob.click('.lkb-focus');
-  await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'bob has control', 15_000, 'alice sees bob');
+  await waitFor('alice sees bob', async () => (await alice.textContent('.lkb-focus-label')) === 'bob has control', 15_000);
   assert.equal(peer.holder, 'bob');
 });
 
 test('after a full reconnect the viewer takes its focus back', { timeout: 120_000 }, async () => {
   await bob.click('.lkb-focus'); // bob releases
-  await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'nobody has control', 15_000, 'released');
+  await waitFor('released', async () => (await alice.textContent('.lkb-focus-label')) === 'nobody has control', 15_000);
   await alice.click('.lkb-focus');
-  await waitFor(() => peer.holder === 'alice', 15_000, 'alice holds focus');
+  await waitFor('alice holds focus', () => peer.holder === 'alice', 15_000);
   // watch the peer's holder: it must drop to null (alice left) and come back to alice
   const seen: Array<string | null> = [];
   const timer = setInterval(() => {
@@ -326,8 +327,8 @@ test('after a full reconnect the viewer takes its focus back', { timeout: 120_00
   }, 20);
   try {
     await alice.evaluate(() => window.lkbViewer?.room.simulateScenario('full-reconnect'));
-    await waitFor(() => seen.includes(null) && peer.holder === 'alice', 30_000, `focus dropped and taken back (holder history ${JSON.stringify(seen)})`);
-    await waitFor(async () => (await alice.textContent('.lkb-focus-label')) === 'you have control', 15_000, 'alice shows control again');
+    await waitFor(`focus dropped and taken back (holder history ${JSON.stringify(seen)})`, () => seen.includes(null) && peer.holder === 'alice', 30_000);
+    await waitFor('alice shows control again', async () => (await alice.textContent('.lkb-focus-label')) === 'you have control', 15_000);
     assert.equal(await bob.textContent('.lkb-focus-label'), 'alice has control');
   } finally {
     clearInterval(timer);

@@ -2,9 +2,9 @@
 // Pods are immutable, so the reconciler compares SPEC_HASH_ANNOTATION and deletes/recreates on mismatch.
 import { createHash } from 'node:crypto';
 import type { OperatorConfig } from '../config.ts';
-import type { ResolvedSpec } from './defaults.ts';
+import type { ResolvedSpec } from './resolved-spec.ts';
 import type { Container, EnvVar, OwnerReference, Pod, ResourceRequirements } from '../framework/kube-types.ts';
-import type { BrowserSession } from './types.ts';
+import type { BrowserSession, PodOverrides, PodResources } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
 
 export const SPEC_HASH_ANNOTATION = 'lkbrowser.dev/spec-hash';
@@ -74,31 +74,33 @@ export function ownerReference(session: BrowserSession): OwnerReference {
 }
 
 export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
+  const s = r.spec;
+  const c = r.credentials;
   const env: EnvVar[] = [
     { name: 'LIVEKIT_URL', value: r.livekitUrl },
-    { name: 'LIVEKIT_ROOM', value: r.room },
+    { name: 'LIVEKIT_ROOM', value: s.room },
     { name: 'LIVEKIT_IDENTITY', value: r.identity },
     { name: 'LIVEKIT_NAME', value: r.participantName },
     // The API secret is never inlined: the kubelet resolves it from the Secret in the session's namespace.
-    { name: 'LIVEKIT_API_KEY', valueFrom: { secretKeyRef: { name: r.secretName, key: r.apiKeyKey } } },
-    { name: 'LIVEKIT_API_SECRET', valueFrom: { secretKeyRef: { name: r.secretName, key: r.apiSecretKey } } },
-    { name: 'LKB_URL', value: r.url },
-    { name: 'LKB_WIDTH', value: String(r.width) },
-    { name: 'LKB_HEIGHT', value: String(r.height) },
-    { name: 'LKB_FRAMERATE', value: String(r.framerate) },
-    { name: 'LKB_AUDIO', value: String(r.audio) },
-    { name: 'LKB_NAV_ALLOWED_ORIGINS', value: r.allowedOrigins.join(',') },
-    { name: 'LKB_NAV_ALLOW_PRIVATE_NETWORKS', value: String(r.allowPrivateNetworks) },
-    { name: 'LKB_FOCUS_IDLE_RELEASE_SECONDS', value: String(r.idleReleaseSeconds) },
-    { name: 'LKB_FOCUS_PRIORITY_IDENTITIES', value: r.priorityIdentities.join(',') },
-    { name: 'LKB_EMPTY_ROOM_TIMEOUT_SECONDS', value: String(r.emptyRoomTimeoutSeconds) },
-    { name: 'LKB_MAX_DURATION_SECONDS', value: String(r.maxDurationSeconds) },
+    { name: 'LIVEKIT_API_KEY', valueFrom: { secretKeyRef: { name: c.secretName, key: c.apiKeyKey } } },
+    { name: 'LIVEKIT_API_SECRET', valueFrom: { secretKeyRef: { name: c.secretName, key: c.apiSecretKey } } },
+    { name: 'LKB_URL', value: s.url },
+    { name: 'LKB_WIDTH', value: String(s.viewport.width) },
+    { name: 'LKB_HEIGHT', value: String(s.viewport.height) },
+    { name: 'LKB_FRAMERATE', value: String(s.viewport.framerate) },
+    { name: 'LKB_AUDIO', value: String(s.audio) },
+    { name: 'LKB_NAV_ALLOWED_ORIGINS', value: (s.navigation.allowedOrigins ?? []).join(',') },
+    { name: 'LKB_NAV_ALLOW_PRIVATE_NETWORKS', value: String(s.navigation.allowPrivateNetworks) },
+    { name: 'LKB_FOCUS_IDLE_RELEASE_SECONDS', value: String(s.focus.idleReleaseSeconds) },
+    { name: 'LKB_FOCUS_PRIORITY_IDENTITIES', value: (s.focus.priorityIdentities ?? []).join(',') },
+    { name: 'LKB_EMPTY_ROOM_TIMEOUT_SECONDS', value: String(s.lifetime.emptyRoomTimeoutSeconds) },
+    { name: 'LKB_MAX_DURATION_SECONDS', value: String(s.lifetime.maxDurationSeconds) },
     { name: 'LKB_METRICS_PORT', value: String(config.runtimePort) },
   ];
   return env;
 }
 
-export function mergeResources(over: ResourceRequirements | undefined): ResourceRequirements {
+export function mergeResources(over: PodResources | undefined): ResourceRequirements {
   return {
     requests: { ...DEFAULT_RESOURCES.requests, ...(over?.requests ?? {}) },
     limits: { ...DEFAULT_RESOURCES.limits, ...(over?.limits ?? {}) },
@@ -118,13 +120,14 @@ export function specHash(pod: Pod): string {
  */
 export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: OperatorConfig, priorRestarts = 0): Pod {
   const port = config.runtimePort;
+  const over: PodOverrides = r.spec.pod ?? {};
   const container: Container = {
     name: CONTAINER_NAME,
     image: r.image,
     imagePullPolicy: r.imagePullPolicy,
     env: runtimeEnv(r, config),
     ports: [{ name: 'metrics', containerPort: port, protocol: 'TCP' }],
-    resources: mergeResources(r.pod.resources),
+    resources: mergeResources(over.resources),
     // /readyz is 200 only while the runtime publishes into the room.
     readinessProbe: { httpGet: { path: '/readyz', port }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
     livenessProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
@@ -151,10 +154,10 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     metadata: {
       name: podNameFor(session.metadata.name ?? ''),
       namespace: session.metadata.namespace ?? '',
-      labels: { ...(r.pod.labels ?? {}), ...selectorLabels(session) },
+      labels: { ...(over.labels ?? {}), ...selectorLabels(session) },
       annotations: {
-        ...(r.pod.annotations ?? {}),
-        [ROOM_ANNOTATION]: r.room,
+        ...(over.annotations ?? {}),
+        [ROOM_ANNOTATION]: r.spec.room,
         [PRIOR_RESTARTS_ANNOTATION]: String(priorRestarts),
       },
       ownerReferences: [ownerReference(session)],
@@ -181,9 +184,9 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     },
   };
   const spec = pod.spec as NonNullable<Pod['spec']>;
-  if (r.pod.nodeSelector && Object.keys(r.pod.nodeSelector).length > 0) spec.nodeSelector = { ...r.pod.nodeSelector };
-  if (r.pod.tolerations && r.pod.tolerations.length > 0) spec.tolerations = r.pod.tolerations.map((t) => ({ ...t }));
-  if (r.pod.runtimeClassName) spec.runtimeClassName = r.pod.runtimeClassName;
+  if (over.nodeSelector && Object.keys(over.nodeSelector).length > 0) spec.nodeSelector = { ...over.nodeSelector };
+  if (over.tolerations && over.tolerations.length > 0) spec.tolerations = over.tolerations.map((t) => ({ ...t }));
+  if (over.runtimeClassName) spec.runtimeClassName = over.runtimeClassName;
   const annotations = pod.metadata.annotations as Record<string, string>;
   annotations[SPEC_HASH_ANNOTATION] = specHash(pod);
   return pod;

@@ -1,21 +1,31 @@
-// The BrowserSession reconciler: level-triggered and idempotent. Given a key it reads the session and its pod from
-// the informer caches, makes the world match (create the pod, or delete it when its spec hash is stale / it failed
-// / it belongs to an older object of the same name) and writes status from what it sees. It never remembers
-// anything between calls except what is stored in the API (status, pod annotations).
+// The BrowserSession reconciler: level-triggered and idempotent. One reconcile runs named steps in order; each
+// step either hands the next one what it found or ends the reconcile with a Result:
+//
+//   load → check pod ownership → check spec → ensure pod → observe pod → write status
+//
+// Everything it knows comes from the informer caches and the API (status, pod annotations). The one thing kept
+// between calls is OwnWrites: our own last status write per key, used only while the informer still shows the
+// version that write replaced (read-your-writes; see framework/own-writes.ts). A new check (e.g. the cluster
+// admin's policy, issue #12) is one more step between "check spec" and "ensure pod"; a new child object (e.g. a
+// per-session Secret) is one more ensure step before "ensure pod".
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../config.ts';
-import { resolveSpec } from './defaults.ts';
-import type { EventRecorder } from '../framework/events.ts';
-import { isConflict, isNotFound, type KubeClient, PODS, SESSIONS } from '../framework/kube-client.ts';
-import type { OperatorMetrics } from '../framework/metrics.ts';
-import { desiredPod, podNameFor, ROOM_ANNOTATION, SPEC_HASH_ANNOTATION, stableStringify } from './pod-spec.ts';
-import type { RuntimeStatusFetcher } from './runtime-status.ts';
-import { buildStatus, containerRestarts, findCondition, invalidObservation, type Observation, observePod, priorRestarts, Reasons, type StatusExtras } from './status.ts';
 import type { Result } from '../framework/controller.ts';
+import type { EventRecorder } from '../framework/events.ts';
+import { ApiError, isConflict, isNotFound, type KubeClient, PODS } from '../framework/kube-client.ts';
 import type { Pod } from '../framework/kube-types.ts';
+import type { OperatorMetrics } from '../framework/metrics.ts';
+import { OwnWrites } from '../framework/own-writes.ts';
+import { findCondition } from './conditions.ts';
+import { conflictObservation, invalidObservation, type Observation, observePod, podCreateFailedObservation } from './observation.ts';
+import { desiredPod, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from './pod-spec.ts';
+import { type ResolvedSpec, resolveSpec } from './resolved-spec.ts';
+import { SESSIONS } from './resource.ts';
+import type { RuntimeStatusFetcher } from './runtime-status.ts';
+import { checkSpec } from './spec-checks.ts';
+import { buildStatus, containerRestarts, priorRestarts, type StatusExtras } from './status.ts';
 import type { BrowserSession, BrowserSessionStatus } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
-import { validateSession } from './validate.ts';
 
 export interface ReconcilerDeps {
   client: KubeClient;
@@ -31,21 +41,35 @@ export interface ReconcilerDeps {
 
 type PodOwnership = 'ours' | 'stale' | 'foreign';
 
-function ownership(pod: Pod, session: BrowserSession): PodOwnership {
+export function ownership(pod: Pod, session: BrowserSession): PodOwnership {
   const ref = pod.metadata.ownerReferences?.find((r) => r.controller === true);
   if (!ref || ref.kind !== KIND || ref.apiVersion.split('/')[0] !== API_VERSION.split('/')[0]) return 'foreign';
   return ref.uid === session.metadata.uid ? 'ours' : ref.name === session.metadata.name ? 'stale' : 'foreign';
 }
 
+/** HTTP codes of a pod create that the API server refused for good reasons of its own (admission, validation). */
+export function isRefusal(e: unknown): e is ApiError {
+  return e instanceof ApiError && (e.code === 400 || e.code === 403 || e.code === 422);
+}
+
+/** A step's outcome: go on with `next`, or end the reconcile with `done`. */
+type Step<T> = { next: T; done?: undefined } | { done: Result };
+
+/** What every step of one reconcile works on. */
+interface Ctx {
+  key: string;
+  session: BrowserSession;
+  ns: string;
+  podName: string;
+  /** The session's pod as cached, if any. */
+  pod: Pod | undefined;
+  log: Logger;
+}
+
 export class SessionReconciler {
   private readonly d: ReconcilerDeps;
   private readonly now: () => Date;
-  /**
-   * Our own last status write per key: the object the apiserver returned, and the resourceVersion it replaced.
-   * While the informer still shows that replaced version, the returned object is the fresher truth; using it
-   * avoids a 409 on the next write (resourceVersions are compared for equality only, never ordered).
-   */
-  private readonly written = new Map<string, { replacedRv: string; obj: BrowserSession }>();
+  private readonly ownWrites = new OwnWrites<BrowserSession>();
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
@@ -53,145 +77,166 @@ export class SessionReconciler {
   }
 
   async reconcile(key: string): Promise<Result> {
-    const { config, log } = this.d;
-    let session = this.d.getSession(key);
-    const w = this.written.get(key);
-    if (session && w && session.metadata.resourceVersion === w.replacedRv && session.metadata.uid === w.obj.metadata.uid) session = w.obj;
-    else this.written.delete(key);
-    if (!session) return {}; // deleted: the garbage collector removes the pod through its ownerReference
-    if (session.metadata.deletionTimestamp) return {};
+    const loaded = this.load(key);
+    if (loaded.done) return loaded.done;
+    const ctx = loaded.next;
+    const owned = await this.checkPodOwnership(ctx);
+    if (owned.done) return owned.done;
+    const checked = await this.checkSpec(ctx);
+    if (checked.done) return checked.done;
+    const r = checked.next;
+    const ensured = await this.ensurePod(ctx, r);
+    if (ensured.done) return ensured.done;
+    const pod = ensured.next;
+    const { obs, extras } = await this.observePod(ctx, pod, r);
+    await this.writeStatus(ctx, obs, pod, extras);
+    return this.requeueFor(obs);
+  }
+
+  /** Step 1: the session (our own last write if the cache lags behind it) and its cached pod. */
+  private load(key: string): Step<Ctx> {
+    const session = this.ownWrites.resolve(key, this.d.getSession(key));
+    // Deleted: the garbage collector removes the pod through its ownerReference.
+    if (!session || session.metadata.deletionTimestamp) return { done: {} };
     const ns = session.metadata.namespace ?? '';
-    const name = session.metadata.name ?? '';
-    const podName = podNameFor(name);
-    let pod = this.d.getPod(`${ns}/${podName}`);
-    const slog = log.child({ session: key });
+    const podName = podNameFor(session.metadata.name ?? '');
+    return { next: { key, session, ns, podName, pod: this.d.getPod(`${ns}/${podName}`), log: this.d.log.child({ session: key }) } };
+  }
 
-    if (pod) {
-      const own = ownership(pod, session);
-      if (own === 'stale') {
-        // Left over from a deleted session of the same name: the GC will get it, we just speed it up.
-        slog.info({ pod: podName }, 'deleting pod of a previous session with the same name');
-        await this.d.client.delete(PODS, ns, podName, { uid: pod.metadata.uid });
-        return { requeueAfterMs: 1000 };
-      }
-      if (own === 'foreign') {
-        await this.writeStatus(session, this.conflictObservation(podName), undefined, {}, slog);
-        return {}; // the pod carries our label, so its deletion brings us back
-      }
+  /** Step 2: a pod with our name that is not ours is either a leftover (deleted) or someone else's (conflict). */
+  private async checkPodOwnership(ctx: Ctx): Promise<Step<undefined>> {
+    if (!ctx.pod) return { next: undefined };
+    const own = ownership(ctx.pod, ctx.session);
+    if (own === 'stale') {
+      // Left over from a deleted session of the same name: the GC will get it, we just speed it up.
+      ctx.log.info({ pod: ctx.podName }, 'deleting pod of a previous session with the same name');
+      await this.d.client.delete(PODS, ctx.ns, ctx.podName, { uid: ctx.pod.metadata.uid });
+      return { done: { requeueAfterMs: 1000 } };
     }
-
-    // Defaulting + validation (mirrors the CRD, so a cluster without CEL still gets a clear answer).
-    const r = resolveSpec(session, config);
-    const problems = validateSession(session, r, {
-      previousIdentity: session.status?.participantIdentity,
-      runningRoom: pod?.metadata.annotations?.[ROOM_ANNOTATION],
-    });
-    if (problems.length > 0) {
-      slog.info({ problems }, 'invalid spec');
-      await this.writeStatus(session, invalidObservation(problems), undefined, { podName: pod ? podName : undefined }, slog);
-      return {};
+    if (own === 'foreign') {
+      await this.writeStatus(ctx, conflictObservation(ctx.podName), undefined, {});
+      return { done: {} }; // the pod carries our label, so its deletion brings us back
     }
+    return { next: undefined };
+  }
 
+  /** Step 3: what only the operator can check (the API server already applied the CRD's schema and rules). */
+  private async checkSpec(ctx: Ctx): Promise<Step<ResolvedSpec>> {
+    const r = resolveSpec(ctx.session, this.d.config);
+    const problems = checkSpec(r);
+    if (problems.length === 0) return { next: r };
+    ctx.log.info({ problems }, 'spec cannot be run');
+    await this.writeStatus(ctx, invalidObservation(problems), undefined, { podName: ctx.pod ? ctx.podName : undefined });
+    return { done: {} };
+  }
+
+  /** Step 4: the pod exists and matches the spec: created when missing, deleted to be recreated when stale or failed. */
+  private async ensurePod(ctx: Ctx, r: ResolvedSpec): Promise<Step<Pod>> {
+    const { session, ns, podName, pod, log } = ctx;
     const prev = session.status ?? {};
     // status.restarts counts container restarts and pod recreations; a new pod carries the count so far.
     const restartsSoFar = pod ? priorRestarts(pod) + containerRestarts(pod) : prev.podName !== undefined ? (prev.restarts ?? 0) + 1 : (prev.restarts ?? 0);
-    const desired = desiredPod(session, r, config, restartsSoFar);
-    const wantHash = desired.metadata.annotations?.[SPEC_HASH_ANNOTATION] ?? '';
-    const completedHere = prev.phase === 'Completed' && prev.observedGeneration === session.metadata.generation;
-
-    if (pod && !pod.metadata.deletionTimestamp) {
-      const stale = pod.metadata.annotations?.[SPEC_HASH_ANNOTATION] !== wantHash;
-      const failed = pod.status?.phase === 'Failed';
-      if (stale || failed) {
-        const reason = stale ? 'SpecChanged' : 'PodFailed';
-        const note = stale ? `spec changed: recreating runtime pod ${podName}` : `runtime pod ${podName} failed (${pod.status?.reason ?? 'unknown reason'}): recreating it`;
-        slog.info({ pod: podName, reason }, 'deleting runtime pod to recreate it');
-        if (failed) await this.writeStatus(session, observePod(pod), pod, { podName, participantIdentity: r.identity }, slog);
-        if (await this.d.client.delete(PODS, ns, podName, { uid: pod.metadata.uid })) {
-          this.d.metrics?.podActions.inc({ action: 'delete', reason });
-          this.d.events.emit(session, stale ? 'Normal' : 'Warning', 'PodRecreated', 'Recreate', note);
-        }
-        return { requeueAfterMs: 500 };
-      }
-    }
-    if (pod?.metadata.deletionTimestamp) {
-      await this.writeStatus(session, observePod(pod), pod, { podName, participantIdentity: r.identity }, slog);
-      return { requeueAfterMs: 1000 }; // wait for the old pod to go away
-    }
-
-    if (!pod) {
-      if (completedHere) return {}; // the session ended; its pod may have been cleaned up since
-      const recreated = prev.podName !== undefined;
-      try {
-        pod = await this.d.client.create<Pod>(PODS, ns, desired);
-      } catch (e) {
-        if (!isConflict(e)) throw e;
-        // AlreadyExists: either our cache is behind, or a pod we do not watch (no managed-by label) has the name.
-        const existing = await this.d.client.get<Pod>(PODS, ns, podName);
-        if (existing && ownership(existing, session) === 'foreign') {
-          await this.writeStatus(session, this.conflictObservation(podName), undefined, {}, slog);
-          return { requeueAfterMs: config.runningRequeueMs }; // nothing watches that pod: look again later
-        }
-        return { requeueAfterMs: 200 };
-      }
-      this.d.metrics?.podActions.inc({ action: 'create', reason: recreated ? 'Recreate' : 'Create' });
-      slog.info({ pod: podName, recreated }, 'created runtime pod');
-      this.d.events.emit(session, 'Normal', recreated ? 'PodRecreated' : 'PodCreated', 'Create', `${recreated ? 'recreated' : 'created'} runtime pod ${podName}`);
-    }
-
-    const obs = observePod(pod);
+    const desired = desiredPod(session, r, this.d.config, restartsSoFar);
     const extras: StatusExtras = { podName, participantIdentity: r.identity };
+
+    if (pod?.metadata.deletionTimestamp) {
+      await this.writeStatus(ctx, observePod(pod), pod, extras);
+      return { done: { requeueAfterMs: 1000 } }; // wait for the old pod to go away
+    }
+    if (pod) {
+      const stale = pod.metadata.annotations?.[SPEC_HASH_ANNOTATION] !== desired.metadata.annotations?.[SPEC_HASH_ANNOTATION];
+      const failed = pod.status?.phase === 'Failed';
+      if (!stale && !failed) return { next: pod };
+      const reason = stale ? 'SpecChanged' : 'PodFailed';
+      const note = stale ? `spec changed: recreating runtime pod ${podName}` : `runtime pod ${podName} failed (${pod.status?.reason ?? 'unknown reason'}): recreating it`;
+      log.info({ pod: podName, reason }, 'deleting runtime pod to recreate it');
+      if (failed) await this.writeStatus(ctx, observePod(pod), pod, extras);
+      if (await this.d.client.delete(PODS, ns, podName, { uid: pod.metadata.uid })) {
+        this.d.metrics?.podActions.inc({ action: 'delete', reason });
+        this.d.events.emit(session, stale ? 'Normal' : 'Warning', 'PodRecreated', 'Recreate', note);
+      }
+      return { done: { requeueAfterMs: 500 } };
+    }
+
+    const completedHere = prev.phase === 'Completed' && prev.observedGeneration === session.metadata.generation;
+    if (completedHere) return { done: {} }; // the session ended; its pod may have been cleaned up since
+    const recreated = prev.podName !== undefined;
+    let created: Pod;
+    try {
+      created = await this.d.client.create<Pod>(PODS, ns, desired);
+    } catch (e) {
+      if (isRefusal(e)) {
+        // Admission (PodSecurity, ResourceQuota, RuntimeClass, ...) or validation said no: tell the session's
+        // owner in status and an event, then retry with the queue's backoff (quota may free up, a class appear).
+        log.warn({ pod: podName, code: e.code, reason: e.reason, err: e.message }, 'the API server refused the runtime pod');
+        await this.writeStatus(ctx, podCreateFailedObservation(podName, e.code, e.apiMessage), undefined, { participantIdentity: r.identity });
+        return { done: { requeue: true } };
+      }
+      if (!isConflict(e)) throw e;
+      // AlreadyExists: either our cache is behind, or a pod we do not watch (no managed-by label) has the name.
+      const existing = await this.d.client.get<Pod>(PODS, ns, podName);
+      if (existing && ownership(existing, session) === 'foreign') {
+        await this.writeStatus(ctx, conflictObservation(podName), undefined, {});
+        return { done: { requeueAfterMs: this.d.config.runningRequeueMs } }; // nothing watches that pod: look again later
+      }
+      return { done: { requeueAfterMs: 200 } };
+    }
+    this.d.metrics?.podActions.inc({ action: 'create', reason: recreated ? 'Recreate' : 'Create' });
+    log.info({ pod: podName, recreated }, 'created runtime pod');
+    this.d.events.emit(session, 'Normal', recreated ? 'PodRecreated' : 'PodCreated', 'Create', `${recreated ? 'recreated' : 'created'} runtime pod ${podName}`);
+    return { next: created };
+  }
+
+  /** Step 5: the pod read as a phase and conditions, plus url and focus holder from a running runtime. */
+  private async observePod(ctx: Ctx, pod: Pod, r: ResolvedSpec): Promise<{ obs: Observation; extras: StatusExtras }> {
+    const { config } = this.d;
+    const obs = observePod(pod);
+    const extras: StatusExtras = { podName: ctx.podName, participantIdentity: r.identity };
     if (obs.phase === 'Running' && pod.status?.podIP) {
       try {
         const rs = await this.d.fetchRuntimeStatus(pod.status.podIP, config.runtimePort, config.runtimeStatusTimeoutMs);
         if (rs.url !== undefined) extras.url = rs.url;
         if (rs.focusHolder !== undefined) extras.focusHolder = rs.focusHolder ?? '';
       } catch (e) {
-        slog.warn({ err: e, podIP: pod.status.podIP }, 'runtime /status unavailable (keeping last known url/focus)');
+        ctx.log.warn({ err: e, podIP: pod.status.podIP }, 'runtime /status unavailable (keeping last known url/focus)');
       }
     }
-    await this.writeStatus(session, obs, pod, extras, slog);
+    return { obs, extras };
+  }
+
+  private requeueFor(obs: Observation): Result {
     switch (obs.phase) {
       case 'Pending':
       case 'Starting':
-        return { requeueAfterMs: config.startingRequeueMs };
+        return { requeueAfterMs: this.d.config.startingRequeueMs };
       case 'Running':
-        return { requeueAfterMs: config.runningRequeueMs };
+        return { requeueAfterMs: this.d.config.runningRequeueMs };
       default:
         return {}; // Failed / Completed: pod events bring us back when anything changes
     }
   }
 
-  private conflictObservation(podName: string): Observation {
-    const msg = `pod ${podName} exists and is not controlled by this BrowserSession`;
-    const obs: Observation = { ...invalidObservation([msg]), message: msg, failureReason: Reasons.PodConflict };
-    obs.conditions = obs.conditions.map((c) => ({ ...c, reason: Reasons.PodConflict, message: c.type === 'Failed' || c.type === 'Ready' ? msg : '' }));
-    return obs;
-  }
-
-  /** Merge-patches status (guarded by resourceVersion: 409 → requeue) when it differs; emits transition events. */
-  private async writeStatus(session: BrowserSession, obs: Observation, pod: Pod | undefined, extras: StatusExtras, slog: Logger): Promise<void> {
+  /** Step 6: merge-patches status (guarded by resourceVersion: 409 → requeue) when it differs; transition events. */
+  private async writeStatus(ctx: Ctx, obs: Observation, pod: Pod | undefined, extras: StatusExtras): Promise<void> {
+    const { session, log } = ctx;
     const next = buildStatus(session, obs, pod, extras, this.now().toISOString().replace(/\.\d+Z$/, 'Z'));
     const prev: BrowserSessionStatus = session.status ?? {};
-    const wasFailed = findCondition(prev, 'Failed')?.status === 'True';
-    const prevFailReason = findCondition(prev, 'Failed')?.reason;
+    const prevFailed = findCondition(prev, 'Failed');
     if (stableStringify(prev) !== stableStringify({ ...prev, ...next })) {
       try {
-        const updated = await this.d.client.patchStatus<BrowserSession>(SESSIONS, session.metadata.namespace ?? '', session.metadata.name ?? '', {
+        const updated = await this.d.client.patchStatus<BrowserSession>(SESSIONS, ctx.ns, session.metadata.name ?? '', {
           metadata: { resourceVersion: session.metadata.resourceVersion },
           status: next,
         });
-        if (updated?.metadata?.resourceVersion && session.metadata.resourceVersion) {
-          this.written.set(`${session.metadata.namespace}/${session.metadata.name}`, { replacedRv: session.metadata.resourceVersion, obj: updated });
-        }
+        this.ownWrites.remember(ctx.key, session.metadata.resourceVersion, updated);
       } catch (e) {
         // Deleted after our cache last saw it: nothing to report to, the delete event ends the story.
-        if (isNotFound(e)) return slog.debug('session gone before its status was written');
+        if (isNotFound(e)) return log.debug('session gone before its status was written');
         throw e;
       }
-      slog.debug({ phase: next.phase }, 'status updated');
+      log.debug({ phase: next.phase }, 'status updated');
     }
-    if (obs.phase === 'Failed' && obs.failureReason && (!wasFailed || prevFailReason !== obs.failureReason)) {
+    if (obs.phase === 'Failed' && obs.failureReason && (prevFailed?.status !== 'True' || prevFailed.reason !== obs.failureReason)) {
       this.d.events.emit(session, 'Warning', obs.failureReason, 'Reconcile', obs.message);
     }
     if (obs.phase === 'Completed' && prev.phase !== 'Completed') {

@@ -1,6 +1,16 @@
 // GET http://<podIP>:<port>/status of a running runtime: {url, focusHolder, width, height, fps, publishing, restarts}.
 import { fetch } from 'undici';
-import type { RuntimeStatus } from './types.ts';
+
+/** What the runtime serves on GET /status (runtime/src/http-server.ts, port LKB_METRICS_PORT). */
+export interface RuntimeStatus {
+  url?: string;
+  focusHolder?: string | null;
+  width?: number;
+  height?: number;
+  fps?: number;
+  publishing?: boolean;
+  restarts?: number;
+}
 
 export type RuntimeStatusFetcher = (host: string, port: number, timeoutMs: number) => Promise<RuntimeStatus>;
 

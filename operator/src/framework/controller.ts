@@ -1,14 +1,20 @@
 // The controller loop (controller-runtime's reconcileHandler): workers take keys from the work queue, one key is
 // never reconciled twice at once, and the result decides what happens to the key:
-// error or 409 conflict → addRateLimited (per-key exponential backoff); {requeueAfterMs} → forget + addAfter; success → forget.
+// error, 409 conflict or {requeue} → addRateLimited (per-key exponential backoff); {requeueAfterMs} → forget +
+// addAfter; success → forget.
 import type { Logger } from 'pino';
 import { isConflict } from './kube-client.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import type { WorkQueue } from './work-queue.ts';
 
-/** What a reconcile asks of the queue: nothing (done until the next event), or another look after a delay. */
+/**
+ * What a reconcile asks of the queue: nothing (done until the next event), another look after a delay, or
+ * `requeue`: another look with the per-key backoff, for a state that is not an operator error but may change by
+ * itself (e.g. admission refused a pod because of a quota).
+ */
 export interface Result {
   requeueAfterMs?: number;
+  requeue?: boolean;
 }
 
 export interface ControllerOptions {
@@ -43,7 +49,10 @@ export class Controller {
       const end = metrics?.reconcileTime.startTimer({ controller: name });
       try {
         const res = await this.o.reconcile(key);
-        if (res.requeueAfterMs !== undefined && res.requeueAfterMs > 0) {
+        if (res.requeue) {
+          queue.addRateLimited(key);
+          metrics?.reconcileTotal.inc({ controller: name, result: 'requeue' });
+        } else if (res.requeueAfterMs !== undefined && res.requeueAfterMs > 0) {
           queue.forget(key);
           queue.addAfter(key, res.requeueAfterMs);
           metrics?.reconcileTotal.inc({ controller: name, result: 'requeue_after' });

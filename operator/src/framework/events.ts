@@ -7,6 +7,15 @@ import type { KubeObject } from './kube-types.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
+/**
+ * client-go's event name, `<object>.<unix nanoseconds in hex>`, cut to the 253 characters of a name. (A
+ * `generateName` of `<object>.` is refused: a generated name may not end in a dot.)
+ */
+export function eventName(objectName: string, unixNanos: bigint): string {
+  const suffix = `.${unixNanos.toString(16)}`;
+  return `${objectName.slice(0, 253 - suffix.length).replace(/[-.]+$/, '')}${suffix}`;
+}
+
 export class EventRecorder {
   private readonly client: KubeClient;
   private readonly controller: string;
@@ -14,6 +23,8 @@ export class EventRecorder {
   private readonly log: Logger;
   private readonly dedupeMs: number;
   private readonly recent = new Map<string, number>();
+  /** Last timestamp used in a name: strictly increasing, so two events of one object in one ms get two names. */
+  private lastNanos = 0n;
   /** Resolves when every emitted event was written (tests). */
   private pending = new Set<Promise<void>>();
 
@@ -39,7 +50,7 @@ export class EventRecorder {
     const ev = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
-      metadata: { generateName: `${obj.metadata.name}.`, namespace: ns },
+      metadata: { name: eventName(obj.metadata.name ?? '', this.nextNanos(now)), namespace: ns },
       eventTime: new V1MicroTime(now).toISOString(),
       reportingController: this.controller,
       reportingInstance: this.instance,
@@ -67,6 +78,12 @@ export class EventRecorder {
       )
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
+  }
+
+  private nextNanos(nowMs: number): bigint {
+    const t = BigInt(nowMs) * 1_000_000n;
+    this.lastNanos = t > this.lastNanos ? t : this.lastNanos + 1n;
+    return this.lastNanos;
   }
 
   async flush(): Promise<void> {

@@ -21,16 +21,18 @@ export interface ResourceRef {
 export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
 export const LEASES: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' };
 export const EVENTS: ResourceRef = { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event' };
-export const SESSIONS: ResourceRef = { group: 'lkbrowser.dev', version: 'v1alpha1', plural: 'browsersessions', kind: 'BrowserSession' };
 
 export class ApiError extends Error {
   readonly code: number;
   readonly reason: string;
+  /** The API server's own message (Status.message), e.g. what admission refused and why. */
+  readonly apiMessage: string;
   constructor(code: number, reason: string, message: string) {
     super(`${code} ${reason}: ${message}`);
     this.name = 'ApiError';
     this.code = code;
     this.reason = reason;
+    this.apiMessage = message;
   }
 }
 

@@ -47,7 +47,7 @@ const RANGES: ReadonlyArray<readonly [AddressClass, string, number, Family]> = [
 ];
 
 export interface AddressPolicyOptions {
-  /** Allow every address (LKB_NAV_ALLOW_PRIVATE: local development, the demo). Cluster CIDRs stay refused. */
+  /** Allow every address (LKB_NAV_ALLOW_PRIVATE_NETWORKS: local development, the demo). Cluster CIDRs stay refused. */
   allowPrivate: boolean;
   /** Extra refused CIDRs (the cluster's pod and service ranges, e.g. "10.244.0.0/16", "fd00:10:96::/112"). */
   denyCidrs: readonly string[];

@@ -1,0 +1,196 @@
+// The chart's RBAC and wiring against the requests the operator really makes: the chart is installed with helm into a
+// real control plane, the real operator (operator/src/main.ts) runs with the chart's Deployment args and the chart's
+// ServiceAccount identity (a TokenRequest token), and creates, updates and deletes sessions. The apiserver's audit
+// log must show no request of that ServiceAccount refused (403), cluster-wide and with rbac.namespaced=true; the
+// ServiceAccount may not read Secrets. The runtime pods it creates are what the chart's NetworkPolicy selects and the
+// chart-made Secret feeds. (No kubelet: pods stay Pending; running them is issue #15.)
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type AuditEvent, type KubeControlPlane, startKubeControlPlane, waitFor } from '@lkbrowser/testkit';
+import { chartDir, repoRoot } from './lib/helm.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: test-only navigation of API objects
+type AnyObj = any;
+
+const SA = 'system:serviceaccount:lkb-system:lkb-lkbrowser';
+let cp: KubeControlPlane;
+
+async function getJson(args: string[]): Promise<AnyObj> {
+  return JSON.parse((await cp.kubectl([...args, '-o', 'json'])).stdout) as AnyObj;
+}
+
+interface RunningOperator {
+  child: ChildProcess;
+  logPath: string;
+  exited: Promise<number | null>;
+}
+
+/** Runs operator/src/main.ts as the chart's Deployment would: its args, its ServiceAccount, its namespace. */
+async function startOperator(tag: string): Promise<RunningOperator> {
+  const deploy = await getJson(['get', 'deployment', 'lkb-lkbrowser', '-n', 'lkb-system']);
+  const container = deploy.spec.template.spec.containers[0];
+  assert.equal(deploy.spec.template.spec.serviceAccountName, 'lkb-lkbrowser');
+  const kubeconfig = await cp.serviceAccountKubeconfig('lkb-system', 'lkb-lkbrowser');
+  // The chart's args, then what differs outside a pod: loopback ports chosen by the OS, the kubeconfig.
+  const args = [...(container.args as string[]), '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0', `--kubeconfig=${kubeconfig}`];
+  const logPath = join(cp.dir, `operator-${tag}.log`);
+  const fd = openSync(logPath, 'a');
+  const child = spawn(process.execPath, [join(repoRoot, 'operator/src/main.ts'), ...args], {
+    env: { PATH: process.env.PATH ?? '', POD_NAMESPACE: 'lkb-system', POD_NAME: `lkb-lkbrowser-${tag}` },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor('operator started', () => readFileSync(logPath, 'utf8').includes('"msg":"started"') || child.exitCode !== null, 60_000, 100);
+  assert.equal(child.exitCode, null, `operator exited:\n${readFileSync(logPath, 'utf8')}`);
+  return { child, logPath, exited };
+}
+
+async function stopOperator(op: RunningOperator | undefined): Promise<void> {
+  if (!op || op.child.exitCode !== null) return;
+  op.child.kill('SIGTERM');
+  assert.equal(await op.exited, 0, `operator did not stop cleanly:\n${readFileSync(op.logPath, 'utf8').slice(-3000)}`);
+}
+
+function saEvents(since: number): AuditEvent[] {
+  return cp.auditEvents().filter((e, i) => i >= since && e.user.username === SA && e.stage === 'ResponseComplete');
+}
+function describeEvent(e: AuditEvent): string {
+  const o = e.objectRef ?? {};
+  return `${e.verb} ${o.apiGroup ?? ''}/${o.resource ?? ''}${o.subresource ? `/${o.subresource}` : ''} ns=${o.namespace ?? '*'} → ${e.responseStatus?.code}`;
+}
+
+/** Create, update and delete one session; returns the pod it got. */
+async function exerciseSession(ns: string, name: string): Promise<AnyObj> {
+  await cp.kubectl(['apply', '-n', ns, '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'lkbrowser.dev/v1alpha1', kind: 'BrowserSession', metadata: { name }, spec: { url: 'https://example.com/', room: 'demo-room' } }),
+  });
+  const podName = `${name}-browser`;
+  const pod = await waitFor(`pod ${ns}/${podName}`, async () => {
+    const r = await cp.api('GET', `/api/v1/namespaces/${ns}/pods/${podName}`);
+    return r.status === 200 ? (r.body as AnyObj) : undefined;
+  }, 60_000, 200);
+  await waitFor(`status of ${ns}/${name} written`, async () => {
+    const bs = await getJson(['get', 'bs', name, '-n', ns]);
+    return bs.status?.phase === 'Pending' && bs.status?.observedGeneration === 1 && bs.status?.podName === podName;
+  }, 60_000, 250);
+  // Update: a new URL changes the pod spec, so the operator deletes and recreates the pod.
+  await cp.kubectl(['patch', 'bs', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: { url: 'https://example.org/' } })]);
+  await waitFor(`pod of ${ns}/${name} recreated for the new URL`, async () => {
+    const r = await cp.api('GET', `/api/v1/namespaces/${ns}/pods/${podName}`);
+    const p = r.body as AnyObj;
+    return r.status === 200 && p.metadata.uid !== pod.metadata.uid && JSON.stringify(p.spec).includes('https://example.org/');
+  }, 60_000, 250);
+  await waitFor(`status observedGeneration 2 for ${ns}/${name}`, async () => (await getJson(['get', 'bs', name, '-n', ns])).status?.observedGeneration === 2, 60_000, 250);
+  // Delete: the garbage collector removes the pod through its ownerReference.
+  await cp.kubectl(['delete', 'bs', name, '-n', ns]);
+  await waitFor(`pod of ${ns}/${name} garbage-collected`, async () => (await cp.api('GET', `/api/v1/namespaces/${ns}/pods/${podName}`)).status === 404, 90_000, 250);
+  return pod;
+}
+
+before(async () => {
+  // OwnerReferencesPermissionEnforcement (as on OpenShift): blockOwnerDeletion needs update on browsersessions/finalizers.
+  cp = await startKubeControlPlane({ audit: true, apiserverArgs: ['--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement'] });
+});
+after(async () => {
+  await cp?.stop();
+});
+
+describe('operator with the chart RBAC: cluster-wide (ClusterRole)', () => {
+  let op: RunningOperator | undefined;
+  let auditStart = 0;
+  after(async () => {
+    await stopOperator(op);
+  });
+
+  it('helm install: chart-made Secret, NetworkPolicy on', async () => {
+    await cp.kubectl(['create', 'namespace', 'lkb-system']);
+    await cp.helm(['install', 'lkb', chartDir, '-n', 'lkb-system', '--set', 'livekit.url=wss://livekit.example.com', '--set', 'livekit.apiKey=devkey', '--set', 'livekit.apiSecret=devsecret', '--set', 'networkPolicy.enabled=true', '--set', 'operator.replicas=0', '--wait', '--timeout=120s']);
+  });
+
+  it('the operator, as the chart ServiceAccount, creates, updates and deletes a session with nothing forbidden', async () => {
+    auditStart = cp.auditEvents().length;
+    op = await startOperator('cluster');
+    const pod = await exerciseSession('lkb-system', 'example');
+    // The pod is what the chart's runtime NetworkPolicy selects, serves the port it admits, and reads the chart's Secret.
+    const np = await getJson(['get', 'networkpolicy', 'lkb-lkbrowser-runtime', '-n', 'lkb-system']);
+    for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels as Record<string, string>)) assert.equal(pod.metadata.labels[k], v, k);
+    const ports = pod.spec.containers.flatMap((c: AnyObj) => (c.ports ?? []).map((p: AnyObj) => p.containerPort));
+    assert.deepEqual(np.spec.ingress[0].ports.map((p: AnyObj) => p.port).filter((p: number) => !ports.includes(p)), [], 'admitted port served');
+    const secret = await getJson(['get', 'secret', 'lkb-lkbrowser-livekit', '-n', 'lkb-system']);
+    const refs = pod.spec.containers.flatMap((c: AnyObj) => c.env ?? []).filter((e: AnyObj) => e.valueFrom?.secretKeyRef).map((e: AnyObj) => e.valueFrom.secretKeyRef);
+    assert.ok(refs.length >= 2);
+    for (const ref of refs) {
+      assert.equal(ref.name, secret.metadata.name);
+      assert.ok(ref.key in secret.data, `Secret has no key ${ref.key}`);
+    }
+    assert.equal(pod.spec.automountServiceAccountToken, false);
+
+    const events = saEvents(auditStart);
+    const seen = [...new Set(events.map(describeEvent))].sort();
+    process.stderr.write(`operator requests (cluster-wide):\n  ${seen.join('\n  ')}\n`);
+    assert.ok(events.some((e) => e.verb === 'create' && e.objectRef?.resource === 'pods' && e.responseStatus?.code === 201), 'the operator created pods as the ServiceAccount');
+    assert.ok(events.some((e) => e.objectRef?.subresource === 'status' && e.responseStatus?.code === 200), 'the operator wrote status');
+    assert.deepEqual(events.filter((e) => e.responseStatus?.code === 403).map(describeEvent), [], 'forbidden requests');
+  });
+
+  it('the ServiceAccount cannot read Secrets, anywhere', async () => {
+    const kc = await cp.serviceAccountKubeconfig('lkb-system', 'lkb-lkbrowser');
+    for (const args of [
+      ['get', 'secrets', '-n', 'lkb-system'],
+      ['list', 'secrets', '-n', 'lkb-system'],
+      ['watch', 'secrets', '-n', 'default'],
+      ['list', 'secrets', '--all-namespaces'],
+    ]) {
+      const r = await cp.kubectl(['auth', 'can-i', ...args], { kubeconfigPath: kc, allowFail: true });
+      assert.equal(r.stdout.trim(), 'no', `can-i ${args.join(' ')}`);
+    }
+    const r = await cp.kubectl(['get', 'secret', 'lkb-lkbrowser-livekit', '-n', 'lkb-system'], { kubeconfigPath: kc, allowFail: true });
+    assert.match(r.stderr, /forbidden/);
+  });
+
+  it('helm uninstall stops here: the operator is stopped first, the CRD stays', async () => {
+    await stopOperator(op);
+    op = undefined;
+    await cp.helm(['uninstall', 'lkb', '-n', 'lkb-system', '--wait']);
+    await cp.kubectl(['get', 'crd', 'browsersessions.lkbrowser.dev']);
+  });
+});
+
+describe('operator with the chart RBAC: rbac.namespaced=true (a Role per watched namespace)', () => {
+  let op: RunningOperator | undefined;
+  after(async () => {
+    await stopOperator(op);
+  });
+
+  it('helm install with watchNamespaces=[team-a], rbac.namespaced', async () => {
+    await cp.kubectl(['create', 'namespace', 'team-a']);
+    await cp.kubectl(['create', 'namespace', 'team-b']);
+    await cp.helm(['install', 'lkb', chartDir, '-n', 'lkb-system', '--set', 'livekit.url=wss://livekit.example.com', '--set', 'livekit.apiKey=devkey', '--set', 'livekit.apiSecret=devsecret', '--set', 'watchNamespaces={team-a}', '--set', 'rbac.namespaced=true', '--set', 'operator.replicas=0', '--wait', '--timeout=120s']);
+    assert.equal((await cp.kubectl(['get', 'clusterrole', 'lkb-lkbrowser'], { allowFail: true })).code, 1, 'no ClusterRole');
+  });
+
+  it('the operator works in team-a with nothing forbidden, and may not touch team-b', async () => {
+    const auditStart = cp.auditEvents().length;
+    op = await startOperator('namespaced');
+    await exerciseSession('team-a', 'ns-session');
+    const events = saEvents(auditStart);
+    process.stderr.write(`operator requests (namespaced):\n  ${[...new Set(events.map(describeEvent))].sort().join('\n  ')}\n`);
+    assert.ok(events.some((e) => e.verb === 'create' && e.objectRef?.resource === 'pods' && e.objectRef.namespace === 'team-a'));
+    assert.deepEqual(events.filter((e) => e.responseStatus?.code === 403).map(describeEvent), [], 'forbidden requests');
+    assert.ok(!events.some((e) => e.objectRef?.namespace === 'team-b'), 'the operator never asked about team-b');
+    const kc = await cp.serviceAccountKubeconfig('lkb-system', 'lkb-lkbrowser');
+    for (const args of [
+      ['create', 'pods', '-n', 'team-b'],
+      ['list', 'browsersessions.lkbrowser.dev', '-n', 'team-b'],
+      ['list', 'pods', '--all-namespaces'],
+      ['get', 'secrets', '-n', 'team-a'],
+    ]) {
+      const r = await cp.kubectl(['auth', 'can-i', ...args], { kubeconfigPath: kc, allowFail: true });
+      assert.equal(r.stdout.trim(), 'no', `can-i ${args.join(' ')}`);
+    }
+  });
+});

@@ -28,3 +28,5 @@ if command -v go >/dev/null; then
 else
   echo "setup: no Go toolchain: Kubernetes test binaries not built (operator/helm/CRD tests will fail)" >&2
 fi
+# The Python client's test venv (pinned deps from PyPI, outside the repo; reused when present).
+bash scripts/python-venv.sh >/dev/null

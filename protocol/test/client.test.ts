@@ -15,7 +15,14 @@ test('names match docs/room-protocol.md', () => {
   assert.equal(RPC.goForward, 'browser/go-forward');
   assert.equal(RPC.reload, 'browser/reload');
   assert.equal(RPC.status, 'browser/status');
-  assert.deepEqual(TOPIC, { input: 'browser-input', focus: 'browser-focus', url: 'browser-url', cursor: 'cursor_changed' });
+  assert.deepEqual(TOPIC, {
+    input: 'browser-input',
+    focus: 'browser-focus',
+    url: 'browser-url',
+    cursor: 'cursor_changed',
+    screenshot: 'browser-screenshot',
+    agentStatus: 'browser-agent-status',
+  });
 });
 
 test('encodeInput: JSON arrays within 64 events and 16 KiB', () => {

@@ -42,6 +42,10 @@ export interface RuntimeConfig {
   focusPriorityIdentities: string[];
   /** Identities that may revoke focus (browser/revoke-focus). */
   focusAdminIdentities: string[];
+  /** Agent identities (exact, or a prefix ending in `*`): anyone else may take focus from them, not the reverse. */
+  focusAgentIdentities: string[];
+  /** Identities that may take screenshots without holding focus. */
+  screenshotIdentities: string[];
   /** Exit 0 after the room had no other participant for this long (0 = never). */
   emptyRoomTimeoutSeconds: number;
   /** Exit 0 after this long (0 = never). */
@@ -150,6 +154,20 @@ export const OPTIONS = {
     kind: 'list',
     arg: 'ids',
     help: 'identities that may take focus from others',
+  },
+  focusAgentIdentities: {
+    flag: 'focus-agent-identities',
+    env: 'LKB_FOCUS_AGENT_IDENTITIES',
+    kind: 'list',
+    arg: 'ids',
+    help: 'agent identities (prefix* allowed): anyone else takes focus from them',
+  },
+  screenshotIdentities: {
+    flag: 'screenshot-identities',
+    env: 'LKB_SCREENSHOT_IDENTITIES',
+    kind: 'list',
+    arg: 'ids',
+    help: 'identities that may take screenshots without holding focus',
   },
   emptyRoomTimeoutSeconds: {
     flag: 'empty-room-timeout-seconds',
@@ -299,6 +317,8 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       focusMaxHoldSeconds: int('focusMaxHoldSeconds', 3600, 0, 7 * 86_400),
       focusPriorityIdentities: idList('focusPriorityIdentities'),
       focusAdminIdentities: idList('focusAdminIdentities'),
+      focusAgentIdentities: raw.lists.focusAgentIdentities ?? [],
+      screenshotIdentities: raw.lists.screenshotIdentities ?? [],
       emptyRoomTimeoutSeconds: int('emptyRoomTimeoutSeconds', 0, 0, 7 * 86_400),
       maxDurationSeconds: int('maxDurationSeconds', 0, 0, 30 * 86_400),
       metricsPort: int('metricsPort', 9090, 0, 65_535),

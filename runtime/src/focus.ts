@@ -6,7 +6,8 @@
 // Rules:
 // - request: granted if nobody holds, if the caller already holds, if the holder has been idle for
 //   idleMs (idleMs > 0), or if the caller is a priority identity and the holder is not (handoff,
-//   e.g. a human taking over from an agent or the reverse, depending on LKB_FOCUS_PRIORITY_IDENTITIES).
+//   e.g. a human taking over from an agent or the reverse, depending on LKB_FOCUS_PRIORITY_IDENTITIES), or if the
+//   holder is an agent identity (LKB_FOCUS_AGENT_IDENTITIES) and the caller is not (agents rank below humans).
 // - release: only by the holder.
 // - disconnect of the holder: released.
 // - tick: releases a holder idle for idleMs (idleMs > 0), and one that has held focus for maxHoldMs
@@ -25,6 +26,13 @@ export interface FocusOptions {
   maxHoldMs?: number;
   /** Identities that may revoke anyone's focus. */
   admins?: readonly string[];
+  /** Agent identities: exact names, or prefixes ending in `*` ("agent-*"). Others may take focus from them. */
+  agents?: readonly string[];
+}
+
+/** Whether `identity` matches one of the agent patterns (exact, or `prefix*`). Pure. */
+export function isAgentIdentity(identity: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.endsWith('*') ? identity.startsWith(p.slice(0, -1)) : identity === p));
 }
 
 export const MAX_HOLD_COOLDOWN_MS = 10_000;
@@ -35,7 +43,7 @@ export interface FocusBroadcast {
 }
 
 export type RequestDecision =
-  | { granted: true; previous: string | null; reason: 'free' | 'already-holder' | 'idle-takeover' | 'priority-takeover'; broadcast?: FocusBroadcast }
+  | { granted: true; previous: string | null; reason: 'free' | 'already-holder' | 'idle-takeover' | 'priority-takeover' | 'human-takeover'; broadcast?: FocusBroadcast }
   | { granted: false; holder: string }
   | { granted: false; holder: null; coolingDownMs: number };
 
@@ -56,6 +64,7 @@ export class FocusArbiter {
   readonly #idleMs: number;
   readonly #maxHoldMs: number;
   readonly #priority: ReadonlySet<string>;
+  readonly #agents: readonly string[];
   readonly #admins: ReadonlySet<string>;
   /** identity → time until which it may not take focus (after max hold or revoke). Holds at most one entry per release. */
   readonly #barredUntil = new Map<string, number>();
@@ -67,6 +76,7 @@ export class FocusArbiter {
     this.#idleMs = opts.idleMs;
     this.#maxHoldMs = maxHold;
     this.#priority = new Set(opts.priority);
+    this.#agents = opts.agents ?? [];
     this.#admins = new Set(opts.admins ?? []);
   }
 
@@ -97,6 +107,10 @@ export class FocusArbiter {
     return identity !== undefined && this.#holder !== null && identity === this.#holder;
   }
 
+  isAgent(identity: string): boolean {
+    return isAgentIdentity(identity, this.#agents);
+  }
+
   isPriority(identity: string): boolean {
     return this.#priority.has(identity);
   }
@@ -119,9 +133,10 @@ export class FocusArbiter {
       this.#grant(identity, nowMs);
       return { granted: true, previous, reason: 'free', broadcast: { identity } };
     }
-    let reason: 'idle-takeover' | 'priority-takeover' | undefined;
+    let reason: 'idle-takeover' | 'priority-takeover' | 'human-takeover' | undefined;
     if (this.#idle(nowMs) || this.#overHeld(nowMs)) reason = 'idle-takeover';
     else if (this.#priority.has(identity) && !this.#priority.has(previous)) reason = 'priority-takeover';
+    else if (this.isAgent(previous) && !this.isAgent(identity)) reason = 'human-takeover';
     if (!reason) return { granted: false, holder: previous };
     this.#grant(identity, nowMs);
     return { granted: true, previous, reason, broadcast: { identity } };

@@ -38,6 +38,11 @@ export class InputMapper {
   #y = 0;
   readonly #keysDown = new Map<number, { key?: string; code?: string }>();
 
+  /** The pointer position of the last mouse event. */
+  get position(): { x: number; y: number } {
+    return { x: this.#x, y: this.#y };
+  }
+
   /** Buttons currently held (CDP mask) according to mousedown/mouseup seen so far. */
   get heldButtons(): number {
     return this.#held;

@@ -1,17 +1,20 @@
 // The input path of the focus holder: a `browser-input` packet is checked (holder, per-participant rate limits,
 // validation against the viewport, queue bound), mapped to engine calls (input-map.ts) and dispatched to the page
 // strictly in arrival order. Other producers of engine calls (focus changes releasing held buttons, and later the
-// agent actions API) enqueue through `enqueue` so everything reaches the page on one ordered chain.
+// actions API, through `submit`) enqueue through `enqueue` so everything reaches the page on one ordered chain.
 import type { Logger } from 'pino';
 import type { BrowserPage } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter } from './focus.ts';
 import { applyCall, type EngineCall, InputMapper } from './input-map.ts';
-import { parseInputPacket } from './input-validation.ts';
+import { type EventDropReason, parseInputPacket, type ValidInputEvent, validateInputEvent } from './input-validation.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 const QUEUE_MAX_EVENTS = 1024;
+
+export type SubmitRefusal = 'closed' | 'not_focused' | 'rate_limited' | 'queue_full' | 'dispatch_failed' | EventDropReason;
+export type SubmitResult = { ok: true } | { ok: false; reason: SubmitRefusal };
 
 export interface InputPipelineOptions {
   page: BrowserPage;
@@ -76,30 +79,78 @@ export class InputPipeline {
   }
 
   /** Runs engine calls in order after everything queued before; `events` count against the queue bound.
-   *  Resolves when these calls were applied (failures are counted and logged, never thrown). */
-  enqueue(calls: EngineCall[], events: number): Promise<void> {
-    if (calls.length === 0) return this.#chain;
+   *  Resolves, when these calls were applied, to how many of them failed (failures are counted and logged,
+   *  never thrown). */
+  enqueue(calls: EngineCall[], events: number): Promise<number> {
+    if (calls.length === 0) return this.#chain.then(() => 0);
     const { page, metrics: m } = this.#o;
     this.#pendingEvents += events;
-    this.#chain = this.#chain.then(async () => {
+    const run = this.#chain.then(async () => {
+      let failed = 0;
       try {
         for (const c of calls) {
           if (this.#closed || page.crashed) {
             m.inputErrors.inc();
+            failed++;
             continue;
           }
           try {
             await applyCall(page, c);
           } catch (e) {
             m.inputErrors.inc();
+            failed++;
             this.#o.logger.debug({ err: errMsg(e), method: c.method }, 'input dispatch failed');
           }
         }
       } finally {
         this.#pendingEvents -= events;
       }
+      return failed;
     });
-    return this.#chain;
+    this.#chain = run.then(() => undefined);
+    return run;
+  }
+
+  /**
+   * Input from the actions API (actions-runner.ts): events in the room's `browser-input` form, checked exactly like
+   * a packet's (holder, event rate limit, validation, queue bound) but all-or-nothing, and answered: resolves when
+   * they were applied, or at once with the reason they were refused.
+   */
+  submit(identity: string, raw: readonly unknown[], nowMs: number): Promise<SubmitResult> {
+    const { metrics: m, focus, page } = this.#o;
+    if (this.#closed) return Promise.resolve({ ok: false, reason: 'closed' });
+    if (!focus.isHolder(identity)) {
+      m.inputPackets.inc({ result: 'not_focused' });
+      return Promise.resolve({ ok: false, reason: 'not_focused' });
+    }
+    const events: ValidInputEvent[] = [];
+    for (const r of raw) {
+      const v = validateInputEvent(r, { width: page.width, height: page.height });
+      if (typeof v === 'string') {
+        m.inputEvents.inc({ result: v });
+        return Promise.resolve({ ok: false, reason: v });
+      }
+      events.push(v);
+    }
+    if (events.length > 0 && !this.#eventLimiter.take(identity, nowMs, events.length)) {
+      m.inputEvents.inc({ result: 'rate_limited' }, events.length);
+      return Promise.resolve({ ok: false, reason: 'rate_limited' });
+    }
+    if (this.#pendingEvents + events.length > QUEUE_MAX_EVENTS) {
+      m.inputEvents.inc({ result: 'queue_full' }, events.length);
+      return Promise.resolve({ ok: false, reason: 'queue_full' });
+    }
+    m.inputEvents.inc({ result: 'accepted' }, events.length);
+    focus.activity(identity, nowMs);
+    return this.enqueue(
+      events.flatMap((ev) => this.#mapper.map(ev)),
+      events.length,
+    ).then((failed) => (failed === 0 ? { ok: true } : { ok: false, reason: 'dispatch_failed' }));
+  }
+
+  /** Where the pointer is (last mouse event of any driver). */
+  get cursor(): { x: number; y: number } {
+    return this.#mapper.position;
   }
 
   /** Focus moved: release every button and key the previous holder left pressed. */

@@ -89,6 +89,16 @@ function keyCode(o: Record<string, unknown>): number {
   return v;
 }
 
+/** Validates one event as if it came in a packet: the event, or why it would be dropped. */
+export function validateInputEvent(raw: unknown, vp: Viewport): ValidInputEvent | EventDropReason {
+  try {
+    return validateEvent(raw, vp);
+  } catch (e) {
+    if (!(e instanceof Drop)) throw e;
+    return e.reason;
+  }
+}
+
 function validateEvent(raw: unknown, vp: Viewport): ValidInputEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Drop('not_object');
   const o = raw as Record<string, unknown>;

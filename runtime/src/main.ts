@@ -134,6 +134,8 @@ async function run(): Promise<void> {
     focusPriority: cfg.focusPriorityIdentities,
     focusMaxHoldMs: cfg.focusMaxHoldSeconds * 1000,
     focusAdmins: cfg.focusAdminIdentities,
+    focusAgents: cfg.focusAgentIdentities,
+    screenshotIdentities: cfg.screenshotIdentities,
     metrics,
     logger: log,
   });

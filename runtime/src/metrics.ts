@@ -21,6 +21,8 @@ export class RuntimeMetrics {
   readonly audioRecreated: Counter;
   readonly publishing: Gauge;
   readonly participants: Gauge;
+  readonly screenshotEncode: Histogram;
+  readonly actions: Counter<'type' | 'result'>;
   readonly egressRefused: Counter<'reason'>;
   readonly egressConnections: Counter<'kind'>;
 
@@ -48,6 +50,18 @@ export class RuntimeMetrics {
       name: 'lkb_paint_to_publish_seconds',
       help: 'Time from engine paint capture to captureFrame() returning',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.2, 0.5, 1],
+      registers: [r],
+    });
+    this.screenshotEncode = new Histogram({
+      name: 'lkb_screenshot_encode_seconds',
+      help: 'browser/screenshot: region copy + PNG encode of the last frame',
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+      registers: [r],
+    });
+    this.actions = new Counter({
+      name: 'lkb_actions_total',
+      help: 'browser/actions actions by type and result (ok, or the error code)',
+      labelNames: ['type', 'result'],
       registers: [r],
     });
     this.captureDuration = new Histogram({

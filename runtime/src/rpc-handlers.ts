@@ -75,35 +75,25 @@ export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
       handle: async (_caller, payload) => {
         const url = parseObject(payload)?.url;
         if (typeof url !== 'string' || url.trim() === '') throw new RpcError(RpcCode.BadRequest, 'payload must be {"url":"..."}');
-        const d = await checkNavigationTarget(url, ctx.nav, ctx.resolveHost, (host, err) =>
-          logger.debug({ host, err: errMsg(err) }, 'navigation target did not resolve'),
-        );
-        if (!d.ok) throw new RpcError(RpcCode.UrlBlocked, `url blocked: ${d.reason}`);
-        await engine('navigate', () => page.navigate(d.url), NAVIGATE_WAIT_MS);
+        await navigateChecked(ctx, url);
         return { status: 'ok' };
       },
     },
     {
       method: RPC.goBack,
       needsFocus: true,
-      handle: async () => {
-        const moved = await engine('goBack', () => page.goBack(), NAVIGATE_WAIT_MS);
-        return { status: 'ok', navigated: moved !== false };
-      },
+      handle: async () => ({ status: 'ok', navigated: await historyStep(ctx, 'back') }),
     },
     {
       method: RPC.goForward,
       needsFocus: true,
-      handle: async () => {
-        const moved = await engine('goForward', () => page.goForward(), NAVIGATE_WAIT_MS);
-        return { status: 'ok', navigated: moved !== false };
-      },
+      handle: async () => ({ status: 'ok', navigated: await historyStep(ctx, 'forward') }),
     },
     {
       method: RPC.reload,
       needsFocus: true,
       handle: async () => {
-        await engine('reload', () => page.reload(), NAVIGATE_WAIT_MS);
+        await historyStep(ctx, 'reload');
         return { status: 'ok' };
       },
     },
@@ -130,6 +120,27 @@ export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
   ];
 }
 
+/** The navigation of browser/navigate and of the `navigate` action: the policy (with the DNS check), then the
+ *  engine. Throws RpcError (UrlBlocked, BrowserError). */
+export async function navigateChecked(ctx: Pick<RpcContext, 'page' | 'nav' | 'resolveHost' | 'logger'>, url: string): Promise<void> {
+  const d = await checkNavigationTarget(url, ctx.nav, ctx.resolveHost, (host, err) =>
+    ctx.logger.debug({ host, err: errMsg(err) }, 'navigation target did not resolve'),
+  );
+  if (!d.ok) throw new RpcError(RpcCode.UrlBlocked, `url blocked: ${d.reason}`);
+  await engineCall(ctx.page, ctx.logger, 'navigate', () => ctx.page.navigate(d.url), NAVIGATE_WAIT_MS);
+}
+
+/** back / forward / reload for the RPCs and the actions; true when the history moved (reload: always). */
+export async function historyStep(ctx: Pick<RpcContext, 'page' | 'logger'>, kind: 'back' | 'forward' | 'reload'): Promise<boolean> {
+  const { page, logger } = ctx;
+  if (kind === 'reload') {
+    await engineCall(page, logger, 'reload', () => page.reload(), NAVIGATE_WAIT_MS);
+    return true;
+  }
+  const moved = await engineCall(page, logger, kind, () => (kind === 'back' ? page.goBack() : page.goForward()), NAVIGATE_WAIT_MS);
+  return moved !== false;
+}
+
 /** Runs an engine command for an RPC; if it is still running after `waitMs` (a slow page load) the RPC answers
  *  anyway: the command was issued and its completion shows up as browser-url / frames. */
 async function engineCall<T>(page: BrowserPage, log: Logger, what: string, fn: () => Promise<T>, waitMs: number): Promise<T | undefined> {
@@ -152,7 +163,7 @@ async function engineCall<T>(page: BrowserPage, log: Logger, what: string, fn: (
   }
 }
 
-function parseObject(payload: string): Record<string, unknown> | undefined {
+export function parseObject(payload: string): Record<string, unknown> | undefined {
   if (!payload) return undefined;
   try {
     const v: unknown = JSON.parse(payload);

@@ -4,6 +4,7 @@
 //   audio-publisher.ts  browser-audio
 //   input-pipeline.ts   browser-input from the focus holder → engine calls, in order
 //   rpc-handlers.ts     the RPC table (focus, navigation, status, resize); rpc-router.ts registers it
+//   rpc-agent-handlers.ts  browser/actions (actions-runner.ts) and browser/screenshot
 //   data-sender.ts      browser-focus / browser-url / cursor_changed out (reliable, ordered; late joiners get the state)
 //   crash-restart.ts    restart the page after a crash on the same tracks
 import { EventEmitter } from 'node:events';
@@ -19,8 +20,10 @@ import { InputPipeline } from './input-pipeline.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation, type NavPolicy, type ResolveHost, resolveHostAddresses } from './nav-policy.ts';
 import { type BrowserStatus, TOPIC } from '@lkbrowser/protocol';
+import { ActionsRunner } from './actions-runner.ts';
+import { actionsHandler, screenshotHandler } from './rpc-agent-handlers.ts';
 import { reportedUrl } from './room-limits.ts';
-import { rpcHandlers } from './rpc-handlers.ts';
+import { historyStep, navigateChecked, rpcHandlers } from './rpc-handlers.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { VideoPublisher } from './video-publisher.ts';
 
@@ -36,6 +39,8 @@ export interface SessionOptions {
   focusMaxHoldMs?: number;
   /** Identities that may call browser/revoke-focus. */
   focusAdmins?: readonly string[];
+  /** Agent identities (LKB_FOCUS_AGENTS): humans take focus from them. */
+  focusAgents?: readonly string[];
   metrics: RuntimeMetrics;
   logger: Logger;
   /** Re-send the last frame after this long without a new one (static pages). Default 1500 ms. */
@@ -46,6 +51,8 @@ export interface SessionOptions {
   inputPacketsPerSec?: number;
   inputEventsPerSec?: number;
   rpcPerSec?: number;
+  /** Identities that may take screenshots without holding focus (LKB_SCREENSHOT_IDENTITIES). */
+  screenshotIdentities?: readonly string[];
 }
 
 export interface SessionEvents {
@@ -69,7 +76,10 @@ export class RoomSession extends EventEmitter<SessionEvents> {
   readonly #crash: CrashRestart;
 
   #url: string;
+  #urlChangedMs = Number.NEGATIVE_INFINITY;
   #cursor = 'default';
+  /** The holder last broadcast on browser-focus. */
+  #announcedHolder: string | null = null;
   #publishing = false;
   #started = false;
   #closed = false;
@@ -94,7 +104,13 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     this.#o = opts;
     this.#log = opts.logger.child({ component: 'session' });
     const logger = this.#log;
-    this.#focus = new FocusArbiter({ idleMs: opts.focusIdleMs, priority: opts.focusPriority, maxHoldMs: opts.focusMaxHoldMs, admins: opts.focusAdmins });
+    this.#focus = new FocusArbiter({
+      idleMs: opts.focusIdleMs,
+      priority: opts.focusPriority,
+      maxHoldMs: opts.focusMaxHoldMs,
+      admins: opts.focusAdmins,
+      agents: opts.focusAgents ?? [],
+    });
     this.#sender = new DataSender(room, metrics, logger);
     this.#video = new VideoPublisher({ room, page, fps: opts.fps, refreshIntervalMs: opts.refreshIntervalMs ?? 1500, metrics, logger });
     this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger }) : undefined;
@@ -173,18 +189,45 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     room.on(RoomEvent.DataReceived, this.#roomHandlers.data);
     room.on(RoomEvent.ParticipantConnected, this.#roomHandlers.connected);
     room.on(RoomEvent.ParticipantDisconnected, this.#roomHandlers.disconnected);
-    this.#rpc.register(
-      rpcHandlers({
+    const rpcCtx = {
+      page,
+      focus: this.#focus,
+      nav: this.#o.nav,
+      resolveHost: this.#o.resolveHost ?? ((h: string) => resolveHostAddresses(h)),
+      logger: this.#log,
+      nowMs,
+      focusChanged: (b: FocusBroadcast, reason: string) => this.#focusChanged(b, reason),
+      status: () => this.status(),
+    };
+    const runner = new ActionsRunner({
+      page,
+      metrics,
+      focus: this.#focus,
+      input: this.#input,
+      logger: this.#log,
+      nowMs,
+      url: () => this.#url,
+      lastPaintMs: () => this.#video.lastPaintMs,
+      lastUrlChangeMs: () => this.#urlChangedMs,
+      navigate: (url) => navigateChecked(rpcCtx, url),
+      history: (kind) => historyStep(rpcCtx, kind),
+      waitPublishedAfter: (us, ms) => this.#video.waitPublishedAfter(us, ms),
+      requestFrame: () => this.#video.requestFrame(),
+    });
+    this.#rpc.register([
+      ...rpcHandlers(rpcCtx),
+      actionsHandler(page, runner),
+      screenshotHandler({
+        room,
         page,
         focus: this.#focus,
-        nav: this.#o.nav,
-        resolveHost: this.#o.resolveHost ?? ((h) => resolveHostAddresses(h)),
+        allowed: new Set(this.#o.screenshotIdentities ?? []),
+        latest: () => this.#video.latest(),
+        url: () => this.#url,
+        metrics,
         logger: this.#log,
-        nowMs,
-        focusChanged: (b, reason) => this.#focusChanged(b, reason),
-        status: () => this.status(),
       }),
-    );
+    ]);
 
     await this.#video.publish();
     await this.#audio?.publish();
@@ -247,6 +290,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
   #onUrl(u: string): void {
     if (u === this.#url) return;
     this.#url = u;
+    this.#urlChangedMs = nowMs();
     const d = checkNavigation(u, this.#o.nav);
     if (!d.ok && u !== 'about:blank') {
       // In-page navigation (links, redirects, scripts) is not routed through browser/navigate.
@@ -282,8 +326,11 @@ export class RoomSession extends EventEmitter<SessionEvents> {
   #focusChanged(b: FocusBroadcast, reason: string): void {
     this.#o.metrics.focusChanges.inc({ reason });
     this.#input.releaseAll();
-    this.#log.info({ holder: b.identity, reason }, 'focus changed');
-    this.#broadcast(TOPIC.focus, { identity: b.identity });
+    const previous = this.#announcedHolder;
+    this.#announcedHolder = b.identity;
+    this.#log.info({ holder: b.identity, previous, reason }, 'focus changed');
+    // ext: previous + reason let a pre-empted holder (an agent) tell a take-over from its own release.
+    this.#broadcast(TOPIC.focus, { identity: b.identity, previous, reason });
     const page = this.#o.page;
     if (!page.crashed) {
       page.setFocus(b.identity !== null).catch((e: unknown) => this.#log.debug({ err: errMsg(e) }, 'setFocus failed'));

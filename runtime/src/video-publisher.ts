@@ -33,12 +33,26 @@ export interface VideoPublisherOptions {
 
 /** The newest paint: its pixels (an engine slot until released) and whether it went out yet. */
 interface HeldFrame {
+  seq: number;
   frame: Uint8Array;
   width: number;
   height: number;
   captureTimeUs: bigint;
   release: () => void;
   published: boolean;
+}
+
+/** A frame that went out on the track. */
+export interface PublishedFrame {
+  seq: number;
+  width: number;
+  height: number;
+  captureTimeUs: bigint;
+}
+
+/** The newest captured frame's pixels (BGRA, stride width*4); valid only until the caller returns. */
+export interface LatestFrame extends PublishedFrame {
+  frame: Uint8Array;
 }
 
 const nowMs = (): number => performance.now();
@@ -53,6 +67,8 @@ export class VideoPublisher {
   #publishTimer: NodeJS.Timeout | undefined;
   #intervals: NodeJS.Timeout[] = [];
   #framesThisSecond = 0;
+  #lastPaintMs = Number.NEGATIVE_INFINITY;
+  #frameWaiters: Array<{ afterUs: bigint; resolve: (f: PublishedFrame | null) => void; timer: NodeJS.Timeout }> = [];
   #running = false;
   #closed = false;
 
@@ -109,12 +125,40 @@ export class VideoPublisher {
     }
     const release = ev.hold();
     const prev = this.#latest;
-    this.#latest = { frame: ev.frame, width: ev.width, height: ev.height, captureTimeUs: ev.captureTimeUs, release, published: false };
+    this.#lastPaintMs = nowMs();
+    this.#latest = { seq: ev.seq, frame: ev.frame, width: ev.width, height: ev.height, captureTimeUs: ev.captureTimeUs, release, published: false };
     if (prev) {
       if (!prev.published) this.#o.metrics.framesSkipped.inc();
       prev.release();
     }
     this.#schedulePublish();
+  }
+
+  /** performance.now() of the last paint from the engine (-Infinity before the first). */
+  get lastPaintMs(): number {
+    return this.#lastPaintMs;
+  }
+
+  /** The newest captured frame, for a synchronous copy (screenshots encode it: no extra capture). */
+  latest(): LatestFrame | undefined {
+    const l = this.#latest;
+    return l && { seq: l.seq, frame: l.frame, width: l.width, height: l.height, captureTimeUs: l.captureTimeUs };
+  }
+
+  /** Resolves with the first frame captured at or after `afterUs` (monotonic µs) once it was published, or null
+   *  after `timeoutMs`. */
+  waitPublishedAfter(afterUs: bigint, timeoutMs: number): Promise<PublishedFrame | null> {
+    return new Promise((resolve) => {
+      const w = {
+        afterUs,
+        resolve,
+        timer: setTimeout(() => {
+          this.#frameWaiters = this.#frameWaiters.filter((x) => x !== w);
+          resolve(null);
+        }, timeoutMs),
+      };
+      this.#frameWaiters.push(w);
+    });
   }
 
   /** The engine may recycle its frame memory across a restart: keep a private copy of the last frame (viewers keep
@@ -140,6 +184,11 @@ export class VideoPublisher {
     this.#closed = true;
     this.#running = false;
     for (const t of this.#intervals) clearInterval(t);
+    for (const w of this.#frameWaiters) {
+      clearTimeout(w.timer);
+      w.resolve(null);
+    }
+    this.#frameWaiters = [];
     clearTimeout(this.#publishTimer);
     const lp = this.#o.room.localParticipant;
     if (this.#sid && lp) {
@@ -197,5 +246,14 @@ export class VideoPublisher {
     this.#framesThisSecond++;
     l.published = true;
     this.#lastPublishMs = nowMs();
+    if (this.#frameWaiters.length > 0) {
+      const info: PublishedFrame = { seq: l.seq, width: l.width, height: l.height, captureTimeUs: l.captureTimeUs };
+      this.#frameWaiters = this.#frameWaiters.filter((w) => {
+        if (l.captureTimeUs < w.afterUs) return true;
+        clearTimeout(w.timer);
+        w.resolve(info);
+        return false;
+      });
+    }
   }
 }

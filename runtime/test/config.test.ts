@@ -46,6 +46,8 @@ test('defaults', () => {
       focusMaxHoldSeconds: 3600,
       focusPriorityIdentities: [],
       focusAdminIdentities: [],
+      focusAgentIdentities: [],
+      screenshotIdentities: [],
       emptyRoomTimeoutSeconds: 0,
       maxDurationSeconds: 0,
       metricsPort: 9090,

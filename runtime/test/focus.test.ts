@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FocusArbiter, MAX_HOLD_COOLDOWN_MS, REVOKE_COOLDOWN_MS } from '../src/focus.ts';
+import { FocusArbiter, isAgentIdentity, MAX_HOLD_COOLDOWN_MS, REVOKE_COOLDOWN_MS } from '../src/focus.ts';
 
 test('request on free focus grants and broadcasts; second requester is denied with the holder', () => {
   const f = new FocusArbiter({ idleMs: 0, priority: [] });
@@ -141,4 +141,31 @@ test('admin revoke: only admins; the holder is barred for the cool-down', () => 
   assert.equal(f.request('alice', 2 + REVOKE_COOLDOWN_MS).granted, true);
   assert.equal(f.isAdmin('ops'), true);
   assert.equal(f.isAdmin('alice'), false);
+});
+
+test('agents rank below humans: a human takes focus from an agent, not the reverse', () => {
+  const f = new FocusArbiter({ idleMs: 0, priority: [], agents: ['agent-*', 'bot'] });
+  assert.equal(f.request('agent-1', 0).granted, true);
+  assert.equal(f.request('agent-2', 1).granted, false, 'agent from agent');
+  const h = f.request('alice', 2);
+  assert.equal(h.granted, true);
+  if (h.granted) {
+    assert.equal(h.reason, 'human-takeover');
+    assert.equal(h.previous, 'agent-1');
+    assert.deepEqual(h.broadcast, { identity: 'alice' });
+  }
+  assert.equal(f.request('agent-1', 3).granted, false, 'agent from human');
+  assert.equal(f.request('bob', 4).granted, false, 'human from human');
+  f.release('alice');
+  assert.equal(f.request('bot', 5).granted, true);
+  assert.equal(f.request('bob', 6).granted, true);
+});
+
+test('agent patterns', () => {
+  assert.equal(isAgentIdentity('agent-7', ['agent-*']), true);
+  assert.equal(isAgentIdentity('agent', ['agent-*']), false);
+  assert.equal(isAgentIdentity('bot', ['bot']), true);
+  assert.equal(isAgentIdentity('bot2', ['bot']), false);
+  assert.equal(isAgentIdentity('anyone', ['*']), true);
+  assert.equal(isAgentIdentity('x', []), false);
 });

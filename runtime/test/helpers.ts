@@ -139,6 +139,11 @@ export class DataLog {
     for (let i = this.packets.length - 1; i >= 0; i--) if (this.packets[i]?.topic === topic) return this.packets[i]?.json;
     return undefined;
   }
+  /** The holder of the last browser-focus packet (its other fields, previous/reason, are ignored); undefined if none. */
+  focus(): string | null | undefined {
+    const v = this.last('browser-focus') as { identity?: string | null } | undefined;
+    return v === undefined ? undefined : (v.identity ?? null);
+  }
   count(topic: string): number {
     return this.packets.filter((p) => p.topic === topic).length;
   }

@@ -69,7 +69,7 @@ after(async () => {
 test('a priority identity takes focus from a non-priority holder; not the other way round', async () => {
   assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: true });
   assert.deepEqual(JSON.parse(await rpc(human, RPC.requestFocus)), { granted: true });
-  await waitFor('agent told: human holds', () => JSON.stringify(agentData.last(TOPIC.focus)) === '{"identity":"human"}', 10_000);
+  await waitFor('agent told: human holds', () => agentData.focus() === 'human', 10_000);
   assert.deepEqual(JSON.parse(await rpc(agent, RPC.requestFocus)), { granted: false, holder: 'human' });
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'priority-takeover' }), 1);
 });
@@ -83,7 +83,7 @@ test('a holder idle for LKB_FOCUS_IDLE_RELEASE_SECONDS loses focus (broadcast nu
   }
   assert.equal(session.focusHolder, 'human');
   await waitFor('idle release', () => session.focusHolder === null, 10_000);
-  await waitFor('null broadcast', () => JSON.stringify(agentData.last(TOPIC.focus)) === '{"identity":null}', 10_000);
+  await waitFor('null broadcast', () => agentData.focus() === null, 10_000);
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'idle' }), 1);
   const e = await (async () => {
     try {
@@ -110,7 +110,7 @@ test('browser/revoke-focus: refused for a non-admin, clears the holder for an ad
   assert.equal(session.focusHolder, 'agent');
   assert.deepEqual(JSON.parse(await rpc(ops, RPC.revokeFocus)), { revoked: true, previous: 'agent' });
   assert.equal(session.focusHolder, null);
-  await waitFor('null broadcast', () => JSON.stringify(agentData.last(TOPIC.focus)) === '{"identity":null}', 10_000);
+  await waitFor('null broadcast', () => agentData.focus() === null, 10_000);
   const again = JSON.parse(await rpc(agent, RPC.requestFocus)) as { granted: boolean; holder: null; retryAfterMs: number };
   assert.equal(again.granted, false);
   assert.ok(again.retryAfterMs > 0);

@@ -53,10 +53,10 @@ test(`single-PC signalling; the runtime outlives a ${TOKEN_TTL_S} s join token a
   const token = await at.toJwt();
   const expiresAt = Date.now() + TOKEN_TTL_S * 1000;
   const rt = startRuntime({ LIVEKIT_URL: server.url, LIVEKIT_TOKEN: token, LKB_URL: `${pages.base}/solid` }, [
-    '--allow-private',
+    '--nav-allow-private-networks',
     '--width=320',
     '--height=240',
-    '--fps=10',
+    '--framerate=10',
     '--no-audio',
     '--metrics-port=0',
     '--metrics-host=127.0.0.1',

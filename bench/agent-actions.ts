@@ -14,12 +14,15 @@ import { AccessToken } from 'livekit-server-sdk';
 import { fmt, loadavg, log, NODE, percentile, REPO, sleep } from './lib/common.ts';
 import { startPageServer } from './lib/pages.ts';
 
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '40' }, shots: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { trials: { type: 'string', default: '40' }, shots: { type: 'string', default: '10' } },
+});
 const TRIALS = Number(values.trials);
 const SHOTS = Number(values.shots);
 const ROOM = 'bench-agent';
 
-const row = (name: string, v: number[]): string => `| ${name} | ${fmt(percentile(v, 50))} | ${fmt(percentile(v, 95))} | ${v.length} |`;
+const row = (name: string, v: number[]): string =>
+  `| ${name} | ${fmt(percentile(v, 50))} | ${fmt(percentile(v, 95))} | ${v.length} |`;
 
 // The room server of the tests: the real livekit-server unless LKB_TEST_SFU=testserver.
 const sfu = await startSfu();
@@ -55,7 +58,11 @@ try {
   try {
     const at = new AccessToken(sfu.apiKey, sfu.apiSecret, { identity: 'agent-bench', ttl: 600 });
     at.addGrant({ room: ROOM, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true });
-    await withTimeout('agent connect', room.connect(sfu.url, await at.toJwt(), { autoSubscribe: false, dynacast: false }), 30_000);
+    await withTimeout(
+      'agent connect',
+      room.connect(sfu.url, await at.toJwt(), { autoSubscribe: false, dynacast: false }),
+      30_000,
+    );
     let browser: Awaited<ReturnType<typeof connect>> | undefined;
     for (let i = 0; i < 120 && !browser; i++) {
       try {
@@ -91,7 +98,12 @@ try {
       const lp = room.localParticipant;
       if (!lp) throw new Error('not connected');
       if (w !== 1280) {
-        await lp.performRpc({ destinationIdentity: 'browser', method: 'browser/resize', payload: JSON.stringify({ width: w, height: h }), responseTimeout: 15_000 });
+        await lp.performRpc({
+          destinationIdentity: 'browser',
+          method: 'browser/resize',
+          payload: JSON.stringify({ width: w, height: h }),
+          responseTimeout: 15_000,
+        });
         await b.run([{ type: 'wait_for_settle', quietMs: 500, timeoutMs: 8000 }]);
       }
       const s = { rtt: [] as number[], encode: [] as number[], kib: [] as number[] };

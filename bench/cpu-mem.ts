@@ -11,8 +11,28 @@
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import { PageDriver } from '@lkbrowser/native/cdp';
-import { argNum, argStr, fmt, failures, fmtSpread, loadavg, log, machineInfo, parseSizes, ratio, retryOnce, type Sfu, selfCpu, sleep, spread, table, type TreeUsage, watchdog, writeResult } from './lib/common.ts';
-import { type PageServer, } from './lib/pages.ts';
+import {
+  argNum,
+  argStr,
+  fmt,
+  failures,
+  fmtSpread,
+  loadavg,
+  log,
+  machineInfo,
+  parseSizes,
+  ratio,
+  retryOnce,
+  type Sfu,
+  selfCpu,
+  sleep,
+  spread,
+  table,
+  type TreeUsage,
+  watchdog,
+  writeResult,
+} from './lib/common.ts';
+import { type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer } from './lib/viewer.ts';
@@ -49,10 +69,28 @@ export interface CpuMemRun {
 
 let lastError = '';
 
-async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, scenario: Scenario, w: number, h: number, run: number, o: CpuMemOptions): Promise<CpuMemRun | undefined> {
+async function oneRun(
+  sfu: Sfu,
+  pages: PageServer,
+  kind: PipelineKind,
+  scenario: Scenario,
+  w: number,
+  h: number,
+  run: number,
+  o: CpuMemOptions,
+): Promise<CpuMemRun | undefined> {
   const room = `cpu-${kind}-${scenario}-${run}-${randomUUID().slice(0, 8)}`;
   const viewer = await joinViewer(sfu, room, 'viewer', 'browser');
-  const p = await startPipeline(kind, { sfu, room, identity: 'browser', url: pages.url(PAGE[scenario]), width: w, height: h, fps: o.fps, maxSeconds: 120 + o.seconds });
+  const p = await startPipeline(kind, {
+    sfu,
+    room,
+    identity: 'browser',
+    url: pages.url(PAGE[scenario]),
+    width: w,
+    height: h,
+    fps: o.fps,
+    maxSeconds: 120 + o.seconds,
+  });
   let driver: PageDriver | undefined;
   let wheelTimer: NodeJS.Timeout | undefined;
   try {
@@ -135,11 +173,26 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
       for (const scenario of o.scenarios) {
         for (let i = 0; i < o.runs; i++) {
           for (const kind of kindsForRun(i)) {
-            const r = await retryOnce('cpu-mem', kind, `${scenario} ${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, scenario, w, h, i, o), (x) =>
-              x === undefined ? lastError : undefined,
+            const r = await retryOnce(
+              'cpu-mem',
+              kind,
+              `${scenario} ${w}x${h} run ${i}`,
+              () => oneRun(sfu, pages, kind, scenario, w, h, i, o),
+              (x) => (x === undefined ? lastError : undefined),
             );
             if (r) {
-              log.info({ kind, scenario, run: i, cpu: r.pipeline.cpu, pssMiB: r.pipeline.pssMiB, sfu: r.sfuCpu, fps: r.receivedFps }, 'cpu-mem run');
+              log.info(
+                {
+                  kind,
+                  scenario,
+                  run: i,
+                  cpu: r.pipeline.cpu,
+                  pssMiB: r.pipeline.pssMiB,
+                  sfu: r.sfuCpu,
+                  fps: r.receivedFps,
+                },
+                'cpu-mem run',
+              );
               runs.push(r);
             }
           }
@@ -157,12 +210,16 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
           cpu: spread(rs.map((r) => r.pipeline.cpu.total ?? 0)),
           node: part('node'),
           chromium: part('chromium'),
-          xvfbHost: spread(rs.map((r) => (r.pipeline.cpu.xvfb ?? 0) + (r.pipeline.cpu.host ?? 0) + (r.pipeline.cpu.pulse ?? 0))),
+          xvfbHost: spread(
+            rs.map((r) => (r.pipeline.cpu.xvfb ?? 0) + (r.pipeline.cpu.host ?? 0) + (r.pipeline.cpu.pulse ?? 0)),
+          ),
           pss: spread(rs.map((r) => r.pipeline.pssMiB)),
           rss: spread(rs.map((r) => r.pipeline.rssMiB)),
           fps: spread(rs.map((r) => r.receivedFps)),
           // CPU time per delivered frame: compares pipelines that reach different frame rates
-          msPerFrame: spread(rs.map((r) => (r.receivedFps >= 1 ? ((r.pipeline.cpu.total ?? 0) * 10) / r.receivedFps : Number.NaN))),
+          msPerFrame: spread(
+            rs.map((r) => (r.receivedFps >= 1 ? ((r.pipeline.cpu.total ?? 0) * 10) / r.receivedFps : Number.NaN)),
+          ),
           sfu: spread(rs.map((r) => r.sfuCpu)),
           n: rs.length,
         };
@@ -170,7 +227,10 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
       const a = agg('ours');
       const b = agg('screencast');
       const c = `${scenario} ${w}x${h}`;
-      for (const [k, v] of [['ours', a], ['screencast', b]] as const) {
+      for (const [k, v] of [
+        ['ours', a],
+        ['screencast', b],
+      ] as const) {
         rows.push({
           case: c,
           pipeline: k,
@@ -217,10 +277,14 @@ if (import.meta.main) {
   };
   const machine = machineInfo();
   const { runs, rows } = await run(o);
-  console.log(`\nCPU (% of one core, whole process tree) and memory per session @${o.fps} fps, median (min–max) over runs\n`);
+  console.log(
+    `\nCPU (% of one core, whole process tree) and memory per session @${o.fps} fps, median (min–max) over runs\n`,
+  );
   console.log(table(rows));
   for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
   const file = writeResult('cpu-mem', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
-  console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}  (${fmt(o.seconds, 0)} s windows)\nwrote ${file}`);
+  console.log(
+    `\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}  (${fmt(o.seconds, 0)} s windows)\nwrote ${file}`,
+  );
   process.exit(0);
 }

@@ -8,7 +8,8 @@ import { createContext, type EnginePaintEvent } from '@lkbrowser/native';
 
 const measureS = Number(process.argv[2] ?? 6);
 const PAGES: Record<string, string> = {
-  static: '<!doctype html><body style="margin:0;font:24px sans-serif;background:#f4f4f4"><h1>Static page</h1><p>Nothing moves here.</p></body>',
+  static:
+    '<!doctype html><body style="margin:0;font:24px sans-serif;background:#f4f4f4"><h1>Static page</h1><p>Nothing moves here.</p></body>',
   anim: `<!doctype html><body style="margin:0;background:#fff"><div style="position:absolute;left:100px;top:100px;width:120px;height:120px;background:#c00;animation:m 1s linear infinite alternate"></div>
 <style>@keyframes m{to{transform:translateX(600px) rotate(180deg)}}</style></body>`,
   heavy: `<!doctype html><body style="margin:0;overflow:hidden"><canvas id=c></canvas><script>
@@ -28,7 +29,14 @@ function cpuTicks(sid: number): Map<number, { ticks: number; kind: string }> {
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(f[3]) !== sid) continue;
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      const kind = Number(d) === sid ? 'host' : cmd.startsWith('/usr/bin/Xvfb') ? 'xvfb' : cmd.includes('pulseaudio') ? 'pulse' : 'chromium';
+      const kind =
+        Number(d) === sid
+          ? 'host'
+          : cmd.startsWith('/usr/bin/Xvfb')
+            ? 'xvfb'
+            : cmd.includes('pulseaudio')
+              ? 'pulse'
+              : 'chromium';
       out.set(Number(d), { ticks: Number(f[11]) + Number(f[12]), kind });
     } catch {
       // exited while reading
@@ -50,7 +58,10 @@ await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
 const ctx = await createContext({ startTimeoutMs: 60_000 });
 const rows: Record<string, number | string>[] = [];
-for (const [w, h] of [[1280, 720], [1920, 1080]] as const) {
+for (const [w, h] of [
+  [1280, 720],
+  [1920, 1080],
+] as const) {
   for (const kind of ['static', 'anim', 'heavy']) {
     const page = await ctx.newPage({ url: `${base}/${kind}`, width: w, height: h, framerate: 60, audio: false });
     await new Promise((r) => setTimeout(r, 2500)); // warm-up
@@ -82,9 +93,9 @@ for (const [w, h] of [[1280, 720], [1920, 1080]] as const) {
       'grab ms p95': +pct(grab, 95).toFixed(2),
       'lat ms p50': +pct(lat, 50).toFixed(2),
       'lat ms p95': +pct(lat, 95).toFixed(2),
-      'host %': +((cpu.host ?? 0) / CLK_TCK / secs * 100).toFixed(1),
-      'Xvfb %': +((cpu.xvfb ?? 0) / CLK_TCK / secs * 100).toFixed(1),
-      'Chromium %': +((cpu.chromium ?? 0) / CLK_TCK / secs * 100).toFixed(1),
+      'host %': +(((cpu.host ?? 0) / CLK_TCK / secs) * 100).toFixed(1),
+      'Xvfb %': +(((cpu.xvfb ?? 0) / CLK_TCK / secs) * 100).toFixed(1),
+      'Chromium %': +(((cpu.chromium ?? 0) / CLK_TCK / secs) * 100).toFixed(1),
       'Node %': +(((n1.user + n1.system) / 1e6 / secs) * 100).toFixed(1),
     };
     rows.push(row);
@@ -99,5 +110,8 @@ const load = readFileSync('/proc/loadavg', 'utf8').trim();
 const outDir = new URL('./results/', import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
 const file = `${outDir}engine-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), measureS, loadavg: load, node: process.version, rows }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify({ date: new Date().toISOString(), measureS, loadavg: load, node: process.version, rows }, null, 2),
+);
 console.log(`load average at end: ${load}\nwrote ${file}`);

@@ -7,8 +7,27 @@ import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import type { VideoFrame } from '@livekit/rtc-node';
 import { PageDriver } from '@lkbrowser/native/cdp';
-import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, table, wallMs, watchdog, writeResult } from './lib/common.ts';
-import { COUNTER_BITS, type PageServer, } from './lib/pages.ts';
+import {
+  argNum,
+  argStr,
+  failures,
+  fmtSpread,
+  log,
+  loadavg,
+  machineInfo,
+  parseSizes,
+  percentile,
+  ratio,
+  retryOnce,
+  type Sfu,
+  sleep,
+  spread,
+  table,
+  wallMs,
+  watchdog,
+  writeResult,
+} from './lib/common.ts';
+import { COUNTER_BITS, type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
@@ -63,10 +82,27 @@ export function readCounter(f: VideoFrame): number | undefined {
   return v;
 }
 
-async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number, h: number, run: number, o: G2GOptions): Promise<G2GRun> {
+async function oneRun(
+  sfu: Sfu,
+  pages: PageServer,
+  kind: PipelineKind,
+  w: number,
+  h: number,
+  run: number,
+  o: G2GOptions,
+): Promise<G2GRun> {
   const room = `g2g-${kind}-${w}x${h}-${run}-${randomUUID().slice(0, 8)}`;
   const viewer = await joinViewer(sfu, room, 'viewer', 'browser');
-  const p = await startPipeline(kind, { sfu, room, identity: 'browser', url: pages.url('counter'), width: w, height: h, fps: o.fps, maxSeconds: 120 + o.seconds });
+  const p = await startPipeline(kind, {
+    sfu,
+    room,
+    identity: 'browser',
+    url: pages.url('counter'),
+    width: w,
+    height: h,
+    fps: o.fps,
+    maxSeconds: 120 + o.seconds,
+  });
   const base: G2GRun = {
     kind,
     mode: p.mode,
@@ -118,7 +154,9 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
     try {
       rafs = await driver.evaluate<number>(`window.__ts.filter((t) => t >= ${w0} && t <= ${w1}).length`);
       ts = JSON.parse(
-        await driver.evaluate<string>(`JSON.stringify(Object.fromEntries(${JSON.stringify(counters)}.map((c) => [c, window.__ts[c] ?? null])))`),
+        await driver.evaluate<string>(
+          `JSON.stringify(Object.fromEntries(${JSON.stringify(counters)}.map((c) => [c, window.__ts[c] ?? null])))`,
+        ),
       ) as Record<string, number | null>;
     } finally {
       await driver.close();
@@ -167,7 +205,13 @@ export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record
     for (const [w, h] of o.sizes) {
       for (let i = 0; i < o.runs; i++) {
         for (const kind of kindsForRun(i)) {
-          const r = await retryOnce('glass-to-glass', kind, `${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, w, h, i, o), (x) => x.error);
+          const r = await retryOnce(
+            'glass-to-glass',
+            kind,
+            `${w}x${h} run ${i}`,
+            () => oneRun(sfu, pages, kind, w, h, i, o),
+            (x) => x.error,
+          );
           log.info({ ...r }, 'glass-to-glass run');
           runs.push(r);
         }
@@ -178,11 +222,19 @@ export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record
   for (const [w, h] of o.sizes) {
     const agg = (k: PipelineKind) => {
       const rs = runs.filter((r) => r.kind === k && r.width === w && r.height === h && !r.error);
-      return { p50: spread(rs.map((r) => r.p50)), p95: spread(rs.map((r) => r.p95)), fps: spread(rs.map((r) => r.receivedFps)), n: rs.length };
+      return {
+        p50: spread(rs.map((r) => r.p50)),
+        p95: spread(rs.map((r) => r.p95)),
+        fps: spread(rs.map((r) => r.receivedFps)),
+        n: rs.length,
+      };
     };
     const a = agg('ours');
     const b = agg('screencast');
-    for (const [k, v] of [['ours', a], ['screencast', b]] as const) {
+    for (const [k, v] of [
+      ['ours', a],
+      ['screencast', b],
+    ] as const) {
       rows.push({
         case: `${w}x${h} @${o.fps}fps`,
         pipeline: k,
@@ -192,7 +244,14 @@ export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record
         runs: v.n,
       });
     }
-    rows.push({ case: `${w}x${h} @${o.fps}fps`, pipeline: 'screencast/ours', 'p50 ms': ratio(b.p50.median, a.p50.median), 'p95 ms': ratio(b.p95.median, a.p95.median), 'recv fps': ratio(b.fps.median, a.fps.median), runs: '' });
+    rows.push({
+      case: `${w}x${h} @${o.fps}fps`,
+      pipeline: 'screencast/ours',
+      'p50 ms': ratio(b.p50.median, a.p50.median),
+      'p95 ms': ratio(b.p95.median, a.p95.median),
+      'recv fps': ratio(b.fps.median, a.fps.median),
+      runs: '',
+    });
   }
   return { runs, rows };
 }
@@ -212,6 +271,8 @@ if (import.meta.main) {
   console.log(table(rows));
   for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
   const file = writeResult('glass-to-glass', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
-  console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`);
+  console.log(
+    `\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`,
+  );
   process.exit(0);
 }

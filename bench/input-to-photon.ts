@@ -9,8 +9,28 @@
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import { PageDriver } from '@lkbrowser/native/cdp';
-import { argNum, argStr, failures, fmtSpread, log, loadavg, machineInfo, median, parseSizes, percentile, ratio, retryOnce, type Sfu, sleep, spread, table, wallMs, watchdog, writeResult } from './lib/common.ts';
-import { type PageServer, } from './lib/pages.ts';
+import {
+  argNum,
+  argStr,
+  failures,
+  fmtSpread,
+  log,
+  loadavg,
+  machineInfo,
+  median,
+  parseSizes,
+  percentile,
+  ratio,
+  retryOnce,
+  type Sfu,
+  sleep,
+  spread,
+  table,
+  wallMs,
+  watchdog,
+  writeResult,
+} from './lib/common.ts';
+import { type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
@@ -49,10 +69,27 @@ export interface I2PRun {
 
 const THRESH = 125; // Y plane: black ≈ 16, white ≈ 235
 
-async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number, h: number, run: number, o: I2POptions): Promise<I2PRun[]> {
+async function oneRun(
+  sfu: Sfu,
+  pages: PageServer,
+  kind: PipelineKind,
+  w: number,
+  h: number,
+  run: number,
+  o: I2POptions,
+): Promise<I2PRun[]> {
   const room = `i2p-${kind}-${w}x${h}-${run}-${randomUUID().slice(0, 8)}`;
   const viewer = await joinViewer(sfu, room, 'viewer', 'browser');
-  const p = await startPipeline(kind, { sfu, room, identity: 'browser', url: pages.url('input'), width: w, height: h, fps: o.fps, maxSeconds: 180 });
+  const p = await startPipeline(kind, {
+    sfu,
+    room,
+    identity: 'browser',
+    url: pages.url('input'),
+    width: w,
+    height: h,
+    fps: o.fps,
+    maxSeconds: 180,
+  });
   const mk = (input: InputKind): I2PRun => ({
     kind,
     mode: p.mode,
@@ -76,7 +113,8 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
     await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
     // the screencast pipeline gets its input over CDP; ours only needs CDP at the end (page-side timestamps)
-    if (kind === 'screencast') driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
+    if (kind === 'screencast')
+      driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
     else {
       const f = await viewer.requestFocus('browser');
       if (!f.granted) throw new Error('focus not granted');
@@ -91,9 +129,21 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
     let waiter: { input: InputKind; white: boolean; resolve: (at: number) => void } | undefined;
     viewer.onFrame((f, at) => {
       const s = lumaSampler(f);
-      lum.click = s.mean(Math.round(s.width / 8), Math.round(s.height / 4), Math.round((3 * s.width) / 8), Math.round((3 * s.height) / 4), 8);
-      lum.key = s.mean(Math.round((5 * s.width) / 8), Math.round(s.height / 4), Math.round((7 * s.width) / 8), Math.round((3 * s.height) / 4), 8);
-      if (waiter && (lum[waiter.input] > THRESH) === waiter.white) {
+      lum.click = s.mean(
+        Math.round(s.width / 8),
+        Math.round(s.height / 4),
+        Math.round((3 * s.width) / 8),
+        Math.round((3 * s.height) / 4),
+        8,
+      );
+      lum.key = s.mean(
+        Math.round((5 * s.width) / 8),
+        Math.round(s.height / 4),
+        Math.round((7 * s.width) / 8),
+        Math.round((3 * s.height) / 4),
+        8,
+      );
+      if (waiter && lum[waiter.input] > THRESH === waiter.white) {
         const wres = waiter.resolve;
         waiter = undefined;
         wres(at);
@@ -117,7 +167,10 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
               ],
         );
       } else if (input === 'click') {
-        await Promise.all([driver?.mouseDown(x, y, { button: 'left', clickCount: 1 }), driver?.mouseUp(x, y, { button: 'left', clickCount: 1 })]);
+        await Promise.all([
+          driver?.mouseDown(x, y, { button: 'left', clickCount: 1 }),
+          driver?.mouseUp(x, y, { button: 'left', clickCount: 1 }),
+        ]);
       } else {
         await Promise.all([
           driver?.key({ type: 'keyDown', windowsVirtualKeyCode: 65, key: 'a', code: 'KeyA', text: 'a' }),
@@ -137,7 +190,9 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
         });
         const t0 = wallMs();
         sent[input].push(t0);
-        inflight.push(send(input).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'sending input failed')));
+        inflight.push(
+          send(input).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'sending input failed')),
+        );
         const at = await Promise.race([got, sleep(3000).then(() => undefined)]);
         waiter = undefined;
         seen[input].push(at);
@@ -154,11 +209,19 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
       const times = handled.filter((e) => e[0] === (input === 'click' ? 'mouse' : 'key')).map((e) => e[1]);
       const r = out[input];
       if (times.length === sent[input].length) {
-        r.split = times.map((t, i) => [t - (sent[input][i] ?? Number.NaN), seen[input][i] === undefined ? null : (seen[input][i] as number) - t]);
+        r.split = times.map((t, i) => [
+          t - (sent[input][i] ?? Number.NaN),
+          seen[input][i] === undefined ? null : (seen[input][i] as number) - t,
+        ]);
         r.toHandlerP50 = median(times.map((t, i) => t - (sent[input][i] ?? Number.NaN)));
-        r.handlerToGlassP50 = median(times.flatMap((t, i) => (seen[input][i] === undefined ? [] : [(seen[input][i] as number) - t])));
+        r.handlerToGlassP50 = median(
+          times.flatMap((t, i) => (seen[input][i] === undefined ? [] : [(seen[input][i] as number) - t])),
+        );
       } else {
-        log.warn({ kind, input, handled: times.length, sent: sent[input].length }, 'page saw a different number of inputs; no split');
+        log.warn(
+          { kind, input, handled: times.length, sent: sent[input].length },
+          'page saw a different number of inputs; no split',
+        );
       }
       r.samples = r.latencies.length;
       r.p50 = percentile(r.latencies, 50);
@@ -182,7 +245,13 @@ export async function run(o: I2POptions): Promise<{ runs: I2PRun[]; rows: Record
     for (const [w, h] of o.sizes) {
       for (let i = 0; i < o.runs; i++) {
         for (const kind of kindsForRun(i)) {
-          const rs = await retryOnce('input-to-photon', kind, `${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, w, h, i, o), (x) => x[0]?.error);
+          const rs = await retryOnce(
+            'input-to-photon',
+            kind,
+            `${w}x${h} run ${i}`,
+            () => oneRun(sfu, pages, kind, w, h, i, o),
+            (x) => x[0]?.error,
+          );
           for (const r of rs) log.info({ ...r, latencies: undefined }, 'input-to-photon run');
           runs.push(...rs);
         }
@@ -205,7 +274,10 @@ export async function run(o: I2POptions): Promise<{ runs: I2PRun[]; rows: Record
       };
       const a = agg('ours');
       const b = agg('screencast');
-      for (const [k, v] of [['ours', a], ['screencast', b]] as const) {
+      for (const [k, v] of [
+        ['ours', a],
+        ['screencast', b],
+      ] as const) {
         rows.push({
           case: `${input} ${w}x${h} @${o.fps}fps`,
           pipeline: k,
@@ -241,10 +313,14 @@ if (import.meta.main) {
   };
   const machine = machineInfo();
   const { runs, rows } = await run(o);
-  console.log('\nInput-to-photon latency (input sent → first decoded frame showing the effect), median (min–max) over runs\n');
+  console.log(
+    '\nInput-to-photon latency (input sent → first decoded frame showing the effect), median (min–max) over runs\n',
+  );
   console.log(table(rows));
   for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
   const file = writeResult('input-to-photon', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
-  console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`);
+  console.log(
+    `\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`,
+  );
   process.exit(0);
 }

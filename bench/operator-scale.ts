@@ -29,7 +29,8 @@ const { values } = parseArgs({
 const sizes = (values.sizes ?? '').split(',').map(Number);
 const workers = Number(values.workers);
 const quietSeconds = Number(values['quiet-seconds']);
-if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(workers) || workers < 1) throw new Error('bad --sizes or --workers');
+if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(workers) || workers < 1)
+  throw new Error('bad --sizes or --workers');
 
 const CRD = fileURLToPath(new URL('../crds/browsersession.yaml', import.meta.url));
 const MAIN = fileURLToPath(new URL('../operator/src/main.ts', import.meta.url));
@@ -113,12 +114,21 @@ async function main(): Promise<void> {
     const kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfig('admin'));
     const admin = new ClientNodeKube(kc);
-    await waitFor('BrowserSessions served', async () => (await admin.list(SESSIONS, 'default')).items !== undefined, 60_000, 200);
+    await waitFor(
+      'BrowserSessions served',
+      async () => (await admin.list(SESSIONS, 'default')).items !== undefined,
+      60_000,
+      200,
+    );
     const auditPath = cp.auditLogPath ?? '';
 
     for (const n of sizes) {
       const ns = `scale-${n}`;
-      await admin.create({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' }, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      await admin.create({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' }, '', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns },
+      });
       const metricsPort = await freePort();
       const child = spawn(
         process.execPath,
@@ -141,7 +151,12 @@ async function main(): Promise<void> {
         stderr = (stderr + d.toString()).slice(-4000);
       });
       const pid = child.pid ?? 0;
-      await waitFor('operator metrics', async () => (await metricsOf(metricsPort)).has('leader_election_master_status:sum'), 120_000, 500).catch((e: unknown) => {
+      await waitFor(
+        'operator metrics',
+        async () => (await metricsOf(metricsPort)).has('leader_election_master_status:sum'),
+        120_000,
+        500,
+      ).catch((e: unknown) => {
         throw new Error(`${String(e)}\noperator stderr: ${stderr}`);
       });
       const cpu0 = cpuSeconds(pid);
@@ -151,7 +166,12 @@ async function main(): Promise<void> {
       await Promise.all(
         Array.from({ length: 64 }, async () => {
           for (let i = next++; i < n; i = next++) {
-            await admin.create(SESSIONS, ns, { apiVersion: 'lkbrowser.dev/v1alpha1', kind: 'BrowserSession', metadata: { name: `s-${i}`, namespace: ns }, spec: { url: 'https://example.com', room: `room-${i}` } } as unknown as BrowserSession);
+            await admin.create(SESSIONS, ns, {
+              apiVersion: 'lkbrowser.dev/v1alpha1',
+              kind: 'BrowserSession',
+              metadata: { name: `s-${i}`, namespace: ns },
+              spec: { url: 'https://example.com', room: `room-${i}` },
+            } as unknown as BrowserSession);
           }
         }),
       );
@@ -163,8 +183,11 @@ async function main(): Promise<void> {
         async () => {
           if (!podsAt && (await admin.list(PODS, ns)).items.length === n) podsAt = Date.now() - t0;
           if (!podsAt) return false;
-          const items = (await admin.list<{ metadata: object; status?: { phase?: string; podName?: string } }>(SESSIONS, ns)).items;
-          if (items.length === n && items.every((s) => s.status?.phase === 'Pending' && s.status.podName)) statusAt = Date.now() - t0;
+          const items = (
+            await admin.list<{ metadata: object; status?: { phase?: string; podName?: string } }>(SESSIONS, ns)
+          ).items;
+          if (items.length === n && items.every((s) => s.status?.phase === 'Pending' && s.status.podName))
+            statusAt = Date.now() - t0;
           return statusAt > 0;
         },
         20 * 60_000,
@@ -207,7 +230,10 @@ async function main(): Promise<void> {
         reconcileErrors: m2.get('controller_runtime_reconcile_errors_total:sum') ?? 0,
         withinMemoryLimit: peak <= MEMORY_LIMIT_MIB,
       });
-      log.info({ row, requestsDuring: Object.fromEntries(during), requestsQuiet: Object.fromEntries(quiet) }, 'size done');
+      log.info(
+        { row, requestsDuring: Object.fromEntries(during), requestsQuiet: Object.fromEntries(quiet) },
+        'size done',
+      );
     }
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

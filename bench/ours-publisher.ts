@@ -33,7 +33,8 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   out({ ev: 'stats', final: true, published: await published() });
-  const bounded = (p: Promise<unknown> | undefined, ms: number): Promise<unknown> => Promise.race([p, new Promise((r) => setTimeout(r, ms))]);
+  const bounded = (p: Promise<unknown> | undefined, ms: number): Promise<unknown> =>
+    Promise.race([p, new Promise((r) => setTimeout(r, ms))]);
   try {
     await bounded(session?.close(), 3000);
     await bounded(room?.disconnect(), 3000);
@@ -45,10 +46,13 @@ async function shutdown(code: number): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));
-setTimeout(() => {
-  log.error('BENCH_MAX_S reached; exiting');
-  void shutdown(3);
-}, Number(env('BENCH_MAX_S', '600')) * 1000).unref();
+setTimeout(
+  () => {
+    log.error('BENCH_MAX_S reached; exiting');
+    void shutdown(3);
+  },
+  Number(env('BENCH_MAX_S', '600')) * 1000,
+).unref();
 
 async function main(): Promise<void> {
   const W = Number(env('LKB_WIDTH', '1280'));
@@ -57,7 +61,12 @@ async function main(): Promise<void> {
   const audio = env('LKB_AUDIO', 'false') === 'true';
   const identity = env('LIVEKIT_IDENTITY', 'browser');
   const roomName = env('LIVEKIT_ROOM');
-  ctx = await createContext({ maxWidth: Math.max(W, 1280), maxHeight: Math.max(H, 720), startTimeoutMs: 60_000, logger: log });
+  ctx = await createContext({
+    maxWidth: Math.max(W, 1280),
+    maxHeight: Math.max(H, 720),
+    startTimeoutMs: 60_000,
+    logger: log,
+  });
   const page = await ctx.newPage({ url: env('LKB_URL'), width: W, height: H, framerate: fps, audio });
   out({ ev: 'cdp', endpoint: page.cdpEndpoint, hostPid: page.hostPid });
   const at = new AccessToken(env('LIVEKIT_API_KEY'), env('LIVEKIT_API_SECRET'), { identity, ttl: 600 });

@@ -7,7 +7,19 @@ import './lib/quiet.ts';
 import { run as runCpuMem } from './cpu-mem.ts';
 import { run as runG2G } from './glass-to-glass.ts';
 import { run as runI2P } from './input-to-photon.ts';
-import { argNum, failures, fmtSpread, loadavg, machineInfo, ratio, type Spread, spread, table, watchdog, writeResult } from './lib/common.ts';
+import {
+  argNum,
+  failures,
+  fmtSpread,
+  loadavg,
+  machineInfo,
+  ratio,
+  type Spread,
+  spread,
+  table,
+  watchdog,
+  writeResult,
+} from './lib/common.ts';
 import { oursMode } from './lib/pipelines.ts';
 import { describeSfu } from '@lkbrowser/testkit';
 import { run as runStartup } from './startup.ts';
@@ -28,7 +40,12 @@ console.log(
 
 const summary: Record<string, string | number>[] = [];
 const add = (metric: string, a: Spread, b: Spread, digits = 1): void => {
-  summary.push({ metric, ours: fmtSpread(a, digits), screencast: fmtSpread(b, digits), 'screencast/ours': ratio(b.median, a.median) });
+  summary.push({
+    metric,
+    ours: fmtSpread(a, digits),
+    screencast: fmtSpread(b, digits),
+    'screencast/ours': ratio(b.median, a.median),
+  });
 };
 const results: Record<string, unknown> = {};
 const section = async (name: string, fn: () => Promise<{ rows: Record<string, string | number>[] }>): Promise<void> => {
@@ -49,10 +66,23 @@ await section('glass-to-glass', async () => {
   ];
   const r = await runG2G({ runs, seconds: quick ? 4 : 10, warmupSeconds: quick ? 2 : 3, fps, sizes });
   for (const [w, h] of sizes) {
-    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k && x.width === w && !x.error).map(f));
-    add(`glass-to-glass p50 ms, ${w}x${h}`, s('ours', (x) => x.p50), s('screencast', (x) => x.p50));
-    add(`glass-to-glass p95 ms, ${w}x${h}`, s('ours', (x) => x.p95), s('screencast', (x) => x.p95));
-    add(`received fps (rAF page), ${w}x${h}`, s('ours', (x) => x.receivedFps), s('screencast', (x) => x.receivedFps));
+    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
+      spread(r.runs.filter((x) => x.kind === k && x.width === w && !x.error).map(f));
+    add(
+      `glass-to-glass p50 ms, ${w}x${h}`,
+      s('ours', (x) => x.p50),
+      s('screencast', (x) => x.p50),
+    );
+    add(
+      `glass-to-glass p95 ms, ${w}x${h}`,
+      s('ours', (x) => x.p95),
+      s('screencast', (x) => x.p95),
+    );
+    add(
+      `received fps (rAF page), ${w}x${h}`,
+      s('ours', (x) => x.receivedFps),
+      s('screencast', (x) => x.receivedFps),
+    );
   }
   return r;
 });
@@ -60,37 +90,89 @@ await section('glass-to-glass', async () => {
 await section('input-to-photon', async () => {
   const r = await runI2P({ runs, trials: quick ? 6 : 20, fps, sizes: [[1280, 720]], warmupSeconds: 2 });
   for (const input of ['click', 'key'] as const) {
-    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k && x.input === input && !x.error).map(f));
-    add(`input-to-photon p50 ms, ${input} 720p`, s('ours', (x) => x.p50), s('screencast', (x) => x.p50));
-    add(`input-to-photon p95 ms, ${input} 720p`, s('ours', (x) => x.p95), s('screencast', (x) => x.p95));
+    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
+      spread(r.runs.filter((x) => x.kind === k && x.input === input && !x.error).map(f));
+    add(
+      `input-to-photon p50 ms, ${input} 720p`,
+      s('ours', (x) => x.p50),
+      s('screencast', (x) => x.p50),
+    );
+    add(
+      `input-to-photon p95 ms, ${input} 720p`,
+      s('ours', (x) => x.p95),
+      s('screencast', (x) => x.p95),
+    );
   }
   return r;
 });
 
 await section('cpu-mem', async () => {
   const scenarios = ['static', 'scroll', 'anim'] as const;
-  const r = await runCpuMem({ runs, seconds: quick ? 5 : 10, warmupSeconds: quick ? 3 : 4, fps, sizes: [[1280, 720]], scenarios: [...scenarios] });
+  const r = await runCpuMem({
+    runs,
+    seconds: quick ? 5 : 10,
+    warmupSeconds: quick ? 3 : 4,
+    fps,
+    sizes: [[1280, 720]],
+    scenarios: [...scenarios],
+  });
   for (const sc of scenarios) {
-    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k && x.scenario === sc).map(f));
-    add(`CPU % of one core, ${sc} 720p`, s('ours', (x) => x.pipeline.cpu.total ?? 0), s('screencast', (x) => x.pipeline.cpu.total ?? 0));
-    add(`PSS MiB, ${sc} 720p`, s('ours', (x) => x.pipeline.pssMiB), s('screencast', (x) => x.pipeline.pssMiB), 0);
-    add(`received fps, ${sc} 720p`, s('ours', (x) => x.receivedFps), s('screencast', (x) => x.receivedFps));
+    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
+      spread(r.runs.filter((x) => x.kind === k && x.scenario === sc).map(f));
+    add(
+      `CPU % of one core, ${sc} 720p`,
+      s('ours', (x) => x.pipeline.cpu.total ?? 0),
+      s('screencast', (x) => x.pipeline.cpu.total ?? 0),
+    );
+    add(
+      `PSS MiB, ${sc} 720p`,
+      s('ours', (x) => x.pipeline.pssMiB),
+      s('screencast', (x) => x.pipeline.pssMiB),
+      0,
+    );
+    add(
+      `received fps, ${sc} 720p`,
+      s('ours', (x) => x.receivedFps),
+      s('screencast', (x) => x.receivedFps),
+    );
     if (sc !== 'static') {
-      const perFrame = (x: (typeof r.runs)[number]) => (x.receivedFps >= 1 ? ((x.pipeline.cpu.total ?? 0) * 10) / x.receivedFps : Number.NaN);
+      const perFrame = (x: (typeof r.runs)[number]) =>
+        x.receivedFps >= 1 ? ((x.pipeline.cpu.total ?? 0) * 10) / x.receivedFps : Number.NaN;
       add(`CPU ms per delivered frame, ${sc} 720p`, s('ours', perFrame), s('screencast', perFrame));
     }
-    add(`(SFU CPU %, not in either side), ${sc}`, s('ours', (x) => x.sfuCpu), s('screencast', (x) => x.sfuCpu));
+    add(
+      `(SFU CPU %, not in either side), ${sc}`,
+      s('ours', (x) => x.sfuCpu),
+      s('screencast', (x) => x.sfuCpu),
+    );
   }
   return r;
 });
 
 if (!process.argv.includes('--no-1080p-cpu')) {
   await section('cpu-mem 1080p', async () => {
-    const r = await runCpuMem({ runs, seconds: quick ? 5 : 10, warmupSeconds: quick ? 3 : 4, fps, sizes: [[1920, 1080]], scenarios: ['anim'] });
-    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k).map(f));
-    add('CPU % of one core, anim 1080p', s('ours', (x) => x.pipeline.cpu.total ?? 0), s('screencast', (x) => x.pipeline.cpu.total ?? 0));
-    add('received fps, anim 1080p', s('ours', (x) => x.receivedFps), s('screencast', (x) => x.receivedFps));
-    const perFrame = (x: (typeof r.runs)[number]) => (x.receivedFps >= 1 ? ((x.pipeline.cpu.total ?? 0) * 10) / x.receivedFps : Number.NaN);
+    const r = await runCpuMem({
+      runs,
+      seconds: quick ? 5 : 10,
+      warmupSeconds: quick ? 3 : 4,
+      fps,
+      sizes: [[1920, 1080]],
+      scenarios: ['anim'],
+    });
+    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
+      spread(r.runs.filter((x) => x.kind === k).map(f));
+    add(
+      'CPU % of one core, anim 1080p',
+      s('ours', (x) => x.pipeline.cpu.total ?? 0),
+      s('screencast', (x) => x.pipeline.cpu.total ?? 0),
+    );
+    add(
+      'received fps, anim 1080p',
+      s('ours', (x) => x.receivedFps),
+      s('screencast', (x) => x.receivedFps),
+    );
+    const perFrame = (x: (typeof r.runs)[number]) =>
+      x.receivedFps >= 1 ? ((x.pipeline.cpu.total ?? 0) * 10) / x.receivedFps : Number.NaN;
     add('CPU ms per delivered frame, anim 1080p', s('ours', perFrame), s('screencast', perFrame));
     return r;
   });
@@ -98,18 +180,50 @@ if (!process.argv.includes('--no-1080p-cpu')) {
 
 await section('startup', async () => {
   const r = await runStartup({ runs: quick ? 1 : Math.max(5, runs), fps, sizes: [[1280, 720]] });
-  const s = (k: string, f: (x: (typeof r.runs)[number]) => number) => spread(r.runs.filter((x) => x.kind === k && !x.error).map(f));
-  add('startup ms, spawn → first frame published', s('ours', (x) => x.firstPublished), s('screencast', (x) => x.firstPublished), 0);
-  add('startup ms, spawn → video track subscribed', s('ours', (x) => x.trackSubscribed), s('screencast', (x) => x.trackSubscribed), 0);
-  add('startup ms, spawn → first frame received', s('ours', (x) => x.firstReceived), s('screencast', (x) => x.firstReceived), 0);
+  const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
+    spread(r.runs.filter((x) => x.kind === k && !x.error).map(f));
+  add(
+    'startup ms, spawn → first frame published',
+    s('ours', (x) => x.firstPublished),
+    s('screencast', (x) => x.firstPublished),
+    0,
+  );
+  add(
+    'startup ms, spawn → video track subscribed',
+    s('ours', (x) => x.trackSubscribed),
+    s('screencast', (x) => x.trackSubscribed),
+    0,
+  );
+  add(
+    'startup ms, spawn → first frame received',
+    s('ours', (x) => x.firstReceived),
+    s('screencast', (x) => x.firstReceived),
+    0,
+  );
   return r;
 });
 
-console.log(`=== Summary: ours (${oursMode()}) vs CDP screencast pipeline through ${server}, median (min–max) over runs; load at end ${loadavg()}\n`);
+console.log(
+  `=== Summary: ours (${oursMode()}) vs CDP screencast pipeline through ${server}, median (min–max) over runs; load at end ${loadavg()}\n`,
+);
 console.log(table(summary));
 const failed = (k: string): number => failures.filter((f) => f.kind === k).length;
-console.log(`\nfailed runs (each retried once, the retry is what counts): ours ${failed('ours')}, screencast ${failed('screencast')}`);
+console.log(
+  `\nfailed runs (each retried once, the retry is what counts): ours ${failed('ours')}, screencast ${failed('screencast')}`,
+);
 for (const f of failures) console.log(`  ${f.script} ${f.kind} ${f.what}: ${f.error}`);
-const file = writeResult('run-all', { machine, server, started, finished: new Date().toISOString(), loadavgAtEnd: loadavg(), ours: oursMode(), runs, fps, summary, failures, results });
+const file = writeResult('run-all', {
+  machine,
+  server,
+  started,
+  finished: new Date().toISOString(),
+  loadavgAtEnd: loadavg(),
+  ours: oursMode(),
+  runs,
+  fps,
+  summary,
+  failures,
+  results,
+});
 console.log(`\nwrote ${file}`);
 process.exit(0);

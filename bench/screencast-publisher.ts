@@ -105,10 +105,13 @@ async function shutdown(code: number): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));
-setTimeout(() => {
-  log.error('BENCH_MAX_S reached; exiting');
-  void shutdown(3);
-}, Number(env('BENCH_MAX_S', '600')) * 1000).unref();
+setTimeout(
+  () => {
+    log.error('BENCH_MAX_S reached; exiting');
+    void shutdown(3);
+  },
+  Number(env('BENCH_MAX_S', '600')) * 1000,
+).unref();
 
 async function main(): Promise<void> {
   // 1. headless Chromium, same base flags as the engine's headful one
@@ -144,7 +147,10 @@ async function main(): Promise<void> {
   });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new Error(`chromium did not print its DevTools port: ${buf.slice(-500)}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`chromium did not print its DevTools port: ${buf.slice(-500)}`)),
+      30_000,
+    );
     chrome?.stderr?.setEncoding('utf8');
     chrome?.stderr?.on('data', (d: string) => {
       if (buf.length < 20_000) buf += d;
@@ -160,12 +166,25 @@ async function main(): Promise<void> {
   const conn = driver.connection;
   const sid = driver.sessionId;
   out({ ev: 'cdp', endpoint, chromiumPid: chrome.pid });
-  await conn.send('Emulation.setDeviceMetricsOverride', { width: W, height: H, deviceScaleFactor: 1, mobile: false }, sid);
+  await conn.send(
+    'Emulation.setDeviceMetricsOverride',
+    { width: W, height: H, deviceScaleFactor: 1, mobile: false },
+    sid,
+  );
 
   // 2. room + the same publisher as the runtime
   const url = env('LIVEKIT_URL');
-  const at = new AccessToken(env('LIVEKIT_API_KEY'), env('LIVEKIT_API_SECRET'), { identity: env('LIVEKIT_IDENTITY', 'screencast'), ttl: 600 });
-  at.addGrant({ roomJoin: true, room: env('LIVEKIT_ROOM'), canPublish: true, canSubscribe: false, canPublishData: true });
+  const at = new AccessToken(env('LIVEKIT_API_KEY'), env('LIVEKIT_API_SECRET'), {
+    identity: env('LIVEKIT_IDENTITY', 'screencast'),
+    ttl: 600,
+  });
+  at.addGrant({
+    roomJoin: true,
+    room: env('LIVEKIT_ROOM'),
+    canPublish: true,
+    canSubscribe: false,
+    canPublishData: true,
+  });
   room = new Room();
   await room.connect(url, await at.toJwt(), { autoSubscribe: false, dynacast: false });
   const source = new VideoSource(W, H);
@@ -228,7 +247,9 @@ async function main(): Promise<void> {
         stats.decoded++;
         // rtc-node's VideoFrame reads from offset 0 of the ArrayBuffer: copy if sharp's buffer is a view
         const rgba =
-          data.byteOffset === 0 && data.buffer.byteLength === data.byteLength ? new Uint8Array(data.buffer) : Uint8Array.from(data);
+          data.byteOffset === 0 && data.buffer.byteLength === data.byteLength
+            ? new Uint8Array(data.buffer)
+            : Uint8Array.from(data);
         last = { rgba, w: info.width, h: info.height };
         if (!stopping) publish(rgba, info.width, info.height, false);
       })
@@ -255,16 +276,27 @@ async function main(): Promise<void> {
     sid,
   );
   setInterval(() => {
-    if (last && !decoding && pendingJpeg === undefined && performance.now() - lastPublish >= REFRESH_MS) publish(last.rgba, last.w, last.h, true);
+    if (last && !decoding && pendingJpeg === undefined && performance.now() - lastPublish >= REFRESH_MS)
+      publish(last.rgba, last.w, last.h, true);
   }, 500).unref();
   // `published` counts refreshes too, like the runtime's lkb_frames_published_total
   setInterval(
-    () => out({ ev: 'stats', screencastFrames: stats.screencastFrames, decoded: stats.decoded, published: stats.published + stats.refreshed }),
+    () =>
+      out({
+        ev: 'stats',
+        screencastFrames: stats.screencastFrames,
+        decoded: stats.decoded,
+        published: stats.published + stats.refreshed,
+      }),
     1000,
   ).unref();
 
   await driver.navigate(env('LKB_URL'), { waitUntil: 'load' });
-  await conn.send('Page.startScreencast', { format: 'jpeg', quality: QUALITY, maxWidth: W, maxHeight: H, everyNthFrame: EVERY_NTH }, sid);
+  await conn.send(
+    'Page.startScreencast',
+    { format: 'jpeg', quality: QUALITY, maxWidth: W, maxHeight: H, everyNthFrame: EVERY_NTH },
+    sid,
+  );
 }
 
 main().catch((e: unknown) => {

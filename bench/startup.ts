@@ -4,8 +4,25 @@
 // Usage: node bench/startup.ts [--runs 5] [--fps 30] [--sizes 1280x720]
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
-import { argNum, argStr, failures, fmtSpread, loadavg, log, machineInfo, parseSizes, ratio, retryOnce, type Sfu, sleep, spread, table, watchdog, writeResult } from './lib/common.ts';
-import { type PageServer, } from './lib/pages.ts';
+import {
+  argNum,
+  argStr,
+  failures,
+  fmtSpread,
+  loadavg,
+  log,
+  machineInfo,
+  parseSizes,
+  ratio,
+  retryOnce,
+  type Sfu,
+  sleep,
+  spread,
+  table,
+  watchdog,
+  writeResult,
+} from './lib/common.ts';
+import { type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer } from './lib/viewer.ts';
@@ -32,11 +49,28 @@ export interface StartupRun {
   error?: string;
 }
 
-async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number, h: number, run: number, o: StartupOptions): Promise<StartupRun> {
+async function oneRun(
+  sfu: Sfu,
+  pages: PageServer,
+  kind: PipelineKind,
+  w: number,
+  h: number,
+  run: number,
+  o: StartupOptions,
+): Promise<StartupRun> {
   const room = `start-${kind}-${run}-${randomUUID().slice(0, 8)}`;
   const viewer = await joinViewer(sfu, room, 'viewer', 'browser');
   const la = loadavg();
-  const p = await startPipeline(kind, { sfu, room, identity: 'browser', url: pages.url('static'), width: w, height: h, fps: o.fps, maxSeconds: 150 });
+  const p = await startPipeline(kind, {
+    sfu,
+    room,
+    identity: 'browser',
+    url: pages.url('static'),
+    width: w,
+    height: h,
+    fps: o.fps,
+    maxSeconds: 150,
+  });
   try {
     const pub = await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
@@ -53,7 +87,18 @@ async function oneRun(sfu: Sfu, pages: PageServer, kind: PipelineKind, w: number
     };
   } catch (e) {
     log.error({ kind, run, err: (e as Error).message }, 'startup run failed');
-    return { kind, mode: p.mode, width: w, height: h, run, firstPublished: Number.NaN, trackSubscribed: Number.NaN, firstReceived: Number.NaN, loadavg: la, error: (e as Error).message };
+    return {
+      kind,
+      mode: p.mode,
+      width: w,
+      height: h,
+      run,
+      firstPublished: Number.NaN,
+      trackSubscribed: Number.NaN,
+      firstReceived: Number.NaN,
+      loadavg: la,
+      error: (e as Error).message,
+    };
   } finally {
     await p.stop();
     await viewer.close();
@@ -67,7 +112,13 @@ export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows
     for (const [w, h] of o.sizes) {
       for (let i = 0; i < o.runs; i++) {
         for (const kind of kindsForRun(i)) {
-          const r = await retryOnce('startup', kind, `${w}x${h} run ${i}`, () => oneRun(sfu, pages, kind, w, h, i, o), (x) => x.error);
+          const r = await retryOnce(
+            'startup',
+            kind,
+            `${w}x${h} run ${i}`,
+            () => oneRun(sfu, pages, kind, w, h, i, o),
+            (x) => x.error,
+          );
           log.info({ ...r }, 'startup run');
           runs.push(r);
         }
@@ -78,11 +129,19 @@ export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows
   for (const [w, h] of o.sizes) {
     const agg = (k: PipelineKind) => {
       const rs = runs.filter((r) => r.kind === k && r.width === w && !r.error);
-      return { pub: spread(rs.map((r) => r.firstPublished)), sub: spread(rs.map((r) => r.trackSubscribed)), recv: spread(rs.map((r) => r.firstReceived)), n: rs.length };
+      return {
+        pub: spread(rs.map((r) => r.firstPublished)),
+        sub: spread(rs.map((r) => r.trackSubscribed)),
+        recv: spread(rs.map((r) => r.firstReceived)),
+        n: rs.length,
+      };
     };
     const a = agg('ours');
     const b = agg('screencast');
-    for (const [k, v] of [['ours', a], ['screencast', b]] as const) {
+    for (const [k, v] of [
+      ['ours', a],
+      ['screencast', b],
+    ] as const) {
       rows.push({
         case: `${w}x${h}`,
         pipeline: k,
@@ -106,13 +165,19 @@ export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows
 
 if (import.meta.main) {
   watchdog(20);
-  const o: StartupOptions = { runs: argNum('runs', 5), fps: argNum('fps', 30), sizes: parseSizes(argStr('sizes', '1280x720')) };
+  const o: StartupOptions = {
+    runs: argNum('runs', 5),
+    fps: argNum('fps', 30),
+    sizes: parseSizes(argStr('sizes', '1280x720')),
+  };
   const machine = machineInfo();
   const { runs, rows } = await run(o);
   console.log('\nStartup (process spawn → first frame), median (min–max) over runs\n');
   console.log(table(rows));
   for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
   const file = writeResult('startup', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
-  console.log(`\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`);
+  console.log(
+    `\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`,
+  );
   process.exit(0);
 }

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from './lib/docker.ts';
 
-const scripts = ['scripts/docker-ensure.sh', 'scripts/docker-base-image.sh', 'scripts/docker-build.sh', 'e2e/kind/run.sh'];
+const scripts = [
+  'scripts/docker-ensure.sh',
+  'scripts/docker-base-image.sh',
+  'scripts/docker-build.sh',
+  'e2e/kind/run.sh',
+];
 
 test('shell scripts parse (bash -n)', () => {
   for (const s of scripts) {
@@ -16,13 +21,20 @@ test('shell scripts parse (bash -n)', () => {
 });
 
 test('docker-build.sh refuses the latest tag and unknown images before touching Docker', () => {
-  const latest = spawnSync('bash', ['scripts/docker-build.sh', 'runtime', 'latest'], { cwd: repoRoot, encoding: 'utf8' });
+  const latest = spawnSync('bash', ['scripts/docker-build.sh', 'runtime', 'latest'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   assert.equal(latest.status, 2);
   assert.match(latest.stderr, /refusing the tag 'latest'/);
   const bad = spawnSync('bash', ['scripts/docker-build.sh', 'nope'], { cwd: repoRoot, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /usage: .* runtime\|operator/);
-  const kind = spawnSync('bash', ['e2e/kind/run.sh'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, IMAGE_TAG: 'latest' } });
+  const kind = spawnSync('bash', ['e2e/kind/run.sh'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, IMAGE_TAG: 'latest' },
+  });
   assert.equal(kind.status, 2);
   assert.match(kind.stderr, /never use the tag latest/);
 });
@@ -33,10 +45,15 @@ test('Dockerfiles: same base image, non-root numeric user, pinned node from the 
     const text = readFileSync(join(repoRoot, f), 'utf8');
     assert.match(text, base, `${f} base image (scripts/docker-base-image.sh imports exactly this name)`);
     assert.match(text, /^USER 1000:1000$/m, `${f} runs as uid 1000`);
-    assert.match(text, /packages\['node_modules\/node'\]\.version/, `${f} takes the node version from package-lock.json`);
+    assert.match(
+      text,
+      /packages\['node_modules\/node'\]\.version/,
+      `${f} takes the node version from package-lock.json`,
+    );
     const stages = text.split(/^FROM /m);
     const final = stages[stages.length - 1] ?? '';
-    for (const tool of ['g++', 'cmake', 'nodejs npm', '-dev ']) assert.ok(!final.includes(tool), `${f}: final stage has no ${tool}`);
+    for (const tool of ['g++', 'cmake', 'nodejs npm', '-dev '])
+      assert.ok(!final.includes(tool), `${f}: final stage has no ${tool}`);
   }
   const runtime = readFileSync(join(repoRoot, 'Dockerfile.runtime'), 'utf8');
   assert.match(runtime, /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "runtime\/src\/main\.ts"\]$/m);

@@ -35,7 +35,8 @@ function check(value: unknown, s: Schema, path: string, errors: string[]): void 
       const obj = value as Record<string, unknown>;
       for (const r of s.required ?? []) if (!(r in obj)) errors.push(`${path}.${r}: required`);
       for (const [k, v] of Object.entries(obj)) {
-        const sub = s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+        const sub =
+          s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
         if (sub) check(v, sub, `${path}.${k}`, errors);
         else if (!s['x-kubernetes-preserve-unknown-fields']) errors.push(`${path}.${k}: unknown field`);
       }
@@ -50,7 +51,10 @@ function check(value: unknown, s: Schema, path: string, errors: string[]): void 
       return;
     case 'integer':
       if (!Number.isInteger(value)) errors.push(`${path}: not an integer`);
-      else if ((s.minimum !== undefined && (value as number) < s.minimum) || (s.maximum !== undefined && (value as number) > s.maximum))
+      else if (
+        (s.minimum !== undefined && (value as number) < s.minimum) ||
+        (s.maximum !== undefined && (value as number) > s.maximum)
+      )
         errors.push(`${path}: ${value} out of range`);
       return;
     case 'boolean':
@@ -87,7 +91,11 @@ test('kind e2e manifests: BrowserSession fits the CRD schema, images are pinned,
   const lk = infra.find((o) => o.kind === 'Deployment' && (o.metadata as { name: string }).name === 'livekit');
   assert.match(JSON.stringify(lk), /"--dev"/);
   const secret = infra.find((o) => o.kind === 'Secret') as { stringData: Record<string, string> } | undefined;
-  assert.deepEqual(secret?.stringData, { apiKey: E2E.apiKey, apiSecret: E2E.apiSecret }, 'CRD default key names apiKey/apiSecret');
+  assert.deepEqual(
+    secret?.stringData,
+    { apiKey: E2E.apiKey, apiSecret: E2E.apiSecret },
+    'CRD default key names apiKey/apiSecret',
+  );
 });
 
 test('kind e2e helm values render the chart with the :ci images and the in-cluster LiveKit', async () => {
@@ -95,7 +103,11 @@ test('kind e2e helm values render the chart with the :ci images and the in-clust
   const { objects } = await template(values); // the real helm: values.schema.json is enforced
   const deployments = find(objects, 'Deployment');
   assert.equal(deployments.length, 1, 'one operator Deployment');
-  const spec = (deployments[0] as unknown as { spec: { template: { spec: { containers: Array<{ image: string; args: string[] }> } } } }).spec;
+  const spec = (
+    deployments[0] as unknown as {
+      spec: { template: { spec: { containers: Array<{ image: string; args: string[] }> } } };
+    }
+  ).spec;
   const c = spec.template.spec.containers[0];
   assert.ok(c);
   assert.equal(c.image, 'lkbrowser-operator:ci');
@@ -112,16 +124,20 @@ function has(bin: string, args: string[]): boolean {
 
 function whyNot(): string | undefined {
   if (process.env.LKB_KIND_E2E === '0') return 'LKB_KIND_E2E=0 (the kind-e2e CI job runs e2e/kind/run.sh itself)';
-  if (!has('kind', ['version'])) return 'no kind binary on PATH (kind e2e runs in GitHub Actions: .github/workflows/ci.yml job kind-e2e)';
+  if (!has('kind', ['version']))
+    return 'no kind binary on PATH (kind e2e runs in GitHub Actions: .github/workflows/ci.yml job kind-e2e)';
   if (!has('helm', ['version'])) return 'no helm binary on PATH';
   if (!has('kubectl', ['version', '--client'])) return 'no kubectl binary on PATH';
   if (!has('docker', ['info'])) return 'no Docker daemon answers';
   // kind pulls kindest/node and the LiveKit image from Docker Hub; probe with the image the flow needs anyway.
-  if (!has('docker', ['pull', '-q', E2E.livekitImage])) return `no reachable registry (docker pull ${E2E.livekitImage} failed)`;
+  if (!has('docker', ['pull', '-q', E2E.livekitImage]))
+    return `no reachable registry (docker pull ${E2E.livekitImage} failed)`;
   return undefined;
 }
 
-test('kind e2e: chart + operator + LiveKit + BrowserSession → frames, focus, click', { timeout: 60 * 60_000 }, async (t) => {
+test('kind e2e: chart + operator + LiveKit + BrowserSession → frames, focus, click', {
+  timeout: 60 * 60_000,
+}, async (t) => {
   const reason = whyNot();
   if (reason) {
     t.skip(reason);

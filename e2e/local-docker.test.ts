@@ -17,7 +17,16 @@ import { dispose, type RemoteTrack, TrackSource } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '@lkbrowser/testserver';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { buildImage, freePort, LogTail, LoopbackHttpWait } from './lib/docker.ts';
-import { BLUE, CLICK_PAGE_HTML, click, joinAsViewer, RED, requestFocus, type Viewer, waitForColour } from './lib/room-check.ts';
+import {
+  BLUE,
+  CLICK_PAGE_HTML,
+  click,
+  joinAsViewer,
+  RED,
+  requestFocus,
+  type Viewer,
+  waitForColour,
+} from './lib/room-check.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
 const execFileP = promisify(execFile);
@@ -66,7 +75,13 @@ function withLogs(err: unknown): Error {
 test('docker daemon + base image + runtime image build', { timeout: 45 * 60_000 }, async () => {
   const t0 = Date.now();
   image = await buildImage('runtime', 'e2e');
-  const { stdout } = await execFileP('docker', ['image', 'inspect', '-f', '{{.Config.User}} {{json .Config.Entrypoint}}', image]);
+  const { stdout } = await execFileP('docker', [
+    'image',
+    'inspect',
+    '-f',
+    '{{.Config.User}} {{json .Config.Entrypoint}}',
+    image,
+  ]);
   assert.match(stdout, /^1000:1000 .*"node","runtime\/src\/main\.ts"/, `image config: ${stdout}`);
   console.log(`# runtime image ${image} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 });
@@ -80,7 +95,9 @@ test('runtime container starts with --network host and becomes ready', { timeout
       res.writeHead(204).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(CLICK_PAGE_HTML);
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      .end(CLICK_PAGE_HTML);
   });
   await new Promise<void>((r) => page?.listen(0, '127.0.0.1', () => r()));
   const addr = page.address();
@@ -144,11 +161,15 @@ test('subscriber receives the page as video (red pixels)', { timeout: 3 * 60_000
       pubs.some((p) => p.name === 'browser-video' && p.source === TrackSource.SOURCE_SCREENSHARE),
       `browser-video screen share published: ${JSON.stringify(pubs)}`,
     );
-    await withTimeout('browser-audio published', (async () => {
+    await withTimeout(
+      'browser-audio published',
+      (async () => {
         while (![...browser.trackPublications.values()].some((p) => p.name === 'browser-audio')) {
           await new Promise((r) => setTimeout(r, 200));
         }
-      })(), 30_000);
+      })(),
+      30_000,
+    );
     const got = await waitForColour(video, RED, 90_000);
     assert.equal(got.width, WIDTH);
     assert.equal(got.height, HEIGHT);
@@ -158,16 +179,22 @@ test('subscriber receives the page as video (red pixels)', { timeout: 3 * 60_000
   }
 });
 
-test('focus via browser/request-focus, then a browser-input click turns the page blue', { timeout: 3 * 60_000 }, async () => {
+test('focus via browser/request-focus, then a browser-input click turns the page blue', {
+  timeout: 3 * 60_000,
+}, async () => {
   assert.ok(viewer && video, 'no video subscription (see the previous test)');
   try {
     const focus = await requestFocus(viewer.room, BROWSER);
     assert.deepEqual(focus, { granted: true });
-    await withTimeout('browser-focus broadcast naming the viewer', (async () => {
+    await withTimeout(
+      'browser-focus broadcast naming the viewer',
+      (async () => {
         while (!viewer.data.some((d) => d.topic === 'browser-focus' && d.text.includes('viewer-e2e'))) {
           await new Promise((r) => setTimeout(r, 100));
         }
-      })(), 20_000);
+      })(),
+      20_000,
+    );
     assert.equal(clicks, 0);
     await click(viewer.room, BROWSER, Math.floor(WIDTH / 2), Math.floor(HEIGHT / 2));
     const got = await waitForColour(video, BLUE, 60_000);

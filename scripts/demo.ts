@@ -9,7 +9,15 @@
 // Prints ONE line with the address to open (or one JSON line with --json). Ctrl-C / SIGTERM stops everything.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, realpathSync, statSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,7 +31,9 @@ const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const VIEWER_PUBLIC = join(ROOT, 'viewer', 'public');
 const DEMO_PAGE_DIR = join(ROOT, 'viewer', 'demo');
 // LKB_DEMO_RUNTIME: another runtime entry script (development of the runtime itself)
-const RUNTIME_MAIN = process.env.LKB_DEMO_RUNTIME ? resolve(process.env.LKB_DEMO_RUNTIME) : join(ROOT, 'runtime', 'src', 'main.ts');
+const RUNTIME_MAIN = process.env.LKB_DEMO_RUNTIME
+  ? resolve(process.env.LKB_DEMO_RUNTIME)
+  : join(ROOT, 'runtime', 'src', 'main.ts');
 const RUNTIME_IDENTITY = 'browser';
 const DEFAULT_PORT = 8090;
 
@@ -95,7 +105,10 @@ function serveStatic(dir: string, pathname: string, res: ServerResponse): void {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     return;
   }
-  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-store',
+  });
   res.end(readFileSync(file));
 }
 
@@ -220,7 +233,10 @@ export async function startViewerServer(
       const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity, name: identity, ttl: '2h' });
       at.addGrant({ roomJoin: true, room, canSubscribe: true, canPublish: false, canPublishData: true });
       at.toJwt().then(
-        (token) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ url: lk.url, token, room })),
+        (token) =>
+          res
+            .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+            .end(JSON.stringify({ url: lk.url, token, room })),
         (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
       );
       return;
@@ -241,7 +257,11 @@ export async function startViewerServer(
  * Which local server the demo starts (pure): the real livekit-server when it is built, else the test server.
  * An explicit 'livekit-server' that is not built is an error, not a fallback.
  */
-export function chooseLocalServer(choice: LocalServerChoice, livekitBuilt: boolean, env: NodeJS.ProcessEnv): 'livekit-server' | 'testserver' {
+export function chooseLocalServer(
+  choice: LocalServerChoice,
+  livekitBuilt: boolean,
+  env: NodeJS.ProcessEnv,
+): 'livekit-server' | 'testserver' {
   if (choice === 'auto' && env[SFU_SWITCH]) return sfuKind(env);
   if (choice === 'testserver') return 'testserver';
   if (choice === 'livekit-server' || livekitBuilt) return 'livekit-server';
@@ -263,11 +283,23 @@ async function startLocalLivekit(logFile: string, choice: LocalServerChoice): Pr
   try {
     if (chooseLocalServer(choice, choice === 'testserver' ? false : livekitBuilt(), process.env) === 'livekit-server') {
       const s = await startLiveKitServer({ onLog: (l) => log.write(`[livekit-server] ${l}\n`) });
-      return { label: `livekit-server ${s.version}`, url: s.url, apiKey: s.apiKey, apiSecret: s.apiSecret, close: () => s.close().then(closeLog) };
+      return {
+        label: `livekit-server ${s.version}`,
+        url: s.url,
+        apiKey: s.apiKey,
+        apiSecret: s.apiSecret,
+        close: () => s.close().then(closeLog),
+      };
     }
     const logger = pino({ level: process.env.TESTSERVER_LOG_LEVEL ?? 'info' }, log);
     const ts = await startTestServer({ host: '127.0.0.1', port: 0, logger });
-    return { label: 'testserver (the lkbrowser test SFU)', url: ts.url, apiKey: ts.apiKey, apiSecret: ts.apiSecret, close: () => ts.close().then(closeLog) };
+    return {
+      label: 'testserver (the lkbrowser test SFU)',
+      url: ts.url,
+      apiKey: ts.apiKey,
+      apiSecret: ts.apiSecret,
+      close: () => ts.close().then(closeLog),
+    };
   } catch (err) {
     await closeLog();
     throw err;
@@ -316,7 +348,12 @@ async function stopRuntime(child: ChildProcess): Promise<void> {
   }
 }
 
-async function waitReady(child: ChildProcess, portP: Promise<number>, timeoutMs: number, logFile: string): Promise<void> {
+async function waitReady(
+  child: ChildProcess,
+  portP: Promise<number>,
+  timeoutMs: number,
+  logFile: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   let metricsPort = 0;
@@ -330,7 +367,9 @@ async function waitReady(child: ChildProcess, portP: Promise<number>, timeoutMs:
   );
   while (Date.now() < deadline) {
     if (exited(child)) {
-      throw new Error(`runtime exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready; log ${logFile}:\n${tail(logFile)}`);
+      throw new Error(
+        `runtime exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready; log ${logFile}:\n${tail(logFile)}`,
+      );
     }
     if (metricsPort === 0) {
       await sleep(100);
@@ -370,12 +409,14 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       if (b.status !== 0) throw new Error(`viewer build failed:\n${b.stdout}${b.stderr}`);
     }
     if (!existsSync(RUNTIME_MAIN)) throw new Error(`the runtime CLI ${RUNTIME_MAIN} does not exist (yet)`);
-    if (!existsSync(join(VIEWER_PUBLIC, 'viewer.js'))) throw new Error('viewer/public/viewer.js missing: run npm run build -w viewer');
+    if (!existsSync(join(VIEWER_PUBLIC, 'viewer.js')))
+      throw new Error('viewer/public/viewer.js missing: run npm run build -w viewer');
 
     let lk = opts.livekit;
     const env = process.env;
     if (!lk && env.LIVEKIT_URL) {
-      if (!env.LIVEKIT_API_KEY || !env.LIVEKIT_API_SECRET) throw new Error('LIVEKIT_URL is set: LIVEKIT_API_KEY and LIVEKIT_API_SECRET are needed too');
+      if (!env.LIVEKIT_API_KEY || !env.LIVEKIT_API_SECRET)
+        throw new Error('LIVEKIT_URL is set: LIVEKIT_API_KEY and LIVEKIT_API_SECRET are needed too');
       lk = { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET };
     }
     const localLivekit = !lk;
@@ -496,7 +537,8 @@ function parseArgs(argv: string[]): { opts: DemoOptions; json: boolean } | strin
   if (o.strings.room !== undefined) opts.room = o.strings.room;
   if (o.booleans.build === false) opts.build = false;
   const json = o.booleans.json ?? false;
-  if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port < 65536)) return `bad --port\n${USAGE}`;
+  if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port < 65536))
+    return `bad --port\n${USAGE}`;
   if (opts.pageUrl !== undefined) {
     try {
       new URL(opts.pageUrl);

@@ -7,7 +7,21 @@ import { join, relative } from 'node:path';
 import { describeSfu } from '@lkbrowser/testkit';
 
 const root = new URL('..', import.meta.url).pathname;
-const testDirs = ['testkit/test', 'protocol/test', 'cli/test', 'native/test', 'testserver/test', 'runtime/test', 'client/test', 'examples/agents/test', 'operator/test', 'viewer/test', 'e2e', 'helm/test', 'scripts/test'];
+const testDirs = [
+  'testkit/test',
+  'protocol/test',
+  'cli/test',
+  'native/test',
+  'testserver/test',
+  'runtime/test',
+  'client/test',
+  'examples/agents/test',
+  'operator/test',
+  'viewer/test',
+  'e2e',
+  'helm/test',
+  'scripts/test',
+];
 
 function collect(dir: string, out: string[]): void {
   let entries: string[];

@@ -45,7 +45,12 @@ export interface Spread {
 
 export function spread(v: readonly number[]): Spread {
   const ok = v.filter((x) => Number.isFinite(x));
-  return { median: median(ok), min: ok.length ? Math.min(...ok) : Number.NaN, max: ok.length ? Math.max(...ok) : Number.NaN, n: ok.length };
+  return {
+    median: median(ok),
+    min: ok.length ? Math.min(...ok) : Number.NaN,
+    max: ok.length ? Math.max(...ok) : Number.NaN,
+    n: ok.length,
+  };
 }
 
 export function fmt(x: number, digits = 1): string {
@@ -278,7 +283,8 @@ export function killHard(pid: number): void {
     try {
       process.kill(target, 'SIGKILL');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') log.debug({ pid: target, err: (e as Error).message }, 'kill failed');
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH')
+        log.debug({ pid: target, err: (e as Error).message }, 'kill failed');
     }
   }
 }
@@ -444,7 +450,15 @@ export async function startSfu(): Promise<Sfu> {
     throw new Error(`${s.label} has no process: ${s.logTail()}`);
   }
   log.info({ server: s.label, url: s.url }, 'room server started');
-  return { label: s.label, url: s.url, apiKey: s.apiKey, apiSecret: s.apiSecret, pid, meter: () => new TreeMeter(pid, 'sfu'), close: () => s.close() };
+  return {
+    label: s.label,
+    url: s.url,
+    apiKey: s.apiKey,
+    apiSecret: s.apiSecret,
+    pid,
+    meter: () => new TreeMeter(pid, 'sfu'),
+    close: () => s.close(),
+  };
 }
 
 // ------------------------------------------------------------------ results
@@ -464,7 +478,11 @@ export function table(rows: Record<string, string | number>[]): string {
   const cell = (v: string | number | undefined): string => (v === undefined ? '' : String(v));
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (vals: string[]): string => `| ${vals.map((v, i) => v.padEnd(width[i] ?? 0)).join(' | ')} |`;
-  return [line(cols), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+  return [
+    line(cols),
+    `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join('\n');
 }
 
 export function argNum(name: string, def: number): number {
@@ -492,7 +510,13 @@ export function parseSizes(s: string): Array<[number, number]> {
 export const failures: Array<{ script: string; kind: string; what: string; error: string }> = [];
 
 /** Run a case; if it fails (returns undefined or a result with `error`), record it and run it once more. */
-export async function retryOnce<T>(script: string, kind: string, what: string, fn: () => Promise<T>, failed: (r: T) => string | undefined): Promise<T> {
+export async function retryOnce<T>(
+  script: string,
+  kind: string,
+  what: string,
+  fn: () => Promise<T>,
+  failed: (r: T) => string | undefined,
+): Promise<T> {
   const r = await fn();
   const err = failed(r);
   if (err === undefined) return r;

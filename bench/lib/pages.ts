@@ -53,7 +53,10 @@ const STATIC = `<!doctype html><html><head><meta charset="utf-8"><style>body{mar
 <body><h1>Static page</h1><p>Nothing on this page moves. A few lines of text and a coloured box.</p>
 <div style="width:300px;height:150px;background:linear-gradient(90deg,#36c,#c63)"></div></body></html>`;
 
-const WORDS = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris nisi aliquip ex ea commodo consequat'.split(' ');
+const WORDS =
+  'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris nisi aliquip ex ea commodo consequat'.split(
+    ' ',
+  );
 function longText(): string {
   let seed = 7;
   const rnd = (): number => {

@@ -4,7 +4,20 @@
 //  - screencast: bench/screencast-publisher.ts (headless Chromium + Page.startScreencast JPEG + sharp + rtc-node).
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cmdline, log, NODE, REPO, type Sfu, type SpawnedChild, sleep, spawnChild, stopChild, TreeMeter, trackPid, wallMs } from './common.ts';
+import {
+  cmdline,
+  log,
+  NODE,
+  REPO,
+  type Sfu,
+  type SpawnedChild,
+  sleep,
+  spawnChild,
+  stopChild,
+  TreeMeter,
+  trackPid,
+  wallMs,
+} from './common.ts';
 import { processTree, withTimeout } from '@lkbrowser/testkit';
 
 export type PipelineKind = 'ours' | 'screencast';
@@ -99,7 +112,12 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
     NODE_ENV: 'production',
     BENCH_MAX_S: String(o.maxSeconds ?? 300),
   };
-  const script = mode === 'screencast' ? 'bench/screencast-publisher.ts' : mode === 'runtime-cli' ? 'runtime/src/main.ts' : 'bench/ours-publisher.ts';
+  const script =
+    mode === 'screencast'
+      ? 'bench/screencast-publisher.ts'
+      : mode === 'runtime-cli'
+        ? 'runtime/src/main.ts'
+        : 'bench/ours-publisher.ts';
   const spawnedAt = wallMs();
   const child: SpawnedChild = spawnChild(NODE, [script], env, `${kind}:${o.identity}`);
   let cdp: string | undefined;
@@ -162,7 +180,10 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
   void child.exited.then((code) => {
     clearInterval(remember);
     if (code !== 0 && code !== null) {
-      log.warn({ kind, code, stderr: child.stderrTail().slice(-1500), stdout: child.stdoutTail().slice(-3000) }, 'pipeline child exited');
+      log.warn(
+        { kind, code, stderr: child.stderrTail().slice(-1500), stdout: child.stdoutTail().slice(-3000) },
+        'pipeline child exited',
+      );
     }
   });
 
@@ -175,18 +196,24 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
     firstFrame: Promise.race([
       firstFrame,
       child.exited.then((c) => {
-        throw new Error(`${kind} child exited (${c}) before its first frame: ${failed ?? child.stderrTail().slice(-1500)}`);
+        throw new Error(
+          `${kind} child exited (${c}) before its first frame: ${failed ?? child.stderrTail().slice(-1500)}`,
+        );
       }),
     ]),
     cdpEndpoint: () =>
-      withTimeout(`${kind} CDP endpoint`, (async () => {
+      withTimeout(
+        `${kind} CDP endpoint`,
+        (async () => {
           for (;;) {
             const e = cdp ?? discoverCdp(child.pid);
             if (e) return e;
             if (child.proc.exitCode !== null) throw new Error(`${kind} child exited`);
             await sleep(100);
           }
-        })(), 60_000),
+        })(),
+        60_000,
+      ),
     framesPublished: async () => {
       if (mode === 'runtime-cli') return runtimePublished();
       return Number(lastStats?.published ?? 0);

@@ -48,22 +48,37 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
     requestFocus: async (b) => {
       const lp = r.localParticipant;
       if (!lp) throw new Error('not connected');
-      const res = await withTimeout('request-focus', lp.performRpc({ destinationIdentity: b, method: 'browser/request-focus', payload: '' }), 20_000);
+      const res = await withTimeout(
+        'request-focus',
+        lp.performRpc({ destinationIdentity: b, method: 'browser/request-focus', payload: '' }),
+        20_000,
+      );
       return JSON.parse(res) as { granted: boolean };
     },
     sendInput: async (b, events) => {
       const lp = r.localParticipant;
       if (!lp) throw new Error('not connected');
-      await lp.publishData(new TextEncoder().encode(JSON.stringify(events)), { reliable: true, topic: 'browser-input', destination_identities: [b] });
+      await lp.publishData(new TextEncoder().encode(JSON.stringify(events)), {
+        reliable: true,
+        topic: 'browser-input',
+        destination_identities: [b],
+      });
     },
     waitVideo: (ms) =>
       withTimeout(`video of ${browser}`, video, ms).catch((e: unknown) => {
-        const pubs = [...r.remoteParticipants.values()].map((p) => `${p.identity}:[${[...p.trackPublications.values()].map((t) => `${t.name}/${t.subscribed ? 'sub' : 'unsub'}`).join(',')}]`);
-        throw new Error(`${(e as Error).message} (track subscribed: ${v.subscribedAt !== undefined}; remote: ${pubs.join(' ') || 'none'})`);
+        const pubs = [...r.remoteParticipants.values()].map(
+          (p) =>
+            `${p.identity}:[${[...p.trackPublications.values()].map((t) => `${t.name}/${t.subscribed ? 'sub' : 'unsub'}`).join(',')}]`,
+        );
+        throw new Error(
+          `${(e as Error).message} (track subscribed: ${v.subscribedAt !== undefined}; remote: ${pubs.join(' ') || 'none'})`,
+        );
       }),
     close: async () => {
       closed = true;
-      await withTimeout('viewer disconnect', r.disconnect(), 5000).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'viewer disconnect'));
+      await withTimeout('viewer disconnect', r.disconnect(), 5000).catch((e: unknown) =>
+        log.warn({ err: (e as Error).message }, 'viewer disconnect'),
+      );
     },
   };
   r.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _pub: RemoteTrackPublication, p: RemoteParticipant) => {
@@ -93,7 +108,11 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
   });
   const at = new AccessToken(sfu.apiKey, sfu.apiSecret, { identity, ttl: 600 });
   at.addGrant({ room, roomJoin: true, canPublish: false, canSubscribe: true, canPublishData: true });
-  await withTimeout(`${identity} connect`, r.connect(sfu.url, await at.toJwt(), { autoSubscribe: true, dynacast: false }), 30_000);
+  await withTimeout(
+    `${identity} connect`,
+    r.connect(sfu.url, await at.toJwt(), { autoSubscribe: true, dynacast: false }),
+    30_000,
+  );
   return v;
 }
 
@@ -101,7 +120,11 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
  * Luma (0..255) of a decoded frame as a sampler: I420 frames are read in place from the Y plane (no conversion);
  * other types are converted to RGBA once.
  */
-export function lumaSampler(f: VideoFrame): { width: number; height: number; mean(x0: number, y0: number, x1: number, y1: number, step?: number): number } {
+export function lumaSampler(f: VideoFrame): {
+  width: number;
+  height: number;
+  mean(x0: number, y0: number, x1: number, y1: number, step?: number): number;
+} {
   const { width, height } = f;
   if (f.type === VideoBufferType.I420) {
     const y = f.data;

@@ -60,13 +60,22 @@ export function parseOptions<K extends string>(
     else if (s.kind === 'list') out.lists[k] = splitList(v);
     else out.strings[k] = v;
   }
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
   for (const k of keys) {
     const s = specs[k];
     options[s.flag] = s.kind === 'boolean' ? { type: 'boolean' } : { type: 'string', multiple: s.kind === 'list' };
   }
   // strict: false so that every problem becomes our own one-line message (tokens say exactly what was given).
-  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, allowNegative: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    allowNegative: true,
+    tokens: true,
+  });
   const flagLists = new Map<K, string[]>();
   for (const t of tokens) {
     if (t.kind === 'positional') throw new CliError(`unexpected argument "${t.value}" (see --help)`);
@@ -80,10 +89,15 @@ export function parseOptions<K extends string>(
     const s = specs[k];
     out.source[k] = t.rawName.startsWith('--no-') ? t.rawName : `--${s.flag}`;
     if (s.kind === 'boolean') {
-      out.booleans[k] = t.rawName.startsWith('--no-') ? false : t.value === undefined ? true : parseBool(`--${s.flag}`, t.value);
+      out.booleans[k] = t.rawName.startsWith('--no-')
+        ? false
+        : t.value === undefined
+          ? true
+          : parseBool(`--${s.flag}`, t.value);
       continue;
     }
-    if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--'))) throw new CliError(`--${s.flag} needs a value`);
+    if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--')))
+      throw new CliError(`--${s.flag} needs a value`);
     if (s.kind === 'list') flagLists.set(k, [...(flagLists.get(k) ?? []), ...splitList(t.value)]);
     else out.strings[k] = t.value;
   }

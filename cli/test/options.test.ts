@@ -13,8 +13,18 @@ test('env fallbacks; flags win; sources are named', () => {
   const r = parseOptions(specs, { X_WIDTH: '800', X_AUDIO: 'off', X_ORIGINS: 'a, b,,c' }, []);
   assert.deepEqual([r.strings.width, r.booleans.audio, r.lists.origins], ['800', false, ['a', 'b', 'c']]);
   assert.deepEqual(r.source, { width: 'X_WIDTH', audio: 'X_AUDIO', origins: 'X_ORIGINS' });
-  const f = parseOptions(specs, { X_WIDTH: '800', X_ORIGINS: 'env' }, ['--width=1024', '--origins', 'x,y', '--origins=z', '--audio', '--quiet']);
-  assert.deepEqual([f.strings.width, f.booleans.audio, f.lists.origins, f.booleans.quiet], ['1024', true, ['x', 'y', 'z'], true]);
+  const f = parseOptions(specs, { X_WIDTH: '800', X_ORIGINS: 'env' }, [
+    '--width=1024',
+    '--origins',
+    'x,y',
+    '--origins=z',
+    '--audio',
+    '--quiet',
+  ]);
+  assert.deepEqual(
+    [f.strings.width, f.booleans.audio, f.lists.origins, f.booleans.quiet],
+    ['1024', true, ['x', 'y', 'z'], true],
+  );
   assert.equal(f.source.width, '--width');
 });
 
@@ -25,7 +35,8 @@ test('boolean forms', () => {
     [['--audio=false'], false],
     [['--audio=1'], true],
   ];
-  for (const [argv, want] of cases) assert.equal(parseOptions(specs, { X_AUDIO: want ? 'no' : 'yes' }, argv).booleans.audio, want, argv.join(' '));
+  for (const [argv, want] of cases)
+    assert.equal(parseOptions(specs, { X_AUDIO: want ? 'no' : 'yes' }, argv).booleans.audio, want, argv.join(' '));
   assert.equal(parseOptions(specs, {}, ['--no-audio']).source.audio, '--no-audio');
 });
 
@@ -44,7 +55,10 @@ test('errors are one line and name the flag', () => {
     [{}, ['--audio=maybe'], /^--audio: expected true or false/],
   ];
   for (const [env, argv, re] of cases) {
-    assert.throws(() => parseOptions(specs, env, argv), (e: unknown) => e instanceof CliError && re.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => parseOptions(specs, env, argv),
+      (e: unknown) => e instanceof CliError && re.test(e.message) && !e.message.includes('\n'),
+    );
   }
 });
 

@@ -3,7 +3,15 @@
 // state the runtime broadcasts (focus holder, URL, cursor). Packets on the runtime's topics are believed only
 // when they come from the runtime's identity (anyone in the room can publish on any topic).
 import { RPC, TOPIC } from '@lkbrowser/protocol';
-import { type Action, type ActionOptions, type BatchResult, batchWaitMs, type Button, type ScrollDirection, type XY } from './actions.ts';
+import {
+  type Action,
+  type ActionOptions,
+  type BatchResult,
+  batchWaitMs,
+  type Button,
+  type ScrollDirection,
+  type XY,
+} from './actions.ts';
 import { Emitter } from './emitter.ts';
 import { ActionError, BrowserError, fromRpcError, kindOf } from './errors.ts';
 import { type DataListener, localOf, type ParticipantListener, type RoomLike } from './room-adapter.ts';
@@ -86,7 +94,11 @@ function obj(v: unknown): Record<string, unknown> | undefined {
 }
 
 /** Connects to the runtime `browserIdentity` in `room` (already connected): reads its status, then follows it. */
-export async function connect(room: RoomLike, browserIdentity: string, opts: ConnectOptions = {}): Promise<BrowserClient> {
+export async function connect(
+  room: RoomLike,
+  browserIdentity: string,
+  opts: ConnectOptions = {},
+): Promise<BrowserClient> {
   const c = new BrowserClient(room, browserIdentity, opts);
   try {
     const st = await c.status();
@@ -174,7 +186,10 @@ export class BrowserClient extends Emitter<BrowserEvents> {
         }),
         new Promise<never>((_, rej) => {
           // The SDKs time out themselves; this guards against a call that never settles.
-          timer = setTimeout(() => rej(new BrowserError('timeout', `${method}: no answer within ${timeoutMs + 2000} ms`)), timeoutMs + 2000);
+          timer = setTimeout(
+            () => rej(new BrowserError('timeout', `${method}: no answer within ${timeoutMs + 2000} ms`)),
+            timeoutMs + 2000,
+          );
         }),
       ]);
       return parseJson(res);
@@ -212,7 +227,8 @@ export class BrowserClient extends Emitter<BrowserEvents> {
     for (;;) {
       if ((await this.requestFocus()).granted) return;
       const left = end - Date.now();
-      if (left <= 0) throw new BrowserError('timeout', `focus not acquired within ${timeoutMs} ms (holder: ${this.#focusHolder})`);
+      if (left <= 0)
+        throw new BrowserError('timeout', `focus not acquired within ${timeoutMs} ms (holder: ${this.#focusHolder})`);
       // Wait for the holder to change (released, left) before asking again.
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -230,7 +246,8 @@ export class BrowserClient extends Emitter<BrowserEvents> {
     const body: Record<string, unknown> = { actions };
     if (opts.waitFrame) body.waitFrame = true;
     if (opts.frameTimeoutMs !== undefined) body.frameTimeoutMs = opts.frameTimeoutMs;
-    const timeout = opts.timeoutMs ?? this.#timeoutMs + batchWaitMs(actions) + (opts.waitFrame ? (opts.frameTimeoutMs ?? 2000) : 0);
+    const timeout =
+      opts.timeoutMs ?? this.#timeoutMs + batchWaitMs(actions) + (opts.waitFrame ? (opts.frameTimeoutMs ?? 2000) : 0);
     const r = obj(await this.#rpc(RPC.actions, body, timeout));
     if (!r || !Array.isArray(r.results)) throw new BrowserError('rpc_error', 'browser/actions: unexpected answer');
     const res = r as unknown as BatchResult;
@@ -243,11 +260,16 @@ export class BrowserClient extends Emitter<BrowserEvents> {
     const res = await this.actions(actions, opts);
     const i = res.results.findIndex((x) => !x.ok);
     const bad = res.results[i];
-    if (bad && !bad.ok) throw new ActionError(kindOf(bad.code), `actions[${i}] (${actions[i]?.type}): ${bad.error}`, bad.code, i);
+    if (bad && !bad.ok)
+      throw new ActionError(kindOf(bad.code), `actions[${i}] (${actions[i]?.type}): ${bad.error}`, bad.code, i);
     return res;
   }
 
-  click(x: number, y: number, opts: { button?: Button; count?: 1 | 2 | 3; modifiers?: string } = {}): Promise<BatchResult> {
+  click(
+    x: number,
+    y: number,
+    opts: { button?: Button; count?: 1 | 2 | 3; modifiers?: string } = {},
+  ): Promise<BatchResult> {
     return this.run([{ type: 'click', x, y, ...opts }]);
   }
   move(x: number, y: number): Promise<BatchResult> {
@@ -288,7 +310,8 @@ export class BrowserClient extends Emitter<BrowserEvents> {
     if (opts.region) req.region = opts.region;
     if (opts.scale !== undefined) req.scale = opts.scale;
     const meta = obj(await this.#rpc(RPC.screenshot, req, timeoutMs));
-    if (!meta || typeof meta.streamId !== 'string') throw new BrowserError('rpc_error', 'browser/screenshot: unexpected answer');
+    if (!meta || typeof meta.streamId !== 'string')
+      throw new BrowserError('rpc_error', 'browser/screenshot: unexpected answer');
     const png = await this.#streams.claim(meta.streamId, this.browserIdentity, timeoutMs);
     if (typeof meta.bytes === 'number' && png.byteLength !== meta.bytes) {
       throw new BrowserError('stream_lost', `screenshot: ${png.byteLength} bytes received, ${meta.bytes} sent`);
@@ -299,7 +322,10 @@ export class BrowserClient extends Emitter<BrowserEvents> {
 
   /** Broadcasts this agent's state on browser-agent-status (viewers show it; other agents may follow it). */
   async setAgentStatus(status: AgentStatus): Promise<void> {
-    await localOf(this.room).publishData(enc.encode(JSON.stringify({ status })), { reliable: true, topic: TOPIC.agentStatus });
+    await localOf(this.room).publishData(enc.encode(JSON.stringify({ status })), {
+      reliable: true,
+      topic: TOPIC.agentStatus,
+    });
   }
 
   #setHolder(holder: string | null, reason: string | undefined, previous: string | null = this.#focusHolder): void {

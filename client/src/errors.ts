@@ -48,7 +48,10 @@ export function kindOf(code: number): BrowserErrorKind {
 /** Maps anything an RPC call threw (both SDKs throw an RpcError with a numeric `code`). */
 export function fromRpcError(e: unknown, method: string): BrowserError {
   if (e instanceof BrowserError) return e;
-  const code = typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number' ? (e as { code: number }).code : undefined;
+  const code =
+    typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number'
+      ? (e as { code: number }).code
+      : undefined;
   const msg = e instanceof Error ? e.message : String(e);
   return new BrowserError(code === undefined ? 'rpc_error' : kindOf(code), `${method}: ${msg}`, code);
 }

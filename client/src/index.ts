@@ -1,6 +1,15 @@
 // @lkbrowser/client: drive an lkbrowser runtime from a LiveKit room (agents on @livekit/rtc-node, pages on
 // livekit-client). docs/room-protocol.md is the protocol; docs/agents.md the guide.
-export type { Action, ActionOptions, ActionResult, BatchResult, Button, FrameRef, ScrollDirection, XY } from './actions.ts';
+export type {
+  Action,
+  ActionOptions,
+  ActionResult,
+  BatchResult,
+  Button,
+  FrameRef,
+  ScrollDirection,
+  XY,
+} from './actions.ts';
 export {
   AGENT_STATUSES,
   type AgentStatus,

@@ -18,11 +18,22 @@ export interface LocalParticipantLike {
 
 export interface ByteStreamReaderLike {
   /** livekit-client names the stream id `id`, rtc-node `streamId`. */
-  readonly info: { id?: string; streamId?: string; mimeType: string; topic: string; attributes?: Record<string, string> };
+  readonly info: {
+    id?: string;
+    streamId?: string;
+    mimeType: string;
+    topic: string;
+    attributes?: Record<string, string>;
+  };
   readAll(): Promise<Array<Uint8Array>>;
 }
 
-export type DataListener = (payload: Uint8Array, participant?: { identity: string }, kind?: unknown, topic?: string) => void;
+export type DataListener = (
+  payload: Uint8Array,
+  participant?: { identity: string },
+  kind?: unknown,
+  topic?: string,
+) => void;
 export type ParticipantListener = (participant: { identity: string }) => void;
 
 export interface RoomLike {
@@ -31,7 +42,10 @@ export interface RoomLike {
   on(event: 'participantDisconnected', listener: ParticipantListener): unknown;
   off(event: 'dataReceived', listener: DataListener): unknown;
   off(event: 'participantDisconnected', listener: ParticipantListener): unknown;
-  registerByteStreamHandler(topic: string, callback: (reader: ByteStreamReaderLike, participantInfo: { identity: string }) => void): void;
+  registerByteStreamHandler(
+    topic: string,
+    callback: (reader: ByteStreamReaderLike, participantInfo: { identity: string }) => void,
+  ): void;
   unregisterByteStreamHandler(topic: string): void;
 }
 

@@ -58,7 +58,8 @@ class Dispatcher {
   /** The bytes of stream `id` from `from`, waiting up to `timeoutMs` for it to start. */
   claim(id: string, from: string, timeoutMs: number): Promise<Uint8Array> {
     const check = (a: Arrived): Promise<Uint8Array> => {
-      if (a.from !== from) throw new BrowserError('stream_lost', `screenshot stream ${id} came from ${a.from}, not ${from}`);
+      if (a.from !== from)
+        throw new BrowserError('stream_lost', `screenshot stream ${id} came from ${a.from}, not ${from}`);
       return a.bytes;
     };
     const got = this.#arrived.get(id);

@@ -38,10 +38,15 @@ const pageEval = <T>(expr: string) => rt.page.evaluate<T>(expr);
 test('connect reads the status; actions without focus are refused as not_focused', { timeout: 60_000 }, async () => {
   assert.deepEqual(agent.viewport, { width: 800, height: 600 });
   assert.match(agent.url, /\/form$/);
-  await assert.rejects(agent.click(10, 10), (e: unknown) => e instanceof BrowserError && e.kind === 'not_focused' && e.code === 2001);
+  await assert.rejects(
+    agent.click(10, 10),
+    (e: unknown) => e instanceof BrowserError && e.kind === 'not_focused' && e.code === 2001,
+  );
 });
 
-test('the agent fills and submits the form with one batch; results per action; waitFrame', { timeout: 90_000 }, async () => {
+test('the agent fills and submits the form with one batch; results per action; waitFrame', {
+  timeout: 90_000,
+}, async () => {
   const gained = agent.once('focus-gained');
   assert.deepEqual(await agent.requestFocus(), { granted: true, holder: 'agent-1' });
   await withTimeout('focus-gained', gained, 10_000);
@@ -67,25 +72,38 @@ test('the agent fills and submits the form with one batch; results per action; w
   assert.ok(r.frame && r.frame.seq > 0 && r.frame.width === 800, JSON.stringify(r.frame));
   assert.equal(await pageEval('document.getElementById("name").value'), 'Ada');
   assert.equal(await pageEval('document.getElementById("city").value'), 'Lyon');
-  const sub = await agent.run([{ type: 'key', keys: 'Return' }, { type: 'wait_for_settle', quietMs: 200, timeoutMs: 8000 }]);
+  const sub = await agent.run([
+    { type: 'key', keys: 'Return' },
+    { type: 'wait_for_settle', quietMs: 200, timeoutMs: 8000 },
+  ]);
   assert.match(sub.url, /\/result\?name=Ada&city=Lyon$/);
   await waitFor('agent sees browser-url', () => /\/result/.test(agent.url), 10_000);
   assert.equal(await pageEval('document.getElementById("out").textContent'), 'Hello Ada from Lyon');
 });
 
-test('a bad batch is refused whole (bad_request, nothing applied); a failing action skips the rest', { timeout: 60_000 }, async () => {
+test('a bad batch is refused whole (bad_request, nothing applied); a failing action skips the rest', {
+  timeout: 60_000,
+}, async () => {
   await assert.rejects(
-    agent.actions([{ type: 'key', keys: 'Tab' }, { type: 'left_click', x: 5000, y: 1 }]),
+    agent.actions([
+      { type: 'key', keys: 'Tab' },
+      { type: 'left_click', x: 5000, y: 1 },
+    ]),
     (e: unknown) => e instanceof BrowserError && e.kind === 'bad_request' && /actions\[1\]/.test(e.message),
   );
-  const r = await agent.actions([{ type: 'navigate', url: 'file:///etc/passwd' }, { type: 'key', keys: 'Tab' }]);
+  const r = await agent.actions([
+    { type: 'navigate', url: 'file:///etc/passwd' },
+    { type: 'key', keys: 'Tab' },
+  ]);
   assert.equal(r.results[0]?.ok, false);
   assert.equal(!r.results[0]?.ok && r.results[0]?.code, 2002);
   assert.equal(!r.results[1]?.ok && r.results[1]?.code, 2008);
   assert.match(await pageEval<string>('location.href'), /\/result/);
 });
 
-test('screenshots: PNG of the page for the holder, refused to others; region and scale', { timeout: 60_000 }, async () => {
+test('screenshots: PNG of the page for the holder, refused to others; region and scale', {
+  timeout: 60_000,
+}, async () => {
   await assert.rejects(human.screenshot(), (e: unknown) => e instanceof BrowserError && e.kind === 'forbidden');
   const s = await agent.screenshot();
   assert.equal(s.mimeType, 'image/png');
@@ -104,7 +122,9 @@ test('screenshots: PNG of the page for the holder, refused to others; region and
   assert.deepEqual([meta.width, meta.height], [40, 20]);
 });
 
-test('a human pre-empts the agent (human-takeover notice); the agent resumes when focus returns', { timeout: 90_000 }, async () => {
+test('a human pre-empts the agent (human-takeover notice); the agent resumes when focus returns', {
+  timeout: 90_000,
+}, async () => {
   const statuses: string[] = [];
   human.on('agent-status', (s) => {
     if (s.identity === 'agent-1') statuses.push(s.status);
@@ -122,7 +142,10 @@ test('a human pre-empts the agent (human-takeover notice); the agent resumes whe
   await human.releaseFocus();
   await withTimeout('agent re-acquires focus', back, 30_000);
   assert.equal(agent.hasFocus, true);
-  await agent.run([{ type: 'left_click', x: 250, y: 330 }, { type: 'wait_for_settle', quietMs: 200, timeoutMs: 8000 }]);
+  await agent.run([
+    { type: 'left_click', x: 250, y: 330 },
+    { type: 'wait_for_settle', quietMs: 200, timeoutMs: 8000 },
+  ]);
   assert.match(await pageEval<string>('location.href'), /\/done\?code=21$/);
   await waitFor('human sees agent-status paused', () => statuses.includes('paused'), 10_000);
 });

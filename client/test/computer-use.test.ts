@@ -22,7 +22,10 @@ const anthropic: Array<[unknown, unknown]> = [
   [{ action: 'screenshot' }, { actions: [], screenshot: true, cursorPosition: false }],
   [{ action: 'cursor_position' }, { actions: [], screenshot: false, cursorPosition: true }],
   [{ action: 'left_click', coordinate: [100, 200] }, [{ type: 'left_click', x: 150, y: 300 }]],
-  [{ action: 'left_click', coordinate: [100, 200], text: 'shift' }, [{ type: 'left_click', x: 150, y: 300, modifiers: 'shift' }]],
+  [
+    { action: 'left_click', coordinate: [100, 200], text: 'shift' },
+    [{ type: 'left_click', x: 150, y: 300, modifiers: 'shift' }],
+  ],
   [{ action: 'right_click', coordinate: [0, 0] }, [{ type: 'right_click', x: 0, y: 0 }]],
   [{ action: 'middle_click', coordinate: [2, 2] }, [{ type: 'middle_click', x: 3, y: 3 }]],
   [{ action: 'double_click', coordinate: [10, 10] }, [{ type: 'double_click', x: 15, y: 15 }]],
@@ -39,7 +42,15 @@ const anthropic: Array<[unknown, unknown]> = [
   [{ action: 'mouse_move', coordinate: [20, 40] }, [{ type: 'mouse_move', x: 30, y: 60 }]],
   [
     { action: 'left_click_drag', start_coordinate: [0, 0], coordinate: [100, 100] },
-    [{ type: 'drag', path: [{ x: 0, y: 0 }, { x: 150, y: 150 }] }],
+    [
+      {
+        type: 'drag',
+        path: [
+          { x: 0, y: 0 },
+          { x: 150, y: 150 },
+        ],
+      },
+    ],
   ],
   [{ action: 'left_mouse_down' }, [{ type: 'mouse_down', button: 'left' }]],
   [{ action: 'left_mouse_up' }, [{ type: 'mouse_up', button: 'left' }]],
@@ -71,11 +82,33 @@ const openai: Array<[unknown, unknown]> = [
   [{ type: 'double_click', x: 10, y: 10 }, [{ type: 'double_click', x: 15, y: 15 }]],
   [{ type: 'move', x: 10, y: 10 }, [{ type: 'mouse_move', x: 15, y: 15 }]],
   [
-    { type: 'drag', path: [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 10 }] },
-    [{ type: 'drag', path: [{ x: 0, y: 0 }, { x: 15, y: 0 }, { x: 15, y: 15 }] }],
+    {
+      type: 'drag',
+      path: [
+        { x: 0, y: 0 },
+        { x: 10, y: 0 },
+        { x: 10, y: 10 },
+      ],
+    },
+    [
+      {
+        type: 'drag',
+        path: [
+          { x: 0, y: 0 },
+          { x: 15, y: 0 },
+          { x: 15, y: 15 },
+        ],
+      },
+    ],
   ],
-  [{ type: 'scroll', x: 100, y: 100, scroll_x: 0, scroll_y: 400 }, [{ type: 'scroll', x: 150, y: 150, direction: 'down', amount: 6 }]],
-  [{ type: 'scroll', x: 100, y: 100, scroll_x: -50, scroll_y: 0 }, [{ type: 'scroll', x: 150, y: 150, direction: 'left', amount: 1 }]],
+  [
+    { type: 'scroll', x: 100, y: 100, scroll_x: 0, scroll_y: 400 },
+    [{ type: 'scroll', x: 150, y: 150, direction: 'down', amount: 6 }],
+  ],
+  [
+    { type: 'scroll', x: 100, y: 100, scroll_x: -50, scroll_y: 0 },
+    [{ type: 'scroll', x: 150, y: 150, direction: 'left', amount: 1 }],
+  ],
   [{ type: 'type', text: 'abc' }, [{ type: 'type', text: 'abc' }]],
   [{ type: 'keypress', keys: ['CTRL', 'A'] }, [{ type: 'key', keys: 'CTRL+A' }]],
   [{ type: 'keypress', keys: ['ENTER'] }, [{ type: 'key', keys: 'ENTER' }]],
@@ -91,10 +124,23 @@ for (const [input, expected] of openai) {
 }
 
 test('bad tool input is a ToolInputError (reported to the model, not thrown through the loop)', () => {
-  for (const bad of [null, { action: 'fly' }, { action: 'left_click', coordinate: [1] }, { action: 'type' }, { action: 'scroll', scroll_direction: 'in' }]) {
+  for (const bad of [
+    null,
+    { action: 'fly' },
+    { action: 'left_click', coordinate: [1] },
+    { action: 'type' },
+    { action: 'scroll', scroll_direction: 'in' },
+  ]) {
     assert.throws(() => fromAnthropic(bad, s), ToolInputError, JSON.stringify(bad));
   }
-  for (const bad of [null, { type: 'fly' }, { type: 'click', x: 'a', y: 1 }, { type: 'click', x: 1, y: 1, button: 'side' }, { type: 'keypress', keys: [] }, { type: 'drag', path: [{ x: 1, y: 1 }] }]) {
+  for (const bad of [
+    null,
+    { type: 'fly' },
+    { type: 'click', x: 'a', y: 1 },
+    { type: 'click', x: 1, y: 1, button: 'side' },
+    { type: 'keypress', keys: [] },
+    { type: 'drag', path: [{ x: 1, y: 1 }] },
+  ]) {
     assert.throws(() => fromOpenAI(bad, s), ToolInputError, JSON.stringify(bad));
   }
   assert.equal(openaiKeys(['SHIFT', 'TAB']), 'SHIFT+TAB');

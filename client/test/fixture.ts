@@ -21,7 +21,11 @@ export async function join(server: Server, room: string, identity: string): Prom
   const at = new AccessToken(server.apiKey, server.apiSecret, { identity, name: identity, ttl: 600 });
   at.addGrant({ room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true });
   const r = new Room();
-  await withTimeout(`${identity} connect`, r.connect(server.url, await at.toJwt(), { autoSubscribe: false, dynacast: false }), 30_000);
+  await withTimeout(
+    `${identity} connect`,
+    r.connect(server.url, await at.toJwt(), { autoSubscribe: false, dynacast: false }),
+    30_000,
+  );
   return r;
 }
 
@@ -92,7 +96,13 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     cleanups.push(['pages', () => pages.close()]);
     const ctx: EngineContext = await createContext({ startTimeoutMs: 60_000, logger });
     cleanups.push(['engine', () => ctx.close()]);
-    const page = (await ctx.newPage({ url: `${pages.base}${o.start}`, width: o.width ?? 800, height: o.height ?? 600, framerate: 30, audio: false })) as EnginePage;
+    const page = (await ctx.newPage({
+      url: `${pages.base}${o.start}`,
+      width: o.width ?? 800,
+      height: o.height ?? 600,
+      framerate: 30,
+      audio: false,
+    })) as EnginePage;
     const room = await join(server, o.room, 'browser');
     cleanups.push(['browser room', () => room.disconnect()]);
     const metrics = new RuntimeMetrics();
@@ -111,10 +121,17 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     });
     cleanups.push(['session', () => session.close()]);
     await withTimeout('session start', session.start(), 30_000);
-    return { server, pages, page, session, metrics, close: async () => {
-      await close();
-      await dispose();
-    } };
+    return {
+      server,
+      pages,
+      page,
+      session,
+      metrics,
+      close: async () => {
+        await close();
+        await dispose();
+      },
+    };
   } catch (e) {
     await close();
     throw e;

@@ -24,7 +24,12 @@ function runPytest(python: string, files: string[], env: Record<string, string>)
     encoding: 'utf8',
     timeout: 240_000,
   });
-  process.stdout.write(r.stdout.split('\n').map((l) => `# ${l}`).join('\n'));
+  process.stdout.write(
+    r.stdout
+      .split('\n')
+      .map((l) => `# ${l}`)
+      .join('\n'),
+  );
   assert.equal(r.status, 0, `pytest failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, / passed/);
 }
@@ -60,19 +65,23 @@ async function pytestAgainstRuntime(python: string, room: string, files: string[
     });
     // pytest runs in a child process while this one keeps the runtime and the server alive.
     await new Promise<void>((resolve, reject) => {
-      const p = spawn(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-c', `${PKG}/pyproject.toml`, ...files], {
-        cwd: PKG,
-        env: {
-          ...process.env,
-          PYTHONPATH: `${PKG}/src`,
-          PYTHONDONTWRITEBYTECODE: '1',
-          LKB_E2E_LIVEKIT_URL: sfu.url,
-          LKB_E2E_API_KEY: sfu.apiKey,
-          LKB_E2E_API_SECRET: sfu.apiSecret,
-          LKB_E2E_ROOM: room,
+      const p = spawn(
+        python,
+        ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-c', `${PKG}/pyproject.toml`, ...files],
+        {
+          cwd: PKG,
+          env: {
+            ...process.env,
+            PYTHONPATH: `${PKG}/src`,
+            PYTHONDONTWRITEBYTECODE: '1',
+            LKB_E2E_LIVEKIT_URL: sfu.url,
+            LKB_E2E_API_KEY: sfu.apiKey,
+            LKB_E2E_API_SECRET: sfu.apiSecret,
+            LKB_E2E_ROOM: room,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      );
       let out = '';
       p.stdout?.on('data', (c: Buffer) => {
         out += c.toString();
@@ -83,7 +92,12 @@ async function pytestAgainstRuntime(python: string, room: string, files: string[
       const t = setTimeout(() => p.kill('SIGKILL'), 240_000);
       p.once('exit', (code, sig) => {
         clearTimeout(t);
-        process.stdout.write(out.split('\n').map((l) => `# ${l}`).join('\n'));
+        process.stdout.write(
+          out
+            .split('\n')
+            .map((l) => `# ${l}`)
+            .join('\n'),
+        );
         if (code === 0 && / passed/.test(out)) resolve();
         else reject(new Error(`pytest failed (${code ?? sig}):\n${out}`));
       });

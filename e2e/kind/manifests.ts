@@ -131,7 +131,10 @@ export interface SessionInfo {
 }
 
 /** examples/browsersession.yaml, in the e2e namespace, showing the test page and using the in-cluster LiveKit. */
-export function sessionManifest(ns = E2E.namespace, examplePath = new URL('../../examples/browsersession.yaml', import.meta.url)): SessionInfo {
+export function sessionManifest(
+  ns = E2E.namespace,
+  examplePath = new URL('../../examples/browsersession.yaml', import.meta.url),
+): SessionInfo {
   const ex = parse(readFileSync(examplePath, 'utf8')) as {
     metadata: { name: string; namespace?: string };
     spec: Obj & { room: string; participant?: { identity?: string } };
@@ -163,7 +166,9 @@ if (import.meta.main) {
   else if (what === 'session') process.stdout.write(toYaml([sessionManifest().manifest]));
   else if (what === 'session-info') {
     const s = sessionManifest();
-    process.stdout.write(`${JSON.stringify({ name: s.name, room: s.room, identity: s.identity, namespace: E2E.namespace })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ name: s.name, room: s.room, identity: s.identity, namespace: E2E.namespace })}\n`,
+    );
   } else {
     console.error('usage: node e2e/kind/manifests.ts infra|session|session-info');
     process.exit(2);

@@ -34,7 +34,8 @@ export async function verifyFrames(o: VerifyOptions): Promise<void> {
     const red = await waitForColour(video, RED, 120_000);
     log(`red page seen (${red.width}x${red.height}) after ${red.frames} frame(s)`);
     if (o.width !== undefined && red.width !== o.width) throw new Error(`frame width ${red.width}, want ${o.width}`);
-    if (o.height !== undefined && red.height !== o.height) throw new Error(`frame height ${red.height}, want ${o.height}`);
+    if (o.height !== undefined && red.height !== o.height)
+      throw new Error(`frame height ${red.height}, want ${o.height}`);
     const focus = await requestFocus(viewer.room, o.browserIdentity);
     if (!focus.granted) throw new Error(`focus not granted: ${JSON.stringify(focus)}`);
     log('focus granted');

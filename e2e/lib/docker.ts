@@ -11,7 +11,13 @@ import type { BoundPorts, WaitStrategy } from 'testcontainers';
 export const repoRoot = new URL('../..', import.meta.url).pathname;
 
 /** Run a command, output to `logFile` (and kept in memory for the error message). Rejects with the log tail. */
-export function runLogged(cmd: string, args: string[], logFile: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export function runLogged(
+  cmd: string,
+  args: string[],
+  logFile: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   mkdirSync(join(logFile, '..'), { recursive: true });
   const out = createWriteStream(logFile);
   const tail: string[] = [];

@@ -74,7 +74,11 @@ export async function joinAsViewer(opts: {
     room.on(RoomEvent.TrackSubscribed, on);
   });
   const token = await viewerToken(opts.apiKey, opts.apiSecret, opts.identity, opts.room);
-  await withTimeout(`${opts.identity} joins ${opts.room}`, room.connect(opts.url, token, { autoSubscribe: true, dynacast: false }), opts.timeoutMs ?? 30_000);
+  await withTimeout(
+    `${opts.identity} joins ${opts.room}`,
+    room.connect(opts.url, token, { autoSubscribe: true, dynacast: false }),
+    opts.timeoutMs ?? 30_000,
+  );
   return { room, video, data, close: () => room.disconnect() };
 }
 
@@ -106,7 +110,11 @@ export function colourClose(px: ArrayLike<number>, want: Rgb, tolerance = 48): b
  * Read decoded frames of `track` until every sample point is close to `want`; returns that frame's samples.
  * Throws after `timeoutMs` with the last frame's samples (so a failure says what was seen instead).
  */
-export async function waitForColour(track: RemoteTrack, want: Rgb, timeoutMs: number): Promise<Sample & { frames: number }> {
+export async function waitForColour(
+  track: RemoteTrack,
+  want: Rgb,
+  timeoutMs: number,
+): Promise<Sample & { frames: number }> {
   const stream = new VideoStream(track);
   const deadline = Date.now() + timeoutMs;
   let last: Sample | undefined;
@@ -142,14 +150,23 @@ export async function waitForColour(track: RemoteTrack, want: Rgb, timeoutMs: nu
   const seen = last
     ? `${last.width}x${last.height}, samples ${last.points.map((p) => `(${p.x},${p.y})=${p.rgba.slice(0, 3).join('/')}`).join(' ')}`
     : 'no frame at all';
-  throw new Error(`video never showed rgb(${want.join(',')}) within ${timeoutMs} ms after ${frames} frames; last: ${seen}`);
+  throw new Error(
+    `video never showed rgb(${want.join(',')}) within ${timeoutMs} ms after ${frames} frames; last: ${seen}`,
+  );
 }
 
 /** `browser/request-focus` RPC; returns the parsed JSON answer. */
-export async function requestFocus(room: Room, browserIdentity: string): Promise<{ granted: boolean; holder?: string }> {
+export async function requestFocus(
+  room: Room,
+  browserIdentity: string,
+): Promise<{ granted: boolean; holder?: string }> {
   const lp = room.localParticipant;
   if (!lp) throw new Error('not connected');
-  const res = await withTimeout('browser/request-focus', lp.performRpc({ destinationIdentity: browserIdentity, method: 'browser/request-focus', payload: '' }), 30_000);
+  const res = await withTimeout(
+    'browser/request-focus',
+    lp.performRpc({ destinationIdentity: browserIdentity, method: 'browser/request-focus', payload: '' }),
+    30_000,
+  );
   return JSON.parse(res) as { granted: boolean; holder?: string };
 }
 

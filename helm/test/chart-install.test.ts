@@ -40,7 +40,11 @@ let cp: KubeControlPlane;
 
 function sh(cmd: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', cmd], { cwd: repoRoot, env: cp.shellEnv('admin'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', cmd], {
+      cwd: repoRoot,
+      env: cp.shellEnv('admin'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -53,7 +57,10 @@ function sh(cmd: string): Promise<{ code: number; out: string }> {
   });
 }
 
-async function runVerbatim(file: string, heading: string): Promise<{ ran: string[]; notRun: string[]; output: string }> {
+async function runVerbatim(
+  file: string,
+  heading: string,
+): Promise<{ ran: string[]; notRun: string[]; output: string }> {
   const cmds = shellCommands(readFileSync(join(repoRoot, file), 'utf8'), heading);
   assert.ok(cmds.length >= 2, `${file} ${heading}: ${cmds.join(' | ')}`);
   const ran: string[] = [];
@@ -104,7 +111,14 @@ describe('README commands, verbatim, on a real control plane', () => {
     );
     const deploy = await getJson(['get', 'deployment', 'lkb-lkbrowser', '-n', 'lkb-system']);
     assert.ok(deploy.spec.template.spec.containers[0].args.includes('--credentials-secret=livekit-credentials'));
-    for (const o of [['crd', 'browsersessions.lkbrowser.dev'], ['serviceaccount', 'lkb-lkbrowser', '-n', 'lkb-system'], ['clusterrole', 'lkb-lkbrowser'], ['clusterrolebinding', 'lkb-lkbrowser'], ['service', 'lkb-lkbrowser-metrics', '-n', 'lkb-system'], ['secret', 'livekit-credentials', '-n', 'lkb-system']])
+    for (const o of [
+      ['crd', 'browsersessions.lkbrowser.dev'],
+      ['serviceaccount', 'lkb-lkbrowser', '-n', 'lkb-system'],
+      ['clusterrole', 'lkb-lkbrowser'],
+      ['clusterrolebinding', 'lkb-lkbrowser'],
+      ['service', 'lkb-lkbrowser-metrics', '-n', 'lkb-system'],
+      ['secret', 'livekit-credentials', '-n', 'lkb-system'],
+    ])
       assert.ok(await exists(o), o.join(' '));
     // NOTES.txt, as helm renders it for this release.
     const notes = (await cp.helm(['get', 'notes', 'lkb', '-n', 'lkb-system'])).stdout;
@@ -114,18 +128,40 @@ describe('README commands, verbatim, on a real control plane', () => {
     assert.match(notes, /kubectl wait --for=condition=Ready/);
     assert.match(notes, /kept on "helm uninstall"/);
     // The ReplicaSet controller made the operator's pod; with no scheduler it stays Pending.
-    await waitFor('operator pod created by the Deployment', async () => (await getJson(['get', 'pods', '-n', 'lkb-system', '-l', 'app.kubernetes.io/component=operator'])).items.length === 1, 60_000, 250);
+    await waitFor(
+      'operator pod created by the Deployment',
+      async () =>
+        (await getJson(['get', 'pods', '-n', 'lkb-system', '-l', 'app.kubernetes.io/component=operator'])).items
+          .length === 1,
+      60_000,
+      250,
+    );
   });
 
   it('README.md "Apply a BrowserSession": apply and get (kubectl wait needs a kubelet: #15)', async () => {
     const r = await runVerbatim('README.md', '## Apply a BrowserSession');
-    assert.deepEqual(r.notRun, ['kubectl wait -n lkb-system --for=condition=Ready browsersession/example --timeout=180s']);
+    assert.deepEqual(r.notRun, [
+      'kubectl wait -n lkb-system --for=condition=Ready browsersession/example --timeout=180s',
+    ]);
     assert.match(r.output, /example\s+demo-room\s+https:\/\/example\.com\//);
     assert.match(r.output.split('\n').find((l) => /NAME\s+ROOM/.test(l)) ?? '', /POD\s+IDENTITY/);
   });
 
   it('helm upgrade changes the release (NetworkPolicy on, replicas 0) and --wait returns once it is ready', async () => {
-    await cp.helm(['upgrade', 'lkb', chartDir, '-n', 'lkb-system', '--reuse-values', '--set', 'networkPolicy.enabled=true', '--set', 'operator.replicas=0', '--wait', '--timeout=120s']);
+    await cp.helm([
+      'upgrade',
+      'lkb',
+      chartDir,
+      '-n',
+      'lkb-system',
+      '--reuse-values',
+      '--set',
+      'networkPolicy.enabled=true',
+      '--set',
+      'operator.replicas=0',
+      '--wait',
+      '--timeout=120s',
+    ]);
     const hist = JSON.parse((await cp.helm(['history', 'lkb', '-n', 'lkb-system', '-o', 'json'])).stdout) as AnyObj[];
     assert.deepEqual(
       hist.map((h) => [h.revision, h.status]),
@@ -137,13 +173,47 @@ describe('README commands, verbatim, on a real control plane', () => {
     assert.ok(await exists(['networkpolicy', 'lkb-lkbrowser-runtime', '-n', 'lkb-system']));
     assert.equal((await getJson(['get', 'deployment', 'lkb-lkbrowser', '-n', 'lkb-system'])).spec.replicas, 0);
     // And back: the NetworkPolicies go away with the next revision.
-    await cp.helm(['upgrade', 'lkb', chartDir, '-n', 'lkb-system', '--reuse-values', '--set', 'networkPolicy.enabled=false', '--wait', '--timeout=120s']);
+    await cp.helm([
+      'upgrade',
+      'lkb',
+      chartDir,
+      '-n',
+      'lkb-system',
+      '--reuse-values',
+      '--set',
+      'networkPolicy.enabled=false',
+      '--wait',
+      '--timeout=120s',
+    ]);
     assert.equal(await exists(['networkpolicy', 'lkb-lkbrowser-runtime', '-n', 'lkb-system']), false);
   });
 
   it('helm install --wait of a second release (namespaced, no CRD, 0 replicas) succeeds', async () => {
     await cp.kubectl(['create', 'namespace', 'team-x']);
-    await cp.helm(['install', 'two', chartDir, '-n', 'lkb-two', '--create-namespace', '--set', 'livekit.url=wss://lk.example', '--set', 'livekit.apiKey=k', '--set', 'livekit.apiSecret=s', '--set', 'crd.enabled=false', '--set', 'watchNamespaces={team-x}', '--set', 'rbac.namespaced=true', '--set', 'operator.replicas=0', '--wait', '--timeout=120s']);
+    await cp.helm([
+      'install',
+      'two',
+      chartDir,
+      '-n',
+      'lkb-two',
+      '--create-namespace',
+      '--set',
+      'livekit.url=wss://lk.example',
+      '--set',
+      'livekit.apiKey=k',
+      '--set',
+      'livekit.apiSecret=s',
+      '--set',
+      'crd.enabled=false',
+      '--set',
+      'watchNamespaces={team-x}',
+      '--set',
+      'rbac.namespaced=true',
+      '--set',
+      'operator.replicas=0',
+      '--wait',
+      '--timeout=120s',
+    ]);
     assert.ok(await exists(['role', 'two-lkbrowser', '-n', 'team-x']));
     assert.ok(await exists(['secret', 'two-lkbrowser-livekit', '-n', 'team-x']));
     await cp.helm(['uninstall', 'two', '-n', 'lkb-two', '--wait']);
@@ -154,7 +224,11 @@ describe('README commands, verbatim, on a real control plane', () => {
     await cp.helm(['uninstall', 'lkb', '-n', 'lkb-system', '--wait']);
     assert.ok(await exists(['crd', 'browsersessions.lkbrowser.dev']));
     assert.ok(await exists(['bs', 'example', '-n', 'lkb-system']));
-    for (const o of [['deployment', 'lkb-lkbrowser', '-n', 'lkb-system'], ['clusterrole', 'lkb-lkbrowser'], ['serviceaccount', 'lkb-lkbrowser', '-n', 'lkb-system']])
+    for (const o of [
+      ['deployment', 'lkb-lkbrowser', '-n', 'lkb-system'],
+      ['clusterrole', 'lkb-lkbrowser'],
+      ['serviceaccount', 'lkb-lkbrowser', '-n', 'lkb-system'],
+    ])
       assert.equal(await exists(o), false, o.join(' '));
   });
 

@@ -6,7 +6,18 @@ import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { parse as yamlParse } from 'yaml';
 import { loadConfig } from '@lkbrowser/operator';
-import { chartDir, chartYaml, type Dict, find, helm, inCidr, type K8sObject, release, template, templateError } from './lib/helm.ts';
+import {
+  chartDir,
+  chartYaml,
+  type Dict,
+  find,
+  helm,
+  inCidr,
+  type K8sObject,
+  release,
+  template,
+  templateError,
+} from './lib/helm.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: test-only navigation of rendered manifests (plain parsed YAML)
 type AnyObj = any;
@@ -54,7 +65,18 @@ function restrictedViolations(pod: AnyObj): string[] {
   if (pod.hostNetwork || pod.hostPID || pod.hostIPC) v.push('host namespaces');
   for (const vol of pod.volumes ?? []) {
     const type = Object.keys(vol).find((k) => k !== 'name');
-    if (!['configMap', 'secret', 'emptyDir', 'projected', 'downwardAPI', 'persistentVolumeClaim', 'csi', 'ephemeral'].includes(type ?? ''))
+    if (
+      ![
+        'configMap',
+        'secret',
+        'emptyDir',
+        'projected',
+        'downwardAPI',
+        'persistentVolumeClaim',
+        'csi',
+        'ephemeral',
+      ].includes(type ?? '')
+    )
       v.push(`volume type ${type}`);
   }
   const psc = pod.securityContext ?? {};
@@ -78,9 +100,16 @@ function egressAllowsIp(np: AnyObj, ip: string, port: number): boolean {
   return (np.spec.egress ?? []).some((rule: AnyObj) => {
     const portOk =
       !rule.ports ||
-      rule.ports.some((p: AnyObj) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || (port >= p.port && port <= (p.endPort ?? p.port))));
+      rule.ports.some(
+        (p: AnyObj) =>
+          (p.protocol ?? 'TCP') === 'TCP' &&
+          (p.port === undefined || (port >= p.port && port <= (p.endPort ?? p.port))),
+      );
     const peerOk = (rule.to ?? []).some(
-      (peer: AnyObj) => peer.ipBlock && inCidr(ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((e: string) => inCidr(ip, e)),
+      (peer: AnyObj) =>
+        peer.ipBlock &&
+        inCidr(ip, peer.ipBlock.cidr) &&
+        !(peer.ipBlock.except ?? []).some((e: string) => inCidr(ip, e)),
     );
     return portOk && peerOk;
   });
@@ -130,7 +159,11 @@ describe('Chart.yaml, values.schema.json and helm lint', () => {
   ];
   for (const [name, v, re] of bad)
     it(`values.schema.json refuses: ${name}`, async () => {
-      const err = await templateError({ ...minimal, ...v, livekit: { ...minimal.livekit, ...((v.livekit as Dict | undefined) ?? {}) } });
+      const err = await templateError({
+        ...minimal,
+        ...v,
+        livekit: { ...minimal.livekit, ...((v.livekit as Dict | undefined) ?? {}) },
+      });
       assert.match(err, /values don't meet the specifications of the schema/);
       assert.match(err, re);
     });
@@ -138,7 +171,10 @@ describe('Chart.yaml, values.schema.json and helm lint', () => {
     assert.match(await templateError({}), /livekit\.url is required/);
   });
   it('fails without credentials', async () => {
-    assert.match(await templateError({ livekit: { url: 'wss://lk.example' } }), /set livekit.credentialsSecret or livekit.apiKey/);
+    assert.match(
+      await templateError({ livekit: { url: 'wss://lk.example' } }),
+      /set livekit.credentialsSecret or livekit.apiKey/,
+    );
   });
 });
 
@@ -211,7 +247,8 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
     assert.equal(d.spec.template.spec.serviceAccountName, 'lkb-lkbrowser');
     assert.equal(find(o, 'ServiceAccount')[0]?.metadata.name, 'lkb-lkbrowser');
     // The selector must match the pod template, and the metrics Service must select the pod.
-    for (const [k, v] of Object.entries(d.spec.selector.matchLabels)) assert.equal(d.spec.template.metadata.labels[k], v);
+    for (const [k, v] of Object.entries(d.spec.selector.matchLabels))
+      assert.equal(d.spec.template.metadata.labels[k], v);
     const [svc] = find(o, 'Service') as [AnyObj];
     for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(d.spec.template.metadata.labels[k], v);
     assert.equal(svc.spec.ports[0].targetPort, 'metrics');
@@ -223,7 +260,9 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
     assert.deepEqual(restrictedViolations(pod), []);
     assert.equal(pod.containers[0].securityContext.readOnlyRootFilesystem, true);
     // The checker itself catches violations.
-    assert.ok(restrictedViolations({ hostNetwork: true, containers: [{ name: 'x', securityContext: {} }] }).length >= 4);
+    assert.ok(
+      restrictedViolations({ hostNetwork: true, containers: [{ name: 'x', securityContext: {} }] }).length >= 4,
+    );
   });
 
   it('grants least privilege: exact operator rules, no wildcards, no secrets, leases only in the release namespace', () => {
@@ -232,16 +271,23 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
     const roles = [...find(o, 'ClusterRole'), ...find(o, 'Role')] as AnyObj[];
     for (const role of roles)
       for (const rule of role.rules) {
-        for (const f of ['apiGroups', 'resources', 'verbs']) assert.ok(!rule[f].includes('*'), `${role.metadata.name}: wildcard ${f}`);
+        for (const f of ['apiGroups', 'resources', 'verbs'])
+          assert.ok(!rule[f].includes('*'), `${role.metadata.name}: wildcard ${f}`);
         assert.ok(!rule.resources.includes('secrets'), `${role.metadata.name} grants secrets`);
-        assert.ok(!rule.verbs.includes('escalate') && !rule.verbs.includes('bind') && !rule.verbs.includes('impersonate'));
+        assert.ok(
+          !rule.verbs.includes('escalate') && !rule.verbs.includes('bind') && !rule.verbs.includes('impersonate'),
+        );
       }
     const [le] = find(o, 'Role', 'lkb-lkbrowser-leader-election') as [AnyObj];
     assert.equal(le.metadata.namespace, release.Namespace);
     assert.deepEqual(ruleLines(le.rules), ['coordination.k8s.io leases get,create,update']);
     const [crb] = find(o, 'ClusterRoleBinding') as [AnyObj];
     assert.deepEqual(crb.subjects, [{ kind: 'ServiceAccount', name: 'lkb-lkbrowser', namespace: release.Namespace }]);
-    assert.deepEqual(crb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'lkb-lkbrowser' });
+    assert.deepEqual(crb.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'lkb-lkbrowser',
+    });
   });
 
   it('creates no Secret and no NetworkPolicy by default', () => {
@@ -249,7 +295,6 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
     assert.equal(find(o, 'NetworkPolicy').length, 0);
   });
 });
-
 
 describe('helm template: full values (namespaced RBAC, chart-made Secret, NetworkPolicy, HA)', () => {
   let o: K8sObject[];
@@ -274,7 +319,8 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
       'Secret/team-b/lkb-lkbrowser-livekit',
       'ServiceAccount/lkb-system/lkb-lkbrowser',
     ]);
-    for (const role of find(o, 'Role', 'lkb-lkbrowser') as AnyObj[]) assert.deepEqual(ruleLines(role.rules), OPERATOR_RULES);
+    for (const role of find(o, 'Role', 'lkb-lkbrowser') as AnyObj[])
+      assert.deepEqual(ruleLines(role.rules), OPERATOR_RULES);
     for (const rb of find(o, 'RoleBinding', 'lkb-lkbrowser') as AnyObj[])
       assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: 'lkb-lkbrowser', namespace: release.Namespace }]);
   });
@@ -321,7 +367,9 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
       assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
       assert.equal(np.spec.ingress.length, 1);
       const from = np.spec.ingress[0].from;
-      assert.deepEqual(from[0].namespaceSelector, { matchLabels: { 'kubernetes.io/metadata.name': release.Namespace } });
+      assert.deepEqual(from[0].namespaceSelector, {
+        matchLabels: { 'kubernetes.io/metadata.name': release.Namespace },
+      });
       assert.equal(from[0].podSelector.matchLabels['app.kubernetes.io/component'], 'operator');
       assert.deepEqual(np.spec.ingress[0].ports, [{ protocol: 'TCP', port: 9090 }]);
       const [dns, livekit, internet] = np.spec.egress;
@@ -337,7 +385,16 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
       // Evaluate the policy: public addresses yes, cluster/private/metadata/loopback/CGNAT/extra no.
       for (const ip of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '11.0.0.1'])
         assert.ok(egressAllowsIp(np, ip, 443), `${ip} should be reachable`);
-      for (const ip of ['169.254.169.254', '10.96.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '127.0.0.1', '203.0.113.7'])
+      for (const ip of [
+        '169.254.169.254',
+        '10.96.0.1',
+        '172.16.0.1',
+        '172.31.255.255',
+        '192.168.1.1',
+        '100.64.0.1',
+        '127.0.0.1',
+        '203.0.113.7',
+      ])
         assert.ok(!egressAllowsIp(np, ip, 443), `${ip} must be blocked`);
     }
   });
@@ -364,7 +421,10 @@ describe('helm template: other value sets', () => {
     assert.equal(find(r.objects, 'CustomResourceDefinition').length, 0);
   });
   it('cluster-wide with chart-made credentials puts the Secret and NetworkPolicy in the release namespace', async () => {
-    const r = await template({ livekit: { url: 'wss://lk.example', apiKey: 'k', apiSecret: 's' }, networkPolicy: { enabled: true } });
+    const r = await template({
+      livekit: { url: 'wss://lk.example', apiKey: 'k', apiSecret: 's' },
+      networkPolicy: { enabled: true },
+    });
     assert.deepEqual(
       find(r.objects, 'Secret').map((s) => s.metadata.namespace),
       [release.Namespace],
@@ -378,7 +438,10 @@ describe('helm template: other value sets', () => {
     assert.equal(np.spec.egress.length, 2);
   });
   it('apiKey without apiSecret fails', async () => {
-    assert.match(await templateError({ livekit: { url: 'wss://lk.example', apiKey: 'k' } }), /livekit.apiSecret is required/);
+    assert.match(
+      await templateError({ livekit: { url: 'wss://lk.example', apiKey: 'k' } }),
+      /livekit.apiSecret is required/,
+    );
   });
   it('leaderElect=false drops the flag and the Lease Role', async () => {
     const r = await template({ ...minimal, operator: { leaderElect: false } });
@@ -389,7 +452,10 @@ describe('helm template: other value sets', () => {
   it('the templates themselves refuse replicas>1 without leader election and namespaced RBAC without namespaces', async () => {
     // --skip-schema-validation: the template guards hold even where the schema is bypassed.
     const skip = ['--skip-schema-validation'];
-    assert.match(await templateError({ ...minimal, operator: { replicas: 3, leaderElect: false } }, skip), /operator.replicas > 1 needs operator.leaderElect=true/);
+    assert.match(
+      await templateError({ ...minimal, operator: { replicas: 3, leaderElect: false } }, skip),
+      /operator.replicas > 1 needs operator.leaderElect=true/,
+    );
     assert.match(await templateError({ ...minimal, rbac: { namespaced: true } }, skip), /needs watchNamespaces/);
   });
   it('serviceAccount.create=false uses the named account and renders no ServiceAccount', async () => {
@@ -397,7 +463,10 @@ describe('helm template: other value sets', () => {
     assert.equal(find(r.objects, 'ServiceAccount').length, 0);
     const [d] = find(r.objects, 'Deployment') as [AnyObj];
     assert.equal(d.spec.template.spec.serviceAccountName, 'existing-sa');
-    assert.match(await templateError({ ...minimal, serviceAccount: { create: false } }), /serviceAccount.name is required/);
+    assert.match(
+      await templateError({ ...minimal, serviceAccount: { create: false } }),
+      /serviceAccount.name is required/,
+    );
   });
   it('fullnameOverride and a release name containing the chart name shorten names like Helm does', async () => {
     const r = await template({ ...minimal, fullnameOverride: 'browsers' });
@@ -407,7 +476,11 @@ describe('helm template: other value sets', () => {
     const r = await template({
       ...minimal,
       imagePullSecrets: [{ name: 'regcred' }],
-      operator: { podAnnotations: { 'a.io/x': 'y' }, nodeSelector: { pool: 'system' }, tolerations: [{ key: 'k', operator: 'Exists' }] },
+      operator: {
+        podAnnotations: { 'a.io/x': 'y' },
+        nodeSelector: { pool: 'system' },
+        tolerations: [{ key: 'k', operator: 'Exists' }],
+      },
     });
     const [d] = find(r.objects, 'Deployment') as [AnyObj];
     const spec = d.spec.template.spec;

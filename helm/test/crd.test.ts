@@ -30,7 +30,10 @@ let cp: KubeControlPlane;
 
 /** kubectl create --dry-run=server: the full validation and defaulting path, nothing stored. */
 async function dryCreate(obj: AnyObj): Promise<{ code: number; stderr: string; obj?: AnyObj }> {
-  const r = await cp.kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-'], { input: JSON.stringify(obj), allowFail: true });
+  const r = await cp.kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-'], {
+    input: JSON.stringify(obj),
+    allowFail: true,
+  });
   return { code: r.code, stderr: r.stderr, obj: r.code === 0 ? (JSON.parse(r.stdout) as AnyObj) : undefined };
 }
 async function accepts(obj: AnyObj): Promise<AnyObj> {
@@ -64,7 +67,9 @@ after(async () => {
 
 describe('the CRD on a real apiserver', () => {
   it('installs: structural, defaults valid, CEL rules compiled; NamesAccepted and Established', async () => {
-    const got = JSON.parse((await cp.kubectl(['get', 'crd', 'browsersessions.lkbrowser.dev', '-o', 'json'])).stdout) as AnyObj;
+    const got = JSON.parse(
+      (await cp.kubectl(['get', 'crd', 'browsersessions.lkbrowser.dev', '-o', 'json'])).stdout,
+    ) as AnyObj;
     const conds = Object.fromEntries(got.status.conditions.map((c: AnyObj) => [c.type, c.status]));
     assert.equal(conds.NamesAccepted, 'True');
     assert.equal(conds.Established, 'True');
@@ -78,7 +83,17 @@ describe('the CRD on a real apiserver', () => {
     assert.match(res, /browsersessions\s+bs\s+lkbrowser\.dev\/v1alpha1\s+true\s+BrowserSession/);
     assert.match(res, /lkbrowser/);
     const header = (await cp.kubectl(['get', 'bs', '-n', NS, '-o', 'wide'])).stdout.split('\n')[0] ?? '';
-    assert.deepEqual(header.trim().split(/\s+/), ['NAME', 'ROOM', 'URL', 'PHASE', 'FOCUS', 'READY', 'AGE', 'POD', 'IDENTITY']);
+    assert.deepEqual(header.trim().split(/\s+/), [
+      'NAME',
+      'ROOM',
+      'URL',
+      'PHASE',
+      'FOCUS',
+      'READY',
+      'AGE',
+      'POD',
+      'IDENTITY',
+    ]);
     const narrow = (await cp.kubectl(['get', 'lkbrowser', '-n', NS])).stdout.split('\n')[0] ?? '';
     assert.deepEqual(narrow.trim().split(/\s+/), ['NAME', 'ROOM', 'URL', 'PHASE', 'FOCUS', 'READY', 'AGE']);
   });
@@ -92,16 +107,19 @@ describe('the CRD on a real apiserver', () => {
     const walk = (s: AnyObj, path: string, fn: (s: AnyObj, path: string) => void): void => {
       fn(s, path);
       for (const [k, v] of Object.entries(s.properties ?? {})) walk(v, `${path}.${k}`, fn);
-      if (s.additionalProperties && typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${path}[*]`, fn);
+      if (s.additionalProperties && typeof s.additionalProperties === 'object')
+        walk(s.additionalProperties, `${path}[*]`, fn);
       if (s.items) walk(s.items, `${path}[]`, fn);
     };
     walk(crd.spec.versions[0].schema.openAPIV3Schema.properties.spec, '.spec', (s, path) => {
       if (s.type === 'string') assert.ok(s.maxLength !== undefined || s.enum !== undefined, `${path} unbounded string`);
       if (s.type === 'array') assert.ok(s.maxItems !== undefined, `${path} unbounded list`);
-      if (s.type === 'object' && s.additionalProperties) assert.ok(s.maxProperties !== undefined, `${path} unbounded map`);
+      if (s.type === 'object' && s.additionalProperties)
+        assert.ok(s.maxProperties !== undefined, `${path} unbounded map`);
       if (s.type === 'integer') assert.ok(s.maximum !== undefined || s.format !== undefined, `${path} unbounded int`);
       const isItem = path.endsWith('[]') || path.endsWith('[*]') || /\.tolerations\[\]\./.test(path);
-      if (!isItem) assert.ok(typeof s.description === 'string' && s.description.length > 0, `${path} has no description`);
+      if (!isItem)
+        assert.ok(typeof s.description === 'string' && s.description.length > 0, `${path} has no description`);
     });
   });
 
@@ -166,56 +184,222 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
     ['room with space', withSpec({ room: 'my room' }), /spec\.room.*should match/],
     ['room too long', withSpec({ room: 'r'.repeat(129) }), /spec\.room: Too long/],
     ['identity empty', withSpec({ participant: { identity: '' } }), /spec\.participant\.identity.*at least 1/],
-    ['identity with slash', withSpec({ participant: { identity: 'a/b' } }), /spec\.participant\.identity.*should match/],
-    ['identity too long', withSpec({ participant: { identity: 'i'.repeat(129) } }), /spec\.participant\.identity: Too long/],
-    ['participant name too long', withSpec({ participant: { name: 'n'.repeat(129) } }), /spec\.participant\.name: Too long/],
-    ['livekit tcp url', withSpec({ livekit: { url: 'tcp://lk:7880' } }), /livekit\.url must start with ws:\/\/, wss:\/\//],
-    ['livekit url too long', withSpec({ livekit: { url: `wss://${'a'.repeat(2048)}` } }), /spec\.livekit\.url: Too long/],
-    ['secret without name', withSpec({ livekit: { credentialsSecret: { apiKeyKey: 'k' } } }), /credentialsSecret\.name: Required value/],
-    ['secret name not DNS', withSpec({ livekit: { credentialsSecret: { name: 'Bad_Name' } } }), /credentialsSecret\.name.*should match/],
-    ['secret name too long', withSpec({ livekit: { credentialsSecret: { name: 's'.repeat(254) } } }), /credentialsSecret\.name: Too long/],
-    ['secret key with slash', withSpec({ livekit: { credentialsSecret: { name: 's', apiKeyKey: 'a/b' } } }), /apiKeyKey.*should match/],
-    ['secret key empty', withSpec({ livekit: { credentialsSecret: { name: 's', apiSecretKey: '' } } }), /apiSecretKey.*at least 1/],
+    [
+      'identity with slash',
+      withSpec({ participant: { identity: 'a/b' } }),
+      /spec\.participant\.identity.*should match/,
+    ],
+    [
+      'identity too long',
+      withSpec({ participant: { identity: 'i'.repeat(129) } }),
+      /spec\.participant\.identity: Too long/,
+    ],
+    [
+      'participant name too long',
+      withSpec({ participant: { name: 'n'.repeat(129) } }),
+      /spec\.participant\.name: Too long/,
+    ],
+    [
+      'livekit tcp url',
+      withSpec({ livekit: { url: 'tcp://lk:7880' } }),
+      /livekit\.url must start with ws:\/\/, wss:\/\//,
+    ],
+    [
+      'livekit url too long',
+      withSpec({ livekit: { url: `wss://${'a'.repeat(2048)}` } }),
+      /spec\.livekit\.url: Too long/,
+    ],
+    [
+      'secret without name',
+      withSpec({ livekit: { credentialsSecret: { apiKeyKey: 'k' } } }),
+      /credentialsSecret\.name: Required value/,
+    ],
+    [
+      'secret name not DNS',
+      withSpec({ livekit: { credentialsSecret: { name: 'Bad_Name' } } }),
+      /credentialsSecret\.name.*should match/,
+    ],
+    [
+      'secret name too long',
+      withSpec({ livekit: { credentialsSecret: { name: 's'.repeat(254) } } }),
+      /credentialsSecret\.name: Too long/,
+    ],
+    [
+      'secret key with slash',
+      withSpec({ livekit: { credentialsSecret: { name: 's', apiKeyKey: 'a/b' } } }),
+      /apiKeyKey.*should match/,
+    ],
+    [
+      'secret key empty',
+      withSpec({ livekit: { credentialsSecret: { name: 's', apiSecretKey: '' } } }),
+      /apiSecretKey.*at least 1/,
+    ],
     ['width too small', withSpec({ viewport: { width: 100 } }), /spec\.viewport\.width.*greater than or equal to 320/],
     ['width too large', withSpec({ viewport: { width: 2000 } }), /spec\.viewport\.width.*less than or equal to 1920/],
-    ['height too small', withSpec({ viewport: { height: 239 } }), /spec\.viewport\.height.*greater than or equal to 240/],
-    ['height too large', withSpec({ viewport: { height: 1081 } }), /spec\.viewport\.height.*less than or equal to 1080/],
+    [
+      'height too small',
+      withSpec({ viewport: { height: 239 } }),
+      /spec\.viewport\.height.*greater than or equal to 240/,
+    ],
+    [
+      'height too large',
+      withSpec({ viewport: { height: 1081 } }),
+      /spec\.viewport\.height.*less than or equal to 1080/,
+    ],
     ['framerate 0', withSpec({ viewport: { framerate: 0 } }), /spec\.viewport\.framerate.*greater than or equal to 1/],
     ['framerate 61', withSpec({ viewport: { framerate: 61 } }), /spec\.viewport\.framerate.*less than or equal to 60/],
     ['fractional width', withSpec({ viewport: { width: 1280.5 } }), /spec\.viewport\.width.*must be of type integer/],
     ['audio as string', withSpec({ audio: 'yes' }), /spec\.audio.*must be of type boolean/],
-    ['origin with path', withSpec({ navigation: { allowedOrigins: ['https://a.io/path'] } }), /each allowed origin must be http\(s\):\/\/host\[:port\]/],
-    ['origin with trailing slash', withSpec({ navigation: { allowedOrigins: ['https://a.io/'] } }), /each allowed origin must be/],
-    ['origin with userinfo', withSpec({ navigation: { allowedOrigins: ['https://u@a.io'] } }), /each allowed origin must be/],
+    [
+      'origin with path',
+      withSpec({ navigation: { allowedOrigins: ['https://a.io/path'] } }),
+      /each allowed origin must be http\(s\):\/\/host\[:port\]/,
+    ],
+    [
+      'origin with trailing slash',
+      withSpec({ navigation: { allowedOrigins: ['https://a.io/'] } }),
+      /each allowed origin must be/,
+    ],
+    [
+      'origin with userinfo',
+      withSpec({ navigation: { allowedOrigins: ['https://u@a.io'] } }),
+      /each allowed origin must be/,
+    ],
     ['origin not http', withSpec({ navigation: { allowedOrigins: ['file://x'] } }), /each allowed origin must be/],
-    ['origin too long', withSpec({ navigation: { allowedOrigins: [`https://${'h'.repeat(512)}`] } }), /allowedOrigins\[0\]: Too long/],
-    ['duplicate origins', withSpec({ navigation: { allowedOrigins: ['https://a.io', 'https://a.io'] } }), /allowedOrigins\[1\]: Duplicate value/],
-    ['65 origins', withSpec({ navigation: { allowedOrigins: Array.from({ length: 65 }, (_, i) => `https://h${i}.io`) } }), /allowedOrigins: Too many: 65: must have at most 64 items/],
-    ['allowPrivateNetworks string', withSpec({ navigation: { allowPrivateNetworks: 'true' } }), /allowPrivateNetworks.*must be of type boolean/],
-    ['idle release negative', withSpec({ focus: { idleReleaseSeconds: -1 } }), /idleReleaseSeconds.*greater than or equal to 0/],
-    ['idle release > 1 day', withSpec({ focus: { idleReleaseSeconds: 86401 } }), /idleReleaseSeconds.*less than or equal to 86400/],
-    ['17 priority identities', withSpec({ focus: { priorityIdentities: Array.from({ length: 17 }, (_, i) => `p${i}`) } }), /priorityIdentities: Too many: 17/],
-    ['empty priority identity', withSpec({ focus: { priorityIdentities: [''] } }), /priorityIdentities\[0\].*at least 1/],
-    ['duplicate priority identities', withSpec({ focus: { priorityIdentities: ['a', 'a'] } }), /priorityIdentities\[1\]: Duplicate value/],
-    ['negative max duration', withSpec({ lifetime: { maxDurationSeconds: -5 } }), /maxDurationSeconds.*greater than or equal to 0/],
-    ['max duration > 1 year', withSpec({ lifetime: { maxDurationSeconds: 31536001 } }), /maxDurationSeconds.*less than or equal to 31536000/],
-    ['negative empty timeout', withSpec({ lifetime: { emptyRoomTimeoutSeconds: -1 } }), /emptyRoomTimeoutSeconds.*greater than or equal to 0/],
+    [
+      'origin too long',
+      withSpec({ navigation: { allowedOrigins: [`https://${'h'.repeat(512)}`] } }),
+      /allowedOrigins\[0\]: Too long/,
+    ],
+    [
+      'duplicate origins',
+      withSpec({ navigation: { allowedOrigins: ['https://a.io', 'https://a.io'] } }),
+      /allowedOrigins\[1\]: Duplicate value/,
+    ],
+    [
+      '65 origins',
+      withSpec({ navigation: { allowedOrigins: Array.from({ length: 65 }, (_, i) => `https://h${i}.io`) } }),
+      /allowedOrigins: Too many: 65: must have at most 64 items/,
+    ],
+    [
+      'allowPrivateNetworks string',
+      withSpec({ navigation: { allowPrivateNetworks: 'true' } }),
+      /allowPrivateNetworks.*must be of type boolean/,
+    ],
+    [
+      'idle release negative',
+      withSpec({ focus: { idleReleaseSeconds: -1 } }),
+      /idleReleaseSeconds.*greater than or equal to 0/,
+    ],
+    [
+      'idle release > 1 day',
+      withSpec({ focus: { idleReleaseSeconds: 86401 } }),
+      /idleReleaseSeconds.*less than or equal to 86400/,
+    ],
+    [
+      '17 priority identities',
+      withSpec({ focus: { priorityIdentities: Array.from({ length: 17 }, (_, i) => `p${i}`) } }),
+      /priorityIdentities: Too many: 17/,
+    ],
+    [
+      'empty priority identity',
+      withSpec({ focus: { priorityIdentities: [''] } }),
+      /priorityIdentities\[0\].*at least 1/,
+    ],
+    [
+      'duplicate priority identities',
+      withSpec({ focus: { priorityIdentities: ['a', 'a'] } }),
+      /priorityIdentities\[1\]: Duplicate value/,
+    ],
+    [
+      'negative max duration',
+      withSpec({ lifetime: { maxDurationSeconds: -5 } }),
+      /maxDurationSeconds.*greater than or equal to 0/,
+    ],
+    [
+      'max duration > 1 year',
+      withSpec({ lifetime: { maxDurationSeconds: 31536001 } }),
+      /maxDurationSeconds.*less than or equal to 31536000/,
+    ],
+    [
+      'negative empty timeout',
+      withSpec({ lifetime: { emptyRoomTimeoutSeconds: -1 } }),
+      /emptyRoomTimeoutSeconds.*greater than or equal to 0/,
+    ],
     ['empty image', withSpec({ pod: { image: '' } }), /spec\.pod\.image.*at least 1/],
-    ['bad pull policy', withSpec({ pod: { imagePullPolicy: 'Sometimes' } }), /spec\.pod\.imagePullPolicy: Unsupported value: "Sometimes"/],
-    ['bad cpu quantity', withSpec({ pod: { resources: { limits: { cpu: 'lots' } } } }), /spec\.pod\.resources\.limits\.cpu.*should match/],
-    ['17 resource requests', withSpec({ pod: { resources: { requests: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`r${i}`, 1])) } } }), /spec\.pod\.resources\.requests: Too many: 17/],
-    ['resources unknown key', withSpec({ pod: { resources: { wants: { cpu: '1' } } } }), /unknown field "spec\.pod\.resources\.wants"/],
-    ['nodeSelector non-string', withSpec({ pod: { nodeSelector: { a: 1 } } }), /spec\.pod\.nodeSelector\.a.*must be of type string/],
-    ['nodeSelector value too long', withSpec({ pod: { nodeSelector: { a: 'v'.repeat(64) } } }), /spec\.pod\.nodeSelector\.a: Too long/],
-    ['toleration bad operator', withSpec({ pod: { tolerations: [{ key: 'k', operator: 'Maybe' }] } }), /tolerations\[0\]\.operator: Unsupported value/],
-    ['toleration bad effect', withSpec({ pod: { tolerations: [{ key: 'k', effect: 'Never' }] } }), /tolerations\[0\]\.effect: Unsupported value/],
-    ['33 tolerations', withSpec({ pod: { tolerations: Array.from({ length: 33 }, (_, i) => ({ key: `k${i}`, operator: 'Exists' })) } }), /tolerations: Too many: 33/],
-    ...['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component', 'app.kubernetes.io/managed-by', 'lkbrowser.dev/session'].map(
-      (k): [string, AnyObj, RegExp] => [`reserved label ${k}`, withSpec({ pod: { labels: { [k]: 'x' } } }), /pod\.labels must not set labels reserved for the operator/],
-    ),
-    ['label value too long', withSpec({ pod: { labels: { team: 'v'.repeat(64) } } }), /spec\.pod\.labels\.team: Too long/],
-    ['annotation value too long', withSpec({ pod: { annotations: { a: 'v'.repeat(4097) } } }), /spec\.pod\.annotations\.a: Too long/],
-    ['runtimeClassName not DNS', withSpec({ pod: { runtimeClassName: 'G Visor' } }), /spec\.pod\.runtimeClassName.*should match/],
+    [
+      'bad pull policy',
+      withSpec({ pod: { imagePullPolicy: 'Sometimes' } }),
+      /spec\.pod\.imagePullPolicy: Unsupported value: "Sometimes"/,
+    ],
+    [
+      'bad cpu quantity',
+      withSpec({ pod: { resources: { limits: { cpu: 'lots' } } } }),
+      /spec\.pod\.resources\.limits\.cpu.*should match/,
+    ],
+    [
+      '17 resource requests',
+      withSpec({
+        pod: { resources: { requests: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`r${i}`, 1])) } },
+      }),
+      /spec\.pod\.resources\.requests: Too many: 17/,
+    ],
+    [
+      'resources unknown key',
+      withSpec({ pod: { resources: { wants: { cpu: '1' } } } }),
+      /unknown field "spec\.pod\.resources\.wants"/,
+    ],
+    [
+      'nodeSelector non-string',
+      withSpec({ pod: { nodeSelector: { a: 1 } } }),
+      /spec\.pod\.nodeSelector\.a.*must be of type string/,
+    ],
+    [
+      'nodeSelector value too long',
+      withSpec({ pod: { nodeSelector: { a: 'v'.repeat(64) } } }),
+      /spec\.pod\.nodeSelector\.a: Too long/,
+    ],
+    [
+      'toleration bad operator',
+      withSpec({ pod: { tolerations: [{ key: 'k', operator: 'Maybe' }] } }),
+      /tolerations\[0\]\.operator: Unsupported value/,
+    ],
+    [
+      'toleration bad effect',
+      withSpec({ pod: { tolerations: [{ key: 'k', effect: 'Never' }] } }),
+      /tolerations\[0\]\.effect: Unsupported value/,
+    ],
+    [
+      '33 tolerations',
+      withSpec({ pod: { tolerations: Array.from({ length: 33 }, (_, i) => ({ key: `k${i}`, operator: 'Exists' })) } }),
+      /tolerations: Too many: 33/,
+    ],
+    ...[
+      'app.kubernetes.io/name',
+      'app.kubernetes.io/instance',
+      'app.kubernetes.io/component',
+      'app.kubernetes.io/managed-by',
+      'lkbrowser.dev/session',
+    ].map((k): [string, AnyObj, RegExp] => [
+      `reserved label ${k}`,
+      withSpec({ pod: { labels: { [k]: 'x' } } }),
+      /pod\.labels must not set labels reserved for the operator/,
+    ]),
+    [
+      'label value too long',
+      withSpec({ pod: { labels: { team: 'v'.repeat(64) } } }),
+      /spec\.pod\.labels\.team: Too long/,
+    ],
+    [
+      'annotation value too long',
+      withSpec({ pod: { annotations: { a: 'v'.repeat(4097) } } }),
+      /spec\.pod\.annotations\.a: Too long/,
+    ],
+    [
+      'runtimeClassName not DNS',
+      withSpec({ pod: { runtimeClassName: 'G Visor' } }),
+      /spec\.pod\.runtimeClassName.*should match/,
+    ],
     ['unknown spec field', withSpec({ foo: 1 }), /unknown field "spec\.foo"/],
     ['unknown nested field', withSpec({ viewport: { depth: 24 } }), /unknown field "spec\.viewport\.depth"/],
   ];
@@ -229,9 +413,18 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
     ['max viewport', withSpec({ viewport: { width: 1920, height: 1080, framerate: 60 } })],
     ['min viewport', withSpec({ viewport: { width: 320, height: 240, framerate: 1 } })],
     ['livekit ws url only', withSpec({ livekit: { url: 'ws://livekit.livekit.svc:7880' } })],
-    ['origins with ports and IPv6', withSpec({ navigation: { allowedOrigins: ['http://a.io:8080', 'https://[::1]:8443'] } })],
-    ['64 origins', withSpec({ navigation: { allowedOrigins: Array.from({ length: 64 }, (_, i) => `https://h${i}.io`) } })],
-    ['integer quantities', withSpec({ pod: { resources: { requests: { cpu: 1, memory: '512Mi' }, limits: { cpu: '1500m' } } } })],
+    [
+      'origins with ports and IPv6',
+      withSpec({ navigation: { allowedOrigins: ['http://a.io:8080', 'https://[::1]:8443'] } }),
+    ],
+    [
+      '64 origins',
+      withSpec({ navigation: { allowedOrigins: Array.from({ length: 64 }, (_, i) => `https://h${i}.io`) } }),
+    ],
+    [
+      'integer quantities',
+      withSpec({ pod: { resources: { requests: { cpu: 1, memory: '512Mi' }, limits: { cpu: '1500m' } } } }),
+    ],
     ['other labels allowed', withSpec({ pod: { labels: { 'app.kubernetes.io/part-of': 'demo', team: 'a' } } })],
     ['zero durations', withSpec({ focus: { idleReleaseSeconds: 0 }, lifetime: { maxDurationSeconds: 0 } })],
     ['participant identity on create', withSpec({ participant: { identity: 'new' } })],
@@ -242,7 +435,14 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
 describe('transition rules on update (kubectl patch)', () => {
   it('lets url, viewport, focus and participant.name change, keeping the identity', async () => {
     await createReal(session({ ...base, participant: { identity: 'browser-1', name: 'B' } }, 'mut-1'));
-    const r = await patch('mut-1', { spec: { url: 'https://other.example/', participant: { name: 'C' }, viewport: { width: 800 }, focus: { idleReleaseSeconds: 5 } } });
+    const r = await patch('mut-1', {
+      spec: {
+        url: 'https://other.example/',
+        participant: { name: 'C' },
+        viewport: { width: 800 },
+        focus: { idleReleaseSeconds: 5 },
+      },
+    });
     assert.equal(r.code, 0, r.stderr);
   });
   it('refuses changing spec.room, accepts the same room', async () => {
@@ -254,7 +454,11 @@ describe('transition rules on update (kubectl patch)', () => {
   });
   it('refuses changing, removing, or dropping the block of participant.identity (at its fieldPath)', async () => {
     await createReal(session({ ...base, participant: { identity: 'browser-1', name: 'B' } }, 'id-1'));
-    for (const p of [{ participant: { identity: 'browser-2' } }, { participant: { identity: null } }, { participant: null }]) {
+    for (const p of [
+      { participant: { identity: 'browser-2' } },
+      { participant: { identity: null } },
+      { participant: null },
+    ]) {
       const r = await patch('id-1', { spec: p });
       assert.notEqual(r.code, 0, JSON.stringify(p));
       assert.match(r.stderr, /spec\.participant\.identity: Forbidden: spec\.participant\.identity is immutable/);
@@ -269,7 +473,9 @@ describe('transition rules on update (kubectl patch)', () => {
   });
   it('bumps metadata.generation on spec changes only (the operator relies on observedGeneration)', async () => {
     await createReal(session({ ...base }, 'gen-1'));
-    const g = async (): Promise<number> => JSON.parse((await cp.kubectl(['get', 'bs', 'gen-1', '-n', NS, '-o', 'json'])).stdout).metadata.generation as number;
+    const g = async (): Promise<number> =>
+      JSON.parse((await cp.kubectl(['get', 'bs', 'gen-1', '-n', NS, '-o', 'json'])).stdout).metadata
+        .generation as number;
     assert.equal(await g(), 1);
     assert.equal((await patch('gen-1', { spec: { url: 'https://c.io/' } })).code, 0);
     assert.equal(await g(), 2);
@@ -281,7 +487,14 @@ describe('transition rules on update (kubectl patch)', () => {
 });
 
 describe('status validation (kubectl patch --subresource=status)', () => {
-  const cond = (type: string, st = 'True'): AnyObj => ({ type, status: st, reason: 'PodRunning', message: 'ok', lastTransitionTime: '2026-11-25T14:00:00Z', observedGeneration: 1 });
+  const cond = (type: string, st = 'True'): AnyObj => ({
+    type,
+    status: st,
+    reason: 'PodRunning',
+    message: 'ok',
+    lastTransitionTime: '2026-11-25T14:00:00Z',
+    observedGeneration: 1,
+  });
   before(async () => {
     await createReal(session({ ...base }, 'st'));
   });
@@ -309,19 +522,35 @@ describe('status validation (kubectl patch --subresource=status)', () => {
     const got = JSON.parse((await cp.kubectl(['get', 'bs', 'st', '-n', NS, '-o', 'json'])).stdout) as AnyObj;
     assert.deepEqual(got.status, status);
     assert.equal(got.spec.url, base.url);
-    const row = (await cp.kubectl(['get', 'bs', 'st', '-n', NS, '-o', 'wide', '--no-headers'])).stdout.trim().split(/\s+/);
+    const row = (await cp.kubectl(['get', 'bs', 'st', '-n', NS, '-o', 'wide', '--no-headers'])).stdout
+      .trim()
+      .split(/\s+/);
     assert.deepEqual([row[3], row[4], row[5], row[7], row[8]], ['Running', 'alice', 'True', 'st-browser', 'st']);
   });
-  it('refuses an unknown phase', () => statusRefused({ phase: 'Sleeping' }, /status\.phase: Unsupported value: "Sleeping"/));
-  it('refuses two conditions of the same type (list-map keyed by type)', () => statusRefused({ conditions: [cond('Ready'), cond('Ready', 'False')] }, /status\.conditions\[1\]: Duplicate value/));
+  it('refuses an unknown phase', () =>
+    statusRefused({ phase: 'Sleeping' }, /status\.phase: Unsupported value: "Sleeping"/));
+  it('refuses two conditions of the same type (list-map keyed by type)', () =>
+    statusRefused({ conditions: [cond('Ready'), cond('Ready', 'False')] }, /status\.conditions\[1\]: Duplicate value/));
   it('refuses a condition without reason', () => {
     const { reason: _r, ...c } = cond('Ready');
     return statusRefused({ conditions: [c] }, /status\.conditions\[0\]\.reason: Required value/);
   });
-  it('refuses a condition status other than True/False/Unknown', () => statusRefused({ conditions: [cond('Ready', 'Yes')] }, /status\.conditions\[0\]\.status: Unsupported value: "Yes"/));
-  it('refuses a condition reason that is not CamelCase', () => statusRefused({ conditions: [{ ...cond('Ready'), reason: 'not ok' }] }, /status\.conditions\[0\]\.reason.*should match/));
-  it('refuses a condition type that is not a qualified name', () => statusRefused({ conditions: [cond('bad type')] }, /status\.conditions\[0\]\.type.*should match/));
-  it('refuses a non date-time startTime', () => statusRefused({ startTime: 'yesterday' }, /status\.startTime.*date-time/));
-  it('refuses negative restarts', () => statusRefused({ restarts: -1 }, /status\.restarts.*greater than or equal to 0/));
-  it('refuses a negative condition observedGeneration', () => statusRefused({ conditions: [{ ...cond('Ready'), observedGeneration: -1 }] }, /observedGeneration.*greater than or equal to 0/));
+  it('refuses a condition status other than True/False/Unknown', () =>
+    statusRefused({ conditions: [cond('Ready', 'Yes')] }, /status\.conditions\[0\]\.status: Unsupported value: "Yes"/));
+  it('refuses a condition reason that is not CamelCase', () =>
+    statusRefused(
+      { conditions: [{ ...cond('Ready'), reason: 'not ok' }] },
+      /status\.conditions\[0\]\.reason.*should match/,
+    ));
+  it('refuses a condition type that is not a qualified name', () =>
+    statusRefused({ conditions: [cond('bad type')] }, /status\.conditions\[0\]\.type.*should match/));
+  it('refuses a non date-time startTime', () =>
+    statusRefused({ startTime: 'yesterday' }, /status\.startTime.*date-time/));
+  it('refuses negative restarts', () =>
+    statusRefused({ restarts: -1 }, /status\.restarts.*greater than or equal to 0/));
+  it('refuses a negative condition observedGeneration', () =>
+    statusRefused(
+      { conditions: [{ ...cond('Ready'), observedGeneration: -1 }] },
+      /observedGeneration.*greater than or equal to 0/,
+    ));
 });

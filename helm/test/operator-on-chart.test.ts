@@ -35,7 +35,12 @@ async function startOperator(tag: string): Promise<RunningOperator> {
   assert.equal(deploy.spec.template.spec.serviceAccountName, 'lkb-lkbrowser');
   const kubeconfig = await cp.serviceAccountKubeconfig('lkb-system', 'lkb-lkbrowser');
   // The chart's args, then what differs outside a pod: loopback ports chosen by the OS, the kubeconfig.
-  const args = [...(container.args as string[]), '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0', `--kubeconfig=${kubeconfig}`];
+  const args = [
+    ...(container.args as string[]),
+    '--metrics-bind-address=127.0.0.1:0',
+    '--health-probe-bind-address=127.0.0.1:0',
+    `--kubeconfig=${kubeconfig}`,
+  ];
   const logPath = join(cp.dir, `operator-${tag}.log`);
   const fd = openSync(logPath, 'a');
   const child = spawn(process.execPath, [join(repoRoot, 'operator/src/main.ts'), ...args], {
@@ -44,7 +49,12 @@ async function startOperator(tag: string): Promise<RunningOperator> {
   });
   closeSync(fd);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await waitFor('operator started', () => readFileSync(logPath, 'utf8').includes('"msg":"started"') || child.exitCode !== null, 60_000, 100);
+  await waitFor(
+    'operator started',
+    () => readFileSync(logPath, 'utf8').includes('"msg":"started"') || child.exitCode !== null,
+    60_000,
+    100,
+  );
   assert.equal(child.exitCode, null, `operator exited:\n${readFileSync(logPath, 'utf8')}`);
   return { child, logPath, exited };
 }
@@ -66,34 +76,80 @@ function describeEvent(e: AuditEvent): string {
 /** Create, update and delete one session; returns the pod it got. */
 async function exerciseSession(ns: string, name: string): Promise<AnyObj> {
   await cp.kubectl(['apply', '-n', ns, '-f', '-'], {
-    input: JSON.stringify({ apiVersion: 'lkbrowser.dev/v1alpha1', kind: 'BrowserSession', metadata: { name }, spec: { url: 'https://example.com/', room: 'demo-room' } }),
+    input: JSON.stringify({
+      apiVersion: 'lkbrowser.dev/v1alpha1',
+      kind: 'BrowserSession',
+      metadata: { name },
+      spec: { url: 'https://example.com/', room: 'demo-room' },
+    }),
   });
   const podName = `${name}-browser`;
-  const pod = await waitFor(`pod ${ns}/${podName}`, async () => {
-    const r = await cp.api('GET', `/api/v1/namespaces/${ns}/pods/${podName}`);
-    return r.status === 200 ? (r.body as AnyObj) : undefined;
-  }, 60_000, 200);
-  await waitFor(`status of ${ns}/${name} written`, async () => {
-    const bs = await getJson(['get', 'bs', name, '-n', ns]);
-    return bs.status?.phase === 'Pending' && bs.status?.observedGeneration === 1 && bs.status?.podName === podName;
-  }, 60_000, 250);
+  const pod = await waitFor(
+    `pod ${ns}/${podName}`,
+    async () => {
+      const r = await cp.api('GET', `/api/v1/namespaces/${ns}/pods/${podName}`);
+      return r.status === 200 ? (r.body as AnyObj) : undefined;
+    },
+    60_000,
+    200,
+  );
+  await waitFor(
+    `status of ${ns}/${name} written`,
+    async () => {
+      const bs = await getJson(['get', 'bs', name, '-n', ns]);
+      return bs.status?.phase === 'Pending' && bs.status?.observedGeneration === 1 && bs.status?.podName === podName;
+    },
+    60_000,
+    250,
+  );
   // Update: a new URL changes the pod spec, so the operator deletes and recreates the pod.
-  await cp.kubectl(['patch', 'bs', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: { url: 'https://example.org/' } })]);
-  await waitFor(`pod of ${ns}/${name} recreated for the new URL`, async () => {
-    const r = await cp.api('GET', `/api/v1/namespaces/${ns}/pods/${podName}`);
-    const p = r.body as AnyObj;
-    return r.status === 200 && p.metadata.uid !== pod.metadata.uid && JSON.stringify(p.spec).includes('https://example.org/');
-  }, 60_000, 250);
-  await waitFor(`status observedGeneration 2 for ${ns}/${name}`, async () => (await getJson(['get', 'bs', name, '-n', ns])).status?.observedGeneration === 2, 60_000, 250);
+  await cp.kubectl([
+    'patch',
+    'bs',
+    name,
+    '-n',
+    ns,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { url: 'https://example.org/' } }),
+  ]);
+  await waitFor(
+    `pod of ${ns}/${name} recreated for the new URL`,
+    async () => {
+      const r = await cp.api('GET', `/api/v1/namespaces/${ns}/pods/${podName}`);
+      const p = r.body as AnyObj;
+      return (
+        r.status === 200 &&
+        p.metadata.uid !== pod.metadata.uid &&
+        JSON.stringify(p.spec).includes('https://example.org/')
+      );
+    },
+    60_000,
+    250,
+  );
+  await waitFor(
+    `status observedGeneration 2 for ${ns}/${name}`,
+    async () => (await getJson(['get', 'bs', name, '-n', ns])).status?.observedGeneration === 2,
+    60_000,
+    250,
+  );
   // Delete: the garbage collector removes the pod through its ownerReference.
   await cp.kubectl(['delete', 'bs', name, '-n', ns]);
-  await waitFor(`pod of ${ns}/${name} garbage-collected`, async () => (await cp.api('GET', `/api/v1/namespaces/${ns}/pods/${podName}`)).status === 404, 90_000, 250);
+  await waitFor(
+    `pod of ${ns}/${name} garbage-collected`,
+    async () => (await cp.api('GET', `/api/v1/namespaces/${ns}/pods/${podName}`)).status === 404,
+    90_000,
+    250,
+  );
   return pod;
 }
 
 before(async () => {
   // OwnerReferencesPermissionEnforcement (as on OpenShift): blockOwnerDeletion needs update on browsersessions/finalizers.
-  cp = await startKubeControlPlane({ audit: true, apiserverArgs: ['--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement'] });
+  cp = await startKubeControlPlane({
+    audit: true,
+    apiserverArgs: ['--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement'],
+  });
 });
 after(async () => {
   await cp?.stop();
@@ -108,7 +164,25 @@ describe('operator with the chart RBAC: cluster-wide (ClusterRole)', () => {
 
   it('helm install: chart-made Secret, NetworkPolicy on', async () => {
     await cp.kubectl(['create', 'namespace', 'lkb-system']);
-    await cp.helm(['install', 'lkb', chartDir, '-n', 'lkb-system', '--set', 'livekit.url=wss://livekit.example.com', '--set', 'livekit.apiKey=devkey', '--set', 'livekit.apiSecret=devsecret', '--set', 'networkPolicy.enabled=true', '--set', 'operator.replicas=0', '--wait', '--timeout=120s']);
+    await cp.helm([
+      'install',
+      'lkb',
+      chartDir,
+      '-n',
+      'lkb-system',
+      '--set',
+      'livekit.url=wss://livekit.example.com',
+      '--set',
+      'livekit.apiKey=devkey',
+      '--set',
+      'livekit.apiSecret=devsecret',
+      '--set',
+      'networkPolicy.enabled=true',
+      '--set',
+      'operator.replicas=0',
+      '--wait',
+      '--timeout=120s',
+    ]);
   });
 
   it('the operator, as the chart ServiceAccount, creates, updates and deletes a session with nothing forbidden', async () => {
@@ -117,11 +191,19 @@ describe('operator with the chart RBAC: cluster-wide (ClusterRole)', () => {
     const pod = await exerciseSession('lkb-system', 'example');
     // The pod is what the chart's runtime NetworkPolicy selects, serves the port it admits, and reads the chart's Secret.
     const np = await getJson(['get', 'networkpolicy', 'lkb-lkbrowser-runtime', '-n', 'lkb-system']);
-    for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels as Record<string, string>)) assert.equal(pod.metadata.labels[k], v, k);
+    for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels as Record<string, string>))
+      assert.equal(pod.metadata.labels[k], v, k);
     const ports = pod.spec.containers.flatMap((c: AnyObj) => (c.ports ?? []).map((p: AnyObj) => p.containerPort));
-    assert.deepEqual(np.spec.ingress[0].ports.map((p: AnyObj) => p.port).filter((p: number) => !ports.includes(p)), [], 'admitted port served');
+    assert.deepEqual(
+      np.spec.ingress[0].ports.map((p: AnyObj) => p.port).filter((p: number) => !ports.includes(p)),
+      [],
+      'admitted port served',
+    );
     const secret = await getJson(['get', 'secret', 'lkb-lkbrowser-livekit', '-n', 'lkb-system']);
-    const refs = pod.spec.containers.flatMap((c: AnyObj) => c.env ?? []).filter((e: AnyObj) => e.valueFrom?.secretKeyRef).map((e: AnyObj) => e.valueFrom.secretKeyRef);
+    const refs = pod.spec.containers
+      .flatMap((c: AnyObj) => c.env ?? [])
+      .filter((e: AnyObj) => e.valueFrom?.secretKeyRef)
+      .map((e: AnyObj) => e.valueFrom.secretKeyRef);
     assert.ok(refs.length >= 2);
     for (const ref of refs) {
       assert.equal(ref.name, secret.metadata.name);
@@ -132,8 +214,14 @@ describe('operator with the chart RBAC: cluster-wide (ClusterRole)', () => {
     const events = saEvents(auditStart);
     const seen = [...new Set(events.map(describeEvent))].sort();
     process.stderr.write(`operator requests (cluster-wide):\n  ${seen.join('\n  ')}\n`);
-    assert.ok(events.some((e) => e.verb === 'create' && e.objectRef?.resource === 'pods' && e.responseStatus?.code === 201), 'the operator created pods as the ServiceAccount');
-    assert.ok(events.some((e) => e.objectRef?.subresource === 'status' && e.responseStatus?.code === 200), 'the operator wrote status');
+    assert.ok(
+      events.some((e) => e.verb === 'create' && e.objectRef?.resource === 'pods' && e.responseStatus?.code === 201),
+      'the operator created pods as the ServiceAccount',
+    );
+    assert.ok(
+      events.some((e) => e.objectRef?.subresource === 'status' && e.responseStatus?.code === 200),
+      'the operator wrote status',
+    );
     assert.deepEqual(events.filter((e) => e.responseStatus?.code === 403).map(describeEvent), [], 'forbidden requests');
   });
 
@@ -148,7 +236,10 @@ describe('operator with the chart RBAC: cluster-wide (ClusterRole)', () => {
       const r = await cp.kubectl(['auth', 'can-i', ...args], { kubeconfigPath: kc, allowFail: true });
       assert.equal(r.stdout.trim(), 'no', `can-i ${args.join(' ')}`);
     }
-    const r = await cp.kubectl(['get', 'secret', 'lkb-lkbrowser-livekit', '-n', 'lkb-system'], { kubeconfigPath: kc, allowFail: true });
+    const r = await cp.kubectl(['get', 'secret', 'lkb-lkbrowser-livekit', '-n', 'lkb-system'], {
+      kubeconfigPath: kc,
+      allowFail: true,
+    });
     assert.match(r.stderr, /forbidden/);
   });
 
@@ -169,8 +260,32 @@ describe('operator with the chart RBAC: rbac.namespaced=true (a Role per watched
   it('helm install with watchNamespaces=[team-a], rbac.namespaced', async () => {
     await cp.kubectl(['create', 'namespace', 'team-a']);
     await cp.kubectl(['create', 'namespace', 'team-b']);
-    await cp.helm(['install', 'lkb', chartDir, '-n', 'lkb-system', '--set', 'livekit.url=wss://livekit.example.com', '--set', 'livekit.apiKey=devkey', '--set', 'livekit.apiSecret=devsecret', '--set', 'watchNamespaces={team-a}', '--set', 'rbac.namespaced=true', '--set', 'operator.replicas=0', '--wait', '--timeout=120s']);
-    assert.equal((await cp.kubectl(['get', 'clusterrole', 'lkb-lkbrowser'], { allowFail: true })).code, 1, 'no ClusterRole');
+    await cp.helm([
+      'install',
+      'lkb',
+      chartDir,
+      '-n',
+      'lkb-system',
+      '--set',
+      'livekit.url=wss://livekit.example.com',
+      '--set',
+      'livekit.apiKey=devkey',
+      '--set',
+      'livekit.apiSecret=devsecret',
+      '--set',
+      'watchNamespaces={team-a}',
+      '--set',
+      'rbac.namespaced=true',
+      '--set',
+      'operator.replicas=0',
+      '--wait',
+      '--timeout=120s',
+    ]);
+    assert.equal(
+      (await cp.kubectl(['get', 'clusterrole', 'lkb-lkbrowser'], { allowFail: true })).code,
+      1,
+      'no ClusterRole',
+    );
   });
 
   it('the operator works in team-a with nothing forbidden, and may not touch team-b', async () => {
@@ -178,8 +293,12 @@ describe('operator with the chart RBAC: rbac.namespaced=true (a Role per watched
     op = await startOperator('namespaced');
     await exerciseSession('team-a', 'ns-session');
     const events = saEvents(auditStart);
-    process.stderr.write(`operator requests (namespaced):\n  ${[...new Set(events.map(describeEvent))].sort().join('\n  ')}\n`);
-    assert.ok(events.some((e) => e.verb === 'create' && e.objectRef?.resource === 'pods' && e.objectRef.namespace === 'team-a'));
+    process.stderr.write(
+      `operator requests (namespaced):\n  ${[...new Set(events.map(describeEvent))].sort().join('\n  ')}\n`,
+    );
+    assert.ok(
+      events.some((e) => e.verb === 'create' && e.objectRef?.resource === 'pods' && e.objectRef.namespace === 'team-a'),
+    );
     assert.deepEqual(events.filter((e) => e.responseStatus?.code === 403).map(describeEvent), [], 'forbidden requests');
     assert.ok(!events.some((e) => e.objectRef?.namespace === 'team-b'), 'the operator never asked about team-b');
     const kc = await cp.serviceAccountKubeconfig('lkb-system', 'lkb-lkbrowser');

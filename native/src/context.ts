@@ -30,7 +30,9 @@ export class EngineContext implements BrowserContext {
       chromiumUid: opts.chromiumUid,
       engine: resolveEngine(opts.engine, process.env.LKB_ENGINE),
     };
-    this.log = (opts.logger ?? pino({ name: 'engine', level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'engine' });
+    this.log = (opts.logger ?? pino({ name: 'engine', level: process.env.LOG_LEVEL ?? 'info' })).child({
+      component: 'engine',
+    });
   }
 
   get pages(): readonly BrowserPage[] {
@@ -93,7 +95,8 @@ export async function createContext(opts: EngineContextOptions = {}): Promise<En
     throw new RangeError(`proxyServer must be http://127.0.0.1:<port>, got ${opts.proxyServer}`);
   }
   if (opts.chromiumUid !== undefined) {
-    if (!Number.isInteger(opts.chromiumUid) || opts.chromiumUid < 1 || opts.chromiumUid > 2 ** 30) throw new RangeError(`invalid chromiumUid ${opts.chromiumUid}`);
+    if (!Number.isInteger(opts.chromiumUid) || opts.chromiumUid < 1 || opts.chromiumUid > 2 ** 30)
+      throw new RangeError(`invalid chromiumUid ${opts.chromiumUid}`);
     if (process.getuid?.() !== 0) throw new RangeError('chromiumUid needs the engine to run as root');
   }
   return new EngineContext(opts);

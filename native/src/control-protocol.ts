@@ -116,7 +116,9 @@ export const MESSAGES = {
 
 export type MessageName = keyof typeof MESSAGES;
 
-const BY_ID = new Map<number, MessageName>(Object.entries(MESSAGES).map(([name, spec]) => [spec.id, name as MessageName]));
+const BY_ID = new Map<number, MessageName>(
+  Object.entries(MESSAGES).map(([name, spec]) => [spec.id, name as MessageName]),
+);
 
 export type HostMessage =
   | { type: 'hello'; version: number }

@@ -118,8 +118,16 @@ export interface BrowserPage extends EventEmitter<PageEvents> {
   readonly cdpEndpoint: string;
 
   mouseMove(x: number, y: number, opts?: { buttons?: number; modifiers?: number }): Promise<void>;
-  mouseDown(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void>;
-  mouseUp(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void>;
+  mouseDown(
+    x: number,
+    y: number,
+    opts?: { button?: MouseButton; clickCount?: number; modifiers?: number },
+  ): Promise<void>;
+  mouseUp(
+    x: number,
+    y: number,
+    opts?: { button?: MouseButton; clickCount?: number; modifiers?: number },
+  ): Promise<void>;
   /** DOM sign convention: deltaY > 0 scrolls down, deltaX > 0 scrolls right (pixels). */
   wheel(x: number, y: number, deltaX: number, deltaY: number, opts?: { modifiers?: number }): Promise<void>;
   mouseLeave(): Promise<void>;

@@ -7,13 +7,7 @@ import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import {
-  type ClientMessage,
-  encode,
-  FrameDecoder,
-  type HostMessage,
-  PROTOCOL_VERSION,
-} from './control-protocol.ts';
+import { type ClientMessage, encode, FrameDecoder, type HostMessage, PROTOCOL_VERSION } from './control-protocol.ts';
 import type { EngineKind } from './engine-api.ts';
 import { hostEnvironment } from './host-env.ts';
 import { hostPath } from './shm.ts';
@@ -95,21 +89,34 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
   /** Spawns the host, does the version handshake and waits for its `ready` message. */
   static async start(o: HostStartOptions): Promise<HostProcess> {
     const args = [
-      '--width', String(o.width),
-      '--height', String(o.height),
-      '--max-width', String(o.maxWidth),
-      '--max-height', String(o.maxHeight),
-      '--framerate', String(o.framerate),
-      '--audio', o.audio ? '1' : '0',
-      '--chromium', o.chromiumPath,
-      '--url', o.url,
-      '--parent-pid', String(process.pid),
+      '--width',
+      String(o.width),
+      '--height',
+      String(o.height),
+      '--max-width',
+      String(o.maxWidth),
+      '--max-height',
+      String(o.maxHeight),
+      '--framerate',
+      String(o.framerate),
+      '--audio',
+      o.audio ? '1' : '0',
+      '--chromium',
+      o.chromiumPath,
+      '--url',
+      o.url,
+      '--parent-pid',
+      String(process.pid),
       ...(o.proxyServer ? ['--proxy-server', o.proxyServer] : []),
       ...(o.chromiumUid !== undefined ? ['--chromium-uid', String(o.chromiumUid)] : []),
     ];
     // detached: the host leads its own session/process group, so one kill(-pid) reaches everything.
     // env from scratch (hostEnvironment): no credential of the runtime reaches the host or what it starts.
-    const child = spawn(hostPath(o.engine), args, { detached: true, env: hostEnvironment(process.env), stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(hostPath(o.engine), args, {
+      detached: true,
+      env: hostEnvironment(process.env),
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
     const sock = child.stdio[3] as Socket | null;
     if (!sock || child.pid === undefined) {
       child.kill('SIGKILL');
@@ -134,7 +141,10 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
   private handshake(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       let gotHello = false;
-      const timer = setTimeout(() => finish(new Error(`engine host did not become ready within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`engine host did not become ready within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const finish = (err?: Error): void => {
         clearTimeout(timer);
         this.off('message', onMsg);
@@ -144,7 +154,8 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       };
       const onMsg = (m: HostMessage): void => {
         if (m.type === 'hello') {
-          if (m.version !== PROTOCOL_VERSION) finish(new Error(`engine host speaks protocol ${m.version}, expected ${PROTOCOL_VERSION}`));
+          if (m.version !== PROTOCOL_VERSION)
+            finish(new Error(`engine host speaks protocol ${m.version}, expected ${PROTOCOL_VERSION}`));
           gotHello = true;
         } else if (m.type === 'error') {
           finish(new Error(`engine host failed to start: ${m.message}`));
@@ -216,8 +227,8 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       for (const f of readdirSync(tmpdir())) {
         // Chromium may still be writing its profile while it dies: retry on ENOTEMPTY.
         if (f.startsWith(prefix)) {
-          rm(join(tmpdir(), f), { recursive: true, force: true, maxRetries: 20, retryDelay: 200 }).catch((err: unknown) =>
-            this.log.warn({ err }, 'removing temp dir of a killed host failed'),
+          rm(join(tmpdir(), f), { recursive: true, force: true, maxRetries: 20, retryDelay: 200 }).catch(
+            (err: unknown) => this.log.warn({ err }, 'removing temp dir of a killed host failed'),
           );
         }
       }

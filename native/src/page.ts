@@ -5,15 +5,7 @@ import type { Logger } from 'pino';
 import { PageDriver } from './cdp/index.ts';
 import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
-import type {
-  BrowserPage,
-  EngineKind,
-  KeyEventInit,
-  MouseButton,
-  PageEvents,
-  PaintEvent,
-  Rect,
-} from './engine-api.ts';
+import type { BrowserPage, EngineKind, KeyEventInit, MouseButton, PageEvents, PaintEvent, Rect } from './engine-api.ts';
 import { HostProcess } from './host-process.ts';
 import { mapSlots } from './shm.ts';
 
@@ -307,12 +299,20 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     this.cursor.moved(x, y);
     await d.mouseMove(x, y, opts);
   }
-  async mouseDown(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
+  async mouseDown(
+    x: number,
+    y: number,
+    opts?: { button?: MouseButton; clickCount?: number; modifiers?: number },
+  ): Promise<void> {
     const d = this.d();
     this.cursor.moved(x, y);
     return d.mouseDown(x, y, opts);
   }
-  async mouseUp(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
+  async mouseUp(
+    x: number,
+    y: number,
+    opts?: { button?: MouseButton; clickCount?: number; modifiers?: number },
+  ): Promise<void> {
     const d = this.d();
     this.cursor.moved(x, y);
     await d.mouseUp(x, y, opts);

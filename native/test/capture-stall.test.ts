@@ -18,32 +18,41 @@ before(async () => {
 });
 after(() => server.close());
 
-for (const engine of testEngines()) test(`paints keep coming on a full-screen animation while the consumer holds its latest frame (${engine})`, { timeout: 180_000 }, async () => {
-  const stalled: string[] = [];
-  for (let i = 0; i < 5; i++) {
-    const ctx = await createContext({ startTimeoutMs: 60_000, engine });
-    try {
-      const page = await ctx.newPage({ url: `${server.base}/counter`, width: 1920, height: 1080, framerate: 30, audio: false });
-      let paints = 0;
-      let prev: (() => void) | undefined;
-      page.on('paint', (ev) => {
-        paints++;
-        const release = ev.hold();
+for (const engine of testEngines())
+  test(`paints keep coming on a full-screen animation while the consumer holds its latest frame (${engine})`, {
+    timeout: 180_000,
+  }, async () => {
+    const stalled: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const ctx = await createContext({ startTimeoutMs: 60_000, engine });
+      try {
+        const page = await ctx.newPage({
+          url: `${server.base}/counter`,
+          width: 1920,
+          height: 1080,
+          framerate: 30,
+          audio: false,
+        });
+        let paints = 0;
+        let prev: (() => void) | undefined;
+        page.on('paint', (ev) => {
+          paints++;
+          const release = ev.hold();
+          prev?.();
+          prev = release;
+        });
+        await sleep(1500); // start-up
+        const perSecond: number[] = [];
+        for (let s = 0; s < 3; s++) {
+          const before = paints;
+          await sleep(1000);
+          perSecond.push(paints - before);
+        }
         prev?.();
-        prev = release;
-      });
-      await sleep(1500); // start-up
-      const perSecond: number[] = [];
-      for (let s = 0; s < 3; s++) {
-        const before = paints;
-        await sleep(1000);
-        perSecond.push(paints - before);
+        if (perSecond.some((n) => n === 0)) stalled.push(`page ${i}: paints/s ${perSecond.join(' ')}`);
+      } finally {
+        await ctx.close();
       }
-      prev?.();
-      if (perSecond.some((n) => n === 0)) stalled.push(`page ${i}: paints/s ${perSecond.join(' ')}`);
-    } finally {
-      await ctx.close();
     }
-  }
-  assert.deepEqual(stalled, [], 'capture stalled while the page was rendering');
-});
+    assert.deepEqual(stalled, [], 'capture stalled while the page was rendering');
+  });

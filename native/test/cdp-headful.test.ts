@@ -122,7 +122,10 @@ describe('cdp PageDriver (headful chromium under Xvfb)', { timeout: 90_000 }, ()
     await p.navigate(`${origin}/`, { waitUntil: 'load' });
     assert.deepEqual(urls, [`${origin}/`]);
     // A second window takes the focus.
-    const { targetId } = await p.connection.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank', newWindow: true });
+    const { targetId } = await p.connection.send<{ targetId: string }>('Target.createTarget', {
+      url: 'about:blank',
+      newWindow: true,
+    });
     await p.connection.send('Target.activateTarget', { targetId });
     await waitFor('page lost focus', async () => (await p.evaluate<boolean>('document.hasFocus()')) === false);
 

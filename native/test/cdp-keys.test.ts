@@ -12,7 +12,13 @@ test('letters: lower/upper case with Shift, KeyX codes', () => {
   for (let vk = 65; vk <= 90; vk++) {
     const upper = String.fromCharCode(vk);
     const lower = upper.toLowerCase();
-    assert.deepEqual(resolveKey(vk), { key: lower, code: `Key${upper}`, text: lower, unmodifiedText: lower, location: undefined });
+    assert.deepEqual(resolveKey(vk), {
+      key: lower,
+      code: `Key${upper}`,
+      text: lower,
+      unmodifiedText: lower,
+      location: undefined,
+    });
     const s = resolveKey(vk, SHIFT);
     assert.equal(s.key, upper);
     assert.equal(s.text, upper);
@@ -23,7 +29,10 @@ test('letters: lower/upper case with Shift, KeyX codes', () => {
 test('digits and their shifted symbols', () => {
   const shifted = ')!@#$%^&*(';
   for (let d = 0; d <= 9; d++) {
-    assert.deepEqual([resolveKey(48 + d).key, resolveKey(48 + d).code, resolveKey(48 + d).text], [String(d), `Digit${d}`, String(d)]);
+    assert.deepEqual(
+      [resolveKey(48 + d).key, resolveKey(48 + d).code, resolveKey(48 + d).text],
+      [String(d), `Digit${d}`, String(d)],
+    );
     assert.equal(resolveKey(48 + d, SHIFT).text, shifted[d]);
     assert.equal(resolveKey(48 + d, SHIFT).key, shifted[d]);
   }
@@ -82,7 +91,10 @@ test('named keys: Enter types \\r, others type nothing', () => {
   assert.equal(resolveKey(16).code, 'ShiftLeft');
   assert.equal(resolveKey(16).location, 1);
   for (let i = 1; i <= 12; i++) {
-    assert.deepEqual([resolveKey(0x6f + i).key, resolveKey(0x6f + i).code, resolveKey(0x6f + i).text], [`F${i}`, `F${i}`, '']);
+    assert.deepEqual(
+      [resolveKey(0x6f + i).key, resolveKey(0x6f + i).code, resolveKey(0x6f + i).text],
+      [`F${i}`, `F${i}`, ''],
+    );
   }
 });
 
@@ -97,13 +109,22 @@ test('Ctrl/Alt/Meta chords type no text; unknown codes are Unidentified', () => 
   assert.equal(resolveKey(65, META).text, '');
   assert.equal(resolveKey(65, CTRL).key, 'a');
   assert.equal(resolveKey(65, CTRL | SHIFT).key, 'A');
-  assert.deepEqual(resolveKey(255), { key: 'Unidentified', code: '', text: '', unmodifiedText: '', location: undefined });
+  assert.deepEqual(resolveKey(255), {
+    key: 'Unidentified',
+    code: '',
+    text: '',
+    unmodifiedText: '',
+    location: undefined,
+  });
   assert.equal(keyDefinition(255), undefined);
 });
 
 test('table covers every key the seed PageActions can name', () => {
   const codes = new Set(knownKeyCodes());
-  const needed = [8, 9, 13, 16, 17, 18, 27, 32, 33, 34, 35, 36, 37, 38, 39, 40, 45, 46, 91, 186, 187, 188, 189, 190, 191, 192, 219, 220, 221, 222];
+  const needed = [
+    8, 9, 13, 16, 17, 18, 27, 32, 33, 34, 35, 36, 37, 38, 39, 40, 45, 46, 91, 186, 187, 188, 189, 190, 191, 192, 219,
+    220, 221, 222,
+  ];
   for (let vk = 48; vk <= 57; vk++) needed.push(vk);
   for (let vk = 65; vk <= 90; vk++) needed.push(vk);
   for (let vk = 0x70; vk <= 0x7b; vk++) needed.push(vk);

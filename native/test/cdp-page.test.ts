@@ -190,7 +190,9 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     const sel = await page.evaluate<string>('window.getSelection().toString()');
     assert.equal(sel.trim(), 'bravo');
     // Without clickCount the driver counts: two quick presses are a double click, a third a triple.
-    await page.evaluate(`window.getSelection().removeAllRanges(); window.dbl = 0; document.addEventListener('dblclick', () => dbl++)`);
+    await page.evaluate(
+      `window.getSelection().removeAllRanges(); window.dbl = 0; document.addEventListener('dblclick', () => dbl++)`,
+    );
     await sleep(600); // end the explicit series above
     await page.mouseDown(r.x, r.y);
     await page.mouseUp(r.x, r.y);
@@ -266,7 +268,10 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     await page.key({ type: 'keyDown', windowsVirtualKeyCode: 65, modifiers: 2 });
     await page.key({ type: 'keyUp', windowsVirtualKeyCode: 65, modifiers: 2 });
     await page.key({ type: 'keyUp', windowsVirtualKeyCode: 17 });
-    assert.equal(await page.evaluate('window.getSelection().toString() || i.value.substring(i.selectionStart, i.selectionEnd)'), 'old text');
+    assert.equal(
+      await page.evaluate('window.getSelection().toString() || i.value.substring(i.selectionStart, i.selectionEnd)'),
+      'old text',
+    );
     await page.key({ type: 'keyDown', windowsVirtualKeyCode: 78 });
     await page.key({ type: 'keyUp', windowsVirtualKeyCode: 78 });
     await page.key({ type: 'keyDown', windowsVirtualKeyCode: 69 });
@@ -312,7 +317,18 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     await page.mouseUp(410, 305, { button: 'middle' });
     const ev = await page.evaluate<Record<string, unknown>[]>('ev');
     const pick = (type: string, n = 0): Record<string, unknown> | undefined => ev.filter((e) => e.type === type)[n];
-    assert.deepEqual(pick('mousedown', 0), { type: 'mousedown', button: 0, buttons: 1, detail: 1, shift: true, ctrl: true, alt: false, meta: false, x: 400, y: 300 });
+    assert.deepEqual(pick('mousedown', 0), {
+      type: 'mousedown',
+      button: 0,
+      buttons: 1,
+      detail: 1,
+      shift: true,
+      ctrl: true,
+      alt: false,
+      meta: false,
+      x: 400,
+      y: 300,
+    });
     const drag = ev.find((e) => e.type === 'mousemove' && e.x === 410);
     assert.equal(drag?.buttons, 1, JSON.stringify(ev));
     assert.equal(drag?.shift, true);
@@ -324,7 +340,9 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     assert.equal(pick('mousedown', 2)?.buttons, 4);
     assert.equal(pick('mousedown', 2)?.meta, true);
     await page.mouseLeave();
-    await waitFor('mouseleave', async () => (await page.evaluate<Record<string, unknown>[]>('ev')).some((e) => e.type === 'mouseleave'));
+    await waitFor('mouseleave', async () =>
+      (await page.evaluate<Record<string, unknown>[]>('ev')).some((e) => e.type === 'mouseleave'),
+    );
   });
 
   test('input bursts keep their order; moves coalesce, wheel deltas add up', async () => {
@@ -343,7 +361,11 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     const order = ev.filter((e) => e.type !== 'mousemove').map((e) => `${e.type}@${e.x},${e.y}`);
     assert.deepEqual(order, ['mousedown@159,200', 'mouseup@179,210']);
     const down = ev.findIndex((e) => e.type === 'mousedown');
-    assert.deepEqual([ev[down - 1]?.x, ev[down - 1]?.y], [159, 200], 'last move before the press is the latest position');
+    assert.deepEqual(
+      [ev[down - 1]?.x, ev[down - 1]?.y],
+      [159, 200],
+      'last move before the press is the latest position',
+    );
     const lastMove = moves.at(-1);
     assert.deepEqual([lastMove?.x, lastMove?.y, lastMove?.buttons], [179, 210, 1]);
 
@@ -368,10 +390,46 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     await page.key({ type: 'keyUp', windowsVirtualKeyCode: 37 });
     const keys = await page.evaluate<Record<string, unknown>[]>('keys');
     const downs = keys.filter((k) => k.type === 'keydown');
-    assert.deepEqual(downs[0], { type: 'keydown', key: 'Shift', code: 'ShiftLeft', keyCode: 16, shift: true, ctrl: false, location: 1, repeat: false });
-    assert.deepEqual(downs[1], { type: 'keydown', key: '@', code: 'Digit2', keyCode: 50, shift: true, ctrl: false, location: 0, repeat: false });
-    assert.deepEqual(downs[2], { type: 'keydown', key: '7', code: 'Numpad7', keyCode: 103, shift: false, ctrl: false, location: 3, repeat: false });
-    assert.deepEqual(downs[3], { type: 'keydown', key: 'ArrowLeft', code: 'ArrowLeft', keyCode: 37, shift: false, ctrl: false, location: 0, repeat: true });
+    assert.deepEqual(downs[0], {
+      type: 'keydown',
+      key: 'Shift',
+      code: 'ShiftLeft',
+      keyCode: 16,
+      shift: true,
+      ctrl: false,
+      location: 1,
+      repeat: false,
+    });
+    assert.deepEqual(downs[1], {
+      type: 'keydown',
+      key: '@',
+      code: 'Digit2',
+      keyCode: 50,
+      shift: true,
+      ctrl: false,
+      location: 0,
+      repeat: false,
+    });
+    assert.deepEqual(downs[2], {
+      type: 'keydown',
+      key: '7',
+      code: 'Numpad7',
+      keyCode: 103,
+      shift: false,
+      ctrl: false,
+      location: 3,
+      repeat: false,
+    });
+    assert.deepEqual(downs[3], {
+      type: 'keydown',
+      key: 'ArrowLeft',
+      code: 'ArrowLeft',
+      keyCode: 37,
+      shift: false,
+      ctrl: false,
+      location: 0,
+      repeat: true,
+    });
     assert.equal(keys.filter((k) => k.type === 'keypress').length, 2, 'keypress only for text-producing keys');
     assert.equal(await page.evaluate('i.value'), '@7');
   });
@@ -430,7 +488,9 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
 
   test('navigate/back/forward emit url_changed; goBack at the start is false', async () => {
     // A fresh target so the history starts empty.
-    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', {
+      url: 'about:blank',
+    });
     const p2 = await PageDriver.connect(browser.endpoint, { logger: log, targetId });
     try {
       const seen: string[] = [];
@@ -448,7 +508,15 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
       assert.equal(await p2.goForward(), true);
       await waitFor('forward to /c', async () => p2.url === `${origin}/c`);
       assert.equal(await p2.goForward(), false);
-      assert.deepEqual(seen, [`${origin}/a`, `${origin}/b`, `${origin}/c`, `${origin}/b`, `${origin}/a`, `${origin}/b`, `${origin}/c`]);
+      assert.deepEqual(seen, [
+        `${origin}/a`,
+        `${origin}/b`,
+        `${origin}/c`,
+        `${origin}/b`,
+        `${origin}/a`,
+        `${origin}/b`,
+        `${origin}/c`,
+      ]);
       // pushState and fragment changes are same-document navigations.
       await p2.evaluate(`history.pushState({}, '', '/pushed?x=1')`);
       await waitFor('pushState url', async () => seen.includes(`${origin}/pushed?x=1`));
@@ -468,7 +536,9 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
 
   test('popups open in the same tab by default; popups: allow leaves them', async () => {
     const pagesOpenedBy = async (opener: string): Promise<number> => {
-      const { targetInfos } = await page.connection.send<{ targetInfos: { type: string; openerId?: string }[] }>('Target.getTargets');
+      const { targetInfos } = await page.connection.send<{ targetInfos: { type: string; openerId?: string }[] }>(
+        'Target.getTargets',
+      );
       return targetInfos.filter((t) => t.type === 'page' && t.openerId === opener).length;
     };
     await open('/opener');
@@ -489,7 +559,9 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
       page.off('popup', onPopup);
     }
 
-    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', {
+      url: 'about:blank',
+    });
     const p2 = await PageDriver.connect(browser.endpoint, { logger: log, targetId, popups: 'allow' });
     try {
       await p2.navigate(`${origin}/opener`, { waitUntil: 'load' });
@@ -501,8 +573,11 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
       assert.equal(await pagesOpenedBy(targetId), 1);
     } finally {
       await p2.close();
-      const { targetInfos } = await page.connection.send<{ targetInfos: { targetId: string; openerId?: string }[] }>('Target.getTargets');
-      for (const t of targetInfos) if (t.openerId === targetId) await page.connection.send('Target.closeTarget', { targetId: t.targetId });
+      const { targetInfos } = await page.connection.send<{ targetInfos: { targetId: string; openerId?: string }[] }>(
+        'Target.getTargets',
+      );
+      for (const t of targetInfos)
+        if (t.openerId === targetId) await page.connection.send('Target.closeTarget', { targetId: t.targetId });
       await page.connection.send('Target.closeTarget', { targetId });
     }
   });
@@ -514,7 +589,10 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     const port = (tmp.address() as AddressInfo).port;
     await new Promise<void>((r) => tmp.close(() => r()));
     const url = `http://127.0.0.1:${port}/`;
-    await assert.rejects(page.navigate(url), (err: Error) => err.message === `navigation to ${url} failed: net::ERR_CONNECTION_REFUSED`);
+    await assert.rejects(
+      page.navigate(url),
+      (err: Error) => err.message === `navigation to ${url} failed: net::ERR_CONNECTION_REFUSED`,
+    );
     // The error page commits; url reports the URL that failed, not chrome-error://.
     await waitFor('url of the failed navigation', async () => page.url === url);
   });
@@ -572,7 +650,9 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
         ['prompt', 'name?', 'accepted'],
       ],
     );
-    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: `${origin}/a` });
+    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', {
+      url: `${origin}/a`,
+    });
     const dismiss = await PageDriver.connect(browser.endpoint, { logger: log, targetId, dialogs: 'dismiss' });
     const manual = await PageDriver.connect(browser.endpoint, { logger: log, targetId, dialogs: 'manual' });
     try {
@@ -597,13 +677,18 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
       page.send('Runtime.evaluate', { expression: 'new Promise(() => {})', awaitPromise: true }, { timeoutMs: 200 }),
       (err: unknown) => err instanceof CdpError && err.kind === 'timeout' && /Runtime\.evaluate/.test(err.message),
     );
-    await assert.rejects(page.send('No.suchMethod'), (err: unknown) => err instanceof CdpError && err.kind === 'protocol' && /No\.suchMethod/.test(err.message));
+    await assert.rejects(
+      page.send('No.suchMethod'),
+      (err: unknown) => err instanceof CdpError && err.kind === 'protocol' && /No\.suchMethod/.test(err.message),
+    );
     // The connection stays usable.
     assert.equal(await page.evaluate('1 + 1'), 2);
   });
 
   test('renderer crash emits disconnected; calls afterwards reject', async () => {
-    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+    const { targetId } = await page.connection.send<{ targetId: string }>('Target.createTarget', {
+      url: 'about:blank',
+    });
     const p2 = await PageDriver.connect(browser.endpoint, { logger: log, targetId });
     try {
       // Crash only after the navigation committed in its final renderer process.
@@ -660,7 +745,10 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
   });
 
   test('CdpConnection: bad endpoint fails clearly, pending calls reject on close', async () => {
-    await assert.rejects(PageDriver.connect('http://127.0.0.1:9', { timeoutMs: 2000, logger: log }), /CDP discovery at http:\/\/127\.0\.0\.1:9\/json\/version failed/);
+    await assert.rejects(
+      PageDriver.connect('http://127.0.0.1:9', { timeoutMs: 2000, logger: log }),
+      /CDP discovery at http:\/\/127\.0\.0\.1:9\/json\/version failed/,
+    );
     const res = (await (await fetch(`${browser.endpoint}/json/version`)).json()) as { webSocketDebuggerUrl: string };
     const conn = await CdpConnection.connect(res.webSocketDebuggerUrl, { logger: log, maxPending: 2 });
     const v = await conn.send<{ product: string }>('Browser.getVersion');
@@ -668,7 +756,10 @@ describe('cdp PageDriver (headless chromium)', { timeout: 120_000 }, () => {
     // Bounded pending map.
     const a = conn.send('Browser.getVersion');
     const b = conn.send('Browser.getVersion');
-    await assert.rejects(conn.send('Browser.getVersion'), (e: unknown) => e instanceof CdpError && e.kind === 'overload');
+    await assert.rejects(
+      conn.send('Browser.getVersion'),
+      (e: unknown) => e instanceof CdpError && e.kind === 'overload',
+    );
     await Promise.all([a, b]);
     const hang = conn.send('Runtime.evaluate', { expression: '1' }, 'no-such-session');
     hang.catch(() => undefined);

@@ -9,10 +9,14 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 test('cargo test of native/cef-host passes', { timeout: 600_000 }, () => {
   const cefDir = execFileSync('bash', [`${root}scripts/tools/cef.sh`], { encoding: 'utf8' }).trim();
-  const r = spawnSync('cargo', ['test', '--release', '--offline', '--manifest-path', `${root}native/cef-host/Cargo.toml`], {
-    encoding: 'utf8',
-    env: { ...process.env, LKB_CEF_DIR: cefDir },
-  });
+  const r = spawnSync(
+    'cargo',
+    ['test', '--release', '--offline', '--manifest-path', `${root}native/cef-host/Cargo.toml`],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, LKB_CEF_DIR: cefDir },
+    },
+  );
   const out = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, out.slice(-4000));
   const m = /test result: ok\. (\d+) passed; 0 failed/.exec(out);

@@ -15,7 +15,13 @@ let page: EnginePage;
 before(async () => {
   server = await startServer();
   ctx = await createContext({ chromiumUid: UID, startTimeoutMs: 60_000 });
-  page = (await ctx.newPage({ url: `${server.base}/audio`, width: 320, height: 240, framerate: 10, audio: true })) as EnginePage;
+  page = (await ctx.newPage({
+    url: `${server.base}/audio`,
+    width: 320,
+    height: 240,
+    framerate: 10,
+    audio: true,
+  })) as EnginePage;
 });
 
 after(async () => {
@@ -42,7 +48,8 @@ function chromiumProcs(): Array<{ pid: number; status: string; cmd: string }> {
 test('every Chromium process runs as the separate uid; renderers are sandboxed', async () => {
   const ps = chromiumProcs();
   assert.ok(ps.length >= 3, `chromium processes: ${ps.length}`);
-  for (const p of ps) assert.match(p.status, new RegExp(`^Uid:\\s+${UID}\\s+${UID}\\s+${UID}\\s+${UID}$`, 'm'), p.cmd.slice(0, 80));
+  for (const p of ps)
+    assert.match(p.status, new RegExp(`^Uid:\\s+${UID}\\s+${UID}\\s+${UID}\\s+${UID}$`, 'm'), p.cmd.slice(0, 80));
   const browser = ps.find((p) => !p.cmd.includes('--type='));
   assert.ok(browser && !browser.cmd.includes('--no-sandbox'), 'the browser runs with its sandbox');
   const renderers = ps.filter((p) => p.cmd.includes('--type=renderer'));
@@ -56,10 +63,15 @@ test('every Chromium process runs as the separate uid; renderers are sandboxed',
 
 test('the sandboxed page renders and its audio reaches the capture', async () => {
   // Listen first: the paint can arrive while evaluate() is still awaiting its answer.
-  const blue = waitPaint(page, (ev) => {
-    const [b, g, r] = pixel(ev, 100, 100);
-    return b > 200 && g < 40 && r < 40;
-  }, 20_000, 'blue page');
+  const blue = waitPaint(
+    page,
+    (ev) => {
+      const [b, g, r] = pixel(ev, 100, 100);
+      return b > 200 && g < 40 && r < 40;
+    },
+    20_000,
+    'blue page',
+  );
   await page.evaluate("document.body.style.background = 'rgb(0, 0, 255)'");
   await blue;
   let sumSq = 0;

@@ -22,7 +22,17 @@ import { waitFor } from '@lkbrowser/testkit';
 
 const table: AnyMessage[] = [
   { type: 'hello', version: 1 },
-  { type: 'ready', shmName: '/lkb-1-2', slots: 3, slotSize: 8294400, maxWidth: 1920, maxHeight: 1080, width: 1280, height: 720, display: 7 },
+  {
+    type: 'ready',
+    shmName: '/lkb-1-2',
+    slots: 3,
+    slotSize: 8294400,
+    maxWidth: 1920,
+    maxHeight: 1080,
+    width: 1280,
+    height: 720,
+    display: 7,
+  },
   {
     type: 'paint',
     slot: 2,
@@ -37,7 +47,14 @@ const table: AnyMessage[] = [
     ],
   },
   { type: 'paint', slot: 0, seq: -2147483648, width: 16, height: 16, captureTimeUs: -1n, grabUs: 0, rects: [] },
-  { type: 'audio', ptsUs: 42n, sampleRate: 48000, channels: 2, samplesPerChannel: 480, pcm: new Uint8Array(1920).fill(7) },
+  {
+    type: 'audio',
+    ptsUs: 42n,
+    sampleRate: 48000,
+    channels: 2,
+    samplesPerChannel: 480,
+    pcm: new Uint8Array(1920).fill(7),
+  },
   { type: 'cursor', serial: 9, hash: -123456789, width: 24, height: 24, xhot: 4, yhot: 4 },
   { type: 'chromium_started', pid: 4242, cdpPort: 40000 },
   { type: 'chromium_exited', pid: 4242, status: -1, reason: 'killed by signal 9 — ünïcödé' },
@@ -95,8 +112,12 @@ describe('host protocol table: native/host/protocol.h agrees with MESSAGES', () 
             });
       parsed[snake(key)] = { id: Number(id), from, fields } as MessageSpec;
     }
-    const ts = Object.fromEntries(Object.entries(MESSAGES).map(([k, v]) => [k, { id: v.id, from: v.from, fields: v.fields.map((f) => [...f]) }]));
-    const h = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, { id: v.id, from: v.from, fields: v.fields.map((f) => [...f]) }]));
+    const ts = Object.fromEntries(
+      Object.entries(MESSAGES).map(([k, v]) => [k, { id: v.id, from: v.from, fields: v.fields.map((f) => [...f]) }]),
+    );
+    const h = Object.fromEntries(
+      Object.entries(parsed).map(([k, v]) => [k, { id: v.id, from: v.from, fields: v.fields.map((f) => [...f]) }]),
+    );
     assert.deepEqual(h, ts);
   });
 });
@@ -126,9 +147,19 @@ describe('control protocol', () => {
 
   it('decodes several frames from one chunk', () => {
     const dec = new FrameDecoder();
-    const chunk = Buffer.concat([encode({ type: 'mapped' }), encode({ type: 'release', slot: 3 }), encode({ type: 'shutdown' }).subarray(0, 5)]);
-    assert.deepEqual(dec.push(chunk).map((m) => m.type), ['mapped', 'release']);
-    assert.deepEqual(dec.push(encode({ type: 'shutdown' }).subarray(5)).map((m) => m.type), ['shutdown']);
+    const chunk = Buffer.concat([
+      encode({ type: 'mapped' }),
+      encode({ type: 'release', slot: 3 }),
+      encode({ type: 'shutdown' }).subarray(0, 5),
+    ]);
+    assert.deepEqual(
+      dec.push(chunk).map((m) => m.type),
+      ['mapped', 'release'],
+    );
+    assert.deepEqual(
+      dec.push(encode({ type: 'shutdown' }).subarray(5)).map((m) => m.type),
+      ['shutdown'],
+    );
   });
 
   it('rejects bad frames and payloads', () => {
@@ -147,7 +178,10 @@ describe('control protocol', () => {
     const trailing = Buffer.concat([encode({ type: 'mapped' }).subarray(4), Buffer.alloc(4)]);
     assert.throws(() => decode(trailing), /trailing/);
     const rects = Array.from({ length: MAX_RECTS + 1 }, () => ({ x: 0, y: 0, width: 1, height: 1 }));
-    assert.throws(() => encode({ type: 'paint', slot: 0, seq: 0, width: 1, height: 1, captureTimeUs: 0n, grabUs: 0, rects }), ProtocolError);
+    assert.throws(
+      () => encode({ type: 'paint', slot: 0, seq: 0, width: 1, height: 1, captureTimeUs: 0n, grabUs: 0, rects }),
+      ProtocolError,
+    );
     assert.throws(() => encode({ type: 'release', slot: 2 ** 31 }), /not an int32/);
     assert.throws(() => encode({ type: 'restart', url: 'x'.repeat(MAX_MESSAGE) }), /exceeds/);
   });

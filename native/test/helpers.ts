@@ -68,7 +68,12 @@ export function pixel(ev: { frame: Uint8Array; width: number }, x: number, y: nu
 }
 
 /** Resolves with the first paint satisfying `pred` (evaluated synchronously on the live slot). */
-export function waitPaint(page: BrowserPage, pred: (ev: PaintEvent) => boolean, timeoutMs: number, what: string): Promise<PaintEvent> {
+export function waitPaint(
+  page: BrowserPage,
+  pred: (ev: PaintEvent) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<PaintEvent> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       page.off('paint', on);

@@ -7,127 +7,143 @@ import { createContext, type EnginePage } from '../src/index.ts';
 import { leftovers, pixel, startServer, testEngines, waitPaint } from './helpers.ts';
 import { waitFor } from '@lkbrowser/testkit';
 
-for (const engine of testEngines()) describe(`engine lifecycle: ${engine}`, () => {
-  it('SIGKILL of the Node process owning a page leaves nothing behind within a few seconds', async (t) => {
-    const server = await startServer();
-    t.after(() => server.close());
-    const fixture = new URL('./fixtures/page-owner.ts', import.meta.url).pathname;
-    const child = spawn(process.execPath, [fixture, `${server.base}/anim`], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LKB_ENGINE: engine } });
-    let info: { hostPid: number; chromiumPid: number; paints: number } | undefined;
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (s: string) => {
-      out += s;
-      const lines = out.split('\n');
-      out = lines.pop() ?? '';
-      for (const l of lines) info = JSON.parse(l) as typeof info;
-    });
-    let hostPid = -1;
-    t.after(() => {
-      child.kill('SIGKILL');
-      if (hostPid > 0) {
-        try {
-          process.kill(-hostPid, 'SIGKILL');
-        } catch {
-          // already gone (the expected case)
-        }
-      }
-    });
-    await waitFor('the fixture page painting', () => (info?.paints ?? 0) > 10, 60_000);
-    hostPid = info?.hostPid ?? -1;
-    assert.ok(hostPid > 0);
-    assert.ok(leftovers(hostPid).length >= 3, `host, Xvfb, pulseaudio, chromium alive: ${leftovers(hostPid).join('; ')}`);
-    const t0 = Date.now();
-    child.kill('SIGKILL');
-    await waitFor(`cleanup (left: ${leftovers(hostPid).join('; ')})`, () => leftovers(hostPid).length === 0, 10_000);
-    console.log(`# everything gone ${Date.now() - t0} ms after SIGKILL of the owner`);
-  });
-
-  it('two pages of one context render independently; context close() closes both', async (t) => {
-    const server = await startServer();
-    t.after(() => server.close());
-    const ctx = await createContext({ startTimeoutMs: 60_000, engine });
-    t.after(() => ctx.close());
-    const [p1, p2] = await Promise.all([
-      ctx.newPage({ url: `${server.base}/solid`, width: 320, height: 240, framerate: 10, audio: false }),
-      ctx.newPage({ url: `${server.base}/button`, width: 480, height: 270, framerate: 10, audio: false }),
-    ]);
-    assert.notEqual(p1.hostPid, p2.hostPid);
-    assert.equal(ctx.pages.length, 2);
-    const f1 = waitPaint(p1, (e) => pixel(e, 10, 10).join() === '255,144,30', 20_000, 'page 1 blue background');
-    const f2 = waitPaint(p2, (e) => pixel(e, 200, 150).join() === '255,0,0', 20_000, 'page 2 blue button');
-    p1.requestFrame();
-    p2.requestFrame();
-    const [e1, e2] = await Promise.all([f1, f2]);
-    assert.deepEqual([e1.width, e1.height, e2.width, e2.height], [320, 240, 480, 270]);
-    const pids = [p1.hostPid, p2.hostPid];
-    await ctx.close();
-    assert.equal(ctx.pages.length, 0);
-    for (const pid of pids) assert.deepEqual(leftovers(pid), []);
-    await assert.rejects(ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }), /closed/);
-  });
-
-  it('context close() during newPage() aborts the start and leaves nothing behind', async () => {
-    const ctx = await createContext({ startTimeoutMs: 60_000, engine });
-    const starting = ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 });
-    const result = starting.then(
-      () => 'resolved',
-      (e: unknown) => (e as Error).message,
-    );
-    await waitFor('the host to be spawned', () => ((ctx.pages[0] as EnginePage | undefined)?.hostPid ?? -1) > 0, 30_000);
-    const pid = (ctx.pages[0] as EnginePage).hostPid;
-    await ctx.close();
-    assert.match(await result, /closed/);
-    assert.equal(ctx.pages.length, 0);
-    assert.deepEqual(leftovers(pid), []);
-  });
-
-  // chromiumPath is the Xvfb engine's browser binary; the CEF engine host is its own browser.
-  if (engine === 'chromium') it('a Chromium that cannot start fails newPage with a clear error and leaves nothing behind', async () => {
-    const ctx = await createContext({ chromiumPath: '/nonexistent/chromium', startTimeoutMs: 30_000 });
-    const err = await ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }).then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
-    assert.match(err?.message ?? '', /chromium exited with code 127/);
-    assert.equal(ctx.pages.length, 0);
-    const pid = Number(/engine host pid (\d+)/.exec(err?.message ?? '')?.[1]);
-    assert.ok(pid > 0, 'the error names the host pid');
-    assert.deepEqual(leftovers(pid), []);
-    await ctx.close();
-  });
-
-  describe('SIGKILL of the engine host', () => {
-    let page: EnginePage | undefined;
-    const ctxP = createContext({ startTimeoutMs: 60_000, engine });
-    after(async () => {
-      await (await ctxP).close();
-    });
-
-    it('emits crashed, restart() relaunches everything, and the old host leaves nothing', async (t) => {
+for (const engine of testEngines())
+  describe(`engine lifecycle: ${engine}`, () => {
+    it('SIGKILL of the Node process owning a page leaves nothing behind within a few seconds', async (t) => {
       const server = await startServer();
       t.after(() => server.close());
-      const ctx = await ctxP;
-      page = await ctx.newPage({ url: `${server.base}/anim`, width: 640, height: 360, framerate: 30 });
-      const reasons: string[] = [];
-      page.on('crashed', ({ reason }) => reasons.push(reason));
-      const oldHost = page.hostPid;
-      process.kill(oldHost, 'SIGKILL');
-      await waitFor('crashed', () => reasons.length > 0, 15_000);
-      // Whichever is noticed first: the host's exit or the CDP socket of its Chromium closing.
-      assert.match(reasons[0] ?? '', /host|CDP/);
-      await waitFor(`old host cleanup (left: ${leftovers(oldHost).join('; ')})`, () => leftovers(oldHost).length === 0, 10_000);
-      await page.restart();
-      assert.notEqual(page.hostPid, oldHost);
-      let n = 0;
-      page.on('paint', () => {
-        n++;
+      const fixture = new URL('./fixtures/page-owner.ts', import.meta.url).pathname;
+      const child = spawn(process.execPath, [fixture, `${server.base}/anim`], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, LKB_ENGINE: engine },
       });
-      await waitFor('paints after restart', () => n >= 10, 30_000);
-      assert.equal(reasons.length, 1);
-      const newHost = page.hostPid;
-      await page.close();
-      assert.deepEqual(leftovers(newHost), []);
+      let info: { hostPid: number; chromiumPid: number; paints: number } | undefined;
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (s: string) => {
+        out += s;
+        const lines = out.split('\n');
+        out = lines.pop() ?? '';
+        for (const l of lines) info = JSON.parse(l) as typeof info;
+      });
+      let hostPid = -1;
+      t.after(() => {
+        child.kill('SIGKILL');
+        if (hostPid > 0) {
+          try {
+            process.kill(-hostPid, 'SIGKILL');
+          } catch {
+            // already gone (the expected case)
+          }
+        }
+      });
+      await waitFor('the fixture page painting', () => (info?.paints ?? 0) > 10, 60_000);
+      hostPid = info?.hostPid ?? -1;
+      assert.ok(hostPid > 0);
+      assert.ok(
+        leftovers(hostPid).length >= 3,
+        `host, Xvfb, pulseaudio, chromium alive: ${leftovers(hostPid).join('; ')}`,
+      );
+      const t0 = Date.now();
+      child.kill('SIGKILL');
+      await waitFor(`cleanup (left: ${leftovers(hostPid).join('; ')})`, () => leftovers(hostPid).length === 0, 10_000);
+      console.log(`# everything gone ${Date.now() - t0} ms after SIGKILL of the owner`);
+    });
+
+    it('two pages of one context render independently; context close() closes both', async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const ctx = await createContext({ startTimeoutMs: 60_000, engine });
+      t.after(() => ctx.close());
+      const [p1, p2] = await Promise.all([
+        ctx.newPage({ url: `${server.base}/solid`, width: 320, height: 240, framerate: 10, audio: false }),
+        ctx.newPage({ url: `${server.base}/button`, width: 480, height: 270, framerate: 10, audio: false }),
+      ]);
+      assert.notEqual(p1.hostPid, p2.hostPid);
+      assert.equal(ctx.pages.length, 2);
+      const f1 = waitPaint(p1, (e) => pixel(e, 10, 10).join() === '255,144,30', 20_000, 'page 1 blue background');
+      const f2 = waitPaint(p2, (e) => pixel(e, 200, 150).join() === '255,0,0', 20_000, 'page 2 blue button');
+      p1.requestFrame();
+      p2.requestFrame();
+      const [e1, e2] = await Promise.all([f1, f2]);
+      assert.deepEqual([e1.width, e1.height, e2.width, e2.height], [320, 240, 480, 270]);
+      const pids = [p1.hostPid, p2.hostPid];
+      await ctx.close();
+      assert.equal(ctx.pages.length, 0);
+      for (const pid of pids) assert.deepEqual(leftovers(pid), []);
+      await assert.rejects(ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }), /closed/);
+    });
+
+    it('context close() during newPage() aborts the start and leaves nothing behind', async () => {
+      const ctx = await createContext({ startTimeoutMs: 60_000, engine });
+      const starting = ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 });
+      const result = starting.then(
+        () => 'resolved',
+        (e: unknown) => (e as Error).message,
+      );
+      await waitFor(
+        'the host to be spawned',
+        () => ((ctx.pages[0] as EnginePage | undefined)?.hostPid ?? -1) > 0,
+        30_000,
+      );
+      const pid = (ctx.pages[0] as EnginePage).hostPid;
+      await ctx.close();
+      assert.match(await result, /closed/);
+      assert.equal(ctx.pages.length, 0);
+      assert.deepEqual(leftovers(pid), []);
+    });
+
+    // chromiumPath is the Xvfb engine's browser binary; the CEF engine host is its own browser.
+    if (engine === 'chromium')
+      it('a Chromium that cannot start fails newPage with a clear error and leaves nothing behind', async () => {
+        const ctx = await createContext({ chromiumPath: '/nonexistent/chromium', startTimeoutMs: 30_000 });
+        const err = await ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        assert.match(err?.message ?? '', /chromium exited with code 127/);
+        assert.equal(ctx.pages.length, 0);
+        const pid = Number(/engine host pid (\d+)/.exec(err?.message ?? '')?.[1]);
+        assert.ok(pid > 0, 'the error names the host pid');
+        assert.deepEqual(leftovers(pid), []);
+        await ctx.close();
+      });
+
+    describe('SIGKILL of the engine host', () => {
+      let page: EnginePage | undefined;
+      const ctxP = createContext({ startTimeoutMs: 60_000, engine });
+      after(async () => {
+        await (await ctxP).close();
+      });
+
+      it('emits crashed, restart() relaunches everything, and the old host leaves nothing', async (t) => {
+        const server = await startServer();
+        t.after(() => server.close());
+        const ctx = await ctxP;
+        page = await ctx.newPage({ url: `${server.base}/anim`, width: 640, height: 360, framerate: 30 });
+        const reasons: string[] = [];
+        page.on('crashed', ({ reason }) => reasons.push(reason));
+        const oldHost = page.hostPid;
+        process.kill(oldHost, 'SIGKILL');
+        await waitFor('crashed', () => reasons.length > 0, 15_000);
+        // Whichever is noticed first: the host's exit or the CDP socket of its Chromium closing.
+        assert.match(reasons[0] ?? '', /host|CDP/);
+        await waitFor(
+          `old host cleanup (left: ${leftovers(oldHost).join('; ')})`,
+          () => leftovers(oldHost).length === 0,
+          10_000,
+        );
+        await page.restart();
+        assert.notEqual(page.hostPid, oldHost);
+        let n = 0;
+        page.on('paint', () => {
+          n++;
+        });
+        await waitFor('paints after restart', () => n >= 10, 30_000);
+        assert.equal(reasons.length, 1);
+        const newHost = page.hostPid;
+        await page.close();
+        assert.deepEqual(leftovers(newHost), []);
+      });
     });
   });
-});

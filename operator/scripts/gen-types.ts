@@ -101,10 +101,14 @@ class Generator {
   typeOf(s: Schema, path: string): string {
     if (s['x-kubernetes-int-or-string'] === true) return 'number | string';
     if (s.enum) {
-      const union = s.enum.map((v) => (typeof v === 'string' ? `'${v.replace(/'/g, "\\'")}'` : JSON.stringify(v))).join(' | ');
+      const union = s.enum
+        .map((v) => (typeof v === 'string' ? `'${v.replace(/'/g, "\\'")}'` : JSON.stringify(v)))
+        .join(' | ');
       const named = ENUM_NAMES[path];
       if (!named) return union;
-      this.decls.push([...comment(docLines({ description: s.description }), ''), `export type ${named} = ${union};`].join('\n'));
+      this.decls.push(
+        [...comment(docLines({ description: s.description }), ''), `export type ${named} = ${union};`].join('\n'),
+      );
       return named;
     }
     switch (s.type) {
@@ -143,7 +147,9 @@ class Generator {
       const optional = !required.has(key) && prop.default === undefined;
       body.push(...comment(docLines(prop), '  '), `  ${key}${optional ? '?' : ''}: ${t};`);
     }
-    this.decls.push([...comment(docLines({ description: s.description }), ''), `export interface ${name} {`, ...body, '}'].join('\n'));
+    this.decls.push(
+      [...comment(docLines({ description: s.description }), ''), `export interface ${name} {`, ...body, '}'].join('\n'),
+    );
     return name;
   }
 

@@ -57,7 +57,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  log.info({ cluster: kc.getCurrentCluster()?.server, namespaces: config.namespaces, leaderElect: config.leaderElect, identity: op.identity }, 'starting');
+  log.info(
+    {
+      cluster: kc.getCurrentCluster()?.server,
+      namespaces: config.namespaces,
+      leaderElect: config.leaderElect,
+      identity: op.identity,
+    },
+    'starting',
+  );
   await op.start();
   log.info({ probePort: op.probePort, metricsPort: op.metricsPort }, 'started');
 }

@@ -64,7 +64,11 @@ export class Operator {
     this.fetcher = o.fetchRuntimeStatus ?? defaultFetcher;
     this.onLost = o.onLostLeadership;
     this.identity = o.config.identity || `${hostname()}_${randomUUID()}`;
-    this.events = new EventRecorder(this.client, { controller: REPORTING_CONTROLLER, instance: this.identity }, this.log);
+    this.events = new EventRecorder(
+      this.client,
+      { controller: REPORTING_CONTROLLER, instance: this.identity },
+      this.log,
+    );
     this.metrics.sessionsSource = () => {
       const out: Record<string, number> = {};
       for (const inf of this.running?.sessionInformers.values() ?? []) {
@@ -88,11 +92,16 @@ export class Operator {
 
   synced(): boolean {
     if (!this.running) return false;
-    return [...this.running.sessionInformers.values(), ...this.running.podInformers.values()].every((i) => i.hasSynced());
+    return [...this.running.sessionInformers.values(), ...this.running.podInformers.values()].every((i) =>
+      i.hasSynced(),
+    );
   }
 
   informers(): { sessions: Informer<BrowserSession>[]; pods: Informer<Pod>[] } {
-    return { sessions: [...(this.running?.sessionInformers.values() ?? [])], pods: [...(this.running?.podInformers.values() ?? [])] };
+    return {
+      sessions: [...(this.running?.sessionInformers.values() ?? [])],
+      pods: [...(this.running?.podInformers.values() ?? [])],
+    };
   }
 
   async start(): Promise<void> {
@@ -102,7 +111,9 @@ export class Operator {
       {
         healthz: { ping: () => (this.stopping ? 'shutting down' : undefined) },
         // A standby replica is ready (it serves probes and waits for the lease); the leader once its caches synced.
-        readyz: { 'informers-synced': () => (this.running && !this.synced() ? 'informer caches not synced yet' : undefined) },
+        readyz: {
+          'informers-synced': () => (this.running && !this.synced() ? 'informer caches not synced yet' : undefined),
+        },
       },
       this.log,
     );
@@ -167,12 +178,21 @@ export class Operator {
     };
     for (const ns of namespaces) {
       const common = { namespace: ns || undefined, watchdogMs: cfg.watchdogMs };
-      const si = new Informer<BrowserSession>(this.client, SESSIONS, { ...common, onWatchRestart: (reason) => m.watchRestarts.inc({ resource: 'browsersessions', reason }) }, log);
+      const si = new Informer<BrowserSession>(
+        this.client,
+        SESSIONS,
+        { ...common, onWatchRestart: (reason) => m.watchRestarts.inc({ resource: 'browsersessions', reason }) },
+        log,
+      );
       si.addHandlers({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
       const pi = new Informer<Pod>(
         this.client,
         PODS,
-        { ...common, labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`, onWatchRestart: (reason) => m.watchRestarts.inc({ resource: 'pods', reason }) },
+        {
+          ...common,
+          labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
+          onWatchRestart: (reason) => m.watchRestarts.inc({ resource: 'pods', reason }),
+        },
         log,
       );
       pi.addHandlers({ onAdd: enqueueOwner, onUpdate: enqueueOwner, onDelete: enqueueOwner });
@@ -193,7 +213,14 @@ export class Operator {
       metrics: m,
       log,
     });
-    const controller = new Controller({ name: CONTROLLER_NAME, queue, reconcile: (k) => reconciler.reconcile(k), workers: cfg.maxConcurrentReconciles, metrics: m, log });
+    const controller = new Controller({
+      name: CONTROLLER_NAME,
+      queue,
+      reconcile: (k) => reconciler.reconcile(k),
+      workers: cfg.maxConcurrentReconciles,
+      metrics: m,
+      log,
+    });
     this.running = { queue, controller, sessionInformers, podInformers };
     for (const i of [...sessionInformers.values(), ...podInformers.values()]) i.start();
     // Workers start once every cache has synced, so a missing pod in the cache really means a missing pod.

@@ -42,7 +42,10 @@ test('flags override env, env overrides defaults', () => {
 
 test('bad values are rejected with the flag name', () => {
   assert.throws(() => loadConfig(['--runtime-port=x'], {}), /--runtime-port/);
-  assert.throws(() => loadConfig(['--lease-duration=5s', '--renew-deadline=10s'], {}), /renew-deadline must be shorter/);
+  assert.throws(
+    () => loadConfig(['--lease-duration=5s', '--renew-deadline=10s'], {}),
+    /renew-deadline must be shorter/,
+  );
   assert.throws(() => loadConfig(['--runtime-image-pull-policy=Sometimes'], {}), /pull-policy/);
   assert.throws(() => loadConfig(['--no-such-flag'], {}), /Unknown option/);
   assert.throws(() => loadConfig(['--leader-elect=false'], {}), /does not take an argument/);
@@ -70,10 +73,17 @@ test('bad values are rejected with the flag name', () => {
 });
 
 test('main.ts --help prints every flag', () => {
-  const r = spawnSync(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, '--help'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, '--help'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), helpText().trim());
-  for (const f of ['--namespace', '--livekit-url', '--credentials-secret', '--runtime-image', '--leader-elect']) assert.ok(r.stdout.includes(f), f);
-  const bad = spawnSync(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, '--bogus'], { encoding: 'utf8', timeout: 60_000 });
+  for (const f of ['--namespace', '--livekit-url', '--credentials-secret', '--runtime-image', '--leader-elect'])
+    assert.ok(r.stdout.includes(f), f);
+  const bad = spawnSync(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, '--bogus'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(bad.status, 2);
 });

@@ -20,7 +20,11 @@ interface Env {
   events(reason?: string): { reason: string; type: string; note: string; regarding: { name: string } }[];
 }
 
-async function withOperator(t: { after(fn: () => Promise<void>): void }, over: Parameters<typeof makeOperator>[2] = {}, fakeOpts = {}): Promise<Env> {
+async function withOperator(
+  t: { after(fn: () => Promise<void>): void },
+  over: Parameters<typeof makeOperator>[2] = {},
+  fakeOpts = {},
+): Promise<Env> {
   const fake = new FakeApiServer(fakeOpts);
   await fake.start();
   const runtime = new FakeRuntime();
@@ -40,7 +44,14 @@ async function withOperator(t: { after(fn: () => Promise<void>): void }, over: P
     sess: (name) => fake.getObject('browsersessions', 'default', name) as unknown as BrowserSession | undefined,
     pod: (name) => fake.getObject('pods', 'default', `${name}-browser`) as unknown as Pod | undefined,
     events: (reason) =>
-      (fake.objects('events') as unknown as { reason: string; type: string; note: string; regarding: { name: string } }[]).filter((e) => reason === undefined || e.reason === reason),
+      (
+        fake.objects('events') as unknown as {
+          reason: string;
+          type: string;
+          note: string;
+          regarding: { name: string };
+        }[]
+      ).filter((e) => reason === undefined || e.reason === reason),
   };
 }
 
@@ -61,7 +72,10 @@ test('silently stalled watch → watchdog restarts it; bookmarks keep a quiet wa
   await sleep(2000);
   const { sessions } = e.op.informers();
   assert.equal(sessions[0]?.stats.watchdogAborts, 0);
-  assert.ok(Number(sessions[0]?.lastResourceVersion()) >= Number(e.fake.currentRv()) - 1, 'bookmarks advanced the resourceVersion');
+  assert.ok(
+    Number(sessions[0]?.lastResourceVersion()) >= Number(e.fake.currentRv()) - 1,
+    'bookmarks advanced the resourceVersion',
+  );
   e.fake.stallWatches();
   e.fake.createObject('browsersessions', session('d2'));
   await waitFor('pod d2 after watchdog restart', () => e.pod('d2'), 30_000);
@@ -81,9 +95,16 @@ test('--namespace limits the operator to the listed namespaces', async (t) => {
   const watched = new Set(e.fake.requests.filter((r) => r.query.watch === 'true').map((r) => r.path));
   assert.ok(watched.has('/apis/lkbrowser.dev/v1alpha1/namespaces/team-a/browsersessions'));
   assert.ok(watched.has('/api/v1/namespaces/team-b/pods'));
-  assert.ok(![...watched].some((p) => p === '/api/v1/pods' || p === '/apis/lkbrowser.dev/v1alpha1/browsersessions'), 'no cluster-wide watches');
+  assert.ok(
+    ![...watched].some((p) => p === '/api/v1/pods' || p === '/apis/lkbrowser.dev/v1alpha1/browsersessions'),
+    'no cluster-wide watches',
+  );
   // Pods are watched with the managed-by selector only.
-  assert.ok(e.fake.requests.filter((r) => r.path.endsWith('/pods') && r.method === 'GET').every((r) => r.query.labelSelector === 'app.kubernetes.io/managed-by=lkbrowser-operator'));
+  assert.ok(
+    e.fake.requests
+      .filter((r) => r.path.endsWith('/pods') && r.method === 'GET')
+      .every((r) => r.query.labelSelector === 'app.kubernetes.io/managed-by=lkbrowser-operator'),
+  );
 });
 
 test('a dropped watch resumes from the last resourceVersion without relisting', async (t) => {
@@ -98,7 +119,9 @@ test('a dropped watch resumes from the last resourceVersion without relisting', 
   await waitFor('pod r2', () => e.pod('r2'));
   assert.equal(sessions[0]?.stats.lists, lists, 'no relist');
   const rewatch = e.fake.requests.filter((r) => r.query.watch === 'true' && r.path.endsWith('/browsersessions')).at(-1);
-  assert.ok(Number(rewatch?.query.resourceVersion) >= Number(rv), `re-watch from ${rewatch?.query.resourceVersion}, last seen ${rv}`);
+  assert.ok(
+    Number(rewatch?.query.resourceVersion) >= Number(rv),
+    `re-watch from ${rewatch?.query.resourceVersion}, last seen ${rv}`,
+  );
   assert.equal(rewatch?.query.allowWatchBookmarks, 'true');
 });
-

@@ -20,7 +20,9 @@ test("the chart's operator rules grant every permission in the table", () => {
       const granted =
         p.scope === 'operator'
           ? p.resource === 'leases' && leaseVerbs.includes(v)
-          : rules.some((r) => r.apiGroups.includes(p.apiGroup) && r.resources.includes(p.resource) && r.verbs.includes(v));
+          : rules.some(
+              (r) => r.apiGroups.includes(p.apiGroup) && r.resources.includes(p.resource) && r.verbs.includes(v),
+            );
       assert.ok(granted, `chart does not grant ${p.apiGroup}/${p.resource} ${v}`);
     }
   }

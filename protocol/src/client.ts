@@ -39,7 +39,11 @@ export function encodeInput(events: readonly InputEvent[]): Uint8Array<ArrayBuff
 
 /** Splits text so that each `{"type":"text","text":...}` event stays well under the packet byte limit and within the
  *  runtime's text length limit (INPUT_LIMITS.maxTextChars UTF-16 units; longer events are dropped there). */
-export function splitText(text: string, maxBytes = MAX_PACKET_BYTES - 64, maxChars: number = INPUT_LIMITS.maxTextChars): InputEvent[] {
+export function splitText(
+  text: string,
+  maxBytes = MAX_PACKET_BYTES - 64,
+  maxChars: number = INPUT_LIMITS.maxTextChars,
+): InputEvent[] {
   const out: InputEvent[] = [];
   let cur = '';
   let curBytes = 0;
@@ -90,10 +94,42 @@ export function parseUrl(payload: Uint8Array | string): string {
 
 /** CSS cursor names the runtime may send (seed cursor map + a few common ones). Anything else → 'default'. */
 const CURSORS = new Set([
-  'default', 'none', 'auto', 'crosshair', 'pointer', 'text', 'vertical-text', 'wait', 'progress', 'help',
-  'move', 'grab', 'grabbing', 'not-allowed', 'no-drop', 'copy', 'alias', 'cell', 'context-menu', 'all-scroll',
-  'zoom-in', 'zoom-out', 'col-resize', 'row-resize', 'ew-resize', 'ns-resize', 'nesw-resize', 'nwse-resize',
-  'n-resize', 's-resize', 'e-resize', 'w-resize', 'ne-resize', 'nw-resize', 'se-resize', 'sw-resize',
+  'default',
+  'none',
+  'auto',
+  'crosshair',
+  'pointer',
+  'text',
+  'vertical-text',
+  'wait',
+  'progress',
+  'help',
+  'move',
+  'grab',
+  'grabbing',
+  'not-allowed',
+  'no-drop',
+  'copy',
+  'alias',
+  'cell',
+  'context-menu',
+  'all-scroll',
+  'zoom-in',
+  'zoom-out',
+  'col-resize',
+  'row-resize',
+  'ew-resize',
+  'ns-resize',
+  'nesw-resize',
+  'nwse-resize',
+  'n-resize',
+  's-resize',
+  'e-resize',
+  'w-resize',
+  'ne-resize',
+  'nw-resize',
+  'se-resize',
+  'sw-resize',
 ]);
 
 /** `cursor_changed` → a safe CSS cursor keyword (never a url(...) from the remote side). */

@@ -20,7 +20,14 @@ export type MouseButton = 0 | 1 | 2;
 /** One event of a `browser-input` packet (a JSON array of these), as a client sends it. */
 export type InputEvent =
   | { type: 'mousemove'; x: number; y: number; modifiers?: number }
-  | { type: 'mousedown' | 'mouseup'; x: number; y: number; button?: MouseButton; clickCount?: number; modifiers?: number }
+  | {
+      type: 'mousedown' | 'mouseup';
+      x: number;
+      y: number;
+      button?: MouseButton;
+      clickCount?: number;
+      modifiers?: number;
+    }
   | { type: 'wheel'; x: number; y: number; deltaX?: number; deltaY?: number; modifiers?: number }
   | { type: 'keydown' | 'keyup'; keyCode: number; modifiers?: number; key?: string; code?: string }
   | { type: 'char'; keyCode: number; charCode: number; modifiers?: number }

@@ -1,8 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  encodeInput, INPUT_LIMITS, type InputEvent, normalizeUrlInput, parseCursor, parseFocus,
-  parseReleaseFocusResponse, parseRequestFocusResponse, parseStatus, parseUrl, RPC, rpcErrorText, splitText, TOPIC,
+  encodeInput,
+  INPUT_LIMITS,
+  type InputEvent,
+  normalizeUrlInput,
+  parseCursor,
+  parseFocus,
+  parseReleaseFocusResponse,
+  parseRequestFocusResponse,
+  parseStatus,
+  parseUrl,
+  RPC,
+  rpcErrorText,
+  splitText,
+  TOPIC,
 } from '../src/index.ts';
 
 const dec = new TextDecoder();
@@ -31,7 +43,13 @@ test('encodeInput: JSON arrays within 64 events and 16 KiB', () => {
   assert.deepEqual(JSON.parse(dec.decode(one[0])), [{ type: 'mousemove', x: 1, y: 2, modifiers: 0 }]);
   assert.deepEqual(encodeInput([]), []);
 
-  const many: InputEvent[] = Array.from({ length: 150 }, (_, i) => ({ type: 'keydown', keyCode: 65, modifiers: 0, key: 'a', code: `K${i}` }));
+  const many: InputEvent[] = Array.from({ length: 150 }, (_, i) => ({
+    type: 'keydown',
+    keyCode: 65,
+    modifiers: 0,
+    key: 'a',
+    code: `K${i}`,
+  }));
   const packets = encodeInput(many);
   assert.equal(packets.length, 3);
   const back = packets.flatMap((p) => JSON.parse(dec.decode(p)) as InputEvent[]);
@@ -76,9 +94,18 @@ test('parsers', () => {
   assert.deepEqual(parseRequestFocusResponse('{"granted":false,"holder":"bob"}'), { granted: false, holder: 'bob' });
   assert.equal(parseReleaseFocusResponse('{"released":true}'), true);
   assert.equal(parseReleaseFocusResponse('{"released":false}'), false);
-  assert.deepEqual(parseStatus('{"url":"u","focusHolder":null,"width":1280,"height":720,"fps":30,"publishing":true,"restarts":2}'), {
-    url: 'u', focusHolder: null, width: 1280, height: 720, fps: 30, publishing: true, restarts: 2,
-  });
+  assert.deepEqual(
+    parseStatus('{"url":"u","focusHolder":null,"width":1280,"height":720,"fps":30,"publishing":true,"restarts":2}'),
+    {
+      url: 'u',
+      focusHolder: null,
+      width: 1280,
+      height: 720,
+      fps: 30,
+      publishing: true,
+      restarts: 2,
+    },
+  );
   // A seed runtime without `restarts` (or a hostile one with a string there): 0.
   assert.equal(parseStatus('{"url":"u","restarts":"9"}').restarts, 0);
 });
@@ -108,4 +135,3 @@ test('rpcErrorText', () => {
   assert.match(rpcErrorText(2005, 'crashed'), /browser failed: crashed/);
   assert.equal(rpcErrorText(1500, 'Response timeout'), 'Response timeout');
 });
-

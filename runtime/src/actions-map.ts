@@ -7,11 +7,22 @@ import type { MouseButton as MouseButtonIndex } from '@lkbrowser/protocol';
 
 export type RawMouseEvent =
   | { type: 'mousemove'; x: number; y: number; modifiers: number }
-  | { type: 'mousedown' | 'mouseup'; x: number; y: number; button: MouseButtonIndex; clickCount: number; modifiers: number }
+  | {
+      type: 'mousedown' | 'mouseup';
+      x: number;
+      y: number;
+      button: MouseButtonIndex;
+      clickCount: number;
+      modifiers: number;
+    }
   | { type: 'wheel'; x: number; y: number; deltaX: number; deltaY: number; modifiers: number };
 export type RawEvent = RawMouseEvent | RawKeyEvent;
 
-const BUTTON_FLAG: Record<MouseButtonIndex, number> = { 0: CefFlag.LeftMouse, 1: CefFlag.MiddleMouse, 2: CefFlag.RightMouse };
+const BUTTON_FLAG: Record<MouseButtonIndex, number> = {
+  0: CefFlag.LeftMouse,
+  1: CefFlag.MiddleMouse,
+  2: CefFlag.RightMouse,
+};
 /** Pointer moves of a drag are at most this far apart, so pages see a continuous motion. */
 const DRAG_STEP_PX = 25;
 const DRAG_MAX_STEPS_PER_SEGMENT = 20;
@@ -46,8 +57,21 @@ export function actionEvents(a: Action, cursor: Point): RawEvent[] | undefined {
     case 'mouse_up': {
       const p = a.x !== undefined && a.y !== undefined ? { x: a.x, y: a.y } : cursor;
       const evs: RawEvent[] = [];
-      if (a.x !== undefined) evs.push({ type: 'mousemove', x: p.x, y: p.y, modifiers: a.modifiers | (a.type === 'mouse_up' ? BUTTON_FLAG[a.button] : 0) });
-      evs.push({ type: a.type === 'mouse_down' ? 'mousedown' : 'mouseup', x: p.x, y: p.y, button: a.button, clickCount: 1, modifiers: a.modifiers });
+      if (a.x !== undefined)
+        evs.push({
+          type: 'mousemove',
+          x: p.x,
+          y: p.y,
+          modifiers: a.modifiers | (a.type === 'mouse_up' ? BUTTON_FLAG[a.button] : 0),
+        });
+      evs.push({
+        type: a.type === 'mouse_down' ? 'mousedown' : 'mouseup',
+        x: p.x,
+        y: p.y,
+        button: a.button,
+        clickCount: 1,
+        modifiers: a.modifiers,
+      });
       return evs;
     }
     case 'drag': {
@@ -71,7 +95,8 @@ export function actionEvents(a: Action, cursor: Point): RawEvent[] | undefined {
       const dy = a.direction === 'up' ? step : a.direction === 'down' ? -step : 0;
       const dx = a.direction === 'left' ? step : a.direction === 'right' ? -step : 0;
       const evs: RawEvent[] = [{ type: 'mousemove', x: a.x, y: a.y, modifiers: a.modifiers }];
-      for (let i = 0; i < a.amount; i++) evs.push({ type: 'wheel', x: a.x, y: a.y, deltaX: dx, deltaY: dy, modifiers: a.modifiers });
+      for (let i = 0; i < a.amount; i++)
+        evs.push({ type: 'wheel', x: a.x, y: a.y, deltaX: dx, deltaY: dy, modifiers: a.modifiers });
       return evs;
     }
     case 'type':

@@ -98,7 +98,8 @@ function point(o: Record<string, unknown>, vp: Viewport): Point {
 function optInt(o: Record<string, unknown>, k: string, def: number, lo: number, hi: number): number {
   const v = o[k];
   if (v === undefined || v === null) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new Bad(`${k} must be an integer ${lo}..${hi}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+    throw new Bad(`${k} must be an integer ${lo}..${hi}`);
   return v;
 }
 
@@ -148,8 +149,11 @@ export function parseAction(raw: unknown, vp: Viewport): Action {
     case 'triple_click':
     case 'click': {
       const p = point(o, vp);
-      const btn: MouseButtonIndex = t === 'right_click' ? 2 : t === 'middle_click' ? 1 : t === 'click' ? button(o, 0) : 0;
-      const count = (t === 'double_click' ? 2 : t === 'triple_click' ? 3 : t === 'click' ? optInt(o, 'count', 1, 1, 3) : 1) as 1 | 2 | 3;
+      const btn: MouseButtonIndex =
+        t === 'right_click' ? 2 : t === 'middle_click' ? 1 : t === 'click' ? button(o, 0) : 0;
+      const count = (
+        t === 'double_click' ? 2 : t === 'triple_click' ? 3 : t === 'click' ? optInt(o, 'count', 1, 1, 3) : 1
+      ) as 1 | 2 | 3;
       return { type: 'click', x: p.x, y: p.y, button: btn, count, modifiers: mods(o) };
     }
     case 'mouse_move': {
@@ -171,15 +175,28 @@ export function parseAction(raw: unknown, vp: Viewport): Action {
       if (!Array.isArray(path) || path.length < 2 || path.length > ACTION_LIMITS.maxDragPoints) {
         throw new Bad(`path must be an array of 2..${ACTION_LIMITS.maxDragPoints} {x,y} points`);
       }
-      return { type: 'drag', path: path.map((p) => point(obj(p, 'path point'), vp)), button: button(o, 0), modifiers: mods(o) };
+      return {
+        type: 'drag',
+        path: path.map((p) => point(obj(p, 'path point'), vp)),
+        button: button(o, 0),
+        modifiers: mods(o),
+      };
     }
     case 'cursor_position':
       return { type: 'cursor_position' };
     case 'scroll': {
       const p = point(o, vp);
       const d = o.direction ?? 'down';
-      if (d !== 'up' && d !== 'down' && d !== 'left' && d !== 'right') throw new Bad('direction must be up, down, left or right');
-      return { type: 'scroll', x: p.x, y: p.y, direction: d, amount: optInt(o, 'amount', 3, 1, ACTION_LIMITS.maxScrollAmount), modifiers: mods(o) };
+      if (d !== 'up' && d !== 'down' && d !== 'left' && d !== 'right')
+        throw new Bad('direction must be up, down, left or right');
+      return {
+        type: 'scroll',
+        x: p.x,
+        y: p.y,
+        direction: d,
+        amount: optInt(o, 'amount', 3, 1, ACTION_LIMITS.maxScrollAmount),
+        modifiers: mods(o),
+      };
     }
     case 'type': {
       const text = o.text;
@@ -196,7 +213,8 @@ export function parseAction(raw: unknown, vp: Viewport): Action {
       return { type: 'wait', ms: optInt(o, 'ms', 1000, 0, ACTION_LIMITS.maxWaitMs) };
     case 'navigate': {
       const url = o.url;
-      if (typeof url !== 'string' || url.trim() === '' || url.length > ACTION_LIMITS.maxUrlChars) throw new Bad('url must be a non-empty string');
+      if (typeof url !== 'string' || url.trim() === '' || url.length > ACTION_LIMITS.maxUrlChars)
+        throw new Bad('url must be a non-empty string');
       return { type: 'navigate', url };
     }
     case 'back':

@@ -101,7 +101,8 @@ export class ActionsRunner {
         this.#c.metrics.actions.inc({ type: a.type, result: 'ok' });
       } catch (e) {
         failed = true;
-        const code: number = e instanceof ActionFailure ? e.code : e instanceof RpcError ? (e.code as number) : RpcCode.BrowserError;
+        const code: number =
+          e instanceof ActionFailure ? e.code : e instanceof RpcError ? (e.code as number) : RpcCode.BrowserError;
         this.#c.metrics.actions.inc({ type: a.type, result: String(code) });
         results.push({ ok: false, code, error: errMsg(e) });
       }
@@ -190,7 +191,8 @@ export class ActionsRunner {
     const end = this.#c.nowMs() + timeoutMs;
     for (;;) {
       if (await cond()) return;
-      if (this.#c.nowMs() >= end) throw new ActionFailure(RpcCode.Timeout, `timed out after ${timeoutMs} ms waiting for the ${what}`);
+      if (this.#c.nowMs() >= end)
+        throw new ActionFailure(RpcCode.Timeout, `timed out after ${timeoutMs} ms waiting for the ${what}`);
       await sleep(POLL_MS);
     }
   }

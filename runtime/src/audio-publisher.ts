@@ -1,6 +1,13 @@
 // browser-audio: the screen-share audio track. Engine audio (10 ms frames of 48 kHz stereo) goes through a short
 // bounded queue into the AudioSource; after repeated capture errors the source and track are re-created.
-import { AudioFrame, AudioSource, LocalAudioTrack, type Room, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
+import {
+  AudioFrame,
+  AudioSource,
+  LocalAudioTrack,
+  type Room,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { AudioEvent } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';

@@ -66,7 +66,10 @@ export const LIMITS = {
   framerate: [1, 60],
 } as const;
 
-export type ParseResult = { kind: 'ok'; config: RuntimeConfig } | { kind: 'help'; text: string } | { kind: 'error'; message: string };
+export type ParseResult =
+  | { kind: 'ok'; config: RuntimeConfig }
+  | { kind: 'help'; text: string }
+  | { kind: 'error'; message: string };
 
 /**
  * Every setting: one name from the BrowserSession CRD to the pod's environment to the flag. For LKB_ variables the
@@ -74,10 +77,28 @@ export type ParseResult = { kind: 'ok'; config: RuntimeConfig } | { kind: 'help'
  * (spec.viewport.framerate → LKB_FRAMERATE → --framerate → framerate); LIVEKIT_ variables are LiveKit's own names.
  */
 export const OPTIONS = {
-  livekitUrl: { flag: 'livekit-url', env: 'LIVEKIT_URL', kind: 'string', arg: 'ws(s)://...', help: 'LiveKit server URL (required)' },
+  livekitUrl: {
+    flag: 'livekit-url',
+    env: 'LIVEKIT_URL',
+    kind: 'string',
+    arg: 'ws(s)://...',
+    help: 'LiveKit server URL (required)',
+  },
   room: { flag: 'room', env: 'LIVEKIT_ROOM', kind: 'string', arg: 'name', help: 'room (required unless --token)' },
-  identity: { flag: 'identity', env: 'LIVEKIT_IDENTITY', kind: 'string', arg: 'id', help: 'participant identity (default "browser")' },
-  name: { flag: 'name', env: 'LIVEKIT_NAME', kind: 'string', arg: 'name', help: 'participant display name (default = identity)' },
+  identity: {
+    flag: 'identity',
+    env: 'LIVEKIT_IDENTITY',
+    kind: 'string',
+    arg: 'id',
+    help: 'participant identity (default "browser")',
+  },
+  name: {
+    flag: 'name',
+    env: 'LIVEKIT_NAME',
+    kind: 'string',
+    arg: 'name',
+    help: 'participant display name (default = identity)',
+  },
   token: { flag: 'token', env: 'LIVEKIT_TOKEN', kind: 'string', arg: 'jwt', help: 'join token; or:' },
   tokenFile: {
     flag: 'token-file',
@@ -86,12 +107,36 @@ export const OPTIONS = {
     arg: 'path',
     help: 'file holding the join token (a mounted Secret; re-read when it changes, used for every connect); or:',
   },
-  apiKey: { flag: 'api-key', env: 'LIVEKIT_API_KEY', kind: 'string', arg: 'key', help: 'mint a 10-minute token with key + secret' },
+  apiKey: {
+    flag: 'api-key',
+    env: 'LIVEKIT_API_KEY',
+    kind: 'string',
+    arg: 'key',
+    help: 'mint a 10-minute token with key + secret',
+  },
   apiSecret: { flag: 'api-secret', env: 'LIVEKIT_API_SECRET', kind: 'string', arg: 'secret', help: '' },
   url: { flag: 'url', env: 'LKB_URL', kind: 'string', arg: 'url', help: 'page to open (default about:blank)' },
-  width: { flag: 'width', env: 'LKB_WIDTH', kind: 'string', arg: 'px', help: 'viewport width 320..1920 (default 1280)' },
-  height: { flag: 'height', env: 'LKB_HEIGHT', kind: 'string', arg: 'px', help: 'viewport height 240..1080 (default 720)' },
-  framerate: { flag: 'framerate', env: 'LKB_FRAMERATE', kind: 'string', arg: 'n', help: 'max frames per second 1..60 (default 30)' },
+  width: {
+    flag: 'width',
+    env: 'LKB_WIDTH',
+    kind: 'string',
+    arg: 'px',
+    help: 'viewport width 320..1920 (default 1280)',
+  },
+  height: {
+    flag: 'height',
+    env: 'LKB_HEIGHT',
+    kind: 'string',
+    arg: 'px',
+    help: 'viewport height 240..1080 (default 720)',
+  },
+  framerate: {
+    flag: 'framerate',
+    env: 'LKB_FRAMERATE',
+    kind: 'string',
+    arg: 'n',
+    help: 'max frames per second 1..60 (default 30)',
+  },
   audio: { flag: 'audio', env: 'LKB_AUDIO', kind: 'boolean', help: 'publish page audio (default true)' },
   navAllowedOrigins: {
     flag: 'nav-allowed-origins',
@@ -176,10 +221,34 @@ export const OPTIONS = {
     arg: 's',
     help: 'exit 0 when alone in the room for s (0 = never, default)',
   },
-  maxDurationSeconds: { flag: 'max-duration-seconds', env: 'LKB_MAX_DURATION_SECONDS', kind: 'string', arg: 's', help: 'exit 0 after s (0 = never, default)' },
-  metricsPort: { flag: 'metrics-port', env: 'LKB_METRICS_PORT', kind: 'string', arg: 'port', help: '/healthz /readyz /metrics /status (default 9090, 0 = ephemeral)' },
-  metricsHost: { flag: 'metrics-host', env: 'LKB_METRICS_HOST', kind: 'string', arg: 'addr', help: 'bind address of that server (default 0.0.0.0)' },
-  logLevel: { flag: 'log-level', env: 'LKB_LOG_LEVEL', kind: 'string', arg: 'level', help: 'trace|debug|info|warn|error|fatal|silent (default info)' },
+  maxDurationSeconds: {
+    flag: 'max-duration-seconds',
+    env: 'LKB_MAX_DURATION_SECONDS',
+    kind: 'string',
+    arg: 's',
+    help: 'exit 0 after s (0 = never, default)',
+  },
+  metricsPort: {
+    flag: 'metrics-port',
+    env: 'LKB_METRICS_PORT',
+    kind: 'string',
+    arg: 'port',
+    help: '/healthz /readyz /metrics /status (default 9090, 0 = ephemeral)',
+  },
+  metricsHost: {
+    flag: 'metrics-host',
+    env: 'LKB_METRICS_HOST',
+    kind: 'string',
+    arg: 'addr',
+    help: 'bind address of that server (default 0.0.0.0)',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: 'LKB_LOG_LEVEL',
+    kind: 'string',
+    arg: 'level',
+    help: 'trace|debug|info|warn|error|fatal|silent (default info)',
+  },
 } as const satisfies Record<keyof RuntimeConfig, OptionSpec>;
 
 export const USAGE = `Usage: lkbrowser-runtime [flags]
@@ -236,10 +305,13 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     const apiKey = str('apiKey');
     const apiSecret = str('apiSecret');
     const room = str('room') ?? '';
-    if (token && tokenFile) throw new ConfigError('credentials: set LIVEKIT_TOKEN (--token) or LKB_TOKEN_FILE (--token-file), not both');
+    if (token && tokenFile)
+      throw new ConfigError('credentials: set LIVEKIT_TOKEN (--token) or LKB_TOKEN_FILE (--token-file), not both');
     if (!token && !tokenFile) {
       if (!apiKey || !apiSecret) {
-        throw new ConfigError('credentials: set LKB_TOKEN_FILE (--token-file), LIVEKIT_TOKEN (--token) or both LIVEKIT_API_KEY and LIVEKIT_API_SECRET');
+        throw new ConfigError(
+          'credentials: set LKB_TOKEN_FILE (--token-file), LIVEKIT_TOKEN (--token) or both LIVEKIT_API_KEY and LIVEKIT_API_SECRET',
+        );
       }
       if (!room) throw new ConfigError('LIVEKIT_ROOM (--room) is required when minting a token from an API key');
     }
@@ -258,7 +330,8 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     }
     const idList = (k: 'focusPriorityIdentities' | 'focusAdminIdentities'): string[] => {
       const l = raw.lists[k] ?? [];
-      if (l.length > 64 || l.some((s) => s.length > 128)) throw new ConfigError(`${src(k)}: at most 64 identities of at most 128 characters`);
+      if (l.length > 64 || l.some((s) => s.length > 128))
+        throw new ConfigError(`${src(k)}: at most 64 identities of at most 128 characters`);
       return l;
     };
 
@@ -274,7 +347,12 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       } catch {
         throw new ConfigError(`${src('navAllowedOrigins')}: not an origin: "${o}"`);
       }
-      if ((u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) {
+      if (
+        (u.protocol !== 'http:' && u.protocol !== 'https:') ||
+        (u.pathname !== '/' && u.pathname !== '') ||
+        u.search ||
+        u.hash
+      ) {
         throw new ConfigError(`${src('navAllowedOrigins')}: expected scheme://host[:port], got "${o}"`);
       }
     }
@@ -291,7 +369,8 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
 
     const engineName = str('engine') ?? 'chromium';
     const engine = ENGINE_KINDS.find((k) => k === engineName);
-    if (!engine) throw new ConfigError(`${src('engine')}: expected one of ${ENGINE_KINDS.join('|')}, got "${engineName}"`);
+    if (!engine)
+      throw new ConfigError(`${src('engine')}: expected one of ${ENGINE_KINDS.join('|')}, got "${engineName}"`);
 
     const config: RuntimeConfig = {
       livekitUrl,

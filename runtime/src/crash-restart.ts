@@ -49,7 +49,10 @@ export class CrashRestart {
           this.#restarts++;
           metrics.browserRestarts.inc();
           this.#o.restarted();
-          logger.info({ attempt, restarts: this.#restarts }, 'browser restarted; publishing resumes on the same tracks');
+          logger.info(
+            { attempt, restarts: this.#restarts },
+            'browser restarted; publishing resumes on the same tracks',
+          );
           return;
         } catch (e) {
           lastErr = e;

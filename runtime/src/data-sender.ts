@@ -42,7 +42,9 @@ export class DataSender {
     }
     this.#pending++;
     this.#chain = this.#chain
-      .then(() => lp.publishData(bytes, to ? { reliable: true, topic, destination_identities: to } : { reliable: true, topic }))
+      .then(() =>
+        lp.publishData(bytes, to ? { reliable: true, topic, destination_identities: to } : { reliable: true, topic }),
+      )
       .then(
         () => m.dataPacketsSent.inc({ topic }),
         (e: unknown) => {

@@ -43,7 +43,12 @@ export interface FocusBroadcast {
 }
 
 export type RequestDecision =
-  | { granted: true; previous: string | null; reason: 'free' | 'already-holder' | 'idle-takeover' | 'priority-takeover' | 'human-takeover'; broadcast?: FocusBroadcast }
+  | {
+      granted: true;
+      previous: string | null;
+      reason: 'free' | 'already-holder' | 'idle-takeover' | 'priority-takeover' | 'human-takeover';
+      broadcast?: FocusBroadcast;
+    }
   | { granted: false; holder: string }
   | { granted: false; holder: null; coolingDownMs: number };
 
@@ -127,7 +132,9 @@ export class FocusArbiter {
     }
     const barred = this.#barredUntil.get(identity);
     if (barred !== undefined && barred > nowMs) {
-      return previous === null ? { granted: false, holder: null, coolingDownMs: barred - nowMs } : { granted: false, holder: previous };
+      return previous === null
+        ? { granted: false, holder: null, coolingDownMs: barred - nowMs }
+        : { granted: false, holder: previous };
     }
     if (previous === null) {
       this.#grant(identity, nowMs);

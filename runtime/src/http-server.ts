@@ -57,7 +57,9 @@ export async function startStatusServer(opts: {
       return;
     }
     const json = (code: number, body: unknown): void => {
-      res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+      res
+        .writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify(body));
     };
     switch (path) {
       case '/healthz':
@@ -70,7 +72,12 @@ export async function startStatusServer(opts: {
       }
       case '/status': {
         const s = source.status();
-        json(200, s ? { ...s, url: redactUrl(s.url) } : { url: null, focusHolder: null, width: 0, height: 0, fps: 0, publishing: false, restarts: 0 });
+        json(
+          200,
+          s
+            ? { ...s, url: redactUrl(s.url) }
+            : { url: null, focusHolder: null, width: 0, height: 0, fps: 0, publishing: false, restarts: 0 },
+        );
         return;
       }
       case '/metrics':

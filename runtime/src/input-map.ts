@@ -25,7 +25,14 @@ const BUTTON_NAMES: Record<ButtonIndex, MouseButton> = { 0: 'left', 1: 'middle',
 
 export type EngineCall =
   | { method: 'mouseMove'; x: number; y: number; buttons: number; modifiers: number }
-  | { method: 'mouseDown' | 'mouseUp'; x: number; y: number; button: MouseButton; clickCount: number; modifiers: number }
+  | {
+      method: 'mouseDown' | 'mouseUp';
+      x: number;
+      y: number;
+      button: MouseButton;
+      clickCount: number;
+      modifiers: number;
+    }
   | { method: 'wheel'; x: number; y: number; deltaX: number; deltaY: number; modifiers: number }
   | { method: 'mouseLeave' }
   | { method: 'key'; init: KeyEventInit }
@@ -61,7 +68,8 @@ export class InputMapper {
   releaseAll(): EngineCall[] {
     const calls: EngineCall[] = [];
     for (const [name, bit] of Object.entries(ButtonsMask) as Array<[MouseButton, number]>) {
-      if (this.#held & bit) calls.push({ method: 'mouseUp', x: this.#x, y: this.#y, button: name, clickCount: 1, modifiers: 0 });
+      if (this.#held & bit)
+        calls.push({ method: 'mouseUp', x: this.#x, y: this.#y, button: name, clickCount: 1, modifiers: 0 });
     }
     for (const [keyCode, k] of this.#keysDown) {
       const init: KeyEventInit = { type: 'keyUp', windowsVirtualKeyCode: keyCode, modifiers: 0 };
@@ -110,7 +118,14 @@ export class InputMapper {
         // Seed/CEF sign: positive deltaY scrolls up, positive deltaX scrolls left. DOM/CDP: the opposite.
         // (`0 - v` instead of `-v` keeps 0 from becoming -0.)
         return [
-          { method: 'wheel', x: ev.x, y: ev.y, deltaX: 0 - ev.deltaX, deltaY: 0 - ev.deltaY, modifiers: cefToCdpModifiers(ev.modifiers) },
+          {
+            method: 'wheel',
+            x: ev.x,
+            y: ev.y,
+            deltaX: 0 - ev.deltaX,
+            deltaY: 0 - ev.deltaY,
+            modifiers: cefToCdpModifiers(ev.modifiers),
+          },
         ];
       case 'keydown':
       case 'keyup': {
@@ -122,7 +137,8 @@ export class InputMapper {
         if (ev.key !== undefined) init.key = ev.key;
         if (ev.code !== undefined) init.code = ev.code;
         if (ev.type === 'keydown') {
-          if (this.#keysDown.size < 32 || this.#keysDown.has(ev.keyCode)) this.#keysDown.set(ev.keyCode, { key: ev.key, code: ev.code });
+          if (this.#keysDown.size < 32 || this.#keysDown.has(ev.keyCode))
+            this.#keysDown.set(ev.keyCode, { key: ev.key, code: ev.code });
         } else this.#keysDown.delete(ev.keyCode);
         return [{ method: 'key', init }];
       }
@@ -131,7 +147,13 @@ export class InputMapper {
         return [
           {
             method: 'key',
-            init: { type: 'char', windowsVirtualKeyCode: ev.keyCode, modifiers: cefToCdpModifiers(ev.modifiers), text, key: text },
+            init: {
+              type: 'char',
+              windowsVirtualKeyCode: ev.keyCode,
+              modifiers: cefToCdpModifiers(ev.modifiers),
+              text,
+              key: text,
+            },
           },
         ];
       }

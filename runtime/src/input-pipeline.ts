@@ -7,13 +7,24 @@ import type { BrowserPage } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter } from './focus.ts';
 import { applyCall, type EngineCall, InputMapper } from './input-map.ts';
-import { type EventDropReason, parseInputPacket, type ValidInputEvent, validateInputEvent } from './input-validation.ts';
+import {
+  type EventDropReason,
+  parseInputPacket,
+  type ValidInputEvent,
+  validateInputEvent,
+} from './input-validation.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 const QUEUE_MAX_EVENTS = 1024;
 
-export type SubmitRefusal = 'closed' | 'not_focused' | 'rate_limited' | 'queue_full' | 'dispatch_failed' | EventDropReason;
+export type SubmitRefusal =
+  | 'closed'
+  | 'not_focused'
+  | 'rate_limited'
+  | 'queue_full'
+  | 'dispatch_failed'
+  | EventDropReason;
 export type SubmitResult = { ok: true } | { ok: false; reason: SubmitRefusal };
 
 export interface InputPipelineOptions {

@@ -137,8 +137,10 @@ function parseCombo(s: string): KeyCombo | string {
 
 /** Parses "ctrl+a", "shift+Tab", "Return", "ctrl+a Delete" (space-separated combos pressed one after another). */
 export function parseKeys(keys: unknown): KeyParse {
-  if (typeof keys !== 'string' || (keys.trim() === '' && keys !== ' ')) return { ok: false, error: 'keys must be a non-empty string' };
-  if (keys.length > KEY_LIMITS.maxComboChars) return { ok: false, error: `keys longer than ${KEY_LIMITS.maxComboChars} chars` };
+  if (typeof keys !== 'string' || (keys.trim() === '' && keys !== ' '))
+    return { ok: false, error: 'keys must be a non-empty string' };
+  if (keys.length > KEY_LIMITS.maxComboChars)
+    return { ok: false, error: `keys longer than ${KEY_LIMITS.maxComboChars} chars` };
   // A lone space is the space key; otherwise spaces separate combos.
   const items = keys === ' ' ? ['space'] : keys.trim().split(/\s+/);
   if (items.length > KEY_LIMITS.maxCombos) return { ok: false, error: `more than ${KEY_LIMITS.maxCombos} key combos` };
@@ -154,7 +156,8 @@ export function parseKeys(keys: unknown): KeyParse {
 /** Parses a modifier list for clicks/scrolls: "shift", "ctrl+shift"; returns CEF flags. */
 export function parseModifierFlags(mods: unknown): number | string {
   if (mods === undefined || mods === null || mods === '') return 0;
-  if (typeof mods !== 'string' || mods.length > KEY_LIMITS.maxComboChars) return 'modifiers must be a string like "ctrl+shift"';
+  if (typeof mods !== 'string' || mods.length > KEY_LIMITS.maxComboChars)
+    return 'modifiers must be a string like "ctrl+shift"';
   let flags = 0;
   for (const p of mods.split('+')) {
     const m = MOD_ALIASES[p.trim().toLowerCase()];
@@ -171,7 +174,9 @@ export type RawKeyEvent =
   | { type: 'text'; text: string };
 
 function keyEv(type: 'keydown' | 'keyup', d: KeyDef, modifiers: number): RawKeyEvent {
-  return d.code === undefined ? { type, keyCode: d.keyCode, modifiers, key: d.key } : { type, keyCode: d.keyCode, modifiers, key: d.key, code: d.code };
+  return d.code === undefined
+    ? { type, keyCode: d.keyCode, modifiers, key: d.key }
+    : { type, keyCode: d.keyCode, modifiers, key: d.key, code: d.code };
 }
 
 function modFlags(mods: readonly ModName[]): number {
@@ -197,7 +202,13 @@ export function comboEvents(c: KeyCombo, phase: 'press' | 'down' | 'up'): RawKey
     // A modifier pressed on its own carries its own flag while down (as a keyboard reports it).
     const self = Object.values(MODIFIERS).find((m) => m.def === c.key)?.flag ?? 0;
     down.push(keyEv('keydown', c.key, all | self));
-    if (typing) down.push({ type: 'char', keyCode: c.key.keyCode, charCode: (c.key.text as string).codePointAt(0) ?? 0, modifiers: all });
+    if (typing)
+      down.push({
+        type: 'char',
+        keyCode: c.key.keyCode,
+        charCode: (c.key.text as string).codePointAt(0) ?? 0,
+        modifiers: all,
+      });
     up.push(keyEv('keyup', c.key, all));
   }
   for (const m of [...c.modifiers].reverse()) {

@@ -102,13 +102,34 @@ async function run(): Promise<void> {
     tokenFile.watch();
   }
   // Every connection Chromium makes goes through this proxy, which applies the address policy at connect time.
-  egress = new EgressProxy({ allowPrivate: cfg.navAllowPrivateNetworks, denyCidrs: cfg.egressDenyCidrs, logger: log, metrics });
+  egress = new EgressProxy({
+    allowPrivate: cfg.navAllowPrivateNetworks,
+    denyCidrs: cfg.egressDenyCidrs,
+    logger: log,
+    metrics,
+  });
   const proxyServer = await egress.listen(0);
-  log.info({ proxyServer, denyCidrs: cfg.egressDenyCidrs, allowPrivate: cfg.navAllowPrivateNetworks }, 'egress proxy listening');
+  log.info(
+    { proxyServer, denyCidrs: cfg.egressDenyCidrs, allowPrivate: cfg.navAllowPrivateNetworks },
+    'egress proxy listening',
+  );
   const token = tokenFile ? tokenFile.current() : await resolveToken(cfg);
-  ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, logger: log, proxyServer, chromiumUid: cfg.chromiumUid, engine: cfg.engine });
+  ctx = await createContext({
+    maxWidth: 1920,
+    maxHeight: 1080,
+    logger: log,
+    proxyServer,
+    chromiumUid: cfg.chromiumUid,
+    engine: cfg.engine,
+  });
   if (shuttingDown) return;
-  page = await ctx.newPage({ url: startCheck.ok ? startCheck.url : 'about:blank', width: cfg.width, height: cfg.height, framerate: cfg.framerate, audio: cfg.audio });
+  page = await ctx.newPage({
+    url: startCheck.ok ? startCheck.url : 'about:blank',
+    width: cfg.width,
+    height: cfg.height,
+    framerate: cfg.framerate,
+    audio: cfg.audio,
+  });
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
   if (shuttingDown) return;
 
@@ -120,7 +141,10 @@ async function run(): Promise<void> {
   });
   room.on(RoomEvent.Reconnecting, () => log.warn('connection to the room lost; reconnecting'));
   room.on(RoomEvent.Reconnected, () => log.info('reconnected to the room'));
-  await room.connect(cfg.livekitUrl, tokenFile ? tokenFile.current() : token, { autoSubscribe: false, dynacast: false });
+  await room.connect(cfg.livekitUrl, tokenFile ? tokenFile.current() : token, {
+    autoSubscribe: false,
+    dynacast: false,
+  });
   log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
   if (shuttingDown) return;
 
@@ -154,7 +178,8 @@ async function run(): Promise<void> {
           aloneSince = Date.now();
           return;
         }
-        if (Date.now() - aloneSince >= cfg.emptyRoomTimeoutSeconds * 1000) void shutdown(0, 'empty-room timeout (no other participant)');
+        if (Date.now() - aloneSince >= cfg.emptyRoomTimeoutSeconds * 1000)
+          void shutdown(0, 'empty-room timeout (no other participant)');
       }, 1000),
     );
   }

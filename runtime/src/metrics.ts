@@ -45,7 +45,11 @@ export class RuntimeMetrics {
       help: 'Paints replaced by a newer paint before they were published (rate limit = fps)',
       registers: [r],
     });
-    this.fps = new Gauge({ name: 'lkb_video_fps', help: 'Frames published per second over the last second', registers: [r] });
+    this.fps = new Gauge({
+      name: 'lkb_video_fps',
+      help: 'Frames published per second over the last second',
+      registers: [r],
+    });
     this.paintToPublish = new Histogram({
       name: 'lkb_paint_to_publish_seconds',
       help: 'Time from engine paint capture to captureFrame() returning',
@@ -127,7 +131,11 @@ export class RuntimeMetrics {
       help: 'Audio source/track re-created after capture errors',
       registers: [r],
     });
-    this.publishing = new Gauge({ name: 'lkb_publishing', help: '1 while the video track is published', registers: [r] });
+    this.publishing = new Gauge({
+      name: 'lkb_publishing',
+      help: '1 while the video track is published',
+      registers: [r],
+    });
     this.participants = new Gauge({
       name: 'lkb_remote_participants',
       help: 'Other participants in the room',

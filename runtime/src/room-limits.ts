@@ -24,12 +24,16 @@ export type SizeCheck = { ok: true; bytes: number } | { ok: false; bytes: number
 /** Whether `bytes` of a data packet on `topic` fit LiveKit's reliable packet limit. */
 export function checkDataPayload(topic: string, bytes: number): SizeCheck {
   const max = ROOM_LIMITS.maxDataPayloadBytes;
-  return bytes <= max ? { ok: true, bytes } : { ok: false, bytes, reason: `${topic} packet is ${bytes} bytes, over LiveKit's ${max}-byte data packet limit` };
+  return bytes <= max
+    ? { ok: true, bytes }
+    : { ok: false, bytes, reason: `${topic} packet is ${bytes} bytes, over LiveKit's ${max}-byte data packet limit` };
 }
 
 /** Whether an RPC reply fits LiveKit's RPC payload limit. */
 export function checkRpcReply(method: string, reply: string): SizeCheck {
   const bytes = encoder.encode(reply).length;
   const max = ROOM_LIMITS.maxRpcPayloadBytes;
-  return bytes <= max ? { ok: true, bytes } : { ok: false, bytes, reason: `${method} reply is ${bytes} bytes, over LiveKit's ${max}-byte RPC payload limit` };
+  return bytes <= max
+    ? { ok: true, bytes }
+    : { ok: false, bytes, reason: `${method} reply is ${bytes} bytes, over LiveKit's ${max}-byte RPC payload limit` };
 }

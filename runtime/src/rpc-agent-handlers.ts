@@ -107,7 +107,9 @@ export function screenshotHandler(ctx: ScreenshotContext): RpcHandler {
 }
 
 /** Page metadata: URL (the runtime's), title and device pixel ratio (from the page, best effort). */
-async function pageMeta(ctx: ScreenshotContext): Promise<{ url: string; title: string; viewport: { width: number; height: number }; devicePixelRatio: number }> {
+async function pageMeta(
+  ctx: ScreenshotContext,
+): Promise<{ url: string; title: string; viewport: { width: number; height: number }; devicePixelRatio: number }> {
   const { page } = ctx;
   let title = '';
   let dpr = 1;

@@ -43,7 +43,10 @@ export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
       needsFocus: false,
       handle: async (caller) => {
         const d = focus.request(caller, ctx.nowMs());
-        if (!d.granted) return 'coolingDownMs' in d ? { granted: false, holder: null, retryAfterMs: d.coolingDownMs } : { granted: false, holder: d.holder };
+        if (!d.granted)
+          return 'coolingDownMs' in d
+            ? { granted: false, holder: null, retryAfterMs: d.coolingDownMs }
+            : { granted: false, holder: d.holder };
         if (d.broadcast) ctx.focusChanged(d.broadcast, d.reason);
         return { granted: true };
       },
@@ -74,7 +77,8 @@ export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
       needsFocus: true,
       handle: async (_caller, payload) => {
         const url = parseObject(payload)?.url;
-        if (typeof url !== 'string' || url.trim() === '') throw new RpcError(RpcCode.BadRequest, 'payload must be {"url":"..."}');
+        if (typeof url !== 'string' || url.trim() === '')
+          throw new RpcError(RpcCode.BadRequest, 'payload must be {"url":"..."}');
         await navigateChecked(ctx, url);
         return { status: 'ok' };
       },
@@ -122,7 +126,10 @@ export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
 
 /** The navigation of browser/navigate and of the `navigate` action: the policy (with the DNS check), then the
  *  engine. Throws RpcError (UrlBlocked, BrowserError). */
-export async function navigateChecked(ctx: Pick<RpcContext, 'page' | 'nav' | 'resolveHost' | 'logger'>, url: string): Promise<void> {
+export async function navigateChecked(
+  ctx: Pick<RpcContext, 'page' | 'nav' | 'resolveHost' | 'logger'>,
+  url: string,
+): Promise<void> {
   const d = await checkNavigationTarget(url, ctx.nav, ctx.resolveHost, (host, err) =>
     ctx.logger.debug({ host, err: errMsg(err) }, 'navigation target did not resolve'),
   );
@@ -131,19 +138,34 @@ export async function navigateChecked(ctx: Pick<RpcContext, 'page' | 'nav' | 're
 }
 
 /** back / forward / reload for the RPCs and the actions; true when the history moved (reload: always). */
-export async function historyStep(ctx: Pick<RpcContext, 'page' | 'logger'>, kind: 'back' | 'forward' | 'reload'): Promise<boolean> {
+export async function historyStep(
+  ctx: Pick<RpcContext, 'page' | 'logger'>,
+  kind: 'back' | 'forward' | 'reload',
+): Promise<boolean> {
   const { page, logger } = ctx;
   if (kind === 'reload') {
     await engineCall(page, logger, 'reload', () => page.reload(), NAVIGATE_WAIT_MS);
     return true;
   }
-  const moved = await engineCall(page, logger, kind, () => (kind === 'back' ? page.goBack() : page.goForward()), NAVIGATE_WAIT_MS);
+  const moved = await engineCall(
+    page,
+    logger,
+    kind,
+    () => (kind === 'back' ? page.goBack() : page.goForward()),
+    NAVIGATE_WAIT_MS,
+  );
   return moved !== false;
 }
 
 /** Runs an engine command for an RPC; if it is still running after `waitMs` (a slow page load) the RPC answers
  *  anyway: the command was issued and its completion shows up as browser-url / frames. */
-async function engineCall<T>(page: BrowserPage, log: Logger, what: string, fn: () => Promise<T>, waitMs: number): Promise<T | undefined> {
+async function engineCall<T>(
+  page: BrowserPage,
+  log: Logger,
+  what: string,
+  fn: () => Promise<T>,
+  waitMs: number,
+): Promise<T | undefined> {
   if (page.crashed) throw new RpcError(RpcCode.BrowserError, 'browser is restarting');
   let timer: NodeJS.Timeout | undefined;
   const p = fn();

@@ -59,7 +59,12 @@ export function parseScreenshotRequest(payload: string): ScreenshotParse {
 export function clipRegion(region: Rect | undefined, width: number, height: number): Rect | string {
   if (!region) return { x: 0, y: 0, width, height };
   if (region.x >= width || region.y >= height) return `region starts outside the ${width}x${height} frame`;
-  return { x: region.x, y: region.y, width: Math.min(region.width, width - region.x), height: Math.min(region.height, height - region.y) };
+  return {
+    x: region.x,
+    y: region.y,
+    width: Math.min(region.width, width - region.x),
+    height: Math.min(region.height, height - region.y),
+  };
 }
 
 export function scaledSize(r: Rect, scale: number): { width: number; height: number } {
@@ -84,7 +89,12 @@ export function copyRgb(bgra: Uint8Array, frameWidth: number, r: Rect): Uint8Arr
 }
 
 /** PNG of packed RGB pixels, resized (Lanczos) when the output size differs. */
-export async function encodePng(rgb: Uint8Array, width: number, height: number, out: { width: number; height: number }): Promise<Buffer> {
+export async function encodePng(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  out: { width: number; height: number },
+): Promise<Buffer> {
   let img = sharp(rgb, { raw: { width, height, channels: 3 } });
   if (out.width !== width || out.height !== height) img = img.resize(out.width, out.height, { fit: 'fill' });
   // zlib level 6 without adaptive row filtering: measured on a page screenshot (docs/demo.png) adaptive filtering

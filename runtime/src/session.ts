@@ -112,7 +112,14 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       agents: opts.focusAgents ?? [],
     });
     this.#sender = new DataSender(room, metrics, logger);
-    this.#video = new VideoPublisher({ room, page, fps: opts.fps, refreshIntervalMs: opts.refreshIntervalMs ?? 1500, metrics, logger });
+    this.#video = new VideoPublisher({
+      room,
+      page,
+      fps: opts.fps,
+      refreshIntervalMs: opts.refreshIntervalMs ?? 1500,
+      metrics,
+      logger,
+    });
     this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger }) : undefined;
     this.#input = new InputPipeline({
       page,
@@ -236,7 +243,13 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     metrics.publishing.set(1);
     metrics.participants.set(room.remoteParticipants.size);
     this.#log.info(
-      { videoSid: this.#video.sid, audioSid: this.#audio?.sid, width: page.width, height: page.height, fps: this.#o.fps },
+      {
+        videoSid: this.#video.sid,
+        audioSid: this.#audio?.sid,
+        width: page.width,
+        height: page.height,
+        fps: this.#o.fps,
+      },
       'publishing',
     );
     this.emit('publishing');
@@ -294,7 +307,10 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     const d = checkNavigation(u, this.#o.nav);
     if (!d.ok && u !== 'about:blank') {
       // In-page navigation (links, redirects, scripts) is not routed through browser/navigate.
-      this.#log.warn({ url: reportedUrl(u).url, reason: d.reason }, 'page navigated to a URL the navigation policy would block');
+      this.#log.warn(
+        { url: reportedUrl(u).url, reason: d.reason },
+        'page navigated to a URL the navigation policy would block',
+      );
     }
     this.#broadcast(TOPIC.url, reportedUrl(u));
   }

@@ -13,7 +13,8 @@ export function parseTokenFile(text: string): { ok: true; token: string } | { ok
   const t = text.trim();
   if (t.length === 0) return { ok: false, reason: 'token file is empty' };
   if (t.length > MAX_TOKEN_BYTES) return { ok: false, reason: `token file larger than ${MAX_TOKEN_BYTES} bytes` };
-  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(t)) return { ok: false, reason: 'token file does not hold one JWT' };
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(t))
+    return { ok: false, reason: 'token file does not hold one JWT' };
   return { ok: true, token: t };
 }
 

@@ -126,7 +126,15 @@ export class VideoPublisher {
     const release = ev.hold();
     const prev = this.#latest;
     this.#lastPaintMs = nowMs();
-    this.#latest = { seq: ev.seq, frame: ev.frame, width: ev.width, height: ev.height, captureTimeUs: ev.captureTimeUs, release, published: false };
+    this.#latest = {
+      seq: ev.seq,
+      frame: ev.frame,
+      width: ev.width,
+      height: ev.height,
+      captureTimeUs: ev.captureTimeUs,
+      release,
+      published: false,
+    };
     if (prev) {
       if (!prev.published) this.#o.metrics.framesSkipped.inc();
       prev.release();

@@ -14,30 +14,87 @@ const parsed = (a: unknown): Action => {
 };
 
 const valid: Array<[unknown, Partial<Action>]> = [
-  [{ type: 'left_click', x: 10, y: 20 }, { type: 'click', x: 10, y: 20, button: 0, count: 1, modifiers: 0 }],
-  [{ type: 'right_click', x: 1, y: 2 }, { type: 'click', button: 2, count: 1 }],
-  [{ type: 'middle_click', x: 1, y: 2 }, { type: 'click', button: 1, count: 1 }],
-  [{ type: 'double_click', x: 1, y: 2 }, { type: 'click', button: 0, count: 2 }],
-  [{ type: 'triple_click', x: 1, y: 2, modifiers: 'shift' }, { type: 'click', count: 3, modifiers: CefFlag.Shift }],
-  [{ type: 'click', x: 639, y: 479, button: 'right', count: 2 }, { type: 'click', button: 2, count: 2 }],
-  [{ type: 'mouse_move', x: 5, y: 6 }, { type: 'mouse_move', x: 5, y: 6 }],
+  [
+    { type: 'left_click', x: 10, y: 20 },
+    { type: 'click', x: 10, y: 20, button: 0, count: 1, modifiers: 0 },
+  ],
+  [
+    { type: 'right_click', x: 1, y: 2 },
+    { type: 'click', button: 2, count: 1 },
+  ],
+  [
+    { type: 'middle_click', x: 1, y: 2 },
+    { type: 'click', button: 1, count: 1 },
+  ],
+  [
+    { type: 'double_click', x: 1, y: 2 },
+    { type: 'click', button: 0, count: 2 },
+  ],
+  [
+    { type: 'triple_click', x: 1, y: 2, modifiers: 'shift' },
+    { type: 'click', count: 3, modifiers: CefFlag.Shift },
+  ],
+  [
+    { type: 'click', x: 639, y: 479, button: 'right', count: 2 },
+    { type: 'click', button: 2, count: 2 },
+  ],
+  [
+    { type: 'mouse_move', x: 5, y: 6 },
+    { type: 'mouse_move', x: 5, y: 6 },
+  ],
   [{ type: 'left_mouse_down' }, { type: 'mouse_down', button: 0 }],
-  [{ type: 'mouse_up', x: 3, y: 4, button: 'middle' }, { type: 'mouse_up', x: 3, y: 4, button: 1 }],
-  [{ type: 'drag', path: [{ x: 0, y: 0 }, { x: 100, y: 0 }] }, { type: 'drag', button: 0 }],
+  [
+    { type: 'mouse_up', x: 3, y: 4, button: 'middle' },
+    { type: 'mouse_up', x: 3, y: 4, button: 1 },
+  ],
+  [
+    {
+      type: 'drag',
+      path: [
+        { x: 0, y: 0 },
+        { x: 100, y: 0 },
+      ],
+    },
+    { type: 'drag', button: 0 },
+  ],
   [{ type: 'cursor_position' }, { type: 'cursor_position' }],
-  [{ type: 'scroll', x: 5, y: 5 }, { type: 'scroll', direction: 'down', amount: 3 }],
-  [{ type: 'scroll', x: 5, y: 5, direction: 'left', amount: 50 }, { type: 'scroll', direction: 'left', amount: 50 }],
-  [{ type: 'type', text: 'héllo\n' }, { type: 'type', text: 'héllo\n' }],
-  [{ type: 'key', keys: 'ctrl+a' }, { type: 'key', keys: 'ctrl+a' }],
-  [{ type: 'hold_key', keys: 'shift', durationMs: 100 }, { type: 'hold_key', durationMs: 100 }],
+  [
+    { type: 'scroll', x: 5, y: 5 },
+    { type: 'scroll', direction: 'down', amount: 3 },
+  ],
+  [
+    { type: 'scroll', x: 5, y: 5, direction: 'left', amount: 50 },
+    { type: 'scroll', direction: 'left', amount: 50 },
+  ],
+  [
+    { type: 'type', text: 'héllo\n' },
+    { type: 'type', text: 'héllo\n' },
+  ],
+  [
+    { type: 'key', keys: 'ctrl+a' },
+    { type: 'key', keys: 'ctrl+a' },
+  ],
+  [
+    { type: 'hold_key', keys: 'shift', durationMs: 100 },
+    { type: 'hold_key', durationMs: 100 },
+  ],
   [{ type: 'wait' }, { type: 'wait', ms: 1000 }],
-  [{ type: 'wait', ms: 0 }, { type: 'wait', ms: 0 }],
-  [{ type: 'navigate', url: 'https://example.com/' }, { type: 'navigate', url: 'https://example.com/' }],
+  [
+    { type: 'wait', ms: 0 },
+    { type: 'wait', ms: 0 },
+  ],
+  [
+    { type: 'navigate', url: 'https://example.com/' },
+    { type: 'navigate', url: 'https://example.com/' },
+  ],
   [{ type: 'back' }, { type: 'back' }],
   [{ type: 'forward' }, { type: 'forward' }],
   [{ type: 'reload' }, { type: 'reload' }],
   [{ type: 'wait_for_load' }, { type: 'wait_for_load', timeoutMs: 10_000 }],
-  [{ type: 'wait_for_settle', quietMs: 100 }, { type: 'wait_for_settle', quietMs: 100, timeoutMs: 5000 }],
+  [
+    { type: 'wait_for_settle', quietMs: 100 },
+    { type: 'wait_for_settle', quietMs: 100, timeoutMs: 5000 },
+  ],
 ];
 for (const [raw, expected] of valid) {
   test(`action ${JSON.stringify(raw)}`, () => {
@@ -55,7 +112,16 @@ const invalid: Array<[unknown, RegExp]> = [
   [{ type: 'click', x: 1, y: 1, count: 4 }, /count/],
   [{ type: 'left_click', x: 1, y: 1, modifiers: 'hyper' }, /unknown modifier/],
   [{ type: 'drag', path: [{ x: 1, y: 1 }] }, /path/],
-  [{ type: 'drag', path: [{ x: 1, y: 1 }, { x: 1000, y: 1 }] }, /outside/],
+  [
+    {
+      type: 'drag',
+      path: [
+        { x: 1, y: 1 },
+        { x: 1000, y: 1 },
+      ],
+    },
+    /outside/,
+  ],
   [{ type: 'scroll', x: 1, y: 1, direction: 'sideways' }, /direction/],
   [{ type: 'scroll', x: 1, y: 1, amount: 0 }, /amount/],
   [{ type: 'type', text: '' }, /text/],
@@ -129,7 +195,13 @@ const mapped: Array<[unknown, unknown[]]> = [
     ],
   ],
   [
-    { type: 'drag', path: [{ x: 0, y: 0 }, { x: 50, y: 0 }] },
+    {
+      type: 'drag',
+      path: [
+        { x: 0, y: 0 },
+        { x: 50, y: 0 },
+      ],
+    },
     [
       { type: 'mousemove', x: 0, y: 0, modifiers: 0 },
       { type: 'mousedown', x: 0, y: 0, button: 0, clickCount: 1, modifiers: 0 },
@@ -158,7 +230,12 @@ test('type: text as text, newline as Enter, tab as Tab', () => {
 });
 
 test('non-input actions map to nothing', () => {
-  for (const raw of [{ type: 'wait' }, { type: 'navigate', url: 'https://a.b/' }, { type: 'cursor_position' }, { type: 'hold_key', keys: 'a' }]) {
+  for (const raw of [
+    { type: 'wait' },
+    { type: 'navigate', url: 'https://a.b/' },
+    { type: 'cursor_position' },
+    { type: 'hold_key', keys: 'a' },
+  ]) {
     assert.equal(actionEvents(parsed(raw), { x: 0, y: 0 }), undefined);
   }
 });

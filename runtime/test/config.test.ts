@@ -82,7 +82,10 @@ test('env values', () => {
   assert.deepEqual([c.width, c.height, c.framerate, c.audio], [1920, 1080, 60, false]);
   assert.deepEqual(c.navAllowedOrigins, ['https://example.com', 'https://*.example.org']);
   assert.equal(c.navAllowPrivateNetworks, true);
-  assert.deepEqual([c.focusIdleReleaseSeconds, c.emptyRoomTimeoutSeconds, c.maxDurationSeconds, c.metricsPort], [30, 120, 3600, 0]);
+  assert.deepEqual(
+    [c.focusIdleReleaseSeconds, c.emptyRoomTimeoutSeconds, c.maxDurationSeconds, c.metricsPort],
+    [30, 120, 3600, 0],
+  );
   assert.deepEqual(c.focusPriorityIdentities, ['alice', 'bob']);
   assert.equal(c.logLevel, 'debug');
 });
@@ -114,7 +117,11 @@ test('flags win over env; repeatable and inline forms', () => {
   assert.equal(c.framerate, 15);
   assert.deepEqual(c.focusPriorityIdentities, ['x', 'y']);
   assert.equal(ok({ ...base, LKB_AUDIO: 'false' }, ['--audio']).audio, true);
-  assert.equal(ok({ ...base, LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true' }, ['--nav-allow-private-networks=false']).navAllowPrivateNetworks, false);
+  assert.equal(
+    ok({ ...base, LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true' }, ['--nav-allow-private-networks=false'])
+      .navAllowPrivateNetworks,
+    false,
+  );
 });
 
 test('token instead of key/secret; room optional then', () => {
@@ -165,7 +172,13 @@ for (const [name, env, argv, re] of errors) {
 
 test('token file, egress deny CIDRs, chromium uid, focus max hold and admins; bounded strings', () => {
   const noCreds = { LIVEKIT_URL: 'ws://127.0.0.1:7880' };
-  const c = ok({ ...noCreds, LKB_TOKEN_FILE: '/var/run/lkb/token', LKB_EGRESS_DENY_CIDRS: '10.244.0.0/16, fd00:10:96::/112', LKB_FOCUS_MAX_HOLD_SECONDS: '600', LKB_FOCUS_ADMIN_IDENTITIES: 'ops,root-agent' });
+  const c = ok({
+    ...noCreds,
+    LKB_TOKEN_FILE: '/var/run/lkb/token',
+    LKB_EGRESS_DENY_CIDRS: '10.244.0.0/16, fd00:10:96::/112',
+    LKB_FOCUS_MAX_HOLD_SECONDS: '600',
+    LKB_FOCUS_ADMIN_IDENTITIES: 'ops,root-agent',
+  });
   assert.equal(c.tokenFile, '/var/run/lkb/token');
   assert.equal(c.room, '', 'a ready token carries its room');
   assert.deepEqual(c.egressDenyCidrs, ['10.244.0.0/16', 'fd00:10:96::/112']);

@@ -26,7 +26,10 @@ interface Served {
   hits: string[];
 }
 
-async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, upgrade = false): Promise<Served> {
+async function serve(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  upgrade = false,
+): Promise<Served> {
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
     hits.push(`${req.method} ${req.url}`);
@@ -36,8 +39,12 @@ async function serve(handler: (req: http.IncomingMessage, res: http.ServerRespon
     // Minimal RFC 6455 handshake + one text frame "hello": enough for a browser WebSocket to open and get a message.
     server.on('upgrade', (req, sock) => {
       hits.push(`UPGRADE ${req.url}`);
-      const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-      sock.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n\r\n`);
+      const accept = createHash('sha1')
+        .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+        .digest('base64');
+      sock.write(
+        `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n\r\n`,
+      );
       sock.write(Buffer.from([0x81, 5, ...Buffer.from('hello')]));
       sock.on('error', () => sock.destroy());
     });
@@ -52,9 +59,12 @@ async function serve(handler: (req: http.IncomingMessage, res: http.ServerRespon
 }
 
 const html = (res: http.ServerResponse, body: string, extra: Record<string, string> = {}): void => {
-  res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store', ...extra }).end(`<!doctype html><html>${body}</html>`);
+  res
+    .writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store', ...extra })
+    .end(`<!doctype html><html>${body}</html>`);
 };
-const bg = (color: string, text: string): string => `<body style="margin:0;background:${color};font:40px sans-serif">${text}</body>`;
+const bg = (color: string, text: string): string =>
+  `<body style="margin:0;background:${color};font:40px sans-serif">${text}</body>`;
 
 let priv: Served;
 let pub: Served;
@@ -66,7 +76,11 @@ const redFrames: number[] = [];
 let frames = 0;
 
 // The private targets a page tries: a loopback IP, the localhost name, and a name that resolves to loopback.
-const privUrls = (): string[] => [`http://127.0.0.1:${priv.port}/secret`, `http://localhost:${priv.port}/secret`, 'http://private.test/secret'];
+const privUrls = (): string[] => [
+  `http://127.0.0.1:${priv.port}/secret`,
+  `http://localhost:${priv.port}/secret`,
+  'http://private.test/secret',
+];
 
 function onPaint(ev: PaintEvent): void {
   frames++;
@@ -74,7 +88,7 @@ function onPaint(ev: PaintEvent): void {
   for (let y = 10; y < ev.height; y += 60) {
     for (let x = 10; x < ev.width; x += 60) {
       const i = (y * ev.width + x) * 4;
-      if (ev.frame[i + 2] as number > 230 && (ev.frame[i + 1] as number) < 30 && (ev.frame[i] as number) < 30) {
+      if ((ev.frame[i + 2] as number) > 230 && (ev.frame[i + 1] as number) < 30 && (ev.frame[i] as number) < 30) {
         redFrames.push(ev.seq);
         return;
       }
@@ -91,7 +105,9 @@ before(async () => {
       case '/ok':
         return html(res, bg(GREEN, 'public'));
       case '/data':
-        return void res.writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end('public-data');
+        return void res
+          .writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' })
+          .end('public-data');
       case '/location':
         return html(res, `${bg(GREEN, 'leaving')}<script>location.href = ${JSON.stringify(target)};</script>`);
       case '/meta':
@@ -100,9 +116,15 @@ before(async () => {
         return void res.writeHead(302, { location: target, 'cache-control': 'no-store' }).end();
       case '/popup':
         // Chromium blocks popups without a user gesture: the test clicks the page.
-        return html(res, `${bg(GREEN, 'popup')}<script>document.onmousedown = () => window.open(${JSON.stringify(target)}, '_blank');</script>`);
+        return html(
+          res,
+          `${bg(GREEN, 'popup')}<script>document.onmousedown = () => window.open(${JSON.stringify(target)}, '_blank');</script>`,
+        );
       case '/iframe':
-        return html(res, `${bg(GREEN, 'iframe')}<iframe src="${target}" style="position:fixed;inset:0;width:100%;height:100%;border:0"></iframe>`);
+        return html(
+          res,
+          `${bg(GREEN, 'iframe')}<iframe src="${target}" style="position:fixed;inset:0;width:100%;height:100%;border:0"></iframe>`,
+        );
       case '/probe':
         // Subresource, fetch and WebSocket to the private target, then the same to public ones; results in the title.
         return html(
@@ -136,7 +158,13 @@ before(async () => {
   });
   const proxyServer = await proxy.listen(0);
   ctx = await createContext({ startTimeoutMs: 60_000, logger: testLogger, proxyServer });
-  page = (await ctx.newPage({ url: 'http://public.test/ok', width: 640, height: 480, framerate: 30, audio: false })) as EnginePage;
+  page = (await ctx.newPage({
+    url: 'http://public.test/ok',
+    width: 640,
+    height: 480,
+    framerate: 30,
+    audio: false,
+  })) as EnginePage;
   page.on('paint', onPaint);
 });
 
@@ -155,11 +183,16 @@ const bodyColor = (): Promise<string> =>
  * page's own navigation (a popup re-issued in the same tab, a meta refresh) may still override ours: navigate again.
  */
 async function settle(): Promise<void> {
-  await waitFor('public page rendered', async () => {
-    if ((await bodyColor()) === GREEN) return true;
-    await page.navigate('http://public.test/ok').catch(() => undefined);
-    return (await bodyColor()) === GREEN;
-  }, 60_000, 200);
+  await waitFor(
+    'public page rendered',
+    async () => {
+      if ((await bodyColor()) === GREEN) return true;
+      await page.navigate('http://public.test/ok').catch(() => undefined);
+      return (await bodyColor()) === GREEN;
+    },
+    60_000,
+    200,
+  );
 }
 
 test('public content loads through the proxy', { timeout: 90_000 }, async () => {
@@ -178,12 +211,17 @@ for (const kind of ['location', 'meta', 'redirect', 'popup', 'iframe'] as const)
       if (kind === 'popup') {
         // A popup re-issued in the same tab by the previous round may still override our navigation: retry it.
         const popupUrl = `http://public.test/popup?to=${encodeURIComponent(target)}`;
-        await waitFor('popup page loaded', async () => {
-          const where = await page.evaluate<string>("location.pathname + ' ' + document.readyState").catch(() => '');
-          if (where === '/popup complete') return true;
-          if (!where.startsWith('/popup')) await page.navigate(popupUrl).catch(() => undefined);
-          return false;
-        }, 60_000, 250);
+        await waitFor(
+          'popup page loaded',
+          async () => {
+            const where = await page.evaluate<string>("location.pathname + ' ' + document.readyState").catch(() => '');
+            if (where === '/popup complete') return true;
+            if (!where.startsWith('/popup')) await page.navigate(popupUrl).catch(() => undefined);
+            return false;
+          },
+          60_000,
+          250,
+        );
         await page.mouseDown(100, 100, { button: 'left', clickCount: 1 });
         await page.mouseUp(100, 100, { button: 'left', clickCount: 1 });
       }
@@ -194,14 +232,21 @@ for (const kind of ['location', 'meta', 'redirect', 'popup', 'iframe'] as const)
   });
 }
 
-test('subresource, fetch and WebSocket to a private target are refused; public fetch/WebSocket work', { timeout: 120_000 }, async () => {
+test('subresource, fetch and WebSocket to a private target are refused; public fetch/WebSocket work', {
+  timeout: 120_000,
+}, async () => {
   for (const target of privUrls()) {
     await settle();
     await page.navigate(`http://public.test/probe?to=${encodeURIComponent(target)}`);
-    const title = await waitFor('probe results', async () => {
-      const t = await page.evaluate<string>('document.title');
-      return t.startsWith('done') ? t : undefined;
-    }, 30_000, 100);
+    const title = await waitFor(
+      'probe results',
+      async () => {
+        const t = await page.evaluate<string>('document.title');
+        return t.startsWith('done') ? t : undefined;
+      },
+      30_000,
+      100,
+    );
     assert.equal(title, 'done fetch:error ws:error fetch:public-data ws:hello', target);
     assert.deepEqual(priv.hits, [], `the private service was reached by the probe of ${target}`);
   }
@@ -231,12 +276,29 @@ test('the video never showed the private page', async () => {
   assert.deepEqual(priv.hits, []);
 });
 
-test('control: without the proxy (the engine as it was) the same redirect reaches the private service', { timeout: 120_000 }, async () => {
+test('control: without the proxy (the engine as it was) the same redirect reaches the private service', {
+  timeout: 120_000,
+}, async () => {
   const bare = await createContext({ startTimeoutMs: 60_000, logger: testLogger });
   try {
     const target = `http://127.0.0.1:${priv.port}/secret`;
-    const p = await bare.newPage({ url: `http://127.0.0.1:${pub.port}/redirect?to=${encodeURIComponent(target)}`, width: 320, height: 240, framerate: 5, audio: false });
-    await withTimeout('private page rendered without the proxy', waitFor('red body', async () => (await p.evaluate<string>('getComputedStyle(document.body).backgroundColor')) === RED, 30_000, 100), 40_000);
+    const p = await bare.newPage({
+      url: `http://127.0.0.1:${pub.port}/redirect?to=${encodeURIComponent(target)}`,
+      width: 320,
+      height: 240,
+      framerate: 5,
+      audio: false,
+    });
+    await withTimeout(
+      'private page rendered without the proxy',
+      waitFor(
+        'red body',
+        async () => (await p.evaluate<string>('getComputedStyle(document.body).backgroundColor')) === RED,
+        30_000,
+        100,
+      ),
+      40_000,
+    );
     assert.ok(priv.hits.includes('GET /secret'));
   } finally {
     await bare.close();

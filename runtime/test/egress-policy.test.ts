@@ -60,7 +60,8 @@ test('allowPrivate lets local ranges through but never the cluster CIDRs', () =>
 test('parseCidr and embeddedIPv4', () => {
   assert.deepEqual(parseCidr('10.0.0.0/8'), { address: '10.0.0.0', prefix: 8, family: 'ipv4' });
   assert.deepEqual(parseCidr(' fd00::/8 '), { address: 'fd00::', prefix: 8, family: 'ipv6' });
-  for (const bad of ['10.0.0.0', '10.0.0.0/33', 'x/8', '::/129', '']) assert.throws(() => parseCidr(bad), RangeError, bad);
+  for (const bad of ['10.0.0.0', '10.0.0.0/33', 'x/8', '::/129', ''])
+    assert.throws(() => parseCidr(bad), RangeError, bad);
   assert.equal(embeddedIPv4('::ffff:1.2.3.4'), '1.2.3.4');
   assert.equal(embeddedIPv4('::ffff:0102:0304'), '1.2.3.4');
   assert.equal(embeddedIPv4('2606:4700::1111'), null);
@@ -73,14 +74,31 @@ test('CONNECT targets', () => {
   // Numeric IPv4 spellings are normalised as Chromium does, so they cannot dodge the address check.
   assert.deepEqual(parseConnectTarget('2130706433:80'), { ok: true, target: { host: '127.0.0.1', port: 80 } });
   assert.deepEqual(parseConnectTarget('0x7f.1:80'), { ok: true, target: { host: '127.0.0.1', port: 80 } });
-  for (const bad of [undefined, '', 'example.com', 'example.com:0', 'example.com:70000', 'a b:80', 'u:p@example.com:80', `${'a'.repeat(300)}:80`]) {
+  for (const bad of [
+    undefined,
+    '',
+    'example.com',
+    'example.com:0',
+    'example.com:70000',
+    'a b:80',
+    'u:p@example.com:80',
+    `${'a'.repeat(300)}:80`,
+  ]) {
     assert.equal(parseConnectTarget(bad).ok, false, String(bad));
   }
 });
 
 test('absolute-URI targets', () => {
-  assert.deepEqual(parseAbsoluteTarget('http://example.com/a?b=1'), { ok: true, target: { host: 'example.com', port: 80 }, path: '/a?b=1' });
-  assert.deepEqual(parseAbsoluteTarget('http://127.1:8080/'), { ok: true, target: { host: '127.0.0.1', port: 8080 }, path: '/' });
+  assert.deepEqual(parseAbsoluteTarget('http://example.com/a?b=1'), {
+    ok: true,
+    target: { host: 'example.com', port: 80 },
+    path: '/a?b=1',
+  });
+  assert.deepEqual(parseAbsoluteTarget('http://127.1:8080/'), {
+    ok: true,
+    target: { host: '127.0.0.1', port: 8080 },
+    path: '/',
+  });
   for (const bad of [undefined, '/relative', 'https://example.com/', 'ftp://x/', 'http://u:p@example.com/']) {
     assert.equal(parseAbsoluteTarget(bad).ok, false, String(bad));
   }
@@ -88,7 +106,15 @@ test('absolute-URI targets', () => {
 
 test('hop-by-hop and Connection-named headers are not forwarded', () => {
   assert.deepEqual(
-    forwardHeaders({ host: 'a', 'proxy-authorization': 'x', 'proxy-connection': 'keep-alive', connection: 'keep-alive, x-secret', 'x-secret': '1', accept: '*/*', te: 'trailers' }),
+    forwardHeaders({
+      host: 'a',
+      'proxy-authorization': 'x',
+      'proxy-connection': 'keep-alive',
+      connection: 'keep-alive, x-secret',
+      'x-secret': '1',
+      accept: '*/*',
+      te: 'trailers',
+    }),
     { host: 'a', accept: '*/*' },
   );
 });

@@ -3,14 +3,7 @@
 // small ring of slots with hold()/release semantics, plus optional 10 ms audio frames (a sine).
 // A left mousedown toggles the colour (so "a click changes the page" is observable in frames).
 import { EventEmitter } from 'node:events';
-import type {
-  AudioEvent,
-  BrowserPage,
-  KeyEventInit,
-  MouseButton,
-  PageEvents,
-  PaintEvent,
-} from '@lkbrowser/native';
+import type { AudioEvent, BrowserPage, KeyEventInit, MouseButton, PageEvents, PaintEvent } from '@lkbrowser/native';
 
 export type Rgb = [number, number, number];
 
@@ -49,7 +42,16 @@ export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
   history: string[];
   #historyIndex: number;
 
-  constructor(opts: { url: string; width: number; height: number; framerate: number; audio?: boolean; color?: Rgb; altColor?: Rgb; slots?: number }) {
+  constructor(opts: {
+    url: string;
+    width: number;
+    height: number;
+    framerate: number;
+    audio?: boolean;
+    color?: Rgb;
+    altColor?: Rgb;
+    slots?: number;
+  }) {
     super();
     this.#width = opts.width;
     this.#height = opts.height;
@@ -141,7 +143,13 @@ export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
         samples[2 * i] = v;
         samples[2 * i + 1] = v;
       }
-      const ev: AudioEvent = { samples, sampleRate: 48000, channels: 2, samplesPerChannel: 480, ptsUs: process.hrtime.bigint() / 1000n };
+      const ev: AudioEvent = {
+        samples,
+        sampleRate: 48000,
+        channels: 2,
+        samplesPerChannel: 480,
+        ptsUs: process.hrtime.bigint() / 1000n,
+      };
       this.emit('audio', ev);
     }
   }
@@ -155,7 +163,11 @@ export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
   async mouseMove(x: number, y: number, opts?: { buttons?: number; modifiers?: number }): Promise<void> {
     this.#record('mouseMove', x, y, opts);
   }
-  async mouseDown(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
+  async mouseDown(
+    x: number,
+    y: number,
+    opts?: { button?: MouseButton; clickCount?: number; modifiers?: number },
+  ): Promise<void> {
     this.#record('mouseDown', x, y, opts);
     if ((opts?.button ?? 'left') === 'left') {
       const c = this.#color;
@@ -163,7 +175,11 @@ export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
       this.#dirty = true;
     }
   }
-  async mouseUp(x: number, y: number, opts?: { button?: MouseButton; clickCount?: number; modifiers?: number }): Promise<void> {
+  async mouseUp(
+    x: number,
+    y: number,
+    opts?: { button?: MouseButton; clickCount?: number; modifiers?: number },
+  ): Promise<void> {
     this.#record('mouseUp', x, y, opts);
   }
   async wheel(x: number, y: number, deltaX: number, deltaY: number, opts?: { modifiers?: number }): Promise<void> {

@@ -4,7 +4,12 @@ import { FocusArbiter, isAgentIdentity, MAX_HOLD_COOLDOWN_MS, REVOKE_COOLDOWN_MS
 
 test('request on free focus grants and broadcasts; second requester is denied with the holder', () => {
   const f = new FocusArbiter({ idleMs: 0, priority: [] });
-  assert.deepEqual(f.request('alice', 0), { granted: true, previous: null, reason: 'free', broadcast: { identity: 'alice' } });
+  assert.deepEqual(f.request('alice', 0), {
+    granted: true,
+    previous: null,
+    reason: 'free',
+    broadcast: { identity: 'alice' },
+  });
   assert.deepEqual(f.request('bob', 1), { granted: false, holder: 'alice' });
   assert.deepEqual(f.request('alice', 2), { granted: true, previous: 'alice', reason: 'already-holder' });
   assert.equal(f.holder, 'alice');
@@ -47,13 +52,23 @@ test('idle holder can be taken over by a request before the tick', () => {
   const f = new FocusArbiter({ idleMs: 5_000, priority: [] });
   f.request('alice', 0);
   assert.deepEqual(f.request('bob', 4_999), { granted: false, holder: 'alice' });
-  assert.deepEqual(f.request('bob', 5_000), { granted: true, previous: 'alice', reason: 'idle-takeover', broadcast: { identity: 'bob' } });
+  assert.deepEqual(f.request('bob', 5_000), {
+    granted: true,
+    previous: 'alice',
+    reason: 'idle-takeover',
+    broadcast: { identity: 'bob' },
+  });
 });
 
 test('priority identities take focus from non-priority holders only (agent/human handoff)', () => {
   const f = new FocusArbiter({ idleMs: 0, priority: ['human'] });
   f.request('agent', 0);
-  assert.deepEqual(f.request('human', 1), { granted: true, previous: 'agent', reason: 'priority-takeover', broadcast: { identity: 'human' } });
+  assert.deepEqual(f.request('human', 1), {
+    granted: true,
+    previous: 'agent',
+    reason: 'priority-takeover',
+    broadcast: { identity: 'human' },
+  });
   assert.deepEqual(f.request('agent', 2), { granted: false, holder: 'human' }, 'non-priority cannot take back');
   f.release('human');
   assert.equal(f.request('agent', 3).granted, true, 'free again after release');
@@ -116,10 +131,20 @@ test('max hold: released however busy, re-request does not extend it, cool-down 
     assert.equal(f.request('alice', t).granted, true, 're-request while holding');
     assert.equal(f.tick(t).changed, false);
   }
-  assert.deepEqual(f.tick(60_000), { changed: true, previous: 'alice', broadcast: { identity: null }, reason: 'max-hold' });
+  assert.deepEqual(f.tick(60_000), {
+    changed: true,
+    previous: 'alice',
+    broadcast: { identity: null },
+    reason: 'max-hold',
+  });
   const again = f.request('alice', 61_000);
   assert.equal(again.granted, false);
-  assert.ok(!again.granted && again.holder === null && 'coolingDownMs' in again && again.coolingDownMs === MAX_HOLD_COOLDOWN_MS - 1_000);
+  assert.ok(
+    !again.granted &&
+      again.holder === null &&
+      'coolingDownMs' in again &&
+      again.coolingDownMs === MAX_HOLD_COOLDOWN_MS - 1_000,
+  );
   assert.equal(f.request('bob', 61_000).granted, true, 'someone else gets it');
   f.release('bob');
   assert.equal(f.request('alice', 60_000 + MAX_HOLD_COOLDOWN_MS).granted, true, 'after the cool-down');
@@ -134,7 +159,12 @@ test('admin revoke: only admins; the holder is barred for the cool-down', () => 
   f.request('alice', 0);
   assert.deepEqual(f.revoke('bob', 1), { allowed: false });
   assert.equal(f.holder, 'alice');
-  assert.deepEqual(f.revoke('ops', 2), { allowed: true, changed: true, previous: 'alice', broadcast: { identity: null } });
+  assert.deepEqual(f.revoke('ops', 2), {
+    allowed: true,
+    changed: true,
+    previous: 'alice',
+    broadcast: { identity: null },
+  });
   assert.equal(f.holder, null);
   assert.deepEqual(f.revoke('ops', 3), { allowed: true, changed: false, previous: null });
   assert.equal(f.request('alice', 2 + REVOKE_COOLDOWN_MS - 1).granted, false);

@@ -44,7 +44,14 @@ export async function join(
   opts: { autoSubscribe?: boolean } = {},
 ): Promise<Room> {
   const r = new Room();
-  await withTimeout(`${identity} connect`, r.connect(server.url, await token(server, room, identity), { autoSubscribe: opts.autoSubscribe ?? true, dynacast: false }), 30_000);
+  await withTimeout(
+    `${identity} connect`,
+    r.connect(server.url, await token(server, room, identity), {
+      autoSubscribe: opts.autoSubscribe ?? true,
+      dynacast: false,
+    }),
+    30_000,
+  );
   return r;
 }
 
@@ -81,7 +88,13 @@ export class VideoWatcher {
           const o = (Math.floor(y) * w + Math.floor(x)) * 4;
           return [data[o] ?? -1, data[o + 1] ?? -1, data[o + 2] ?? -1];
         };
-        this.latest = { width: rgba.width, height: rgba.height, center: at(rgba.width / 2, rgba.height / 2), at, receivedAtMs: Date.now() };
+        this.latest = {
+          width: rgba.width,
+          height: rgba.height,
+          center: at(rgba.width / 2, rgba.height / 2),
+          at,
+          receivedAtMs: Date.now(),
+        };
       }
     })();
   }
@@ -136,7 +149,8 @@ export class DataLog {
     });
   }
   last(topic: string): unknown {
-    for (let i = this.packets.length - 1; i >= 0; i--) if (this.packets[i]?.topic === topic) return this.packets[i]?.json;
+    for (let i = this.packets.length - 1; i >= 0; i--)
+      if (this.packets[i]?.topic === topic) return this.packets[i]?.json;
     return undefined;
   }
   /** The holder of the last browser-focus packet (its other fields, previous/reason, are ignored); undefined if none. */

@@ -8,10 +8,28 @@ import type { BrowserStatus } from '@lkbrowser/protocol';
 import { testLogger } from './helpers.ts';
 
 test('hostHeaderAllowed: IP literals and localhost only', () => {
-  for (const h of ['127.0.0.1', '127.0.0.1:9090', '10.244.1.7:9090', '[::1]:9090', '[fd00::1]', 'localhost', 'localhost:9090']) {
+  for (const h of [
+    '127.0.0.1',
+    '127.0.0.1:9090',
+    '10.244.1.7:9090',
+    '[::1]:9090',
+    '[fd00::1]',
+    'localhost',
+    'localhost:9090',
+  ]) {
     assert.equal(hostHeaderAllowed(h), true, h);
   }
-  for (const h of [undefined, '', 'evil.example', 'evil.example:9090', '127.0.0.1.nip.io', 'localhost.evil', '[::1', '1.2.3.4:99999999', 'a'.repeat(100)]) {
+  for (const h of [
+    undefined,
+    '',
+    'evil.example',
+    'evil.example:9090',
+    '127.0.0.1.nip.io',
+    'localhost.evil',
+    '[::1',
+    '1.2.3.4:99999999',
+    'a'.repeat(100),
+  ]) {
     assert.equal(hostHeaderAllowed(h), false, String(h));
   }
 });
@@ -40,8 +58,22 @@ function get(port: number, path: string, host: string): Promise<{ status: number
 }
 
 test('a name in Host is refused (421); /status reports the URL without its query', async () => {
-  const status: BrowserStatus = { url: 'https://app.example/p?session=abc123', focusHolder: null, width: 640, height: 480, fps: 30, publishing: true, restarts: 0 };
-  const srv = await startStatusServer({ host: '127.0.0.1', port: 0, metrics: new RuntimeMetrics(), logger: testLogger, source: { status: () => status } });
+  const status: BrowserStatus = {
+    url: 'https://app.example/p?session=abc123',
+    focusHolder: null,
+    width: 640,
+    height: 480,
+    fps: 30,
+    publishing: true,
+    restarts: 0,
+  };
+  const srv = await startStatusServer({
+    host: '127.0.0.1',
+    port: 0,
+    metrics: new RuntimeMetrics(),
+    logger: testLogger,
+    source: { status: () => status },
+  });
   try {
     const bad = await get(srv.port, '/status', 'rebound.evil.example');
     assert.equal(bad.status, 421);

@@ -14,7 +14,10 @@ test('CEF modifier flags → CDP modifiers', () => {
     [CefFlag.Command, Modifier.Meta],
     [CefFlag.CapsLock, 0],
     [CefFlag.LeftMouse, 0],
-    [CefFlag.Shift | CefFlag.Control | CefFlag.Alt | CefFlag.Command, Modifier.Shift | Modifier.Ctrl | Modifier.Alt | Modifier.Meta],
+    [
+      CefFlag.Shift | CefFlag.Control | CefFlag.Alt | CefFlag.Command,
+      Modifier.Shift | Modifier.Ctrl | Modifier.Alt | Modifier.Meta,
+    ],
   ];
   for (const [cef, cdp] of rows) assert.equal(cefToCdpModifiers(cef), cdp, `flags ${cef}`);
 });
@@ -28,7 +31,11 @@ test('CEF mouse flags → CDP buttons mask', () => {
 });
 
 const rows: Array<[string, ValidInputEvent, EngineCall]> = [
-  ['move', { type: 'mousemove', x: 10, y: 20, modifiers: 0 }, { method: 'mouseMove', x: 10, y: 20, buttons: 0, modifiers: 0 }],
+  [
+    'move',
+    { type: 'mousemove', x: 10, y: 20, modifiers: 0 },
+    { method: 'mouseMove', x: 10, y: 20, buttons: 0, modifiers: 0 },
+  ],
   [
     'drag move (LMB flag) with shift',
     { type: 'mousemove', x: 10, y: 20, modifiers: CefFlag.LeftMouse | CefFlag.Shift },
@@ -57,7 +64,10 @@ const rows: Array<[string, ValidInputEvent, EngineCall]> = [
   [
     'keydown → rawKeyDown',
     { type: 'keydown', keyCode: 65, modifiers: CefFlag.Shift, key: 'A', code: 'KeyA' },
-    { method: 'key', init: { type: 'rawKeyDown', windowsVirtualKeyCode: 65, modifiers: Modifier.Shift, key: 'A', code: 'KeyA' } },
+    {
+      method: 'key',
+      init: { type: 'rawKeyDown', windowsVirtualKeyCode: 65, modifiers: Modifier.Shift, key: 'A', code: 'KeyA' },
+    },
   ],
   [
     'keyup',
@@ -118,7 +128,10 @@ test('releaseAll lifts held buttons at the last position and held keys, then for
   m.map({ type: 'keyup', keyCode: 65, modifiers: CefFlag.Shift });
   assert.deepEqual(m.releaseAll(), [
     { method: 'mouseUp', x: 30, y: 40, button: 'left', clickCount: 1, modifiers: 0 },
-    { method: 'key', init: { type: 'keyUp', windowsVirtualKeyCode: 16, modifiers: 0, key: 'Shift', code: 'ShiftLeft' } },
+    {
+      method: 'key',
+      init: { type: 'keyUp', windowsVirtualKeyCode: 16, modifiers: 0, key: 'Shift', code: 'ShiftLeft' },
+    },
   ]);
   assert.deepEqual(m.releaseAll(), []);
   assert.equal(m.heldButtons, 0);

@@ -8,25 +8,55 @@ const enc = (v: unknown): Uint8Array => new TextEncoder().encode(typeof v === 's
 const one = (ev: unknown) => parseInputPacket(enc([ev]), vp);
 
 const valid: Array<[unknown, ValidInputEvent]> = [
-  [{ type: 'mousemove', x: 1, y: 2 }, { type: 'mousemove', x: 1, y: 2, modifiers: 0 }],
-  [{ type: 'mousemove', x: 0, y: 479.5, modifiers: 16 }, { type: 'mousemove', x: 0, y: 479.5, modifiers: 16 }],
-  [{ type: 'mousedown', x: 5, y: 5 }, { type: 'mousedown', x: 5, y: 5, button: 0, clickCount: 1, modifiers: 0 }],
+  [
+    { type: 'mousemove', x: 1, y: 2 },
+    { type: 'mousemove', x: 1, y: 2, modifiers: 0 },
+  ],
+  [
+    { type: 'mousemove', x: 0, y: 479.5, modifiers: 16 },
+    { type: 'mousemove', x: 0, y: 479.5, modifiers: 16 },
+  ],
+  [
+    { type: 'mousedown', x: 5, y: 5 },
+    { type: 'mousedown', x: 5, y: 5, button: 0, clickCount: 1, modifiers: 0 },
+  ],
   [
     { type: 'mouseup', x: 639, y: 0, button: 2, clickCount: 3, modifiers: 6 },
     { type: 'mouseup', x: 639, y: 0, button: 2, clickCount: 3, modifiers: 6 },
   ],
-  [{ type: 'wheel', x: 3, y: 4, deltaY: 120 }, { type: 'wheel', x: 3, y: 4, deltaX: 0, deltaY: 120, modifiers: 0 }],
-  [{ type: 'wheel', x: 3, y: 4, deltaX: -1e9 }, { type: 'wheel', x: 3, y: 4, deltaX: -10000, deltaY: 0, modifiers: 0 }],
-  [{ type: 'keydown', keyCode: 65 }, { type: 'keydown', keyCode: 65, modifiers: 0 }],
+  [
+    { type: 'wheel', x: 3, y: 4, deltaY: 120 },
+    { type: 'wheel', x: 3, y: 4, deltaX: 0, deltaY: 120, modifiers: 0 },
+  ],
+  [
+    { type: 'wheel', x: 3, y: 4, deltaX: -1e9 },
+    { type: 'wheel', x: 3, y: 4, deltaX: -10000, deltaY: 0, modifiers: 0 },
+  ],
+  [
+    { type: 'keydown', keyCode: 65 },
+    { type: 'keydown', keyCode: 65, modifiers: 0 },
+  ],
   [
     { type: 'keyup', keyCode: 13, modifiers: 4, key: 'Enter', code: 'Enter' },
     { type: 'keyup', keyCode: 13, modifiers: 4, key: 'Enter', code: 'Enter' },
   ],
-  [{ type: 'char', keyCode: 65, charCode: 97 }, { type: 'char', keyCode: 65, charCode: 97, modifiers: 0 }],
-  [{ type: 'char', keyCode: 0, charCode: 0x1f600 }, { type: 'char', keyCode: 0, charCode: 0x1f600, modifiers: 0 }],
-  [{ type: 'text', text: 'héllo 世界' }, { type: 'text', text: 'héllo 世界' }],
+  [
+    { type: 'char', keyCode: 65, charCode: 97 },
+    { type: 'char', keyCode: 65, charCode: 97, modifiers: 0 },
+  ],
+  [
+    { type: 'char', keyCode: 0, charCode: 0x1f600 },
+    { type: 'char', keyCode: 0, charCode: 0x1f600, modifiers: 0 },
+  ],
+  [
+    { type: 'text', text: 'héllo 世界' },
+    { type: 'text', text: 'héllo 世界' },
+  ],
   [{ type: 'mouseleave' }, { type: 'mouseleave' }],
-  [{ type: 'mousemove', x: 1, y: 2, extra: 'ignored' }, { type: 'mousemove', x: 1, y: 2, modifiers: 0 }],
+  [
+    { type: 'mousemove', x: 1, y: 2, extra: 'ignored' },
+    { type: 'mousemove', x: 1, y: 2, modifiers: 0 },
+  ],
 ];
 
 for (const [input, expected] of valid) {
@@ -127,8 +157,40 @@ test('fuzz: 5000 random packets never throw and every event returned is valid', 
     return seed / 0x7fffffff;
   };
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)] as T;
-  const types = ['mousemove', 'mousedown', 'mouseup', 'wheel', 'keydown', 'keyup', 'char', 'text', 'mouseleave', 'x', ''];
-  const values: unknown[] = [0, 1, -1, 0.5, 639.9, 640, 1e308, -1e308, 255, 256, 65, 0xd800, 'a', '', null, true, [], {}, 'x'.repeat(40)];
+  const types = [
+    'mousemove',
+    'mousedown',
+    'mouseup',
+    'wheel',
+    'keydown',
+    'keyup',
+    'char',
+    'text',
+    'mouseleave',
+    'x',
+    '',
+  ];
+  const values: unknown[] = [
+    0,
+    1,
+    -1,
+    0.5,
+    639.9,
+    640,
+    1e308,
+    -1e308,
+    255,
+    256,
+    65,
+    0xd800,
+    'a',
+    '',
+    null,
+    true,
+    [],
+    {},
+    'x'.repeat(40),
+  ];
   const randValue = (depth: number): unknown => {
     const r = rnd();
     if (r < 0.5 || depth > 2) return pick(values);
@@ -138,7 +200,20 @@ test('fuzz: 5000 random packets never throw and every event returned is valid', 
   const randEvent = (): unknown => {
     if (rnd() < 0.1) return randValue(0);
     const ev: Record<string, unknown> = { type: pick(types) };
-    for (const k of ['x', 'y', 'button', 'clickCount', 'modifiers', 'deltaX', 'deltaY', 'keyCode', 'charCode', 'text', 'key', 'code']) {
+    for (const k of [
+      'x',
+      'y',
+      'button',
+      'clickCount',
+      'modifiers',
+      'deltaX',
+      'deltaY',
+      'keyCode',
+      'charCode',
+      'text',
+      'key',
+      'code',
+    ]) {
       if (rnd() < 0.5) ev[k] = k === 'text' && rnd() < 0.5 ? 'hello' : pick(values);
     }
     return ev;

@@ -76,7 +76,10 @@ test('space-separated combos are pressed one after another; a lone space is the 
   assert.ok(r.ok);
   assert.deepEqual(
     r.combos.map((c) => [c.modifiers, c.key.key]),
-    [[['ctrl'], 'a'], [[], 'Delete']],
+    [
+      [['ctrl'], 'a'],
+      [[], 'Delete'],
+    ],
   );
   const sp = parseKeys(' ');
   assert.ok(sp.ok);
@@ -94,7 +97,18 @@ test('hold: down then up phases split one press', () => {
   assert.deepEqual([...comboEvents(c, 'down'), ...comboEvents(c, 'up')], comboEvents(c, 'press'));
 });
 
-const badKeys: unknown[] = ['', '   ', 'ctrl+', 'a+b', 'NoSuchKey', 'ctrl+NoSuchKey', 42, 'x'.repeat(200), Array(20).fill('a').join(' '), '\u0001'];
+const badKeys: unknown[] = [
+  '',
+  '   ',
+  'ctrl+',
+  'a+b',
+  'NoSuchKey',
+  'ctrl+NoSuchKey',
+  42,
+  'x'.repeat(200),
+  Array(20).fill('a').join(' '),
+  '\u0001',
+];
 for (const k of badKeys) {
   test(`bad keys ${JSON.stringify(k).slice(0, 40)}`, () => {
     assert.equal(parseKeys(k).ok, false);
@@ -111,5 +125,6 @@ test('modifier lists', () => {
 });
 
 test('upper-case names as OpenAI writes them', () => {
-  for (const k of ['CTRL+A', 'ENTER', 'SHIFT+TAB', 'meta+space', 'ESC', 'ARROWDOWN', 'PAGEDOWN', 'BACKSPACE']) assert.ok(parseKeys(k).ok, k);
+  for (const k of ['CTRL+A', 'ENTER', 'SHIFT+TAB', 'meta+space', 'ESC', 'ARROWDOWN', 'PAGEDOWN', 'BACKSPACE'])
+    assert.ok(parseKeys(k).ok, k);
 });

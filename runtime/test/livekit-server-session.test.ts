@@ -35,19 +35,35 @@ after(async () => {
 });
 
 async function seePage(viewer: Room, what: string): Promise<VideoWatcher> {
-  const { track } = await withTimeout(`${what}: video track`, waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 60_000);
+  const { track } = await withTimeout(
+    `${what}: video track`,
+    waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'),
+    60_000,
+  );
   const video = new VideoWatcher(track);
   watchers.push(video);
-  await waitFor(`${what}: page colour in received frames`, () => video.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000);
+  await waitFor(
+    `${what}: page colour in received frames`,
+    () => video.latest !== undefined && near(video.latest.center, [30, 144, 255], 30),
+    60_000,
+  );
   return video;
 }
 
 async function status(viewer: Room): Promise<Record<string, unknown>> {
   const lp = viewer.localParticipant as NonNullable<Room['localParticipant']>;
-  return JSON.parse(await withTimeout('status rpc', lp.performRpc({ destinationIdentity: 'browser', method: 'browser/status', payload: '' }), 20_000));
+  return JSON.parse(
+    await withTimeout(
+      'status rpc',
+      lp.performRpc({ destinationIdentity: 'browser', method: 'browser/status', payload: '' }),
+      20_000,
+    ),
+  );
 }
 
-test(`single-PC signalling; the runtime outlives a ${TOKEN_TTL_S} s join token and a server restart`, { timeout: 420_000 }, async () => {
+test(`single-PC signalling; the runtime outlives a ${TOKEN_TTL_S} s join token and a server restart`, {
+  timeout: 420_000,
+}, async () => {
   const at = new AccessToken(server.apiKey, server.apiSecret, { identity: 'browser', ttl: TOKEN_TTL_S });
   at.addGrant(runtimeGrant(ROOM));
   const token = await at.toJwt();
@@ -66,7 +82,10 @@ test(`single-PC signalling; the runtime outlives a ${TOKEN_TTL_S} s join token a
   await waitFor('/readyz 200', async () => (await getJson(port, '/readyz')).status === 200, 120_000, 250);
 
   // rtc-node 1.1 joined over /rtc/v1: one peer connection (the server logs the participant's init).
-  const joined = server.logTail(200).split('\n').filter((l) => l.includes('starting RTC session') && l.includes('"participant": "browser"'));
+  const joined = server
+    .logTail(200)
+    .split('\n')
+    .filter((l) => l.includes('starting RTC session') && l.includes('"participant": "browser"'));
   assert.ok(joined.length > 0, `server logged the runtime's join:\n${server.logTail(20)}`);
   assert.match(joined[0] ?? '', /"UseSinglePeerConnection": true/);
 
@@ -85,18 +104,31 @@ test(`single-PC signalling; the runtime outlives a ${TOKEN_TTL_S} s join token a
   const down = Date.now();
   assert.ok(down > expiresAt, 'the join token has expired');
   await server.kill();
-  await waitFor('the runtime notices', () => rt.messages('connection to the room lost').length > 0 || rt.proc.exitCode !== null, 60_000);
+  await waitFor(
+    'the runtime notices',
+    () => rt.messages('connection to the room lost').length > 0 || rt.proc.exitCode !== null,
+    60_000,
+  );
   await new Promise((r) => setTimeout(r, 2000));
   await server.restart();
   console.log(`server down for ${Date.now() - down} ms`);
 
-  await waitFor('runtime reconnected', () => rt.messages('reconnected to the room').length > 0 || rt.proc.exitCode !== null, 120_000);
+  await waitFor(
+    'runtime reconnected',
+    () => rt.messages('reconnected to the room').length > 0 || rt.proc.exitCode !== null,
+    120_000,
+  );
   assert.equal(rt.proc.exitCode, null, `runtime still running:\n${rt.logs.slice(-15).join('\n')}`);
   const second = await join(server, ROOM, 'viewer-2');
   rooms.push(second);
   await seePage(second, 'after the restart');
   assert.equal((await status(second)).publishing, true);
-  await waitFor('/readyz 200 after the restart', async () => (await getJson(port, '/readyz')).status === 200, 30_000, 250);
+  await waitFor(
+    '/readyz 200 after the restart',
+    async () => (await getJson(port, '/readyz')).status === 200,
+    30_000,
+    250,
+  );
 
   rt.proc.kill('SIGTERM');
   const e = await withTimeout('exit after SIGTERM', rt.exit, 20_000);

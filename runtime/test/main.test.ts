@@ -4,12 +4,28 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { dispose, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
-import { join, NODE, near, type RoomServer, startRoomServer, startPageServer, VideoWatcher, waitTrack } from './helpers.ts';
+import {
+  join,
+  NODE,
+  near,
+  type RoomServer,
+  startRoomServer,
+  startPageServer,
+  VideoWatcher,
+  waitTrack,
+} from './helpers.ts';
 import { getJson, MAIN, type Runtime, startRuntime } from './runtime-process.ts';
 import { waitFor, withTimeout } from '@lkbrowser/testkit';
 
-function runSync(env: Record<string, string>, args: string[] = []): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(NODE, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
+function runSync(
+  env: Record<string, string>,
+  args: string[] = [],
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(NODE, [MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -83,23 +99,45 @@ describe('full run with the real engine', () => {
     assert.equal((await getJson(port, '/healthz')).status, 200);
     await waitFor('/readyz 200', async () => (await getJson(port, '/readyz')).status === 200, 120_000, 250);
     const st = (await getJson(port, '/status')).body as Record<string, unknown>;
-    assert.deepEqual(st, { url: `${pages.base}/solid`, focusHolder: null, width: 640, height: 480, fps: 15, publishing: true, restarts: 0 });
+    assert.deepEqual(st, {
+      url: `${pages.base}/solid`,
+      focusHolder: null,
+      width: 640,
+      height: 480,
+      fps: 15,
+      publishing: true,
+      restarts: 0,
+    });
 
     viewer = await join(sfu, 'main-room', 'viewer');
     const { track } = await withTimeout('video track', waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 30_000);
     video = new VideoWatcher(track);
-    await waitFor('page colour in received frames', () => video?.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000);
+    await waitFor(
+      'page colour in received frames',
+      () => video?.latest !== undefined && near(video.latest.center, [30, 144, 255], 30),
+      60_000,
+    );
     assert.equal(video.latest?.width, 640);
     // The runtime's minted token has canSubscribe: false; RPC requests (data packets) still reach it.
     const lp = viewer.localParticipant as NonNullable<Room['localParticipant']>;
-    const focus = await withTimeout('rpc', lp.performRpc({ destinationIdentity: 'browser', method: 'browser/request-focus', payload: '' }), 20_000);
+    const focus = await withTimeout(
+      'rpc',
+      lp.performRpc({ destinationIdentity: 'browser', method: 'browser/request-focus', payload: '' }),
+      20_000,
+    );
     assert.deepEqual(JSON.parse(focus), { granted: true });
-    await waitFor('/status focusHolder', async () => ((await getJson(port, '/status')).body as { focusHolder?: string }).focusHolder === 'viewer', 10_000);
+    await waitFor(
+      '/status focusHolder',
+      async () => ((await getJson(port, '/status')).body as { focusHolder?: string }).focusHolder === 'viewer',
+      10_000,
+    );
     const metrics = (await getJson(port, '/metrics')).body as string;
     assert.match(metrics, /lkb_frames_published_total \d+/);
     assert.match(metrics, /lkb_paint_to_publish_seconds_count \d+/);
 
-    const left = new Promise<void>((r) => viewer?.on(RoomEvent.ParticipantDisconnected, (p) => p.identity === 'browser' && r()));
+    const left = new Promise<void>((r) =>
+      viewer?.on(RoomEvent.ParticipantDisconnected, (p) => p.identity === 'browser' && r()),
+    );
     const t0 = Date.now();
     rt.proc.kill('SIGTERM');
     const e = await withTimeout('exit after SIGTERM', rt.exit, 15_000);
@@ -107,7 +145,10 @@ describe('full run with the real engine', () => {
     console.log(`SIGTERM → exit 0 in ${e.atMs - t0} ms`);
     assert.ok(e.atMs - t0 < 5000, `exited in ${e.atMs - t0} ms`);
     await withTimeout('viewer sees the browser leave', left, 15_000);
-    assert.ok(rt.logs.some((l) => l.includes('"msg":"bye"')), 'clean shutdown path');
+    assert.ok(
+      rt.logs.some((l) => l.includes('"msg":"bye"')),
+      'clean shutdown path',
+    );
   });
 
   test('room lost (SFU killed) → exit 1 after the SDK gives up', { timeout: 240_000 }, async () => {
@@ -120,7 +161,15 @@ describe('full run with the real engine', () => {
         LIVEKIT_API_SECRET: own.apiSecret,
         LKB_URL: `${pages.base}/solid`,
       },
-      ['--nav-allow-private-networks', '--width=320', '--height=240', '--framerate=5', '--no-audio', '--metrics-port=0', '--metrics-host=127.0.0.1'],
+      [
+        '--nav-allow-private-networks',
+        '--width=320',
+        '--height=240',
+        '--framerate=5',
+        '--no-audio',
+        '--metrics-port=0',
+        '--metrics-host=127.0.0.1',
+      ],
     );
     runtimes.push(rt);
     const port = await withTimeout('status server port', rt.port, 30_000);
@@ -129,7 +178,10 @@ describe('full run with the real engine', () => {
     await own.close();
     const e = await withTimeout('exit after the room is lost', rt.exit, 200_000);
     assert.equal(e.code, 1, rt.logs.slice(-15).join('\n'));
-    assert.ok(rt.logs.some((l) => l.includes('room disconnected')), 'exit reason logged');
+    assert.ok(
+      rt.logs.some((l) => l.includes('room disconnected')),
+      'exit reason logged',
+    );
   });
 
   test('max duration: exit 0 after N s even with company', { timeout: 180_000 }, async () => {
@@ -147,25 +199,34 @@ describe('full run with the real engine', () => {
     try {
       const e = await withTimeout('max-duration exit', rt.exit, 150_000);
       assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
-      assert.ok(rt.logs.some((l) => l.includes('max duration reached')), 'exit reason logged');
+      assert.ok(
+        rt.logs.some((l) => l.includes('max duration reached')),
+        'exit reason logged',
+      );
     } finally {
       await company.disconnect();
     }
   });
 
   test('empty-room timeout: alone in the room for N s → exit 0', { timeout: 180_000 }, async () => {
-    const rt = startRuntime({ ...env('idle-room'), LKB_URL: `${pages.base}/solid`, LKB_EMPTY_ROOM_TIMEOUT_SECONDS: '3' }, [
-      '--nav-allow-private-networks',
-      '--width=320',
-      '--height=240',
-      '--framerate=5',
-      '--no-audio',
-      '--metrics-port=0',
-      '--metrics-host=127.0.0.1',
-    ]);
+    const rt = startRuntime(
+      { ...env('idle-room'), LKB_URL: `${pages.base}/solid`, LKB_EMPTY_ROOM_TIMEOUT_SECONDS: '3' },
+      [
+        '--nav-allow-private-networks',
+        '--width=320',
+        '--height=240',
+        '--framerate=5',
+        '--no-audio',
+        '--metrics-port=0',
+        '--metrics-host=127.0.0.1',
+      ],
+    );
     runtimes.push(rt);
     const e = await withTimeout('idle exit', rt.exit, 150_000);
     assert.equal(e.code, 0, rt.logs.slice(-15).join('\n'));
-    assert.ok(rt.logs.some((l) => l.includes('empty-room timeout')), 'exit reason logged');
+    assert.ok(
+      rt.logs.some((l) => l.includes('empty-room timeout')),
+      'exit reason logged',
+    );
   });
 });

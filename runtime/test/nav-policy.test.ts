@@ -71,7 +71,13 @@ for (const [u, re] of blocked) {
 }
 
 test('allowPrivate lets private/loopback targets and local names through, schemes stay blocked', () => {
-  for (const u of ['http://127.0.0.1:8080/', 'http://localhost/', 'http://[::1]/', 'http://10.0.0.1/', 'http://kubernetes/']) {
+  for (const u of [
+    'http://127.0.0.1:8080/',
+    'http://localhost/',
+    'http://[::1]/',
+    'http://10.0.0.1/',
+    'http://kubernetes/',
+  ]) {
     assert.equal(checkNavigation(u, open).ok, true, u);
   }
   for (const u of ['file:///etc/passwd', 'javascript:1', 'chrome://version', 'about:config']) {
@@ -80,7 +86,10 @@ test('allowPrivate lets private/loopback targets and local names through, scheme
 });
 
 test('origin allowlist: exact and wildcard, port and scheme must match', () => {
-  const p = { allowPrivate: false, allowedOrigins: ['https://example.com', 'https://*.docs.example.org', 'http://a.example:8080'] };
+  const p = {
+    allowPrivate: false,
+    allowedOrigins: ['https://example.com', 'https://*.docs.example.org', 'http://a.example:8080'],
+  };
   const rows: Array<[string, boolean]> = [
     ['https://example.com/any/path', true],
     ['http://example.com/', false],

@@ -12,7 +12,10 @@ const operatorConfig = { ...defaultConfig(), livekitUrl: 'wss://lk.example.com',
 
 /** A session as the API server serves it: the CRD's defaults applied to the given spec. */
 function session(spec: Record<string, unknown>): BrowserSession {
-  return served({ url: 'https://example.com/start', room: 'demo-room', ...spec }, { name: 'demo', namespace: 'team-a' });
+  return served(
+    { url: 'https://example.com/start', room: 'demo-room', ...spec },
+    { name: 'demo', namespace: 'team-a' },
+  );
 }
 
 /** The container's environment as the kubelet would give it (Secret references resolved to stand-ins). */
@@ -102,6 +105,10 @@ test('one name per setting: LKB_X_Y ↔ --x-y ↔ xY', () => {
     if (!o.env.startsWith('LKB_')) continue;
     const words = o.env.slice(4).toLowerCase().split('_');
     assert.equal(o.flag, words.join('-'), `${o.env} flag`);
-    assert.equal(key, words.map((w, i) => (i === 0 ? w : w[0]?.toUpperCase() + w.slice(1))).join(''), `${o.env} config key`);
+    assert.equal(
+      key,
+      words.map((w, i) => (i === 0 ? w : w[0]?.toUpperCase() + w.slice(1))).join(''),
+      `${o.env} config key`,
+    );
   }
 });

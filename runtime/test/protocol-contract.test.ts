@@ -4,7 +4,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { AUDIO_TRACK, encodeInput, INPUT_LIMITS, type InputEvent, RPC, RpcCode, TOPIC, VIDEO_TRACK } from '@lkbrowser/protocol';
+import {
+  AUDIO_TRACK,
+  encodeInput,
+  INPUT_LIMITS,
+  type InputEvent,
+  RPC,
+  RpcCode,
+  TOPIC,
+  VIDEO_TRACK,
+} from '@lkbrowser/protocol';
 import { parseInputPacket } from '../src/input-validation.ts';
 
 const viewport = { width: 1280, height: 720 };
@@ -23,7 +32,10 @@ test('every event a client encodes passes the runtime validation, packet limits 
     { type: 'mouseleave' },
   ];
   // Many of them, plus a text longer than one packet: encodeInput must split within the limits.
-  const all = [...Array.from({ length: 20 }, () => events).flat(), { type: 'text', text: 'x'.repeat(40_000) } as InputEvent];
+  const all = [
+    ...Array.from({ length: 20 }, () => events).flat(),
+    { type: 'text', text: 'x'.repeat(40_000) } as InputEvent,
+  ];
   const packets = encodeInput(all);
   assert.ok(packets.length > 1);
   let accepted = 0;

@@ -26,11 +26,20 @@ test('reportedUrl: short URLs pass, long ones are cut to the byte limit and flag
 });
 
 test('size checks name the topic/method, the size and the limit', () => {
-  assert.deepEqual(checkDataPayload('t', ROOM_LIMITS.maxDataPayloadBytes), { ok: true, bytes: ROOM_LIMITS.maxDataPayloadBytes });
+  assert.deepEqual(checkDataPayload('t', ROOM_LIMITS.maxDataPayloadBytes), {
+    ok: true,
+    bytes: ROOM_LIMITS.maxDataPayloadBytes,
+  });
   const over = checkDataPayload('browser-url', 70_000);
   assert.equal(over.ok, false);
-  assert.match(over.ok ? '' : over.reason, /^browser-url packet is 70000 bytes, over LiveKit's 15360-byte data packet limit$/);
+  assert.match(
+    over.ok ? '' : over.reason,
+    /^browser-url packet is 70000 bytes, over LiveKit's 15360-byte data packet limit$/,
+  );
   const reply = checkRpcReply('browser/status', 'é'.repeat(8000)); // 16000 UTF-8 bytes
   assert.equal(reply.ok, false);
-  assert.match(reply.ok ? '' : reply.reason, /browser\/status reply is 16000 bytes, over LiveKit's 15360-byte RPC payload limit/);
+  assert.match(
+    reply.ok ? '' : reply.reason,
+    /browser\/status reply is 16000 bytes, over LiveKit's 15360-byte RPC payload limit/,
+  );
 });

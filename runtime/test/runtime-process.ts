@@ -34,7 +34,9 @@ export function startRuntime(env: Record<string, string>, args: string[]): Runti
         logs.push('(non-JSON line above)'); // kept for the failure message
       }
     });
-    createInterface({ input: proc.stderr as NonNullable<ChildProcess['stderr']> }).on('line', (l) => logs.push(`stderr: ${l}`));
+    createInterface({ input: proc.stderr as NonNullable<ChildProcess['stderr']> }).on('line', (l) =>
+      logs.push(`stderr: ${l}`),
+    );
     void exit.then((e) => reject(new Error(`runtime exited early (${e.code}): ${logs.slice(-10).join('\n')}`)));
   });
   port.catch(() => undefined); // observed by the tests that await it

@@ -9,14 +9,29 @@ test('screenshot requests', () => {
     ok: true,
     req: { scale: 0.5, region: { x: 1, y: 2, width: 3, height: 4 } },
   });
-  for (const bad of ['x', '[]', '{"scale":2}', '{"scale":0}', '{"format":"jpeg"}', '{"region":{"x":-1,"y":0,"width":1,"height":1}}', '{"region":{"x":0,"y":0,"width":0,"height":1}}', '{"region":null}', 'x'.repeat(2000)]) {
+  for (const bad of [
+    'x',
+    '[]',
+    '{"scale":2}',
+    '{"scale":0}',
+    '{"format":"jpeg"}',
+    '{"region":{"x":-1,"y":0,"width":1,"height":1}}',
+    '{"region":{"x":0,"y":0,"width":0,"height":1}}',
+    '{"region":null}',
+    'x'.repeat(2000),
+  ]) {
     assert.equal(parseScreenshotRequest(bad).ok, false, bad.slice(0, 40));
   }
 });
 
 test('regions are clipped to the frame', () => {
   assert.deepEqual(clipRegion(undefined, 100, 50), { x: 0, y: 0, width: 100, height: 50 });
-  assert.deepEqual(clipRegion({ x: 90, y: 40, width: 50, height: 50 }, 100, 50), { x: 90, y: 40, width: 10, height: 10 });
+  assert.deepEqual(clipRegion({ x: 90, y: 40, width: 50, height: 50 }, 100, 50), {
+    x: 90,
+    y: 40,
+    width: 10,
+    height: 10,
+  });
   assert.equal(typeof clipRegion({ x: 100, y: 0, width: 1, height: 1 }, 100, 50), 'string');
   assert.deepEqual(scaledSize({ x: 0, y: 0, width: 1280, height: 720 }, 0.5), { width: 640, height: 360 });
   assert.deepEqual(scaledSize({ x: 0, y: 0, width: 3, height: 3 }, 0.05), { width: 1, height: 1 });

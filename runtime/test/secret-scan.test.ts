@@ -18,11 +18,25 @@ import { NODE, REPO, type RoomServer, startPageServer, token } from './helpers.t
 
 const MAIN = `${REPO}runtime/src/main.ts`;
 /** Every variable a process under the engine host may have (the host's allowlist + what it sets per child). */
-const CHILD_ENV_ALLOWED = new Set(['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'LKB_HOST_DEBUG', 'DISPLAY', 'XAUTHORITY', 'XDG_CONFIG_HOME', 'HOME', 'PULSE_SERVER', 'XDG_RUNTIME_DIR', 'PULSE_RUNTIME_PATH',
+const CHILD_ENV_ALLOWED = new Set([
+  'PATH',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'LKB_HOST_DEBUG',
+  'DISPLAY',
+  'XAUTHORITY',
+  'XDG_CONFIG_HOME',
+  'HOME',
+  'PULSE_SERVER',
+  'XDG_RUNTIME_DIR',
+  'PULSE_RUNTIME_PATH',
   // PulseAudio sets this itself and re-executes (pulsecore/core-util.c); it is not inherited.
   'LD_BIND_NOW',
   // Chromium sets this for its crashpad handlers itself; it is not inherited either.
-  'DBUS_SESSION_BUS_ADDRESS']);
+  'DBUS_SESSION_BUS_ADDRESS',
+]);
 
 let sfu: RoomServer;
 let pages: Awaited<ReturnType<typeof startPageServer>>;
@@ -63,7 +77,9 @@ function readProc(pid: number): ProcInfo | undefined {
       sid: Number(f[3]),
       comm: stat.slice(stat.indexOf('(') + 1, rp),
       environ: readFileSync(`/proc/${pid}/environ`, 'latin1'),
-      cmdline: readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter((s) => s !== ''),
+      cmdline: readFileSync(`/proc/${pid}/cmdline`, 'latin1')
+        .split('\0')
+        .filter((s) => s !== ''),
     };
   } catch {
     return undefined; // exited while we looked
@@ -92,10 +108,28 @@ function tree(root: number): ProcInfo[] {
 
 function startRuntime(env: Record<string, string>): { proc: ChildProcess; logs: string[]; ready: Promise<number> } {
   // The runtime gets a clean environment of its own, so the scan judges exactly what it was given.
-  const proc = spawn(NODE, [MAIN, '--nav-allow-private-networks', '--width=320', '--height=240', '--framerate=5', '--metrics-port=0', '--metrics-host=127.0.0.1'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LKB_LOG_LEVEL: 'info', LKB_URL: `${pages.base}/solid?session=page-secret`, LIVEKIT_URL: sfu.url, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    NODE,
+    [
+      MAIN,
+      '--nav-allow-private-networks',
+      '--width=320',
+      '--height=240',
+      '--framerate=5',
+      '--metrics-port=0',
+      '--metrics-host=127.0.0.1',
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        LKB_LOG_LEVEL: 'info',
+        LKB_URL: `${pages.base}/solid?session=page-secret`,
+        LIVEKIT_URL: sfu.url,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   procs.push(proc);
   const logs: string[] = [];
   const ready = new Promise<number>((resolve, reject) => {
@@ -103,7 +137,9 @@ function startRuntime(env: Record<string, string>): { proc: ChildProcess; logs: 
       logs.push(l);
       if (l.includes('"msg":"publishing"')) resolve(proc.pid as number);
     });
-    createInterface({ input: proc.stderr as NonNullable<ChildProcess['stderr']> }).on('line', (l) => logs.push(`stderr: ${l}`));
+    createInterface({ input: proc.stderr as NonNullable<ChildProcess['stderr']> }).on('line', (l) =>
+      logs.push(`stderr: ${l}`),
+    );
     proc.once('exit', (c) => reject(new Error(`runtime exited (${c}): ${logs.slice(-10).join('\n')}`)));
   });
   ready.catch(() => undefined);
@@ -119,7 +155,10 @@ async function stop(proc: ChildProcess): Promise<void> {
 function assertClean(ps: ProcInfo[], secrets: string[], rootPid: number): void {
   const names = ps.map((p) => p.comm);
   for (const want of ['lkb-host', 'Xvfb', 'pulseaudio', 'chromium', 'chrome_crashpad']) {
-    assert.ok(names.some((n) => n.startsWith(want)), `${want} among the scanned processes: ${names.join(', ')}`);
+    assert.ok(
+      names.some((n) => n.startsWith(want)),
+      `${want} among the scanned processes: ${names.join(', ')}`,
+    );
   }
   for (const p of ps) {
     for (const s of secrets) {
@@ -130,17 +169,27 @@ function assertClean(ps: ProcInfo[], secrets: string[], rootPid: number): void {
     // Chromium's children retitle themselves over argv+environ memory (one long cmdline string), so their environ
     // is no longer a variable list; they are forks of the browser process, whose environment is checked.
     if (p.cmdline.length === 1 && p.cmdline[0]?.includes(' --type=')) continue;
-    const keys = p.environ.split('\0').filter((kv) => kv !== '').map((kv) => kv.slice(0, kv.indexOf('=')));
+    const keys = p.environ
+      .split('\0')
+      .filter((kv) => kv !== '')
+      .map((kv) => kv.slice(0, kv.indexOf('=')));
     const extra = keys.filter((k) => !CHILD_ENV_ALLOWED.has(k));
     assert.deepEqual(extra, [], `variables outside the allowlist in ${p.comm} (${p.pid})`);
   }
 }
 
 function envOf(p: ProcInfo): Record<string, string> {
-  return Object.fromEntries(p.environ.split('\0').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    p.environ
+      .split('\0')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 }
 
-test('token file: no process of the runtime (Node included) holds the token or the API secret', { timeout: 180_000 }, async () => {
+test('token file: no process of the runtime (Node included) holds the token or the API secret', {
+  timeout: 180_000,
+}, async () => {
   const jwt = await token(sfu, 'scan-room', 'browser', { canSubscribe: false });
   const file = pathJoin(dir, 'token');
   writeFileSync(file, `${jwt}\n`, { mode: 0o600 });
@@ -148,11 +197,23 @@ test('token file: no process of the runtime (Node included) holds the token or t
   const rt = startRuntime({ LKB_TOKEN_FILE: file, LKB_CHROMIUM_UID: '65534' });
   const pid = await withTimeout('runtime publishing', rt.ready, 120_000);
   // crashpad and the renderer start a little after the first frame; wait until the tree is complete.
-  const ps = await waitFor('whole process tree up', () => {
-    const t = tree(pid);
-    return t.some((p) => p.comm.startsWith('chrome_crashpad')) && t.some((p) => p.cmdline.join(' ').includes('--type=renderer')) ? t : undefined;
-  }, 30_000, 200).catch((e: Error) => {
-    throw new Error(`${e.message}: ${tree(pid).map((p) => `${p.pid}/${p.ppid}/${p.sid} ${p.comm} ${p.cmdline.slice(0, 2).join(' ')}`).join('\n')}`);
+  const ps = await waitFor(
+    'whole process tree up',
+    () => {
+      const t = tree(pid);
+      return t.some((p) => p.comm.startsWith('chrome_crashpad')) &&
+        t.some((p) => p.cmdline.join(' ').includes('--type=renderer'))
+        ? t
+        : undefined;
+    },
+    30_000,
+    200,
+  ).catch((e: Error) => {
+    throw new Error(
+      `${e.message}: ${tree(pid)
+        .map((p) => `${p.pid}/${p.ppid}/${p.sid} ${p.comm} ${p.cmdline.slice(0, 2).join(' ')}`)
+        .join('\n')}`,
+    );
   });
   try {
     assertClean(ps, [jwt, sfu.apiSecret], pid);
@@ -163,7 +224,10 @@ test('token file: no process of the runtime (Node included) holds the token or t
     const argv = chromium.cmdline;
     assert.equal(argv.at(-2), '--', 'switches end before the URL');
     assert.equal(argv.at(-1), `${pages.base}/solid?session=page-secret`);
-    assert.ok(argv.some((a) => /^--proxy-server=http:\/\/127\.0\.0\.1:\d+$/.test(a)), 'egress proxy');
+    assert.ok(
+      argv.some((a) => /^--proxy-server=http:\/\/127\.0\.0\.1:\d+$/.test(a)),
+      'egress proxy',
+    );
     assert.ok(argv.includes('--proxy-bypass-list=<-loopback>'));
     assert.ok(argv.includes('--force-webrtc-ip-handling-policy=disable_non_proxied_udp'));
 
@@ -172,16 +236,25 @@ test('token file: no process of the runtime (Node included) holds the token or t
     assert.ok(xargs.includes('-auth') && xargs[xargs.indexOf('-extension') + 1] === 'XTEST', xargs.join(' '));
     const cenv = envOf(chromium);
     assert.ok(cenv.DISPLAY && cenv.XAUTHORITY, 'Chromium gets the display and its cookie');
-    const noCookie = spawnSync('/usr/bin/xdpyinfo', ['-display', cenv.DISPLAY], { env: { PATH: '/usr/bin:/bin', XAUTHORITY: '/nonexistent' }, encoding: 'utf8', timeout: 20_000 });
+    const noCookie = spawnSync('/usr/bin/xdpyinfo', ['-display', cenv.DISPLAY], {
+      env: { PATH: '/usr/bin:/bin', XAUTHORITY: '/nonexistent' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.notEqual(noCookie.status, 0, 'a client without the cookie is refused');
-    const withCookie = spawnSync('/usr/bin/xdpyinfo', ['-display', cenv.DISPLAY, '-queryExtensions'], { env: { PATH: '/usr/bin:/bin', XAUTHORITY: cenv.XAUTHORITY }, encoding: 'utf8', timeout: 20_000 });
+    const withCookie = spawnSync('/usr/bin/xdpyinfo', ['-display', cenv.DISPLAY, '-queryExtensions'], {
+      env: { PATH: '/usr/bin:/bin', XAUTHORITY: cenv.XAUTHORITY },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.equal(withCookie.status, 0, withCookie.stderr);
     assert.match(withCookie.stdout, /MIT-SHM/);
     assert.doesNotMatch(withCookie.stdout, /XTEST/);
 
     // Chromium runs apart from Node: its own uid, renderers in Chromium's sandbox (seccomp-bpf, own pid namespace),
     // and it cannot read the runtime's /proc entries.
-    const uidOf = (p: ProcInfo): number => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1]);
+    const uidOf = (p: ProcInfo): number =>
+      Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1]);
     const node = ps.find((p) => p.pid === pid) as ProcInfo;
     const chromes = ps.filter((p) => p.comm === 'chromium');
     assert.ok(chromes.length >= 3);
@@ -199,7 +272,7 @@ test('token file: no process of the runtime (Node included) holds the token or t
     assert.notEqual(peek.status, 0, 'the Chromium uid cannot read the runtime environment');
 
     // /status does not reveal the page URL's query string.
-    const port = Number((rt.logs.map((l) => /"port":(\d+).*status server listening/.exec(l)?.[1]).find((x) => x) ?? 0));
+    const port = Number(rt.logs.map((l) => /"port":(\d+).*status server listening/.exec(l)?.[1]).find((x) => x) ?? 0);
     const st = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { url: string };
     assert.equal(st.url, `${pages.base}/solid`);
   } finally {
@@ -208,12 +281,21 @@ test('token file: no process of the runtime (Node included) holds the token or t
 });
 
 test('API secret in the runtime environment: it reaches no child process', { timeout: 180_000 }, async () => {
-  const rt = startRuntime({ LIVEKIT_ROOM: 'scan-room-2', LIVEKIT_API_KEY: sfu.apiKey, LIVEKIT_API_SECRET: sfu.apiSecret });
+  const rt = startRuntime({
+    LIVEKIT_ROOM: 'scan-room-2',
+    LIVEKIT_API_KEY: sfu.apiKey,
+    LIVEKIT_API_SECRET: sfu.apiSecret,
+  });
   const pid = await withTimeout('runtime publishing', rt.ready, 120_000);
-  const ps = await waitFor('whole process tree up', () => {
-    const t = tree(pid);
-    return t.some((p) => p.comm.startsWith('chrome_crashpad')) ? t : undefined;
-  }, 30_000, 200);
+  const ps = await waitFor(
+    'whole process tree up',
+    () => {
+      const t = tree(pid);
+      return t.some((p) => p.comm.startsWith('chrome_crashpad')) ? t : undefined;
+    },
+    30_000,
+    200,
+  );
   try {
     const node = ps.find((p) => p.pid === pid) as ProcInfo;
     assert.ok(node.environ.includes(sfu.apiSecret), 'precondition: the scan sees the secret where it is');

@@ -8,7 +8,18 @@ import { AudioStream, dispose, type Room, TrackKind, TrackSource } from '@liveki
 import { RuntimeMetrics } from '../src/metrics.ts';
 import { RPC, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
-import { DataLog, enc, join, near, type RoomServer, startRoomServer, startPageServer, testLogger, VideoWatcher, waitTrack } from './helpers.ts';
+import {
+  DataLog,
+  enc,
+  join,
+  near,
+  type RoomServer,
+  startRoomServer,
+  startPageServer,
+  testLogger,
+  VideoWatcher,
+  waitTrack,
+} from './helpers.ts';
 import { waitFor, withTimeout } from '@lkbrowser/testkit';
 
 const ROOM = 'engine-room';
@@ -24,18 +35,28 @@ let metrics: RuntimeMetrics;
 let video: VideoWatcher;
 
 const rpc = (method: string, payload: unknown = '') =>
-  withTimeout(method, (viewer.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
+  withTimeout(
+    method,
+    (viewer.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
       destinationIdentity: 'browser',
       method,
       payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
       responseTimeout: 15_000,
-    }), 20_000);
+    }),
+    20_000,
+  );
 
 before(async () => {
   sfu = await startRoomServer();
   pages = await startPageServer();
   ctx = await createContext({ startTimeoutMs: 60_000, logger: testLogger });
-  page = (await ctx.newPage({ url: `${pages.base}/click`, width: 640, height: 480, framerate: 30, audio: true })) as EnginePage;
+  page = (await ctx.newPage({
+    url: `${pages.base}/click`,
+    width: 640,
+    height: 480,
+    framerate: 30,
+    audio: true,
+  })) as EnginePage;
   browserRoom = await join(sfu, ROOM, 'browser', { autoSubscribe: false });
   metrics = new RuntimeMetrics();
   session = new RoomSession({
@@ -77,12 +98,18 @@ after(async () => {
 test('received video shows the page served on 127.0.0.1', { timeout: 120_000 }, async () => {
   const { track } = await withTimeout('video track', waitTrack(viewer, TrackKind.KIND_VIDEO, 'browser'), 30_000);
   video = new VideoWatcher(track);
-  await waitFor('red page in frames', () => video.latest !== undefined && near(video.latest.center, [255, 0, 0], 30), 60_000);
+  await waitFor(
+    'red page in frames',
+    () => video.latest !== undefined && near(video.latest.center, [255, 0, 0], 30),
+    60_000,
+  );
   assert.equal(video.latest?.width, 640);
   assert.equal(video.latest?.height, 480);
 });
 
-test('a click sent as browser-input by the focus holder changes the page (seen in received frames)', { timeout: 120_000 }, async () => {
+test('a click sent as browser-input by the focus holder changes the page (seen in received frames)', {
+  timeout: 120_000,
+}, async () => {
   assert.deepEqual(JSON.parse(await rpc(RPC.requestFocus)), { granted: true });
   const lp = viewer.localParticipant as NonNullable<Room['localParticipant']>;
   await lp.publishData(
@@ -94,8 +121,15 @@ test('a click sent as browser-input by the focus holder changes the page (seen i
     { reliable: true, topic: TOPIC.input },
   );
   const sentAt = Date.now();
-  await waitFor('green page after the click', () => video.latest !== undefined && near(video.latest.center, [0, 200, 0], 30), 30_000, 10);
-  console.log(`first click → changed frame received: ${Date.now() - sentAt} ms (includes the viewer's first-data publisher negotiation)`);
+  await waitFor(
+    'green page after the click',
+    () => video.latest !== undefined && near(video.latest.center, [0, 200, 0], 30),
+    30_000,
+    10,
+  );
+  console.log(
+    `first click → changed frame received: ${Date.now() - sentAt} ms (includes the viewer's first-data publisher negotiation)`,
+  );
   // Second click: the data path is warm now.
   const t1 = Date.now();
   await lp.publishData(
@@ -105,19 +139,38 @@ test('a click sent as browser-input by the focus holder changes the page (seen i
     ]),
     { reliable: true, topic: TOPIC.input },
   );
-  await waitFor('magenta page after the 2nd click', () => video.latest !== undefined && near(video.latest.center, [200, 0, 200], 30), 30_000, 5);
-  console.log(`second click → changed frame received: ${Date.now() - t1} ms (data over the SFU, CDP dispatch, paint, encode, RTP, decode)`);
+  await waitFor(
+    'magenta page after the 2nd click',
+    () => video.latest !== undefined && near(video.latest.center, [200, 0, 200], 30),
+    30_000,
+    5,
+  );
+  console.log(
+    `second click → changed frame received: ${Date.now() - t1} ms (data over the SFU, CDP dispatch, paint, encode, RTP, decode)`,
+  );
   assert.equal(await metrics.value('lkb_input_packets_total', { result: 'accepted' }), 2);
 });
 
 test('navigate RPC loads another page; browser-url is broadcast', { timeout: 120_000 }, async () => {
   assert.deepEqual(JSON.parse(await rpc(RPC.navigate, { url: `${pages.base}/yellow` })), { status: 'ok' });
-  await waitFor('yellow page', () => video.latest !== undefined && near(video.latest.center, [255, 255, 0], 30), 30_000);
-  await waitFor('browser-url', () => JSON.stringify(viewerData.last(TOPIC.url)) === JSON.stringify({ url: `${pages.base}/yellow` }), 15_000);
+  await waitFor(
+    'yellow page',
+    () => video.latest !== undefined && near(video.latest.center, [255, 255, 0], 30),
+    30_000,
+  );
+  await waitFor(
+    'browser-url',
+    () => JSON.stringify(viewerData.last(TOPIC.url)) === JSON.stringify({ url: `${pages.base}/yellow` }),
+    15_000,
+  );
 });
 
 test('page audio reaches a subscriber on browser-audio', { timeout: 120_000 }, async () => {
-  const { track, publication } = await withTimeout('audio track', waitTrack(viewer, TrackKind.KIND_AUDIO, 'browser'), 30_000);
+  const { track, publication } = await withTimeout(
+    'audio track',
+    waitTrack(viewer, TrackKind.KIND_AUDIO, 'browser'),
+    30_000,
+  );
   assert.equal(publication.name, 'browser-audio');
   assert.equal(publication.source, TrackSource.SOURCE_SCREENSHARE_AUDIO);
   assert.deepEqual(JSON.parse(await rpc(RPC.navigate, { url: `${pages.base}/tone` })), { status: 'ok' });
@@ -148,7 +201,11 @@ test('browser killed → restarted, video resumes on the same track', { timeout:
   assert.equal(await metrics.value('lkb_browser_restarts_total'), 1);
   const countAfterRestart = video.count;
   assert.deepEqual(JSON.parse(await rpc(RPC.navigate, { url: `${pages.base}/solid` })), { status: 'ok' });
-  await waitFor('blue page after restart', () => video.latest !== undefined && near(video.latest.center, [30, 144, 255], 30), 60_000);
+  await waitFor(
+    'blue page after restart',
+    () => video.latest !== undefined && near(video.latest.center, [30, 144, 255], 30),
+    60_000,
+  );
   assert.ok(video.count > countAfterRestart);
   const s = JSON.parse(await rpc(RPC.status));
   assert.equal(s.publishing, true);

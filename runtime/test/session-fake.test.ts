@@ -7,7 +7,17 @@ import { RuntimeMetrics } from '../src/metrics.ts';
 import { ROOM_LIMITS, RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
 import { FakePage } from './fake-engine.ts';
-import { DataLog, enc, join, near, type RoomServer, startRoomServer, testLogger, VideoWatcher, waitTrack } from './helpers.ts';
+import {
+  DataLog,
+  enc,
+  join,
+  near,
+  type RoomServer,
+  startRoomServer,
+  testLogger,
+  VideoWatcher,
+  waitTrack,
+} from './helpers.ts';
 import { waitFor, withTimeout } from '@lkbrowser/testkit';
 
 const ROOM = 'fake-room';
@@ -27,12 +37,16 @@ let video: VideoWatcher;
 const resolved: Record<string, string[]> = { 'public.example': ['93.184.216.34'], 'sneaky.example': ['10.1.2.3'] };
 
 const rpc = (room: Room, method: string, payload: unknown = '') =>
-  withTimeout(method, (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
+  withTimeout(
+    method,
+    (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
       destinationIdentity: 'browser',
       method,
       payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
       responseTimeout: 15_000,
-    }), 20_000);
+    }),
+    20_000,
+  );
 
 async function rpcError(room: Room, method: string, payload: unknown = ''): Promise<RpcError> {
   try {
@@ -45,12 +59,23 @@ async function rpcError(room: Room, method: string, payload: unknown = ''): Prom
 }
 
 const sendInput = (room: Room, events: unknown) =>
-  (room.localParticipant as NonNullable<Room['localParticipant']>).publishData(enc(events), { reliable: true, topic: TOPIC.input });
+  (room.localParticipant as NonNullable<Room['localParticipant']>).publishData(enc(events), {
+    reliable: true,
+    topic: TOPIC.input,
+  });
 
 before(async () => {
   server = await startRoomServer();
   browserRoom = await join(server, ROOM, 'browser', { autoSubscribe: false });
-  page = new FakePage({ url: 'https://start.example/', width: W, height: H, framerate: 10, audio: true, color: [255, 0, 0], altColor: [0, 0, 255] });
+  page = new FakePage({
+    url: 'https://start.example/',
+    width: W,
+    height: H,
+    framerate: 10,
+    audio: true,
+    color: [255, 0, 0],
+    altColor: [0, 0, 255],
+  });
   metrics = new RuntimeMetrics();
   session = new RoomSession({
     room: browserRoom,
@@ -94,7 +119,11 @@ after(async () => {
 });
 
 test('publishes browser-video (screen share) whose pixels match the page, and browser-audio', async () => {
-  const { track, publication } = await withTimeout('video track', waitTrack(alice, TrackKind.KIND_VIDEO, 'browser'), 20_000);
+  const { track, publication } = await withTimeout(
+    'video track',
+    waitTrack(alice, TrackKind.KIND_VIDEO, 'browser'),
+    20_000,
+  );
   assert.equal(publication.name, 'browser-video');
   assert.equal(publication.source, TrackSource.SOURCE_SCREENSHARE);
   video = new VideoWatcher(track);
@@ -104,7 +133,11 @@ test('publishes browser-video (screen share) whose pixels match the page, and br
   const audio = await withTimeout('audio track', waitTrack(alice, TrackKind.KIND_AUDIO, 'browser'), 20_000);
   assert.equal(audio.publication.name, 'browser-audio');
   assert.equal(audio.publication.source, TrackSource.SOURCE_SCREENSHARE_AUDIO);
-  await waitFor('audio frames published', async () => (await metrics.value('lkb_audio_frames_total', { result: 'published' })) > 20, 10_000);
+  await waitFor(
+    'audio frames published',
+    async () => (await metrics.value('lkb_audio_frames_total', { result: 'published' })) > 20,
+    10_000,
+  );
   assert.equal(page.heldSlots() <= 1, true, 'the runtime holds at most one paint slot');
 });
 
@@ -121,29 +154,53 @@ test('a static page is refreshed at a low rate, not re-encoded every frame', asy
 test('late joiners get the current url, focus and cursor', async () => {
   await waitFor('browser-url for alice', () => aliceData.last(TOPIC.url) !== undefined, 10_000);
   assert.deepEqual(aliceData.last(TOPIC.url), { url: 'https://start.example/' });
-  await waitFor('focus+cursor', () => aliceData.last(TOPIC.focus) !== undefined && aliceData.last(TOPIC.cursor) !== undefined, 10_000);
+  await waitFor(
+    'focus+cursor',
+    () => aliceData.last(TOPIC.focus) !== undefined && aliceData.last(TOPIC.cursor) !== undefined,
+    10_000,
+  );
   assert.equal(aliceData.focus(), null);
   assert.deepEqual(aliceData.last(TOPIC.cursor), { cursor: 'default' });
 });
 
 test('status RPC needs no focus', async () => {
   const s = JSON.parse(await rpc(bob, RPC.status));
-  assert.deepEqual(s, { url: 'https://start.example/', focusHolder: null, width: W, height: H, fps: 10, publishing: true, restarts: 0 });
+  assert.deepEqual(s, {
+    url: 'https://start.example/',
+    focusHolder: null,
+    width: W,
+    height: H,
+    fps: 10,
+    publishing: true,
+    restarts: 0,
+  });
 });
 
-test('a page URL over LiveKit\'s packet limit reaches the room cut and flagged (browser-url, status)', async () => {
+test("a page URL over LiveKit's packet limit reaches the room cut and flagged (browser-url, status)", async () => {
   const long = `https://start.example/?${'q'.repeat(100_000)}`;
   const cut = long.slice(0, ROOM_LIMITS.maxReportedUrlBytes); // ASCII: one byte a character
   const failedBefore = await metrics.value('lkb_data_packets_dropped_total', { reason: 'send_failed' });
   page.pageNavigates(long); // e.g. history.pushState: the page's own doing, not browser/navigate
-  await waitFor('truncated browser-url', () => (bobData.last(TOPIC.url) as { truncated?: boolean } | undefined)?.truncated === true, 10_000);
+  await waitFor(
+    'truncated browser-url',
+    () => (bobData.last(TOPIC.url) as { truncated?: boolean } | undefined)?.truncated === true,
+    10_000,
+  );
   assert.deepEqual(bobData.last(TOPIC.url), { url: cut, truncated: true });
   const s = JSON.parse(await rpc(bob, RPC.status)) as Record<string, unknown>;
   assert.equal(s.url, cut);
   assert.equal(s.urlTruncated, true);
-  assert.equal(await metrics.value('lkb_data_packets_dropped_total', { reason: 'send_failed' }), failedBefore, 'no packet failed in the SDK');
+  assert.equal(
+    await metrics.value('lkb_data_packets_dropped_total', { reason: 'send_failed' }),
+    failedBefore,
+    'no packet failed in the SDK',
+  );
   page.pageNavigates('https://start.example/');
-  await waitFor('url back', () => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://start.example/"}', 10_000);
+  await waitFor(
+    'url back',
+    () => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://start.example/"}',
+    10_000,
+  );
 });
 
 test('focus: grant, deny with holder, broadcast to everyone', async () => {
@@ -152,14 +209,24 @@ test('focus: grant, deny with holder, broadcast to everyone', async () => {
   await waitFor('bob sees alice focus', () => bobData.focus() === 'alice', 10_000);
   assert.equal(session.focusHolder, 'alice');
   assert.deepEqual(JSON.parse(await rpc(bob, RPC.releaseFocus)), { released: false });
-  assert.equal(page.calls.some((c) => c.method === 'setFocus' && c.args[0] === true), true);
+  assert.equal(
+    page.calls.some((c) => c.method === 'setFocus' && c.args[0] === true),
+    true,
+  );
 });
 
 test('input from a non-holder is ignored and counted', async () => {
   const calls = page.calls.length;
   const before = await metrics.value('lkb_input_packets_total', { result: 'not_focused' });
-  await sendInput(bob, [{ type: 'mousedown', x: 10, y: 10 }, { type: 'mouseup', x: 10, y: 10 }]);
-  await waitFor('counted', async () => (await metrics.value('lkb_input_packets_total', { result: 'not_focused' })) === before + 1, 10_000);
+  await sendInput(bob, [
+    { type: 'mousedown', x: 10, y: 10 },
+    { type: 'mouseup', x: 10, y: 10 },
+  ]);
+  await waitFor(
+    'counted',
+    async () => (await metrics.value('lkb_input_packets_total', { result: 'not_focused' })) === before + 1,
+    10_000,
+  );
   assert.equal(page.calls.slice(calls).filter((c) => c.method.startsWith('mouse')).length, 0);
   assert.ok(near(page.color, [255, 0, 0], 0));
 });
@@ -175,7 +242,11 @@ test('a click from the holder changes the page (seen in received frames); events
     { type: 'char', keyCode: 65, charCode: 65, modifiers: 2 },
     { type: 'keyup', keyCode: 65, modifiers: 2 },
   ]);
-  await waitFor('blue frames after the click', () => video.latest !== undefined && near(video.latest.center, [0, 0, 255]), 15_000);
+  await waitFor(
+    'blue frames after the click',
+    () => video.latest !== undefined && near(video.latest.center, [0, 0, 255]),
+    15_000,
+  );
   await session.flushInput();
   const got = page.calls.filter((c) => c.method !== 'setFocus').slice(-8);
   assert.deepEqual(
@@ -192,7 +263,14 @@ test('navigation: non-holder refused (2001), blocked URL (2002), bad request (20
   assert.equal((await rpcError(bob, RPC.goBack)).code, RpcCode.NotFocused);
   assert.equal((await rpcError(bob, RPC.reload)).code, RpcCode.NotFocused);
   assert.equal((await rpcError(bob, RPC.resize, { width: 800, height: 600 })).code, RpcCode.NotFocused);
-  for (const url of ['file:///etc/passwd', 'chrome://settings', 'javascript:alert(1)', 'http://169.254.169.254/', 'http://localhost:8080/', 'https://sneaky.example/']) {
+  for (const url of [
+    'file:///etc/passwd',
+    'chrome://settings',
+    'javascript:alert(1)',
+    'http://169.254.169.254/',
+    'http://localhost:8080/',
+    'https://sneaky.example/',
+  ]) {
     const e = await rpcError(alice, RPC.navigate, { url });
     assert.equal(e.code, RpcCode.UrlBlocked, url);
   }
@@ -201,7 +279,11 @@ test('navigation: non-holder refused (2001), blocked URL (2002), bad request (20
   assert.equal(page.calls.filter((c) => c.method === 'navigate').length, 0, 'nothing blocked reached the engine');
 
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.navigate, { url: 'https://public.example/' })), { status: 'ok' });
-  await waitFor('browser-url broadcast', () => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://public.example/"}', 10_000);
+  await waitFor(
+    'browser-url broadcast',
+    () => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://public.example/"}',
+    10_000,
+  );
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.goBack)), { status: 'ok', navigated: true });
   await waitFor('back', () => JSON.stringify(bobData.last(TOPIC.url)) === '{"url":"https://start.example/"}', 10_000);
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.goForward)), { status: 'ok', navigated: true });
@@ -230,7 +312,9 @@ test('thousands of malformed packets do not crash the session and are counted', 
   ];
   for (let i = 0; i < sent; i += 20) {
     await Promise.all(
-      Array.from({ length: 20 }, (_, k) => lp.publishData(junk[(i + k) % junk.length] as Uint8Array, { reliable: true, topic: TOPIC.input })),
+      Array.from({ length: 20 }, (_, k) =>
+        lp.publishData(junk[(i + k) % junk.length] as Uint8Array, { reliable: true, topic: TOPIC.input }),
+      ),
     );
   }
   await waitFor(`all ${sent} packets counted`, async () => (await total()) - start >= sent, 60_000, 200);
@@ -242,29 +326,49 @@ test('thousands of malformed packets do not crash the session and are counted', 
 });
 
 test('resize (holder only) changes the published frame size', async () => {
-  assert.deepEqual(JSON.parse(await rpc(alice, RPC.resize, { width: 800, height: 600 })), { status: 'ok', width: 800, height: 600 });
+  assert.deepEqual(JSON.parse(await rpc(alice, RPC.resize, { width: 800, height: 600 })), {
+    status: 'ok',
+    width: 800,
+    height: 600,
+  });
   assert.equal((await rpcError(alice, RPC.resize, { width: 100, height: 600 })).code, RpcCode.BadRequest);
   await waitFor('800x600 frames', () => video.latest?.width === 800 && video.latest?.height === 600, 20_000);
 });
 
 test('browser crash → restart, video resumes on the same track, restarts counted', async () => {
-  const sidBefore = [...(alice.remoteParticipants.get('browser')?.trackPublications.values() ?? [])].map((p) => p.sid).sort();
+  const sidBefore = [...(alice.remoteParticipants.get('browser')?.trackPublications.values() ?? [])]
+    .map((p) => p.sid)
+    .sort();
   page.crash('test kill');
   await waitFor('restart', () => session.status().restarts === 1, 10_000);
   page.setColor([0, 255, 0]);
-  await waitFor('green frames after restart', () => video.latest !== undefined && near(video.latest.center, [0, 255, 0]), 20_000);
-  const sidAfter = [...(alice.remoteParticipants.get('browser')?.trackPublications.values() ?? [])].map((p) => p.sid).sort();
+  await waitFor(
+    'green frames after restart',
+    () => video.latest !== undefined && near(video.latest.center, [0, 255, 0]),
+    20_000,
+  );
+  const sidAfter = [...(alice.remoteParticipants.get('browser')?.trackPublications.values() ?? [])]
+    .map((p) => p.sid)
+    .sort();
   assert.deepEqual(sidAfter, sidBefore);
   assert.equal(await metrics.value('lkb_browser_restarts_total'), 1);
 });
 
 test('holder release and holder disconnect both broadcast focus null; a held button is released', async () => {
   await sendInput(alice, [{ type: 'mousedown', x: 20, y: 30, button: 2 }]);
-  await waitFor('mousedown dispatched', () => page.calls.some((c) => c.method === 'mouseDown' && c.args[0] === 20), 10_000);
+  await waitFor(
+    'mousedown dispatched',
+    () => page.calls.some((c) => c.method === 'mouseDown' && c.args[0] === 20),
+    10_000,
+  );
   assert.deepEqual(JSON.parse(await rpc(alice, RPC.releaseFocus)), { released: true });
   await session.flushInput();
   const last = page.calls.filter((c) => c.method.startsWith('mouse')).at(-1);
-  assert.deepEqual(last, { method: 'mouseUp', args: [20, 30, { button: 'right', clickCount: 1, modifiers: 0 }] }, 'no stuck button for the next holder');
+  assert.deepEqual(
+    last,
+    { method: 'mouseUp', args: [20, 30, { button: 'right', clickCount: 1, modifiers: 0 }] },
+    'no stuck button for the next holder',
+  );
   await waitFor('null after release', () => bobData.focus() === null, 10_000);
   assert.deepEqual(JSON.parse(await rpc(bob, RPC.requestFocus)), { granted: true });
   await waitFor('bob holds', () => aliceData.focus() === 'bob', 10_000);
@@ -279,7 +383,11 @@ test('close unregisters RPC methods and unpublishes the tracks', async () => {
   alice.on(RoomEvent.TrackUnpublished, (pub) => unpublished.push(pub.name ?? ''));
   await video.stop();
   await session.close();
-  await waitFor('tracks unpublished', () => unpublished.includes('browser-video') && unpublished.includes('browser-audio'), 15_000);
+  await waitFor(
+    'tracks unpublished',
+    () => unpublished.includes('browser-video') && unpublished.includes('browser-audio'),
+    15_000,
+  );
   const e = await rpcError(alice, RPC.status);
   assert.equal(e.code, RpcError.ErrorCode.UNSUPPORTED_METHOD);
   assert.equal(page.heldSlots(), 0, 'no paint slot held after close');

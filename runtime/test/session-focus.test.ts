@@ -21,7 +21,16 @@ let metrics: RuntimeMetrics;
 let agentData: DataLog;
 
 const rpc = (room: Room, method: string) =>
-  withTimeout(method, (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({ destinationIdentity: 'browser', method, payload: '', responseTimeout: 15_000 }), 20_000);
+  withTimeout(
+    method,
+    (room.localParticipant as NonNullable<Room['localParticipant']>).performRpc({
+      destinationIdentity: 'browser',
+      method,
+      payload: '',
+      responseTimeout: 15_000,
+    }),
+    20_000,
+  );
 
 before(async () => {
   server = await startRoomServer();
@@ -111,7 +120,11 @@ test('browser/revoke-focus: refused for a non-admin, clears the holder for an ad
   assert.deepEqual(JSON.parse(await rpc(ops, RPC.revokeFocus)), { revoked: true, previous: 'agent' });
   assert.equal(session.focusHolder, null);
   await waitFor('null broadcast', () => agentData.focus() === null, 10_000);
-  const again = JSON.parse(await rpc(agent, RPC.requestFocus)) as { granted: boolean; holder: null; retryAfterMs: number };
+  const again = JSON.parse(await rpc(agent, RPC.requestFocus)) as {
+    granted: boolean;
+    holder: null;
+    retryAfterMs: number;
+  };
   assert.equal(again.granted, false);
   assert.ok(again.retryAfterMs > 0);
   assert.equal(await metrics.value('lkb_focus_changes_total', { reason: 'revoked' }), 1);

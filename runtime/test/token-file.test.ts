@@ -11,7 +11,8 @@ import { testLogger } from './helpers.ts';
 
 test('parseTokenFile', () => {
   assert.deepEqual(parseTokenFile(' aaa.bbb.ccc\n'), { ok: true, token: 'aaa.bbb.ccc' });
-  for (const bad of ['', '\n', 'not a jwt', 'a.b', 'a.b.c d.e.f', `a.b.${'c'.repeat(20_000)}`]) assert.equal(parseTokenFile(bad).ok, false, bad.slice(0, 20));
+  for (const bad of ['', '\n', 'not a jwt', 'a.b', 'a.b.c d.e.f', `a.b.${'c'.repeat(20_000)}`])
+    assert.equal(parseTokenFile(bad).ok, false, bad.slice(0, 20));
 });
 
 test('re-read on change (Secret-volume style symlink swap), bad content keeps the old token', async () => {

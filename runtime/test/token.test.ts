@@ -16,7 +16,14 @@ test('a given token is used as is', async () => {
 
 test('minted token: identity, name, one room, screen-share sources only, data, no subscribe, 10 min', async () => {
   const jwt = await resolveToken(
-    cfg({ LIVEKIT_URL: 'ws://x', LIVEKIT_ROOM: 'room-1', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'secret-secret', LIVEKIT_IDENTITY: 'b1', LIVEKIT_NAME: 'Browser' }),
+    cfg({
+      LIVEKIT_URL: 'ws://x',
+      LIVEKIT_ROOM: 'room-1',
+      LIVEKIT_API_KEY: 'key',
+      LIVEKIT_API_SECRET: 'secret-secret',
+      LIVEKIT_IDENTITY: 'b1',
+      LIVEKIT_NAME: 'Browser',
+    }),
   );
   const claims = await new TokenVerifier('key', 'secret-secret').verify(jwt);
   assert.equal(claims.sub, 'b1');

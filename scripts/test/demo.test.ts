@@ -16,9 +16,17 @@ after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(-c.pid, 'SIGKILL');
 });
 
-function startDemo(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; line: Promise<string>; stderr: () => string } {
+function startDemo(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; line: Promise<string>; stderr: () => string } {
   // own process group so a test failure can kill what is left
-  const child = spawn(process.execPath, ['scripts/demo.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['scripts/demo.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let err = '';
@@ -35,7 +43,6 @@ function startDemo(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildP
   });
   return { child, line, stderr: () => err };
 }
-
 
 function alive(pid: number): boolean {
   try {
@@ -74,17 +81,30 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     let pageUrl: string;
     let livekitUrl: string;
     if (signal === 'SIGINT') {
-      const m = /^lkbrowser demo ready: open (http:\/\/127\.0\.0\.1:\d+\/) \(Chromium shows (\S+); room (\S+) on a local (.+) at ws:\/\/127\.0\.0\.1:\d+\) — Ctrl-C to stop$/.exec(line);
+      const m =
+        /^lkbrowser demo ready: open (http:\/\/127\.0\.0\.1:\d+\/) \(Chromium shows (\S+); room (\S+) on a local (.+) at ws:\/\/127\.0\.0\.1:\d+\) — Ctrl-C to stop$/.exec(
+          line,
+        );
       assert.ok(m, `the one line: ${line}`);
       assert.ok(m[4]?.startsWith(sfuKind()), `the ready line names the server it started (${sfuKind()}): ${m[4]}`);
       viewerUrl = m[1] as string;
       pageUrl = m[2] as string;
-      const tok = (await (await fetch(`${viewerUrl}token?identity=alice`)).json()) as { url: string; token: string; room: string };
+      const tok = (await (await fetch(`${viewerUrl}token?identity=alice`)).json()) as {
+        url: string;
+        token: string;
+        room: string;
+      };
       livekitUrl = tok.url;
       assert.equal(tok.room, m[3]);
       assert.ok(tok.token.split('.').length === 3);
     } else {
-      const info = JSON.parse(line) as { viewerUrl: string; pageUrl: string; livekitUrl: string; localLivekit: boolean; localServer: string };
+      const info = JSON.parse(line) as {
+        viewerUrl: string;
+        pageUrl: string;
+        livekitUrl: string;
+        localLivekit: boolean;
+        localServer: string;
+      };
       ({ viewerUrl, pageUrl, livekitUrl } = info);
       assert.equal(info.localLivekit, true);
       assert.ok(info.localServer.startsWith(sfuKind()), `localServer: ${info.localServer}`);
@@ -92,7 +112,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const html = await (await fetch(viewerUrl)).text();
     assert.match(html, /<script type="module" src="viewer.js">/);
     assert.equal((await fetch(`${viewerUrl}viewer.js`)).status, 200);
-    assert.equal((await fetch(`${viewerUrl}token?identity=browser`)).status, 400, 'the runtime identity is not handed out');
+    assert.equal(
+      (await fetch(`${viewerUrl}token?identity=browser`)).status,
+      400,
+      'the runtime identity is not handed out',
+    );
     assert.equal((await fetch(`${viewerUrl}token?identity=${encodeURIComponent('<x>')}`)).status, 400);
     assert.equal((await fetch(`${viewerUrl}../package.json`)).status, 404);
     assert.match(await (await fetch(pageUrl)).text(), /Hello from a real Chromium/);
@@ -106,7 +130,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         return ''; // exited meanwhile
       }
     };
-    assert.ok(tree.some((p) => cmd(p).includes('chromium')), `Chromium runs below the demo: ${tree.map(cmd).join('; ')}`);
+    assert.ok(
+      tree.some((p) => cmd(p).includes('chromium')),
+      `Chromium runs below the demo: ${tree.map(cmd).join('; ')}`,
+    );
     d.child.kill(signal);
     assert.equal(await exit(d.child, 60_000), 0, `exit code; stderr:\n${d.stderr()}`);
     await new Promise((r) => setTimeout(r, 500));
@@ -132,7 +159,12 @@ test('demo with LIVEKIT_URL uses that server and starts no local one', { timeout
     LIVEKIT_API_KEY: external.apiKey,
     LIVEKIT_API_SECRET: external.apiSecret,
   });
-  const info = JSON.parse(await d.line) as { livekitUrl: string; localLivekit: boolean; room: string; viewerUrl: string };
+  const info = JSON.parse(await d.line) as {
+    livekitUrl: string;
+    localLivekit: boolean;
+    room: string;
+    viewerUrl: string;
+  };
   assert.equal(info.localLivekit, false);
   assert.equal(info.livekitUrl, external.url);
   assert.equal(info.room, 'ext-room');
@@ -143,7 +175,11 @@ test('demo with LIVEKIT_URL uses that server and starts no local one', { timeout
   d.child.kill('SIGINT');
   assert.equal(await exit(d.child, 60_000), 0);
   await new Promise((r) => setTimeout(r, 1000));
-  assert.deepEqual(srv.rooms().flatMap((r) => r.participants), [], 'the runtime left the room');
+  assert.deepEqual(
+    srv.rooms().flatMap((r) => r.participants),
+    [],
+    'the runtime left the room',
+  );
   rmSync(`${ROOT}.lkb-tmp/demo-${d.child.pid}.log`, { force: true });
 });
 
@@ -155,12 +191,18 @@ test('which local server the demo starts: livekit-server when built, else the te
     ['testserver', true, {}, 'testserver'],
     ['livekit-server', false, {}, 'livekit-server'], // explicit: fails to start with the build hint, no fallback
   ];
-  for (const [choice, built, env, want] of rows) assert.equal(chooseLocalServer(choice, built, env), want, `${choice} built=${built} ${JSON.stringify(env)}`);
+  for (const [choice, built, env, want] of rows)
+    assert.equal(chooseLocalServer(choice, built, env), want, `${choice} built=${built} ${JSON.stringify(env)}`);
   assert.throws(() => chooseLocalServer('auto', true, { LKB_TEST_SFU: 'bogus' }), /LKB_TEST_SFU=bogus/);
 });
 
-test('without a built livekit-server the demo falls back to the test server and says so', { timeout: 240_000 }, async () => {
-  const d = startDemo(['--port', '0', '--json', '--no-build'], { LKB_TOOLS_DIR: '/nonexistent/lkb-tools', LKB_TEST_SFU: '' });
+test('without a built livekit-server the demo falls back to the test server and says so', {
+  timeout: 240_000,
+}, async () => {
+  const d = startDemo(['--port', '0', '--json', '--no-build'], {
+    LKB_TOOLS_DIR: '/nonexistent/lkb-tools',
+    LKB_TEST_SFU: '',
+  });
   const info = JSON.parse(await d.line) as { localServer: string; livekitUrl: string };
   assert.match(info.localServer, /^testserver/);
   d.child.kill('SIGTERM');

@@ -170,11 +170,17 @@ export class KubeControlPlane {
     return cp;
   }
 
-  private async boot(opts: KubeControlPlaneOptions, etcdPort: number, etcdPeerPort: number, apiPort: number): Promise<void> {
+  private async boot(
+    opts: KubeControlPlaneOptions,
+    etcdPort: number,
+    etcdPeerPort: number,
+    apiPort: number,
+  ): Promise<void> {
     const deadline = Date.now() + (opts.startTimeoutMs ?? 180_000);
     const left = (): number => Math.max(1000, deadline - Date.now());
     const pki = join(this.dir, 'pki');
-    for (const d of ['pki', 'logs', 'kubeconfig', 'etcd']) mkdirSync(join(this.dir, d), { recursive: true, mode: 0o700 });
+    for (const d of ['pki', 'logs', 'kubeconfig', 'etcd'])
+      mkdirSync(join(this.dir, d), { recursive: true, mode: 0o700 });
     await this.makePki(pki);
 
     const users = [...BUILTIN_USERS, ...(opts.users ?? [])];
@@ -235,12 +241,24 @@ export class KubeControlPlane {
     ];
     if (this.auditLogPath) {
       const policy = join(this.dir, 'audit-policy.yaml');
-      writeFileSync(policy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n');
-      apiArgs.push(`--audit-policy-file=${policy}`, `--audit-log-path=${this.auditLogPath}`, '--audit-log-format=json', '--audit-log-mode=blocking');
+      writeFileSync(
+        policy,
+        'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n',
+      );
+      apiArgs.push(
+        `--audit-policy-file=${policy}`,
+        `--audit-log-path=${this.auditLogPath}`,
+        '--audit-log-format=json',
+        '--audit-log-mode=blocking',
+      );
     }
     apiArgs.push(...(opts.apiserverArgs ?? []));
     this.startComponent('kube-apiserver', join(this.binDir, 'kube-apiserver'), apiArgs);
-    await this.waitReady('kube-apiserver /readyz', left(), async () => (await this.api('GET', '/readyz')).status === 200);
+    await this.waitReady(
+      'kube-apiserver /readyz',
+      left(),
+      async () => (await this.api('GET', '/readyz')).status === 200,
+    );
 
     if (opts.controllerManager !== false) {
       this.startComponent('kube-controller-manager', join(this.binDir, 'kube-controller-manager'), [
@@ -262,13 +280,20 @@ export class KubeControlPlane {
         return (await this.api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200;
       });
     } else {
-      await this.waitReady('namespace default', left(), async () => (await this.api('GET', '/api/v1/namespaces/default')).status === 200);
+      await this.waitReady(
+        'namespace default',
+        left(),
+        async () => (await this.api('GET', '/api/v1/namespaces/default')).status === 200,
+      );
     }
   }
 
   private async makePki(pki: string): Promise<void> {
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    await openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '7', '-subj', '/CN=lkb-test-ca'], pki);
+    await openssl(
+      ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '7', '-subj', '/CN=lkb-test-ca'],
+      pki,
+    );
     const sans = [
       'IP:127.0.0.1',
       `IP:${KUBERNETES_SERVICE_IP}`,
@@ -279,7 +304,29 @@ export class KubeControlPlane {
       'DNS:kubernetes.default.svc.cluster.local',
     ].join(',');
     await openssl(
-      ['req', '-x509', ...ec, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-keyout', 'apiserver.key', '-out', 'apiserver.crt', '-days', '7', '-subj', '/CN=kube-apiserver', '-addext', `subjectAltName=${sans}`, '-addext', 'extendedKeyUsage=serverAuth', '-addext', 'basicConstraints=critical,CA:FALSE'],
+      [
+        'req',
+        '-x509',
+        ...ec,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-keyout',
+        'apiserver.key',
+        '-out',
+        'apiserver.crt',
+        '-days',
+        '7',
+        '-subj',
+        '/CN=kube-apiserver',
+        '-addext',
+        `subjectAltName=${sans}`,
+        '-addext',
+        'extendedKeyUsage=serverAuth',
+        '-addext',
+        'basicConstraints=critical,CA:FALSE',
+      ],
       pki,
     );
     const sa = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -293,7 +340,31 @@ export class KubeControlPlane {
     const base = `client-${cn.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
     const subj = `${orgs.map((o) => `/O=${o}`).join('')}/CN=${cn}`;
     await openssl(
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-keyout', `${base}.key`, '-out', `${base}.crt`, '-days', '7', '-subj', subj, '-addext', 'extendedKeyUsage=clientAuth', '-addext', 'basicConstraints=critical,CA:FALSE'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-keyout',
+        `${base}.key`,
+        '-out',
+        `${base}.crt`,
+        '-days',
+        '7',
+        '-subj',
+        subj,
+        '-addext',
+        'extendedKeyUsage=clientAuth',
+        '-addext',
+        'basicConstraints=critical,CA:FALSE',
+      ],
       pki,
     );
     return { certFile: join(pki, `${base}.crt`), keyFile: join(pki, `${base}.key`) };
@@ -336,7 +407,9 @@ export class KubeControlPlane {
     if (failure === undefined && d === undefined) return;
     const last = d ?? this.components.at(-1);
     const why = d ? `${d.name} exited with ${d.exitCode}` : failure;
-    throw new Error(`control plane in ${this.dir} did not start (${what}): ${why}\n--- ${last?.name} log (tail) ---\n${last ? tail(last.logPath) : ''}`);
+    throw new Error(
+      `control plane in ${this.dir} did not start (${what}): ${why}\n--- ${last?.name} log (tail) ---\n${last ? tail(last.logPath) : ''}`,
+    );
   }
 
   /** The static token of a user (BUILTIN_USERS or options.users). */
@@ -385,7 +458,12 @@ export class KubeControlPlane {
   }
 
   /** One HTTPS request to the apiserver as a user (default admin); JSON in, JSON (or text) out. */
-  api(method: string, path: string, body?: unknown, opts: { user?: string; token?: string; contentType?: string } = {}): Promise<ApiResponse> {
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { user?: string; token?: string; contentType?: string } = {},
+  ): Promise<ApiResponse> {
     const token = opts.token ?? this.token(opts.user ?? 'admin');
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -433,7 +511,12 @@ export class KubeControlPlane {
   helm(args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const helm = toolPath(`helm-${this.versions.helm}`, 'helm', 'kubernetes.sh');
     const h = join(this.dir, 'helm');
-    const env = { HELM_CACHE_HOME: join(h, 'cache'), HELM_CONFIG_HOME: join(h, 'config'), HELM_DATA_HOME: join(h, 'data'), ...opts.env };
+    const env = {
+      HELM_CACHE_HOME: join(h, 'cache'),
+      HELM_CONFIG_HOME: join(h, 'config'),
+      HELM_DATA_HOME: join(h, 'data'),
+      ...opts.env,
+    };
     return this.run(helm, args, { ...opts, env });
   }
 
@@ -462,7 +545,12 @@ export class KubeControlPlane {
     return new Promise((resolve, reject) => {
       const child = spawn(bin, args, {
         cwd: opts.cwd,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(this.dir, 'home'), KUBECONFIG: kubeconfigPath, ...opts.env },
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: join(this.dir, 'home'),
+          KUBECONFIG: kubeconfigPath,
+          ...opts.env,
+        },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -482,7 +570,11 @@ export class KubeControlPlane {
         clearTimeout(timer);
         const r = { code: code ?? (signal ? 128 : 1), stdout, stderr };
         if (r.code !== 0 && !opts.allowFail) {
-          reject(new Error(`${bin.split('/').pop()} ${args.join(' ')} exited ${r.code}${signal ? ` (${signal})` : ''}:\n${stderr}${stdout}`));
+          reject(
+            new Error(
+              `${bin.split('/').pop()} ${args.join(' ')} exited ${r.code}${signal ? ` (${signal})` : ''}:\n${stderr}${stdout}`,
+            ),
+          );
         } else resolve(r);
       });
       child.stdin.end(opts.input ?? '');
@@ -501,7 +593,9 @@ export class KubeControlPlane {
 
   /** PIDs of the running control-plane processes. */
   pids(): number[] {
-    return this.components.filter((c) => c.exitCode === undefined && c.child.pid !== undefined).map((c) => c.child.pid as number);
+    return this.components
+      .filter((c) => c.exitCode === undefined && c.child.pid !== undefined)
+      .map((c) => c.child.pid as number);
   }
 
   /** The tail of a component's log (for failure messages). */

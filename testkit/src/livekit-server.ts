@@ -164,7 +164,11 @@ async function freeUdpPort(host: string): Promise<number> {
 }
 
 async function pickPorts(nodeIp: string): Promise<LiveKitServerPorts> {
-  return { signal: await freeTcpPort('127.0.0.1'), rtcTcp: await freeTcpPort('0.0.0.0'), rtcUdp: await freeUdpPort(nodeIp) };
+  return {
+    signal: await freeTcpPort('127.0.0.1'),
+    rtcTcp: await freeTcpPort('0.0.0.0'),
+    rtcUdp: await freeUdpPort(nodeIp),
+  };
 }
 
 /** A port picked free was taken before the server bound it (another test on the shared machine): worth a retry. */
@@ -205,7 +209,10 @@ export async function startLiveKitServer(opts: LiveKitServerOptions = {}): Promi
   const alive = (): boolean => proc !== undefined && proc.exitCode === null && proc.signalCode === null;
 
   const launch = async (): Promise<void> => {
-    const p = spawn(binary, ['--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
+    const p = spawn(binary, ['--config', configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+    });
     proc = p;
     // A test process that ends without close() (a failed assertion, an exception) must not leave the server running.
     const onExit = (): void => {
@@ -236,11 +243,15 @@ export async function startLiveKitServer(opts: LiveKitServerOptions = {}): Promi
         p.kill('SIGKILL');
         await exited;
       }
-      throw new Error(`livekit-server ${version} did not start (ports ${JSON.stringify(ports)}, node IP ${nodeIp}): ${e instanceof Error ? e.message : String(e)}\n${logTail()}`);
+      throw new Error(
+        `livekit-server ${version} did not start (ports ${JSON.stringify(ports)}, node IP ${nodeIp}): ${e instanceof Error ? e.message : String(e)}\n${logTail()}`,
+      );
     }
     if (state === 'exited') {
       await exited; // the last output is read
-      throw new Error(`livekit-server ${version} exited (${p.exitCode ?? p.signalCode}) before it was ready (ports ${JSON.stringify(ports)}, node IP ${nodeIp}):\n${logTail()}`);
+      throw new Error(
+        `livekit-server ${version} exited (${p.exitCode ?? p.signalCode}) before it was ready (ports ${JSON.stringify(ports)}, node IP ${nodeIp}):\n${logTail()}`,
+      );
     }
   };
 
@@ -264,7 +275,15 @@ export async function startLiveKitServer(opts: LiveKitServerOptions = {}): Promi
       if (opts.signalPort !== undefined) ports.signal = opts.signalPort;
       writeFileSync(
         configFile,
-        livekitServerConfig({ ports, nodeIp, apiKey, apiSecret, logLevel, emptyTimeout: opts.emptyTimeout, departureTimeout: opts.departureTimeout }),
+        livekitServerConfig({
+          ports,
+          nodeIp,
+          apiKey,
+          apiSecret,
+          logLevel,
+          emptyTimeout: opts.emptyTimeout,
+          departureTimeout: opts.departureTimeout,
+        }),
         { mode: 0o600 },
       );
       try {

@@ -67,10 +67,14 @@ export async function startSfu(opts: LiveKitServerOptions = {}, env: NodeJS.Proc
 
 /** The werift test SFU in its own process (its sockets and CPU stay out of the test process). */
 async function spawnTestServer(apiKey = 'devkey', apiSecret = randomBytes(24).toString('hex')): Promise<Sfu> {
-  const proc: ChildProcess = spawn(process.execPath, [`${REPO}testserver/src/main.ts`, '--port', '0', '--api-key', apiKey, '--api-secret', apiSecret], {
-    env: { ...process.env, LOG_LEVEL: process.env.LKB_TEST_SFU_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    [`${REPO}testserver/src/main.ts`, '--port', '0', '--api-key', apiKey, '--api-secret', apiSecret],
+    {
+      env: { ...process.env, LOG_LEVEL: process.env.LKB_TEST_SFU_LOG_LEVEL ?? 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const log: string[] = [];
   proc.stderr?.setEncoding('utf8').on('data', (c: string) => {
     log.push(...c.split('\n').filter(Boolean));
@@ -96,7 +100,9 @@ async function spawnTestServer(apiKey = 'devkey', apiSecret = randomBytes(24).to
         rl.on('line', (l) => {
           if (l.startsWith('ws://')) resolve(l.trim());
         });
-        void exited.then(() => reject(new Error(`testserver exited early (${proc.exitCode ?? proc.signalCode}):\n${logTail()}`)));
+        void exited.then(() =>
+          reject(new Error(`testserver exited early (${proc.exitCode ?? proc.signalCode}):\n${logTail()}`)),
+        );
       }),
       60_000,
     );

@@ -20,7 +20,15 @@ const b64url = (v: string | Buffer): string => Buffer.from(v).toString('base64ur
 function adminToken(apiKey: string, apiSecret: string): string {
   const now = Math.floor(Date.now() / 1000);
   const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64url(JSON.stringify({ iss: apiKey, sub: 'fixture-test', nbf: now - 5, exp: now + 300, video: { roomList: true, roomCreate: true } }));
+  const body = b64url(
+    JSON.stringify({
+      iss: apiKey,
+      sub: 'fixture-test',
+      nbf: now - 5,
+      exp: now + 300,
+      video: { roomList: true, roomCreate: true },
+    }),
+  );
   const sig = createHmac('sha256', apiSecret).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;
 }
@@ -65,7 +73,14 @@ async function udpBindable(host: string, port: number): Promise<boolean> {
 
 test('generated config: explicit keys, loopback signalling, node IP only, no STUN/TURN/external IP', () => {
   const cfg = JSON.parse(
-    livekitServerConfig({ ports: { signal: 1111, rtcTcp: 2222, rtcUdp: 3333 }, nodeIp: '192.0.2.7', apiKey: 'k', apiSecret: 's', logLevel: 'warn', departureTimeout: 3 }),
+    livekitServerConfig({
+      ports: { signal: 1111, rtcTcp: 2222, rtcUdp: 3333 },
+      nodeIp: '192.0.2.7',
+      apiKey: 'k',
+      apiSecret: 's',
+      logLevel: 'warn',
+      departureTimeout: 3,
+    }),
   );
   assert.equal(cfg.port, 1111);
   assert.deepEqual(cfg.bind_addresses, ['127.0.0.1']);
@@ -90,7 +105,10 @@ test('generated config: explicit keys, loopback signalling, node IP only, no STU
 test('host interface address: first non-internal IPv4, never loopback or link-local', () => {
   const i = (address: string, internal = false, family: 'IPv4' | 'IPv6' = 'IPv4') =>
     ({ address, internal, family, netmask: '', mac: '', cidr: null }) as never;
-  assert.equal(hostInterfaceAddress({ lo: [i('127.0.0.1', true)], eth0: [i('fe80::1', false, 'IPv6'), i('192.0.2.2')] }), '192.0.2.2');
+  assert.equal(
+    hostInterfaceAddress({ lo: [i('127.0.0.1', true)], eth0: [i('fe80::1', false, 'IPv6'), i('192.0.2.2')] }),
+    '192.0.2.2',
+  );
   assert.equal(hostInterfaceAddress({ a: [i('169.254.1.1')], b: [i('10.1.2.3')] }), '10.1.2.3');
   assert.throws(() => hostInterfaceAddress({ lo: [i('127.0.0.1', true)] }), /no non-loopback IPv4/);
 });

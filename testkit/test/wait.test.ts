@@ -5,7 +5,10 @@ import { toolVersions, waitFor, withTimeout } from '@lkbrowser/testkit';
 test('waitFor returns the first truthy value and names what timed out', async () => {
   let n = 0;
   assert.equal(await waitFor('n reaches 3', () => (++n >= 3 ? n : false), 1000, 1), 3);
-  await assert.rejects(waitFor('never', () => false, 30, 5), /timed out after 30 ms waiting for never/);
+  await assert.rejects(
+    waitFor('never', () => false, 30, 5),
+    /timed out after 30 ms waiting for never/,
+  );
 });
 
 test('withTimeout rejects with the name and passes values through', async () => {

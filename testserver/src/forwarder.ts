@@ -155,7 +155,9 @@ export class TrackForwarder {
       waitingForKeyframe: this.kind === 'video',
       unsubscribePli: () => undefined,
     };
-    sink.unsubscribePli = sender.onPictureLossIndication.subscribe(() => this.requestKeyframe('subscriber PLI')).unSubscribe;
+    sink.unsubscribePli = sender.onPictureLossIndication.subscribe(() =>
+      this.requestKeyframe('subscriber PLI'),
+    ).unSubscribe;
     this.sinks.add(sink);
     if (this.kind === 'video') {
       this.requestKeyframe('new subscriber');

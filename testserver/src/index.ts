@@ -33,7 +33,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const host = opts.host ?? '127.0.0.1';
   const apiKey = opts.apiKey ?? 'devkey';
   const apiSecret = opts.apiSecret ?? 'secret';
-  const log = (opts.logger ?? pino({ level: process.env.TESTSERVER_LOG_LEVEL ?? 'warn' })).child({ component: 'testserver' });
+  const log = (opts.logger ?? pino({ level: process.env.TESTSERVER_LOG_LEVEL ?? 'warn' })).child({
+    component: 'testserver',
+  });
   // wildcard or loopback listen address: ICE runs on 127.0.0.1 only
   const advertisedAddress = host === '0.0.0.0' || host === 'localhost' || host.startsWith('127.') ? '127.0.0.1' : host;
   const registry = new RoomRegistry(log);
@@ -52,8 +54,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     port,
     apiKey,
     apiSecret,
-    rooms: () =>
-      registry.all().map((r) => ({ name: r.name, participants: r.participants.map((p) => p.identity) })),
+    rooms: () => registry.all().map((r) => ({ name: r.name, participants: r.participants.map((p) => p.identity) })),
     close: () => {
       closing ??= server.close().then(() => log.info('test server closed'));
       return closing;

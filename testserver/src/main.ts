@@ -8,7 +8,13 @@ const OPTIONS = {
   host: { flag: 'host', kind: 'string', arg: 'addr', help: 'listen address (default 127.0.0.1)' },
   port: { flag: 'port', kind: 'string', arg: 'n', help: 'listen port (default 7880, 0 = any)' },
   apiKey: { flag: 'api-key', env: 'LIVEKIT_API_KEY', kind: 'string', arg: 'key', help: 'API key (default devkey)' },
-  apiSecret: { flag: 'api-secret', env: 'LIVEKIT_API_SECRET', kind: 'string', arg: 'secret', help: 'API secret (default secret)' },
+  apiSecret: {
+    flag: 'api-secret',
+    env: 'LIVEKIT_API_SECRET',
+    kind: 'string',
+    arg: 'secret',
+    help: 'API secret (default secret)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 let opts: ReturnType<typeof parseOptions<keyof typeof OPTIONS>>;

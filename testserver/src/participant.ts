@@ -35,12 +35,7 @@ import {
   type UpdateParticipantMetadata,
   type UpdateSubscription,
 } from '@livekit/protocol';
-import {
-  type MediaStreamTrack,
-  type RTCDataChannel,
-  RTCPeerConnection,
-  type RTCRtpTransceiver,
-} from 'werift';
+import { type MediaStreamTrack, type RTCDataChannel, RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import { type DataEndpoint, type DataLabel, routeDataPacket } from './data-router.ts';
 import { TrackForwarder } from './forwarder.ts';
 import { newSid } from './ids.ts';
@@ -152,7 +147,9 @@ export class Participant implements DataEndpoint {
     ws.on('message', (data, isBinary) => {
       let req: SignalRequest;
       try {
-        req = isBinary ? SignalRequest.fromBinary(toBytes(data)) : SignalRequest.fromJsonString(toBytes(data).toString());
+        req = isBinary
+          ? SignalRequest.fromBinary(toBytes(data))
+          : SignalRequest.fromJsonString(toBytes(data).toString());
       } catch (err) {
         this.log.warn({ err }, 'undecodable signal request');
         return;
@@ -252,7 +249,10 @@ export class Participant implements DataEndpoint {
         enabledPublishCodecs: [new Codec({ mime: 'video/VP8' }), new Codec({ mime: 'audio/opus' })],
       }),
     });
-    this.log.info({ others: others.map((o) => o.identity), clientProtocol: this.params.clientProtocol }, 'participant joined');
+    this.log.info(
+      { others: others.map((o) => o.identity), clientProtocol: this.params.clientProtocol },
+      'participant joined',
+    );
     if (!this.params.hidden) this.room.broadcastUpdate(this.info(), this);
     if (this.params.autoSubscribe && this.params.canSubscribe) {
       for (const o of others) for (const f of o.published.values()) this.subscribeTo(o, f);
@@ -311,7 +311,11 @@ export class Participant implements DataEndpoint {
     const local = this.pub.localDescription?.sdp ?? answer.sdp;
     this.send({
       case: 'answer',
-      value: new SessionDescription({ type: 'answer', sdp: fixLocalSdp(local, this.env.advertisedAddress), id: offerId }),
+      value: new SessionDescription({
+        type: 'answer',
+        sdp: fixLocalSdp(local, this.env.advertisedAddress),
+        id: offerId,
+      }),
     });
     // a published track whose m-line is no longer sending was unpublished (removeTrack + renegotiate)
     for (const f of [...this.published.values()]) {

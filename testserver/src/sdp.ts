@@ -65,7 +65,8 @@ export function parseMediaSections(sdp: string): MediaSection[] {
     }
     if (!cur) continue;
     if (line.startsWith('a=mid:')) cur.mid = line.slice(6).trim();
-    else if (/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line.trim())) cur.direction = line.trim().slice(2) as MediaDirection;
+    else if (/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line.trim()))
+      cur.direction = line.trim().slice(2) as MediaDirection;
     else if (line.startsWith('a=msid:')) cur.trackId = line.slice(7).trim().split(' ')[1];
   }
   return out;

@@ -135,10 +135,7 @@ export class SignalServer {
   }
 
   /** Verify the access token and derive the join parameters. Throws AuthError. */
-  private async authorize(
-    req: http.IncomingMessage,
-    url: URL,
-  ): Promise<{ params: JoinParams; roomName: string }> {
+  private async authorize(req: http.IncomingMessage, url: URL): Promise<{ params: JoinParams; roomName: string }> {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : url.searchParams.get('access_token');
     if (!token) throw new AuthError(401, 'no access token provided');

@@ -8,7 +8,19 @@ import { dispose, type RemoteParticipant, RoomEvent, TrackKind, type TrackPublic
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import { colourClose, connect, nextTrack, type Publisher, pixel, publishSynthetic, QUADRANTS, quadrantCentres, readFrames, type Room, token } from './support.ts';
+import {
+  colourClose,
+  connect,
+  nextTrack,
+  type Publisher,
+  pixel,
+  publishSynthetic,
+  QUADRANTS,
+  quadrantCentres,
+  readFrames,
+  type Room,
+  token,
+} from './support.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
 interface BrowserResult {
@@ -45,7 +57,10 @@ before(async () => {
   const js = bundle.outputFiles[0]?.text ?? '';
   page = http.createServer((req, res) => {
     if (req.url === '/page.js') res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(js);
-    else res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><body><script src="/page.js"></script></body>');
+    else
+      res
+        .writeHead(200, { 'Content-Type': 'text/html' })
+        .end('<!doctype html><body><script src="/page.js"></script></body>');
   });
   await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
 });
@@ -60,7 +75,9 @@ after(async () => {
   await dispose();
 });
 
-test('livekit-client in headless Chromium joins, decodes the video, and does data + RPC both ways', { timeout: 120_000 }, async () => {
+test('livekit-client in headless Chromium joins, decodes the video, and does data + RPC both ways', {
+  timeout: 120_000,
+}, async () => {
   publisher = await connect(server, 'rtc-node-publisher', 'browser');
   pub = await publishSynthetic(publisher, { width: 320, height: 240 });
   // playwright gives the browser a fresh temporary profile (--user-data-dir) and removes it on close
@@ -92,15 +109,20 @@ test('livekit-client in headless Chromium joins, decodes the video, and does dat
   publisher.on(RoomEvent.DataReceived, (payload: Uint8Array, p?: RemoteParticipant, _k?: unknown, topic?: string) => {
     fromBrowser.push({ text: new TextDecoder().decode(payload), from: p?.identity, topic });
     if (topic !== 'from-browser' || !p) return;
-    void local.publishData(new TextEncoder().encode('pong'), { reliable: true, topic: 'to-browser', destination_identities: [p.identity] });
+    void local.publishData(new TextEncoder().encode('pong'), {
+      reliable: true,
+      topic: 'to-browser',
+      destination_identities: [p.identity],
+    });
     rpcToBrowser = local.performRpc({ destinationIdentity: p.identity, method: 'browser-echo', payload: 'yo' });
   });
   const jwt = await token(server, 'chromium', 'browser');
   const points = quadrantCentres(320, 240);
-  const result = await tab.evaluate(
-    ([url, t, pts]) => (globalThis as unknown as { lkRun: LkRun }).lkRun(url, t, pts),
-    [server.url, jwt, points] as [string, string, Array<[number, number]>],
-  );
+  const result = await tab.evaluate(([url, t, pts]) => (globalThis as unknown as { lkRun: LkRun }).lkRun(url, t, pts), [
+    server.url,
+    jwt,
+    points,
+  ] as [string, string, Array<[number, number]>]);
   if (!result.ok) console.log(consoleLines.slice(-40).join('\n'));
   assert.ok(result.ok, `browser failed: ${result.error}\n${result.log.join('\n')}`);
   console.log(result.log.join('\n'));
@@ -131,8 +153,14 @@ test('a browser publishes VP8 to rtc-node; mute and unpublish reach the subscrib
   assert.ok(addr && typeof addr === 'object');
   await tab.goto(`http://127.0.0.1:${addr.port}/`);
   const jwt = await token(server, 'chromium-pub', 'browser-pub');
-  type LkPublish = (url: string, token: string) => Promise<{ ok: boolean; trackSid?: string; error?: string; log: string[] }>;
-  const res = await tab.evaluate(([url, t]) => (globalThis as unknown as { lkPublish: LkPublish }).lkPublish(url, t), [server.url, jwt] as [string, string]);
+  type LkPublish = (
+    url: string,
+    token: string,
+  ) => Promise<{ ok: boolean; trackSid?: string; error?: string; log: string[] }>;
+  const res = await tab.evaluate(([url, t]) => (globalThis as unknown as { lkPublish: LkPublish }).lkPublish(url, t), [
+    server.url,
+    jwt,
+  ] as [string, string]);
   if (!res.ok) console.log(consoleLines.slice(-60).join('\n'));
   assert.ok(res.ok, `browser publish failed: ${res.error}`);
   const track = await withTimeout('rtc-node subscribes to the browser video', video, 30_000);
@@ -145,11 +173,16 @@ test('a browser publishes VP8 to rtc-node; mute and unpublish reach the subscrib
     assert.ok(colourClose(px, want), `quadrant ${i}: got ${px.join(',')} want ${want.join(',')}`);
   });
   type LkControl = (what: string) => Promise<string>;
-  const control = (what: string) => tab.evaluate((w) => (globalThis as unknown as { lkControl: LkControl }).lkControl(w), what);
-  const muted = new Promise<string>((resolve) => subscriber.once(RoomEvent.TrackMuted, (p: TrackPublication) => resolve(p.sid ?? '')));
+  const control = (what: string) =>
+    tab.evaluate((w) => (globalThis as unknown as { lkControl: LkControl }).lkControl(w), what);
+  const muted = new Promise<string>((resolve) =>
+    subscriber.once(RoomEvent.TrackMuted, (p: TrackPublication) => resolve(p.sid ?? '')),
+  );
   await control('mute');
   assert.equal(await withTimeout('TrackMuted at rtc-node', muted, 20_000), res.trackSid);
-  const unpublished = new Promise<string>((resolve) => subscriber.once(RoomEvent.TrackUnpublished, (p: TrackPublication) => resolve(p.sid ?? '')));
+  const unpublished = new Promise<string>((resolve) =>
+    subscriber.once(RoomEvent.TrackUnpublished, (p: TrackPublication) => resolve(p.sid ?? '')),
+  );
   await control('unpublish');
   assert.equal(await withTimeout('TrackUnpublished at rtc-node', unpublished, 20_000), res.trackSid);
   await control('disconnect');
@@ -163,10 +196,11 @@ test('livekit-client surfaces a refused token as a connection error', { timeout:
   assert.ok(addr && typeof addr === 'object');
   await tab.goto(`http://127.0.0.1:${addr.port}/`);
   const bad = await token(server, 'chromium-bad', 'browser', { secret: 'wrong-secret' });
-  const result = await tab.evaluate(
-    ([url, t, pts]) => (globalThis as unknown as { lkRun: LkRun }).lkRun(url, t, pts),
-    [server.url, bad, []] as [string, string, Array<[number, number]>],
-  );
+  const result = await tab.evaluate(([url, t, pts]) => (globalThis as unknown as { lkRun: LkRun }).lkRun(url, t, pts), [
+    server.url,
+    bad,
+    [],
+  ] as [string, string, Array<[number, number]>]);
   assert.equal(result.ok, false);
   assert.match(result.error ?? '', /ConnectionError.*invalid token/);
   await tab.close();

@@ -4,7 +4,20 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, Room, VideoStream } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import { colourClose, connect, nextTrack, type Publisher, pixel, publishSynthetic, QUADRANTS, quadrantCentres, readFrames, TrackKind, TrackSource, token } from './support.ts';
+import {
+  colourClose,
+  connect,
+  nextTrack,
+  type Publisher,
+  pixel,
+  publishSynthetic,
+  QUADRANTS,
+  quadrantCentres,
+  readFrames,
+  TrackKind,
+  TrackSource,
+  token,
+} from './support.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
 let server: TestServer;
@@ -25,7 +38,12 @@ after(async () => {
 test('late joiners get the simulcast video quickly, at full resolution', { timeout: 120_000 }, async () => {
   const publisher = await connect(server, 'publisher', 'late');
   rooms.push(publisher);
-  pub = await publishSynthetic(publisher, { width: 640, height: 360, simulcast: true, source: TrackSource.SOURCE_CAMERA });
+  pub = await publishSynthetic(publisher, {
+    width: 640,
+    height: 360,
+    simulcast: true,
+    source: TrackSource.SOURCE_CAMERA,
+  });
   // let the stream run well past its first key frame
   await new Promise((r) => setTimeout(r, 3000));
   for (const id of ['late1', 'late2']) {

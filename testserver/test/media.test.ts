@@ -4,7 +4,21 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, RpcError, type RemoteParticipant, type RemoteTrackPublication } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import { colourClose, connect, nextTrack, type Publisher, pixel, publishSynthetic, QUADRANTS, quadrantCentres, readAudio, readFrames, type Room, RoomEvent, TrackKind } from './support.ts';
+import {
+  colourClose,
+  connect,
+  nextTrack,
+  type Publisher,
+  pixel,
+  publishSynthetic,
+  QUADRANTS,
+  quadrantCentres,
+  readAudio,
+  readFrames,
+  type Room,
+  RoomEvent,
+  TrackKind,
+} from './support.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
 let server: TestServer;
@@ -73,14 +87,24 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
   }
 }
 
-test('data both ways with topic, sender identity and destinations (reliable and lossy)', { timeout: 60_000 }, async () => {
+test('data both ways with topic, sender identity and destinations (reliable and lossy)', {
+  timeout: 60_000,
+}, async () => {
   const atAlice = collectData(alice);
   const atBob = collectData(bob);
   const atCarol = collectData(carol);
   const enc = (s: string) => new TextEncoder().encode(s);
   await alice.localParticipant!.publishData(enc('to-all'), { reliable: true, topic: 'chat' });
-  await alice.localParticipant!.publishData(enc('to-bob'), { reliable: true, topic: 'direct', destination_identities: ['bob'] });
-  await bob.localParticipant!.publishData(enc('bob-to-alice'), { reliable: true, topic: 'reply', destination_identities: ['alice'] });
+  await alice.localParticipant!.publishData(enc('to-bob'), {
+    reliable: true,
+    topic: 'direct',
+    destination_identities: ['bob'],
+  });
+  await bob.localParticipant!.publishData(enc('bob-to-alice'), {
+    reliable: true,
+    topic: 'reply',
+    destination_identities: ['alice'],
+  });
   await until(() => atBob.length >= 2 && atCarol.length >= 1 && atAlice.length >= 1, 30_000, 'reliable data');
   assert.deepEqual(
     atBob.map((g) => [g.text, g.from, g.topic]),
@@ -92,37 +116,60 @@ test('data both ways with topic, sender identity and destinations (reliable and 
   assert.deepEqual(atAlice, [{ text: 'bob-to-alice', from: 'bob', topic: 'reply' }]);
   // lossy: a few sends (it may drop, but not on loopback in practice)
   for (let i = 0; i < 5; i++) {
-    await carol.localParticipant!.publishData(enc(`lossy-${i}`), { reliable: false, topic: 'cursor', destination_identities: ['alice'] });
+    await carol.localParticipant!.publishData(enc(`lossy-${i}`), {
+      reliable: false,
+      topic: 'cursor',
+      destination_identities: ['alice'],
+    });
   }
   await until(() => atAlice.some((g) => g.topic === 'cursor'), 30_000, 'lossy data');
   const lossy = atAlice.filter((g) => g.topic === 'cursor');
   assert.ok(lossy.every((g) => g.from === 'carol' && g.text.startsWith('lossy-')));
   // destinations honoured: carol got only the broadcast, bob nothing from carol
   await new Promise((r) => setTimeout(r, 500));
-  assert.deepEqual(atCarol.map((g) => g.text), ['to-all']);
+  assert.deepEqual(
+    atCarol.map((g) => g.text),
+    ['to-all'],
+  );
   assert.ok(!atBob.some((g) => g.from === 'carol'));
 });
 
 test('RPC both ways, including an error', { timeout: 60_000 }, async () => {
-  bob.localParticipant!.registerRpcMethod('echo', async (d) => JSON.stringify({ caller: d.callerIdentity, payload: d.payload }));
+  bob.localParticipant!.registerRpcMethod('echo', async (d) =>
+    JSON.stringify({ caller: d.callerIdentity, payload: d.payload }),
+  );
   alice.localParticipant!.registerRpcMethod('fail', async () => {
     throw new RpcError(4001, 'nope', 'details');
   });
-  const res = await withTimeout('rpc alice->bob', alice.localParticipant!.performRpc({ destinationIdentity: 'bob', method: 'echo', payload: 'hi' }), 30_000);
+  const res = await withTimeout(
+    'rpc alice->bob',
+    alice.localParticipant!.performRpc({ destinationIdentity: 'bob', method: 'echo', payload: 'hi' }),
+    30_000,
+  );
   assert.deepEqual(JSON.parse(res), { caller: 'alice', payload: 'hi' });
   await assert.rejects(
-    withTimeout('rpc bob->alice', bob.localParticipant!.performRpc({ destinationIdentity: 'alice', method: 'fail', payload: '' }), 30_000),
+    withTimeout(
+      'rpc bob->alice',
+      bob.localParticipant!.performRpc({ destinationIdentity: 'alice', method: 'fail', payload: '' }),
+      30_000,
+    ),
     (err: unknown) => err instanceof RpcError && err.code === 4001 && err.message === 'nope',
   );
   await assert.rejects(
-    withTimeout('rpc missing', bob.localParticipant!.performRpc({ destinationIdentity: 'alice', method: 'missing', payload: '' }), 30_000),
+    withTimeout(
+      'rpc missing',
+      bob.localParticipant!.performRpc({ destinationIdentity: 'alice', method: 'missing', payload: '' }),
+      30_000,
+    ),
     (err: unknown) => err instanceof RpcError && err.code === RpcError.ErrorCode.UNSUPPORTED_METHOD,
   );
 });
 
 test('unpublish reaches the subscriber', { timeout: 60_000 }, async () => {
   assert.ok(pub?.audio);
-  const audioSid = [...alice.localParticipant!.trackPublications.values()].find((p) => p.kind === TrackKind.KIND_AUDIO)?.sid;
+  const audioSid = [...alice.localParticipant!.trackPublications.values()].find(
+    (p) => p.kind === TrackKind.KIND_AUDIO,
+  )?.sid;
   assert.ok(audioSid);
   const unpublished = new Promise<string>((resolve) =>
     bob.on(RoomEvent.TrackUnpublished, (p: RemoteTrackPublication) => resolve(p.sid ?? '')),
@@ -135,7 +182,9 @@ test('unpublish reaches the subscriber', { timeout: 60_000 }, async () => {
 });
 
 test('name and attribute updates reach the others', { timeout: 30_000 }, async () => {
-  const named = new Promise<string>((resolve) => bob.once(RoomEvent.ParticipantNameChanged, (name: string) => resolve(name)));
+  const named = new Promise<string>((resolve) =>
+    bob.once(RoomEvent.ParticipantNameChanged, (name: string) => resolve(name)),
+  );
   const attrs = new Promise<Record<string, string>>((resolve) =>
     bob.once(RoomEvent.ParticipantAttributesChanged, (changed: Record<string, string>) => resolve(changed)),
   );
@@ -147,7 +196,9 @@ test('name and attribute updates reach the others', { timeout: 30_000 }, async (
 });
 
 test('leave is seen as ParticipantDisconnected', { timeout: 30_000 }, async () => {
-  const gone = new Promise<string>((resolve) => bob.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => resolve(p.identity)));
+  const gone = new Promise<string>((resolve) =>
+    bob.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => resolve(p.identity)),
+  );
   await carol.disconnect();
   assert.equal(await withTimeout('ParticipantDisconnected', gone, 20_000), 'carol');
   await until(() => server.rooms()[0]?.participants.length === 2, 5_000, 'server room size');

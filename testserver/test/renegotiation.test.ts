@@ -17,7 +17,19 @@ import {
   VideoSource,
 } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import { colourClose, connect, nextTrack, pixel, quadrantFrame, readAudio, readFrames, type Rgb, type Room, TrackKind, TrackSource } from './support.ts';
+import {
+  colourClose,
+  connect,
+  nextTrack,
+  pixel,
+  quadrantFrame,
+  readAudio,
+  readFrames,
+  type Rgb,
+  type Room,
+  TrackKind,
+  TrackSource,
+} from './support.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
 let server: TestServer;
@@ -42,10 +54,14 @@ const H = 120;
 async function publishVideo(room: Room, name: string, colour: Rgb, source: TrackSource): Promise<void> {
   const src = new VideoSource(W, H);
   const track = LocalVideoTrack.createVideoTrack(name, src);
-  await withTimeout(`publish ${name}`, room.localParticipant!.publishTrack(
+  await withTimeout(
+    `publish ${name}`,
+    room.localParticipant!.publishTrack(
       track,
       new TrackPublishOptions({ source, simulcast: false, videoEncoding: { maxBitrate: 500_000n, maxFramerate: 15 } }),
-    ), 30_000);
+    ),
+    30_000,
+  );
   const rgba = quadrantFrame(W, H, [colour, colour, colour, colour]);
   let running = true;
   stops.push(() => {
@@ -62,7 +78,11 @@ async function publishVideo(room: Room, name: string, colour: Rgb, source: Track
 async function publishTone(room: Room): Promise<void> {
   const src = new AudioSource(48000, 1);
   const track = LocalAudioTrack.createAudioTrack('tone', src);
-  await withTimeout('publish audio', room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })), 30_000);
+  await withTimeout(
+    'publish audio',
+    room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })),
+    30_000,
+  );
   let running = true;
   stops.push(() => {
     running = false;

@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dispose, type RemoteParticipant } from '@livekit/rtc-node';
 import { startTestServer, type TestServer } from '../src/index.ts';
-import { connect, nextTrack, type Publisher, publishSynthetic, readFrames, type Room, RoomEvent, TrackKind } from './support.ts';
+import {
+  connect,
+  nextTrack,
+  type Publisher,
+  publishSynthetic,
+  readFrames,
+  type Room,
+  RoomEvent,
+  TrackKind,
+} from './support.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
 let server: TestServer;

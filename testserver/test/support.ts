@@ -92,7 +92,11 @@ export function quadrantCentres(width: number, height: number): Array<[number, n
 }
 
 export function colourClose(a: ArrayLike<number>, b: Rgb, tolerance = 40): boolean {
-  return Math.abs((a[0] ?? 0) - b[0]) <= tolerance && Math.abs((a[1] ?? 0) - b[1]) <= tolerance && Math.abs((a[2] ?? 0) - b[2]) <= tolerance;
+  return (
+    Math.abs((a[0] ?? 0) - b[0]) <= tolerance &&
+    Math.abs((a[1] ?? 0) - b[1]) <= tolerance &&
+    Math.abs((a[2] ?? 0) - b[2]) <= tolerance
+  );
 }
 
 export interface Publisher {
@@ -110,7 +114,9 @@ export async function publishSynthetic(
   const height = opts.height ?? 240;
   const vsrc = new VideoSource(width, height);
   const video = LocalVideoTrack.createVideoTrack('synthetic-video', vsrc);
-  await withTimeout('publish video', room.localParticipant!.publishTrack(
+  await withTimeout(
+    'publish video',
+    room.localParticipant!.publishTrack(
       video,
       new TrackPublishOptions({
         source: opts.source ?? TrackSource.SOURCE_SCREENSHARE,
@@ -118,7 +124,9 @@ export async function publishSynthetic(
         // without an explicit encoding a screenshare is sent at 3 fps
         videoEncoding: { maxBitrate: 1_500_000n, maxFramerate: 30 },
       }),
-    ), 30_000);
+    ),
+    30_000,
+  );
   let running = true;
   const rgba = quadrantFrame(width, height);
   void (async () => {
@@ -131,7 +139,11 @@ export async function publishSynthetic(
   if (opts.audio) {
     const asrc = new AudioSource(48000, 1);
     audio = LocalAudioTrack.createAudioTrack('synthetic-audio', asrc);
-    await withTimeout('publish audio', room.localParticipant!.publishTrack(audio, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })), 30_000);
+    await withTimeout(
+      'publish audio',
+      room.localParticipant!.publishTrack(audio, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })),
+      30_000,
+    );
     let n = 0;
     void (async () => {
       while (running) {

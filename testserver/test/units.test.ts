@@ -63,7 +63,9 @@ test('VP8 key frame detection and simulcast layer ranking', () => {
   assert.equal(isVp8KeyframeStart(Buffer.from([0x80, 0x80, 0x05, 0x10])), false);
   // no extension byte, S=1, key frame
   assert.equal(isVp8KeyframeStart(Buffer.from([0x10, 0x50])), true);
-  assert.ok(layerRank('f') > layerRank('h') && layerRank('h') > layerRank('q') && layerRank('q') > layerRank(undefined));
+  assert.ok(
+    layerRank('f') > layerRank('h') && layerRank('h') > layerRank('q') && layerRank('q') > layerRank(undefined),
+  );
 });
 
 test('ids carry the prefixes the SDKs require', () => {
@@ -105,7 +107,10 @@ test('data routing stamps the sender, honours destinations and keeps the channel
     destinationIdentities: ['c'],
     value: { case: 'rpcRequest', value: new RpcRequest({ id: 'x', method: 'm', payload: 'p' }) },
   });
-  assert.deepEqual(routeDataPacket(b, '_reliable', rpc.toBinary(), [a, b, c], log), { kind: 'rpcRequest', delivered: 1 });
+  assert.deepEqual(routeDataPacket(b, '_reliable', rpc.toBinary(), [a, b, c], log), {
+    kind: 'rpcRequest',
+    delivered: 1,
+  });
   assert.equal(c.got[1]?.pkt.participantIdentity, 'b');
   assert.equal(c.got[1]?.label, '_reliable');
   assert.equal(a.got.length, 0);

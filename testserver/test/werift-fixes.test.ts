@@ -11,7 +11,9 @@ import { pinTransceiverMids, unmatchedMids, weriftRecyclesInactiveTransceivers }
 const log = pino({ level: 'silent' });
 
 /** Offer recvonly audio+video (like rtc-node's leftovers), answer, then offer one more sendonly m-line. */
-async function renegotiate(fixAnswerer: boolean): Promise<{ answerMids: string[]; offerMids: string[]; lost: string[] }> {
+async function renegotiate(
+  fixAnswerer: boolean,
+): Promise<{ answerMids: string[]; offerMids: string[]; lost: string[] }> {
   const offerer = new RTCPeerConnection(peerConfig('127.0.0.1'));
   const answerer = new RTCPeerConnection(peerConfig('127.0.0.1'));
   // the offerer must append the new m-line (a libwebrtc client does); werift would recycle one otherwise

@@ -29,7 +29,12 @@ export class ViewerFocus {
 }
 
 /** The toolbar's focus label. */
-export function focusLabel(ready: boolean, holder: string | null, mine: boolean, name: (identity: string) => string): string {
+export function focusLabel(
+  ready: boolean,
+  holder: string | null,
+  mine: boolean,
+  name: (identity: string) => string,
+): string {
   if (!ready) return 'waiting for the browser…';
   if (holder === null) return 'nobody has control';
   if (mine) return 'you have control';

@@ -48,7 +48,14 @@ export function buttonEvent(
 ): InputEvent | null {
   const b = domButton(button);
   if (b === null) return null;
-  return { type, x: p.x, y: p.y, button: b, clickCount: clickCount(detail), modifiers: keyMods | buttonsToFlags(buttons) };
+  return {
+    type,
+    x: p.x,
+    y: p.y,
+    button: b,
+    clickCount: clickCount(detail),
+    modifiers: keyMods | buttonsToFlags(buttons),
+  };
 }
 
 /**
@@ -67,7 +74,11 @@ export function wheelEvent(
   const dx = -Math.round(deltaX * sx);
   const dy = -Math.round(deltaY * sy);
   if (dx === 0 && dy === 0) return null;
-  const e: { type: 'wheel'; x: number; y: number; deltaX?: number; deltaY?: number } = { type: 'wheel', x: p.x, y: p.y };
+  const e: { type: 'wheel'; x: number; y: number; deltaX?: number; deltaY?: number } = {
+    type: 'wheel',
+    x: p.x,
+    y: p.y,
+  };
   if (dx !== 0) e.deltaX = dx + 0; // + 0 turns -0 into 0
   if (dy !== 0) e.deltaY = dy + 0;
   return e;

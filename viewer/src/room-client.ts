@@ -86,7 +86,11 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
   constructor(opts: BrowserRoomClientOptions) {
     super();
     this.#opts = opts;
-    this.room = new Room({ adaptiveStream: false, dynacast: false, singlePeerConnection: opts.singlePeerConnection ?? false });
+    this.room = new Room({
+      adaptiveStream: false,
+      dynacast: false,
+      singlePeerConnection: opts.singlePeerConnection ?? false,
+    });
     this.#wire();
   }
 
@@ -154,7 +158,10 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
   }
   /** Resize the remote page (ext RPC, focus required; 320..1920 × 240..1080). Returns the size applied. */
   async resize(width: number, height: number): Promise<{ width: number; height: number }> {
-    const r = JSON.parse(await this.#rpc(RPC.resize, JSON.stringify({ width, height }))) as { width?: unknown; height?: unknown };
+    const r = JSON.parse(await this.#rpc(RPC.resize, JSON.stringify({ width, height }))) as {
+      width?: unknown;
+      height?: unknown;
+    };
     const size = { width: Number(r.width ?? width), height: Number(r.height ?? height) };
     this.#pageSize = size;
     return size;
@@ -203,7 +210,12 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
     const dest = this.#browser;
     if (!dest) throw new BrowserError('no browser in the room yet');
     try {
-      return await this.room.localParticipant.performRpc({ destinationIdentity: dest, method, payload, responseTimeout: 15000 });
+      return await this.room.localParticipant.performRpc({
+        destinationIdentity: dest,
+        method,
+        payload,
+        responseTimeout: 15000,
+      });
     } catch (err) {
       if (err instanceof RpcError) {
         const e = new BrowserError(rpcErrorText(err.code, err.message), err.code);
@@ -283,7 +295,9 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
 
   #tryResumeFocus(): void {
     this.#resumeFocus = false;
-    this.requestFocus().catch((err: unknown) => console.warn('lkbrowser viewer: could not resume focus after reconnect', err));
+    this.requestFocus().catch((err: unknown) =>
+      console.warn('lkbrowser viewer: could not resume focus after reconnect', err),
+    );
   }
 
   #setFocus(holder: string | null): void {

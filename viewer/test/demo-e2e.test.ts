@@ -7,7 +7,16 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { sfuKind } from '@lkbrowser/testkit';
 import { type Demo, startDemo } from '../../scripts/demo.ts';
-import { close, type LaunchedBrowser, launchBrowser, openViewer, type Rgb, releaseLeakedUdp, screenPoint, videoPixels } from './support.ts';
+import {
+  close,
+  type LaunchedBrowser,
+  launchBrowser,
+  openViewer,
+  type Rgb,
+  releaseLeakedUdp,
+  screenPoint,
+  videoPixels,
+} from './support.ts';
 import { waitFor } from '@lkbrowser/testkit';
 
 const W = 1280;
@@ -45,10 +54,14 @@ async function state(): Promise<PageState> {
 async function waitState(pred: (s: PageState) => boolean, what: string, ms = 20_000): Promise<PageState> {
   let last: PageState | undefined;
   try {
-    return await waitFor(what, async () => {
-      last = await state();
-      return pred(last) ? last : undefined;
-    }, ms);
+    return await waitFor(
+      what,
+      async () => {
+        last = await state();
+        return pred(last) ? last : undefined;
+      },
+      ms,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; last state ${JSON.stringify(last)}`);
   }
@@ -73,12 +86,26 @@ after(async () => {
 
 test('the viewer shows the remote page (pixels through the video)', { timeout: 180_000 }, async () => {
   alice = await openViewer(b.context, demo.viewerUrl, 'alice');
-  const swatches: Array<[number, number]> = [[40, 20], [120, 20], [200, 20], [280, 20]];
-  const want: Rgb[] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
-  const got = await waitFor('swatch colours in the video', async () => {
-    const v = await videoPixels(alice, swatches);
-    return v.width === W && v.px.every((p, i) => close(p, want[i] ?? [0, 0, 0])) ? v : undefined;
-  }, 30_000);
+  const swatches: Array<[number, number]> = [
+    [40, 20],
+    [120, 20],
+    [200, 20],
+    [280, 20],
+  ];
+  const want: Rgb[] = [
+    [255, 0, 0],
+    [0, 255, 0],
+    [0, 0, 255],
+    [255, 255, 255],
+  ];
+  const got = await waitFor(
+    'swatch colours in the video',
+    async () => {
+      const v = await videoPixels(alice, swatches);
+      return v.width === W && v.px.every((p, i) => close(p, want[i] ?? [0, 0, 0])) ? v : undefined;
+    },
+    30_000,
+  );
   assert.equal(got.height, H);
   await waitFor('URL bar shows the page', async () => (await alice.inputValue('.lkb-url')) === demo.pageUrl, 15_000);
   assert.equal(await alice.textContent('.lkb-focus-label'), 'nobody has control');
@@ -93,10 +120,14 @@ test('take control and click a button in the remote page', { timeout: 120_000 },
   const t0 = performance.now();
   await clickRemote(alice, btn);
   // the change is visible in the video: the panel turned orange (polled via canvas; an upper bound of click→photon)
-  await waitFor('orange panel in the video', async () => {
-    const v = await videoPixels(alice, [[Math.round(panel.x + 10), Math.round(panel.y + 10)]]);
-    return close(v.px[0] ?? [0, 0, 0], [255, 136, 0], 50);
-  }, 15_000);
+  await waitFor(
+    'orange panel in the video',
+    async () => {
+      const v = await videoPixels(alice, [[Math.round(panel.x + 10), Math.round(panel.y + 10)]]);
+      return close(v.px[0] ?? [0, 0, 0], [255, 136, 0], 50);
+    },
+    15_000,
+  );
   const ms = Math.round(performance.now() - t0);
   await waitState((s) => s.clicks === 1 && s.panel === 'on', 'button clicked once');
   t.diagnostic(`click in the viewer → changed pixels in the viewer's video: ${ms} ms (upper bound, 100 ms polling)`);
@@ -108,7 +139,11 @@ test('audio: the remote tone reaches the viewer after "Enable audio"', { timeout
   const s0 = await state();
   await clickRemote(alice, s0.rects.beep as Rect);
   await waitState((s) => s.beeps >= 1, 'tone started in the remote page');
-  await waitFor('browser-audio subscribed', () => alice.evaluate(() => document.querySelector('audio.lkb-audio') !== null), 30_000);
+  await waitFor(
+    'browser-audio subscribed',
+    () => alice.evaluate(() => document.querySelector('audio.lkb-audio') !== null),
+    30_000,
+  );
   // the track is published on the first sound; play the tone again now that it is subscribed
   await clickRemote(alice, s0.rects.beep as Rect);
   const peak = await alice.evaluate(async () => {
@@ -158,7 +193,11 @@ test('wheel scrolls the remote page in the DOM direction', { timeout: 60_000 }, 
 
 test('a second viewer sees the focus holder and cannot type', { timeout: 180_000 }, async () => {
   bob = await openViewer(b.context, demo.viewerUrl, 'bob');
-  await waitFor('bob sees alice', async () => (await bob.textContent('.lkb-focus-label')) === 'alice has control', 15_000);
+  await waitFor(
+    'bob sees alice',
+    async () => (await bob.textContent('.lkb-focus-label')) === 'alice has control',
+    15_000,
+  );
   const s0 = await state();
   await clickRemote(bob, s0.rects.btn as Rect);
   await bob.keyboard.type('bob was here');
@@ -192,10 +231,14 @@ test('URL bar navigates; back returns', { timeout: 120_000 }, async () => {
   await alice.press('.lkb-url', 'Enter');
   await waitState((s) => s.page === '/page2.html', 'remote page is page two');
   await waitFor('URL bar follows browser-url', async () => (await alice.inputValue('.lkb-url')) === target, 15_000);
-  await waitFor('page two background in the video', async () => {
-    const v = await videoPixels(alice, [[640, 600]]);
-    return close(v.px[0] ?? [0, 0, 0], [11, 110, 79], 40);
-  }, 15_000);
+  await waitFor(
+    'page two background in the video',
+    async () => {
+      const v = await videoPixels(alice, [[640, 600]]);
+      return close(v.px[0] ?? [0, 0, 0], [11, 110, 79], 40);
+    },
+    15_000,
+  );
   await alice.click('.lkb-back');
   await waitState((s) => s.page === '/', 'back on the demo page');
   await waitFor('URL bar back', async () => (await alice.inputValue('.lkb-url')) === demo.pageUrl, 15_000);
@@ -204,7 +247,11 @@ test('URL bar navigates; back returns', { timeout: 120_000 }, async () => {
 test('resize: the page and the stream change size, clicks still land', { timeout: 120_000 }, async () => {
   const size = await alice.evaluate(() => window.lkbViewer?.resize(960, 540));
   assert.deepEqual(size, { width: 960, height: 540 });
-  await waitFor('video is 960 wide', () => alice.evaluate(() => document.querySelector('video')?.videoWidth === 960), 20_000);
+  await waitFor(
+    'video is 960 wide',
+    () => alice.evaluate(() => document.querySelector('video')?.videoWidth === 960),
+    20_000,
+  );
   const s0 = await waitState((s) => s.page === '/' && (s.rects.btn?.x ?? 0) > 0, 'layout after resize');
   const n = s0.clicks;
   const r = s0.rects.btn as Rect;

@@ -2,9 +2,21 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type KeyLike, keyModifiers, translateKey, vkFor } from '../src/keys.ts';
 
-function ev(type: 'keydown' | 'keyup', key: string, code: string, mods: Partial<KeyLike> = {}, state: string[] = []): KeyLike {
+function ev(
+  type: 'keydown' | 'keyup',
+  key: string,
+  code: string,
+  mods: Partial<KeyLike> = {},
+  state: string[] = [],
+): KeyLike {
   return {
-    type, key, code, shiftKey: false, ctrlKey: false, altKey: false, metaKey: false,
+    type,
+    key,
+    code,
+    shiftKey: false,
+    ctrlKey: false,
+    altKey: false,
+    metaKey: false,
     getModifierState: (k: string) => state.includes(k),
     ...mods,
   };
@@ -67,7 +79,12 @@ test('translateKey: table', () => {
       ],
       prevent: true,
     },
-    { name: 'keyup has no char', e: ev('keyup', 'a', 'KeyA'), events: [{ type: 'keyup', keyCode: 65, modifiers: 0, key: 'a', code: 'KeyA' }], prevent: true },
+    {
+      name: 'keyup has no char',
+      e: ev('keyup', 'a', 'KeyA'),
+      events: [{ type: 'keyup', keyCode: 65, modifiers: 0, key: 'a', code: 'KeyA' }],
+      prevent: true,
+    },
     {
       name: 'shift+1 → !',
       e: ev('keydown', '!', 'Digit1', { shiftKey: true }),
@@ -95,11 +112,36 @@ test('translateKey: table', () => {
       ],
       prevent: true,
     },
-    { name: 'Backspace: no char', e: ev('keydown', 'Backspace', 'Backspace'), events: [{ type: 'keydown', keyCode: 8, modifiers: 0, key: 'Backspace', code: 'Backspace' }], prevent: true },
-    { name: 'Tab: no char, prevented', e: ev('keydown', 'Tab', 'Tab'), events: [{ type: 'keydown', keyCode: 9, modifiers: 0, key: 'Tab', code: 'Tab' }], prevent: true },
-    { name: 'ArrowUp', e: ev('keydown', 'ArrowUp', 'ArrowUp'), events: [{ type: 'keydown', keyCode: 38, modifiers: 0, key: 'ArrowUp', code: 'ArrowUp' }], prevent: true },
-    { name: 'Ctrl+A: shortcut, no char', e: ev('keydown', 'a', 'KeyA', { ctrlKey: true }), events: [{ type: 'keydown', keyCode: 65, modifiers: 4, key: 'a', code: 'KeyA' }], prevent: true },
-    { name: 'Cmd+C', e: ev('keydown', 'c', 'KeyC', { metaKey: true }), events: [{ type: 'keydown', keyCode: 67, modifiers: 128, key: 'c', code: 'KeyC' }], prevent: true },
+    {
+      name: 'Backspace: no char',
+      e: ev('keydown', 'Backspace', 'Backspace'),
+      events: [{ type: 'keydown', keyCode: 8, modifiers: 0, key: 'Backspace', code: 'Backspace' }],
+      prevent: true,
+    },
+    {
+      name: 'Tab: no char, prevented',
+      e: ev('keydown', 'Tab', 'Tab'),
+      events: [{ type: 'keydown', keyCode: 9, modifiers: 0, key: 'Tab', code: 'Tab' }],
+      prevent: true,
+    },
+    {
+      name: 'ArrowUp',
+      e: ev('keydown', 'ArrowUp', 'ArrowUp'),
+      events: [{ type: 'keydown', keyCode: 38, modifiers: 0, key: 'ArrowUp', code: 'ArrowUp' }],
+      prevent: true,
+    },
+    {
+      name: 'Ctrl+A: shortcut, no char',
+      e: ev('keydown', 'a', 'KeyA', { ctrlKey: true }),
+      events: [{ type: 'keydown', keyCode: 65, modifiers: 4, key: 'a', code: 'KeyA' }],
+      prevent: true,
+    },
+    {
+      name: 'Cmd+C',
+      e: ev('keydown', 'c', 'KeyC', { metaKey: true }),
+      events: [{ type: 'keydown', keyCode: 67, modifiers: 128, key: 'c', code: 'KeyC' }],
+      prevent: true,
+    },
     { name: 'Ctrl+V goes through paste', e: ev('keydown', 'v', 'KeyV', { ctrlKey: true }), events: [], prevent: false },
     { name: 'Cmd+V goes through paste', e: ev('keydown', 'v', 'KeyV', { metaKey: true }), events: [], prevent: false },
     {
@@ -120,11 +162,26 @@ test('translateKey: table', () => {
       ],
       prevent: true,
     },
-    { name: 'astral char from unknown key → text', e: ev('keydown', '😀', ''), events: [{ type: 'text', text: '😀' }], prevent: true },
-    { name: 'IME composing → nothing', e: ev('keydown', 'a', 'KeyA', { isComposing: true }), events: [], prevent: false },
+    {
+      name: 'astral char from unknown key → text',
+      e: ev('keydown', '😀', ''),
+      events: [{ type: 'text', text: '😀' }],
+      prevent: true,
+    },
+    {
+      name: 'IME composing → nothing',
+      e: ev('keydown', 'a', 'KeyA', { isComposing: true }),
+      events: [],
+      prevent: false,
+    },
     { name: 'Process key → nothing', e: ev('keydown', 'Process', 'KeyA'), events: [], prevent: false },
     { name: 'unknown named key → nothing', e: ev('keydown', 'BrowserBack', ''), events: [], prevent: false },
-    { name: 'F5 forwarded (no host reload)', e: ev('keydown', 'F5', 'F5'), events: [{ type: 'keydown', keyCode: 0x74, modifiers: 0, key: 'F5', code: 'F5' }], prevent: true },
+    {
+      name: 'F5 forwarded (no host reload)',
+      e: ev('keydown', 'F5', 'F5'),
+      events: [{ type: 'keydown', keyCode: 0x74, modifiers: 0, key: 'F5', code: 'F5' }],
+      prevent: true,
+    },
   ];
   for (const c of cases) {
     const r = translateKey(c.e);

@@ -1,9 +1,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buttonEvent, buttonsToFlags, clickCount, domButton, LINE_PX, MoveThrottle, moveEvent, wheelEvent } from '../src/mouse.ts';
+import {
+  buttonEvent,
+  buttonsToFlags,
+  clickCount,
+  domButton,
+  LINE_PX,
+  MoveThrottle,
+  moveEvent,
+  wheelEvent,
+} from '../src/mouse.ts';
 
 test('buttonsToFlags: DOM buttons → CEF flags', () => {
-  const cases: Array<[number, number]> = [[0, 0], [1, 16], [2, 64], [4, 32], [3, 80], [7, 112], [8, 0], [16, 0]];
+  const cases: Array<[number, number]> = [
+    [0, 0],
+    [1, 16],
+    [2, 64],
+    [4, 32],
+    [3, 80],
+    [7, 112],
+    [8, 0],
+    [16, 0],
+  ];
   for (const [b, f] of cases) assert.equal(buttonsToFlags(b), f, `buttons=${b}`);
 });
 
@@ -18,9 +36,30 @@ test('moveEvent carries held buttons and key modifiers', () => {
 });
 
 test('buttonEvent: down/up, double click via detail, right button, ignored back button', () => {
-  assert.deepEqual(buttonEvent('mousedown', { x: 1, y: 2 }, 0, 1, 1, 0), { type: 'mousedown', x: 1, y: 2, button: 0, clickCount: 1, modifiers: 16 });
-  assert.deepEqual(buttonEvent('mouseup', { x: 1, y: 2 }, 0, 2, 0, 4), { type: 'mouseup', x: 1, y: 2, button: 0, clickCount: 2, modifiers: 4 });
-  assert.deepEqual(buttonEvent('mousedown', { x: 1, y: 2 }, 2, 1, 2, 0), { type: 'mousedown', x: 1, y: 2, button: 2, clickCount: 1, modifiers: 64 });
+  assert.deepEqual(buttonEvent('mousedown', { x: 1, y: 2 }, 0, 1, 1, 0), {
+    type: 'mousedown',
+    x: 1,
+    y: 2,
+    button: 0,
+    clickCount: 1,
+    modifiers: 16,
+  });
+  assert.deepEqual(buttonEvent('mouseup', { x: 1, y: 2 }, 0, 2, 0, 4), {
+    type: 'mouseup',
+    x: 1,
+    y: 2,
+    button: 0,
+    clickCount: 2,
+    modifiers: 4,
+  });
+  assert.deepEqual(buttonEvent('mousedown', { x: 1, y: 2 }, 2, 1, 2, 0), {
+    type: 'mousedown',
+    x: 1,
+    y: 2,
+    button: 2,
+    clickCount: 1,
+    modifiers: 64,
+  });
   assert.equal(buttonEvent('mousedown', { x: 1, y: 2 }, 3, 1, 8, 0), null);
 });
 
@@ -28,9 +67,21 @@ test('wheelEvent: sign is the negation of DOM deltas; lines and pages become pix
   const page = { width: 1280, height: 720 };
   const p = { x: 10, y: 20 };
   const cases: Array<{ name: string; dx: number; dy: number; mode: number; want: object | null }> = [
-    { name: 'DOM scroll down 100px → protocol -100 (down)', dx: 0, dy: 100, mode: 0, want: { type: 'wheel', x: 10, y: 20, deltaY: -100 } },
+    {
+      name: 'DOM scroll down 100px → protocol -100 (down)',
+      dx: 0,
+      dy: 100,
+      mode: 0,
+      want: { type: 'wheel', x: 10, y: 20, deltaY: -100 },
+    },
     { name: 'DOM scroll up → positive', dx: 0, dy: -53, mode: 0, want: { type: 'wheel', x: 10, y: 20, deltaY: 53 } },
-    { name: 'DOM scroll right → negative deltaX', dx: 30, dy: 0, mode: 0, want: { type: 'wheel', x: 10, y: 20, deltaX: -30 } },
+    {
+      name: 'DOM scroll right → negative deltaX',
+      dx: 30,
+      dy: 0,
+      mode: 0,
+      want: { type: 'wheel', x: 10, y: 20, deltaX: -30 },
+    },
     { name: 'lines', dx: 0, dy: 3, mode: 1, want: { type: 'wheel', x: 10, y: 20, deltaY: -3 * LINE_PX } },
     { name: 'pages', dx: 0, dy: -1, mode: 2, want: { type: 'wheel', x: 10, y: 20, deltaY: 720 } },
     { name: 'both axes', dx: -2, dy: 4, mode: 0, want: { type: 'wheel', x: 10, y: 20, deltaX: 2, deltaY: -4 } },

@@ -19,8 +19,15 @@ export async function launchBrowser(viewport = { width: 1100, height: 760 }): Pr
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required', `--disk-cache-dir=${dir}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--autoplay-policy=no-user-gesture-required',
+      `--disk-cache-dir=${dir}`,
     ],
   });
   const context = await browser.newContext({ viewport });
@@ -39,23 +46,31 @@ export async function launchBrowser(viewport = { width: 1100, height: 760 }): Pr
 export async function openViewer(ctx: BrowserContext, viewerUrl: string, identity: string): Promise<Page> {
   const page = await ctx.newPage();
   page.on('console', (m) => {
-    if (m.type() === 'error' || process.env.LKB_TEST_DEBUG) console.error(`[${identity} console ${m.type()} ${new Date().toISOString()}] ${m.text()}`);
+    if (m.type() === 'error' || process.env.LKB_TEST_DEBUG)
+      console.error(`[${identity} console ${m.type()} ${new Date().toISOString()}] ${m.text()}`);
   });
   page.on('pageerror', (e) => console.error(`[${identity} pageerror] ${e.message}`));
   await page.goto(`${viewerUrl}?identity=${encodeURIComponent(identity)}`);
   await page.waitForFunction(() => window.lkbReady !== undefined);
   await page.evaluate(() => window.lkbReady?.then(() => undefined));
-  await page.waitForFunction(() => {
-    const v = document.querySelector('video');
-    return v !== null && v.videoWidth > 0 && v.readyState >= 2;
-  }, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const v = document.querySelector('video');
+      return v !== null && v.videoWidth > 0 && v.readyState >= 2;
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
   return page;
 }
 
 export type Rgb = [number, number, number];
 
 /** Read pixels of the <video> (in video pixel coordinates) through a canvas. */
-export async function videoPixels(page: Page, points: Array<[number, number]>): Promise<{ width: number; height: number; px: Rgb[] }> {
+export async function videoPixels(
+  page: Page,
+  points: Array<[number, number]>,
+): Promise<{ width: number; height: number; px: Rgb[] }> {
   return await page.evaluate((pts) => {
     const v = document.querySelector('video');
     if (!v) throw new Error('no video');
@@ -78,7 +93,12 @@ export function close(a: Rgb, b: Rgb, tol = 40): boolean {
 }
 
 /** Viewport (CSS px) point of page pixel (x, y) of the remote page shown in the viewer's <video>. */
-export async function screenPoint(page: Page, x: number, y: number, pageSize: { width: number; height: number }): Promise<{ x: number; y: number }> {
+export async function screenPoint(
+  page: Page,
+  x: number,
+  y: number,
+  pageSize: { width: number; height: number },
+): Promise<{ x: number; y: number }> {
   const box = await page.locator('video').boundingBox();
   if (!box) throw new Error('video not visible');
   const vs = await page.evaluate(() => {
@@ -89,7 +109,10 @@ export async function screenPoint(page: Page, x: number, y: number, pageSize: { 
   const left = box.x + (box.width - vs.w * scale) / 2;
   const top = box.y + (box.height - vs.h * scale) / 2;
   // centre of the page pixel
-  return { x: left + ((x + 0.5) / pageSize.width) * vs.w * scale, y: top + ((y + 0.5) / pageSize.height) * vs.h * scale };
+  return {
+    x: left + ((x + 0.5) / pageSize.width) * vs.w * scale,
+    y: top + ((y + 0.5) / pageSize.height) * vs.h * scale,
+  };
 }
 
 /**
@@ -98,10 +121,16 @@ export async function screenPoint(page: Page, x: number, y: number, pageSize: { 
  */
 export function releaseLeakedUdp(): void {
   // biome-ignore lint/suspicious/noExplicitAny: private Node API, used only to find the leaked handles
-  const handles = (process as any)._getActiveHandles() as Array<{ type?: unknown; unref?: () => void; address?: () => { port: number } }>;
+  const handles = (process as any)._getActiveHandles() as Array<{
+    type?: unknown;
+    unref?: () => void;
+    address?: () => { port: number };
+  }>;
   const udp = handles.filter((h) => (h.type === 'udp4' || h.type === 'udp6') && typeof h.unref === 'function');
   if (udp.length > 0) {
-    console.error(`viewer test: ${udp.length} UDP socket(s) still open after the test server closed (test SFU leak) — unref'd`);
+    console.error(
+      `viewer test: ${udp.length} UDP socket(s) still open after the test server closed (test SFU leak) — unref'd`,
+    );
     for (const s of udp) s.unref?.();
   }
 }

@@ -25,13 +25,28 @@ import { AccessToken } from 'livekit-server-sdk';
 import type { Page } from 'playwright-core';
 import { closeServer, startViewerServer } from '../../scripts/demo.ts';
 import { CefFlag, type InputEvent } from '@lkbrowser/protocol';
-import { close, type LaunchedBrowser, launchBrowser, openViewer, type Rgb, releaseLeakedUdp, buildViewer, screenPoint, videoPixels } from './support.ts';
+import {
+  close,
+  type LaunchedBrowser,
+  launchBrowser,
+  openViewer,
+  type Rgb,
+  releaseLeakedUdp,
+  buildViewer,
+  screenPoint,
+  videoPixels,
+} from './support.ts';
 import { waitFor } from '@lkbrowser/testkit';
 
 const ROOM = 'viewer-protocol';
 const W = 640;
 const H = 360;
-const COLOURS: Rgb[] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
+const COLOURS: Rgb[] = [
+  [255, 0, 0],
+  [0, 255, 0],
+  [0, 0, 255],
+  [255, 255, 255],
+];
 
 /** The runtime's side of the protocol, scripted. */
 class Peer {
@@ -50,7 +65,14 @@ class Peer {
     if (!lp) throw new Error('no local participant');
     const src = new VideoSource(W, H);
     const track = LocalVideoTrack.createVideoTrack('browser-video', src);
-    await lp.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_SCREENSHARE, simulcast: false, videoEncoding: { maxBitrate: 2_000_000n, maxFramerate: 15 } }));
+    await lp.publishTrack(
+      track,
+      new TrackPublishOptions({
+        source: TrackSource.SOURCE_SCREENSHARE,
+        simulcast: false,
+        videoEncoding: { maxBitrate: 2_000_000n, maxFramerate: 15 },
+      }),
+    );
     const rgba = new Uint8Array(W * H * 4);
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
@@ -64,7 +86,8 @@ class Peer {
         await new Promise((r) => setTimeout(r, 66));
       }
     })();
-    const broadcast = async (topic: string, obj: unknown) => lp.publishData(new TextEncoder().encode(JSON.stringify(obj)), { reliable: true, topic });
+    const broadcast = async (topic: string, obj: unknown) =>
+      lp.publishData(new TextEncoder().encode(JSON.stringify(obj)), { reliable: true, topic });
     lp.registerRpcMethod('browser/request-focus', async (d: RpcInvocationData) => {
       if (this.holder === null || this.holder === d.callerIdentity) {
         this.holder = d.callerIdentity;
@@ -109,7 +132,10 @@ class Peer {
     this.input = [];
   }
   async sendCursor(cursor: string): Promise<void> {
-    await this.room.localParticipant?.publishData(new TextEncoder().encode(JSON.stringify({ cursor })), { reliable: true, topic: 'cursor_changed' });
+    await this.room.localParticipant?.publishData(new TextEncoder().encode(JSON.stringify({ cursor })), {
+      reliable: true,
+      topic: 'cursor_changed',
+    });
   }
   async stop(): Promise<void> {
     this.running = false;
@@ -154,12 +180,21 @@ const last = (evs: InputEvent[], type: string) => [...evs].reverse().find((e) =>
 
 test('viewer shows the browser-video pixels and the initial state', { timeout: 120_000 }, async () => {
   alice = await openViewer(b.context, viewerUrl, 'alice');
-  const pts: Array<[number, number]> = [[W / 4, H / 4], [(3 * W) / 4, H / 4], [W / 4, (3 * H) / 4], [(3 * W) / 4, (3 * H) / 4]];
+  const pts: Array<[number, number]> = [
+    [W / 4, H / 4],
+    [(3 * W) / 4, H / 4],
+    [W / 4, (3 * H) / 4],
+    [(3 * W) / 4, (3 * H) / 4],
+  ];
   const got = await videoPixels(alice, pts);
   assert.equal(got.width, W);
   assert.equal(got.height, H);
   got.px.forEach((p, i) => assert.ok(close(p, COLOURS[i] ?? [0, 0, 0]), `quadrant ${i}: ${p.join(',')}`));
-  await waitFor('url from browser/status', async () => (await alice.inputValue('.lkb-url')) === 'https://example.com/start', 10_000);
+  await waitFor(
+    'url from browser/status',
+    async () => (await alice.inputValue('.lkb-url')) === 'https://example.com/start',
+    10_000,
+  );
   assert.equal(await alice.textContent('.lkb-focus-label'), 'nobody has control');
   assert.equal(await alice.isDisabled('.lkb-back'), true);
 });
@@ -173,16 +208,26 @@ test('without focus nothing is sent', { timeout: 60_000 }, async () => {
   assert.deepEqual(peer.events('alice'), []);
 });
 
-test('take control, mouse: coordinates, buttons, double click, drag flags, wheel sign', { timeout: 60_000 }, async () => {
+test('take control, mouse: coordinates, buttons, double click, drag flags, wheel sign', {
+  timeout: 60_000,
+}, async () => {
   await alice.click('.lkb-focus');
-  await waitFor('focus granted', async () => (await alice.textContent('.lkb-focus-label')) === 'you have control', 15_000);
+  await waitFor(
+    'focus granted',
+    async () => (await alice.textContent('.lkb-focus-label')) === 'you have control',
+    15_000,
+  );
   assert.equal(peer.holder, 'alice');
   assert.equal(await alice.textContent('.lkb-focus'), 'Release');
   peer.clear();
 
   const p = await screenPoint(alice, 123, 77, { width: W, height: H });
   await alice.mouse.click(p.x, p.y);
-  const down = await waitFor('mousedown', () => last(peer.events('alice'), 'mouseup') && last(peer.events('alice'), 'mousedown'), 10_000);
+  const down = await waitFor(
+    'mousedown',
+    () => last(peer.events('alice'), 'mouseup') && last(peer.events('alice'), 'mousedown'),
+    10_000,
+  );
   assert.ok(down.type === 'mousedown');
   if (down.type === 'mousedown') {
     assert.ok(Math.abs(down.x - 123) <= 1 && Math.abs(down.y - 77) <= 1, `mapped to ${down.x},${down.y}`);
@@ -194,7 +239,10 @@ test('take control, mouse: coordinates, buttons, double click, drag flags, wheel
   peer.clear();
   await alice.mouse.dblclick(p.x, p.y);
   await waitFor('dblclick', () => peer.events('alice').filter((e) => e.type === 'mouseup').length >= 2, 10_000);
-  const counts = peer.events('alice').filter((e) => e.type === 'mousedown').map((e) => (e.type === 'mousedown' ? e.clickCount : 0));
+  const counts = peer
+    .events('alice')
+    .filter((e) => e.type === 'mousedown')
+    .map((e) => (e.type === 'mousedown' ? e.clickCount : 0));
   assert.deepEqual(counts, [1, 2]);
 
   peer.clear();
@@ -239,7 +287,9 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
     if (process.env.LKB_TEST_DEBUG) console.error(JSON.stringify(peer.events('alice')));
   }
   const evs = peer.events('alice').filter((e) => e.type !== 'mousemove');
-  const chars = evs.filter((e) => e.type === 'char').map((e) => (e.type === 'char' ? String.fromCharCode(e.charCode) : ''));
+  const chars = evs
+    .filter((e) => e.type === 'char')
+    .map((e) => (e.type === 'char' ? String.fromCharCode(e.charCode) : ''));
   assert.deepEqual(chars, ['H', 'i', '!', '\r']);
   assert.ok(!evs.some((e) => e.type === 'text'), 'forwarded keys do not also arrive as text');
   const h = evs.find((e) => e.type === 'keydown' && e.key === 'H');
@@ -252,7 +302,9 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   await alice.evaluate(() => {
     const dt = new DataTransfer();
     dt.setData('text/plain', 'pasted ✓ text');
-    document.querySelector('.lkb-keys')?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    document
+      .querySelector('.lkb-keys')
+      ?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
   });
   const t = await waitFor('paste', () => last(peer.events('alice'), 'text'), 10_000);
   assert.deepEqual(t, { type: 'text', text: 'pasted ✓ text' });
@@ -270,7 +322,11 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   const ime = await waitFor('IME commit', () => last(peer.events('alice'), 'text'), 10_000);
   assert.deepEqual(ime, { type: 'text', text: '日本' });
   await new Promise((r) => setTimeout(r, 300));
-  assert.deepEqual(peer.events('alice').filter((e) => e.type === 'text'), [{ type: 'text', text: '日本' }], 'no partial composition sent');
+  assert.deepEqual(
+    peer.events('alice').filter((e) => e.type === 'text'),
+    [{ type: 'text', text: '日本' }],
+    'no partial composition sent',
+  );
   await cdp.detach();
 
   // a key held while the viewer loses keyboard focus is released remotely (no stuck Shift)
@@ -283,21 +339,39 @@ test('keyboard and paste reach the wire while focused', { timeout: 60_000 }, asy
   assert.equal(peer.events('alice').filter((e) => e.type === 'keyup').length, 1);
 });
 
-test('cursor_changed sets the video cursor; URL bar navigates and follows browser-url', { timeout: 60_000 }, async () => {
+test('cursor_changed sets the video cursor; URL bar navigates and follows browser-url', {
+  timeout: 60_000,
+}, async () => {
   await peer.sendCursor('pointer');
-  await waitFor('cursor', async () => (await alice.evaluate(() => document.querySelector('video')?.style.cursor)) === 'pointer', 10_000);
+  await waitFor(
+    'cursor',
+    async () => (await alice.evaluate(() => document.querySelector('video')?.style.cursor)) === 'pointer',
+    10_000,
+  );
   await alice.fill('.lkb-url', 'example.org/path');
   await alice.press('.lkb-url', 'Enter');
   await waitFor('navigate RPC', () => peer.navigations.includes('https://example.org/path'), 15_000);
-  await waitFor('url bar follows', async () => (await alice.inputValue('.lkb-url')) === 'https://example.org/path', 10_000);
+  await waitFor(
+    'url bar follows',
+    async () => (await alice.inputValue('.lkb-url')) === 'https://example.org/path',
+    10_000,
+  );
 });
 
 test('a second viewer sees the holder and cannot type or take control', { timeout: 120_000 }, async () => {
   bob = await openViewer(b.context, viewerUrl, 'bob');
-  await waitFor('bob sees alice', async () => (await bob.textContent('.lkb-focus-label')) === 'alice has control', 15_000);
+  await waitFor(
+    'bob sees alice',
+    async () => (await bob.textContent('.lkb-focus-label')) === 'alice has control',
+    15_000,
+  );
   peer.clear();
   await bob.click('.lkb-focus');
-  await waitFor('refusal shown', async () => /alice has control — ask them to release it/.test((await bob.textContent('.lkb-message')) ?? ''), 15_000);
+  await waitFor(
+    'refusal shown',
+    async () => /alice has control — ask them to release it/.test((await bob.textContent('.lkb-message')) ?? ''),
+    15_000,
+  );
   assert.equal(peer.holder, 'alice');
   const p = await screenPoint(bob, 50, 50, { width: W, height: H });
   await bob.mouse.click(p.x, p.y);
@@ -309,9 +383,17 @@ test('a second viewer sees the holder and cannot type or take control', { timeou
 
   // alice releases → both see nobody; bob can take it
   await alice.click('.lkb-focus');
-  await waitFor('release seen by bob', async () => (await bob.textContent('.lkb-focus-label')) === 'nobody has control', 15_000);
+  await waitFor(
+    'release seen by bob',
+    async () => (await bob.textContent('.lkb-focus-label')) === 'nobody has control',
+    15_000,
+  );
   await bob.click('.lkb-focus');
-  await waitFor('alice sees bob', async () => (await alice.textContent('.lkb-focus-label')) === 'bob has control', 15_000);
+  await waitFor(
+    'alice sees bob',
+    async () => (await alice.textContent('.lkb-focus-label')) === 'bob has control',
+    15_000,
+  );
   assert.equal(peer.holder, 'bob');
 });
 
@@ -327,8 +409,16 @@ test('after a full reconnect the viewer takes its focus back', { timeout: 120_00
   }, 20);
   try {
     await alice.evaluate(() => window.lkbViewer?.room.simulateScenario('full-reconnect'));
-    await waitFor(`focus dropped and taken back (holder history ${JSON.stringify(seen)})`, () => seen.includes(null) && peer.holder === 'alice', 30_000);
-    await waitFor('alice shows control again', async () => (await alice.textContent('.lkb-focus-label')) === 'you have control', 15_000);
+    await waitFor(
+      `focus dropped and taken back (holder history ${JSON.stringify(seen)})`,
+      () => seen.includes(null) && peer.holder === 'alice',
+      30_000,
+    );
+    await waitFor(
+      'alice shows control again',
+      async () => (await alice.textContent('.lkb-focus-label')) === 'you have control',
+      15_000,
+    );
     assert.equal(await bob.textContent('.lkb-focus-label'), 'alice has control');
   } finally {
     clearInterval(timer);

@@ -8,8 +8,18 @@ import { type ComputerStep, ToolInputError } from './step.ts';
 export const ANTHROPIC_TOOL_TYPE = 'computer_20250124';
 
 /** The tool definition to send to the model (display size = what screenshots are scaled to). */
-export function anthropicComputerTool(s: Scaler): { type: string; name: 'computer'; display_width_px: number; display_height_px: number } {
-  return { type: ANTHROPIC_TOOL_TYPE, name: 'computer', display_width_px: s.model.width, display_height_px: s.model.height };
+export function anthropicComputerTool(s: Scaler): {
+  type: string;
+  name: 'computer';
+  display_width_px: number;
+  display_height_px: number;
+} {
+  return {
+    type: ANTHROPIC_TOOL_TYPE,
+    name: 'computer',
+    display_width_px: s.model.width,
+    display_height_px: s.model.height,
+  };
 }
 
 function xy(v: unknown, what: string, s: Scaler): { x: number; y: number } {
@@ -29,12 +39,22 @@ function mods(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
-const CLICKS = { left_click: 'left_click', right_click: 'right_click', middle_click: 'middle_click', double_click: 'double_click', triple_click: 'triple_click' } as const;
+const CLICKS = {
+  left_click: 'left_click',
+  right_click: 'right_click',
+  middle_click: 'middle_click',
+  double_click: 'double_click',
+  triple_click: 'triple_click',
+} as const;
 
 export function fromAnthropic(input: unknown, s: Scaler): ComputerStep {
   if (typeof input !== 'object' || input === null) throw new ToolInputError('tool input must be an object');
   const i = input as Record<string, unknown>;
-  const step = (actions: Action[], screenshot = false, cursorPosition = false): ComputerStep => ({ actions, screenshot, cursorPosition });
+  const step = (actions: Action[], screenshot = false, cursorPosition = false): ComputerStep => ({
+    actions,
+    screenshot,
+    cursorPosition,
+  });
   const a = i.action;
   switch (a) {
     case 'screenshot':
@@ -60,7 +80,9 @@ export function fromAnthropic(input: unknown, s: Scaler): ComputerStep {
       return step([{ type: CLICKS[a], ...xy(i.coordinate, 'coordinate', s), ...(m ? { modifiers: m } : {}) }]);
     }
     case 'left_click_drag':
-      return step([{ type: 'drag', path: [xy(i.start_coordinate, 'start_coordinate', s), xy(i.coordinate, 'coordinate', s)] }]);
+      return step([
+        { type: 'drag', path: [xy(i.start_coordinate, 'start_coordinate', s), xy(i.coordinate, 'coordinate', s)] },
+      ]);
     case 'left_mouse_down':
       return step([{ type: 'mouse_down', button: 'left' }]);
     case 'left_mouse_up':
@@ -71,15 +93,24 @@ export function fromAnthropic(input: unknown, s: Scaler): ComputerStep {
       return step([{ type: 'key', keys: str(i.text, 'text') }]);
     case 'hold_key': {
       const d = typeof i.duration === 'number' && i.duration >= 0 ? i.duration : 0.5;
-      return step([{ type: 'hold_key', keys: str(i.text, 'text'), durationMs: Math.min(10_000, Math.round(d * 1000)) }]);
+      return step([
+        { type: 'hold_key', keys: str(i.text, 'text'), durationMs: Math.min(10_000, Math.round(d * 1000)) },
+      ]);
     }
     case 'scroll': {
       const dir = i.scroll_direction ?? 'down';
-      if (dir !== 'up' && dir !== 'down' && dir !== 'left' && dir !== 'right') throw new ToolInputError('scroll_direction must be up/down/left/right');
-      const amount = typeof i.scroll_amount === 'number' && i.scroll_amount >= 1 ? Math.min(50, Math.round(i.scroll_amount)) : 3;
-      const at = i.coordinate === undefined ? s.toPage(s.model.width / 2, s.model.height / 2) : xy(i.coordinate, 'coordinate', s);
+      if (dir !== 'up' && dir !== 'down' && dir !== 'left' && dir !== 'right')
+        throw new ToolInputError('scroll_direction must be up/down/left/right');
+      const amount =
+        typeof i.scroll_amount === 'number' && i.scroll_amount >= 1 ? Math.min(50, Math.round(i.scroll_amount)) : 3;
+      const at =
+        i.coordinate === undefined
+          ? s.toPage(s.model.width / 2, s.model.height / 2)
+          : xy(i.coordinate, 'coordinate', s);
       const m = mods(i.text);
-      return step([{ type: 'scroll', ...at, direction: dir as ScrollDirection, amount, ...(m ? { modifiers: m } : {}) }]);
+      return step([
+        { type: 'scroll', ...at, direction: dir as ScrollDirection, amount, ...(m ? { modifiers: m } : {}) },
+      ]);
     }
     case 'wait': {
       const d = typeof i.duration === 'number' && i.duration >= 0 ? i.duration : 1;

@@ -6,7 +6,10 @@ import type { Scaler } from './scaling.ts';
 import { type ComputerStep, ToolInputError } from './step.ts';
 
 /** The tool definition to send to the model. */
-export function openaiComputerTool(s: Scaler, environment = 'browser'): { type: 'computer_use_preview'; display_width: number; display_height: number; environment: string } {
+export function openaiComputerTool(
+  s: Scaler,
+  environment = 'browser',
+): { type: 'computer_use_preview'; display_width: number; display_height: number; environment: string } {
   return { type: 'computer_use_preview', display_width: s.model.width, display_height: s.model.height, environment };
 }
 
@@ -16,7 +19,15 @@ function num(v: unknown, what: string): number {
 }
 
 /** OpenAI key names (upper-case, e.g. ["CTRL","A"], ["ENTER"], ["ARROWDOWN"]) → one "+"-joined combo. */
-const KEY_ALIASES: Record<string, string> = { CMD: 'meta', SUPER: 'meta', WIN: 'meta', OPTION: 'alt', RETURN: 'Return', ESC: 'Escape', SPACE: 'space' };
+const KEY_ALIASES: Record<string, string> = {
+  CMD: 'meta',
+  SUPER: 'meta',
+  WIN: 'meta',
+  OPTION: 'alt',
+  RETURN: 'Return',
+  ESC: 'Escape',
+  SPACE: 'space',
+};
 export function openaiKeys(keys: unknown): string {
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && k !== '')) {
     throw new ToolInputError('keys must be a non-empty array of key names');
@@ -27,7 +38,11 @@ export function openaiKeys(keys: unknown): string {
 export function fromOpenAI(action: unknown, s: Scaler): ComputerStep {
   if (typeof action !== 'object' || action === null) throw new ToolInputError('action must be an object');
   const a = action as Record<string, unknown>;
-  const step = (actions: Action[], screenshot = false): ComputerStep => ({ actions, screenshot, cursorPosition: false });
+  const step = (actions: Action[], screenshot = false): ComputerStep => ({
+    actions,
+    screenshot,
+    cursorPosition: false,
+  });
   const at = (): { x: number; y: number } => s.toPage(num(a.x, 'x'), num(a.y, 'y'));
   switch (a.type) {
     case 'screenshot':
@@ -47,7 +62,17 @@ export function fromOpenAI(action: unknown, s: Scaler): ComputerStep {
     case 'drag': {
       const path = a.path;
       if (!Array.isArray(path) || path.length < 2) throw new ToolInputError('path must have at least 2 points');
-      return step([{ type: 'drag', path: path.map((p) => s.toPage(num((p as Record<string, unknown>)?.x, 'path.x'), num((p as Record<string, unknown>)?.y, 'path.y'))) }]);
+      return step([
+        {
+          type: 'drag',
+          path: path.map((p) =>
+            s.toPage(
+              num((p as Record<string, unknown>)?.x, 'path.x'),
+              num((p as Record<string, unknown>)?.y, 'path.y'),
+            ),
+          ),
+        },
+      ]);
     }
     case 'scroll': {
       const p = at();

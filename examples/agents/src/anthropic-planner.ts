@@ -18,7 +18,12 @@ export class AnthropicPlanner implements Planner {
   readonly #messages: Array<{ role: 'user' | 'assistant'; content: unknown }> = [];
   #pendingToolUse: string | undefined;
 
-  constructor(task: string, display: { width: number; height: number }, key: string, model = process.env.ANTHROPIC_MODEL ?? 'claude-sonnet-4-5') {
+  constructor(
+    task: string,
+    display: { width: number; height: number },
+    key: string,
+    model = process.env.ANTHROPIC_MODEL ?? 'claude-sonnet-4-5',
+  ) {
     this.#key = key;
     this.#model = model;
     this.#display = display;
@@ -28,18 +33,38 @@ export class AnthropicPlanner implements Planner {
   async next(obs: Observation): Promise<Decision> {
     if (this.#pendingToolUse) {
       const content = obs.png
-        ? [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: Buffer.from(obs.png).toString('base64') } }]
+        ? [
+            {
+              type: 'image',
+              source: { type: 'base64', media_type: 'image/png', data: Buffer.from(obs.png).toString('base64') },
+            },
+          ]
         : [{ type: 'text', text: obs.text ?? 'done' }];
-      this.#messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: this.#pendingToolUse, content }] });
+      this.#messages.push({
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: this.#pendingToolUse, content }],
+      });
       this.#pendingToolUse = undefined;
     }
     const res = await fetch('https://api.anthropic.com/v1/messages', {
       method: 'POST',
-      headers: { 'x-api-key': this.#key, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'computer-use-2025-01-24', 'content-type': 'application/json' },
+      headers: {
+        'x-api-key': this.#key,
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'computer-use-2025-01-24',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({
         model: this.#model,
         max_tokens: 1024,
-        tools: [{ type: ANTHROPIC_TOOL_TYPE, name: 'computer', display_width_px: this.#display.width, display_height_px: this.#display.height }],
+        tools: [
+          {
+            type: ANTHROPIC_TOOL_TYPE,
+            name: 'computer',
+            display_width_px: this.#display.width,
+            display_height_px: this.#display.height,
+          },
+        ],
         messages: this.#messages,
       }),
     });

@@ -17,7 +17,11 @@ export interface AgentRun {
   interruptions: number;
 }
 
-export async function runAgent(b: BrowserClient, planner: Planner, opts: { maxSteps?: number; model?: { width: number; height: number } } = {}): Promise<AgentRun> {
+export async function runAgent(
+  b: BrowserClient,
+  planner: Planner,
+  opts: { maxSteps?: number; model?: { width: number; height: number } } = {},
+): Promise<AgentRun> {
   const scaler = createScaler(b.viewport, opts.model);
   let interruptions = 0;
   const offLost = b.on('focus-lost', () => {
@@ -47,7 +51,10 @@ export async function runAgent(b: BrowserClient, planner: Planner, opts: { maxSt
         if (!(e instanceof ToolInputError)) throw e;
         out = { kind: 'text', text: `invalid tool input: ${e.message}`, error: true };
       }
-      obs = out.kind === 'screenshot' ? { png: out.png, url: out.url, title: out.title } : { url: b.url, title: '', text: out.text };
+      obs =
+        out.kind === 'screenshot'
+          ? { png: out.png, url: out.url, title: out.title }
+          : { url: b.url, title: '', text: out.text };
     }
     throw new Error('the planner did not finish within maxSteps');
   } finally {

@@ -16,7 +16,13 @@ const need = (k: string): string => {
 };
 const identity = process.env.AGENT_IDENTITY ?? 'agent-1';
 const at = new AccessToken(need('LIVEKIT_API_KEY'), need('LIVEKIT_API_SECRET'), { identity, ttl: 600 });
-at.addGrant({ room: need('LIVEKIT_ROOM'), roomJoin: true, canPublish: false, canPublishData: true, canSubscribe: false });
+at.addGrant({
+  room: need('LIVEKIT_ROOM'),
+  roomJoin: true,
+  canPublish: false,
+  canPublishData: true,
+  canSubscribe: false,
+});
 const room = new Room();
 await room.connect(need('LIVEKIT_URL'), await at.toJwt(), { autoSubscribe: false, dynacast: false });
 try {
@@ -24,7 +30,12 @@ try {
   const model = fitModelSize(b.viewport);
   const key = process.env.ANTHROPIC_API_KEY;
   const planner = key
-    ? new AnthropicPlanner(process.env.AGENT_TASK ?? 'Fill in the form with name Ada and city Lyon, submit it, follow the link and tell me the code.', model, key)
+    ? new AnthropicPlanner(
+        process.env.AGENT_TASK ??
+          'Fill in the form with name Ada and city Lyon, submit it, follow the link and tell me the code.',
+        model,
+        key,
+      )
     : new ScriptedPlanner({ name: 'Ada', city: 'Lyon' });
   const r = await runAgent(b, planner, { model: key ? model : { width: 640, height: 480 } });
   console.log(JSON.stringify(r));

@@ -47,7 +47,11 @@ test('the example agent completes the form task on the real runtime', { timeout:
     });
     const at = new AccessToken(sfu.apiKey, sfu.apiSecret, { identity: 'agent-example', ttl: 600 });
     at.addGrant({ room: 'example-room', roomJoin: true, canPublish: false, canPublishData: true, canSubscribe: false });
-    await withTimeout('agent connect', room.connect(sfu.url, await at.toJwt(), { autoSubscribe: false, dynacast: false }), 30_000);
+    await withTimeout(
+      'agent connect',
+      room.connect(sfu.url, await at.toJwt(), { autoSubscribe: false, dynacast: false }),
+      30_000,
+    );
     let b: Awaited<ReturnType<typeof connect>> | undefined;
     for (let i = 0; i < 180 && !b; i++) {
       try {
@@ -60,7 +64,11 @@ test('the example agent completes the form task on the real runtime', { timeout:
     assert.ok(b);
     await b.acquireFocus(30_000);
     await b.run([{ type: 'wait_for_load' }]);
-    const run = await withTimeout('agent run', runAgent(b, new ScriptedPlanner({ name: 'Ada', city: 'Lyon' }), { model: { width: 640, height: 480 } }), 180_000);
+    const run = await withTimeout(
+      'agent run',
+      runAgent(b, new ScriptedPlanner({ name: 'Ada', city: 'Lyon' }), { model: { width: 640, height: 480 } }),
+      180_000,
+    );
     assert.equal(run.result, 'code 21', 'the code read from the screenshot (7 × len("Ada"))');
     const st = await b.status();
     assert.match(st.url, /\/done\?code=21$/);

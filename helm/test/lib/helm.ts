@@ -18,7 +18,12 @@ export interface K8sObject {
   [k: string]: unknown;
 }
 
-export const chartYaml = yamlParse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { name: string; version: string; appVersion: string; kubeVersion?: string };
+export const chartYaml = yamlParse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as {
+  name: string;
+  version: string;
+  appVersion: string;
+  kubeVersion?: string;
+};
 export const release = { Name: 'lkb', Namespace: 'lkb-system' };
 
 export function helmBinary(): string {
@@ -32,7 +37,10 @@ export interface HelmResult {
 }
 
 /** Runs helm with its own config/cache/data dirs; `values` are passed as a values file (JSON is YAML). */
-export async function helm(args: string[], opts: { values?: Dict; env?: Record<string, string> } = {}): Promise<HelmResult> {
+export async function helm(
+  args: string[],
+  opts: { values?: Dict; env?: Record<string, string> } = {},
+): Promise<HelmResult> {
   const home = mkdtempSync(join(tmpdir(), 'lkb-helm-'));
   try {
     const extra: string[] = [];
@@ -75,8 +83,22 @@ export interface Rendered {
 }
 
 /** `helm template` of the chart as release lkb in lkb-system; throws helm's own error on failure. */
-export async function template(values: Dict, opts: { name?: string; namespace?: string; extraArgs?: string[] } = {}): Promise<Rendered> {
-  const r = await helm(['template', opts.name ?? release.Name, chartDir, '--namespace', opts.namespace ?? release.Namespace, '--render-subchart-notes', ...(opts.extraArgs ?? [])], { values });
+export async function template(
+  values: Dict,
+  opts: { name?: string; namespace?: string; extraArgs?: string[] } = {},
+): Promise<Rendered> {
+  const r = await helm(
+    [
+      'template',
+      opts.name ?? release.Name,
+      chartDir,
+      '--namespace',
+      opts.namespace ?? release.Namespace,
+      '--render-subchart-notes',
+      ...(opts.extraArgs ?? []),
+    ],
+    { values },
+  );
   if (r.code !== 0) throw new Error(r.stderr.trim() || `helm template exited ${r.code}`);
   const objects: K8sObject[] = [];
   for (const doc of parseAllDocuments(r.stdout)) {
@@ -90,7 +112,9 @@ export async function template(values: Dict, opts: { name?: string; namespace?: 
 
 /** The error helm prints when it refuses values (schema or a template `fail`/`required`). */
 export async function templateError(values: Dict, extraArgs: string[] = []): Promise<string> {
-  const r = await helm(['template', release.Name, chartDir, '--namespace', release.Namespace, ...extraArgs], { values });
+  const r = await helm(['template', release.Name, chartDir, '--namespace', release.Namespace, ...extraArgs], {
+    values,
+  });
   if (r.code === 0) throw new Error(`helm template accepted ${JSON.stringify(values)}`);
   return r.stderr;
 }
@@ -102,12 +126,18 @@ export function find(objs: K8sObject[], kind: string, name?: string): K8sObject[
 // ---- IPv4 CIDR helpers for NetworkPolicy checks ----
 function ipToInt(ip: string): number {
   const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`bad IP ${ip}`);
-  return (((parts[0] as number) << 24) >>> 0) + ((parts[1] as number) << 16) + ((parts[2] as number) << 8) + (parts[3] as number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new Error(`bad IP ${ip}`);
+  return (
+    (((parts[0] as number) << 24) >>> 0) +
+    ((parts[1] as number) << 16) +
+    ((parts[2] as number) << 8) +
+    (parts[3] as number)
+  );
 }
 export function inCidr(ip: string, cidr: string): boolean {
   const [net, bitsS] = cidr.split('/') as [string, string];
   const bits = Number(bitsS);
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipToInt(ip) & mask) >>> 0) === ((ipToInt(net) & mask) >>> 0);
+  return (ipToInt(ip) & mask) >>> 0 === (ipToInt(net) & mask) >>> 0;
 }

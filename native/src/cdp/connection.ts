@@ -125,7 +125,8 @@ export class CdpConnection extends EventEmitter<CdpConnectionEvents> {
     this.maxPending = opts.maxPending ?? 1000;
     ws.addEventListener('message', (ev: MessageEvent) => this.onMessage(ev.data));
     ws.addEventListener('close', (ev: WsCloseEvent) =>
-      this.shutdown(`socket closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`));
+      this.shutdown(`socket closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`),
+    );
     ws.addEventListener('error', (ev: Event) => {
       const msg = (ev as WsErrorEvent).message || 'websocket error';
       this.log.warn({ err: msg }, 'cdp socket error');

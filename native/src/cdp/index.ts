@@ -1,5 +1,11 @@
 export { CdpConnection, CdpError } from './connection.ts';
-export type { CdpConnectionEvents, CdpConnectionOptions, CdpEventListener, CdpParams, SendOptions } from './connection.ts';
+export type {
+  CdpConnectionEvents,
+  CdpConnectionOptions,
+  CdpEventListener,
+  CdpParams,
+  SendOptions,
+} from './connection.ts';
 export { editingCommands, keyDefinition, knownKeyCodes, resolveKey } from './keys.ts';
 export type { KeyDefinition, ResolvedKey } from './keys.ts';
 export { PageDriver } from './page-driver.ts';

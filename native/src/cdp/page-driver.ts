@@ -154,7 +154,9 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
    */
   static async connect(httpEndpoint: string, opts: PageDriverOptions = {}): Promise<PageDriver> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
-    const log = (opts.logger ?? pino({ name: 'cdp', level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'page-driver' });
+    const log = (opts.logger ?? pino({ name: 'cdp', level: process.env.LOG_LEVEL ?? 'info' })).child({
+      component: 'page-driver',
+    });
     const base = httpEndpoint.replace(/\/+$/, '');
     let wsUrl: string;
     try {
@@ -170,14 +172,27 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     try {
       let targetId = opts.targetId;
       if (targetId === undefined) {
-        const { targetInfos } = await conn.send<{ targetInfos: { targetId: string; type: string }[] }>('Target.getTargets');
+        const { targetInfos } = await conn.send<{ targetInfos: { targetId: string; type: string }[] }>(
+          'Target.getTargets',
+        );
         targetId = targetInfos.find((t) => t.type === 'page')?.targetId;
         if (targetId === undefined) {
           ({ targetId } = await conn.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' }));
         }
       }
-      const { sessionId } = await conn.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
-      const driver = new PageDriver(conn, sessionId, targetId, log, timeoutMs, opts.dialogs ?? 'accept', opts.popups ?? 'same-tab');
+      const { sessionId } = await conn.send<{ sessionId: string }>('Target.attachToTarget', {
+        targetId,
+        flatten: true,
+      });
+      const driver = new PageDriver(
+        conn,
+        sessionId,
+        targetId,
+        log,
+        timeoutMs,
+        opts.dialogs ?? 'accept',
+        opts.popups ?? 'same-tab',
+      );
       await driver.init();
       return driver;
     } catch (err) {
@@ -224,7 +239,10 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
         defaultPrompt: String(p.defaultPrompt ?? ''),
         handled: dialogs === 'manual' ? 'pending' : dialogs === 'accept' ? 'accepted' : 'dismissed',
       };
-      this.log.info({ type: info.type, message: info.message.slice(0, 200), handled: info.handled }, 'javascript dialog');
+      this.log.info(
+        { type: info.type, message: info.message.slice(0, 200), handled: info.handled },
+        'javascript dialog',
+      );
       if (dialogs !== 'manual') {
         this.handleDialog(dialogs === 'accept', info.defaultPrompt).catch((err: unknown) =>
           this.log.warn({ err }, 'answering javascript dialog failed'),
@@ -349,7 +367,11 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
    * Press a button. Without clickCount the driver counts clicks like a desktop: a press of the same
    * button within 500 ms and 4 px of the previous one continues the series (2 = double, 3 = triple).
    */
-  async mouseDown(x: number, y: number, opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {}): Promise<void> {
+  async mouseDown(
+    x: number,
+    y: number,
+    opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {},
+  ): Promise<void> {
     const button = opts.button ?? 'left';
     const now = performance.now();
     const prev = this.lastPress;
@@ -374,7 +396,11 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   }
 
   /** Release a button; clickCount defaults to that of the matching press. */
-  async mouseUp(x: number, y: number, opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {}): Promise<void> {
+  async mouseUp(
+    x: number,
+    y: number,
+    opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {},
+  ): Promise<void> {
     const button = opts.button ?? 'left';
     this.buttons &= ~BUTTON_BITS[button];
     await this.input('other', 'Input.dispatchMouseEvent', {
@@ -596,7 +622,9 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     this.markDisconnected('closed by client');
     if (wasConnected) {
       try {
-        await this.connection.send('Target.detachFromTarget', { sessionId: this.sessionId }, undefined, { timeoutMs: 2000 });
+        await this.connection.send('Target.detachFromTarget', { sessionId: this.sessionId }, undefined, {
+          timeoutMs: 2000,
+        });
       } catch (err) {
         this.log.debug({ err }, 'detach on close failed');
       }

@@ -78,7 +78,12 @@ export function sessionConditions(s: ConditionSet): CondInput[] {
  * apimachinery meta.SetStatusCondition: keeps lastTransitionTime unless status flips; always refreshes
  * reason/message/observedGeneration. Returns a new array ordered by CONDITION_TYPES (stable for diffs).
  */
-export function setConditions(prev: Condition[] | undefined, next: CondInput[], generation: number, now: string): Condition[] {
+export function setConditions(
+  prev: Condition[] | undefined,
+  next: CondInput[],
+  generation: number,
+  now: string,
+): Condition[] {
   const byType = new Map<string, Condition>();
   for (const c of prev ?? []) byType.set(c.type, c);
   for (const n of next) {

@@ -24,12 +24,24 @@ const FATAL_WAITING = new Set<string>([
 ]);
 
 function observation(phase: SessionPhase, set: ConditionSet): Observation {
-  return { phase, message: set.message, conditions: sessionConditions(set), ...(set.failed ? { failureReason: set.reason } : {}) };
+  return {
+    phase,
+    message: set.message,
+    conditions: sessionConditions(set),
+    ...(set.failed ? { failureReason: set.reason } : {}),
+  };
 }
 
 /** The operator runs no pod for this session: Failed with `reason`, the message on Ready and Failed. */
 export function refusal(reason: string, message: string): Observation {
-  return observation('Failed', { reason, message, failed: true, scheduled: cond('False', reason), running: cond('False', reason), publishing: cond('False', reason) });
+  return observation('Failed', {
+    reason,
+    message,
+    failed: true,
+    scheduled: cond('False', reason),
+    running: cond('False', reason),
+    publishing: cond('False', reason),
+  });
 }
 
 /** A spec the operator cannot run (the API server accepted it; the operator knows more). */
@@ -43,7 +55,10 @@ export function conflictObservation(podName: string): Observation {
 
 /** The API server refused to create the runtime pod; `apiMessage` is its answer (admission says why). */
 export function podCreateFailedObservation(podName: string, code: number, apiMessage: string): Observation {
-  return refusal(Reasons.PodCreateFailed, `the API server refused runtime pod ${podName} (HTTP ${code}): ${apiMessage}`);
+  return refusal(
+    Reasons.PodCreateFailed,
+    `the API server refused runtime pod ${podName} (HTTP ${code}): ${apiMessage}`,
+  );
 }
 
 function podCond(pod: Pod, t: string) {
@@ -54,18 +69,27 @@ function podCond(pod: Pod, t: string) {
 export function observePod(pod: Pod | undefined): Observation {
   if (!pod) {
     const message = 'runtime pod not created yet';
-    return observation('Pending', { reason: Reasons.PodNotCreated, message, scheduled: cond('False', Reasons.PodNotCreated, message) });
+    return observation('Pending', {
+      reason: Reasons.PodNotCreated,
+      message,
+      scheduled: cond('False', Reasons.PodNotCreated, message),
+    });
   }
   const st = pod.status ?? {};
   const cs = st.containerStatuses?.find((x) => x.name === CONTAINER_NAME) ?? st.containerStatuses?.[0];
   const sched = podCond(pod, 'PodScheduled');
-  const isScheduled = sched?.status === 'True' || Boolean(pod.spec?.nodeName) || st.phase === 'Running' || st.phase === 'Succeeded';
+  const isScheduled =
+    sched?.status === 'True' || Boolean(pod.spec?.nodeName) || st.phase === 'Running' || st.phase === 'Succeeded';
   const scheduled: CondValue = isScheduled
     ? cond('True', Reasons.Scheduled, pod.spec?.nodeName ? `scheduled on ${pod.spec.nodeName}` : '')
     : cond('False', sched?.reason ?? Reasons.PodCreated, sched?.message ?? 'waiting for the scheduler');
 
   if (st.phase === 'Succeeded') {
-    return observation('Completed', { reason: Reasons.Completed, message: 'the runtime ended the session (exit 0)', scheduled });
+    return observation('Completed', {
+      reason: Reasons.Completed,
+      message: 'the runtime ended the session (exit 0)',
+      scheduled,
+    });
   }
   if (st.phase === 'Failed') {
     const message = `runtime pod failed${st.reason ? ` (${st.reason})` : ''}${st.message ? `: ${st.message}` : ''}`;
@@ -77,7 +101,11 @@ export function observePod(pod: Pod | undefined): Observation {
   const waiting = cs?.state?.waiting;
   if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
     const last = cs?.lastState?.terminated;
-    const detail = waiting.message ?? (last ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message}` : ''}` : '');
+    const detail =
+      waiting.message ??
+      (last
+        ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message}` : ''}`
+        : '');
     const message = `runtime container ${waiting.reason}${detail ? `: ${detail}` : ''}`;
     return observation('Failed', { reason: waiting.reason, message, scheduled, failed: true });
   }
@@ -102,12 +130,16 @@ export function observePod(pod: Pod | undefined): Observation {
       publishing: cond('False', Reasons.NotPublishing),
     });
   }
-  const message = running ? 'runtime started, not publishing yet' : `runtime container ${waiting?.reason ?? 'starting'}`;
+  const message = running
+    ? 'runtime started, not publishing yet'
+    : `runtime container ${waiting?.reason ?? 'starting'}`;
   return observation('Starting', {
     reason: Reasons.Starting,
     message,
     scheduled,
-    running: running ? cond('True', Reasons.ContainerRunning) : cond('False', waiting?.reason ?? Reasons.ContainerCreating, waiting?.message ?? ''),
+    running: running
+      ? cond('True', Reasons.ContainerRunning)
+      : cond('False', waiting?.reason ?? Reasons.ContainerCreating, waiting?.message ?? ''),
     publishing: cond('False', Reasons.NotPublishing, running ? 'readiness probe /readyz not passing yet' : ''),
   });
 }

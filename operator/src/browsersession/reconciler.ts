@@ -17,7 +17,13 @@ import type { Pod } from '../framework/kube-types.ts';
 import type { OperatorMetrics } from '../framework/metrics.ts';
 import { OwnWrites } from '../framework/own-writes.ts';
 import { findCondition } from './conditions.ts';
-import { conflictObservation, invalidObservation, type Observation, observePod, podCreateFailedObservation } from './observation.ts';
+import {
+  conflictObservation,
+  invalidObservation,
+  type Observation,
+  observePod,
+  podCreateFailedObservation,
+} from './observation.ts';
 import { desiredPod, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from './pod-spec.ts';
 import { type ResolvedSpec, resolveSpec } from './resolved-spec.ts';
 import { SESSIONS } from './resource.ts';
@@ -100,7 +106,16 @@ export class SessionReconciler {
     if (!session || session.metadata.deletionTimestamp) return { done: {} };
     const ns = session.metadata.namespace ?? '';
     const podName = podNameFor(session.metadata.name ?? '');
-    return { next: { key, session, ns, podName, pod: this.d.getPod(`${ns}/${podName}`), log: this.d.log.child({ session: key }) } };
+    return {
+      next: {
+        key,
+        session,
+        ns,
+        podName,
+        pod: this.d.getPod(`${ns}/${podName}`),
+        log: this.d.log.child({ session: key }),
+      },
+    };
   }
 
   /** Step 2: a pod with our name that is not ours is either a leftover (deleted) or someone else's (conflict). */
@@ -126,7 +141,9 @@ export class SessionReconciler {
     const problems = checkSpec(r);
     if (problems.length === 0) return { next: r };
     ctx.log.info({ problems }, 'spec cannot be run');
-    await this.writeStatus(ctx, invalidObservation(problems), undefined, { podName: ctx.pod ? ctx.podName : undefined });
+    await this.writeStatus(ctx, invalidObservation(problems), undefined, {
+      podName: ctx.pod ? ctx.podName : undefined,
+    });
     return { done: {} };
   }
 
@@ -135,7 +152,11 @@ export class SessionReconciler {
     const { session, ns, podName, pod, log } = ctx;
     const prev = session.status ?? {};
     // status.restarts counts container restarts and pod recreations; a new pod carries the count so far.
-    const restartsSoFar = pod ? priorRestarts(pod) + containerRestarts(pod) : prev.podName !== undefined ? (prev.restarts ?? 0) + 1 : (prev.restarts ?? 0);
+    const restartsSoFar = pod
+      ? priorRestarts(pod) + containerRestarts(pod)
+      : prev.podName !== undefined
+        ? (prev.restarts ?? 0) + 1
+        : (prev.restarts ?? 0);
     const desired = desiredPod(session, r, this.d.config, restartsSoFar);
     const extras: StatusExtras = { podName, participantIdentity: r.identity };
 
@@ -144,11 +165,14 @@ export class SessionReconciler {
       return { done: { requeueAfterMs: 1000 } }; // wait for the old pod to go away
     }
     if (pod) {
-      const stale = pod.metadata.annotations?.[SPEC_HASH_ANNOTATION] !== desired.metadata.annotations?.[SPEC_HASH_ANNOTATION];
+      const stale =
+        pod.metadata.annotations?.[SPEC_HASH_ANNOTATION] !== desired.metadata.annotations?.[SPEC_HASH_ANNOTATION];
       const failed = pod.status?.phase === 'Failed';
       if (!stale && !failed) return { next: pod };
       const reason = stale ? 'SpecChanged' : 'PodFailed';
-      const note = stale ? `spec changed: recreating runtime pod ${podName}` : `runtime pod ${podName} failed (${pod.status?.reason ?? 'unknown reason'}): recreating it`;
+      const note = stale
+        ? `spec changed: recreating runtime pod ${podName}`
+        : `runtime pod ${podName} failed (${pod.status?.reason ?? 'unknown reason'}): recreating it`;
       log.info({ pod: podName, reason }, 'deleting runtime pod to recreate it');
       if (failed) await this.writeStatus(ctx, observePod(pod), pod, extras);
       if (await this.d.client.delete(PODS, ns, podName, { uid: pod.metadata.uid })) {
@@ -168,8 +192,13 @@ export class SessionReconciler {
       if (isRefusal(e)) {
         // Admission (PodSecurity, ResourceQuota, RuntimeClass, ...) or validation said no: tell the session's
         // owner in status and an event, then retry with the queue's backoff (quota may free up, a class appear).
-        log.warn({ pod: podName, code: e.code, reason: e.reason, err: e.message }, 'the API server refused the runtime pod');
-        await this.writeStatus(ctx, podCreateFailedObservation(podName, e.code, e.apiMessage), undefined, { participantIdentity: r.identity });
+        log.warn(
+          { pod: podName, code: e.code, reason: e.reason, err: e.message },
+          'the API server refused the runtime pod',
+        );
+        await this.writeStatus(ctx, podCreateFailedObservation(podName, e.code, e.apiMessage), undefined, {
+          participantIdentity: r.identity,
+        });
         return { done: { requeue: true } };
       }
       if (!isConflict(e)) throw e;
@@ -183,7 +212,13 @@ export class SessionReconciler {
     }
     this.d.metrics?.podActions.inc({ action: 'create', reason: recreated ? 'Recreate' : 'Create' });
     log.info({ pod: podName, recreated }, 'created runtime pod');
-    this.d.events.emit(session, 'Normal', recreated ? 'PodRecreated' : 'PodCreated', 'Create', `${recreated ? 'recreated' : 'created'} runtime pod ${podName}`);
+    this.d.events.emit(
+      session,
+      'Normal',
+      recreated ? 'PodRecreated' : 'PodCreated',
+      'Create',
+      `${recreated ? 'recreated' : 'created'} runtime pod ${podName}`,
+    );
     return { next: created };
   }
 
@@ -219,7 +254,15 @@ export class SessionReconciler {
   /** Step 6: merge-patches status (guarded by resourceVersion: 409 → requeue) when it differs; transition events. */
   private async writeStatus(ctx: Ctx, obs: Observation, pod: Pod | undefined, extras: StatusExtras): Promise<void> {
     const { session, log } = ctx;
-    const next = buildStatus(session, obs, pod, extras, this.now().toISOString().replace(/\.\d+Z$/, 'Z'));
+    const next = buildStatus(
+      session,
+      obs,
+      pod,
+      extras,
+      this.now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z'),
+    );
     const prev: BrowserSessionStatus = session.status ?? {};
     const prevFailed = findCondition(prev, 'Failed');
     if (stableStringify(prev) !== stableStringify({ ...prev, ...next })) {
@@ -236,7 +279,11 @@ export class SessionReconciler {
       }
       log.debug({ phase: next.phase }, 'status updated');
     }
-    if (obs.phase === 'Failed' && obs.failureReason && (prevFailed?.status !== 'True' || prevFailed.reason !== obs.failureReason)) {
+    if (
+      obs.phase === 'Failed' &&
+      obs.failureReason &&
+      (prevFailed?.status !== 'True' || prevFailed.reason !== obs.failureReason)
+    ) {
       this.d.events.emit(session, 'Warning', obs.failureReason, 'Reconcile', obs.message);
     }
     if (obs.phase === 'Completed' && prev.phase !== 'Completed') {

@@ -29,7 +29,9 @@ export function resolveSpec(session: BrowserSession, config: OperatorConfig): Re
     identity,
     participantName: s.participant?.name ?? identity,
     livekitUrl: s.livekit?.url ?? config.livekitUrl,
-    credentials: secret ? { secretName: secret.name, apiKeyKey: secret.apiKeyKey, apiSecretKey: secret.apiSecretKey } : { secretName: config.credentialsSecret, ...OPERATOR_SECRET_KEYS },
+    credentials: secret
+      ? { secretName: secret.name, apiKeyKey: secret.apiKeyKey, apiSecretKey: secret.apiSecretKey }
+      : { secretName: config.credentialsSecret, ...OPERATOR_SECRET_KEYS },
     image: s.pod?.image ?? config.runtimeImage,
     imagePullPolicy: s.pod?.imagePullPolicy ?? config.runtimeImagePullPolicy,
   };

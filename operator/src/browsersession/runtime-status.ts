@@ -24,7 +24,8 @@ export const fetchRuntimeStatus: RuntimeStatusFetcher = async (host, port, timeo
   const out: RuntimeStatus = {};
   if (typeof b.url === 'string') out.url = b.url;
   if (typeof b.focusHolder === 'string' || b.focusHolder === null) out.focusHolder = b.focusHolder as string | null;
-  for (const k of ['width', 'height', 'fps', 'restarts'] as const) if (typeof b[k] === 'number') out[k] = b[k] as number;
+  for (const k of ['width', 'height', 'fps', 'restarts'] as const)
+    if (typeof b[k] === 'number') out[k] = b[k] as number;
   if (typeof b.publishing === 'boolean') out.publishing = b.publishing;
   return out;
 };

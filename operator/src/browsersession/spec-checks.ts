@@ -12,7 +12,9 @@ export function checkSpec(r: ResolvedSpec): string[] {
   if (!r.livekitUrl) problems.push('spec.livekit.url is required because the operator has no default --livekit-url');
   // Without spec.participant.identity the identity is metadata.name, which may be up to 253 characters.
   if (r.identity.length > MAX_IDENTITY_LENGTH) {
-    problems.push(`the participant identity (spec.participant.identity, else metadata.name) must be at most ${MAX_IDENTITY_LENGTH} characters, got ${r.identity.length}`);
+    problems.push(
+      `the participant identity (spec.participant.identity, else metadata.name) must be at most ${MAX_IDENTITY_LENGTH} characters, got ${r.identity.length}`,
+    );
   }
   // These reach the runtime as comma-separated environment variables (pod-spec.ts runtimeEnv): a comma would split one.
   for (const [i, o] of (r.spec.navigation.allowedOrigins ?? []).entries()) {

@@ -23,7 +23,13 @@ export interface StatusExtras {
 }
 
 /** Merges an observation into the session's previous status. */
-export function buildStatus(session: BrowserSession, obs: Observation, pod: Pod | undefined, extras: StatusExtras, now: string): BrowserSessionStatus {
+export function buildStatus(
+  session: BrowserSession,
+  obs: Observation,
+  pod: Pod | undefined,
+  extras: StatusExtras,
+  now: string,
+): BrowserSessionStatus {
   const prev = session.status ?? {};
   const generation = session.metadata.generation ?? 0;
   const out: BrowserSessionStatus = {

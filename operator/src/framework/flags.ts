@@ -37,7 +37,8 @@ export function convertFlag(type: FlagType, where: string, raw: string | boolean
     }
     case 'int': {
       const n = Number(raw);
-      if (String(raw).trim() === '' || !Number.isInteger(n) || n < 0) throw new Error(`${where}: expected a non-negative integer, got ${JSON.stringify(raw)}`);
+      if (String(raw).trim() === '' || !Number.isInteger(n) || n < 0)
+        throw new Error(`${where}: expected a non-negative integer, got ${JSON.stringify(raw)}`);
       return n;
     }
     case 'duration':
@@ -59,9 +60,15 @@ export function convertFlag(type: FlagType, where: string, raw: string | boolean
 export type FlagsResult<C> = { help: true } | { help: false; config: C };
 
 /** Applies env, then flags, over `defaults`. Unknown flags and positionals are errors (parseArgs strict mode). */
-export function parseFlags<C extends object>(defs: Record<string, FlagDef<Extract<keyof C, string>>>, defaults: C, argv: string[], env: Record<string, string | undefined>): FlagsResult<C> {
+export function parseFlags<C extends object>(
+  defs: Record<string, FlagDef<Extract<keyof C, string>>>,
+  defaults: C,
+  argv: string[],
+  env: Record<string, string | undefined>,
+): FlagsResult<C> {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [name, def] of Object.entries(defs)) options[name] = { type: def.type === 'boolean' ? 'boolean' : 'string' };
+  for (const [name, def] of Object.entries(defs))
+    options[name] = { type: def.type === 'boolean' ? 'boolean' : 'string' };
   const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false, allowNegative: true });
   if (values.help === true) return { help: true };
   const out = { ...defaults } as Record<string, unknown>;
@@ -74,7 +81,11 @@ export function parseFlags<C extends object>(defs: Record<string, FlagDef<Extrac
   return { help: false, config: out as C };
 }
 
-export function flagsHelp<C extends object>(defs: Record<string, FlagDef<Extract<keyof C, string>>>, defaults: C, header: string[]): string {
+export function flagsHelp<C extends object>(
+  defs: Record<string, FlagDef<Extract<keyof C, string>>>,
+  defaults: C,
+  header: string[],
+): string {
   const lines = [...header, '', 'Flags (env var in brackets):'];
   for (const [name, def] of Object.entries(defs)) {
     const dv = (defaults as Record<string, unknown>)[def.key];

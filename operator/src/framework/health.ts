@@ -12,7 +12,8 @@ export function parseBindAddress(addr: string): { host: string; port: number } |
   const i = addr.lastIndexOf(':');
   const host = i <= 0 ? '0.0.0.0' : addr.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(addr.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid bind address ${JSON.stringify(addr)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`invalid bind address ${JSON.stringify(addr)}`);
   return { host, port };
 }
 
@@ -41,7 +42,11 @@ async function listen(server: Server, addr: { host: string; port: number }): Pro
   };
 }
 
-export function startProbeServer(addr: string, checks: { healthz: Record<string, Check>; readyz: Record<string, Check> }, log: Logger): Promise<HttpEndpoint> | undefined {
+export function startProbeServer(
+  addr: string,
+  checks: { healthz: Record<string, Check>; readyz: Record<string, Check> },
+  log: Logger,
+): Promise<HttpEndpoint> | undefined {
   const a = parseBindAddress(addr);
   if (!a) return undefined;
   const server = createServer((req, res) => {
@@ -64,7 +69,9 @@ export function startProbeServer(addr: string, checks: { healthz: Record<string,
       else lines.push(`[+]${name} ok`);
     }
     if (failures.length > 0) log.debug({ path, failures }, 'probe failed');
-    res.writeHead(failures.length ? 500 : 200, { 'Content-Type': 'text/plain' }).end(`${[...lines, ...failures].join('\n')}\n${failures.length ? `${path.slice(1)} check failed` : 'ok'}\n`);
+    res
+      .writeHead(failures.length ? 500 : 200, { 'Content-Type': 'text/plain' })
+      .end(`${[...lines, ...failures].join('\n')}\n${failures.length ? `${path.slice(1)} check failed` : 'ok'}\n`);
   });
   return listen(server, a);
 }

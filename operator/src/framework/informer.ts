@@ -117,7 +117,9 @@ export class Informer<T extends KubeObject> {
 
   private async relist(): Promise<void> {
     this.stats.lists++;
-    const { items, resourceVersion } = await this.client.list<T>(this.res, this.opts.namespace, { labelSelector: this.opts.labelSelector });
+    const { items, resourceVersion } = await this.client.list<T>(this.res, this.opts.namespace, {
+      labelSelector: this.opts.labelSelector,
+    });
     const seen = new Set<string>();
     for (const obj of items) {
       const key = objectKey(obj);

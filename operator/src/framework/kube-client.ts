@@ -66,7 +66,11 @@ export interface ListResult<T> {
 /** Everything the operator does to the API server. */
 export interface KubeClient {
   get<T extends KubeObject>(res: ResourceRef, namespace: string, name: string): Promise<T | undefined>;
-  list<T extends KubeObject>(res: ResourceRef, namespace: string | undefined, opts?: { labelSelector?: string }): Promise<ListResult<T>>;
+  list<T extends KubeObject>(
+    res: ResourceRef,
+    namespace: string | undefined,
+    opts?: { labelSelector?: string },
+  ): Promise<ListResult<T>>;
   create<T extends KubeObject>(res: ResourceRef, namespace: string, obj: T): Promise<T>;
   /** PUT with the object's metadata.resourceVersion as precondition (409 when stale). */
   replace<T extends KubeObject>(res: ResourceRef, namespace: string, name: string, obj: T): Promise<T>;
@@ -159,16 +163,24 @@ export class ClientNodeKube implements KubeClient {
     }
   }
 
-  async list<T extends KubeObject>(res: ResourceRef, namespace: string | undefined, opts: { labelSelector?: string } = {}): Promise<ListResult<T>> {
+  async list<T extends KubeObject>(
+    res: ResourceRef,
+    namespace: string | undefined,
+    opts: { labelSelector?: string } = {},
+  ): Promise<ListResult<T>> {
     const items: T[] = [];
     let cont: string | undefined;
     let rv = '';
     do {
-      const page = await this.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', resourcePath(res, namespace), {
-        labelSelector: opts.labelSelector,
-        limit: '500',
-        continue: cont,
-      });
+      const page = await this.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(
+        'GET',
+        resourcePath(res, namespace),
+        {
+          labelSelector: opts.labelSelector,
+          limit: '500',
+          continue: cont,
+        },
+      );
       const apiVersion = res.group === '' ? res.version : `${res.group}/${res.version}`;
       // List items carry no apiVersion/kind: restore them so cached objects look like watched ones.
       for (const it of page.items ?? []) items.push({ ...it, apiVersion, kind: res.kind });
@@ -187,11 +199,23 @@ export class ClientNodeKube implements KubeClient {
   }
 
   mergePatch<T extends KubeObject>(res: ResourceRef, namespace: string, name: string, patch: unknown): Promise<T> {
-    return this.request<T>('PATCH', resourcePath(res, namespace, name), { fieldManager: this.fieldManager }, patch, 'application/merge-patch+json');
+    return this.request<T>(
+      'PATCH',
+      resourcePath(res, namespace, name),
+      { fieldManager: this.fieldManager },
+      patch,
+      'application/merge-patch+json',
+    );
   }
 
   patchStatus<T extends KubeObject>(res: ResourceRef, namespace: string, name: string, patch: unknown): Promise<T> {
-    return this.request<T>('PATCH', resourcePath(res, namespace, name, 'status'), { fieldManager: this.fieldManager }, patch, 'application/merge-patch+json');
+    return this.request<T>(
+      'PATCH',
+      resourcePath(res, namespace, name, 'status'),
+      { fieldManager: this.fieldManager },
+      patch,
+      'application/merge-patch+json',
+    );
   }
 
   async delete(res: ResourceRef, namespace: string, name: string, opts: { uid?: string } = {}): Promise<boolean> {
@@ -253,10 +277,17 @@ export class ClientNodeKube implements KubeClient {
     arm(); // also bounds the time to response headers
     void (async () => {
       try {
-        const resp = await fetch(url, { method: 'GET', headers: { ...ctx.getHeaders(), Accept: 'application/json' }, dispatcher: ctx.getDispatcher(), signal: ctrl.signal });
+        const resp = await fetch(url, {
+          method: 'GET',
+          headers: { ...ctx.getHeaders(), Accept: 'application/json' },
+          dispatcher: ctx.getDispatcher(),
+          signal: ctrl.signal,
+        });
         if (resp.status !== 200) {
           const text = await resp.text().catch((e: unknown) => `(error body unreadable: ${String(e)})`);
-          const err = new Error(`watch ${url.pathname}: HTTP ${resp.status} ${text.slice(0, 300)}`) as Error & { statusCode: number };
+          const err = new Error(`watch ${url.pathname}: HTTP ${resp.status} ${text.slice(0, 300)}`) as Error & {
+            statusCode: number;
+          };
           err.statusCode = resp.status;
           return finish(err);
         }

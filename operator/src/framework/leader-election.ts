@@ -40,7 +40,11 @@ export class LeaderElector {
   constructor(client: KubeClient, opts: LeaderElectionOptions, log: Logger) {
     this.client = client;
     this.o = opts;
-    this.log = log.child({ component: 'leader-election', lease: `${opts.namespace}/${opts.name}`, identity: opts.identity });
+    this.log = log.child({
+      component: 'leader-election',
+      lease: `${opts.namespace}/${opts.name}`,
+      identity: opts.identity,
+    });
   }
 
   isLeader(): boolean {
@@ -85,7 +89,10 @@ export class LeaderElector {
         continue;
       }
       if (performance.now() - lastRenew > this.o.renewDeadlineMs) {
-        this.log.error({ renewDeadlineMs: this.o.renewDeadlineMs }, 'failed to renew the lease in time: leadership lost');
+        this.log.error(
+          { renewDeadlineMs: this.o.renewDeadlineMs },
+          'failed to renew the lease in time: leadership lost',
+        );
         this.leading = false;
         this.o.onStoppedLeading();
         return;
@@ -105,7 +112,13 @@ export class LeaderElector {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name, namespace },
-          spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: micro(nowMs), renewTime: micro(nowMs), leaseTransitions: 0 },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: micro(nowMs),
+            renewTime: micro(nowMs),
+            leaseTransitions: 0,
+          },
         });
         this.observe(created);
         return true;
@@ -173,7 +186,13 @@ export class LeaderElector {
     try {
       await this.client.replace<Lease>(LEASES, this.o.namespace, this.o.name, {
         ...lease,
-        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: micro(nowMs), acquireTime: micro(nowMs) },
+        spec: {
+          ...lease.spec,
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          renewTime: micro(nowMs),
+          acquireTime: micro(nowMs),
+        },
       });
       this.log.info('released the lease');
     } catch (e) {

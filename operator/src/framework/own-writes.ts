@@ -25,7 +25,8 @@ export class OwnWrites<T extends KubeObject> {
   resolve(key: string, cached: T | undefined): T | undefined {
     const e = this.entries.get(key);
     if (!e) return cached;
-    if (cached && cached.metadata.resourceVersion === e.replacedRv && cached.metadata.uid === e.obj.metadata.uid) return e.obj;
+    if (cached && cached.metadata.resourceVersion === e.replacedRv && cached.metadata.uid === e.obj.metadata.uid)
+      return e.obj;
     this.entries.delete(key);
     return cached;
   }

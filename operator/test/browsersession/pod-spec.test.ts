@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_RESOURCES, desiredPod, labelValue, PRIOR_RESTARTS_ANNOTATION, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from '../../src/browsersession/pod-spec.ts';
+import {
+  DEFAULT_RESOURCES,
+  desiredPod,
+  labelValue,
+  PRIOR_RESTARTS_ANNOTATION,
+  podNameFor,
+  SPEC_HASH_ANNOTATION,
+  stableStringify,
+} from '../../src/browsersession/pod-spec.ts';
 import { resolveSpec } from '../../src/browsersession/resolved-spec.ts';
 import type { BrowserSession } from '../../src/browsersession/types.ts';
 import { served } from '../support/crd.ts';
@@ -12,7 +20,8 @@ function mk(spec: Record<string, unknown> = {}, name = 'demo'): BrowserSession {
 }
 const cfg = testConfig({ livekitUrl: 'wss://lk.example.com', runtimeImage: 'lkbrowser-runtime:0.1.0' });
 const build = (s: BrowserSession, prior = 0) => desiredPod(s, resolveSpec(s, cfg), cfg, prior);
-const envOf = (s: BrowserSession) => Object.fromEntries((build(s).spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+const envOf = (s: BrowserSession) =>
+  Object.fromEntries((build(s).spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
 
 test('env: table of spec → runtime environment', () => {
   const cases: { name: string; spec: Record<string, unknown>; want: Record<string, unknown> }[] = [
@@ -44,7 +53,10 @@ test('env: table of spec → runtime environment', () => {
       name: 'everything set',
       spec: {
         participant: { identity: 'browser-1', name: 'Shared browser' },
-        livekit: { url: 'wss://other.example.com', credentialsSecret: { name: 'lk', apiKeyKey: 'k', apiSecretKey: 's' } },
+        livekit: {
+          url: 'wss://other.example.com',
+          credentialsSecret: { name: 'lk', apiKeyKey: 'k', apiSecretKey: 's' },
+        },
         viewport: { width: 1920, height: 1080, framerate: 60 },
         audio: false,
         navigation: { allowedOrigins: ['https://a.example', 'https://b.example:8443'], allowPrivateNetworks: true },
@@ -79,7 +91,8 @@ test('env: table of spec → runtime environment', () => {
 test('the API secret is never inlined', () => {
   const pod = build(mk({ livekit: { credentialsSecret: { name: 'lk' } } }));
   const text = JSON.stringify(pod);
-  for (const e of pod.spec?.containers[0]?.env ?? []) if (e.name.startsWith('LIVEKIT_API_')) assert.equal(e.value, undefined);
+  for (const e of pod.spec?.containers[0]?.env ?? [])
+    if (e.name.startsWith('LIVEKIT_API_')) assert.equal(e.value, undefined);
   assert.ok(text.includes('"secretKeyRef"'));
 });
 
@@ -88,7 +101,16 @@ test('metadata: owner reference, labels, annotations, name', () => {
   const pod = build(s, 3);
   assert.equal(pod.metadata.name, 'demo-browser');
   assert.equal(pod.metadata.namespace, 'team-a');
-  assert.deepEqual(pod.metadata.ownerReferences, [{ apiVersion: 'lkbrowser.dev/v1alpha1', kind: 'BrowserSession', name: 'demo', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual(pod.metadata.ownerReferences, [
+    {
+      apiVersion: 'lkbrowser.dev/v1alpha1',
+      kind: 'BrowserSession',
+      name: 'demo',
+      uid: 'uid-1',
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ]);
   assert.deepEqual(pod.metadata.labels, {
     team: 'x',
     'app.kubernetes.io/name': 'lkbrowser-runtime',
@@ -114,7 +136,13 @@ test('spec: restricted security, probes, volumes, restart policy', () => {
   assert.equal(spec?.restartPolicy, 'OnFailure');
   assert.equal(spec?.automountServiceAccountToken, false);
   assert.equal(spec?.enableServiceLinks, false);
-  assert.deepEqual(spec?.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+  assert.deepEqual(spec?.securityContext, {
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    runAsGroup: 1000,
+    fsGroup: 1000,
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
   assert.deepEqual(c?.securityContext, {
     runAsNonRoot: true,
     runAsUser: 1000,

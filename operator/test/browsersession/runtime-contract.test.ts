@@ -32,7 +32,12 @@ const NOT_RUNTIME: Record<string, string> = {
 };
 
 /** The minimum a runtime needs to start, so that everything else is its default. */
-const REQUIRED_ENV = { LIVEKIT_URL: 'wss://lk.example.com', LIVEKIT_ROOM: 'demo', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' };
+const REQUIRED_ENV = {
+  LIVEKIT_URL: 'wss://lk.example.com',
+  LIVEKIT_ROOM: 'demo',
+  LIVEKIT_API_KEY: 'k',
+  LIVEKIT_API_SECRET: 's',
+};
 
 function runtimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
   const r = parseConfig(env, []);
@@ -43,7 +48,9 @@ function runtimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
 test("every CRD default is the runtime's default for the same setting", () => {
   const runtimeDefaults = runtimeConfig(REQUIRED_ENV);
   const defaults = crdDefaults();
-  const unmapped = [...defaults.keys()].filter((p) => p.startsWith('spec.') && !(p in RUNTIME_SETTING) && !(p in NOT_RUNTIME));
+  const unmapped = [...defaults.keys()].filter(
+    (p) => p.startsWith('spec.') && !(p in RUNTIME_SETTING) && !(p in NOT_RUNTIME),
+  );
   assert.deepEqual(unmapped, [], 'a new CRD default must be mapped to its runtime setting (or listed as not one)');
   for (const [path, setting] of Object.entries(RUNTIME_SETTING)) {
     assert.ok(defaults.has(path), `${path} has no default in the CRD any more`);

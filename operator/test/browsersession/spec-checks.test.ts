@@ -8,19 +8,54 @@ import { served } from '../support/crd.ts';
 import { testConfig } from '../support/helpers.ts';
 
 const ok = { url: 'https://example.com', room: 'demo' };
-const problems = (spec: Record<string, unknown>, name = 'demo', config = testConfig()) => checkSpec(resolveSpec(served(spec, { name }), config));
+const problems = (spec: Record<string, unknown>, name = 'demo', config = testConfig()) =>
+  checkSpec(resolveSpec(served(spec, { name }), config));
 
 test('operator-only checks (table)', () => {
   const noDefaultUrl = testConfig({ livekitUrl: '' });
-  const cases: { name: string; spec: Record<string, unknown>; session?: string; config?: ReturnType<typeof testConfig>; want: RegExp | undefined }[] = [
+  const cases: {
+    name: string;
+    spec: Record<string, unknown>;
+    session?: string;
+    config?: ReturnType<typeof testConfig>;
+    want: RegExp | undefined;
+  }[] = [
     { name: 'plain session', spec: ok, want: undefined },
-    { name: 'no LiveKit URL anywhere', spec: ok, config: noDefaultUrl, want: /spec\.livekit\.url is required because the operator has no default --livekit-url/ },
-    { name: 'URL from the session', spec: { ...ok, livekit: { url: 'wss://lk.example.com' } }, config: noDefaultUrl, want: undefined },
-    { name: 'identity from a long metadata.name', spec: ok, session: 'n'.repeat(129), want: /must be at most 128 characters, got 129/ },
-    { name: 'explicit identity with a long name', spec: { ...ok, participant: { identity: 'browser' } }, session: 'n'.repeat(200), want: undefined },
+    {
+      name: 'no LiveKit URL anywhere',
+      spec: ok,
+      config: noDefaultUrl,
+      want: /spec\.livekit\.url is required because the operator has no default --livekit-url/,
+    },
+    {
+      name: 'URL from the session',
+      spec: { ...ok, livekit: { url: 'wss://lk.example.com' } },
+      config: noDefaultUrl,
+      want: undefined,
+    },
+    {
+      name: 'identity from a long metadata.name',
+      spec: ok,
+      session: 'n'.repeat(129),
+      want: /must be at most 128 characters, got 129/,
+    },
+    {
+      name: 'explicit identity with a long name',
+      spec: { ...ok, participant: { identity: 'browser' } },
+      session: 'n'.repeat(200),
+      want: undefined,
+    },
     { name: 'identity of 128', spec: ok, session: 'n'.repeat(128), want: undefined },
-    { name: 'comma in an origin', spec: { ...ok, navigation: { allowedOrigins: ['https://a.example,b'] } }, want: /allowedOrigins\[0\] must not contain a comma/ },
-    { name: 'comma in a priority identity', spec: { ...ok, focus: { priorityIdentities: ['ok', 'a,b'] } }, want: /priorityIdentities\[1\] must not contain a comma/ },
+    {
+      name: 'comma in an origin',
+      spec: { ...ok, navigation: { allowedOrigins: ['https://a.example,b'] } },
+      want: /allowedOrigins\[0\] must not contain a comma/,
+    },
+    {
+      name: 'comma in a priority identity',
+      spec: { ...ok, focus: { priorityIdentities: ['ok', 'a,b'] } },
+      want: /priorityIdentities\[1\] must not contain a comma/,
+    },
   ];
   for (const c of cases) {
     const p = problems(c.spec, c.session, c.config);

@@ -9,13 +9,28 @@ import { served } from '../support/crd.ts';
 import { podStatus } from '../support/helpers.ts';
 
 function pod(status: Record<string, unknown> | undefined, extra: Partial<Pod['metadata']> = {}): Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', ...extra }, spec: { containers: [] }, status: status as Pod['status'] };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'ns', ...extra },
+    spec: { containers: [] },
+    status: status as Pod['status'],
+  };
 }
 test('buildStatus: observedGeneration, restarts across pods, url/focus retention', () => {
-  const s = { ...served({ url: 'https://e.x', room: 'r' }, { name: 's', namespace: 'ns', generation: 4 }), status: { url: 'https://old.example', focusHolder: 'alice', restarts: 2 } };
+  const s = {
+    ...served({ url: 'https://e.x', room: 'r' }, { name: 's', namespace: 'ns', generation: 4 }),
+    status: { url: 'https://old.example', focusHolder: 'alice', restarts: 2 },
+  };
   const p = pod(podStatus('ready', 3), { annotations: { [PRIOR_RESTARTS_ANNOTATION]: '2' } });
   const now = '2026-01-01T00:00:00Z';
-  const running = buildStatus(s, observePod(p), p, { podName: 's-browser', participantIdentity: 's', url: 'https://new.example' }, now);
+  const running = buildStatus(
+    s,
+    observePod(p),
+    p,
+    { podName: 's-browser', participantIdentity: 's', url: 'https://new.example' },
+    now,
+  );
   assert.equal(running.phase, 'Running');
   assert.equal(running.observedGeneration, 4);
   assert.equal(running.restarts, 5);
@@ -33,5 +48,6 @@ test('buildStatus: observedGeneration, restarts across pods, url/focus retention
   assert.equal(bad.message, 'invalid spec: spec.url is required');
   assert.equal(bad.conditions?.find((c) => c.type === 'Failed')?.reason, 'InvalidSpec');
   // Reasons satisfy the CRD's condition reason pattern.
-  for (const c of [...(running.conditions ?? []), ...(bad.conditions ?? []), ...(done.conditions ?? [])]) assert.match(c.reason, /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/);
+  for (const c of [...(running.conditions ?? []), ...(bad.conditions ?? []), ...(done.conditions ?? [])])
+    assert.match(c.reason, /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/);
 });

@@ -19,7 +19,14 @@ test('a leader that cannot renew within renewDeadline stops leading', async (t) 
   let stopped = 0;
   const el = new LeaderElector(
     client,
-    { namespace: 'ns', name: 'l', identity: 'x', ...LE, onStartedLeading: () => started++, onStoppedLeading: () => stopped++ },
+    {
+      namespace: 'ns',
+      name: 'l',
+      identity: 'x',
+      ...LE,
+      onStartedLeading: () => started++,
+      onStoppedLeading: () => stopped++,
+    },
     testLog,
   );
   el.start();
@@ -30,4 +37,3 @@ test('a leader that cannot renew within renewDeadline stops leading', async (t) 
   await waitFor('lost', () => stopped === 1, 10_000);
   assert.equal(el.isLeader(), false);
 });
-

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter, WorkQueue } from '../../src/framework/work-queue.ts';
+import {
+  BucketRateLimiter,
+  ItemExponentialRateLimiter,
+  MaxOfRateLimiter,
+  WorkQueue,
+} from '../../src/framework/work-queue.ts';
 import { sleep } from '../support/helpers.ts';
 
 test('de-duplicates queued keys and never hands out a key being processed', async () => {

@@ -15,7 +15,9 @@ const ELECTION = { leaderElect: true, leaseDurationMs: 4000, renewDeadlineMs: 30
 const ELECTION_FLAGS = ['--leader-elect', '--lease-duration=4s', '--renew-deadline=3s', '--retry-period=500ms'];
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', () => r()));
 }
 
 describe('leader election and restarts on a real control plane', { timeout: 15 * 60_000 }, () => {
@@ -33,10 +35,15 @@ describe('leader election and restarts on a real control plane', { timeout: 15 *
 
   async function converged(ns: string, n: number): Promise<void> {
     await waitFor(`${n} pods in ${ns}`, async () => (await c.pods(ns)).length === n, LONG, 500);
-    await waitFor(`${n} statuses in ${ns}`, async () => {
-      const items = (await c.admin.list<BrowserSession>(SESSIONS, ns)).items;
-      return items.length === n && items.every((s) => s.status?.podName !== undefined);
-    }, LONG, 500);
+    await waitFor(
+      `${n} statuses in ${ns}`,
+      async () => {
+        const items = (await c.admin.list<BrowserSession>(SESSIONS, ns)).items;
+        return items.length === n && items.every((s) => s.status?.podName !== undefined);
+      },
+      LONG,
+      500,
+    );
     const pods = await c.pods(ns);
     assert.equal(new Set(pods.map((p) => p.metadata.ownerReferences?.[0]?.uid)).size, n, 'exactly one pod per session');
   }
@@ -44,9 +51,21 @@ describe('leader election and restarts on a real control plane', { timeout: 15 *
   it('two operators: one leads and reconciles; after a graceful stop the standby takes over at once', async () => {
     const ns = await c.namespace('le');
     const id = 'lkb-le-graceful';
-    const a = await c.operator({ ...ELECTION, operatorNamespace: system, leaderElectionId: id, identity: 'op-a', namespaces: [ns] });
+    const a = await c.operator({
+      ...ELECTION,
+      operatorNamespace: system,
+      leaderElectionId: id,
+      identity: 'op-a',
+      namespaces: [ns],
+    });
     await waitFor('a leads', () => a.isLeader(), LONG);
-    const b = await c.operator({ ...ELECTION, operatorNamespace: system, leaderElectionId: id, identity: 'op-b', namespaces: [ns] });
+    const b = await c.operator({
+      ...ELECTION,
+      operatorNamespace: system,
+      leaderElectionId: id,
+      identity: 'op-b',
+      namespaces: [ns],
+    });
     assert.equal(await holder(id), 'op-a');
     await c.createSession(ns, 'l1');
     await waitFor('pod l1', () => c.pod(ns, 'l1'), LONG);
@@ -67,11 +86,27 @@ describe('leader election and restarts on a real control plane', { timeout: 15 *
   it('the leader is killed (-9) while creating pods: the standby takes over after the lease expires and converges', async () => {
     const ns = await c.namespace('kill');
     const id = 'lkb-le-kill';
-    const child = c.spawnOperator([...ELECTION_FLAGS, `--operator-namespace=${system}`, `--leader-election-id=${id}`, '--identity=child-a', `--namespace=${ns}`, '--livekit-url=wss://lk.example.com', '--health-probe-bind-address=0', '--metrics-bind-address=0', '--log-level=warn']);
+    const child = c.spawnOperator([
+      ...ELECTION_FLAGS,
+      `--operator-namespace=${system}`,
+      `--leader-election-id=${id}`,
+      '--identity=child-a',
+      `--namespace=${ns}`,
+      '--livekit-url=wss://lk.example.com',
+      '--health-probe-bind-address=0',
+      '--metrics-bind-address=0',
+      '--log-level=warn',
+    ]);
     await waitFor('child leads', async () => (await holder(id)) === 'child-a', LONG, 200).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${child.output()}`);
     });
-    const standby = await c.operator({ ...ELECTION, operatorNamespace: system, leaderElectionId: id, identity: 'op-standby', namespaces: [ns] });
+    const standby = await c.operator({
+      ...ELECTION,
+      operatorNamespace: system,
+      leaderElectionId: id,
+      identity: 'op-standby',
+      namespaces: [ns],
+    });
     const n = 40;
     await Promise.all(Array.from({ length: n }, (_, i) => c.createSession(ns, `k-${i}`)));
     await waitFor('the child created some pods', async () => (await c.pods(ns)).length > 0, LONG, 50);
@@ -86,7 +121,15 @@ describe('leader election and restarts on a real control plane', { timeout: 15 *
   it('an operator killed (-9) mid-reconcile and restarted converges without duplicate pods; SIGTERM releases the Lease', async () => {
     const ns = await c.namespace('restart');
     const id = 'lkb-le-restart';
-    const flags = [...ELECTION_FLAGS, `--operator-namespace=${system}`, `--leader-election-id=${id}`, `--namespace=${ns}`, '--livekit-url=wss://lk.example.com', '--metrics-bind-address=0', '--max-concurrent-reconciles=4'];
+    const flags = [
+      ...ELECTION_FLAGS,
+      `--operator-namespace=${system}`,
+      `--leader-election-id=${id}`,
+      `--namespace=${ns}`,
+      '--livekit-url=wss://lk.example.com',
+      '--metrics-bind-address=0',
+      '--max-concurrent-reconciles=4',
+    ];
     const first = c.spawnOperator([...flags, '--identity=first', '--health-probe-bind-address=0', '--log-level=warn']);
     const n = 40;
     await Promise.all(Array.from({ length: n }, (_, i) => c.createSession(ns, `r-${i}`)));
@@ -94,11 +137,24 @@ describe('leader election and restarts on a real control plane', { timeout: 15 *
     first.child.kill('SIGKILL');
     await exited(first.child);
     // The same identity restarted (a pod restarted in place) takes its own Lease back at once.
-    const second = c.spawnOperator([...flags, '--identity=first', '--health-probe-bind-address=127.0.0.1:0', '--log-level=info']);
+    const second = c.spawnOperator([
+      ...flags,
+      '--identity=first',
+      '--health-probe-bind-address=127.0.0.1:0',
+      '--log-level=info',
+    ]);
     await converged(ns, n).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${second.output().slice(-3000)}`);
     });
-    const started = await waitFor('started line', () => second.output().split('\n').find((l) => l.includes('"msg":"started"')), LONG);
+    const started = await waitFor(
+      'started line',
+      () =>
+        second
+          .output()
+          .split('\n')
+          .find((l) => l.includes('"msg":"started"')),
+      LONG,
+    );
     const probePort = (JSON.parse(started) as { probePort: number }).probePort;
     assert.equal((await fetch(`http://127.0.0.1:${probePort}/readyz`)).status, 200);
     second.child.kill('SIGTERM');

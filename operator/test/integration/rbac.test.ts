@@ -17,7 +17,11 @@ import { FakeRuntime, podStatus } from '../support/helpers.ts';
 const LONG = 90_000;
 
 function rules(scope: 'watched' | 'operator') {
-  return REQUIRED_PERMISSIONS.filter((p) => p.scope === scope).map((p) => ({ apiGroups: [p.apiGroup], resources: [p.resource], verbs: p.verbs }));
+  return REQUIRED_PERMISSIONS.filter((p) => p.scope === scope).map((p) => ({
+    apiGroups: [p.apiGroup],
+    resources: [p.resource],
+    verbs: p.verbs,
+  }));
 }
 
 describe('RBAC from the permission table, enforced by the real authorizer', { timeout: 10 * 60_000 }, () => {
@@ -38,7 +42,12 @@ describe('RBAC from the permission table, enforced by the real authorizer', { ti
       kind: 'List',
       items: [
         { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'lkb-operator', namespace: system } },
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'lkb-operator-test' }, rules: rules('watched') },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'lkb-operator-test' },
+          rules: rules('watched'),
+        },
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'ClusterRoleBinding',
@@ -46,7 +55,12 @@ describe('RBAC from the permission table, enforced by the real authorizer', { ti
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'lkb-operator-test' },
           subjects: [{ kind: 'ServiceAccount', name: 'lkb-operator', namespace: system }],
         },
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'lkb-operator-election', namespace: system }, rules: rules('operator') },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: 'lkb-operator-election', namespace: system },
+          rules: rules('operator'),
+        },
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'RoleBinding',
@@ -59,7 +73,17 @@ describe('RBAC from the permission table, enforced by the real authorizer', { ti
     await c.cp.kubectl(['apply', '-f', '-'], { input: yaml });
     const kc = new KubeConfig();
     kc.loadFromFile(await c.cp.serviceAccountKubeconfig(system, 'lkb-operator'));
-    op = await c.operator({ leaderElect: true, operatorNamespace: system, leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 500, runtimePort: runtime.port }, kc);
+    op = await c.operator(
+      {
+        leaderElect: true,
+        operatorNamespace: system,
+        leaseDurationMs: 4000,
+        renewDeadlineMs: 3000,
+        retryPeriodMs: 500,
+        runtimePort: runtime.port,
+      },
+      kc,
+    );
   });
   after(async () => {
     await runtime?.stop();
@@ -68,23 +92,38 @@ describe('RBAC from the permission table, enforced by the real authorizer', { ti
 
   it('a full lifecycle as the ServiceAccount: Lease, pod, status, events, recreate, delete — no 403', async () => {
     await waitFor('leader', () => op.isLeader(), LONG);
-    assert.equal((await c.admin.get<Lease>(LEASES, system, op.config.leaderElectionId))?.spec?.holderIdentity, op.identity);
+    assert.equal(
+      (await c.admin.get<Lease>(LEASES, system, op.config.leaderElectionId))?.spec?.holderIdentity,
+      op.identity,
+    );
     await c.createSession(ns, 'rb');
     const first = await waitFor('pod', () => c.pod(ns, 'rb'), LONG);
     await c.setPodStatus(ns, 'rb-browser', { ...podStatus('ready'), podIPs: [{ ip: '127.0.0.1' }] });
     await waitFor('Running', async () => (await c.session(ns, 'rb'))?.status?.phase === 'Running', LONG);
     await waitFor('events written', async () => (await c.events(ns, 'Running')).length > 0, LONG);
     await c.admin.mergePatch(SESSIONS, ns, 'rb', { spec: { audio: false } });
-    await waitFor('recreated', async () => {
-      const p = await c.pod(ns, 'rb');
-      return p && p.metadata.uid !== first.metadata.uid;
-    }, LONG);
-    await waitFor('status of generation 2', async () => condOf(await c.session(ns, 'rb'), 'Ready')?.observedGeneration === 2, LONG);
+    await waitFor(
+      'recreated',
+      async () => {
+        const p = await c.pod(ns, 'rb');
+        return p && p.metadata.uid !== first.metadata.uid;
+      },
+      LONG,
+    );
+    await waitFor(
+      'status of generation 2',
+      async () => condOf(await c.session(ns, 'rb'), 'Ready')?.observedGeneration === 2,
+      LONG,
+    );
     const text = await op.metrics.registry.metrics();
     const errors = text.split('\n').find((l) => l.startsWith('controller_runtime_reconcile_errors_total'));
     assert.match(errors ?? 'controller_runtime_reconcile_errors_total 0', / 0$/, 'no reconcile failed (a 403 would)');
     await op.stop();
-    assert.equal((await c.admin.get<Lease>(LEASES, system, op.config.leaderElectionId))?.spec?.holderIdentity, '', 'released with update');
+    assert.equal(
+      (await c.admin.get<Lease>(LEASES, system, op.config.leaderElectionId))?.spec?.holderIdentity,
+      '',
+      'released with update',
+    );
   });
 
   it('the ServiceAccount gets nothing beyond the table (secrets, pod updates, other namespaces’ leases)', async () => {

@@ -25,7 +25,9 @@ describe('watch resilience on a real API server', { timeout: 10 * 60_000 }, () =
     kc = c.kubeConfig();
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig without cluster');
-    kc.clusters = kc.clusters.map((x) => (x.name === cluster.name ? { ...x, server: `https://127.0.0.1:${relay.port}` } : x));
+    kc.clusters = kc.clusters.map((x) =>
+      x.name === cluster.name ? { ...x, server: `https://127.0.0.1:${relay.port}` } : x,
+    );
   });
   after(async () => {
     await c?.stop();
@@ -50,10 +52,18 @@ describe('watch resilience on a real API server', { timeout: 10 * 60_000 }, () =
     await c.createSession(ns, 'w2');
     await c.admin.delete(SESSIONS, ns, 'w1');
     // Wait until the server itself answers a watch from that resourceVersion with 410 (compaction passed it).
-    await waitFor('server compacted past the informer', async () => {
-      const r = await c.cp.api('GET', `/apis/lkbrowser.dev/v1alpha1/namespaces/${ns}/browsersessions?watch=true&resourceVersion=${rv}&timeoutSeconds=1`);
-      return r.status === 410 || r.text.includes('"code":410');
-    }, LONG, 500);
+    await waitFor(
+      'server compacted past the informer',
+      async () => {
+        const r = await c.cp.api(
+          'GET',
+          `/apis/lkbrowser.dev/v1alpha1/namespaces/${ns}/browsersessions?watch=true&resourceVersion=${rv}&timeoutSeconds=1`,
+        );
+        return r.status === 410 || r.text.includes('"code":410');
+      },
+      LONG,
+      500,
+    );
     relay.heal();
     await waitFor('pod w2 after the relist', () => c.pod(ns, 'w2'), LONG);
     await waitFor('w1 pod garbage-collected', async () => (await c.pod(ns, 'w1')) === undefined, LONG);

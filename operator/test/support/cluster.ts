@@ -4,7 +4,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
-import { type KubeControlPlane, type KubeControlPlaneOptions, startKubeControlPlane, waitFor } from '@lkbrowser/testkit';
+import {
+  type KubeControlPlane,
+  type KubeControlPlaneOptions,
+  startKubeControlPlane,
+  waitFor,
+} from '@lkbrowser/testkit';
 import { CRD_PATH } from '../../scripts/gen-types.ts';
 import { SESSIONS } from '../../src/browsersession/resource.ts';
 import type { BrowserSession } from '../../src/browsersession/types.ts';
@@ -15,7 +20,12 @@ import { Operator } from '../../src/operator.ts';
 import { testConfig, testLog } from './helpers.ts';
 
 export const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' };
-export const RESOURCE_QUOTAS: ResourceRef = { group: '', version: 'v1', plural: 'resourcequotas', kind: 'ResourceQuota' };
+export const RESOURCE_QUOTAS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'resourcequotas',
+  kind: 'ResourceQuota',
+};
 
 export interface KubeEvent extends KubeObject {
   reason: string;
@@ -43,7 +53,12 @@ export class TestCluster {
       await cp.kubectl(['apply', '-f', CRD_PATH]);
       await cp.kubectl(['wait', '--for=condition=Established', 'crd/browsersessions.lkbrowser.dev', '--timeout=120s']);
       // Established is set before every apiserver handler serves the new resource: wait until it lists.
-      await waitFor('BrowserSessions served', async () => (await c.admin.list(SESSIONS, 'default')).items !== undefined, 60_000, 200);
+      await waitFor(
+        'BrowserSessions served',
+        async () => (await c.admin.list(SESSIONS, 'default')).items !== undefined,
+        60_000,
+        200,
+      );
     } catch (e) {
       await cp.stop();
       throw e;
@@ -76,7 +91,9 @@ export class TestCluster {
   /** `node operator/src/main.ts` as a child process (for kill -9); stdout/stderr kept for failure messages. */
   spawnOperator(args: string[]): { child: ChildProcess; output: () => string } {
     const main = new URL('../../src/main.ts', import.meta.url).pathname;
-    const child = spawn(process.execPath, [main, `--kubeconfig=${this.cp.kubeconfig('admin')}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main, `--kubeconfig=${this.cp.kubeconfig('admin')}`, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
@@ -122,11 +139,14 @@ export class TestCluster {
 
   /** Stops every operator and child started here, then the control plane. */
   async stop(): Promise<void> {
-    await Promise.all(this.operators.map((o) => o.stop().catch((e: unknown) => testLog.warn({ err: e }, 'operator stop failed'))));
+    await Promise.all(
+      this.operators.map((o) => o.stop().catch((e: unknown) => testLog.warn({ err: e }, 'operator stop failed'))),
+    );
     for (const c of this.children) c.kill('SIGKILL');
     await this.cp.stop();
   }
 }
 
 /** A session's condition by type. */
-export const condOf = (s: BrowserSession | undefined, type: string) => s?.status?.conditions?.find((c) => c.type === type);
+export const condOf = (s: BrowserSession | undefined, type: string) =>
+  s?.status?.conditions?.find((c) => c.type === type);

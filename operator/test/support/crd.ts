@@ -8,7 +8,8 @@ import type { BrowserSession } from '../../src/browsersession/types.ts';
 
 export const crdText = readFileSync(CRD_PATH, 'utf8');
 const crd = parse(crdText) as { spec: { versions: { storage?: boolean; schema: { openAPIV3Schema: Schema } }[] } };
-export const crdSchema: Schema = (crd.spec.versions.find((v) => v.storage) ?? crd.spec.versions[0])?.schema.openAPIV3Schema as Schema;
+export const crdSchema: Schema = (crd.spec.versions.find((v) => v.storage) ?? crd.spec.versions[0])?.schema
+  .openAPIV3Schema as Schema;
 
 /**
  * Every `default:` in the schema by path (`spec.viewport.width`), as a value the server would store at that path
@@ -42,7 +43,10 @@ export function applyDefaults(value: unknown, s: Schema): unknown {
 }
 
 /** A BrowserSession as the API server would serve it after a create: defaults applied, uid and generation set. */
-export function served(spec: Record<string, unknown>, meta: { name?: string; namespace?: string; uid?: string; generation?: number } = {}): BrowserSession {
+export function served(
+  spec: Record<string, unknown>,
+  meta: { name?: string; namespace?: string; uid?: string; generation?: number } = {},
+): BrowserSession {
   const obj = {
     apiVersion: 'lkbrowser.dev/v1alpha1',
     kind: 'BrowserSession',

@@ -60,8 +60,23 @@ const RESOURCES: ResourceDef[] = [
     statusSubresource: false,
     microTimeFields: ['spec.acquireTime', 'spec.renewTime'],
   },
-  { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', custom: false, statusSubresource: false, microTimeFields: ['eventTime'] },
-  { group: 'lkbrowser.dev', version: 'v1alpha1', plural: 'browsersessions', kind: 'BrowserSession', custom: true, statusSubresource: true },
+  {
+    group: 'events.k8s.io',
+    version: 'v1',
+    plural: 'events',
+    kind: 'Event',
+    custom: false,
+    statusSubresource: false,
+    microTimeFields: ['eventTime'],
+  },
+  {
+    group: 'lkbrowser.dev',
+    version: 'v1alpha1',
+    plural: 'browsersessions',
+    kind: 'BrowserSession',
+    custom: true,
+    statusSubresource: true,
+  },
 ];
 
 interface HistoryEntry {
@@ -106,7 +121,9 @@ function parseSelector(s: string | null): Selector | undefined {
 function matches(sel: Selector | undefined, o: Obj): boolean {
   if (!sel) return true;
   const labels = o.metadata.labels ?? {};
-  return sel.every((r) => (r.op === 'exists' ? r.key in labels : r.op === '=' ? labels[r.key] === r.value : labels[r.key] !== r.value));
+  return sel.every((r) =>
+    r.op === 'exists' ? r.key in labels : r.op === '=' ? labels[r.key] === r.value : labels[r.key] !== r.value,
+  );
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -114,7 +131,10 @@ const clone = <T>(v: T): T => structuredClone(v);
 /** RFC 7386 JSON merge patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return clone(patch);
-  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    target !== null && typeof target === 'object' && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -309,9 +329,14 @@ export class FakeApiServer {
   private checkMicroTimes(d: ResourceDef, o: Obj): void {
     for (const f of d.microTimeFields ?? []) {
       let v: unknown = o;
-      for (const part of f.split('.')) v = v === undefined || v === null ? undefined : (v as Record<string, unknown>)[part];
+      for (const part of f.split('.'))
+        v = v === undefined || v === null ? undefined : (v as Record<string, unknown>)[part];
       if (v !== undefined && v !== null && (typeof v !== 'string' || !MICROTIME_RE.test(v))) {
-        throw new HttpError(400, 'BadRequest', `${d.kind} in version "v1" cannot be handled as a ${d.kind}: unable to parse ${f} ${JSON.stringify(v)} as MicroTime (RFC3339 with 6 fractional digits)`);
+        throw new HttpError(
+          400,
+          'BadRequest',
+          `${d.kind} in version "v1" cannot be handled as a ${d.kind}: unable to parse ${f} ${JSON.stringify(v)} as MicroTime (RFC3339 with 6 fractional digits)`,
+        );
       }
     }
   }
@@ -322,9 +347,12 @@ export class FakeApiServer {
 
   private doCreate(d: ResourceDef, namespace: string, body: Obj): Obj {
     if (!body?.metadata) throw new HttpError(400, 'BadRequest', 'metadata is required');
-    const name = body.metadata.name ?? (body.metadata.generateName ? `${body.metadata.generateName}${randomUUID().slice(0, 5)}` : undefined);
+    const name =
+      body.metadata.name ??
+      (body.metadata.generateName ? `${body.metadata.generateName}${randomUUID().slice(0, 5)}` : undefined);
     if (!name) throw new HttpError(422, 'Invalid', 'metadata.name or generateName is required');
-    if (this.store.get(d.plural)?.has(`${namespace}/${name}`)) throw new HttpError(409, 'AlreadyExists', `${d.plural} "${name}" already exists`);
+    if (this.store.get(d.plural)?.has(`${namespace}/${name}`))
+      throw new HttpError(409, 'AlreadyExists', `${d.plural} "${name}" already exists`);
     this.checkMicroTimes(d, body);
     this.rv++;
     const o: Obj = {
@@ -350,7 +378,11 @@ export class FakeApiServer {
     if (owners.length > 0) {
       // Garbage collector: an object whose owners are all gone (created from a stale cache) is deleted.
       setTimeout(() => {
-        const live = owners.some((ref) => RESOURCES.some((r) => [...(this.store.get(r.plural)?.values() ?? [])].some((x) => x.metadata.uid === ref.uid)));
+        const live = owners.some((ref) =>
+          RESOURCES.some((r) =>
+            [...(this.store.get(r.plural)?.values() ?? [])].some((x) => x.metadata.uid === ref.uid),
+          ),
+        );
         const cur = this.store.get(d.plural)?.get(`${namespace}/${name}`);
         if (!live && cur && cur.metadata.uid === o.metadata.uid) this.doDelete(d, cur);
       }, this.gcDelayMs).unref();
@@ -362,7 +394,11 @@ export class FakeApiServer {
   private doUpdate(d: ResourceDef, cur: Obj, body: Obj, part: 'main' | 'status'): Obj {
     const wantRv = body.metadata?.resourceVersion;
     if (wantRv !== undefined && wantRv !== '' && wantRv !== cur.metadata.resourceVersion) {
-      throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${d.plural} "${cur.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
+      throw new HttpError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${d.plural} "${cur.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
     this.checkMicroTimes(d, body);
     let next: Obj;
@@ -383,8 +419,12 @@ export class FakeApiServer {
         else next.status = clone(cur.status);
       }
     }
-    if (d.custom && JSON.stringify(next.spec) !== JSON.stringify(cur.spec)) next.metadata.generation = (cur.metadata.generation ?? 0) + 1;
-    if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } }) === JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: '' } })) {
+    if (d.custom && JSON.stringify(next.spec) !== JSON.stringify(cur.spec))
+      next.metadata.generation = (cur.metadata.generation ?? 0) + 1;
+    if (
+      JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } }) ===
+      JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: '' } })
+    ) {
       return cur; // no-op writes do not bump resourceVersion (like the real apiserver)
     }
     this.rv++;
@@ -464,7 +504,15 @@ export class FakeApiServer {
       res.end(JSON.stringify(body));
     };
     const fail = (e: HttpError) =>
-      reply(e.code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.reason, code: e.code });
+      reply(e.code, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: e.message,
+        reason: e.reason,
+        code: e.code,
+      });
     try {
       const fault = this.faults.find((f) => f.method === rec.method && f.path.test(url.pathname));
       if (fault) {
@@ -472,18 +520,27 @@ export class FakeApiServer {
         throw new HttpError(fault.code, fault.code === 409 ? 'Conflict' : 'InternalError', 'injected fault');
       }
       const r = this.route(url.pathname);
-      if (!r) throw new HttpError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+      if (!r)
+        throw new HttpError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
       const { d, namespace, name, sub } = r;
       const body = req.method === 'GET' ? undefined : await this.readBody(req);
       rec.body = body;
-      if (sub !== undefined && !(sub === 'status' && d.statusSubresource)) throw new HttpError(404, 'NotFound', `no subresource ${sub}`);
+      if (sub !== undefined && !(sub === 'status' && d.statusSubresource))
+        throw new HttpError(404, 'NotFound', `no subresource ${sub}`);
       const coll = this.store.get(d.plural) as Map<string, Obj>;
 
       if (req.method === 'GET' && name === undefined) {
         const sel = parseSelector(url.searchParams.get('labelSelector'));
         if (url.searchParams.get('watch') === 'true') return this.startWatch(d, namespace, sel, url, req, res, rec);
-        const items = [...coll.values()].filter((o) => (!namespace || o.metadata.namespace === namespace) && matches(sel, o));
-        return reply(200, { apiVersion: this.apiVersion(d), kind: `${d.kind}List`, metadata: { resourceVersion: String(this.rv) }, items });
+        const items = [...coll.values()].filter(
+          (o) => (!namespace || o.metadata.namespace === namespace) && matches(sel, o),
+        );
+        return reply(200, {
+          apiVersion: this.apiVersion(d),
+          kind: `${d.kind}List`,
+          metadata: { resourceVersion: String(this.rv) },
+          items,
+        });
       }
       if (!namespace) throw new HttpError(405, 'MethodNotAllowed', 'namespace required');
       const key = `${namespace}/${name}`;
@@ -505,7 +562,11 @@ export class FakeApiServer {
         case 'PATCH': {
           const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
           if (ct === 'application/strategic-merge-patch+json' && d.custom) {
-            throw new HttpError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+            throw new HttpError(
+              415,
+              'UnsupportedMediaType',
+              'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+            );
           }
           if (ct !== 'application/merge-patch+json' && ct !== 'application/strategic-merge-patch+json') {
             throw new HttpError(415, 'UnsupportedMediaType', `fake apiserver supports merge-patch only, got ${ct}`);
@@ -520,11 +581,23 @@ export class FakeApiServer {
         case 'DELETE': {
           const cur = coll.get(key);
           if (!cur) throw new HttpError(404, 'NotFound', `${d.plural} "${name}" not found`);
-          const pre = (body as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined)?.preconditions;
-          if (pre?.uid && pre.uid !== cur.metadata.uid) throw new HttpError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
-          if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) throw new HttpError(409, 'Conflict', 'Precondition failed: resourceVersion');
+          const pre = (body as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined)
+            ?.preconditions;
+          if (pre?.uid && pre.uid !== cur.metadata.uid)
+            throw new HttpError(
+              409,
+              'Conflict',
+              `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`,
+            );
+          if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion)
+            throw new HttpError(409, 'Conflict', 'Precondition failed: resourceVersion');
           this.doDelete(d, cur);
-          return reply(200, { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name, kind: d.plural, uid: cur.metadata.uid } });
+          return reply(200, {
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Success',
+            details: { name, kind: d.plural, uid: cur.metadata.uid },
+          });
         }
         default:
           throw new HttpError(405, 'MethodNotAllowed', `method ${req.method}`);
@@ -535,13 +608,28 @@ export class FakeApiServer {
     }
   }
 
-  private startWatch(d: ResourceDef, namespace: string | undefined, sel: Selector | undefined, url: URL, req: IncomingMessage, res: ServerResponse, rec: RequestRecord): void {
+  private startWatch(
+    d: ResourceDef,
+    namespace: string | undefined,
+    sel: Selector | undefined,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: RequestRecord,
+  ): void {
     if (this.rejectWatches) throw new HttpError(500, 'InternalError', 'watches are rejected (test fault)');
     const rvParam = url.searchParams.get('resourceVersion');
     const fromRv = rvParam === null || rvParam === '' ? undefined : Number(rvParam);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
-    const w: WatchStream = { res: d, namespace, selector: sel, bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true', resp: res, stalled: false };
+    const w: WatchStream = {
+      res: d,
+      namespace,
+      selector: sel,
+      bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
+      resp: res,
+      stalled: false,
+    };
     const inScope = (o: Obj) => (!namespace || o.metadata.namespace === namespace) && matches(sel, o);
     if (fromRv !== undefined && fromRv !== 0 && fromRv < this.compactedRv) {
       rec.status = 410;
@@ -561,12 +649,18 @@ export class FakeApiServer {
       // "Get state and start at most recent": synthetic ADDED for everything in scope.
       for (const o of this.store.get(d.plural)?.values() ?? []) if (inScope(o)) this.send(w, 'ADDED', o);
     } else {
-      for (const e of this.history) if (e.rv > fromRv && this.historyByRes.get(e) === d.plural && inScope(e.obj)) this.send(w, e.type, e.obj);
+      for (const e of this.history)
+        if (e.rv > fromRv && this.historyByRes.get(e) === d.plural && inScope(e.obj)) this.send(w, e.type, e.obj);
     }
     this.watches.add(w);
     if (w.bookmarks && this.bookmarkIntervalMs > 0) {
       w.timer = setInterval(() => {
-        if (!w.stalled) this.send(w, 'BOOKMARK', { kind: d.kind, apiVersion: this.apiVersion(d), metadata: { resourceVersion: String(this.rv) } });
+        if (!w.stalled)
+          this.send(w, 'BOOKMARK', {
+            kind: d.kind,
+            apiVersion: this.apiVersion(d),
+            metadata: { resourceVersion: String(this.rv) },
+          });
       }, this.bookmarkIntervalMs);
     }
     const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);

@@ -11,7 +11,12 @@ import type { FakeApiServer } from './fake-apiserver.ts';
 
 export const testLog = pino({ level: process.env.LKB_TEST_LOG ?? 'silent' });
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -21,7 +26,8 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
     } catch (e) {
       last = e;
     }
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -41,14 +47,23 @@ export function kubeConfigFor(server: string, token: string): KubeConfig {
 
 /** The runtime's GET /status, with mutable answers. */
 export class FakeRuntime {
-  status: RuntimeStatus = { url: 'https://example.com/', focusHolder: null, width: 1280, height: 720, fps: 30, publishing: true, restarts: 0 };
+  status: RuntimeStatus = {
+    url: 'https://example.com/',
+    focusHolder: null,
+    width: 1280,
+    height: 720,
+    fps: 30,
+    publishing: true,
+    restarts: 0,
+  };
   requests = 0;
   private server: Server | undefined;
   port = 0;
   async start(): Promise<number> {
     this.server = createServer((req, res) => {
       this.requests++;
-      if (req.url === '/status') res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(this.status));
+      if (req.url === '/status')
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(this.status));
       else res.writeHead(404).end();
     });
     await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
@@ -78,7 +93,11 @@ export function testConfig(over: Partial<OperatorConfig> = {}): OperatorConfig {
 
 export function makeOperator(fake: FakeApiServer, token: string, over: Partial<OperatorConfig> = {}): Operator {
   const kc = kubeConfigFor(fake.url, token);
-  return new Operator({ config: testConfig({ identity: token, ...over }), client: new ClientNodeKube(kc), log: testLog.child({ op: token }) });
+  return new Operator({
+    config: testConfig({ identity: token, ...over }),
+    client: new ClientNodeKube(kc),
+    log: testLog.child({ op: token }),
+  });
 }
 
 export function session(name: string, spec: Record<string, unknown> = {}, namespace = 'default') {
@@ -91,30 +110,79 @@ export function session(name: string, spec: Record<string, unknown> = {}, namesp
 }
 
 /** A kubelet-style pod status. */
-export function podStatus(kind: 'scheduled' | 'running' | 'ready' | 'crashloop' | 'imagepull' | 'succeeded' | 'failed', restarts = 0): Record<string, unknown> {
+export function podStatus(
+  kind: 'scheduled' | 'running' | 'ready' | 'crashloop' | 'imagepull' | 'succeeded' | 'failed',
+  restarts = 0,
+): Record<string, unknown> {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const cond = (type: string, status: string, reason?: string) => ({ type, status, lastTransitionTime: now, ...(reason ? { reason } : {}) });
+  const cond = (type: string, status: string, reason?: string) => ({
+    type,
+    status,
+    lastTransitionTime: now,
+    ...(reason ? { reason } : {}),
+  });
   const base = { podIP: '127.0.0.1', startTime: now };
-  const cs = (state: Record<string, unknown>, ready: boolean, lastState: Record<string, unknown> = {}) => [{ name: 'browser', image: 'lkbrowser-runtime:test', ready, restartCount: restarts, state, lastState }];
+  const cs = (state: Record<string, unknown>, ready: boolean, lastState: Record<string, unknown> = {}) => [
+    { name: 'browser', image: 'lkbrowser-runtime:test', ready, restartCount: restarts, state, lastState },
+  ];
   switch (kind) {
     case 'scheduled':
-      return { ...base, phase: 'Pending', conditions: [cond('PodScheduled', 'True')], containerStatuses: cs({ waiting: { reason: 'ContainerCreating' } }, false) };
+      return {
+        ...base,
+        phase: 'Pending',
+        conditions: [cond('PodScheduled', 'True')],
+        containerStatuses: cs({ waiting: { reason: 'ContainerCreating' } }, false),
+      };
     case 'running':
-      return { ...base, phase: 'Running', conditions: [cond('PodScheduled', 'True'), cond('Ready', 'False')], containerStatuses: cs({ running: { startedAt: now } }, false) };
+      return {
+        ...base,
+        phase: 'Running',
+        conditions: [cond('PodScheduled', 'True'), cond('Ready', 'False')],
+        containerStatuses: cs({ running: { startedAt: now } }, false),
+      };
     case 'ready':
-      return { ...base, phase: 'Running', conditions: [cond('PodScheduled', 'True'), cond('Ready', 'True')], containerStatuses: cs({ running: { startedAt: now } }, true) };
+      return {
+        ...base,
+        phase: 'Running',
+        conditions: [cond('PodScheduled', 'True'), cond('Ready', 'True')],
+        containerStatuses: cs({ running: { startedAt: now } }, true),
+      };
     case 'crashloop':
       return {
         ...base,
         phase: 'Running',
         conditions: [cond('PodScheduled', 'True'), cond('Ready', 'False')],
-        containerStatuses: cs({ waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } }, false, { terminated: { exitCode: 3, reason: 'Error' } }),
+        containerStatuses: cs(
+          { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
+          false,
+          { terminated: { exitCode: 3, reason: 'Error' } },
+        ),
       };
     case 'imagepull':
-      return { ...base, phase: 'Pending', conditions: [cond('PodScheduled', 'True')], containerStatuses: cs({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } }, false) };
+      return {
+        ...base,
+        phase: 'Pending',
+        conditions: [cond('PodScheduled', 'True')],
+        containerStatuses: cs(
+          { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } },
+          false,
+        ),
+      };
     case 'succeeded':
-      return { ...base, phase: 'Succeeded', conditions: [cond('PodScheduled', 'True'), cond('Ready', 'False', 'PodCompleted')], containerStatuses: cs({ terminated: { exitCode: 0, reason: 'Completed' } }, false) };
+      return {
+        ...base,
+        phase: 'Succeeded',
+        conditions: [cond('PodScheduled', 'True'), cond('Ready', 'False', 'PodCompleted')],
+        containerStatuses: cs({ terminated: { exitCode: 0, reason: 'Completed' } }, false),
+      };
     case 'failed':
-      return { ...base, phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.', conditions: [cond('PodScheduled', 'True')], containerStatuses: [] };
+      return {
+        ...base,
+        phase: 'Failed',
+        reason: 'Evicted',
+        message: 'The node was low on resource: memory.',
+        conditions: [cond('PodScheduled', 'True')],
+        containerStatuses: [],
+      };
   }
 }

@@ -49,7 +49,9 @@ export interface EgressProxyOptions extends AddressPolicyOptions {
 export const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_CONNECTIONS = 512;
 
-type Resolved = { ok: true; addresses: ReadonlyArray<{ address: string; family: number }>; port: number } | { ok: false; reason: RefusalReason; detail: string };
+type Resolved =
+  | { ok: true; addresses: ReadonlyArray<{ address: string; family: number }>; port: number }
+  | { ok: false; reason: RefusalReason; detail: string };
 
 const defaultResolve: Resolver = (host) => dnsLookup(host, { all: true, order: 'verbatim' });
 
@@ -73,11 +75,16 @@ export class EgressProxy {
     this.#resolve = o.resolve ?? defaultResolve;
     this.#testTargets = o.unsafeTestTargets ?? new Map();
     for (const k of this.#testTargets.keys()) {
-      if (!/^[a-z0-9.-]+\.test:\d+$/.test(k)) throw new RangeError(`test targets must be <name>.test:<port>, got "${k}"`);
+      if (!/^[a-z0-9.-]+\.test:\d+$/.test(k))
+        throw new RangeError(`test targets must be <name>.test:<port>, got "${k}"`);
     }
     this.#connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
     this.#idleTimeoutMs = o.idleTimeoutMs ?? 120_000;
-    this.#server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 120_000, headersTimeout: 15_000 });
+    this.#server = http.createServer({
+      maxHeaderSize: MAX_HEADER_BYTES,
+      requestTimeout: 120_000,
+      headersTimeout: 15_000,
+    });
     this.#server.maxConnections = MAX_CONNECTIONS;
     this.#server.on('connection', (s: Socket) => this.#track(s));
     this.#server.on('request', (req, res) => void this.#onRequest(req, res));
@@ -89,7 +96,10 @@ export class EgressProxy {
     });
     this.#server.on('clientError', (err, sock: Duplex) => {
       this.#refused('bad-request', `client error: ${(err as NodeJS.ErrnoException).code ?? err.message}`, undefined);
-      const status = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const status =
+        (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
       if (sock.writable) sock.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       else sock.destroy();
     });
@@ -126,7 +136,10 @@ export class EgressProxy {
     this.#metrics.egressRefused.inc({ reason });
     // A page can cause refusals in a loop: the counter has them all, the log a bounded sample.
     if (this.#logLimit.take('log', Date.now())) {
-      this.#log.warn({ reason, host: t?.host.slice(0, 253), port: t?.port, detail: detail.slice(0, 300) }, 'egress refused');
+      this.#log.warn(
+        { reason, host: t?.host.slice(0, 253), port: t?.port, detail: detail.slice(0, 300) },
+        'egress refused',
+      );
     }
   }
 
@@ -134,9 +147,12 @@ export class EgressProxy {
   async #judge(t: ProxyTarget): Promise<Resolved> {
     const fixed = this.#testTargets.get(`${t.host}:${t.port}`);
     if (fixed) {
-      if (fixed.public) return { ok: true, addresses: [{ address: fixed.address, family: isIP(fixed.address) }], port: fixed.port };
+      if (fixed.public)
+        return { ok: true, addresses: [{ address: fixed.address, family: isIP(fixed.address) }], port: fixed.port };
       const d = this.#policy.check(fixed.address);
-      return d.ok ? { ok: true, addresses: [{ address: fixed.address, family: isIP(fixed.address) }], port: fixed.port } : { ok: false, reason: d.class, detail: `${t.host} is ${fixed.address}` };
+      return d.ok
+        ? { ok: true, addresses: [{ address: fixed.address, family: isIP(fixed.address) }], port: fixed.port }
+        : { ok: false, reason: d.class, detail: `${t.host} is ${fixed.address}` };
     }
     let addresses: ReadonlyArray<{ address: string; family: number }>;
     if (isIP(t.host) !== 0) addresses = [{ address: t.host, family: isIP(t.host) }];
@@ -144,7 +160,11 @@ export class EgressProxy {
       try {
         addresses = await this.#resolve(t.host);
       } catch (err) {
-        return { ok: false, reason: 'dns', detail: `cannot resolve ${t.host}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+        return {
+          ok: false,
+          reason: 'dns',
+          detail: `cannot resolve ${t.host}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        };
       }
       if (addresses.length === 0) return { ok: false, reason: 'dns', detail: `no address for ${t.host}` };
     }
@@ -162,7 +182,10 @@ export class EgressProxy {
       if (!a) return Promise.reject(lastErr ?? new Error('no address'));
       return new Promise<Socket>((resolve, reject) => {
         const up = netConnect({ host: a.address, port: r.port, family: a.family });
-        const timer = setTimeout(() => up.destroy(new Error(`connect timeout after ${this.#connectTimeoutMs} ms`)), this.#connectTimeoutMs);
+        const timer = setTimeout(
+          () => up.destroy(new Error(`connect timeout after ${this.#connectTimeoutMs} ms`)),
+          this.#connectTimeoutMs,
+        );
         up.once('connect', () => {
           clearTimeout(timer);
           up.removeListener('error', reject);
@@ -188,7 +211,9 @@ export class EgressProxy {
     const r = await this.#judge(p.target);
     if (!r.ok) {
       this.#refused(r.reason, r.detail, p.target);
-      client.end(`HTTP/1.1 ${r.reason === 'dns' ? '502 Bad Gateway' : '403 Forbidden'}\r\nx-lkb-egress: refused ${r.reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      client.end(
+        `HTTP/1.1 ${r.reason === 'dns' ? '502 Bad Gateway' : '403 Forbidden'}\r\nx-lkb-egress: refused ${r.reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
       return;
     }
     let up: Socket;
@@ -220,7 +245,12 @@ export class EgressProxy {
     const refuse = (code: number, reason: RefusalReason, detail: string, t: ProxyTarget | undefined): void => {
       this.#refused(reason, detail, t);
       // no-store: a refused URL is asked again (and refused again) on reload/history, never served from a cache.
-      res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-lkb-egress': `refused ${reason}`, connection: 'close' });
+      res.writeHead(code, {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-lkb-egress': `refused ${reason}`,
+        connection: 'close',
+      });
       res.end(`Blocked by the lkbrowser egress policy (${reason}).\n`);
     };
     if (!p.ok) return refuse(400, 'bad-request', p.reason, undefined);
@@ -244,7 +274,8 @@ export class EgressProxy {
     up.on('timeout', () => up.destroy(new Error('upstream timeout')));
     up.on('error', (err) => {
       this.#log.debug({ err, host: p.target.host }, 'upstream request failed');
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', connection: 'close' }).end('upstream failed\n');
+      if (!res.headersSent)
+        res.writeHead(502, { 'content-type': 'text/plain', connection: 'close' }).end('upstream failed\n');
       else res.destroy();
     });
     up.on('response', (ur) => {

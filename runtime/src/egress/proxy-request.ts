@@ -19,7 +19,10 @@ function hostOk(host: string): boolean {
 }
 
 function normaliseHost(h: string): string {
-  return h.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  return h
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
 }
 
 /** CONNECT host:port (authority form, RFC 9110 §9.3.6). */
@@ -32,7 +35,8 @@ export function parseConnectTarget(authority: string | undefined): TargetParse {
   } catch {
     return { ok: false, reason: 'bad CONNECT target' };
   }
-  if (u.username || u.password || `${u.host}` === '' || !/:\d+$/.test(authority)) return { ok: false, reason: 'bad CONNECT target' };
+  if (u.username || u.password || `${u.host}` === '' || !/:\d+$/.test(authority))
+    return { ok: false, reason: 'bad CONNECT target' };
   const port = Number(authority.slice(authority.lastIndexOf(':') + 1));
   const host = normaliseHost(u.hostname);
   if (!hostOk(host) || !(port >= 1 && port <= 65_535)) return { ok: false, reason: 'bad CONNECT target' };
@@ -55,10 +59,22 @@ export function parseAbsoluteTarget(url: string | undefined): TargetParse {
 }
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and proxy-only headers are not forwarded.
-const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /** Headers to forward (request or response): hop-by-hop ones and those named in Connection dropped. */
-export function forwardHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string | string[]> {
+export function forwardHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string | string[]> {
   const named = new Set(
     String(headers.connection ?? '')
       .split(',')

@@ -51,10 +51,15 @@ globalThis.lkRun = async (url, token, points) => {
     });
     const dataBack = new Promise((resolve) => {
       room.on(RoomEvent.DataReceived, (payload, participant, _kind, topic) => {
-        if (topic === 'to-browser') resolve({ text: new TextDecoder().decode(payload), from: participant?.identity, topic });
+        if (topic === 'to-browser')
+          resolve({ text: new TextDecoder().decode(payload), from: participant?.identity, topic });
       });
     });
-    const rpc = await room.localParticipant.performRpc({ destinationIdentity: publisher, method: 'node-echo', payload: 'hi' });
+    const rpc = await room.localParticipant.performRpc({
+      destinationIdentity: publisher,
+      method: 'node-echo',
+      payload: 'hi',
+    });
     note(`rpc result ${rpc}`);
     await room.localParticipant.publishData(new TextEncoder().encode('ping'), {
       reliable: true,

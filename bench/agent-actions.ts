@@ -6,19 +6,21 @@
 //                            on the long text page at 1280x720 and 1920x1080
 // Usage: node bench/agent-actions.ts [--trials 40] [--shots 10]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { connect } from '@lkbrowser/client';
 import { startSfu, withTimeout } from '@lkbrowser/testkit';
 import { dispose, Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
+import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { fmt, loadavg, log, NODE, percentile, REPO, sleep } from './lib/common.ts';
 import { startPageServer } from './lib/pages.ts';
 
-const { values } = parseArgs({
-  options: { trials: { type: 'string', default: '40' }, shots: { type: 'string', default: '10' } },
-});
-const TRIALS = Number(values.trials);
-const SHOTS = Number(values.shots);
+const FLAGS = {
+  trials: { flag: 'trials', kind: 'number', default: 40, min: 1, integer: true, help: 'left_click trials per mode' },
+  shots: { flag: 'shots', kind: 'number', default: 10, min: 1, integer: true, help: 'screenshots per size' },
+} as const satisfies Record<string, BenchSpec>;
+const flags = benchFlags('agent-actions.ts', 'Computer-use API latency through the real room server.', FLAGS);
+const TRIALS = flags.trials;
+const SHOTS = flags.shots;
 const ROOM = 'bench-agent';
 
 const row = (name: string, v: number[]): string =>

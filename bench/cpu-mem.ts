@@ -12,15 +12,12 @@ import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import { PageDriver } from '@lkbrowser/native/cdp';
 import {
-  argNum,
-  argStr,
   fmt,
   failures,
   fmtSpread,
   loadavg,
   log,
   machineInfo,
-  parseSizes,
   ratio,
   retryOnce,
   type Sfu,
@@ -32,6 +29,7 @@ import {
   watchdog,
   writeResult,
 } from './lib/common.ts';
+import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
@@ -265,15 +263,39 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
   return { runs, rows };
 }
 
+const FLAGS = {
+  runs: { flag: 'runs', kind: 'number', default: 3, min: 1, integer: true, help: 'runs per case' },
+  seconds: { flag: 'seconds', kind: 'number', default: 10, help: 'measuring window, s' },
+  warmup: { flag: 'warmup', kind: 'number', default: 4, help: 'warm-up before each window, s' },
+  fps: { flag: 'fps', kind: 'number', default: 30, min: 1, help: 'target frame rate' },
+  sizes: { flag: 'sizes', kind: 'sizes', default: '1280x720', help: 'viewport sizes' },
+  scenarios: {
+    flag: 'scenarios',
+    kind: 'string',
+    default: 'static,scroll,anim',
+    arg: 'list',
+    help: 'comma list of static, scroll, anim',
+  },
+} as const satisfies Record<string, BenchSpec>;
+
+const isScenario = (s: string): s is Scenario => Object.hasOwn(PAGE, s);
+
 if (import.meta.main) {
+  const f = benchFlags('cpu-mem.ts', 'CPU and memory per session: ours vs the CDP screencast pipeline.', FLAGS);
+  const scenarios = f.scenarios.split(',').map((s) => s.trim());
+  const bad = scenarios.find((s) => !isScenario(s));
+  if (bad !== undefined) {
+    console.error(`cpu-mem.ts: --scenarios: unknown scenario "${bad}" (static, scroll, anim)`);
+    process.exit(2);
+  }
   watchdog(45);
   const o: CpuMemOptions = {
-    runs: argNum('runs', 3),
-    seconds: argNum('seconds', 10),
-    warmupSeconds: argNum('warmup', 4),
-    fps: argNum('fps', 30),
-    sizes: parseSizes(argStr('sizes', '1280x720')),
-    scenarios: argStr('scenarios', 'static,scroll,anim').split(',') as Scenario[],
+    runs: f.runs,
+    seconds: f.seconds,
+    warmupSeconds: f.warmup,
+    fps: f.fps,
+    sizes: f.sizes,
+    scenarios: scenarios.filter(isScenario),
   };
   const machine = machineInfo();
   const { runs, rows } = await run(o);

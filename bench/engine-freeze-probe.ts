@@ -2,16 +2,31 @@
 // Opens N pages one after another (counter page, 1920x1080, 30 fps) with a consumer that behaves like the runtime
 // session (holds the latest frame, releases the previous one when the next arrives), prints paints per second and the
 // page's rAF rate, and flags pages whose paints stop while the page still renders ("FROZEN").
-// Usage: node bench/engine-freeze-probe.ts [pages=10] [seconds=10] [WxH=1920x1080]
+// Usage: node bench/engine-freeze-probe.ts [--pages 10] [--seconds 10] [--size 1920x1080]
 import './lib/quiet.ts';
 import { createContext } from '@lkbrowser/native';
-import { parseSizes, watchdog } from './lib/common.ts';
+import { type BenchSpec, benchFlags } from './lib/cli.ts';
+import { watchdog } from './lib/common.ts';
 import { startPageServer } from './lib/pages.ts';
 
+const FLAGS = {
+  pages: { flag: 'pages', kind: 'number', default: 10, min: 1, integer: true, help: 'pages, one after another' },
+  seconds: { flag: 'seconds', kind: 'number', default: 10, min: 1, integer: true, help: 'seconds per page' },
+  size: { flag: 'size', kind: 'sizes', default: '1920x1080', arg: 'WxH', help: 'viewport size' },
+} as const satisfies Record<string, BenchSpec>;
+const flags = benchFlags(
+  'engine-freeze-probe.ts',
+  'Does the engine keep delivering paints for a redrawing page?',
+  FLAGS,
+);
+if (flags.size.length !== 1) {
+  console.error('engine-freeze-probe.ts: --size: one WxH');
+  process.exit(2);
+}
 watchdog(15);
-const n = Number(process.argv[2] ?? 10);
-const secs = Number(process.argv[3] ?? 10);
-const [[w, h] = [1920, 1080]] = parseSizes(process.argv[4] ?? '1920x1080');
+const n = flags.pages;
+const secs = flags.seconds;
+const [[w, h] = [1920, 1080]] = flags.size;
 const pages = await startPageServer();
 const ctx = await createContext({ startTimeoutMs: 60_000 });
 let frozen = 0;

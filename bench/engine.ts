@@ -1,12 +1,20 @@
 // Engine benchmark (not a test): paints/s, CPU% per component, grab time and paint-to-JS latency for
 // static / animated / heavy pages at 720p and 1080p. ~9 s per case. Prints a table and writes
-// bench/results/engine-<timestamp>.json.   Usage: node bench/engine.ts [seconds-per-case]
+// bench/results/engine-<timestamp>.json.   Usage: node bench/engine.ts [--seconds 6]
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createContext, type EnginePaintEvent } from '@lkbrowser/native';
+import { type BenchSpec, benchFlags } from './lib/cli.ts';
 
-const measureS = Number(process.argv[2] ?? 6);
+const FLAGS = {
+  seconds: { flag: 'seconds', kind: 'number', default: 6, min: 1, help: 'measuring window per case, s' },
+} as const satisfies Record<string, BenchSpec>;
+const measureS = benchFlags(
+  'engine.ts',
+  'Engine benchmark: paints/s, CPU, grab time, paint-to-JS latency.',
+  FLAGS,
+).seconds;
 const PAGES: Record<string, string> = {
   static:
     '<!doctype html><body style="margin:0;font:24px sans-serif;background:#f4f4f4"><h1>Static page</h1><p>Nothing moves here.</p></body>',

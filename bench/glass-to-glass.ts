@@ -8,14 +8,11 @@ import { randomUUID } from 'node:crypto';
 import type { VideoFrame } from '@livekit/rtc-node';
 import { PageDriver } from '@lkbrowser/native/cdp';
 import {
-  argNum,
-  argStr,
   failures,
   fmtSpread,
   log,
   loadavg,
   machineInfo,
-  parseSizes,
   percentile,
   ratio,
   retryOnce,
@@ -27,6 +24,7 @@ import {
   watchdog,
   writeResult,
 } from './lib/common.ts';
+import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { COUNTER_BITS, type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
@@ -256,15 +254,18 @@ export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record
   return { runs, rows };
 }
 
+const FLAGS = {
+  runs: { flag: 'runs', kind: 'number', default: 3, min: 1, integer: true, help: 'runs per case' },
+  seconds: { flag: 'seconds', kind: 'number', default: 10, help: 'measuring window, s' },
+  warmup: { flag: 'warmup', kind: 'number', default: 3, help: 'warm-up before each window, s' },
+  fps: { flag: 'fps', kind: 'number', default: 30, min: 1, help: 'target frame rate' },
+  sizes: { flag: 'sizes', kind: 'sizes', default: '1280x720,1920x1080', help: 'viewport sizes' },
+} as const satisfies Record<string, BenchSpec>;
+
 if (import.meta.main) {
+  const f = benchFlags('glass-to-glass.ts', 'Glass-to-glass latency: ours vs the CDP screencast pipeline.', FLAGS);
   watchdog(30);
-  const o: G2GOptions = {
-    runs: argNum('runs', 3),
-    seconds: argNum('seconds', 10),
-    warmupSeconds: argNum('warmup', 3),
-    fps: argNum('fps', 30),
-    sizes: parseSizes(argStr('sizes', '1280x720,1920x1080')),
-  };
+  const o: G2GOptions = { runs: f.runs, seconds: f.seconds, warmupSeconds: f.warmup, fps: f.fps, sizes: f.sizes };
   const machine = machineInfo();
   const { runs, rows } = await run(o);
   console.log(`\nGlass-to-glass latency (page rAF draw → decoded at the subscriber), median (min–max) over runs\n`);

@@ -10,15 +10,12 @@ import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import { PageDriver } from '@lkbrowser/native/cdp';
 import {
-  argNum,
-  argStr,
   failures,
   fmtSpread,
   log,
   loadavg,
   machineInfo,
   median,
-  parseSizes,
   percentile,
   ratio,
   retryOnce,
@@ -30,6 +27,7 @@ import {
   watchdog,
   writeResult,
 } from './lib/common.ts';
+import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
@@ -302,15 +300,18 @@ export async function run(o: I2POptions): Promise<{ runs: I2PRun[]; rows: Record
   return { runs, rows };
 }
 
+const FLAGS = {
+  runs: { flag: 'runs', kind: 'number', default: 3, min: 1, integer: true, help: 'runs per case' },
+  trials: { flag: 'trials', kind: 'number', default: 20, min: 1, integer: true, help: 'inputs per run and input kind' },
+  fps: { flag: 'fps', kind: 'number', default: 30, min: 1, help: 'target frame rate' },
+  sizes: { flag: 'sizes', kind: 'sizes', default: '1280x720', help: 'viewport sizes' },
+  warmup: { flag: 'warmup', kind: 'number', default: 2, help: 'warm-up before the trials, s' },
+} as const satisfies Record<string, BenchSpec>;
+
 if (import.meta.main) {
+  const f = benchFlags('input-to-photon.ts', 'Input-to-photon latency: ours vs the CDP screencast pipeline.', FLAGS);
   watchdog(30);
-  const o: I2POptions = {
-    runs: argNum('runs', 3),
-    trials: argNum('trials', 20),
-    fps: argNum('fps', 30),
-    sizes: parseSizes(argStr('sizes', '1280x720')),
-    warmupSeconds: argNum('warmup', 2),
-  };
+  const o: I2POptions = { runs: f.runs, trials: f.trials, fps: f.fps, sizes: f.sizes, warmupSeconds: f.warmup };
   const machine = machineInfo();
   const { runs, rows } = await run(o);
   console.log(

@@ -12,25 +12,31 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type BrowserSession, ClientNodeKube, PODS, SESSIONS } from '@lkbrowser/operator';
 import { startKubeControlPlane, waitFor } from '@lkbrowser/testkit';
+import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { CLK_TCK, log, machineInfo, table, trackPid, watchdog, writeResult } from './lib/common.ts';
 
-const { values } = parseArgs({
-  options: {
-    sizes: { type: 'string', default: '1000,5000' },
-    workers: { type: 'string', default: '4' },
-    'quiet-seconds': { type: 'string', default: '30' },
+const FLAGS = {
+  sizes: { flag: 'sizes', kind: 'string', default: '1000,5000', arg: 'n,...', help: 'session counts, one round each' },
+  workers: { flag: 'workers', kind: 'number', default: 4, min: 1, integer: true, help: 'operator reconcile workers' },
+  quietSeconds: {
+    flag: 'quiet-seconds',
+    kind: 'number',
+    default: 30,
+    min: 1,
+    help: 'quiet window after convergence, s',
   },
-  strict: true,
-});
-const sizes = (values.sizes ?? '').split(',').map(Number);
-const workers = Number(values.workers);
-const quietSeconds = Number(values['quiet-seconds']);
-if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(workers) || workers < 1)
-  throw new Error('bad --sizes or --workers');
+} as const satisfies Record<string, BenchSpec>;
+const flags = benchFlags('operator-scale.ts', 'Operator scale on a real control plane (no kubelet).', FLAGS);
+const sizes = flags.sizes.split(',').map((s) => (/^\s*\d+\s*$/.test(s) ? Number(s) : Number.NaN));
+if (sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+  console.error(`operator-scale.ts: --sizes: expected a comma list of counts >= 1, got "${flags.sizes}"`);
+  process.exit(2);
+}
+const workers = flags.workers;
+const quietSeconds = flags.quietSeconds;
 
 const CRD = fileURLToPath(new URL('../crds/browsersession.yaml', import.meta.url));
 const MAIN = fileURLToPath(new URL('../operator/src/main.ts', import.meta.url));

@@ -7,8 +7,8 @@ import './lib/quiet.ts';
 import { run as runCpuMem } from './cpu-mem.ts';
 import { run as runG2G } from './glass-to-glass.ts';
 import { run as runI2P } from './input-to-photon.ts';
+import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import {
-  argNum,
   failures,
   fmtSpread,
   loadavg,
@@ -24,10 +24,26 @@ import { oursMode } from './lib/pipelines.ts';
 import { describeSfu } from '@lkbrowser/testkit';
 import { run as runStartup } from './startup.ts';
 
+const FLAGS = {
+  runs: { flag: 'runs', kind: 'number', min: 1, integer: true, help: 'runs per case (default 3, 1 with --quick)' },
+  fps: { flag: 'fps', kind: 'number', default: 30, min: 1, help: 'target frame rate' },
+  quick: { flag: 'quick', kind: 'boolean', default: false, help: '1 run each, short windows (numbers not meaningful)' },
+  cpu1080p: {
+    flag: '1080p-cpu',
+    kind: 'boolean',
+    default: true,
+    help: 'the extra cpu-mem case (full-screen animation at 1920x1080)',
+  },
+} as const satisfies Record<string, BenchSpec>;
+const flags = benchFlags(
+  'run-all.ts',
+  'Every comparison benchmark (ours vs CDP screencast), one summary table.',
+  FLAGS,
+);
 watchdog(60);
-const quick = process.argv.includes('--quick');
-const runs = argNum('runs', quick ? 1 : 3);
-const fps = argNum('fps', 30);
+const quick = flags.quick;
+const runs = flags.runs ?? (quick ? 1 : 3);
+const fps = flags.fps;
 const machine = machineInfo();
 const started = new Date().toISOString();
 // Both pipelines publish into the same room server; which one is part of every figure (LKB_TEST_SFU switches it).
@@ -149,7 +165,7 @@ await section('cpu-mem', async () => {
   return r;
 });
 
-if (!process.argv.includes('--no-1080p-cpu')) {
+if (flags.cpu1080p) {
   await section('cpu-mem 1080p', async () => {
     const r = await runCpuMem({
       runs,

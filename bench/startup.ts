@@ -5,14 +5,11 @@
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import {
-  argNum,
-  argStr,
   failures,
   fmtSpread,
   loadavg,
   log,
   machineInfo,
-  parseSizes,
   ratio,
   retryOnce,
   type Sfu,
@@ -22,6 +19,7 @@ import {
   watchdog,
   writeResult,
 } from './lib/common.ts';
+import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
@@ -163,13 +161,27 @@ export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows
   return { runs, rows };
 }
 
+const FLAGS = {
+  runs: {
+    flag: 'runs',
+    kind: 'number',
+    default: 5,
+    min: 1,
+    integer: true,
+    help: 'runs per case (one fresh process each)',
+  },
+  fps: { flag: 'fps', kind: 'number', default: 30, min: 1, help: 'target frame rate' },
+  sizes: { flag: 'sizes', kind: 'sizes', default: '1280x720', help: 'viewport sizes' },
+} as const satisfies Record<string, BenchSpec>;
+
 if (import.meta.main) {
+  const f = benchFlags(
+    'startup.ts',
+    'Startup: process spawn → first frame, ours vs the CDP screencast pipeline.',
+    FLAGS,
+  );
   watchdog(20);
-  const o: StartupOptions = {
-    runs: argNum('runs', 5),
-    fps: argNum('fps', 30),
-    sizes: parseSizes(argStr('sizes', '1280x720')),
-  };
+  const o: StartupOptions = { runs: f.runs, fps: f.fps, sizes: f.sizes };
   const machine = machineInfo();
   const { runs, rows } = await run(o);
   console.log('\nStartup (process spawn → first frame), median (min–max) over runs\n');

@@ -21,6 +21,7 @@ const testDirs = [
   'e2e',
   'helm/test',
   'scripts/test',
+  'bench/test',
 ];
 
 function collect(dir: string, out: string[]): void {

@@ -485,27 +485,6 @@ export function table(rows: Record<string, string | number>[]): string {
   ].join('\n');
 }
 
-export function argNum(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v)) throw new Error(`--${name} needs a number`);
-  return v;
-}
-
-export function argStr(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? def : (process.argv[i + 1] ?? def);
-}
-
-export function parseSizes(s: string): Array<[number, number]> {
-  return s.split(',').map((x) => {
-    const [w, h] = x.split('x').map(Number);
-    if (!w || !h) throw new Error(`bad size ${x}`);
-    return [w, h] as [number, number];
-  });
-}
-
 /** Runs that failed (and were retried once), per script, for the report. */
 export const failures: Array<{ script: string; kind: string; what: string; error: string }> = [];
 

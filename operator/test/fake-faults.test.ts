@@ -9,7 +9,8 @@ import type { Operator } from '../src/operator.ts';
 import type { BrowserSession } from '../src/browsersession/types.ts';
 import type { Pod } from '../src/framework/kube-types.ts';
 import { FakeApiServer } from './support/fake-apiserver.ts';
-import { FakeRuntime, makeOperator, session, sleep, waitFor } from './support/helpers.ts';
+import { FakeRuntime, makeOperator, session, sleep } from './support/helpers.ts';
+import { waitFor } from '@lkbrowser/testkit';
 
 interface Env {
   fake: FakeApiServer;
@@ -36,7 +37,7 @@ async function withOperator(
     await fake.stop();
   });
   await op.start();
-  await waitFor('informers synced', () => op.synced());
+  await waitFor('informers synced', () => op.synced(), 20_000);
   return {
     fake,
     runtime,
@@ -59,7 +60,7 @@ test('a 409 on the status write is retried and converges', async (t) => {
   const e = await withOperator(t);
   e.fake.injectFault('PATCH', /\/browsersessions\/c1\/status$/, 409, 2);
   e.fake.createObject('browsersessions', session('c1'));
-  await waitFor('status despite conflicts', () => e.sess('c1')?.status?.phase === 'Pending');
+  await waitFor('status despite conflicts', () => e.sess('c1')?.status?.phase === 'Pending', 20_000);
   assert.ok(e.fake.requests.filter((r) => r.path.endsWith('/c1/status') && r.status === 409).length === 2);
   assert.equal(e.fake.objects('pods').length, 1);
 });
@@ -67,7 +68,7 @@ test('a 409 on the status write is retried and converges', async (t) => {
 test('silently stalled watch → watchdog restarts it; bookmarks keep a quiet watch alive', async (t) => {
   const e = await withOperator(t, { watchdogMs: 1200 }, { bookmarkIntervalMs: 300 });
   e.fake.createObject('browsersessions', session('d1'));
-  await waitFor('pod d1', () => e.pod('d1'));
+  await waitFor('pod d1', () => e.pod('d1'), 20_000);
   // Quiet but healthy: bookmarks arrive, so the watchdog does not fire.
   await sleep(2000);
   const { sessions } = e.op.informers();
@@ -87,8 +88,8 @@ test('--namespace limits the operator to the listed namespaces', async (t) => {
   e.fake.createObject('browsersessions', session('n1', {}, 'team-a'));
   e.fake.createObject('browsersessions', session('n2', {}, 'team-b'));
   e.fake.createObject('browsersessions', session('n3', {}, 'elsewhere'));
-  await waitFor('pod in team-a', () => e.fake.getObject('pods', 'team-a', 'n1-browser'));
-  await waitFor('pod in team-b', () => e.fake.getObject('pods', 'team-b', 'n2-browser'));
+  await waitFor('pod in team-a', () => e.fake.getObject('pods', 'team-a', 'n1-browser'), 20_000);
+  await waitFor('pod in team-b', () => e.fake.getObject('pods', 'team-b', 'n2-browser'), 20_000);
   await sleep(500);
   assert.equal(e.fake.getObject('pods', 'elsewhere', 'n3-browser'), undefined);
   assert.equal(e.fake.getObject('browsersessions', 'elsewhere', 'n3')?.status, undefined);
@@ -110,13 +111,13 @@ test('--namespace limits the operator to the listed namespaces', async (t) => {
 test('a dropped watch resumes from the last resourceVersion without relisting', async (t) => {
   const e = await withOperator(t);
   e.fake.createObject('browsersessions', session('r1'));
-  await waitFor('pod', () => e.pod('r1'));
+  await waitFor('pod', () => e.pod('r1'), 20_000);
   const { sessions } = e.op.informers();
   const lists = sessions[0]?.stats.lists;
   const rv = sessions[0]?.lastResourceVersion();
   e.fake.dropWatches();
   e.fake.createObject('browsersessions', session('r2'));
-  await waitFor('pod r2', () => e.pod('r2'));
+  await waitFor('pod r2', () => e.pod('r2'), 20_000);
   assert.equal(sessions[0]?.stats.lists, lists, 'no relist');
   const rewatch = e.fake.requests.filter((r) => r.query.watch === 'true' && r.path.endsWith('/browsersessions')).at(-1);
   assert.ok(

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { ClientNodeKube } from '../../src/framework/kube-client.ts';
 import { LeaderElector } from '../../src/framework/leader-election.ts';
 import { FakeApiServer } from '../support/fake-apiserver.ts';
-import { kubeConfigFor, testLog, waitFor } from '../support/helpers.ts';
+import { kubeConfigFor, testLog } from '../support/helpers.ts';
+import { waitFor } from '@lkbrowser/testkit';
 
 const LE = { leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
 
@@ -31,7 +32,7 @@ test('a leader that cannot renew within renewDeadline stops leading', async (t) 
   );
   el.start();
   t.after(() => el.stop());
-  await waitFor('leading', () => el.isLeader());
+  await waitFor('leading', () => el.isLeader(), 20_000);
   assert.equal(started, 1);
   fake.injectFault('PUT', /\/leases\/l$/, 500, 1000);
   await waitFor('lost', () => stopped === 1, 10_000);

@@ -1,4 +1,4 @@
-// Shared test utilities: a fake runtime /status server, an operator wired to the fake apiserver, polling waits.
+// Shared test utilities: a fake runtime /status server, an operator wired to the fake apiserver, sleep.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -10,27 +10,6 @@ import type { RuntimeStatus } from '../../src/browsersession/runtime-status.ts';
 import type { FakeApiServer } from './fake-apiserver.ts';
 
 export const testLog = pino({ level: process.env.LKB_TEST_LOG ?? 'silent' });
-
-export async function waitFor<T>(
-  what: string,
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (performance.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,7 +4,7 @@
 // reported as skipped. Answers per-action results and, when asked, the first frame published after the batch.
 import { RpcError } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { BrowserPage } from '../../native/src/engine-api.ts';
+import type { BrowserPage } from '@lkbrowser/native';
 import { actionEvents } from './actions-map.ts';
 import type { Action, ActionBatch, Point } from './actions-parse.ts';
 import { comboEvents } from './key-names.ts';

@@ -3,7 +3,7 @@
 // rpc-handlers.ts (rpc-router.ts applies rate limit, focus gate and error mapping).
 import { type Room, RpcError } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
-import type { BrowserPage } from '../../native/src/engine-api.ts';
+import type { BrowserPage } from '@lkbrowser/native';
 import { parseActionBatch } from './actions-parse.ts';
 import type { ActionsRunner } from './actions-runner.ts';
 import { errMsg } from './errors.ts';

@@ -2,7 +2,7 @@
 // sends: no extra capture), optionally a region of it and scaled down. Request parsing and the BGRA → RGB copy
 // are pure; encoding is sharp (libvips + libpng), off the event loop in libuv's thread pool.
 import sharp from 'sharp';
-import type { Rect } from '../../native/src/engine-api.ts';
+import type { Rect } from '@lkbrowser/native';
 
 export const SCREENSHOT_LIMITS = {
   minScale: 0.05,

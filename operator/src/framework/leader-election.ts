@@ -19,7 +19,6 @@ export interface LeaderElectionOptions {
   retryPeriodMs: number;
   onStartedLeading(): void;
   onStoppedLeading(): void;
-  onNewLeader?(identity: string): void;
 }
 
 const micro = (ms: number) => new V1MicroTime(ms).toISOString();
@@ -164,7 +163,6 @@ export class LeaderElector {
       this.lastLeader = holder;
       if (holder) {
         this.log.info({ leader: holder }, 'new leader observed');
-        this.o.onNewLeader?.(holder);
       }
     }
   }

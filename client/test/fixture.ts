@@ -1,9 +1,8 @@
 // A real runtime in a room for the client tests: the real LiveKit server (testkit's startSfu), the real engine (Chromium
 // under Xvfb) and a RoomSession in this process, pages served on 127.0.0.1. Participants join with rtc-node.
-import { createServer } from 'node:http';
 import { createContext, type EngineContext, type EnginePage } from '@lkbrowser/native';
 import { RoomSession, RuntimeMetrics } from '@lkbrowser/runtime';
-import { type Sfu, startSfu, withTimeout } from '@lkbrowser/testkit';
+import { type PageServer, type Sfu, servePages, startSfu, withTimeout } from '@lkbrowser/testkit';
 import { dispose, Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { pino } from 'pino';
@@ -27,35 +26,6 @@ export async function join(server: Server, room: string, identity: string): Prom
     30_000,
   );
   return r;
-}
-
-export interface PageServer {
-  base: string;
-  close(): Promise<void>;
-}
-
-/** Serves `pages` (path → HTML) on 127.0.0.1; `/submit?…` answers with the `/result` page for a GET form. */
-export async function servePages(pages: Record<string, string>): Promise<PageServer> {
-  const srv = createServer((req, res) => {
-    const path = (req.url ?? '/').split(/[?#]/)[0] ?? '/';
-    const body = pages[path];
-    if (body === undefined) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const addr = srv.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        srv.closeAllConnections();
-        srv.close(() => r());
-      }),
-  };
 }
 
 export interface Runtime {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { startSfu } from '@lkbrowser/testkit';
-import { servePages } from './fixture.ts';
+import { servePages } from '@lkbrowser/testkit';
 import { FORM_PAGES } from './pages.ts';
 
 const REPO = new URL('../../', import.meta.url).pathname;

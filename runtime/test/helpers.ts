@@ -9,7 +9,7 @@ import {
   type VideoFrameEvent,
   VideoStream,
 } from '@livekit/rtc-node';
-import { startSfu, type Sfu, withTimeout } from '@lkbrowser/testkit';
+import { type PageServer, type Sfu, servePages, startSfu, withTimeout } from '@lkbrowser/testkit';
 import { AccessToken } from 'livekit-server-sdk';
 import { pino } from 'pino';
 
@@ -183,26 +183,7 @@ o.connect(g).connect(ctx.destination); o.start();
   yellow: '<!doctype html><html><body style="margin:0;background:rgb(255,255,0)"></body></html>',
 };
 
-export async function startPageServer(): Promise<{ base: string; close: () => Promise<void> }> {
-  const { createServer } = await import('node:http');
-  const srv = createServer((req, res) => {
-    const name = (req.url ?? '/').slice(1).split(/[?#]/)[0] ?? '';
-    const body = TEST_PAGES[name];
-    if (body === undefined) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const addr = srv.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        srv.closeAllConnections();
-        srv.close(() => r());
-      }),
-  };
+/** The TEST_PAGES (name → HTML) served on 127.0.0.1 as `/<name>`. */
+export function startPageServer(): Promise<PageServer> {
+  return servePages(Object.fromEntries(Object.entries(TEST_PAGES).map(([name, html]) => [`/${name}`, html])));
 }

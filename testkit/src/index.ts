@@ -26,3 +26,4 @@ export {
   startLiveKitServer,
 } from './livekit-server.ts';
 export { describeSfu, SFU_SWITCH, type Sfu, type SfuKind, sfuKind, startSfu } from './sfu.ts';
+export { type PageServer, servePages } from './page-server.ts';

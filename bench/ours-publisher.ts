@@ -76,11 +76,11 @@ async function main(): Promise<void> {
   session = new RoomSession({
     room,
     page,
-    fps,
+    framerate: fps,
     audio,
     nav: { allowPrivate: true, allowedOrigins: [] },
     focusIdleMs: 0,
-    focusPriority: [],
+    focusPriorityIdentities: [],
     metrics,
     logger: log,
   });

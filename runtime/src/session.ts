@@ -30,17 +30,17 @@ import { VideoPublisher } from './video-publisher.ts';
 export interface SessionOptions {
   room: Room;
   page: BrowserPage;
-  fps: number;
+  framerate: number;
   audio: boolean;
   nav: NavPolicy;
   focusIdleMs: number;
-  focusPriority: readonly string[];
+  focusPriorityIdentities: readonly string[];
   /** Release focus after this long however busy the holder is (0 = never). */
   focusMaxHoldMs?: number;
   /** Identities that may call browser/revoke-focus. */
-  focusAdmins?: readonly string[];
-  /** Agent identities (LKB_FOCUS_AGENTS): humans take focus from them. */
-  focusAgents?: readonly string[];
+  focusAdminIdentities?: readonly string[];
+  /** Agent identities (LKB_FOCUS_AGENT_IDENTITIES): humans take focus from them. */
+  focusAgentIdentities?: readonly string[];
   metrics: RuntimeMetrics;
   logger: Logger;
   /** Re-send the last frame after this long without a new one (static pages). Default 1500 ms. */
@@ -106,16 +106,16 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     const logger = this.#log;
     this.#focus = new FocusArbiter({
       idleMs: opts.focusIdleMs,
-      priority: opts.focusPriority,
+      priority: opts.focusPriorityIdentities,
       maxHoldMs: opts.focusMaxHoldMs,
-      admins: opts.focusAdmins,
-      agents: opts.focusAgents ?? [],
+      admins: opts.focusAdminIdentities,
+      agents: opts.focusAgentIdentities ?? [],
     });
     this.#sender = new DataSender(room, metrics, logger);
     this.#video = new VideoPublisher({
       room,
       page,
-      fps: opts.fps,
+      fps: opts.framerate,
       refreshIntervalMs: opts.refreshIntervalMs ?? 1500,
       metrics,
       logger,
@@ -175,7 +175,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       focusHolder: this.#focus.holder,
       width: p.width,
       height: p.height,
-      fps: this.#o.fps,
+      fps: this.#o.framerate,
       publishing: this.#publishing,
       restarts: this.#crash.restarts,
     };
@@ -248,7 +248,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
         audioSid: this.#audio?.sid,
         width: page.width,
         height: page.height,
-        fps: this.#o.fps,
+        fps: this.#o.framerate,
       },
       'publishing',
     );

@@ -62,11 +62,11 @@ before(async () => {
   session = new RoomSession({
     room: browserRoom,
     page,
-    fps: 30,
+    framerate: 30,
     audio: true,
     nav: { allowPrivate: true, allowedOrigins: [] },
     focusIdleMs: 0,
-    focusPriority: [],
+    focusPriorityIdentities: [],
     metrics,
     logger: testLogger,
   });

@@ -80,11 +80,11 @@ before(async () => {
   session = new RoomSession({
     room: browserRoom,
     page,
-    fps: 10,
+    framerate: 10,
     audio: true,
     nav: { allowPrivate: false, allowedOrigins: [] },
     focusIdleMs: 0,
-    focusPriority: [],
+    focusPriorityIdentities: [],
     metrics,
     logger: testLogger,
     refreshIntervalMs: 1000,

@@ -40,12 +40,12 @@ before(async () => {
   session = new RoomSession({
     room: browserRoom,
     page,
-    fps: 5,
+    framerate: 5,
     audio: false,
     nav: { allowPrivate: false, allowedOrigins: [] },
     focusIdleMs: 2500,
-    focusPriority: ['human'],
-    focusAdmins: ['ops'],
+    focusPriorityIdentities: ['human'],
+    focusAdminIdentities: ['ops'],
     metrics,
     logger: testLogger,
   });

@@ -3,7 +3,7 @@
 // used to recycle their transceivers for m-lines added by later offers, which lost a mid and failed the
 // answer ("Transceiver with mid=7 not found"). See src/pc-config.ts (pinRemoteTransceivers).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import {
   AudioFrame,
   AudioSource,
@@ -40,9 +40,14 @@ before(async () => {
   server = await startTestServer();
 });
 
+// Each test's publishers and rooms end with it: tone and video generators left running starve the next test's
+// audio on 2 cores (the last test then measured ~215 Hz for a 440 Hz tone; alone it passed).
+afterEach(async () => {
+  for (const s of stops.splice(0)) s();
+  for (const r of rooms.splice(0)) await r.disconnect();
+});
+
 after(async () => {
-  for (const s of stops) s();
-  for (const r of rooms) await r.disconnect();
   await server?.close();
   await dispose();
 });

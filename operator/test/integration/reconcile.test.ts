@@ -168,11 +168,15 @@ describe('operator on a real control plane', { timeout: 15 * 60_000 }, () => {
     const env = Object.fromEntries((second.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
     assert.equal(env.LKB_WIDTH, '1024');
     assert.equal(env.LKB_HEIGHT, '768');
+    // Converged state, not the first write of generation 2: under load the status write that observes the new
+    // generation can land before the one that counts the recreated pod (seen once with the machine loaded).
     const s = await waitFor(
-      'observedGeneration 2',
+      'observedGeneration 2 with the recreation counted',
       async () => {
         const x = await c.session(ns, 's3');
-        return x?.status?.observedGeneration === 2 && x.status.phase === 'Pending' ? x : undefined;
+        return x?.status?.observedGeneration === 2 && x.status.phase === 'Pending' && x.status.restarts === 1
+          ? x
+          : undefined;
       },
       LONG,
     );

@@ -3,10 +3,9 @@
 // reading the code from the last screenshot). Checks the agent's answer and the page's final state.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { connect } from '@lkbrowser/client';
-import { startSfu, withTimeout } from '@lkbrowser/testkit';
+import { servePages, startSfu, withTimeout } from '@lkbrowser/testkit';
 import { dispose, Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { FORM_PAGES, runAgent, ScriptedPlanner } from '../src/index.ts';
@@ -15,14 +14,7 @@ const REPO = new URL('../../../', import.meta.url).pathname;
 
 test('the example agent completes the form task on the real runtime', { timeout: 240_000 }, async () => {
   const sfu = await startSfu();
-  const srv = createServer((req, res) => {
-    const body = FORM_PAGES[(req.url ?? '/').split(/[?#]/)[0] ?? '/'];
-    if (body === undefined) res.writeHead(404).end('not found');
-    else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const addr = srv.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const pages = await servePages(FORM_PAGES);
   let runtime: ChildProcess | undefined;
   const room = new Room();
   try {
@@ -33,7 +25,7 @@ test('the example agent completes the form task on the real runtime', { timeout:
         LIVEKIT_API_KEY: sfu.apiKey,
         LIVEKIT_API_SECRET: sfu.apiSecret,
         LIVEKIT_ROOM: 'example-room',
-        LKB_URL: `${base}/form`,
+        LKB_URL: `${pages.base}/form`,
         LKB_WIDTH: '800',
         LKB_HEIGHT: '600',
         LKB_AUDIO: 'false',
@@ -83,8 +75,7 @@ test('the example agent completes the form task on the real runtime', { timeout:
       await exited;
       clearTimeout(t);
     }
-    srv.closeAllConnections();
-    await new Promise<void>((r) => srv.close(() => r()));
+    await pages.close();
     await sfu.close();
     await dispose();
   }

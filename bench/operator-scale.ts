@@ -9,8 +9,9 @@
 // Targets (issue #14): 5,000 sessions converge in ≤ 60 s, peak RSS within the chart's operator limit (256 Mi), no
 // request storm after convergence.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type BrowserSession, ClientNodeKube, PODS, SESSIONS } from '@lkbrowser/operator';
@@ -127,6 +128,11 @@ async function main(): Promise<void> {
       200,
     );
     const auditPath = cp.auditLogPath ?? '';
+    // The operator mints a join token per session from the project credentials (its mounted Secret in a cluster).
+    const credentialsDir = join(cp.dir, 'livekit-credentials');
+    mkdirSync(credentialsDir, { mode: 0o700 });
+    writeFileSync(join(credentialsDir, 'apiKey'), 'APIbench');
+    writeFileSync(join(credentialsDir, 'apiSecret'), 'bench-secret-of-at-least-thirty-two-bytes');
 
     for (const n of sizes) {
       const ns = `scale-${n}`;
@@ -142,6 +148,7 @@ async function main(): Promise<void> {
           MAIN,
           `--kubeconfig=${cp.kubeconfig(OPERATOR_USER)}`,
           '--livekit-url=wss://livekit.example.com',
+          `--livekit-credentials-dir=${credentialsDir}`,
           `--namespace=${ns}`,
           `--metrics-bind-address=127.0.0.1:${metricsPort}`,
           '--health-probe-bind-address=0',

@@ -51,6 +51,7 @@ const TYPE_NAMES: Record<string, string> = {
   'spec.navigation': 'NavigationSpec',
   'spec.focus': 'FocusSpec',
   'spec.lifetime': 'LifetimeSpec',
+  'spec.automation': 'AutomationSpec',
   'spec.pod': 'PodOverrides',
   'spec.pod.resources': 'PodResources',
   'spec.pod.tolerations[]': 'PodToleration',

@@ -10,6 +10,7 @@ export { invalidObservation, observePod, podCreateFailedObservation } from './br
 export { buildStatus } from './browsersession/status.ts';
 export { ClientNodeKube, ApiError, type KubeClient, PODS, LEASES, EVENTS } from './framework/kube-client.ts';
 export { SESSIONS } from './browsersession/resource.ts';
+export { Informer, type InformerHandlers, type InformerOptions } from './framework/informer.ts';
 export { Operator, type OperatorOptions } from './operator.ts';
 export { OperatorMetrics } from './framework/metrics.ts';
 export { REQUIRED_PERMISSIONS, type Permission } from './rbac.ts';

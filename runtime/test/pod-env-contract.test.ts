@@ -42,6 +42,7 @@ test('every BrowserSession field reaches the runtime with its value', () => {
     navigation: { allowedOrigins: ['https://example.com', 'https://*.example.org'], allowPrivateNetworks: true },
     focus: { idleReleaseSeconds: 45, priorityIdentities: ['agent-1', 'agent-2'] },
     lifetime: { maxDurationSeconds: 3600, emptyRoomTimeoutSeconds: 300 },
+    automation: { enabled: true, tokenSecretName: 'agent-cdp' },
   };
   const c = runtimeConfig(podEnv(session(full)));
   assert.deepEqual(
@@ -64,6 +65,9 @@ test('every BrowserSession field reaches the runtime with its value', () => {
       emptyRoomTimeoutSeconds: c.emptyRoomTimeoutSeconds,
       maxDurationSeconds: c.maxDurationSeconds,
       metricsPort: c.metricsPort,
+      automation: c.automation,
+      automationPort: c.automationPort,
+      automationTokenFile: c.automationTokenFile,
     },
     {
       livekitUrl: 'wss://lk.example.com',
@@ -84,6 +88,9 @@ test('every BrowserSession field reaches the runtime with its value', () => {
       emptyRoomTimeoutSeconds: 300,
       maxDurationSeconds: 3600,
       metricsPort: 9191,
+      automation: true,
+      automationPort: 9223,
+      automationTokenFile: '/var/run/lkbrowser/automation/token',
     },
   );
 });
@@ -93,6 +100,7 @@ test("a minimal BrowserSession: the operator's defaults are valid runtime config
   assert.equal(c.url, 'https://example.com/start');
   assert.equal(c.identity, 'demo');
   assert.equal(c.focusIdleReleaseSeconds, 120); // the CRD's default, not the runtime's 0
+  assert.equal(c.automation, false);
 });
 
 test('the pod sets no variable the runtime does not read', () => {

@@ -15,6 +15,9 @@ export const SESSION_LABEL = 'lkbrowser.dev/session';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'lkbrowser-operator';
 export const CONTAINER_NAME = 'browser';
+/** spec.automation: the runtime's DevTools endpoint port and where the token Secret is mounted. */
+export const AUTOMATION_PORT = 9223;
+export const AUTOMATION_TOKEN_DIR = '/var/run/lkbrowser/automation';
 
 export const DEFAULT_RESOURCES: Required<ResourceRequirements> = {
   requests: { cpu: '1', memory: '1Gi' },
@@ -97,6 +100,13 @@ export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
     { name: 'LKB_MAX_DURATION_SECONDS', value: String(s.lifetime.maxDurationSeconds) },
     { name: 'LKB_METRICS_PORT', value: String(config.runtimePort) },
   ];
+  if (s.automation.enabled && s.automation.tokenSecretName) {
+    env.push(
+      { name: 'LKB_AUTOMATION', value: 'true' },
+      { name: 'LKB_AUTOMATION_PORT', value: String(AUTOMATION_PORT) },
+      { name: 'LKB_AUTOMATION_TOKEN_FILE', value: `${AUTOMATION_TOKEN_DIR}/token` },
+    );
+  }
   return env;
 }
 
@@ -184,6 +194,16 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     },
   };
   const spec = pod.spec as NonNullable<Pod['spec']>;
+  const automation = r.spec.automation;
+  if (automation.enabled && automation.tokenSecretName) {
+    // The token is a file (re-read per connection, so a rotated Secret applies without a restart), never an env var.
+    container.ports?.push({ name: 'automation', containerPort: AUTOMATION_PORT, protocol: 'TCP' });
+    container.volumeMounts?.push({ name: 'automation-token', mountPath: AUTOMATION_TOKEN_DIR, readOnly: true });
+    spec.volumes?.push({
+      name: 'automation-token',
+      secret: { secretName: automation.tokenSecretName, items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 },
+    });
+  }
   if (over.nodeSelector && Object.keys(over.nodeSelector).length > 0) spec.nodeSelector = { ...over.nodeSelector };
   if (over.tolerations && over.tolerations.length > 0) spec.tolerations = over.tolerations.map((t) => ({ ...t }));
   if (over.runtimeClassName) spec.runtimeClassName = over.runtimeClassName;

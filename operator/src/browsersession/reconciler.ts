@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../config.ts';
 import type { Result } from '../framework/controller.ts';
+import { withoutBookkeeping } from '../framework/cache-transform.ts';
 import type { EventRecorder } from '../framework/events.ts';
 import { ApiError, isConflict, isNotFound, type KubeClient, PODS } from '../framework/kube-client.ts';
 import type { Pod } from '../framework/kube-types.ts';
@@ -242,6 +243,9 @@ export class SessionReconciler {
   private requeueFor(obs: Observation): Result {
     switch (obs.phase) {
       case 'Pending':
+        // The pod exists and waits for the scheduler / kubelet, which write it: its watch events bring us back.
+        // (Polling here cost 1,000 reconciles/s of CPU at 5,000 pending sessions and found nothing new.)
+        return {};
       case 'Starting':
         return { requeueAfterMs: this.d.config.startingRequeueMs };
       case 'Running':
@@ -271,7 +275,7 @@ export class SessionReconciler {
           metadata: { resourceVersion: session.metadata.resourceVersion },
           status: next,
         });
-        this.ownWrites.remember(ctx.key, session.metadata.resourceVersion, updated);
+        this.ownWrites.remember(ctx.key, session.metadata.resourceVersion, updated && withoutBookkeeping(updated));
       } catch (e) {
         // Deleted after our cache last saw it: nothing to report to, the delete event ends the story.
         if (isNotFound(e)) return log.debug('session gone before its status was written');

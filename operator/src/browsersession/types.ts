@@ -90,6 +90,21 @@ export interface LifetimeSpec {
   emptyRoomTimeoutSeconds: number;
 }
 
+/**
+ * Opt-in DevTools (CDP) access for Playwright/puppeteer-based agents on the runtime pod's port 9223
+ * (docs/automation.md): scoped to the session's page, behind its navigation and egress policy, bearer token from a
+ * Secret. Whoever has the token reads and drives the page without holding focus.
+ */
+export interface AutomationSpec {
+  /** Serve the endpoint. (default false) */
+  enabled: boolean;
+  /**
+   * Secret in the session's namespace whose key `token` (at least 24 characters) clients send as `Authorization:
+   * Bearer <token>`; mounted into the pod as a file, re-read on every connection.
+   */
+  tokenSecretName?: string;
+}
+
 /** Compute resources of the runtime container (same shape as a container's resources). */
 export interface PodResources {
   /** Minimum resources, e.g. cpu "1", memory 1Gi. */
@@ -156,6 +171,12 @@ export interface BrowserSessionSpec {
   focus: FocusSpec;
   /** When the session ends by itself (status.phase becomes Completed). (default {}) */
   lifetime: LifetimeSpec;
+  /**
+   * Opt-in DevTools (CDP) access for Playwright/puppeteer-based agents on the runtime pod's port 9223
+   * (docs/automation.md): scoped to the session's page, behind its navigation and egress policy, bearer token from
+   * a Secret. Whoever has the token reads and drives the page without holding focus. (default {"enabled":false})
+   */
+  automation: AutomationSpec;
   /** Overrides for the runtime pod. */
   pod?: PodOverrides;
 }

@@ -92,6 +92,7 @@ export interface Container {
 export interface Volume {
   name: string;
   emptyDir?: { medium?: 'Memory' | ''; sizeLimit?: string };
+  secret?: { secretName: string; items?: { key: string; path: string }[]; defaultMode?: number };
 }
 
 export interface PodSpec {

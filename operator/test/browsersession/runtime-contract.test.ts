@@ -20,6 +20,7 @@ const RUNTIME_SETTING: Record<string, keyof RuntimeConfig> = {
   'spec.focus.idleReleaseSeconds': 'focusIdleReleaseSeconds',
   'spec.lifetime.maxDurationSeconds': 'maxDurationSeconds',
   'spec.lifetime.emptyRoomTimeoutSeconds': 'emptyRoomTimeoutSeconds',
+  'spec.automation.enabled': 'automation',
 };
 /** CRD defaults that are not runtime settings, and why. */
 const NOT_RUNTIME: Record<string, string> = {
@@ -27,6 +28,7 @@ const NOT_RUNTIME: Record<string, string> = {
   'spec.navigation': 'object default',
   'spec.focus': 'object default',
   'spec.lifetime': 'object default',
+  'spec.automation': 'object default',
   'spec.livekit.credentialsSecret.apiKeyKey': 'names a Secret key the kubelet reads, not a runtime setting',
   'spec.livekit.credentialsSecret.apiSecretKey': 'names a Secret key the kubelet reads, not a runtime setting',
 };

@@ -6,6 +6,7 @@ import { type BrowserContext, type BrowserPage, createContext } from '@lkbrowser
 import { dispose, Room, RoomEvent } from '@livekit/rtc-node';
 import { existsSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { AutomationServer } from './automation/cdp-proxy.ts';
 import { parseConfig } from './config.ts';
 import { EgressProxy } from './egress/egress-proxy.ts';
 import { startStatusServer, type StatusServer } from './http-server.ts';
@@ -42,6 +43,7 @@ let page: BrowserPage | undefined;
 let room: Room | undefined;
 let http: StatusServer | undefined;
 let egress: EgressProxy | undefined;
+let automation: AutomationServer | undefined;
 let tokenFile: TokenFile | undefined;
 let shuttingDown = false;
 const timers: NodeJS.Timeout[] = [];
@@ -76,6 +78,7 @@ async function shutdown(code: number, reason: string): Promise<never> {
       process.exit(code === 0 ? 1 : code);
     }, SHUTDOWN_DEADLINE_MS);
     for (const t of timers) clearInterval(t);
+    await step('automation', () => automation?.close());
     await step('session', () => session?.close());
     await step('room', () => room?.disconnect());
     await step('rtc', () => dispose());
@@ -146,6 +149,25 @@ async function run(): Promise<void> {
   });
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
   if (shuttingDown) return;
+
+  if (cfg.automation && cfg.automationTokenFile) {
+    const p = page;
+    automation = new AutomationServer({
+      host: cfg.automationHost,
+      port: cfg.automationPort,
+      tokenFile: cfg.automationTokenFile,
+      target: () =>
+        p.crashed || p.cdpTargetId === '' ? undefined : { cdpEndpoint: p.cdpEndpoint, targetId: p.cdpTargetId },
+      nav,
+      logger: log,
+      metrics,
+    });
+    const port = await automation.listen();
+    log.warn(
+      { port, host: cfg.automationHost },
+      'automation endpoint listening (DevTools scoped to the page, bearer token; docs/automation.md)',
+    );
+  }
 
   room = new Room();
   room.on(RoomEvent.Disconnected, (reason) => {

@@ -90,11 +90,10 @@ test('kind e2e manifests: BrowserSession fits the CRD schema, images are pinned,
   for (const i of images) assert.ok(!i.endsWith(':latest"') && i.includes(':'), `pinned image tag: ${i}`);
   const lk = infra.find((o) => o.kind === 'Deployment' && (o.metadata as { name: string }).name === 'livekit');
   assert.match(JSON.stringify(lk), /"--dev"/);
-  const secret = infra.find((o) => o.kind === 'Secret') as { stringData: Record<string, string> } | undefined;
-  assert.deepEqual(
-    secret?.stringData,
-    { apiKey: E2E.apiKey, apiSecret: E2E.apiSecret },
-    'CRD default key names apiKey/apiSecret',
+  assert.equal(
+    infra.find((o) => o.kind === 'Secret'),
+    undefined,
+    'no credentials in the session namespace (the operator mints a token per session)',
   );
 });
 
@@ -113,7 +112,16 @@ test('kind e2e helm values render the chart with the :ci images and the in-clust
   assert.equal(c.image, 'lkbrowser-operator:ci');
   assert.ok(c.args.includes('--runtime-image=lkbrowser-runtime:ci'), c.args.join(' '));
   assert.ok(c.args.includes(`--livekit-url=ws://livekit.${E2E.namespace}.svc.cluster.local:7880`), c.args.join(' '));
-  assert.ok(c.args.includes(`--credentials-secret=${E2E.credentialsSecret}`), c.args.join(' '));
+  assert.ok(c.args.includes('--livekit-credentials-dir=/etc/lkbrowser/livekit'), c.args.join(' '));
+  const secrets = find(objects, 'Secret') as unknown as {
+    metadata: { namespace: string };
+    data: Record<string, string>;
+  }[];
+  assert.deepEqual(
+    secrets.map((s) => [s.metadata.namespace, Buffer.from(s.data.apiKey ?? '', 'base64').toString()]),
+    [['lkb-system', E2E.apiKey]],
+    'the dev credentials stay in the release namespace',
+  );
   assert.ok(!JSON.stringify(objects).includes(':latest'), 'no :latest image anywhere');
 });
 

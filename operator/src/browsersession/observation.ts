@@ -101,11 +101,12 @@ export function observePod(pod: Pod | undefined): Observation {
   const waiting = cs?.state?.waiting;
   if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
     const last = cs?.lastState?.terminated;
-    const detail =
-      waiting.message ??
-      (last
-        ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message}` : ''}`
-        : '');
+    // Both: the kubelet's back-off line says when it retries, the last exit says why the runtime stopped (its
+    // termination message, e.g. the LiveKit server refusing the token).
+    const lastExit = last
+      ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message.trim()}` : ''}`
+      : '';
+    const detail = [waiting.message, lastExit].filter(Boolean).join('; ');
     const message = `runtime container ${waiting.reason}${detail ? `: ${detail}` : ''}`;
     return observation('Failed', { reason: waiting.reason, message, scheduled, failed: true });
   }

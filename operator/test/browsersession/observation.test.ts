@@ -141,6 +141,11 @@ test('phase and conditions from the pod (table)', () => {
     assert.equal(o.conditions.length, 5, `${c.name}: all condition types present`);
   }
   assert.match(observePod(pod(podStatus('crashloop'))).message, /back-off 40s/);
+  // and why the runtime stopped: its termination message (FallbackToLogsOnError or /dev/termination-log)
+  assert.match(
+    observePod(pod(podStatus('crashloop'))).message,
+    /back-off 40s.*; last exit code 3 \(Error\): runtime failed to start: 401 unauthorized$/,
+  );
   assert.match(observePod(pod(podStatus('failed'))).message, /Evicted.*low on resource/);
 });
 

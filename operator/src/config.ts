@@ -35,6 +35,11 @@ export interface OperatorConfig {
   runtimePort: number;
   /** Size of the memory-backed /dev/shm of runtime pods. */
   shmSize: string;
+  /**
+   * Runtime pods share the node's network namespace (hostNetwork). For clusters without a pod network, such as the
+   * single-node test cluster (e2e/cluster.test.ts); the page then shares the node's network: not for production.
+   */
+  runtimeHostNetwork: boolean;
   leaderElect: boolean;
   leaderElectionId: string;
   leaseDurationMs: number;
@@ -73,6 +78,7 @@ export function defaultConfig(): OperatorConfig {
     runtimeImagePullPolicy: 'IfNotPresent',
     runtimePort: 9090,
     shmSize: '512Mi',
+    runtimeHostNetwork: false,
     leaderElect: false,
     leaderElectionId: 'lkbrowser-operator',
     leaseDurationMs: 15_000,
@@ -154,6 +160,12 @@ const FLAGS: Record<string, FlagDef<keyof OperatorConfig>> = {
     env: 'LKB_SHM_SIZE',
     type: 'string',
     help: 'size limit of the runtime /dev/shm emptyDir',
+  },
+  'runtime-host-network': {
+    key: 'runtimeHostNetwork',
+    env: 'LKB_RUNTIME_HOST_NETWORK',
+    type: 'boolean',
+    help: 'runtime pods use the node network (test clusters without a pod network only)',
   },
   'leader-elect': {
     key: 'leaderElect',

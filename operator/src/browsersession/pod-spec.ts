@@ -138,6 +138,8 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     name: CONTAINER_NAME,
     image: r.image,
     imagePullPolicy: r.imagePullPolicy,
+    // The runtime writes why it stopped to /dev/termination-log; a crash before that leaves the log's tail.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     env: runtimeEnv(r, config),
     ports: [{ name: 'metrics', containerPort: port, protocol: 'TCP' }],
     resources: mergeResources(over.resources),
@@ -216,6 +218,12 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
   if (over.nodeSelector && Object.keys(over.nodeSelector).length > 0) spec.nodeSelector = { ...over.nodeSelector };
   if (over.tolerations && over.tolerations.length > 0) spec.tolerations = over.tolerations.map((t) => ({ ...t }));
   if (over.runtimeClassName) spec.runtimeClassName = over.runtimeClassName;
+  if (config.runtimeHostNetwork) {
+    // The node's network namespace: the container port becomes a host port, so the scheduler places at most one
+    // runtime per node and port. DNS still resolves cluster names.
+    spec.hostNetwork = true;
+    spec.dnsPolicy = 'ClusterFirstWithHostNet';
+  }
   const annotations = pod.metadata.annotations as Record<string, string>;
   annotations[SPEC_HASH_ANNOTATION] = specHash(pod);
   return pod;

@@ -71,6 +71,7 @@ export interface Container {
   name: string;
   image: string;
   imagePullPolicy?: ImagePullPolicy;
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
   env?: EnvVar[];
   ports?: { name?: string; containerPort: number; protocol?: 'TCP' | 'UDP' }[];
   resources?: ResourceRequirements;
@@ -105,6 +106,8 @@ export interface PodSpec {
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
   runtimeClassName?: string;
+  hostNetwork?: boolean;
+  dnsPolicy?: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
   securityContext?: {
     runAsNonRoot?: boolean;
     runAsUser?: number;

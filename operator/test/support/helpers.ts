@@ -180,7 +180,7 @@ export function podStatus(
         containerStatuses: cs(
           { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
           false,
-          { terminated: { exitCode: 3, reason: 'Error' } },
+          { terminated: { exitCode: 3, reason: 'Error', message: 'runtime failed to start: 401 unauthorized\n' } },
         ),
       };
     case 'imagepull':

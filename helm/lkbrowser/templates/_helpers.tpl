@@ -66,24 +66,23 @@ app.kubernetes.io/component: operator
 {{- end -}}
 
 {{/* Least privilege for the operator. It never reads Secrets: runtime pods get the LiveKit credentials
-       through secretKeyRef, which the kubelet resolves. */}}
+       through secretKeyRef, which the kubelet resolves. Exactly operator/src/rbac.ts REQUIRED_PERMISSIONS
+       (operator/test/rbac.test.ts compares both ways), pinned to the requests the operator makes in the audit log
+       of helm/test/operator-on-chart.test.ts. */}}
 {{- define "lkbrowser.operatorRules" -}}
 - apiGroups: [lkbrowser.dev]
   resources: [browsersessions]
-  verbs: [get, list, watch, update, patch]
+  verbs: [list, watch]
 - apiGroups: [lkbrowser.dev]
   resources: [browsersessions/status]
-  verbs: [get, update, patch]
+  verbs: [patch]
 - apiGroups: [lkbrowser.dev]
   resources: [browsersessions/finalizers]
   verbs: [update]
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list, watch, create, delete]
-- apiGroups: [""]
-  resources: [events]
-  verbs: [create, patch]
 - apiGroups: [events.k8s.io]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [create]
 {{- end -}}

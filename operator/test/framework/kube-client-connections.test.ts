@@ -40,6 +40,7 @@ test('sequential and concurrent requests share a few kept-alive TLS connections'
   const server = createServer(
     { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) },
     (req, res) => {
+      if (req.url?.includes('/silent')) return; // never answers: the client's timeout must fire
       auth.push(req.headers.authorization ?? '');
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' } }));
@@ -63,5 +64,15 @@ test('sequential and concurrent requests share a few kept-alive TLS connections'
     auth.every((a) => a === 'Bearer tok'),
     'every request is authenticated',
   );
+  // A request that times out drops the pool (its connection may be dead, and HTTP/2 would carry everything over it);
+  // the next request dials a new connection and succeeds.
+  const short = new ClientNodeKube(kubeConfigFor(`https://127.0.0.1:${port}`, 'tok'), { requestTimeoutMs: 3000 });
+  t.after(() => short.close());
+  assert.equal((await short.get(PODS, 'ns', 'p'))?.metadata.name, 'p');
+  const beforeTimeout = connections;
+  await assert.rejects(short.get(PODS, 'ns', 'silent'), { name: 'TimeoutError' });
+  assert.equal(short.connectionResets, 1);
+  assert.equal((await short.get(PODS, 'ns', 'p'))?.metadata.name, 'p');
+  assert.ok(connections > beforeTimeout, 'a new connection after the reset');
   server.closeAllConnections();
 });

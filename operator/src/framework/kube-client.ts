@@ -13,8 +13,10 @@
 // sockets and most of the operator's CPU at 1000 sessions). The first call's Agent is kept; the auth headers are
 // refreshed every AUTH_TTL_MS (exec plugins and token files rotate on a scale of minutes). undici speaks HTTP/2
 // to the API server when offered, so every request and watch share one connection, and undici has no ping health
-// check (client-go's ReadIdleTimeout): a connection that goes silent (black-holed) would stall them all. So a request
-// timeout or a watch's inactivity watchdog drops the whole pool (resetConnections) and the next request dials anew.
+// check (client-go's ReadIdleTimeout): a connection that goes silent (black-holed) would stall them all. So a watch's
+// inactivity watchdog, or a request timeout during which no other answer arrived either, drops the whole pool
+// (resetConnections) and the next request dials anew. (A slow answer on a loaded API server while others still
+// arrive is not a dead connection: resetting then would fail every request in flight.)
 import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { type Dispatcher, fetch } from 'undici';
 import type { KubeObject } from './kube-types.ts';
@@ -128,6 +130,8 @@ export class ClientNodeKube implements KubeClient {
   private authing: Promise<Auth> | undefined;
   /** Pools dropped after a timeout (tests, logs). */
   connectionResets = 0;
+  /** performance.now() of the last response (headers or a watch chunk) of the current pool. */
+  private lastAnswerAt = 0;
 
   constructor(kc: KubeConfig, opts: { fieldManager?: string; requestTimeoutMs?: number } = {}) {
     this.kc = kc;
@@ -191,6 +195,7 @@ export class ClientNodeKube implements KubeClient {
     if (body !== undefined) headers['Content-Type'] = contentType;
     let res: Awaited<ReturnType<typeof fetch>>;
     let text: string;
+    const startedAt = performance.now();
     try {
       res = await fetch(url, {
         method,
@@ -199,9 +204,12 @@ export class ClientNodeKube implements KubeClient {
         dispatcher: auth.dispatcher,
         signal: AbortSignal.timeout(this.requestTimeoutMs),
       });
+      this.lastAnswerAt = performance.now();
       text = await res.text();
+      this.lastAnswerAt = performance.now();
     } catch (e) {
-      if ((e as { name?: string })?.name === 'TimeoutError' && this.auth?.dispatcher === auth.dispatcher) {
+      const silent = this.lastAnswerAt < startedAt; // nothing at all came back while this request waited
+      if ((e as { name?: string })?.name === 'TimeoutError' && silent && this.auth?.dispatcher === auth.dispatcher) {
         this.resetConnections();
       }
       throw e;
@@ -350,6 +358,7 @@ export class ClientNodeKube implements KubeClient {
           dispatcher: auth.dispatcher,
           signal: ctrl.signal,
         });
+        this.lastAnswerAt = performance.now();
         if (resp.status !== 200) {
           const text = await resp.text().catch((e: unknown) => `(error body unreadable: ${String(e)})`);
           const err = new Error(`watch ${url.pathname}: HTTP ${resp.status} ${text.slice(0, 300)}`) as Error & {
@@ -364,6 +373,7 @@ export class ClientNodeKube implements KubeClient {
         for await (const chunk of resp.body) {
           if (done) return;
           arm();
+          this.lastAnswerAt = performance.now();
           buf += decoder.decode(chunk as Uint8Array, { stream: true });
           let nl = buf.indexOf('\n');
           while (nl >= 0) {

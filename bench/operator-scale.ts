@@ -16,8 +16,9 @@
 // Targets (issue #14): 5,000 sessions converge in ≤ 60 s, peak RSS within the chart's operator limit (256 Mi), no
 // request storm after convergence.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig, V1MicroTime } from '@kubernetes/client-node';
 import {
@@ -26,12 +27,14 @@ import {
   ClientNodeKube,
   defaultConfig,
   desiredPod,
+  desiredTokenSecret,
   EVENTS,
   Informer,
   observePod,
   PODS,
   type Pod,
   resolveSpec,
+  SECRETS,
   SESSIONS,
 } from '@lkbrowser/operator';
 import { startKubeControlPlane, waitFor } from '@lkbrowser/testkit';
@@ -181,6 +184,8 @@ async function baseline(admin: ClientNodeKube, ns: string, n: number): Promise<n
   await pool(n, inFlight, async (i) => {
     const session = await admin.create(SESSIONS, ns, sessionObject(ns, i));
     const r = resolveSpec(session, config);
+    // The operator's first write per session: the join token Secret (a fixed stand-in token; signing is not API work).
+    await admin.create(SECRETS, ns, desiredTokenSecret(session, 'bench.token.jwt', Date.now() + 3600_000));
     const pod = await admin.create<Pod>(PODS, ns, desiredPod(session, r, config, 0));
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const status = buildStatus(
@@ -269,6 +274,11 @@ async function main(): Promise<void> {
       200,
     );
     const auditPath = cp.auditLogPath ?? '';
+    // The operator mints a join token per session from the project credentials (its mounted Secret in a cluster).
+    const credentialsDir = join(cp.dir, 'livekit-credentials');
+    mkdirSync(credentialsDir, { mode: 0o700 });
+    writeFileSync(join(credentialsDir, 'apiKey'), 'APIbench');
+    writeFileSync(join(credentialsDir, 'apiSecret'), 'bench-secret-of-at-least-thirty-two-bytes');
     const cpCpu = () => cp.pids().reduce((a, p) => a + cpuSeconds(p), 0);
     const mkNamespace = (name: string) =>
       admin.create({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' }, '', {
@@ -299,6 +309,7 @@ async function main(): Promise<void> {
           MAIN,
           `--kubeconfig=${cp.kubeconfig(OPERATOR_USER)}`,
           `--livekit-url=${LIVEKIT_URL}`,
+          `--livekit-credentials-dir=${credentialsDir}`,
           `--namespace=${ns}`,
           `--metrics-bind-address=127.0.0.1:${metricsPort}`,
           '--health-probe-bind-address=0',

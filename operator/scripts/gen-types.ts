@@ -45,8 +45,6 @@ const TYPE_NAMES: Record<string, string> = {
   spec: 'BrowserSessionSpec',
   status: 'BrowserSessionStatus',
   'spec.participant': 'ParticipantSpec',
-  'spec.livekit': 'LiveKitSpec',
-  'spec.livekit.credentialsSecret': 'CredentialsSecretRef',
   'spec.viewport': 'ViewportSpec',
   'spec.navigation': 'NavigationSpec',
   'spec.focus': 'FocusSpec',

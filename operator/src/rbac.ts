@@ -33,6 +33,17 @@ export const REQUIRED_PERMISSIONS: Permission[] = [
     scope: 'watched',
     notInAudit: { get: 'only when a pod create answers AlreadyExists for a pod the cache does not show' },
   },
+  // The per-session token Secret: written, never read (no get/list/watch: tenants' Secrets stay unreadable).
+  {
+    apiGroup: '',
+    resource: 'secrets',
+    verbs: ['create', 'update'],
+    scope: 'watched',
+    notInAudit: {
+      create: 'only for sessions with spec.automation (the chart test exercises a plain session)',
+      update: 'only when an automation token Secret must be rotated or repaired',
+    },
+  },
   { apiGroup: 'events.k8s.io', resource: 'events', verbs: ['create'], scope: 'watched' },
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'operator' },
 ];

@@ -4,6 +4,7 @@
 // the SDK's own reconnect attempts, engine could not start/restart); 2 = invalid configuration.
 import { type BrowserContext, type BrowserPage, createContext } from '@lkbrowser/native';
 import { dispose, Room, RoomEvent } from '@livekit/rtc-node';
+import { existsSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { AutomationServer } from './automation/cdp-proxy.ts';
 import { parseConfig } from './config.ts';
@@ -55,10 +56,23 @@ async function step(what: string, fn: () => Promise<unknown> | undefined): Promi
   }
 }
 
+/** Kubernetes shows this file's text as the container's termination message (status, events, kubectl). */
+const TERMINATION_LOG = '/dev/termination-log';
+
+function writeTerminationMessage(text: string): void {
+  if (!existsSync(TERMINATION_LOG)) return; // not in a Kubernetes pod
+  try {
+    writeFileSync(TERMINATION_LOG, `${text.slice(0, 2000)}\n`);
+  } catch (err) {
+    log.warn({ err }, 'cannot write the termination message');
+  }
+}
+
 async function shutdown(code: number, reason: string): Promise<never> {
   if (!shuttingDown) {
     shuttingDown = true;
     log.info({ code, reason }, 'shutting down');
+    if (code !== 0) writeTerminationMessage(reason);
     const deadline = setTimeout(() => {
       log.error({ code, reason }, `shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway`);
       process.exit(code === 0 ? 1 : code);
@@ -209,5 +223,5 @@ async function run(): Promise<void> {
 
 run().catch((err: unknown) => {
   log.fatal({ err }, 'runtime failed to start');
-  void shutdown(1, 'start failed');
+  void shutdown(1, `runtime failed to start: ${err instanceof Error ? err.message : String(err)}`);
 });

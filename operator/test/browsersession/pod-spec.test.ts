@@ -33,8 +33,7 @@ test('env: table of spec → runtime environment', () => {
         LIVEKIT_ROOM: 'demo-room',
         LIVEKIT_IDENTITY: 'demo',
         LIVEKIT_NAME: 'demo',
-        LIVEKIT_API_KEY: { secretKeyRef: { name: 'livekit-credentials', key: 'apiKey' } },
-        LIVEKIT_API_SECRET: { secretKeyRef: { name: 'livekit-credentials', key: 'apiSecret' } },
+        LKB_TOKEN_FILE: '/var/run/lkbrowser/livekit/token',
         LKB_URL: 'https://example.com',
         LKB_WIDTH: '1280',
         LKB_HEIGHT: '720',
@@ -53,10 +52,6 @@ test('env: table of spec → runtime environment', () => {
       name: 'everything set',
       spec: {
         participant: { identity: 'browser-1', name: 'Shared browser' },
-        livekit: {
-          url: 'wss://other.example.com',
-          credentialsSecret: { name: 'lk', apiKeyKey: 'k', apiSecretKey: 's' },
-        },
         viewport: { width: 1920, height: 1080, framerate: 60 },
         audio: false,
         navigation: { allowedOrigins: ['https://a.example', 'https://b.example:8443'], allowPrivateNetworks: true },
@@ -64,11 +59,9 @@ test('env: table of spec → runtime environment', () => {
         lifetime: { maxDurationSeconds: 3600, emptyRoomTimeoutSeconds: 300 },
       },
       want: {
-        LIVEKIT_URL: 'wss://other.example.com',
+        LIVEKIT_URL: 'wss://lk.example.com',
         LIVEKIT_IDENTITY: 'browser-1',
         LIVEKIT_NAME: 'Shared browser',
-        LIVEKIT_API_KEY: { secretKeyRef: { name: 'lk', key: 'k' } },
-        LIVEKIT_API_SECRET: { secretKeyRef: { name: 'lk', key: 's' } },
         LKB_WIDTH: '1920',
         LKB_HEIGHT: '1080',
         LKB_FRAMERATE: '60',
@@ -88,12 +81,41 @@ test('env: table of spec → runtime environment', () => {
   }
 });
 
-test('the API secret is never inlined', () => {
-  const pod = build(mk({ livekit: { credentialsSecret: { name: 'lk' } } }));
+test('no API key or secret reaches the pod: only the per-session token Secret, mounted read-only', () => {
+  const pod = build(mk());
   const text = JSON.stringify(pod);
-  for (const e of pod.spec?.containers[0]?.env ?? [])
-    if (e.name.startsWith('LIVEKIT_API_')) assert.equal(e.value, undefined);
-  assert.ok(text.includes('"secretKeyRef"'));
+  for (const e of pod.spec?.containers[0]?.env ?? []) {
+    assert.doesNotMatch(e.name, /API_KEY|API_SECRET/, e.name);
+    assert.equal(e.valueFrom, undefined, `${e.name} references no Secret key`);
+  }
+  assert.ok(!text.includes('secretKeyRef'));
+  const secretVolumes = pod.spec?.volumes?.filter((v) => v.secret) ?? [];
+  assert.deepEqual(secretVolumes, [
+    { name: 'livekit-token', secret: { secretName: 'demo-livekit-token', defaultMode: 0o440 } },
+  ]);
+  assert.deepEqual(
+    pod.spec?.containers[0]?.volumeMounts?.find((m) => m.name === 'livekit-token'),
+    { name: 'livekit-token', mountPath: '/var/run/lkbrowser/livekit', readOnly: true },
+  );
+});
+
+test('the cluster CIDRs reach the runtime as LKB_EGRESS_DENY_CIDRS', () => {
+  assert.equal(envOf(mk()).LKB_EGRESS_DENY_CIDRS, undefined, 'unset without --egress-deny-cidrs');
+  const c2 = testConfig({ egressDenyCidrs: ['10.244.0.0/16', '10.96.0.0/12'] });
+  const pod = desiredPod(mk(), resolveSpec(mk(), c2), c2);
+  const env = pod.spec?.containers[0]?.env ?? [];
+  assert.equal(env.find((e) => e.name === 'LKB_EGRESS_DENY_CIDRS')?.value, '10.244.0.0/16,10.96.0.0/12');
+});
+
+test('hostNetwork (test clusters without a pod network): only with --runtime-host-network; crashes say why', () => {
+  const plain = desiredPod(mk(), resolveSpec(mk(), testConfig()), testConfig()).spec;
+  assert.equal(plain?.hostNetwork, undefined);
+  assert.equal(plain?.dnsPolicy, undefined);
+  const c2 = testConfig({ runtimeHostNetwork: true });
+  const spec = desiredPod(mk(), resolveSpec(mk(), c2), c2).spec;
+  assert.equal(spec?.hostNetwork, true);
+  assert.equal(spec?.dnsPolicy, 'ClusterFirstWithHostNet');
+  assert.equal(plain?.containers[0]?.terminationMessagePolicy, 'FallbackToLogsOnError');
 });
 
 test('metadata: owner reference, labels, annotations, name', () => {
@@ -157,7 +179,7 @@ test('spec: restricted security, probes, volumes, restart policy', () => {
   assert.deepEqual(c?.ports, [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
   assert.deepEqual(
     c?.volumeMounts?.map((m) => m.mountPath),
-    ['/tmp', '/home/lkb', '/dev/shm'],
+    ['/tmp', '/home/lkb', '/dev/shm', '/var/run/lkbrowser/livekit'],
   );
   assert.deepEqual(spec?.volumes?.find((v) => v.name === 'dshm')?.emptyDir, { medium: 'Memory', sizeLimit: '512Mi' });
   assert.equal(c?.image, 'lkbrowser-runtime:0.1.0');
@@ -222,7 +244,7 @@ test('spec.automation: off by default; on, the token Secret is a read-only file 
   const off = build(mk());
   assert.equal(envOf(mk()).LKB_AUTOMATION, undefined);
   assert.equal(
-    off.spec?.volumes?.some((v) => v.secret),
+    off.spec?.volumes?.some((v) => v.name === 'automation-token'),
     false,
   );
   const s = mk({ automation: { enabled: true, tokenSecretName: 'agent-cdp' } });

@@ -266,7 +266,8 @@ async function main(): Promise<void> {
     await cp.kubectl(['wait', '--for=condition=Established', 'crd/browsersessions.lkbrowser.dev', '--timeout=120s']);
     const kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfig('admin'));
-    const admin = new ClientNodeKube(kc);
+    // A loaded shared machine answers some requests after more than the default 30 s: the bench waits, it measures.
+    const admin = new ClientNodeKube(kc, { requestTimeoutMs: 180_000 });
     await waitFor(
       'BrowserSessions served',
       async () => (await admin.list(SESSIONS, 'default')).items !== undefined,

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { REQUIRED_PERMISSIONS } from '@lkbrowser/operator';
 import { type AuditEvent, type KubeControlPlane, startKubeControlPlane, waitFor } from '@lkbrowser/testkit';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { chartDir, repoRoot } from './lib/helm.ts';
@@ -21,6 +22,30 @@ let cp: KubeControlPlane;
 
 async function getJson(args: string[]): Promise<AnyObj> {
   return JSON.parse((await cp.kubectl([...args, '-o', 'json'])).stdout) as AnyObj;
+}
+
+/**
+ * The permission table (operator/src/rbac.ts, which the chart's rules equal) against the ServiceAccount's requests:
+ * requests outside the table (would be a 403, or a grant nobody listed), and table verbs never requested whose
+ * entry does not say why (`notInAudit`): an unused grant to trim.
+ */
+function againstTable(since: number): { outside: string[]; unused: string[] } {
+  const key = (verb: string, group: string, resource: string) => `${verb} ${group}/${resource}`;
+  // ResponseStarted too: a watch that is still open has no ResponseComplete yet.
+  const events = cp.auditEvents().filter((e, i) => i >= since && e.user.username === SA);
+  const used = new Set(
+    events.map((e) => {
+      const o = e.objectRef ?? {};
+      return key(e.verb, o.apiGroup ?? '', `${o.resource ?? ''}${o.subresource ? `/${o.subresource}` : ''}`);
+    }),
+  );
+  const table = REQUIRED_PERMISSIONS.flatMap((p) =>
+    p.verbs.map((v) => ({ k: key(v, p.apiGroup, p.resource), why: p.notInAudit?.[v] })),
+  );
+  return {
+    outside: [...used].filter((u) => !table.some((t) => t.k === u)).sort(),
+    unused: table.filter((t) => !used.has(t.k) && !t.why).map((t) => t.k),
+  };
 }
 
 interface RunningOperator {
@@ -273,6 +298,7 @@ describe('operator with the chart RBAC: cluster-wide (ClusterRole)', () => {
       'the operator wrote status',
     );
     assert.deepEqual(events.filter((e) => e.responseStatus?.code === 403).map(describeEvent), [], 'forbidden requests');
+    assert.deepEqual(againstTable(auditStart), { outside: [], unused: [] }, 'requests vs the permission table');
   });
 
   it('the ServiceAccount cannot read Secrets, anywhere (it only creates and replaces session token Secrets)', async () => {
@@ -354,6 +380,12 @@ describe('operator with the chart RBAC: rbac.namespaced=true (a Role per watched
     );
     assert.deepEqual(events.filter((e) => e.responseStatus?.code === 403).map(describeEvent), [], 'forbidden requests');
     assert.ok(!events.some((e) => e.objectRef?.namespace === 'team-b'), 'the operator never asked about team-b');
+    // The Lease exists already (the cluster-wide operator above took and released it): get + update, no create.
+    assert.deepEqual(
+      againstTable(auditStart),
+      { outside: [], unused: ['create coordination.k8s.io/leases'] },
+      'requests vs the permission table',
+    );
     const kc = await cp.serviceAccountKubeconfig('lkb-system', 'lkb-lkbrowser');
     for (const args of [
       ['create', 'pods', '-n', 'team-b'],

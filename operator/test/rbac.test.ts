@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { REQUIRED_PERMISSIONS } from '../src/rbac.ts';
 
-test("the chart's operator rules grant every permission in the table", () => {
+test("the chart's operator rules grant exactly the permissions in the table", () => {
   const helpers = readFileSync(new URL('../../helm/lkbrowser/templates/_helpers.tpl', import.meta.url), 'utf8');
   const m = /{{- define "lkbrowser\.operatorRules" -}}\n([\s\S]*?){{- end -}}/.exec(helpers);
   assert.ok(m?.[1], 'operatorRules block not found in the chart');
@@ -26,4 +26,15 @@ test("the chart's operator rules grant every permission in the table", () => {
       assert.ok(granted, `chart does not grant ${p.apiGroup}/${p.resource} ${v}`);
     }
   }
+  // ...and nothing more: every verb the chart grants is in the table.
+  const table = new Set(REQUIRED_PERMISSIONS.flatMap((p) => p.verbs.map((v) => `${p.apiGroup}/${p.resource} ${v}`)));
+  const extra = rules.flatMap((r) =>
+    r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res} ${v}`))),
+  );
+  extra.push(...leaseVerbs.map((v) => `coordination.k8s.io/leases ${v}`));
+  assert.deepEqual(
+    extra.filter((x) => !table.has(x)),
+    [],
+    'the chart grants verbs the operator does not need',
+  );
 });

@@ -67,14 +67,16 @@ app.kubernetes.io/component: operator
 
 {{/* Least privilege for the operator. It never reads Secrets: the LiveKit API key/secret reach it as a mounted
        volume of its own pod (kubelet), and in session namespaces it only creates and replaces each session's
-       token Secret (no get, list or watch: other Secrets there stay unreadable to it). */}}
+       token Secret (no get, list or watch: other Secrets there stay unreadable to it). Exactly operator/src/rbac.ts
+       REQUIRED_PERMISSIONS (operator/test/rbac.test.ts compares both ways), pinned to the requests the operator
+       makes in the audit log of helm/test/operator-on-chart.test.ts. */}}
 {{- define "lkbrowser.operatorRules" -}}
 - apiGroups: [lkbrowser.dev]
   resources: [browsersessions]
-  verbs: [get, list, watch, update, patch]
+  verbs: [list, watch]
 - apiGroups: [lkbrowser.dev]
   resources: [browsersessions/status]
-  verbs: [get, update, patch]
+  verbs: [patch]
 - apiGroups: [lkbrowser.dev]
   resources: [browsersessions/finalizers]
   verbs: [update]
@@ -87,12 +89,9 @@ app.kubernetes.io/component: operator
 - apiGroups: [networking.k8s.io]
   resources: [networkpolicies]
   verbs: [create, update]
-- apiGroups: [""]
-  resources: [events]
-  verbs: [create, patch]
 - apiGroups: [events.k8s.io]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [create]
 {{- end -}}
 
 {{/* The admin policy as the operator reads it (--policy-file) and the admission policy embeds it. */}}

@@ -11,7 +11,12 @@
 // applySecurityAuthentication call, so used per request it costs a TCP+TLS handshake per request (both sides' CPU)
 // and leaves each socket open until its keep-alive timeout (measured in bench/operator-scale.ts: thousands of
 // sockets and most of the operator's CPU at 1000 sessions). The first call's Agent is kept; the auth headers are
-// refreshed every AUTH_TTL_MS (exec plugins and token files rotate on a scale of minutes).
+// refreshed every AUTH_TTL_MS (exec plugins and token files rotate on a scale of minutes). undici speaks HTTP/2
+// to the API server when offered, so every request and watch share one connection, and undici has no ping health
+// check (client-go's ReadIdleTimeout): a connection that goes silent (black-holed) would stall them all. So a watch's
+// inactivity watchdog, or a request timeout during which no other answer arrived either, drops the whole pool
+// (resetConnections) and the next request dials anew. (A slow answer on a loaded API server while others still
+// arrive is not a dead connection: resetting then would fail every request in flight.)
 import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { type Dispatcher, fetch } from 'undici';
 import type { KubeObject } from './kube-types.ts';
@@ -130,6 +135,10 @@ export class ClientNodeKube implements KubeClient {
   readonly requestTimeoutMs: number;
   private auth: Auth | undefined;
   private authing: Promise<Auth> | undefined;
+  /** Pools dropped after a timeout (tests, logs). */
+  connectionResets = 0;
+  /** performance.now() of the last response (headers or a watch chunk) of the current pool. */
+  private lastAnswerAt = 0;
 
   constructor(kc: KubeConfig, opts: { fieldManager?: string; requestTimeoutMs?: number } = {}) {
     this.kc = kc;
@@ -144,7 +153,7 @@ export class ClientNodeKube implements KubeClient {
     this.authing ??= (async () => {
       const ctx = new RequestContext(this.server(), HttpMethod.GET);
       await this.kc.applySecurityAuthentication(ctx);
-      // Keep the first Agent (its connections); later calls' Agents were never used and have no sockets.
+      // Keep the current Agent (its connections); later calls' Agents were never used and have no sockets.
       const dispatcher = cur ? cur.dispatcher : (ctx.getDispatcher() as Dispatcher | undefined);
       const next = { headers: { ...ctx.getHeaders() }, dispatcher, at: performance.now() };
       this.auth = next;
@@ -153,6 +162,17 @@ export class ClientNodeKube implements KubeClient {
       this.authing = undefined;
     });
     return this.authing;
+  }
+
+  /**
+   * Drops the connection pool after a timeout: its requests fail now (their callers retry), the next request builds
+   * a new pool with new connections. A request that merely ran long costs the others one retry.
+   */
+  resetConnections(): void {
+    const d = this.auth?.dispatcher;
+    this.auth = undefined;
+    this.connectionResets++;
+    d?.destroy().catch(() => undefined); // destroy() rejects only if already destroyed: nothing left to free
   }
 
   /** Closes the connection pool (in-flight requests finish first). */
@@ -180,14 +200,27 @@ export class ClientNodeKube implements KubeClient {
     const auth = await this.authFor();
     const headers: Record<string, string> = { ...auth.headers, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = contentType;
-    const res = await fetch(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher: auth.dispatcher,
-      signal: AbortSignal.timeout(this.requestTimeoutMs),
-    });
-    const text = await res.text();
+    let res: Awaited<ReturnType<typeof fetch>>;
+    let text: string;
+    const startedAt = performance.now();
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        dispatcher: auth.dispatcher,
+        signal: AbortSignal.timeout(this.requestTimeoutMs),
+      });
+      this.lastAnswerAt = performance.now();
+      text = await res.text();
+      this.lastAnswerAt = performance.now();
+    } catch (e) {
+      const silent = this.lastAnswerAt < startedAt; // nothing at all came back while this request waited
+      if ((e as { name?: string })?.name === 'TimeoutError' && silent && this.auth?.dispatcher === auth.dispatcher) {
+        this.resetConnections();
+      }
+      throw e;
+    }
     let parsed: unknown;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
@@ -317,6 +350,8 @@ export class ClientNodeKube implements KubeClient {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         timedOut = true;
+        // The stream's connection may be dead, and with HTTP/2 it carries everything: dial anew.
+        if (this.auth?.dispatcher === auth.dispatcher) this.resetConnections();
         finish(null);
       }, opts.inactivityMs);
       timer.unref();
@@ -330,6 +365,7 @@ export class ClientNodeKube implements KubeClient {
           dispatcher: auth.dispatcher,
           signal: ctrl.signal,
         });
+        this.lastAnswerAt = performance.now();
         if (resp.status !== 200) {
           const text = await resp.text().catch((e: unknown) => `(error body unreadable: ${String(e)})`);
           const err = new Error(`watch ${url.pathname}: HTTP ${resp.status} ${text.slice(0, 300)}`) as Error & {
@@ -344,6 +380,7 @@ export class ClientNodeKube implements KubeClient {
         for await (const chunk of resp.body) {
           if (done) return;
           arm();
+          this.lastAnswerAt = performance.now();
           buf += decoder.decode(chunk as Uint8Array, { stream: true });
           let nl = buf.indexOf('\n');
           while (nl >= 0) {

@@ -51,6 +51,7 @@ const TYPE_NAMES: Record<string, string> = {
   'spec.navigation': 'NavigationSpec',
   'spec.focus': 'FocusSpec',
   'spec.lifetime': 'LifetimeSpec',
+  'spec.pool': 'PoolRef',
   'spec.pod': 'PodOverrides',
   'spec.pod.resources': 'PodResources',
   'spec.pod.tolerations[]': 'PodToleration',

@@ -90,6 +90,17 @@ export interface LifetimeSpec {
   emptyRoomTimeoutSeconds: number;
 }
 
+/**
+ * Claim a pre-started runtime from this BrowserPool (docs/warm-pool.md) instead of starting one. When the pool has
+ * none ready, does not exist, does not admit this namespace or cannot run this spec, the session starts cold; the
+ * WarmStart condition says which. spec.pod does not apply to a claimed runtime (the pool's pods are the admin's).
+ */
+export interface PoolRef {
+  name: string;
+  /** Namespace of the pool (default the session's). */
+  namespace?: string;
+}
+
 /** Compute resources of the runtime container (same shape as a container's resources). */
 export interface PodResources {
   /** Minimum resources, e.g. cpu "1", memory 1Gi. */
@@ -156,6 +167,13 @@ export interface BrowserSessionSpec {
   focus: FocusSpec;
   /** When the session ends by itself (status.phase becomes Completed). (default {}) */
   lifetime: LifetimeSpec;
+  /**
+   * Claim a pre-started runtime from this BrowserPool (docs/warm-pool.md) instead of starting one. When the pool
+   * has none ready, does not exist, does not admit this namespace or cannot run this spec, the session starts cold;
+   * the WarmStart condition says which. spec.pod does not apply to a claimed runtime (the pool's pods are the
+   * admin's).
+   */
+  pool?: PoolRef;
   /** Overrides for the runtime pod. */
   pod?: PodOverrides;
 }

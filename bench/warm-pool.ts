@@ -52,6 +52,10 @@ interface RunResult {
   run: number;
   pod: string;
   claimToFirstFrame: number;
+  /** The claimed runtime's steps (its own log times). */
+  claimToConnected: number;
+  connectedToPublishing: number;
+  publishingToFirstFrame: number;
   createToFirstFrame: number;
   createToClaim: number;
   loadavg: string;
@@ -162,11 +166,16 @@ async function main(): Promise<void> {
           50,
         );
         const pod = String(s).split('/')[1] ?? '';
-        const claimedAt = await waitFor('claim time', () => runner.claimedAt(pod), 10_000, 20);
+        const claimedAt = await waitFor('claim time', () => runner.mark(pod, 'claimed'), 10_000, 20);
+        const connectedAt = runner.mark(pod, 'connected') ?? Number.NaN;
+        const publishingAt = runner.mark(pod, 'publishing') ?? Number.NaN;
         const first = viewer.firstFrameAt as number;
         const r: RunResult = {
           run: i,
           pod,
+          claimToConnected: connectedAt - claimedAt,
+          connectedToPublishing: publishingAt - connectedAt,
+          publishingToFirstFrame: first - publishingAt,
           claimToFirstFrame: first - claimedAt,
           createToFirstFrame: first - t0,
           createToClaim: claimedAt - t0,

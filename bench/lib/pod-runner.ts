@@ -14,10 +14,17 @@ interface Running {
   proc: ChildProcess;
   ip: string;
   ready: boolean;
-  /** Wall ms of the runtime's own "claimed" log line (its pino time). */
-  claimedAt?: number;
+  /** Wall ms (pino time) of the runtime's milestone log lines, by message. */
+  marks: Map<string, number>;
   exited: boolean;
 }
+
+/** The runtime's log messages that mark a claimed start's steps. */
+const MARKS = {
+  claimed: 'claimed: joining the room',
+  connected: 'connected to the room',
+  publishing: 'publishing',
+} as const;
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -59,9 +66,9 @@ export class PodRunner {
     this.extraArgs = extraArgs;
   }
 
-  /** Wall ms of the claim as the runtime logged it. */
-  claimedAt(podName: string): number | undefined {
-    return this.pods.get(podName)?.claimedAt;
+  /** Wall ms of a milestone as the runtime logged it: 'claimed', 'connected', 'publishing'. */
+  mark(podName: string, what: keyof typeof MARKS): number | undefined {
+    return this.pods.get(podName)?.marks.get(what);
   }
 
   start(): void {
@@ -105,17 +112,18 @@ export class PodRunner {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env, LKB_METRICS_HOST: ip },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const r: Running = { proc, ip, ready: false, exited: false };
+    const r: Running = { proc, ip, ready: false, exited: false, marks: new Map() };
     this.pods.set(name, r);
     const tail: string[] = [];
     createInterface({ input: proc.stdout as NonNullable<ChildProcess['stdout']> }).on('line', (l) => {
       tail.push(l);
       if (tail.length > 30) tail.shift();
-      if (!l.includes('"claimed: joining the room"')) return;
+      const mark = Object.entries(MARKS).find(([, msg]) => l.includes(`"msg":"${msg}"`));
+      if (!mark || r.marks.has(mark[0])) return;
       try {
-        r.claimedAt = (JSON.parse(l) as { time: number }).time;
+        r.marks.set(mark[0], (JSON.parse(l) as { time: number }).time);
       } catch (e) {
-        log.warn({ err: (e as Error).message }, 'unparseable claim log line');
+        log.warn({ err: (e as Error).message }, 'unparseable runtime log line');
       }
     });
     createInterface({ input: proc.stderr as NonNullable<ChildProcess['stderr']> }).on('line', (l) => {

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type BrowserSession, ClientNodeKube, defaultConfig, Operator, SESSIONS } from '@lkbrowser/operator';
-import { type BrowserPool, claimKeyFrom, envTokenMinter, POOLS } from '@lkbrowser/operator/browserpool';
+import { type BrowserPool, claimKeyFrom, POOLS, roomTokenMinter } from '@lkbrowser/operator/browserpool';
 import { startKubeControlPlane, waitFor, withTimeout } from '@lkbrowser/testkit';
 import { pino } from 'pino';
 import { benchFlags } from './lib/cli.ts';
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       log: pino({ level: process.env.LKB_BENCH_OPERATOR_LOG ?? 'warn' }, pino.destination(2)),
       warmPools: {
         claimKey: claimKeyFrom({}).key,
-        mint: envTokenMinter({ LIVEKIT_API_KEY: sfu.apiKey, LIVEKIT_API_SECRET: sfu.apiSecret }),
+        mint: roomTokenMinter(() => ({ apiKey: sfu.apiKey, apiSecret: sfu.apiSecret }), 600),
       },
     });
     await op.start();

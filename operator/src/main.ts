@@ -5,7 +5,6 @@ import { helpText, loadConfig, OPERATOR_VERSION } from './config.ts';
 import { ClientNodeKube } from './framework/kube-client.ts';
 import { OperatorMetrics } from './framework/metrics.ts';
 import { claimKeyFrom } from './browserpool/claim-secret.ts';
-import { envTokenMinter } from './browserpool/claim-token.ts';
 import { Operator } from './operator.ts';
 
 async function main(): Promise<void> {
@@ -32,7 +31,7 @@ async function main(): Promise<void> {
     config,
     client,
     log,
-    warmPools: claimKey ? { claimKey: claimKey.key, mint: envTokenMinter(process.env) } : undefined,
+    warmPools: claimKey ? { claimKey: claimKey.key } : undefined,
     metrics: new OperatorMetrics({ defaultMetrics: true }),
     onLostLeadership: () => {
       log.fatal('leader election lost: exiting so a fresh replica can campaign');

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from './config.ts';
 import { Controller } from './framework/controller.ts';
+import { withoutBookkeeping } from './framework/cache-transform.ts';
 import { EventRecorder } from './framework/events.ts';
 import { type HttpEndpoint, startMetricsServer, startProbeServer } from './framework/health.ts';
 import { Informer } from './framework/informer.ts';
@@ -20,7 +21,8 @@ import type { BrowserSession } from './browsersession/types.ts';
 import { KIND } from './browsersession/types.ts';
 import { WorkQueue } from './framework/work-queue.ts';
 import { type ClaimSender, sendClaim } from './browserpool/claim-client.ts';
-import type { TokenMinter } from './browserpool/claim-token.ts';
+import { roomTokenMinter, type TokenMinter } from './browserpool/claim-token.ts';
+import { readCredentials } from './livekit/credentials.ts';
 import { CLAIMED_BY_ANNOTATION, CLAIMED_BY_UID_LABEL, POOL_LABEL } from './browserpool/labels.ts';
 import { PoolReconciler } from './browserpool/reconciler.ts';
 import { PoolClaims } from './browserpool/session-claim.ts';
@@ -33,7 +35,8 @@ export const POOL_CONTROLLER_NAME = 'browserpool';
 /** Warm pools (docs/warm-pool.md): the claim key, the per-session token minter, the claim transport. */
 export interface WarmPoolOptions {
   claimKey: Buffer;
-  mint: TokenMinter | undefined;
+  /** Default: the runtime token of livekit/room-token.ts, signed with --livekit-credentials-dir's key. */
+  mint?: TokenMinter;
   send?: ClaimSender;
 }
 export const REPORTING_CONTROLLER = 'lkbrowser.dev/operator';
@@ -218,7 +221,8 @@ export class Operator {
       if (ref && poolQueue) poolQueue.add(`${ref.namespace ?? s.metadata.namespace}/${ref.name}`);
     };
     for (const ns of namespaces) {
-      const common = { namespace: ns || undefined, watchdogMs: cfg.watchdogMs };
+      // The caches keep no managedFields / last-applied copies: at 5,000 sessions they were most of the heap.
+      const common = { namespace: ns || undefined, watchdogMs: cfg.watchdogMs, transform: withoutBookkeeping };
       const si = new Informer<BrowserSession>(
         this.client,
         SESSIONS,
@@ -274,7 +278,9 @@ export class Operator {
           client: this.client,
           config: cfg,
           claimKey: warm.claimKey,
-          mint: warm.mint,
+          mint:
+            warm.mint ??
+            roomTokenMinter(() => readCredentials(cfg.livekitCredentialsDir), Math.round(cfg.tokenTtlMs / 1000)),
           send: warm.send ?? sendClaim,
           getPool: (k) => pick(poolInformers, k),
           podsOf,

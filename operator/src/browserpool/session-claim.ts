@@ -42,7 +42,7 @@ export interface PoolClaimsDeps {
   client: KubeClient;
   config: OperatorConfig;
   claimKey: Buffer;
-  mint: TokenMinter | undefined;
+  mint: TokenMinter;
   send: ClaimSender;
   getPool(key: string): BrowserPool | undefined;
   podsOf(pool: BrowserPool): Pod[];
@@ -190,8 +190,12 @@ export class PoolClaims {
     const ip = pod.status?.podIP;
     if (!ip) return { kind: 'wait', result: { requeueAfterMs: 500 } };
     const secret = claimSecret(this.d.claimKey, ns, name, pod.metadata.annotations?.[CLAIM_NONCE_ANNOTATION] ?? '');
-    const mint = this.d.mint as TokenMinter;
-    const token = await mint({ room: r.spec.room, identity: r.identity, name: r.participantName });
+    const token = await this.d.mint({
+      room: r.spec.room,
+      identity: r.identity,
+      name: r.participantName,
+      session: `${session.metadata.namespace}/${session.metadata.name}`,
+    });
     const out = await this.d.send(
       ip,
       this.d.config.runtimePort,

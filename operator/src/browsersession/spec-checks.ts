@@ -9,7 +9,7 @@ export const MAX_IDENTITY_LENGTH = 128;
 /** Human-readable problems; empty when the operator can run the session. */
 export function checkSpec(r: ResolvedSpec): string[] {
   const problems: string[] = [];
-  if (!r.livekitUrl) problems.push('spec.livekit.url is required because the operator has no default --livekit-url');
+  if (!r.livekitUrl) problems.push('the operator has no --livekit-url: ask the cluster admin to set livekit.url');
   // Without spec.participant.identity the identity is metadata.name, which may be up to 253 characters.
   if (r.identity.length > MAX_IDENTITY_LENGTH) {
     problems.push(

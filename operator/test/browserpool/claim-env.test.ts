@@ -7,7 +7,7 @@ import { CLAIM_ENV_KEYS, claimSecretDigest, parseClaimBody, parseConfig } from '
 import { parse } from 'yaml';
 import { CLAIM_ENV_NAMES, claimEnv, poolCompatibility } from '../../src/browserpool/claim-env.ts';
 import { claimKeyFrom, claimSecret } from '../../src/browserpool/claim-secret.ts';
-import { mintRoomToken } from '../../src/browserpool/claim-token.ts';
+import { roomTokenMinter } from '../../src/browserpool/claim-token.ts';
 import { desiredPoolPod, poolPodName } from '../../src/browserpool/pool-pod.ts';
 import type { BrowserPool } from '../../src/browserpool/types.ts';
 import { resolveSpec } from '../../src/browsersession/resolved-spec.ts';
@@ -115,15 +115,23 @@ test('claim secrets: per pod, per nonce, per key', () => {
   assert.equal(claimKeyFrom({}).generated, true);
 });
 
-test('mintRoomToken: an HS256 JWT for one room with the runtime’s grants', () => {
-  const t = mintRoomToken('key', 'secret', { room: 'r', identity: 'browser', name: 'B' }, 1000);
+test('roomTokenMinter: the runtime token of room-token.ts for the claiming session', async () => {
+  const t = await roomTokenMinter(
+    () => ({ apiKey: 'key', apiSecret: 's'.repeat(32) }),
+    600,
+  )({
+    room: 'r',
+    identity: 'browser',
+    name: 'B',
+    session: 'tenant/s1',
+  });
   const [, payload] = t.split('.');
   const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
   assert.equal(claims.iss, 'key');
   assert.equal(claims.sub, 'browser');
-  assert.equal(claims.exp, 1600);
-  assert.deepEqual((claims.video as Record<string, unknown>).room, 'r');
-  assert.equal((claims.video as Record<string, unknown>).canSubscribe, false);
+  assert.equal((claims.video as Record<string, unknown>).room, 'r');
+  assert.equal((claims.video as Record<string, unknown>).roomAdmin, false);
+  assert.equal((claims.attributes as Record<string, string>)['lkbrowser.dev/session'], 'tenant/s1');
 });
 
 test('types.ts names the CRD’s spec and status fields', () => {

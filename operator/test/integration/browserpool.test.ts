@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '@lkbrowser/testkit';
 import { claimKeyFrom } from '../../src/browserpool/claim-secret.ts';
-import { envTokenMinter } from '../../src/browserpool/claim-token.ts';
+import { roomTokenMinter } from '../../src/browserpool/claim-token.ts';
 import { CLAIMED_BY_UID_LABEL, POOL_LABEL, POOL_STATE_LABEL } from '../../src/browserpool/labels.ts';
 import { type BrowserPool, POOLS } from '../../src/browserpool/types.ts';
 import type { BrowserSession } from '../../src/browsersession/types.ts';
@@ -55,7 +55,7 @@ describe('warm pools on a real control plane', { timeout: 15 * 60_000 }, () => {
       log: testLog.child({ op: identity }),
       warmPools: {
         claimKey: claimKeyFrom({ LKB_POOL_CLAIM_KEY: 'k'.repeat(40) }).key,
-        mint: envTokenMinter({ LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 's'.repeat(32) }),
+        mint: roomTokenMinter(() => ({ apiKey: 'devkey', apiSecret: 's'.repeat(32) }), 600),
       },
     });
     operators.push(o);

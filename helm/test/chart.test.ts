@@ -485,6 +485,28 @@ describe('helm template: other value sets', () => {
       /serviceAccount.name is required/,
     );
   });
+  it('hostNetwork values (single-node test cluster): off by default; on, the flag, hostNetwork, Recreate, extra env', async () => {
+    const [d0] = find((await template(minimal)).objects, 'Deployment') as [AnyObj];
+    assert.equal(JSON.stringify(d0).includes('hostNetwork'), false);
+    assert.equal(JSON.stringify(d0).includes('--runtime-host-network'), false);
+    const r = await template({
+      ...minimal,
+      runtime: { hostNetwork: true },
+      operator: { hostNetwork: true, extraEnv: [{ name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' }] },
+    });
+    const [d] = find(r.objects, 'Deployment') as [AnyObj];
+    const spec = d.spec as { strategy?: { type: string }; template: { spec: AnyObj } };
+    assert.deepEqual(spec.strategy, { type: 'Recreate' }, 'host ports: no surge');
+    assert.equal(spec.template.spec.hostNetwork, true);
+    assert.equal(spec.template.spec.dnsPolicy, 'ClusterFirstWithHostNet');
+    const c = (
+      spec.template.spec.containers as Array<{ args: string[]; env: Array<{ name: string; value?: string }> }>
+    )[0];
+    assert.ok(c?.args.includes('--runtime-host-network'));
+    assert.deepEqual(c?.env.at(-1), { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' });
+    const parsed = loadConfig(c?.args ?? [], {});
+    assert.ok(!parsed.help && parsed.config.runtimeHostNetwork);
+  });
   it('fullnameOverride and a release name containing the chart name shorten names like Helm does', async () => {
     const r = await template({ ...minimal, fullnameOverride: 'browsers' });
     assert.ok(find(r.objects, 'Deployment', 'browsers').length === 1);

@@ -191,7 +191,8 @@ async function main(): Promise<void> {
   } finally {
     for (const c of cleanups) await c().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'cleanup'));
   }
-  const row = (what: string, v: number[]) => ({
+  // A step whose log line was missed (NaN) leaves that sample out of that row only.
+  const row = (what: string, all: number[], v = all.filter(Number.isFinite)) => ({
     measure: what,
     n: v.length,
     p50: Math.round(percentile(v, 50)),
@@ -203,6 +204,18 @@ async function main(): Promise<void> {
     row(
       'claim (POST /claim accepted) → first frame received, ms',
       runs.map((r) => r.claimToFirstFrame),
+    ),
+    row(
+      '  of which claim → room connected',
+      runs.map((r) => r.claimToConnected),
+    ),
+    row(
+      '  room connected → tracks published',
+      runs.map((r) => r.connectedToPublishing),
+    ),
+    row(
+      '  tracks published → first frame received',
+      runs.map((r) => r.publishingToFirstFrame),
     ),
     row(
       'BrowserSession create → claim, ms',

@@ -49,6 +49,7 @@ const TYPE_NAMES: Record<string, string> = {
   'spec.navigation': 'NavigationSpec',
   'spec.focus': 'FocusSpec',
   'spec.lifetime': 'LifetimeSpec',
+  'spec.pool': 'PoolRef',
   'spec.automation': 'AutomationSpec',
   'spec.pod': 'PodOverrides',
   'spec.pod.resources': 'PodResources',

@@ -61,6 +61,8 @@ export interface OperatorConfig {
   watchdogMs: number;
   logLevel: string;
   kubeconfig: string;
+  /** Reconcile BrowserPools and let sessions claim from them (needs crds/browserpool.yaml installed). */
+  warmPools: boolean;
 }
 
 export function defaultConfig(): OperatorConfig {
@@ -96,6 +98,7 @@ export function defaultConfig(): OperatorConfig {
     watchdogMs: 330_000,
     logLevel: 'info',
     kubeconfig: '',
+    warmPools: false,
   };
 }
 
@@ -242,6 +245,12 @@ const FLAGS: Record<string, FlagDef<keyof OperatorConfig>> = {
     help: 'restart a watch silent for this long',
   },
   'log-level': { key: 'logLevel', env: 'LOG_LEVEL', type: 'string', help: 'pino level: debug, info, warn, error' },
+  'warm-pools': {
+    key: 'warmPools',
+    env: 'LKB_WARM_POOLS',
+    type: 'boolean',
+    help: 'reconcile BrowserPools (warm runtimes; key in LKB_POOL_CLAIM_KEY, tokens from LIVEKIT_API_KEY/SECRET)',
+  },
   kubeconfig: {
     key: 'kubeconfig',
     env: 'KUBECONFIG',

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { helpText, loadConfig, OPERATOR_VERSION } from './config.ts';
 import { ClientNodeKube } from './framework/kube-client.ts';
 import { OperatorMetrics } from './framework/metrics.ts';
+import { claimKeyFrom } from './browserpool/claim-secret.ts';
 import { Operator } from './operator.ts';
 
 async function main(): Promise<void> {
@@ -24,10 +25,13 @@ async function main(): Promise<void> {
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromDefault(); // in-cluster service account when running in a pod
   const client = new ClientNodeKube(kc);
+  const claimKey = config.warmPools ? claimKeyFrom(process.env) : undefined;
+  if (claimKey?.generated) log.warn('LKB_POOL_CLAIM_KEY not set: pool pods of earlier operator processes get replaced');
   const op = new Operator({
     config,
     client,
     log,
+    warmPools: claimKey ? { claimKey: claimKey.key } : undefined,
     metrics: new OperatorMetrics({ defaultMetrics: true }),
     onLostLeadership: () => {
       log.fatal('leader election lost: exiting so a fresh replica can campaign');

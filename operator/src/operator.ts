@@ -22,8 +22,25 @@ import { KIND } from './browsersession/types.ts';
 import { WorkQueue } from './framework/work-queue.ts';
 import { loadPolicy, type SessionPolicy } from './policy/session-policy.ts';
 import { loadNetworkPolicyRules } from './browsersession/network-policy.ts';
+import { type ClaimSender, sendClaim } from './browserpool/claim-client.ts';
+import { roomTokenMinter, type TokenMinter } from './browserpool/claim-token.ts';
+import { readCredentials } from './livekit/credentials.ts';
+import { CLAIMED_BY_ANNOTATION, CLAIMED_BY_UID_LABEL, POOL_LABEL } from './browserpool/labels.ts';
+import { PoolReconciler } from './browserpool/reconciler.ts';
+import { PoolClaims } from './browserpool/session-claim.ts';
+import { type BrowserPool, POOL_KIND, POOLS } from './browserpool/types.ts';
+import { labelValue } from './browsersession/pod-spec.ts';
 
 export const CONTROLLER_NAME = 'browsersession';
+export const POOL_CONTROLLER_NAME = 'browserpool';
+
+/** Warm pools (docs/warm-pool.md): the claim key, the per-session token minter, the claim transport. */
+export interface WarmPoolOptions {
+  claimKey: Buffer;
+  /** Default: the runtime token of livekit/room-token.ts, signed with --livekit-credentials-dir's key. */
+  mint?: TokenMinter;
+  send?: ClaimSender;
+}
 export const REPORTING_CONTROLLER = 'lkbrowser.dev/operator';
 
 export interface OperatorOptions {
@@ -36,6 +53,8 @@ export interface OperatorOptions {
   policy?: SessionPolicy;
   /** Called when leadership is lost after being held (main.ts exits the process, like controller-runtime). */
   onLostLeadership?: () => void;
+  /** Required when config.warmPools is on. */
+  warmPools?: WarmPoolOptions;
 }
 
 interface Running {
@@ -43,6 +62,9 @@ interface Running {
   controller: Controller;
   sessionInformers: Map<string, Informer<BrowserSession>>;
   podInformers: Map<string, Informer<Pod>>;
+  poolInformers: Map<string, Informer<BrowserPool>>;
+  poolQueue?: WorkQueue;
+  poolController?: Controller;
 }
 
 export class Operator {
@@ -56,6 +78,7 @@ export class Operator {
   private readonly log: Logger;
   private readonly fetcher: RuntimeStatusFetcher;
   private readonly onLost: (() => void) | undefined;
+  private readonly warm: WarmPoolOptions | undefined;
   private elector: LeaderElector | undefined;
   private running: Running | undefined;
   private endpoints: HttpEndpoint[] = [];
@@ -72,6 +95,8 @@ export class Operator {
     this.onLost = o.onLostLeadership;
     this.policy = o.policy ?? loadPolicy(o.config.policyFile); // a bad file fails here, at startup
     this.networkPolicyRules = loadNetworkPolicyRules(o.config.runtimeNetworkPolicyFile);
+    if (o.config.warmPools && !o.warmPools) throw new Error('config.warmPools needs OperatorOptions.warmPools');
+    this.warm = o.config.warmPools ? o.warmPools : undefined;
     this.identity = o.config.identity || `${hostname()}_${randomUUID()}`;
     this.events = new EventRecorder(
       this.client,
@@ -101,15 +126,18 @@ export class Operator {
 
   synced(): boolean {
     if (!this.running) return false;
-    return [...this.running.sessionInformers.values(), ...this.running.podInformers.values()].every((i) =>
-      i.hasSynced(),
-    );
+    return [
+      ...this.running.sessionInformers.values(),
+      ...this.running.podInformers.values(),
+      ...this.running.poolInformers.values(),
+    ].every((i) => i.hasSynced());
   }
 
-  informers(): { sessions: Informer<BrowserSession>[]; pods: Informer<Pod>[] } {
+  informers(): { sessions: Informer<BrowserSession>[]; pods: Informer<Pod>[]; pools: Informer<BrowserPool>[] } {
     return {
       sessions: [...(this.running?.sessionInformers.values() ?? [])],
       pods: [...(this.running?.podInformers.values() ?? [])],
+      pools: [...(this.running?.poolInformers.values() ?? [])],
     };
   }
 
@@ -166,24 +194,39 @@ export class Operator {
     this.elector.start();
   }
 
+  private newQueue(name: string): WorkQueue {
+    const m = this.metrics;
+    return new WorkQueue(undefined, {
+      onAdd: () => m.workqueueAdds.inc({ name }),
+      onDepth: (d) => m.workqueueDepth.set({ name }, d),
+      onGet: (_k, waited) => m.workqueueQueueDuration.observe({ name }, waited / 1000),
+      onRetry: () => m.workqueueRetries.inc({ name }),
+    });
+  }
+
   private startController(): void {
     if (this.running || this.stopping) return;
     const cfg = this.config;
     const log = this.log.child({ controller: CONTROLLER_NAME });
     const m = this.metrics;
-    const queue = new WorkQueue(undefined, {
-      onAdd: () => m.workqueueAdds.inc({ name: CONTROLLER_NAME }),
-      onDepth: (d) => m.workqueueDepth.set({ name: CONTROLLER_NAME }, d),
-      onGet: (_k, waited) => m.workqueueQueueDuration.observe({ name: CONTROLLER_NAME }, waited / 1000),
-      onRetry: () => m.workqueueRetries.inc({ name: CONTROLLER_NAME }),
-    });
+    const queue = this.newQueue(CONTROLLER_NAME);
     const namespaces = cfg.namespaces.length > 0 ? cfg.namespaces : [''];
     const sessionInformers = new Map<string, Informer<BrowserSession>>();
     const podInformers = new Map<string, Informer<Pod>>();
+    const poolInformers = new Map<string, Informer<BrowserPool>>();
     const enqueue = (o: KubeObject) => queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
+    const poolQueue = this.warm ? this.newQueue(POOL_CONTROLLER_NAME) : undefined;
     const enqueueOwner = (p: Pod) => {
       const ref = p.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === KIND);
       if (ref) queue.add(`${p.metadata.namespace}/${ref.name}`);
+      const poolRef = p.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === POOL_KIND);
+      if (poolRef) poolQueue?.add(`${p.metadata.namespace}/${poolRef.name}`);
+      const claimer = p.metadata.annotations?.[CLAIMED_BY_ANNOTATION];
+      if (claimer && poolQueue) queue.add(claimer);
+    };
+    const poolOfSession = (s: BrowserSession) => {
+      const ref = s.spec?.pool;
+      if (ref && poolQueue) poolQueue.add(`${ref.namespace ?? s.metadata.namespace}/${ref.name}`);
     };
     for (const ns of namespaces) {
       // The caches keep no managedFields / last-applied copies: at 5,000 sessions they were most of the heap.
@@ -195,6 +238,8 @@ export class Operator {
         log,
       );
       si.addHandlers({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
+      // A pool deletes a claimed runtime once its session ended or is gone.
+      if (poolQueue) si.addHandlers({ onUpdate: poolOfSession, onDelete: poolOfSession });
       const pi = new Informer<Pod>(
         this.client,
         PODS,
@@ -208,11 +253,49 @@ export class Operator {
       pi.addHandlers({ onAdd: enqueueOwner, onUpdate: enqueueOwner, onDelete: enqueueOwner });
       sessionInformers.set(ns, si);
       podInformers.set(ns, pi);
+      if (poolQueue) {
+        const bi = new Informer<BrowserPool>(
+          this.client,
+          POOLS,
+          { ...common, onWatchRestart: (reason) => m.watchRestarts.inc({ resource: 'browserpools', reason }) },
+          log,
+        );
+        const enqueuePool = (o: KubeObject) => poolQueue.add(`${o.metadata.namespace}/${o.metadata.name}`);
+        bi.addHandlers({ onAdd: enqueuePool, onUpdate: enqueuePool, onDelete: enqueuePool });
+        poolInformers.set(ns, bi);
+      }
     }
     const pick = <T extends KubeObject>(map: Map<string, Informer<T>>, key: string): T | undefined => {
       const ns = key.slice(0, key.indexOf('/'));
       return (map.get(ns) ?? map.get(''))?.get(key);
     };
+    const podsOf = (pool: BrowserPool): Pod[] => {
+      const ns = pool.metadata.namespace ?? '';
+      const inf = podInformers.get(ns) ?? podInformers.get('');
+      const want = labelValue(pool.metadata.name ?? '');
+      return (inf?.list() ?? []).filter((p) => p.metadata.namespace === ns && p.metadata.labels?.[POOL_LABEL] === want);
+    };
+    const claimedBy = (uid: string): Pod | undefined => {
+      for (const inf of podInformers.values())
+        for (const p of inf.list()) if (p.metadata.labels?.[CLAIMED_BY_UID_LABEL] === uid) return p;
+      return undefined;
+    };
+    const warm = this.warm;
+    const pools = warm
+      ? new PoolClaims({
+          client: this.client,
+          config: cfg,
+          claimKey: warm.claimKey,
+          mint:
+            warm.mint ??
+            roomTokenMinter(() => readCredentials(cfg.livekitCredentialsDir), Math.round(cfg.tokenTtlMs / 1000)),
+          send: warm.send ?? sendClaim,
+          getPool: (k) => pick(poolInformers, k),
+          podsOf,
+          claimedBy,
+          events: this.events,
+        })
+      : undefined;
     const reconciler = new SessionReconciler({
       client: this.client,
       config: cfg,
@@ -224,7 +307,31 @@ export class Operator {
       log,
       policy: this.policy,
       networkPolicyRules: this.networkPolicyRules,
+      pools,
     });
+    const poolReconciler = warm
+      ? new PoolReconciler({
+          client: this.client,
+          config: cfg,
+          claimKey: warm.claimKey,
+          getPool: (key) => pick(poolInformers, key),
+          podsOf,
+          getSession: (key) => pick(sessionInformers, key),
+          events: this.events,
+          log: this.log.child({ controller: POOL_CONTROLLER_NAME }),
+        })
+      : undefined;
+    const poolController =
+      poolReconciler && poolQueue
+        ? new Controller({
+            name: POOL_CONTROLLER_NAME,
+            queue: poolQueue,
+            reconcile: (k) => poolReconciler.reconcile(k),
+            workers: 1,
+            metrics: m,
+            log: this.log.child({ controller: POOL_CONTROLLER_NAME }),
+          })
+        : undefined;
     const controller = new Controller({
       name: CONTROLLER_NAME,
       queue,
@@ -233,13 +340,15 @@ export class Operator {
       metrics: m,
       log,
     });
-    this.running = { queue, controller, sessionInformers, podInformers };
-    for (const i of [...sessionInformers.values(), ...podInformers.values()]) i.start();
+    this.running = { queue, controller, sessionInformers, podInformers, poolInformers, poolQueue, poolController };
+    const all = [...sessionInformers.values(), ...podInformers.values(), ...poolInformers.values()];
+    for (const i of all) i.start();
     // Workers start once every cache has synced, so a missing pod in the cache really means a missing pod.
-    void Promise.all([...sessionInformers.values(), ...podInformers.values()].map((i) => i.waitForSync())).then(() => {
+    void Promise.all(all.map((i) => i.waitForSync())).then(() => {
       if (this.running?.controller === controller && !queue.isShuttingDown()) {
         log.info({ namespaces: cfg.namespaces.length ? cfg.namespaces : 'all' }, 'caches synced: starting workers');
         controller.start();
+        poolController?.start();
       }
     });
   }
@@ -247,9 +356,11 @@ export class Operator {
   private async stopController(): Promise<void> {
     const r = this.running;
     if (!r) return;
-    await r.queue.shutDownWithDrain();
-    await r.controller.wait();
-    await Promise.all([...r.sessionInformers.values(), ...r.podInformers.values()].map((i) => i.stop()));
+    await Promise.all([r.queue.shutDownWithDrain(), r.poolQueue?.shutDownWithDrain()]);
+    await Promise.all([r.controller.wait(), r.poolController?.wait()]);
+    await Promise.all(
+      [...r.sessionInformers.values(), ...r.podInformers.values(), ...r.poolInformers.values()].map((i) => i.stop()),
+    );
     this.running = undefined;
   }
 

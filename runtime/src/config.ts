@@ -64,6 +64,8 @@ export interface RuntimeConfig {
   /** Bind address of that server (default 0.0.0.0 so kubelet probes and Prometheus reach it). */
   metricsHost: string;
   logLevel: LogLevel;
+  /** Standby (warm pool): sha256 hex of the claim secret; the runtime waits on a blank page for POST /claim. */
+  claimSecretSha256: string | undefined;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -285,6 +287,13 @@ export const OPTIONS = {
     arg: 'level',
     help: 'trace|debug|info|warn|error|fatal|silent (default info)',
   },
+  claimSecretSha256: {
+    flag: 'claim-secret-sha256',
+    env: 'LKB_CLAIM_SECRET_SHA256',
+    kind: 'string',
+    arg: 'hex',
+    help: 'standby (warm pool): start the engine on a blank page, join nothing, wait for POST /claim with this secret',
+  },
 } as const satisfies Record<keyof RuntimeConfig, OptionSpec>;
 
 export const USAGE = `Usage: lkbrowser-runtime [flags]
@@ -332,9 +341,14 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       return v === undefined ? def : parseInt10(src(k), v, min, max);
     };
 
-    const livekitUrl = str('livekitUrl');
-    if (!livekitUrl) throw new ConfigError('LIVEKIT_URL (--livekit-url) is required');
-    validUrlScheme(src('livekitUrl'), livekitUrl, ['ws:', 'wss:', 'http:', 'https:']);
+    const claimSecretSha256 = str('claimSecretSha256')?.toLowerCase();
+    if (claimSecretSha256 !== undefined && !/^[0-9a-f]{64}$/.test(claimSecretSha256))
+      throw new ConfigError(`${src('claimSecretSha256')}: expected 64 hex digits (a sha256)`);
+    const standby = claimSecretSha256 !== undefined;
+    // A standby runtime is told where to go by its claim: no server, room or credentials before that.
+    const livekitUrl = str('livekitUrl') ?? '';
+    if (!livekitUrl && !standby) throw new ConfigError('LIVEKIT_URL (--livekit-url) is required');
+    if (livekitUrl) validUrlScheme(src('livekitUrl'), livekitUrl, ['ws:', 'wss:', 'http:', 'https:']);
 
     const token = str('token');
     const tokenFile = str('tokenFile');
@@ -343,7 +357,9 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     const room = str('room') ?? '';
     if (token && tokenFile)
       throw new ConfigError('credentials: set LIVEKIT_TOKEN (--token) or LKB_TOKEN_FILE (--token-file), not both');
-    if (!token && !tokenFile) {
+    if (standby && (token || tokenFile || apiKey || apiSecret))
+      throw new ConfigError('standby: a pool runtime holds no credentials until its claim brings a token');
+    if (!token && !tokenFile && !standby) {
       if (!apiKey || !apiSecret) {
         throw new ConfigError(
           'credentials: set LKB_TOKEN_FILE (--token-file), LIVEKIT_TOKEN (--token) or both LIVEKIT_API_KEY and LIVEKIT_API_SECRET',
@@ -452,6 +468,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       metricsPort: int('metricsPort', 9090, 0, 65_535),
       metricsHost: str('metricsHost') ?? '0.0.0.0',
       logLevel: logLevel as LogLevel,
+      claimSecretSha256,
     };
     return { kind: 'ok', config };
   } catch (e) {

@@ -16,6 +16,8 @@ export interface StatusServer {
 export interface StatusSource {
   /** undefined until the session exists. */
   status(): BrowserStatus | undefined;
+  /** Overrides /readyz when defined: a standby runtime is ready to be claimed once its engine is up. */
+  ready?(): boolean | undefined;
 }
 
 /** Host header check: an IP literal (with optional port) or localhost. Pure. */
@@ -44,12 +46,18 @@ export async function startStatusServer(opts: {
   metrics: RuntimeMetrics;
   source: StatusSource;
   logger: Logger;
+  /** POST /claim (standby runtimes only, runtime/src/standby.ts). */
+  claim?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 }): Promise<StatusServer> {
   const { metrics, source, logger } = opts;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (!hostHeaderAllowed(req.headers.host)) {
       res.writeHead(421, { 'content-type': 'text/plain', connection: 'close' }).end('misdirected request\n');
+      return;
+    }
+    if (path === '/claim' && opts.claim) {
+      opts.claim(req, res);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -66,8 +74,8 @@ export async function startStatusServer(opts: {
         json(200, { ok: true });
         return;
       case '/readyz': {
-        const s = source.status();
-        json(s?.publishing ? 200 : 503, { ready: s?.publishing === true });
+        const ready = source.ready?.() ?? source.status()?.publishing === true;
+        json(ready ? 200 : 503, { ready });
         return;
       }
       case '/status': {

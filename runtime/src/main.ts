@@ -7,12 +7,14 @@ import { dispose, Room, RoomEvent } from '@livekit/rtc-node';
 import { existsSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { AutomationServer } from './automation/cdp-proxy.ts';
-import { parseConfig } from './config.ts';
+import { OPTIONS, parseConfig, type RuntimeConfig } from './config.ts';
 import { EgressProxy } from './egress/egress-proxy.ts';
 import { startStatusServer, type StatusServer } from './http-server.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation } from './nav-policy.ts';
 import { RoomSession } from './session.ts';
+import { StandbyGate } from './standby.ts';
+import { argvWithoutClaimed, type Claim, claimedEnv } from './standby-claim.ts';
 import { resolveToken } from './token.ts';
 import { TokenFile } from './token-file.ts';
 
@@ -27,8 +29,9 @@ if (parsed.kind === 'error') {
   process.stderr.write(`lkbrowser-runtime: ${parsed.message}\n`);
   process.exit(2);
 }
-const cfg = parsed.config;
-const nav = { allowPrivate: cfg.navAllowPrivateNetworks, allowedOrigins: cfg.navAllowedOrigins };
+// A standby runtime (warm pool) replaces cfg and nav with its claim's settings once claimed.
+let cfg = parsed.config;
+let nav = { allowPrivate: cfg.navAllowPrivateNetworks, allowedOrigins: cfg.navAllowedOrigins };
 const startCheck = checkNavigation(cfg.url, nav);
 if (!startCheck.ok) {
   process.stderr.write(`lkbrowser-runtime: LKB_URL (--url) refused by the navigation policy: ${startCheck.reason}\n`);
@@ -100,17 +103,39 @@ process.on('unhandledRejection', (err) => {
   void shutdown(1, 'unhandled rejection');
 });
 
+/** A claim's settings parsed exactly like a cold start's environment (same names, same checks). */
+function acceptClaim(claim: Claim): { ok: true; value: RuntimeConfig } | { ok: false; reason: string } {
+  const argv = argvWithoutClaimed(process.argv.slice(2), claim, (env) => {
+    const o = Object.values(OPTIONS).find((x) => x.env === env);
+    return o ? { flag: o.flag, boolean: o.kind === 'boolean' } : undefined;
+  });
+  const p = parseConfig(claimedEnv(process.env, claim), argv);
+  if (p.kind !== 'ok') return { ok: false, reason: p.kind === 'error' ? p.message : 'help requested' };
+  const c = checkNavigation(p.config.url, {
+    allowPrivate: p.config.navAllowPrivateNetworks,
+    allowedOrigins: p.config.navAllowedOrigins,
+  });
+  if (!c.ok) return { ok: false, reason: `LKB_URL refused by the navigation policy: ${c.reason}` };
+  return { ok: true, value: { ...p.config, url: c.url } };
+}
+
 async function run(): Promise<void> {
+  const gate = cfg.claimSecretSha256 ? new StandbyGate(cfg.claimSecretSha256, acceptClaim, log) : undefined;
   http = await startStatusServer({
     host: cfg.metricsHost,
     port: cfg.metricsPort,
     metrics,
     logger: log,
-    source: { status: () => session?.status() },
+    source: {
+      status: () => session?.status(),
+      // Standby: ready to be claimed once the page is up; claimed: ready while publishing, like a cold start.
+      ready: gate ? () => (gate.isClaimed() ? undefined : page !== undefined) : undefined,
+    },
+    claim: gate?.handle,
   });
   log.info({ port: http.port, host: cfg.metricsHost }, 'status server listening (/healthz /readyz /metrics /status)');
 
-  if (cfg.maxDurationSeconds > 0) {
+  if (cfg.maxDurationSeconds > 0 && !gate) {
     timers.push(setTimeout(() => void shutdown(0, 'max duration reached'), cfg.maxDurationSeconds * 1000));
   }
 
@@ -130,7 +155,7 @@ async function run(): Promise<void> {
     { proxyServer, denyCidrs: cfg.egressDenyCidrs, allowPrivate: cfg.navAllowPrivateNetworks },
     'egress proxy listening',
   );
-  const token = tokenFile ? tokenFile.current() : await resolveToken(cfg);
+  const token = gate ? '' : tokenFile ? tokenFile.current() : await resolveToken(cfg);
   ctx = await createContext({
     maxWidth: 1920,
     maxHeight: 1080,
@@ -149,6 +174,14 @@ async function run(): Promise<void> {
   });
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
   if (shuttingDown) return;
+  if (gate) {
+    log.info('standby: engine up on a blank page, in no room; waiting for a claim (POST /claim)');
+    cfg = await gate.claimed;
+    if (shuttingDown) return;
+    nav = { allowPrivate: cfg.navAllowPrivateNetworks, allowedOrigins: cfg.navAllowedOrigins };
+    const maxMs = cfg.maxDurationSeconds * 1000;
+    if (maxMs > 0) timers.push(setTimeout(() => void shutdown(0, 'max duration reached'), maxMs));
+  }
 
   if (cfg.automation && cfg.automationTokenFile) {
     const p = page;
@@ -177,10 +210,26 @@ async function run(): Promise<void> {
   });
   room.on(RoomEvent.Reconnecting, () => log.warn('connection to the room lost; reconnecting'));
   room.on(RoomEvent.Reconnected, () => log.info('reconnected to the room'));
-  await room.connect(cfg.livekitUrl, tokenFile ? tokenFile.current() : token, {
-    autoSubscribe: false,
-    dynacast: false,
-  });
+  const joined = room.connect(
+    cfg.livekitUrl,
+    tokenFile ? tokenFile.current() : gate ? await resolveToken(cfg) : token,
+    {
+      autoSubscribe: false,
+      dynacast: false,
+    },
+  );
+  if (gate) {
+    // Claimed: the page goes to the session's size and URL while the room connection is made.
+    const p = page;
+    const c = cfg;
+    await Promise.all([
+      joined,
+      (async () => {
+        if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
+        if (c.url !== 'about:blank') await p.navigate(c.url);
+      })(),
+    ]);
+  } else await joined;
   log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
   if (shuttingDown) return;
 

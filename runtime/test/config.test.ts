@@ -41,6 +41,7 @@ test('defaults', () => {
       navAllowPrivateNetworks: false,
       egressDenyCidrs: [],
       chromiumUid: undefined,
+      claimSecretSha256: undefined,
       engine: 'chromium',
       focusIdleReleaseSeconds: 120, // the CRD's default
       focusMaxHoldSeconds: 3600,

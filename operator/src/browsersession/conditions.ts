@@ -38,8 +38,11 @@ export const Reasons = {
   Terminating: 'Terminating',
 } as const;
 
+/** Set only for sessions that name a BrowserPool (browserpool/claim-env.ts WarmReasons). */
+export const WARM_START = 'WarmStart';
+
 export interface CondInput {
-  type: ConditionType;
+  type: ConditionType | typeof WARM_START;
   status: ConditionStatus;
   reason: string;
   message: string;

@@ -33,7 +33,8 @@ import {
 } from '../livekit/room-token.ts';
 import type { OperatorMetrics } from '../framework/metrics.ts';
 import { OwnWrites } from '../framework/own-writes.ts';
-import { findCondition } from './conditions.ts';
+import type { PoolClaims } from '../browserpool/session-claim.ts';
+import { type CondValue, findCondition } from './conditions.ts';
 import {
   conflictObservation,
   invalidObservation,
@@ -68,6 +69,8 @@ export interface ReconcilerDeps {
   networkPolicyRules?: Record<string, unknown>;
   /** What sessions may choose (default: DEFAULT_POLICY). */
   policy?: SessionPolicy;
+  /** Warm pool claims (sessions with spec.pool); without it every session starts cold. */
+  pools?: PoolClaims;
   /** The project's API key/secret (default: read from --livekit-credentials-dir at every mint). */
   credentials?: () => ApiCredentials;
 }
@@ -84,6 +87,15 @@ type PodOwnership = 'ours' | 'stale' | 'foreign';
 /** The field a policy problem is about (metric label): 'spec.pod.image', 'resources.limits.cpu', ... */
 function ruleOf(problem: string): string {
   return /^(spec\.[a-zA-Z.]+|resources\.[a-z]+|the participant identity)/.exec(problem)?.[1] ?? 'other';
+}
+
+/** The pod as if its readiness probe failed (a copy): what a claimed runtime looks like until it publishes. */
+function notReady(pod: Pod): Pod {
+  const conditions = (pod.status?.conditions ?? []).map((c) =>
+    c.type === 'Ready' ? { ...c, status: 'False' as const } : c,
+  );
+  const containerStatuses = (pod.status?.containerStatuses ?? []).map((c) => ({ ...c, ready: false }));
+  return { ...pod, status: { ...pod.status, conditions, containerStatuses } };
 }
 
 export function ownership(pod: Pod, session: BrowserSession): PodOwnership {
@@ -136,13 +148,25 @@ export class SessionReconciler {
     if (checked.done) return checked.done;
     const r = checked.next;
     await this.ensureNetworkPolicy(ctx);
+    let warmStart: CondValue | undefined;
+    if (this.d.pools && r.spec.pool) {
+      // A warm runtime from the pool (browserpool/session-claim.ts), or the reason to start cold.
+      const w = await this.d.pools.step(ctx.session, r, ctx.pod !== undefined, ctx.log);
+      if (w.kind === 'wait') return w.result;
+      if (w.kind === 'claimed') {
+        const { obs, extras } = await this.observePod(ctx, w.pod, r, { podName: w.podName, needPublishing: true });
+        await this.writeStatus(ctx, obs, w.pod, { ...extras, warmStart: w.warm });
+        return this.requeueFor(obs, undefined);
+      }
+      warmStart = w.warm;
+    }
     const token = await this.ensureTokenSecret(ctx, r);
     if (token.done) return token.done;
     const ensured = await this.ensurePod(ctx, r);
     if (ensured.done) return ensured.done;
     const pod = ensured.next;
     const { obs, extras } = await this.observePod(ctx, pod, r);
-    await this.writeStatus(ctx, obs, pod, extras);
+    await this.writeStatus(ctx, obs, pod, { ...extras, warmStart });
     return this.requeueFor(obs, token.next);
   }
 
@@ -350,16 +374,24 @@ export class SessionReconciler {
   }
 
   /** Step 6: the pod read as a phase and conditions, plus url and focus holder from a running runtime. */
-  private async observePod(ctx: Ctx, pod: Pod, r: ResolvedSpec): Promise<{ obs: Observation; extras: StatusExtras }> {
+  private async observePod(
+    ctx: Ctx,
+    pod: Pod,
+    r: ResolvedSpec,
+    // A claimed pool pod was Ready before its claim (standby): Running needs the runtime to say it publishes.
+    opts: { podName?: string; needPublishing?: boolean } = {},
+  ): Promise<{ obs: Observation; extras: StatusExtras }> {
     const { config } = this.d;
-    const obs = observePod(pod);
-    const extras: StatusExtras = { podName: ctx.podName, participantIdentity: r.identity };
+    let obs = observePod(pod);
+    const extras: StatusExtras = { podName: opts.podName ?? ctx.podName, participantIdentity: r.identity };
     if (obs.phase === 'Running' && pod.status?.podIP) {
       try {
         const rs = await this.d.fetchRuntimeStatus(pod.status.podIP, config.runtimePort, config.runtimeStatusTimeoutMs);
+        if (opts.needPublishing && rs.publishing !== true) obs = observePod(notReady(pod));
         if (rs.url !== undefined) extras.url = rs.url;
         if (rs.focusHolder !== undefined) extras.focusHolder = rs.focusHolder ?? '';
       } catch (e) {
+        if (opts.needPublishing) obs = observePod(notReady(pod));
         ctx.log.warn({ err: e, podIP: pod.status.podIP }, 'runtime /status unavailable (keeping last known url/focus)');
       }
     }

@@ -1,7 +1,7 @@
 // A session's status from an observation of its pod: phase and conditions (conditions.ts), restarts across pod
 // recreations, start time, and the url/focus holder last reported by the runtime. Pure functions, no I/O.
 import type { Pod } from '../framework/kube-types.ts';
-import { setConditions } from './conditions.ts';
+import { type CondValue, setConditions, WARM_START } from './conditions.ts';
 import type { Observation } from './observation.ts';
 import { PRIOR_RESTARTS_ANNOTATION } from './pod-spec.ts';
 import type { BrowserSession, BrowserSessionStatus } from './types.ts';
@@ -20,6 +20,8 @@ export interface StatusExtras {
   participantIdentity?: string;
   url?: string;
   focusHolder?: string;
+  /** The WarmStart condition (sessions naming a pool): claimed from it, or why it started cold. */
+  warmStart?: CondValue;
 }
 
 /** Merges an observation into the session's previous status. */
@@ -35,7 +37,12 @@ export function buildStatus(
   const out: BrowserSessionStatus = {
     phase: obs.phase,
     observedGeneration: generation,
-    conditions: setConditions(prev.conditions, obs.conditions, generation, now),
+    conditions: setConditions(
+      prev.conditions,
+      extras.warmStart ? [...obs.conditions, { type: WARM_START, ...extras.warmStart }] : obs.conditions,
+      generation,
+      now,
+    ),
     message: obs.message,
   };
   if (extras.podName !== undefined) out.podName = extras.podName;

@@ -64,6 +64,17 @@ export interface LifetimeSpec {
 }
 
 /**
+ * Claim a pre-started runtime from this BrowserPool (docs/warm-pool.md) instead of starting one. When the pool has
+ * none ready, does not exist, does not admit this namespace or cannot run this spec, the session starts cold; the
+ * WarmStart condition says which. spec.pod does not apply to a claimed runtime (the pool's pods are the admin's).
+ */
+export interface PoolRef {
+  name: string;
+  /** Namespace of the pool (default the session's). */
+  namespace?: string;
+}
+
+/**
  * Opt-in DevTools (CDP) access for Playwright/puppeteer-based agents on the runtime pod's port 9223
  * (docs/automation.md): scoped to the session's page, behind its navigation and egress policy, bearer token from a
  * Secret. Whoever has the token reads and drives the page without holding focus.
@@ -143,6 +154,13 @@ export interface BrowserSessionSpec {
   focus: FocusSpec;
   /** When the session ends by itself (status.phase becomes Completed). (default {}) */
   lifetime: LifetimeSpec;
+  /**
+   * Claim a pre-started runtime from this BrowserPool (docs/warm-pool.md) instead of starting one. When the pool
+   * has none ready, does not exist, does not admit this namespace or cannot run this spec, the session starts cold;
+   * the WarmStart condition says which. spec.pod does not apply to a claimed runtime (the pool's pods are the
+   * admin's).
+   */
+  pool?: PoolRef;
   /**
    * Opt-in DevTools (CDP) access for Playwright/puppeteer-based agents on the runtime pod's port 9223
    * (docs/automation.md): scoped to the session's page, behind its navigation and egress policy, bearer token from

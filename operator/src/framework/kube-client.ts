@@ -96,8 +96,16 @@ export interface KubeClient {
   mergePatch<T extends KubeObject>(res: ResourceRef, namespace: string, name: string, patch: unknown): Promise<T>;
   /** JSON merge patch of the status subresource. */
   patchStatus<T extends KubeObject>(res: ResourceRef, namespace: string, name: string, patch: unknown): Promise<T>;
-  /** Returns false when the object was already gone. `uid` is a precondition (409 if it names another object). */
-  delete(res: ResourceRef, namespace: string, name: string, opts?: { uid?: string }): Promise<boolean>;
+  /**
+   * Returns false when the object was already gone. `uid` and `resourceVersion` are preconditions (409 when the
+   * object is another one, or has changed since that version).
+   */
+  delete(
+    res: ResourceRef,
+    namespace: string,
+    name: string,
+    opts?: { uid?: string; resourceVersion?: string },
+  ): Promise<boolean>;
   watch(
     res: ResourceRef,
     namespace: string | undefined,
@@ -299,9 +307,14 @@ export class ClientNodeKube implements KubeClient {
     );
   }
 
-  async delete(res: ResourceRef, namespace: string, name: string, opts: { uid?: string } = {}): Promise<boolean> {
+  async delete(
+    res: ResourceRef,
+    namespace: string,
+    name: string,
+    opts: { uid?: string; resourceVersion?: string } = {},
+  ): Promise<boolean> {
     const body: Record<string, unknown> = { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' };
-    if (opts.uid) body.preconditions = { uid: opts.uid };
+    if (opts.uid || opts.resourceVersion) body.preconditions = { uid: opts.uid, resourceVersion: opts.resourceVersion };
     try {
       await this.request('DELETE', resourcePath(res, namespace, name), {}, body);
       return true;

@@ -16,6 +16,11 @@ export interface OperatorConfig {
   /** Default Secret (in each session's namespace) with the LiveKit API key/secret. */
   credentialsSecret: string;
   runtimeImage: string;
+  /**
+   * Default image of sessions with spec.engine cef: the runtime image with the CEF engine (Dockerfile.runtime-cef).
+   * '' = the operator offers no CEF runtime, and refuses cef sessions.
+   */
+  cefRuntimeImage: string;
   runtimeImagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   /** Port the runtime serves /healthz, /readyz, /metrics and /status on (LKB_METRICS_PORT). */
   runtimePort: number;
@@ -51,6 +56,7 @@ export function defaultConfig(): OperatorConfig {
     livekitUrl: '',
     credentialsSecret: 'livekit-credentials',
     runtimeImage: `lkbrowser-runtime:${OPERATOR_VERSION}`,
+    cefRuntimeImage: '',
     runtimeImagePullPolicy: 'IfNotPresent',
     runtimePort: 9090,
     shmSize: '512Mi',
@@ -93,6 +99,12 @@ const FLAGS: Record<string, FlagDef<keyof OperatorConfig>> = {
     help: 'default Secret name (in the session namespace) with apiKey/apiSecret',
   },
   'runtime-image': { key: 'runtimeImage', env: 'LKB_RUNTIME_IMAGE', type: 'string', help: 'default runtime image' },
+  'cef-runtime-image': {
+    key: 'cefRuntimeImage',
+    env: 'LKB_CEF_RUNTIME_IMAGE',
+    type: 'string',
+    help: "default runtime image of spec.engine cef sessions ('' = cef sessions are refused)",
+  },
   'runtime-image-pull-policy': {
     key: 'runtimeImagePullPolicy',
     env: 'LKB_RUNTIME_IMAGE_PULL_POLICY',

@@ -1,5 +1,5 @@
 // What the operator adds to a served spec: its own fallbacks for what a session may leave to it (LiveKit URL,
-// credentials Secret, runtime image) and the identity that follows from metadata.name. The CRD's defaults are
+// credentials Secret, runtime image of the session's engine) and the identity that follows from metadata.name. The CRD's defaults are
 // not repeated here: the API server applies them before the operator sees the object.
 import type { OperatorConfig } from '../config.ts';
 import type { ImagePullPolicy } from '../framework/kube-types.ts';
@@ -17,6 +17,8 @@ export interface ResolvedSpec {
   livekitUrl: string;
   credentials: { secretName: string; apiKeyKey: string; apiSecretKey: string };
   image: string;
+  /** Whether the operator has a CEF runtime image (--cef-runtime-image), which a cef session needs. */
+  cefOffered: boolean;
   imagePullPolicy: ImagePullPolicy;
 }
 
@@ -32,7 +34,8 @@ export function resolveSpec(session: BrowserSession, config: OperatorConfig): Re
     credentials: secret
       ? { secretName: secret.name, apiKeyKey: secret.apiKeyKey, apiSecretKey: secret.apiSecretKey }
       : { secretName: config.credentialsSecret, ...OPERATOR_SECRET_KEYS },
-    image: s.pod?.image ?? config.runtimeImage,
+    image: s.pod?.image ?? (s.engine === 'cef' ? config.cefRuntimeImage : config.runtimeImage),
+    cefOffered: config.cefRuntimeImage !== '',
     imagePullPolicy: s.pod?.imagePullPolicy ?? config.runtimeImagePullPolicy,
   };
 }

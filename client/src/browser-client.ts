@@ -2,7 +2,17 @@
 // docs/room-protocol.md over either LiveKit SDK (room-adapter.ts): focus, the actions API, screenshots, and the
 // state the runtime broadcasts (focus holder, URL, cursor). Packets on the runtime's topics are believed only
 // when they come from the runtime's identity (anyone in the room can publish on any topic).
-import { RPC, TOPIC } from '@lkbrowser/protocol';
+import {
+  ACTION_DEFAULTS,
+  AGENT_STATUSES,
+  type AgentStatus,
+  type AgentStatusPayload,
+  type BrowserStatus,
+  type Rect,
+  RPC,
+  type ScreenshotRequest,
+  TOPIC,
+} from '@lkbrowser/protocol';
 import {
   type Action,
   type ActionOptions,
@@ -17,8 +27,7 @@ import { ActionError, BrowserError, fromRpcError, kindOf } from './errors.ts';
 import { type DataListener, localOf, type ParticipantListener, type RoomLike } from './room-adapter.ts';
 import { acquireStreams, releaseStreams, type StreamDispatcher } from './screenshot-streams.ts';
 
-export type AgentStatus = 'idle' | 'thinking' | 'acting' | 'paused';
-export const AGENT_STATUSES: readonly AgentStatus[] = ['idle', 'thinking', 'acting', 'paused'];
+export { AGENT_STATUSES, type AgentStatus, type BrowserStatus };
 
 export interface FocusChange {
   holder: string | null;
@@ -39,20 +48,7 @@ export interface BrowserEvents extends Record<string, unknown[]> {
   gone: [];
 }
 
-export interface BrowserStatus {
-  url: string;
-  focusHolder: string | null;
-  width: number;
-  height: number;
-  fps: number;
-  publishing: boolean;
-  restarts: number;
-}
-
-export interface ScreenshotOptions {
-  region?: { x: number; y: number; width: number; height: number };
-  /** 0.05..1 */
-  scale?: number;
+export interface ScreenshotOptions extends Pick<ScreenshotRequest, 'region' | 'scale'> {
   timeoutMs?: number;
 }
 
@@ -61,7 +57,7 @@ export interface Screenshot {
   mimeType: string;
   width: number;
   height: number;
-  region: { x: number; y: number; width: number; height: number };
+  region: Rect;
   scale: number;
   url: string;
   title: string;
@@ -247,7 +243,10 @@ export class BrowserClient extends Emitter<BrowserEvents> {
     if (opts.waitFrame) body.waitFrame = true;
     if (opts.frameTimeoutMs !== undefined) body.frameTimeoutMs = opts.frameTimeoutMs;
     const timeout =
-      opts.timeoutMs ?? this.#timeoutMs + batchWaitMs(actions) + (opts.waitFrame ? (opts.frameTimeoutMs ?? 2000) : 0);
+      opts.timeoutMs ??
+      this.#timeoutMs +
+        batchWaitMs(actions) +
+        (opts.waitFrame ? (opts.frameTimeoutMs ?? ACTION_DEFAULTS.frameTimeoutMs) : 0);
     const r = obj(await this.#rpc(RPC.actions, body, timeout));
     if (!r || !Array.isArray(r.results)) throw new BrowserError('rpc_error', 'browser/actions: unexpected answer');
     const res = r as unknown as BatchResult;
@@ -299,14 +298,17 @@ export class BrowserClient extends Emitter<BrowserEvents> {
   reload(): Promise<BatchResult> {
     return this.run([{ type: 'reload' }]);
   }
-  waitForSettle(quietMs = 300, timeoutMs = 5000): Promise<BatchResult> {
+  waitForSettle(
+    quietMs: number = ACTION_DEFAULTS.settleQuietMs,
+    timeoutMs: number = ACTION_DEFAULTS.settleTimeoutMs,
+  ): Promise<BatchResult> {
     return this.run([{ type: 'wait_for_settle', quietMs, timeoutMs }]);
   }
 
   /** A lossless PNG of the page as the runtime last captured it, with the page's metadata. */
   async screenshot(opts: ScreenshotOptions = {}): Promise<Screenshot> {
     const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
-    const req: Record<string, unknown> = {};
+    const req: ScreenshotRequest = {};
     if (opts.region) req.region = opts.region;
     if (opts.scale !== undefined) req.scale = opts.scale;
     const meta = obj(await this.#rpc(RPC.screenshot, req, timeoutMs));
@@ -322,7 +324,8 @@ export class BrowserClient extends Emitter<BrowserEvents> {
 
   /** Broadcasts this agent's state on browser-agent-status (viewers show it; other agents may follow it). */
   async setAgentStatus(status: AgentStatus): Promise<void> {
-    await localOf(this.room).publishData(enc.encode(JSON.stringify({ status })), {
+    const payload: AgentStatusPayload = { status };
+    await localOf(this.room).publishData(enc.encode(JSON.stringify(payload)), {
       reliable: true,
       topic: TOPIC.agentStatus,
     });

@@ -15,7 +15,6 @@ export const E2E = {
   runtimeImage: process.env.RUNTIME_IMAGE ?? 'lkbrowser-runtime:ci',
   apiKey: 'devkey',
   apiSecret: 'secret',
-  credentialsSecret: 'livekit-credentials',
   pagePort: 8000,
 } as const;
 
@@ -113,13 +112,6 @@ export function infraManifests(ns = E2E.namespace): Obj[] {
       metadata: { name: 'testpage', namespace: ns, labels: labels('testpage') },
       spec: { selector: { app: 'testpage' }, ports: [{ name: 'http', port: E2E.pagePort, targetPort: E2E.pagePort }] },
     },
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: E2E.credentialsSecret, namespace: ns },
-      type: 'Opaque',
-      stringData: { apiKey: E2E.apiKey, apiSecret: E2E.apiSecret },
-    },
   ];
 }
 
@@ -130,7 +122,10 @@ export interface SessionInfo {
   identity: string;
 }
 
-/** examples/browsersession.yaml, in the e2e namespace, showing the test page and using the in-cluster LiveKit. */
+/**
+ * examples/browsersession.yaml, in the e2e namespace, showing the test page. The in-cluster LiveKit is the
+ * operator's (helm-values.yaml livekit.url); the API key/secret are the chart's Secret in lkb-system.
+ */
 export function sessionManifest(
   ns = E2E.namespace,
   examplePath = new URL('../../examples/browsersession.yaml', import.meta.url),
@@ -146,7 +141,6 @@ export function sessionManifest(
     spec: {
       ...ex.spec,
       url: pageUrl(ns),
-      livekit: { url: livekitUrl(ns), credentialsSecret: { name: E2E.credentialsSecret } },
       viewport: { width: 640, height: 360, framerate: 15 },
       navigation: { allowPrivateNetworks: true },
       // a 2-4 core CI runner also hosts LiveKit, the operator and the test page

@@ -36,6 +36,7 @@ const full = {
     extraExceptCidrs: ['203.0.113.0/24'],
   },
   runtime: { image: { tag: '1.2.3' } },
+  cluster: { podCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/12'] },
 };
 
 const crdSource = yamlParse(readFileSync(new URL('../../crds/browsersession.yaml', import.meta.url), 'utf8')) as AnyObj;
@@ -52,6 +53,7 @@ const OPERATOR_RULES = [
   'lkbrowser.dev browsersessions/status get,update,patch',
   'lkbrowser.dev browsersessions/finalizers update',
   ' pods get,list,watch,create,delete',
+  ' secrets create,update',
   ' events create,patch',
   'events.k8s.io events create,patch',
 ];
@@ -220,7 +222,9 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
     assert.equal(c.image, `ghcr.io/lkbrowser/operator:${chartYaml.appVersion}`);
     assert.deepEqual(c.args, [
       '--livekit-url=wss://livekit.example.com',
-      '--credentials-secret=livekit-credentials',
+      '--livekit-credentials-dir=/etc/lkbrowser/livekit',
+      '--token-ttl=1h',
+      '--token-renew-before=30m',
       `--runtime-image=ghcr.io/lkbrowser/runtime:${chartYaml.appVersion}`,
       '--runtime-image-pull-policy=IfNotPresent',
       '--runtime-port=9090',
@@ -265,7 +269,7 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
     );
   });
 
-  it('grants least privilege: exact operator rules, no wildcards, no secrets, leases only in the release namespace', () => {
+  it('grants least privilege: exact operator rules, no wildcards, Secrets write-only, leases only in the release namespace', () => {
     const [cr] = find(o, 'ClusterRole') as [AnyObj];
     assert.deepEqual(ruleLines(cr.rules), OPERATOR_RULES);
     const roles = [...find(o, 'ClusterRole'), ...find(o, 'Role')] as AnyObj[];
@@ -273,7 +277,8 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
       for (const rule of role.rules) {
         for (const f of ['apiGroups', 'resources', 'verbs'])
           assert.ok(!rule[f].includes('*'), `${role.metadata.name}: wildcard ${f}`);
-        assert.ok(!rule.resources.includes('secrets'), `${role.metadata.name} grants secrets`);
+        if (rule.resources.includes('secrets'))
+          assert.deepEqual(rule.verbs, ['create', 'update'], `${role.metadata.name} may read Secrets`);
         assert.ok(
           !rule.verbs.includes('escalate') && !rule.verbs.includes('bind') && !rule.verbs.includes('impersonate'),
         );
@@ -315,8 +320,7 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
       'RoleBinding/lkb-system/lkb-lkbrowser-leader-election',
       'RoleBinding/team-a/lkb-lkbrowser',
       'RoleBinding/team-b/lkb-lkbrowser',
-      'Secret/team-a/lkb-lkbrowser-livekit',
-      'Secret/team-b/lkb-lkbrowser-livekit',
+      'Secret/lkb-system/lkb-lkbrowser-livekit',
       'ServiceAccount/lkb-system/lkb-lkbrowser',
     ]);
     for (const role of find(o, 'Role', 'lkb-lkbrowser') as AnyObj[])
@@ -330,7 +334,10 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
     assert.equal(d.spec.replicas, 2);
     assert.deepEqual(d.spec.template.spec.containers[0].args, [
       '--livekit-url=ws://livekit.livekit.svc:7880',
-      '--credentials-secret=lkb-lkbrowser-livekit',
+      '--livekit-credentials-dir=/etc/lkbrowser/livekit',
+      '--token-ttl=1h',
+      '--token-renew-before=30m',
+      '--egress-deny-cidrs=10.244.0.0/16,10.96.0.0/12',
       '--runtime-image=ghcr.io/lkbrowser/runtime:1.2.3',
       '--runtime-image-pull-policy=IfNotPresent',
       '--runtime-port=9090',
@@ -348,12 +355,22 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
     );
   });
 
-  it('stores the API key and secret base64-encoded under the keys the CRD defaults name', () => {
-    for (const s of find(o, 'Secret') as AnyObj[]) {
-      assert.equal(s.type, 'Opaque');
-      assert.equal(Buffer.from(s.data.apiKey, 'base64').toString(), 'devkey');
-      assert.equal(Buffer.from(s.data.apiSecret, 'base64').toString(), 's3cr3t-value');
-    }
+  it('keeps the API key and secret in the release namespace, mounted into the operator only', () => {
+    const secrets = find(o, 'Secret') as AnyObj[];
+    assert.equal(secrets.length, 1, 'one Secret, in no session namespace');
+    const [s] = secrets;
+    assert.equal(s.metadata.namespace, release.Namespace);
+    assert.equal(s.type, 'Opaque');
+    assert.equal(Buffer.from(s.data.apiKey, 'base64').toString(), 'devkey');
+    assert.equal(Buffer.from(s.data.apiSecret, 'base64').toString(), 's3cr3t-value');
+    const [d] = find(o, 'Deployment') as [AnyObj];
+    const vol = d.spec.template.spec.volumes.find((v: AnyObj) => v.name === 'livekit-credentials');
+    assert.equal(vol.secret.secretName, s.metadata.name);
+    assert.equal(vol.secret.defaultMode, 0o400);
+    const mount = d.spec.template.spec.containers[0].volumeMounts.find((m: AnyObj) => m.name === 'livekit-credentials');
+    assert.deepEqual(mount, { name: 'livekit-credentials', mountPath: '/etc/lkbrowser/livekit', readOnly: true });
+    assert.ok(!JSON.stringify(o).includes('s3cr3t-value'), 'the secret appears nowhere in plain text');
+    assert.ok(!JSON.stringify(d).includes(s.data.apiSecret), 'not in the Deployment either');
   });
 
   it('does not mark the CRD keep when crd.keep=false', () => {
@@ -527,7 +544,10 @@ describe('the operator accepts what the chart passes (operator/src/config.ts loa
   it('minimal values: every flag is known and lands in the config', async () => {
     const { cfg, d } = await operatorConfig(minimal);
     assert.equal(cfg.livekitUrl, 'wss://livekit.example.com');
-    assert.equal(cfg.credentialsSecret, 'livekit-credentials');
+    assert.equal(cfg.livekitCredentialsDir, '/etc/lkbrowser/livekit');
+    assert.equal(cfg.tokenTtlMs, 3600_000);
+    assert.equal(cfg.tokenRenewBeforeMs, 1800_000);
+    assert.deepEqual(cfg.egressDenyCidrs, []);
     assert.equal(cfg.runtimeImage, `ghcr.io/lkbrowser/runtime:${chartYaml.appVersion}`);
     assert.equal(cfg.runtimeImagePullPolicy, 'IfNotPresent');
     assert.equal(cfg.runtimePort, 9090);
@@ -547,7 +567,7 @@ describe('the operator accepts what the chart passes (operator/src/config.ts loa
   it('full values: namespaces, chart-made Secret, metrics off, extra args', async () => {
     const { cfg } = await operatorConfig(full);
     assert.deepEqual(cfg.namespaces, ['team-a', 'team-b']);
-    assert.equal(cfg.credentialsSecret, 'lkb-lkbrowser-livekit');
+    assert.deepEqual(cfg.egressDenyCidrs, ['10.244.0.0/16', '10.96.0.0/12']);
     assert.equal(cfg.metricsBindAddress, '0');
     assert.equal(cfg.maxConcurrentReconciles, 2);
     assert.equal(cfg.runtimeImage, 'ghcr.io/lkbrowser/runtime:1.2.3');

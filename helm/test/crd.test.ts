@@ -144,6 +144,7 @@ describe('examples/ on the real apiserver', () => {
       navigation: { allowPrivateNetworks: false },
       focus: { idleReleaseSeconds: 120 },
       lifetime: { maxDurationSeconds: 0, emptyRoomTimeoutSeconds: 0 },
+      automation: { enabled: false },
     });
   });
 
@@ -165,13 +166,11 @@ describe('examples/ on the real apiserver', () => {
     assert.deepEqual(got.spec.viewport, { width: 1920, height: 720, framerate: 30 });
   });
 
-  it('credentialsSecret key names default to the keys of examples/livekit-credentials-secret.yaml', async () => {
-    const secret = yamlParse(read('examples/livekit-credentials-secret.yaml')) as AnyObj;
-    assert.equal(secret.kind, 'Secret');
-    assert.equal(secret.type, 'Opaque');
-    const got = await accepts(withSpec({ livekit: { credentialsSecret: { name: secret.metadata.name } } }));
-    const cs = got.spec.livekit.credentialsSecret;
-    assert.deepEqual(Object.keys(secret.stringData).sort(), [cs.apiKeyKey, cs.apiSecretKey].sort());
+  it("spec.livekit does not exist: the LiveKit server and credentials are the operator's (#12)", async () => {
+    await refuses(
+      withSpec({ livekit: { url: 'ws://attacker.example', credentialsSecret: { name: 'payments-db' } } }),
+      /unknown field "spec\.livekit"/,
+    );
   });
 });
 
@@ -204,41 +203,6 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
       'participant name too long',
       withSpec({ participant: { name: 'n'.repeat(129) } }),
       /spec\.participant\.name: Too long/,
-    ],
-    [
-      'livekit tcp url',
-      withSpec({ livekit: { url: 'tcp://lk:7880' } }),
-      /livekit\.url must start with ws:\/\/, wss:\/\//,
-    ],
-    [
-      'livekit url too long',
-      withSpec({ livekit: { url: `wss://${'a'.repeat(2048)}` } }),
-      /spec\.livekit\.url: Too long/,
-    ],
-    [
-      'secret without name',
-      withSpec({ livekit: { credentialsSecret: { apiKeyKey: 'k' } } }),
-      /credentialsSecret\.name: Required value/,
-    ],
-    [
-      'secret name not DNS',
-      withSpec({ livekit: { credentialsSecret: { name: 'Bad_Name' } } }),
-      /credentialsSecret\.name.*should match/,
-    ],
-    [
-      'secret name too long',
-      withSpec({ livekit: { credentialsSecret: { name: 's'.repeat(254) } } }),
-      /credentialsSecret\.name: Too long/,
-    ],
-    [
-      'secret key with slash',
-      withSpec({ livekit: { credentialsSecret: { name: 's', apiKeyKey: 'a/b' } } }),
-      /apiKeyKey.*should match/,
-    ],
-    [
-      'secret key empty',
-      withSpec({ livekit: { credentialsSecret: { name: 's', apiSecretKey: '' } } }),
-      /apiSecretKey.*at least 1/,
     ],
     ['width too small', withSpec({ viewport: { width: 100 } }), /spec\.viewport\.width.*greater than or equal to 320/],
     ['width too large', withSpec({ viewport: { width: 2000 } }), /spec\.viewport\.width.*less than or equal to 1920/],
@@ -407,6 +371,16 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
       withSpec({ pod: { runtimeClassName: 'G Visor' } }),
       /spec\.pod\.runtimeClassName.*should match/,
     ],
+    [
+      'automation enabled without a token Secret',
+      withSpec({ automation: { enabled: true } }),
+      /spec\.automation\.enabled needs spec\.automation\.tokenSecretName/,
+    ],
+    [
+      'automation token Secret name not DNS',
+      withSpec({ automation: { enabled: true, tokenSecretName: 'My Token' } }),
+      /spec\.automation\.tokenSecretName.*should match/,
+    ],
     ['unknown spec field', withSpec({ foo: 1 }), /unknown field "spec\.foo"/],
     ['unknown nested field', withSpec({ viewport: { depth: 24 } }), /unknown field "spec\.viewport\.depth"/],
   ];
@@ -419,7 +393,6 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
     ['room of 128 characters', withSpec({ room: 'r'.repeat(128) })],
     ['max viewport', withSpec({ viewport: { width: 1920, height: 1080, framerate: 60 } })],
     ['min viewport', withSpec({ viewport: { width: 320, height: 240, framerate: 1 } })],
-    ['livekit ws url only', withSpec({ livekit: { url: 'ws://livekit.livekit.svc:7880' } })],
     [
       'origins with ports and IPv6',
       withSpec({ navigation: { allowedOrigins: ['http://a.io:8080', 'https://[::1]:8443'] } }),
@@ -435,6 +408,8 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
     ['other labels allowed', withSpec({ pod: { labels: { 'app.kubernetes.io/part-of': 'demo', team: 'a' } } })],
     ['zero durations', withSpec({ focus: { idleReleaseSeconds: 0 }, lifetime: { maxDurationSeconds: 0 } })],
     ['participant identity on create', withSpec({ participant: { identity: 'new' } })],
+    ['automation with its token Secret', withSpec({ automation: { enabled: true, tokenSecretName: 'agent-cdp' } })],
+    ['automation off, Secret named in advance', withSpec({ automation: { tokenSecretName: 'agent-cdp' } })],
   ];
   for (const [name, obj] of good) it(`accepts: ${name}`, async () => void (await accepts(obj)));
 });

@@ -6,10 +6,11 @@
 // chart-made Secret feeds. (No kubelet: pods stay Pending; running them is issue #15.)
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type AuditEvent, type KubeControlPlane, startKubeControlPlane, waitFor } from '@lkbrowser/testkit';
+import { TokenVerifier } from 'livekit-server-sdk';
 import { chartDir, repoRoot } from './lib/helm.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: test-only navigation of API objects
@@ -28,18 +29,31 @@ interface RunningOperator {
   exited: Promise<number | null>;
 }
 
+/** The chart's credentials Secret as the kubelet mounts it into the operator pod: one file per item. */
+async function mountCredentials(deploy: AnyObj, tag: string): Promise<string> {
+  const vol = deploy.spec.template.spec.volumes.find((v: AnyObj) => v.name === 'livekit-credentials');
+  const secret = await getJson(['get', 'secret', vol.secret.secretName, '-n', 'lkb-system']);
+  const dir = join(cp.dir, `operator-${tag}-credentials`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const it of vol.secret.items as { key: string; path: string }[])
+    writeFileSync(join(dir, it.path), Buffer.from(secret.data[it.key], 'base64'), { mode: 0o400 });
+  return dir;
+}
+
 /** Runs operator/src/main.ts as the chart's Deployment would: its args, its ServiceAccount, its namespace. */
 async function startOperator(tag: string): Promise<RunningOperator> {
   const deploy = await getJson(['get', 'deployment', 'lkb-lkbrowser', '-n', 'lkb-system']);
   const container = deploy.spec.template.spec.containers[0];
   assert.equal(deploy.spec.template.spec.serviceAccountName, 'lkb-lkbrowser');
   const kubeconfig = await cp.serviceAccountKubeconfig('lkb-system', 'lkb-lkbrowser');
-  // The chart's args, then what differs outside a pod: loopback ports chosen by the OS, the kubeconfig.
+  // The chart's args, then what differs outside a pod: loopback ports chosen by the OS, the kubeconfig, where the
+  // credentials volume is.
   const args = [
     ...(container.args as string[]),
     '--metrics-bind-address=127.0.0.1:0',
     '--health-probe-bind-address=127.0.0.1:0',
     `--kubeconfig=${kubeconfig}`,
+    `--livekit-credentials-dir=${await mountCredentials(deploy, tag)}`,
   ];
   const logPath = join(cp.dir, `operator-${tag}.log`);
   const fd = openSync(logPath, 'a');
@@ -71,6 +85,31 @@ function saEvents(since: number): AuditEvent[] {
 function describeEvent(e: AuditEvent): string {
   const o = e.objectRef ?? {};
   return `${e.verb} ${o.apiGroup ?? ''}/${o.resource ?? ''}${o.subresource ? `/${o.subresource}` : ''} ns=${o.namespace ?? '*'} → ${e.responseStatus?.code}`;
+}
+
+/** The session's token Secret holds a join token for its room and identity, signed with the chart's credentials. */
+async function checkTokenSecret(ns: string, name: string, pod: AnyObj): Promise<void> {
+  const secretName = `${name}-livekit-token`;
+  const vol = pod.spec.volumes.find((v: AnyObj) => v.secret);
+  assert.equal(vol?.secret.secretName, secretName, 'the pod mounts the session token Secret');
+  const s = await waitFor(
+    `Secret ${ns}/${secretName}`,
+    async () => {
+      const r = await cp.api('GET', `/api/v1/namespaces/${ns}/secrets/${secretName}`);
+      return r.status === 200 ? (r.body as AnyObj) : undefined;
+    },
+    60_000,
+    200,
+  );
+  assert.equal(s.metadata.ownerReferences?.[0]?.kind, 'BrowserSession');
+  const creds = await getJson(['get', 'secret', 'lkb-lkbrowser-livekit', '-n', 'lkb-system']);
+  const b64 = (v: string): string => Buffer.from(v, 'base64').toString();
+  const claims = await new TokenVerifier(b64(creds.data.apiKey), b64(creds.data.apiSecret)).verify(
+    Buffer.from(s.data.token, 'base64').toString(),
+  );
+  assert.equal(claims.video?.room, 'demo-room');
+  assert.equal(claims.sub, name);
+  assert.notEqual(claims.video?.roomAdmin, true);
 }
 
 /** Create, update and delete one session; returns the pod it got. */
@@ -133,7 +172,8 @@ async function exerciseSession(ns: string, name: string): Promise<AnyObj> {
     60_000,
     250,
   );
-  // Delete: the garbage collector removes the pod through its ownerReference.
+  await checkTokenSecret(ns, name, pod);
+  // Delete: the garbage collector removes the pod and the token Secret through their ownerReferences.
   await cp.kubectl(['delete', 'bs', name, '-n', ns]);
   await waitFor(
     `pod of ${ns}/${name} garbage-collected`,
@@ -199,16 +239,9 @@ describe('operator with the chart RBAC: cluster-wide (ClusterRole)', () => {
       [],
       'admitted port served',
     );
-    const secret = await getJson(['get', 'secret', 'lkb-lkbrowser-livekit', '-n', 'lkb-system']);
-    const refs = pod.spec.containers
-      .flatMap((c: AnyObj) => c.env ?? [])
-      .filter((e: AnyObj) => e.valueFrom?.secretKeyRef)
-      .map((e: AnyObj) => e.valueFrom.secretKeyRef);
-    assert.ok(refs.length >= 2);
-    for (const ref of refs) {
-      assert.equal(ref.name, secret.metadata.name);
-      assert.ok(ref.key in secret.data, `Secret has no key ${ref.key}`);
-    }
+    // No API key or secret reaches the runtime pod: no secretKeyRef, only the session's token Secret as a volume.
+    const refs = pod.spec.containers.flatMap((c: AnyObj) => c.env ?? []).filter((e: AnyObj) => e.valueFrom);
+    assert.deepEqual(refs, []);
     assert.equal(pod.spec.automountServiceAccountToken, false);
 
     const events = saEvents(auditStart);
@@ -225,13 +258,15 @@ describe('operator with the chart RBAC: cluster-wide (ClusterRole)', () => {
     assert.deepEqual(events.filter((e) => e.responseStatus?.code === 403).map(describeEvent), [], 'forbidden requests');
   });
 
-  it('the ServiceAccount cannot read Secrets, anywhere', async () => {
+  it('the ServiceAccount cannot read Secrets, anywhere (it only creates and replaces session token Secrets)', async () => {
     const kc = await cp.serviceAccountKubeconfig('lkb-system', 'lkb-lkbrowser');
     for (const args of [
       ['get', 'secrets', '-n', 'lkb-system'],
       ['list', 'secrets', '-n', 'lkb-system'],
       ['watch', 'secrets', '-n', 'default'],
       ['list', 'secrets', '--all-namespaces'],
+      ['patch', 'secrets', '-n', 'lkb-system'],
+      ['delete', 'secrets', '-n', 'lkb-system'],
     ]) {
       const r = await cp.kubectl(['auth', 'can-i', ...args], { kubeconfigPath: kc, allowFail: true });
       assert.equal(r.stdout.trim(), 'no', `can-i ${args.join(' ')}`);

@@ -1,5 +1,6 @@
 #include "chromium_process.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -52,8 +53,11 @@ std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
 std::vector<std::string> chromiumEnv(const ChromiumSpec& s) {
   // HOME/XDG_CONFIG_HOME: Chromium's crashpad handlers keep their database under $HOME/.config (not under
   // the profile); keep it inside our temp dir so nothing is shared between pages or left in the real $HOME.
+  // TMPDIR: Chromium's process-singleton socket lives in a fresh $TMPDIR/org.chromium.Chromium.XXXXXX dir that it
+  // never removes; inside our temp dir it goes with the session (it used to be one dir in /tmp per session).
   std::vector<std::string> env = {"DISPLAY=:" + std::to_string(s.display), "XAUTHORITY=" + s.xauthority,
-                                  "XDG_CONFIG_HOME=" + s.workdir + "/config", "HOME=" + s.workdir + "/home"};
+                                  "XDG_CONFIG_HOME=" + s.workdir + "/config", "HOME=" + s.workdir + "/home",
+                                  "TMPDIR=" + s.workdir + "/tmp"};
   env.push_back(s.pulseSocket.empty() ? "PULSE_SERVER=unix:/nonexistent" : "PULSE_SERVER=unix:" + s.pulseSocket);
   return env;
 }
@@ -66,6 +70,9 @@ bool ChromiumProcess::launch(const std::string& binary, const std::string& workd
   profile_ = workdir + "/profile-" + std::to_string(generation_);
   mkdir(profile_.c_str(), 0700);
   if (iso.uid >= 0 && chown(profile_.c_str(), static_cast<uid_t>(iso.uid), static_cast<gid_t>(iso.uid)) != 0) return false;
+  const std::string tmp = workdir + "/tmp";  // Chromium's TMPDIR (chromiumEnv)
+  if (mkdir(tmp.c_str(), 0700) != 0 && errno != EEXIST) return false;
+  if (iso.uid >= 0 && chown(tmp.c_str(), static_cast<uid_t>(iso.uid), static_cast<gid_t>(iso.uid)) != 0) return false;
   ChromiumSpec spec{binary, profile_, url, width, height, display, workdir, pulseSocket, false, iso.proxyServer, iso.xauthority, iso.sandbox};
   struct statvfs vfs {};
   spec.smallDevShm = statvfs("/dev/shm", &vfs) == 0 && static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize < (512ull << 20);

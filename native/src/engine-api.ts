@@ -116,6 +116,8 @@ export interface BrowserPage extends EventEmitter<PageEvents> {
   readonly crashed: boolean;
   /** http://127.0.0.1:<port> for Playwright's chromium.connectOverCDP (automation endpoint). */
   readonly cdpEndpoint: string;
+  /** DevTools target id of the page (changes when Chromium is restarted; '' while none is attached). */
+  readonly cdpTargetId: string;
 
   mouseMove(x: number, y: number, opts?: { buttons?: number; modifiers?: number }): Promise<void>;
   mouseDown(

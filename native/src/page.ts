@@ -84,6 +84,9 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   get cdpEndpoint(): string {
     return `http://127.0.0.1:${this.port}`;
   }
+  get cdpTargetId(): string {
+    return this.driver?.targetId ?? '';
+  }
   /** Engine host pid (= its process group and session id). */
   get hostPid(): number {
     return this.host?.pid ?? -1;

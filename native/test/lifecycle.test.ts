@@ -2,6 +2,9 @@
 // SIGKILLed engine host is detected as a crash and recovered by restart().
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createContext, type EnginePage } from '../src/index.ts';
 import { leftovers, pixel, startServer, testEngines, waitPaint } from './helpers.ts';
@@ -48,6 +51,43 @@ for (const engine of testEngines())
       child.kill('SIGKILL');
       await waitFor(`cleanup (left: ${leftovers(hostPid).join('; ')})`, () => leftovers(hostPid).length === 0, 10_000);
       console.log(`# everything gone ${Date.now() - t0} ms after SIGKILL of the owner`);
+    });
+
+    it("Chromium's singleton socket dir lives in the host's temp dir and goes with the page", {
+      skip: engine !== 'chromium' ? "reads the Chromium engine's --user-data-dir (Xvfb engine only)" : false,
+    }, async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const inTmp = (): Set<string> =>
+        new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('org.chromium.Chromium.')));
+      const before = inTmp();
+      const ctx = await createContext({ startTimeoutMs: 60_000, engine });
+      t.after(() => ctx.close());
+      const page = await ctx.newPage({
+        url: `${server.base}/solid`,
+        width: 320,
+        height: 240,
+        framerate: 10,
+        audio: false,
+      });
+      const cmd = readFileSync(`/proc/${(page as EnginePage).chromiumPid}/cmdline`, 'utf8').split('\0');
+      const profile = cmd.find((a) => a.startsWith('--user-data-dir='))?.slice('--user-data-dir='.length);
+      assert.ok(profile, cmd.join(' '));
+      // Chromium links <profile>/SingletonSocket to the socket in its TMPDIR: the host's own temp dir.
+      const link = join(profile, 'SingletonSocket');
+      await waitFor('Chromium created its singleton socket', () => existsSync(link), 30_000);
+      const socket = readlinkSync(link);
+      const workdir = dirname(profile);
+      assert.ok(
+        socket.startsWith(`${workdir}/tmp/org.chromium.Chromium.`),
+        `singleton socket ${socket} not in ${workdir}/tmp`,
+      );
+      await ctx.close();
+      assert.equal(existsSync(dirname(socket)), false, `${dirname(socket)} left after close`);
+      // No new dir in the machine's /tmp came from this page (others' tests may add theirs meanwhile: only
+      // the path of ours is decisive, checked above).
+      const added = [...inTmp()].filter((f) => !before.has(f) && socket.includes(f));
+      assert.deepEqual(added, []);
     });
 
     it('two pages of one context render independently; context close() closes both', async (t) => {

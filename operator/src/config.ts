@@ -1,6 +1,7 @@
 // Operator configuration: the flag table (framework/flags.ts parses it; flags win over the environment).
 // `node operator/src/main.ts --help` prints the list.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { type FlagDef, type FlagsResult, flagsHelp, parseFlags } from './framework/flags.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -11,10 +12,21 @@ export interface OperatorConfig {
   namespaces: string[];
   /** Namespace of the operator itself: the leader-election Lease lives here. */
   operatorNamespace: string;
-  /** Default LiveKit URL for sessions without spec.livekit.url ('' = sessions must set it). */
+  /** LiveKit server every runtime joins (the operator's choice, never the CR's). */
   livekitUrl: string;
-  /** Default Secret (in each session's namespace) with the LiveKit API key/secret. */
-  credentialsSecret: string;
+  /**
+   * Directory with files apiKey and apiSecret (the operator's own Secret, mounted in its namespace). The operator
+   * mints per-session join tokens from them; the key and secret never leave the operator's pod.
+   */
+  livekitCredentialsDir: string;
+  /** Lifetime of a runtime's join token. */
+  tokenTtlMs: number;
+  /** Re-mint a runtime's token when less than this much of its life is left. */
+  tokenRenewBeforeMs: number;
+  /** Admin policy file (JSON or YAML: what a BrowserSession may choose; policy.ts). '' = the safe defaults. */
+  policyFile: string;
+  /** The cluster's pod and service CIDRs: the runtime's egress proxy refuses them (LKB_EGRESS_DENY_CIDRS). */
+  egressDenyCidrs: string[];
   runtimeImage: string;
   /**
    * Default image of sessions with spec.engine cef: the runtime image with the CEF engine (Dockerfile.runtime-cef).
@@ -26,6 +38,11 @@ export interface OperatorConfig {
   runtimePort: number;
   /** Size of the memory-backed /dev/shm of runtime pods. */
   shmSize: string;
+  /**
+   * Runtime pods share the node's network namespace (hostNetwork). For clusters without a pod network, such as the
+   * single-node test cluster (e2e/cluster.test.ts); the page then shares the node's network: not for production.
+   */
+  runtimeHostNetwork: boolean;
   leaderElect: boolean;
   leaderElectionId: string;
   leaseDurationMs: number;
@@ -54,12 +71,17 @@ export function defaultConfig(): OperatorConfig {
     namespaces: [],
     operatorNamespace: 'default',
     livekitUrl: '',
-    credentialsSecret: 'livekit-credentials',
+    livekitCredentialsDir: '/etc/lkbrowser/livekit',
+    tokenTtlMs: 3600_000,
+    tokenRenewBeforeMs: 1800_000,
+    policyFile: '',
+    egressDenyCidrs: [],
     runtimeImage: `lkbrowser-runtime:${OPERATOR_VERSION}`,
     cefRuntimeImage: '',
     runtimeImagePullPolicy: 'IfNotPresent',
     runtimePort: 9090,
     shmSize: '512Mi',
+    runtimeHostNetwork: false,
     leaderElect: false,
     leaderElectionId: 'lkbrowser-operator',
     leaseDurationMs: 15_000,
@@ -91,12 +113,31 @@ const FLAGS: Record<string, FlagDef<keyof OperatorConfig>> = {
     type: 'string',
     help: 'namespace of the leader-election Lease',
   },
-  'livekit-url': { key: 'livekitUrl', env: 'LIVEKIT_URL', type: 'string', help: 'default LiveKit URL for sessions' },
-  'credentials-secret': {
-    key: 'credentialsSecret',
-    env: 'LKB_CREDENTIALS_SECRET',
+  'livekit-url': { key: 'livekitUrl', env: 'LIVEKIT_URL', type: 'string', help: 'LiveKit URL every runtime joins' },
+  'livekit-credentials-dir': {
+    key: 'livekitCredentialsDir',
+    env: 'LKB_LIVEKIT_CREDENTIALS_DIR',
     type: 'string',
-    help: 'default Secret name (in the session namespace) with apiKey/apiSecret',
+    help: 'directory with files apiKey and apiSecret (the operator mints join tokens from them)',
+  },
+  'token-ttl': { key: 'tokenTtlMs', env: 'LKB_TOKEN_TTL', type: 'duration', help: 'lifetime of a runtime join token' },
+  'token-renew-before': {
+    key: 'tokenRenewBeforeMs',
+    env: 'LKB_TOKEN_RENEW_BEFORE',
+    type: 'duration',
+    help: 're-mint a join token when less than this is left',
+  },
+  'policy-file': {
+    key: 'policyFile',
+    env: 'LKB_POLICY_FILE',
+    type: 'string',
+    help: 'admin policy (JSON/YAML): what a BrowserSession may choose',
+  },
+  'egress-deny-cidrs': {
+    key: 'egressDenyCidrs',
+    env: 'LKB_EGRESS_DENY_CIDRS',
+    type: 'list',
+    help: "the cluster's pod and service CIDRs (runtimes refuse to connect there)",
   },
   'runtime-image': { key: 'runtimeImage', env: 'LKB_RUNTIME_IMAGE', type: 'string', help: 'default runtime image' },
   'cef-runtime-image': {
@@ -122,6 +163,12 @@ const FLAGS: Record<string, FlagDef<keyof OperatorConfig>> = {
     env: 'LKB_SHM_SIZE',
     type: 'string',
     help: 'size limit of the runtime /dev/shm emptyDir',
+  },
+  'runtime-host-network': {
+    key: 'runtimeHostNetwork',
+    env: 'LKB_RUNTIME_HOST_NETWORK',
+    type: 'boolean',
+    help: 'runtime pods use the node network (test clusters without a pod network only)',
   },
   'leader-elect': {
     key: 'leaderElect',
@@ -212,6 +259,15 @@ export function helpText(): string {
   ]);
 }
 
+/** address/prefix with a prefix length valid for the address family. */
+export function isCidr(c: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(c);
+  if (!m) return false;
+  const fam = isIP(m[1] ?? '');
+  const bits = Number(m[2]);
+  return (fam === 4 && bits <= 32) || (fam === 6 && bits <= 128);
+}
+
 export type ParsedArgs = FlagsResult<OperatorConfig>;
 
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): ParsedArgs {
@@ -227,6 +283,13 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     throw new Error('--renew-deadline must be shorter than --lease-duration');
   if (!(cfg.retryPeriodMs < cfg.renewDeadlineMs))
     throw new Error('--retry-period must be shorter than --renew-deadline');
+  // '' is allowed here (--help, tests); every session is then refused with a clear condition (spec-checks.ts).
+  if (cfg.livekitUrl && !/^(wss?|https?):\/\/[^\s]+$/.test(cfg.livekitUrl))
+    throw new Error(`--livekit-url must be a ws://, wss://, http:// or https:// URL, got ${cfg.livekitUrl}`);
+  if (cfg.tokenTtlMs < 300_000 || cfg.tokenTtlMs > 86_400_000) throw new Error('--token-ttl must be within 5m..24h');
+  if (!(cfg.tokenRenewBeforeMs >= 60_000 && cfg.tokenRenewBeforeMs < cfg.tokenTtlMs))
+    throw new Error('--token-renew-before must be at least 1m and shorter than --token-ttl');
+  for (const c of cfg.egressDenyCidrs) if (!isCidr(c)) throw new Error(`--egress-deny-cidrs: not a CIDR: ${c}`);
   if (cfg.maxConcurrentReconciles < 1) throw new Error('--max-concurrent-reconciles must be at least 1');
   return { help: false, config: cfg };
 }

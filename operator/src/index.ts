@@ -8,8 +8,12 @@ export { desiredPod, podNameFor, selectorLabels, specHash, SPEC_HASH_ANNOTATION 
 export { CONDITION_TYPES, type ConditionType, Reasons, setConditions } from './browsersession/conditions.ts';
 export { invalidObservation, observePod, podCreateFailedObservation } from './browsersession/observation.ts';
 export { buildStatus } from './browsersession/status.ts';
-export { ClientNodeKube, ApiError, type KubeClient, PODS, LEASES, EVENTS } from './framework/kube-client.ts';
+export { ClientNodeKube, ApiError, type KubeClient, PODS, LEASES, EVENTS, SECRETS } from './framework/kube-client.ts';
 export { SESSIONS } from './browsersession/resource.ts';
+export { Informer, type InformerHandlers, type InformerOptions } from './framework/informer.ts';
 export { Operator, type OperatorOptions } from './operator.ts';
 export { OperatorMetrics } from './framework/metrics.ts';
 export { REQUIRED_PERMISSIONS, type Permission } from './rbac.ts';
+export * from './livekit/room-token.ts';
+export { readCredentials } from './livekit/credentials.ts';
+export { desiredTokenSecret, tokenSecretNameFor, TOKEN_FILE, TOKEN_MOUNT_PATH } from './browsersession/token-secret.ts';

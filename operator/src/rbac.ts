@@ -12,6 +12,8 @@ export const REQUIRED_PERMISSIONS: Permission[] = [
   { apiGroup: 'lkbrowser.dev', resource: 'browsersessions', verbs: ['list', 'watch'], scope: 'watched' },
   { apiGroup: 'lkbrowser.dev', resource: 'browsersessions/status', verbs: ['patch'], scope: 'watched' },
   { apiGroup: '', resource: 'pods', verbs: ['get', 'list', 'watch', 'create', 'delete'], scope: 'watched' },
+  // The per-session token Secret: written, never read (no get/list/watch: tenants' Secrets stay unreadable).
+  { apiGroup: '', resource: 'secrets', verbs: ['create', 'update'], scope: 'watched' },
   { apiGroup: 'events.k8s.io', resource: 'events', verbs: ['create'], scope: 'watched' },
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'operator' },
 ];

@@ -25,7 +25,8 @@ test('flags override env, env overrides defaults', () => {
   const r = loadConfig(['--namespace=a,b', '--leader-elect', '--lease-duration=20s', '--runtime-port', '9191'], {
     WATCH_NAMESPACE: 'ignored',
     LIVEKIT_URL: 'wss://lk.example.com',
-    LKB_CREDENTIALS_SECRET: 'creds',
+    LKB_LIVEKIT_CREDENTIALS_DIR: '/creds',
+    LKB_EGRESS_DENY_CIDRS: '10.0.0.0/16,fd00::/108',
     POD_NAMESPACE: 'lkb-system',
   });
   assert.equal(r.help, false);
@@ -35,7 +36,9 @@ test('flags override env, env overrides defaults', () => {
   assert.equal(r.config.leaseDurationMs, 20_000);
   assert.equal(r.config.runtimePort, 9191);
   assert.equal(r.config.livekitUrl, 'wss://lk.example.com');
-  assert.equal(r.config.credentialsSecret, 'creds');
+  assert.equal(r.config.livekitCredentialsDir, '/creds');
+  assert.deepEqual(r.config.egressDenyCidrs, ['10.0.0.0/16', 'fd00::/108']);
+  assert.equal(r.config.tokenTtlMs, 3600_000, 'a join token lives an hour by default');
   assert.equal(r.config.operatorNamespace, 'lkb-system');
   const off = loadConfig(['--no-leader-elect'], { LKB_LEADER_ELECT: 'true' });
   assert.equal(!off.help && off.config.leaderElect, false);
@@ -56,6 +59,11 @@ test('bad values are rejected with the flag name', () => {
   assert.throws(() => loadConfig(['--leader-elect=false'], {}), /does not take an argument/);
   assert.throws(() => loadConfig([], { LKB_LEADER_ELECT: 'maybe' }), /LKB_LEADER_ELECT: expected true\/false/);
   assert.throws(() => loadConfig(['positional'], {}), /Unexpected argument/);
+  assert.throws(() => loadConfig(['--livekit-url=ftp://lk'], {}), /--livekit-url/);
+  assert.throws(() => loadConfig(['--token-ttl=1m'], {}), /--token-ttl/);
+  assert.throws(() => loadConfig(['--token-ttl=10m', '--token-renew-before=10m'], {}), /--token-renew-before/);
+  assert.throws(() => loadConfig(['--egress-deny-cidrs=10.0.0.0/33'], {}), /not a CIDR/);
+  assert.throws(() => loadConfig(['--egress-deny-cidrs=cluster'], {}), /not a CIDR/);
   const durations: [string, number | undefined][] = [
     ['500ms', 500],
     ['15s', 15_000],
@@ -84,7 +92,7 @@ test('main.ts --help prints every flag', () => {
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), helpText().trim());
-  for (const f of ['--namespace', '--livekit-url', '--credentials-secret', '--runtime-image', '--leader-elect'])
+  for (const f of ['--namespace', '--livekit-url', '--livekit-credentials-dir', '--runtime-image', '--leader-elect'])
     assert.ok(r.stdout.includes(f), f);
   const bad = spawnSync(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname, '--bogus'], {
     encoding: 'utf8',

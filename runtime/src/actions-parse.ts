@@ -1,25 +1,20 @@
-// Parse and validate a `browser/actions` request (docs/room-protocol.md, "Actions"). Pure, never throws.
+// Parse and validate a `browser/actions` request (docs/room-protocol.md, "Actions"; its wire types, limits and
+// defaults are @lkbrowser/protocol's ActionsRequest, ACTION_LIMITS, ACTION_DEFAULTS) into the runtime's normalized
+// form (buttons as indices, modifiers as flags, every default filled in). Pure, never throws.
 // The whole batch is validated before anything runs: one bad action refuses the batch (nothing applied), so an
 // agent never has to guess how far a half-valid batch got.
 import { type KeyCombo, parseKeys, parseModifierFlags } from './key-names.ts';
-import type { MouseButton as MouseButtonIndex } from '@lkbrowser/protocol';
+import {
+  ACTION_DEFAULTS,
+  ACTION_LIMITS,
+  type MouseButton as MouseButtonIndex,
+  type ScrollDirection,
+} from '@lkbrowser/protocol';
 import type { Viewport } from './input-validation.ts';
 
-export const ACTION_LIMITS = {
-  maxActions: 100,
-  maxPayloadBytes: 64 * 1024,
-  maxTextChars: 4096,
-  maxWaitMs: 10_000,
-  /** Sum of every wait, hold and load/settle timeout in one batch. */
-  maxBatchWaitMs: 30_000,
-  maxDragPoints: 64,
-  maxScrollAmount: 50,
-  /** Pixels per scroll unit (one wheel notch). */
-  scrollStepPx: 100,
-  maxUrlChars: 8192,
-} as const;
+export { ACTION_LIMITS };
 
-export type ScrollDirection = 'up' | 'down' | 'left' | 'right';
+export type { ScrollDirection };
 export interface Point {
   x: number;
   y: number;
@@ -40,33 +35,6 @@ export type Action =
   | { type: 'back' | 'forward' | 'reload' }
   | { type: 'wait_for_load'; timeoutMs: number }
   | { type: 'wait_for_settle'; quietMs: number; timeoutMs: number };
-
-export const ACTION_TYPES = [
-  'left_click',
-  'right_click',
-  'middle_click',
-  'double_click',
-  'triple_click',
-  'click',
-  'mouse_move',
-  'mouse_down',
-  'mouse_up',
-  'left_mouse_down',
-  'left_mouse_up',
-  'drag',
-  'cursor_position',
-  'scroll',
-  'type',
-  'key',
-  'hold_key',
-  'wait',
-  'navigate',
-  'back',
-  'forward',
-  'reload',
-  'wait_for_load',
-  'wait_for_settle',
-] as const;
 
 export interface ActionBatch {
   actions: Action[];
@@ -186,7 +154,7 @@ export function parseAction(raw: unknown, vp: Viewport): Action {
       return { type: 'cursor_position' };
     case 'scroll': {
       const p = point(o, vp);
-      const d = o.direction ?? 'down';
+      const d = o.direction ?? ACTION_DEFAULTS.scrollDirection;
       if (d !== 'up' && d !== 'down' && d !== 'left' && d !== 'right')
         throw new Bad('direction must be up, down, left or right');
       return {
@@ -194,7 +162,7 @@ export function parseAction(raw: unknown, vp: Viewport): Action {
         x: p.x,
         y: p.y,
         direction: d,
-        amount: optInt(o, 'amount', 3, 1, ACTION_LIMITS.maxScrollAmount),
+        amount: optInt(o, 'amount', ACTION_DEFAULTS.scrollAmount, 1, ACTION_LIMITS.maxScrollAmount),
         modifiers: mods(o),
       };
     }
@@ -208,9 +176,13 @@ export function parseAction(raw: unknown, vp: Viewport): Action {
     case 'key':
       return { type: 'key', ...keys(o) };
     case 'hold_key':
-      return { type: 'hold_key', ...keys(o), durationMs: optInt(o, 'durationMs', 500, 0, ACTION_LIMITS.maxWaitMs) };
+      return {
+        type: 'hold_key',
+        ...keys(o),
+        durationMs: optInt(o, 'durationMs', ACTION_DEFAULTS.holdKeyMs, 0, ACTION_LIMITS.maxWaitMs),
+      };
     case 'wait':
-      return { type: 'wait', ms: optInt(o, 'ms', 1000, 0, ACTION_LIMITS.maxWaitMs) };
+      return { type: 'wait', ms: optInt(o, 'ms', ACTION_DEFAULTS.waitMs, 0, ACTION_LIMITS.maxWaitMs) };
     case 'navigate': {
       const url = o.url;
       if (typeof url !== 'string' || url.trim() === '' || url.length > ACTION_LIMITS.maxUrlChars)
@@ -222,12 +194,15 @@ export function parseAction(raw: unknown, vp: Viewport): Action {
     case 'reload':
       return { type: t };
     case 'wait_for_load':
-      return { type: 'wait_for_load', timeoutMs: optInt(o, 'timeoutMs', 10_000, 1, ACTION_LIMITS.maxWaitMs) };
+      return {
+        type: 'wait_for_load',
+        timeoutMs: optInt(o, 'timeoutMs', ACTION_DEFAULTS.loadTimeoutMs, 1, ACTION_LIMITS.maxWaitMs),
+      };
     case 'wait_for_settle':
       return {
         type: 'wait_for_settle',
-        quietMs: optInt(o, 'quietMs', 300, 50, 5000),
-        timeoutMs: optInt(o, 'timeoutMs', 5000, 1, ACTION_LIMITS.maxWaitMs),
+        quietMs: optInt(o, 'quietMs', ACTION_DEFAULTS.settleQuietMs, 50, 5000),
+        timeoutMs: optInt(o, 'timeoutMs', ACTION_DEFAULTS.settleTimeoutMs, 1, ACTION_LIMITS.maxWaitMs),
       };
     default:
       throw new Bad(typeof t === 'string' ? `unknown action type "${t.slice(0, 40)}"` : 'action.type must be a string');
@@ -262,9 +237,9 @@ export function parseActionBatch(payload: string, vp: Viewport): BatchParse {
   }
   const wf = body.waitFrame;
   if (wf !== undefined && typeof wf !== 'boolean') return { ok: false, error: 'waitFrame must be a boolean' };
-  let frameTimeoutMs = 2000;
+  let frameTimeoutMs: number = ACTION_DEFAULTS.frameTimeoutMs;
   try {
-    frameTimeoutMs = optInt(body, 'frameTimeoutMs', 2000, 1, ACTION_LIMITS.maxWaitMs);
+    frameTimeoutMs = optInt(body, 'frameTimeoutMs', ACTION_DEFAULTS.frameTimeoutMs, 1, ACTION_LIMITS.maxWaitMs);
   } catch (e) {
     if (!(e instanceof Bad)) throw e;
     return { ok: false, error: e.message };

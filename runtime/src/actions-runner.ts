@@ -6,32 +6,16 @@ import { RpcError } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { BrowserPage } from '@lkbrowser/native';
 import { actionEvents } from './actions-map.ts';
-import type { Action, ActionBatch, Point } from './actions-parse.ts';
+import type { Action, ActionBatch } from './actions-parse.ts';
 import { comboEvents } from './key-names.ts';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter } from './focus.ts';
 import type { InputPipeline, SubmitRefusal } from './input-pipeline.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { RpcCode } from '@lkbrowser/protocol';
+import { type ActionResult, type BatchResult, type FrameRef, RpcCode } from '@lkbrowser/protocol';
 import type { PublishedFrame } from './video-publisher.ts';
 
-export type ActionResult = ({ ok: true } & Record<string, unknown>) | { ok: false; code: number; error: string };
-
-export interface FrameRef {
-  seq: number;
-  width: number;
-  height: number;
-  /** Monotonic capture time of the runtime (µs, decimal string: JSON has no 64-bit integers). */
-  captureTimeUs: string;
-}
-
-export interface BatchResult {
-  results: ActionResult[];
-  cursor: Point;
-  url: string;
-  /** Set when waitFrame was asked: the first frame captured after the last action, null if none came in time. */
-  frame?: FrameRef | null;
-}
+export type { ActionResult, BatchResult, FrameRef };
 
 export interface ActionsContext {
   page: BrowserPage;

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { CliError, type OptionSpec, parseOptions, usage } from '@lkbrowser/cli';
 import { ENGINE_KINDS, type EngineKind } from '@lkbrowser/native';
+import { MIN_TOKEN_LENGTH } from './automation/bearer.ts';
 import { parseCidr } from './egress/address-policy.ts';
 
 /** Room and display name bound (LiveKit has no documented maximum; these values reach logs and tokens). */
@@ -50,6 +51,14 @@ export interface RuntimeConfig {
   emptyRoomTimeoutSeconds: number;
   /** Exit 0 after this long (0 = never). */
   maxDurationSeconds: number;
+  /** Opt-in automation access (CDP for Playwright/puppeteer, scoped to the page; docs/automation.md). Default off. */
+  automation: boolean;
+  /** Port of the automation endpoint (0 = ephemeral). */
+  automationPort: number;
+  /** Bind address of the automation endpoint. */
+  automationHost: string;
+  /** File holding the automation bearer token (a mounted Secret; re-read on every connection). */
+  automationTokenFile: string | undefined;
   /** HTTP port for /healthz, /readyz, /metrics, /status (0 = ephemeral). */
   metricsPort: number;
   /** Bind address of that server (default 0.0.0.0 so kubelet probes and Prometheus reach it). */
@@ -228,6 +237,33 @@ export const OPTIONS = {
     arg: 's',
     help: 'exit 0 after s (0 = never, default)',
   },
+  automation: {
+    flag: 'automation',
+    env: 'LKB_AUTOMATION',
+    kind: 'boolean',
+    help: 'serve a DevTools endpoint scoped to the page, for Playwright/puppeteer (default false; docs/automation.md)',
+  },
+  automationPort: {
+    flag: 'automation-port',
+    env: 'LKB_AUTOMATION_PORT',
+    kind: 'string',
+    arg: 'port',
+    help: 'port of that endpoint (default 9223, 0 = ephemeral)',
+  },
+  automationHost: {
+    flag: 'automation-host',
+    env: 'LKB_AUTOMATION_HOST',
+    kind: 'string',
+    arg: 'addr',
+    help: 'bind address of that endpoint (default 0.0.0.0)',
+  },
+  automationTokenFile: {
+    flag: 'automation-token-file',
+    env: 'LKB_AUTOMATION_TOKEN_FILE',
+    kind: 'string',
+    arg: 'path',
+    help: `bearer token clients must send (at least ${MIN_TOKEN_LENGTH} characters; required with --automation)`,
+  },
   metricsPort: {
     flag: 'metrics-port',
     env: 'LKB_METRICS_PORT',
@@ -361,6 +397,15 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     if (metricsHost !== undefined && isIP(metricsHost) === 0) {
       throw new ConfigError(`${src('metricsHost')}: expected an IP address, got "${metricsHost}"`);
     }
+    const automation = raw.booleans.automation ?? false;
+    const automationHost = str('automationHost');
+    if (automationHost !== undefined && isIP(automationHost) === 0) {
+      throw new ConfigError(`${src('automationHost')}: expected an IP address, got "${automationHost}"`);
+    }
+    const automationTokenFile = str('automationTokenFile');
+    if (automation && !automationTokenFile) {
+      throw new ConfigError(`${src('automation')} needs LKB_AUTOMATION_TOKEN_FILE (--automation-token-file)`);
+    }
 
     const logLevel = (str('logLevel') ?? 'info').toLowerCase();
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -400,6 +445,10 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       screenshotIdentities: raw.lists.screenshotIdentities ?? [],
       emptyRoomTimeoutSeconds: int('emptyRoomTimeoutSeconds', 0, 0, 7 * 86_400),
       maxDurationSeconds: int('maxDurationSeconds', 0, 0, 30 * 86_400),
+      automation,
+      automationPort: int('automationPort', 9223, 0, 65_535),
+      automationHost: automationHost ?? '0.0.0.0',
+      automationTokenFile,
       metricsPort: int('metricsPort', 9090, 0, 65_535),
       metricsHost: str('metricsHost') ?? '0.0.0.0',
       logLevel: logLevel as LogLevel,

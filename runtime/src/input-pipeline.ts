@@ -55,7 +55,12 @@ export class InputPipeline {
   onPacket(identity: string | undefined, payload: Uint8Array, nowMs: number): void {
     if (this.#closed) return;
     const { metrics: m, focus, page } = this.#o;
-    if (identity === undefined || !focus.isHolder(identity)) {
+    if (identity === undefined) {
+      // rtc-node names no sender the room has not announced yet (participant-announcements.ts): not attributable.
+      m.inputPackets.inc({ result: 'unknown_sender' });
+      return;
+    }
+    if (!focus.isHolder(identity)) {
       m.inputPackets.inc({ result: 'not_focused' });
       return;
     }

@@ -4,7 +4,9 @@
 // the SDK's own reconnect attempts, engine could not start/restart); 2 = invalid configuration.
 import { type BrowserContext, type BrowserPage, createContext } from '@lkbrowser/native';
 import { dispose, Room, RoomEvent } from '@livekit/rtc-node';
+import { existsSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { AutomationServer } from './automation/cdp-proxy.ts';
 import { parseConfig } from './config.ts';
 import { EgressProxy } from './egress/egress-proxy.ts';
 import { startStatusServer, type StatusServer } from './http-server.ts';
@@ -41,6 +43,7 @@ let page: BrowserPage | undefined;
 let room: Room | undefined;
 let http: StatusServer | undefined;
 let egress: EgressProxy | undefined;
+let automation: AutomationServer | undefined;
 let tokenFile: TokenFile | undefined;
 let shuttingDown = false;
 const timers: NodeJS.Timeout[] = [];
@@ -53,15 +56,29 @@ async function step(what: string, fn: () => Promise<unknown> | undefined): Promi
   }
 }
 
+/** Kubernetes shows this file's text as the container's termination message (status, events, kubectl). */
+const TERMINATION_LOG = '/dev/termination-log';
+
+function writeTerminationMessage(text: string): void {
+  if (!existsSync(TERMINATION_LOG)) return; // not in a Kubernetes pod
+  try {
+    writeFileSync(TERMINATION_LOG, `${text.slice(0, 2000)}\n`);
+  } catch (err) {
+    log.warn({ err }, 'cannot write the termination message');
+  }
+}
+
 async function shutdown(code: number, reason: string): Promise<never> {
   if (!shuttingDown) {
     shuttingDown = true;
     log.info({ code, reason }, 'shutting down');
+    if (code !== 0) writeTerminationMessage(reason);
     const deadline = setTimeout(() => {
       log.error({ code, reason }, `shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway`);
       process.exit(code === 0 ? 1 : code);
     }, SHUTDOWN_DEADLINE_MS);
     for (const t of timers) clearInterval(t);
+    await step('automation', () => automation?.close());
     await step('session', () => session?.close());
     await step('room', () => room?.disconnect());
     await step('rtc', () => dispose());
@@ -133,6 +150,25 @@ async function run(): Promise<void> {
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
   if (shuttingDown) return;
 
+  if (cfg.automation && cfg.automationTokenFile) {
+    const p = page;
+    automation = new AutomationServer({
+      host: cfg.automationHost,
+      port: cfg.automationPort,
+      tokenFile: cfg.automationTokenFile,
+      target: () =>
+        p.crashed || p.cdpTargetId === '' ? undefined : { cdpEndpoint: p.cdpEndpoint, targetId: p.cdpTargetId },
+      nav,
+      logger: log,
+      metrics,
+    });
+    const port = await automation.listen();
+    log.warn(
+      { port, host: cfg.automationHost },
+      'automation endpoint listening (DevTools scoped to the page, bearer token; docs/automation.md)',
+    );
+  }
+
   room = new Room();
   room.on(RoomEvent.Disconnected, (reason) => {
     if (shuttingDown) return;
@@ -187,5 +223,5 @@ async function run(): Promise<void> {
 
 run().catch((err: unknown) => {
   log.fatal({ err }, 'runtime failed to start');
-  void shutdown(1, 'start failed');
+  void shutdown(1, `runtime failed to start: ${err instanceof Error ? err.message : String(err)}`);
 });

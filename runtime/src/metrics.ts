@@ -25,6 +25,8 @@ export class RuntimeMetrics {
   readonly actions: Counter<'type' | 'result'>;
   readonly egressRefused: Counter<'reason'>;
   readonly egressConnections: Counter<'kind'>;
+  readonly automationConnections: Counter<'result'>;
+  readonly automationRefused: Counter<'kind'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = new Registry();
@@ -150,6 +152,18 @@ export class RuntimeMetrics {
     this.egressConnections = new Counter({
       name: 'lkb_egress_connections_total',
       help: 'Upstream connections opened by the egress proxy (connect = CONNECT tunnel, http = absolute-URI request)',
+      labelNames: ['kind'],
+      registers: [r],
+    });
+    this.automationConnections = new Counter({
+      name: 'lkb_automation_connections_total',
+      help: 'CDP automation connection attempts, by result (accepted, unauthorized, busy, no-page, upstream-failed)',
+      labelNames: ['result'],
+      registers: [r],
+    });
+    this.automationRefused = new Counter({
+      name: 'lkb_automation_refused_total',
+      help: 'CDP messages of automation clients refused by the scope (method, navigation, malformed)',
       labelNames: ['kind'],
       registers: [r],
     });

@@ -9,7 +9,7 @@ import type { ActionsRunner } from './actions-runner.ts';
 import { errMsg } from './errors.ts';
 import type { FocusArbiter } from './focus.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
+import { RPC, RpcCode, type ScreenshotReply, TOPIC } from '@lkbrowser/protocol';
 import type { RpcHandler } from './rpc-handlers.ts';
 import { clipRegion, copyRgb, encodePng, parseScreenshotRequest, scaledSize } from './screenshot.ts';
 import type { LatestFrame } from './video-publisher.ts';
@@ -86,7 +86,7 @@ export function screenshotHandler(ctx: ScreenshotContext): RpcHandler {
         });
         await w.write(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
         await w.close();
-        return {
+        const reply: ScreenshotReply = {
           streamId,
           mimeType: 'image/png',
           bytes: png.byteLength,
@@ -99,6 +99,7 @@ export function screenshotHandler(ctx: ScreenshotContext): RpcHandler {
           encodeMs: Math.round(encodeMs * 10) / 10,
           ...meta,
         };
+        return reply;
       } finally {
         inFlight--;
       }

@@ -32,6 +32,8 @@ export interface RpcContext {
   /** The holder changed through an RPC: broadcast it and apply it to the page. */
   focusChanged: (b: FocusBroadcast, reason: string) => void;
   status: () => unknown;
+  /** Resolves true once the room has announced `identity` to this runtime (participant-announcements.ts). */
+  whenAnnounced: (identity: string) => Promise<boolean>;
 }
 
 export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
@@ -42,6 +44,9 @@ export function rpcHandlers(ctx: RpcContext): RpcHandler[] {
       method: RPC.requestFocus,
       needsFocus: false,
       handle: async (caller) => {
+        // Granted only once the caller's data packets can be attributed to it (else its input would be refused).
+        if (!(await ctx.whenAnnounced(caller)))
+          throw new RpcError(RpcCode.Timeout, 'the room has not announced you to the browser yet; retry');
         const d = focus.request(caller, ctx.nowMs());
         if (!d.granted)
           return 'coolingDownMs' in d

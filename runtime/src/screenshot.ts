@@ -3,21 +3,19 @@
 // are pure; encoding is sharp (libvips + libpng), off the event loop in libuv's thread pool.
 import sharp from 'sharp';
 import type { Rect } from '@lkbrowser/native';
+import { SCREENSHOT_LIMITS } from '@lkbrowser/protocol';
 
-export const SCREENSHOT_LIMITS = {
-  minScale: 0.05,
-  maxScale: 1,
-  maxPayloadBytes: 1024,
-} as const;
+export { SCREENSHOT_LIMITS };
 
-export interface ScreenshotRequest {
+/** The parsed request (the wire form is @lkbrowser/protocol's ScreenshotRequest). */
+export interface ParsedScreenshotRequest {
   /** Part of the frame in page pixels; default the whole frame. */
   region?: Rect;
   /** Output size = region size × scale (rounded, at least 1 px). Default 1. */
   scale: number;
 }
 
-export type ScreenshotParse = { ok: true; req: ScreenshotRequest } | { ok: false; error: string };
+export type ScreenshotParse = { ok: true; req: ParsedScreenshotRequest } | { ok: false; error: string };
 
 export function parseScreenshotRequest(payload: string): ScreenshotParse {
   if (payload === '') return { ok: true, req: { scale: 1 } };
@@ -36,7 +34,7 @@ export function parseScreenshotRequest(payload: string): ScreenshotParse {
   if (typeof scale !== 'number' || !(scale >= SCREENSHOT_LIMITS.minScale && scale <= SCREENSHOT_LIMITS.maxScale)) {
     return { ok: false, error: `scale must be ${SCREENSHOT_LIMITS.minScale}..${SCREENSHOT_LIMITS.maxScale}` };
   }
-  const req: ScreenshotRequest = { scale };
+  const req: ParsedScreenshotRequest = { scale };
   if (o.region !== undefined) {
     const r = o.region as Record<string, unknown> | null;
     const int = (k: string, lo: number): number | undefined => {

@@ -7,6 +7,7 @@
 //   rpc-agent-handlers.ts  browser/actions (actions-runner.ts) and browser/screenshot
 //   data-sender.ts      browser-focus / browser-url / cursor_changed out (reliable, ordered; late joiners get the state)
 //   crash-restart.ts    restart the page after a crash on the same tracks
+//   participant-announcements.ts  request-focus waits until the room has announced the caller (input attributable)
 import { EventEmitter } from 'node:events';
 import { type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
@@ -17,6 +18,7 @@ import { DataSender } from './data-sender.ts';
 import { errMsg } from './errors.ts';
 import { FocusArbiter, type FocusBroadcast } from './focus.ts';
 import { InputPipeline } from './input-pipeline.ts';
+import { ParticipantAnnouncements } from './participant-announcements.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation, type NavPolicy, type ResolveHost, resolveHostAddresses } from './nav-policy.ts';
 import { type BrowserStatus, TOPIC } from '@lkbrowser/protocol';
@@ -53,6 +55,9 @@ export interface SessionOptions {
   rpcPerSec?: number;
   /** Identities that may take screenshots without holding focus (LKB_SCREENSHOT_IDENTITIES). */
   screenshotIdentities?: readonly string[];
+  /** How long browser/request-focus waits for the room to announce its caller. Default 8000 ms: livekit-server
+   *  announces participants that publish nothing every 3 s; clients' RPC timeouts are 10 s and more. */
+  announceWaitMs?: number;
 }
 
 export interface SessionEvents {
@@ -74,6 +79,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
   readonly #input: InputPipeline;
   readonly #rpc: RpcRouter;
   readonly #crash: CrashRestart;
+  readonly #announcements: ParticipantAnnouncements;
 
   #url: string;
   #urlChangedMs = Number.NEGATIVE_INFINITY;
@@ -141,6 +147,10 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       },
       fatal: (err) => this.emit('fatal', err),
     });
+    this.#announcements = new ParticipantAnnouncements({
+      has: (identity) => room.remoteParticipants.has(identity),
+      timeoutMs: opts.announceWaitMs ?? 8000,
+    });
     this.#url = page.url;
     this.#roomHandlers = {
       data: (payload, participant, _kind, topic) => {
@@ -205,6 +215,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       nowMs,
       focusChanged: (b: FocusBroadcast, reason: string) => this.#focusChanged(b, reason),
       status: () => this.status(),
+      whenAnnounced: (identity: string) => this.#announcements.whenAnnounced(identity),
     };
     const runner = new ActionsRunner({
       page,
@@ -275,6 +286,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
     room.off(RoomEvent.ParticipantConnected, this.#roomHandlers.connected);
     room.off(RoomEvent.ParticipantDisconnected, this.#roomHandlers.disconnected);
     this.#rpc.close();
+    this.#announcements.close();
     // Sent after closing on purpose (#broadcast refuses by then): the room must not keep a holder that is gone.
     if (this.#focus.clear().changed) this.#sender.send(TOPIC.focus, { identity: null });
     this.#publishing = false;
@@ -324,6 +336,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
 
   #onParticipantConnected(p: RemoteParticipant): void {
     this.#o.metrics.participants.set(this.#o.room.remoteParticipants.size);
+    this.#announcements.announced(p.identity);
     // Late joiner: current state, to that participant only.
     const to = [p.identity];
     this.#broadcast(TOPIC.focus, { identity: this.#focus.holder }, to);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { actionEvents, typeEvents } from '../src/actions-map.ts';
+import { ACTION_TYPES } from '@lkbrowser/protocol';
 import { ACTION_LIMITS, type Action, parseActionBatch } from '../src/actions-parse.ts';
 import { CefFlag } from '@lkbrowser/protocol';
 import { validateInputEvent } from '../src/input-validation.ts';
@@ -238,4 +239,27 @@ test('non-input actions map to nothing', () => {
   ]) {
     assert.equal(actionEvents(parsed(raw), { x: 0, y: 0 }), undefined);
   }
+});
+
+test('every action type of the protocol is one the runtime parses', () => {
+  const sample: Record<string, unknown> = {
+    x: 5,
+    y: 5,
+    path: [
+      { x: 1, y: 1 },
+      { x: 2, y: 2 },
+    ],
+    text: 'a',
+    keys: 'a',
+    url: 'https://example.com/',
+  };
+  for (const type of ACTION_TYPES) {
+    const r = parseActionBatch(JSON.stringify({ actions: [{ type, ...sample }] }), { width: 100, height: 100 });
+    assert.equal(r.ok, true, `${type}: ${r.ok ? '' : r.error}`);
+  }
+  const unknown = parseActionBatch(JSON.stringify({ actions: [{ type: 'teleport', x: 1, y: 1 }] }), {
+    width: 100,
+    height: 100,
+  });
+  assert.equal(unknown.ok, false);
 });

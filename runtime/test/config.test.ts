@@ -50,6 +50,10 @@ test('defaults', () => {
       screenshotIdentities: [],
       emptyRoomTimeoutSeconds: 0,
       maxDurationSeconds: 0,
+      automation: false,
+      automationPort: 9223,
+      automationHost: '0.0.0.0',
+      automationTokenFile: undefined,
       metricsPort: 9090,
       metricsHost: '0.0.0.0',
       logLevel: 'info',
@@ -196,4 +200,14 @@ test('token file, egress deny CIDRs, chromium uid, focus max hold and admins; bo
   err({ ...base, LIVEKIT_ROOM: 'r'.repeat(257) }, [], /at most 256/);
   err({ ...base, LIVEKIT_NAME: 'n'.repeat(257) }, [], /at most 256/);
   err({ ...base, LKB_FOCUS_ADMIN_IDENTITIES: 'a'.repeat(129) }, [], /at most 64 identities/);
+});
+
+test('automation: off by default; on needs a token file', () => {
+  const c = ok({ ...base, LKB_AUTOMATION: 'true', LKB_AUTOMATION_TOKEN_FILE: '/var/run/lkb/automation/token' });
+  assert.equal(c.automation, true);
+  assert.equal(c.automationTokenFile, '/var/run/lkb/automation/token');
+  assert.equal(ok(base, ['--automation', '--automation-token-file', '/t', '--automation-port', '0']).automationPort, 0);
+  err({ ...base, LKB_AUTOMATION: 'true' }, [], /LKB_AUTOMATION needs LKB_AUTOMATION_TOKEN_FILE/);
+  err({ ...base, LKB_AUTOMATION_HOST: 'example.com' }, [], /LKB_AUTOMATION_HOST: expected an IP address/);
+  err({ ...base, LKB_AUTOMATION_PORT: '70000' }, [], /LKB_AUTOMATION_PORT/);
 });

@@ -20,6 +20,7 @@ interface Slot {
 export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
   readonly id = 1;
   readonly cdpEndpoint = 'http://127.0.0.1:0';
+  readonly cdpTargetId = '';
   #width: number;
   #height: number;
   #url: string;

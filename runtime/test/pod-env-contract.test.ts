@@ -43,6 +43,7 @@ test('every BrowserSession field reaches the runtime with its value', () => {
     navigation: { allowedOrigins: ['https://example.com', 'https://*.example.org'], allowPrivateNetworks: true },
     focus: { idleReleaseSeconds: 45, priorityIdentities: ['agent-1', 'agent-2'] },
     lifetime: { maxDurationSeconds: 3600, emptyRoomTimeoutSeconds: 300 },
+    automation: { enabled: true, tokenSecretName: 'agent-cdp' },
   };
   const c = runtimeConfig(podEnv(session(full)));
   assert.deepEqual(
@@ -53,6 +54,7 @@ test('every BrowserSession field reaches the runtime with its value', () => {
       name: c.name,
       apiKey: c.apiKey,
       apiSecret: c.apiSecret,
+      tokenFile: c.tokenFile,
       url: c.url,
       width: c.width,
       height: c.height,
@@ -66,14 +68,18 @@ test('every BrowserSession field reaches the runtime with its value', () => {
       emptyRoomTimeoutSeconds: c.emptyRoomTimeoutSeconds,
       maxDurationSeconds: c.maxDurationSeconds,
       metricsPort: c.metricsPort,
+      automation: c.automation,
+      automationPort: c.automationPort,
+      automationTokenFile: c.automationTokenFile,
     },
     {
       livekitUrl: 'wss://lk.example.com',
       room: 'demo-room',
       identity: 'browser-1',
       name: 'Shared browser',
-      apiKey: 'secret:apiKey',
-      apiSecret: 'secret:apiSecret',
+      apiKey: undefined,
+      apiSecret: undefined,
+      tokenFile: '/var/run/lkbrowser/livekit/token',
       url: 'https://example.com/start',
       width: 1920,
       height: 1080,
@@ -87,6 +93,9 @@ test('every BrowserSession field reaches the runtime with its value', () => {
       emptyRoomTimeoutSeconds: 300,
       maxDurationSeconds: 3600,
       metricsPort: 9191,
+      automation: true,
+      automationPort: 9223,
+      automationTokenFile: '/var/run/lkbrowser/automation/token',
     },
   );
 });
@@ -97,6 +106,7 @@ test("a minimal BrowserSession: the operator's defaults are valid runtime config
   assert.equal(c.identity, 'demo');
   assert.equal(c.focusIdleReleaseSeconds, 120); // the CRD's default, not the runtime's 0
   assert.equal(c.engine, 'chromium');
+  assert.equal(c.automation, false);
 });
 
 test('the pod sets no variable the runtime does not read', () => {

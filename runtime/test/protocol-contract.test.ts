@@ -5,12 +5,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
+  ACTION_DEFAULTS,
+  ACTION_LIMITS,
+  ACTION_TYPES,
   AUDIO_TRACK,
   encodeInput,
   INPUT_LIMITS,
   type InputEvent,
   RPC,
   RpcCode,
+  SCREENSHOT_LIMITS,
   TOPIC,
   VIDEO_TRACK,
 } from '@lkbrowser/protocol';
@@ -55,4 +59,26 @@ test('docs/room-protocol.md names every track, topic, RPC and error code', () =>
     assert.ok(doc.includes(name), `${name} is documented`);
   }
   for (const code of Object.values(RpcCode)) assert.ok(doc.includes(String(code)), `error code ${code} is documented`);
+});
+
+test('docs/room-protocol.md lists every action type, its limits and its defaults', () => {
+  const doc = readFileSync(new URL('../../docs/room-protocol.md', import.meta.url), 'utf8');
+  const actions = doc.slice(doc.indexOf('## Actions (ext)'), doc.indexOf('## Screenshots (ext)'));
+  for (const t of ACTION_TYPES) assert.ok(actions.includes(`\`${t}\``), `action ${t} is documented`);
+  const d = ACTION_DEFAULTS;
+  for (const v of [d.scrollAmount, d.holdKeyMs, d.waitMs, d.loadTimeoutMs, d.settleQuietMs, d.settleTimeoutMs]) {
+    assert.ok(actions.includes(`(default ${v})`), `default ${v} is documented`);
+  }
+  assert.ok(actions.includes(`default ${d.frameTimeoutMs}`));
+  assert.ok(actions.includes(`default ${d.scrollDirection}`));
+  const L = ACTION_LIMITS;
+  assert.ok(actions.includes(`at most ${L.maxActions} actions`));
+  assert.ok(actions.includes(`${L.maxPayloadBytes / 1024} KiB`));
+  assert.ok(actions.includes(`at most ${L.maxBatchWaitMs / 1000} s`));
+  assert.ok(actions.includes(`2..${L.maxDragPoints}`));
+  assert.ok(actions.includes(`1..${L.maxScrollAmount}`));
+  assert.ok(actions.includes(`1..${L.maxTextChars} chars`));
+  assert.ok(actions.includes(`${L.scrollStepPx} px`));
+  const shots = doc.slice(doc.indexOf('## Screenshots (ext)'));
+  assert.ok(shots.includes(`${SCREENSHOT_LIMITS.minScale}..${SCREENSHOT_LIMITS.maxScale}`));
 });

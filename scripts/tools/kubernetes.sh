@@ -2,7 +2,8 @@
 # Builds the pinned Kubernetes control plane + node binaries, etcd and helm with the Go toolchain (Go module proxy)
 # into $LKB_TOOLS_DIR (default ~/.cache/lkbrowser/tools)/<name>-<version>/. Reuses what is present. Nothing fetched
 # enters the repo: each build happens in a throwaway module inside the cache.
-#   kubernetes-<v>/ : kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl (one `go build`)
+#   kubernetes-<v>/ : kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl (one `go build`), and
+#                     pause (the pod sandbox's process, compiled with cc -static from the module's build/pause/linux)
 #   etcd-<v>/       : etcd
 #   helm-<v>/       : helm
 # Versions: scripts/tools/versions.env. Usage: bash scripts/tools/kubernetes.sh
@@ -77,6 +78,22 @@ else
   rm -rf "$work/src"
   rm -rf "$kube_dir" && mv "$work" "$kube_dir"
   log "kubernetes $KUBERNETES_VERSION built in $((SECONDS - t0)) s"
+fi
+
+# ---- pause: the pod sandbox process (the image registry.k8s.io/pause holds just this binary). Compiled from the
+# k8s.io/kubernetes module's own source in the module cache (static, like its Makefile), never copied into the repo.
+if have "$kube_dir" pause; then
+  log "pause present in $kube_dir"
+else
+  command -v cc >/dev/null || { log "pause needs a C compiler (cc; the Debian package g++ brings gcc)"; exit 1; }
+  kdir="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+  src="$kdir/build/pause/linux/pause.c"
+  [ -f "$src" ] || { log "no $src in the module cache"; exit 1; }
+  pause_tag="$(sed -n 's/^TAG ?= //p' "$kdir/build/pause/Makefile")"
+  cc -Os -Wall -Werror -static -DVERSION="v$pause_tag-lkb" -o "$kube_dir/pause.tmp" "$src"
+  mv "$kube_dir/pause.tmp" "$kube_dir/pause"
+  echo "$pause_tag" >"$kube_dir/pause.version"
+  log "pause $pause_tag built"
 fi
 
 # ---- etcd: the server binary is the main package go.etcd.io/etcd/server/v3, whose go.mod replaces its sibling

@@ -27,3 +27,4 @@ export {
 } from './livekit-server.ts';
 export { describeSfu, SFU_SWITCH, type Sfu, type SfuKind, sfuKind, startSfu } from './sfu.ts';
 export { type PageServer, servePages } from './page-server.ts';
+export { KubeNode, type KubeNodeOptions, mountsUnder, NODE_NAME, startKubeNode } from './kube-node.ts';

@@ -1,7 +1,8 @@
 // A real Kubernetes control plane on loopback for tests (like controller-runtime's envtest): etcd, kube-apiserver
 // (RBAC + Node authorizers, static token users, service-account signing, default admission plugins incl.
 // ValidatingAdmissionPolicy) and kube-controller-manager (garbage collector, namespaces, service accounts, tokens,
-// workloads). No scheduler or kubelet: pods are created and stay Pending. Binaries: scripts/tools/kubernetes.sh.
+// workloads). No scheduler or kubelet: pods are created and stay Pending (testkit/src/kube-node.ts adds kube-scheduler,
+// containerd and a kubelet). Binaries: scripts/tools/kubernetes.sh.
 //
 //   const cp = await startKubeControlPlane();
 //   await cp.kubectl(['apply', '-f', file]);            // admin
@@ -182,6 +183,8 @@ export class KubeControlPlane {
     for (const d of ['pki', 'logs', 'kubeconfig', 'etcd'])
       mkdirSync(join(this.dir, d), { recursive: true, mode: 0o700 });
     await this.makePki(pki);
+    // The apiserver's client identity towards kubelets (logs, exec; testkit/src/kube-node.ts).
+    const kubeletClient = await this.issueClientCert('kube-apiserver-kubelet-client', ['system:masters']);
 
     const users = [...BUILTIN_USERS, ...(opts.users ?? [])];
     const csv: string[] = [];
@@ -236,6 +239,9 @@ export class KubeControlPlane {
       `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--allow-privileged=true',
+      `--kubelet-client-certificate=${kubeletClient.certFile}`,
+      `--kubelet-client-key=${kubeletClient.keyFile}`,
+      '--kubelet-preferred-address-types=InternalIP',
       '--profiling=false',
       `--cert-dir=${pki}`,
     ];

@@ -47,7 +47,7 @@ app.kubernetes.io/component: operator
 {{- printf "%s:%s" .Values.runtime.image.repository (default .Chart.AppVersion .Values.runtime.image.tag) -}}
 {{- end -}}
 
-{{/* Secret the runtime pods read the LiveKit API key/secret from (existing one, or the one this chart creates). */}}
+{{/* Secret (release namespace) the operator mints join tokens from: an existing one, or the one this chart creates. */}}
 {{- define "lkbrowser.credentialsSecretName" -}}
 {{- if .Values.livekit.credentialsSecret -}}
 {{- .Values.livekit.credentialsSecret -}}
@@ -65,8 +65,9 @@ app.kubernetes.io/component: operator
 {{- end -}}
 {{- end -}}
 
-{{/* Least privilege for the operator. It never reads Secrets: runtime pods get the LiveKit credentials
-       through secretKeyRef, which the kubelet resolves. */}}
+{{/* Least privilege for the operator. It never reads Secrets: the LiveKit API key/secret reach it as a mounted
+       volume of its own pod (kubelet), and in session namespaces it only creates and replaces each session's
+       token Secret (no get, list or watch: other Secrets there stay unreadable to it). */}}
 {{- define "lkbrowser.operatorRules" -}}
 - apiGroups: [lkbrowser.dev]
   resources: [browsersessions]
@@ -80,6 +81,9 @@ app.kubernetes.io/component: operator
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list, watch, create, delete]
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [create, update]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]

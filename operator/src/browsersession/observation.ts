@@ -84,6 +84,11 @@ export function observePod(pod: Pod | undefined): Observation {
     ? cond('True', Reasons.Scheduled, pod.spec?.nodeName ? `scheduled on ${pod.spec.nodeName}` : '')
     : cond('False', sched?.reason ?? Reasons.PodCreated, sched?.message ?? 'waiting for the scheduler');
 
+  // First: a pod being deleted (by hand, a drain, an eviction) gets SIGTERM and the runtime exits 0, so it ends
+  // Succeeded; that is not the session completing: the pod is recreated once it is gone.
+  if (pod.metadata.deletionTimestamp) {
+    return observation('Pending', { reason: Reasons.Terminating, message: 'runtime pod is terminating', scheduled });
+  }
   if (st.phase === 'Succeeded') {
     return observation('Completed', {
       reason: Reasons.Completed,
@@ -95,17 +100,15 @@ export function observePod(pod: Pod | undefined): Observation {
     const message = `runtime pod failed${st.reason ? ` (${st.reason})` : ''}${st.message ? `: ${st.message}` : ''}`;
     return observation('Failed', { reason: Reasons.PodFailed, message, scheduled, failed: true });
   }
-  if (pod.metadata.deletionTimestamp) {
-    return observation('Pending', { reason: Reasons.Terminating, message: 'runtime pod is terminating', scheduled });
-  }
   const waiting = cs?.state?.waiting;
   if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
     const last = cs?.lastState?.terminated;
-    const detail =
-      waiting.message ??
-      (last
-        ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message}` : ''}`
-        : '');
+    // Both: the kubelet's back-off line says when it retries, the last exit says why the runtime stopped (its
+    // termination message, e.g. the LiveKit server refusing the token).
+    const lastExit = last
+      ? `last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message.trim()}` : ''}`
+      : '';
+    const detail = [waiting.message, lastExit].filter(Boolean).join('; ');
     const message = `runtime container ${waiting.reason}${detail ? `: ${detail}` : ''}`;
     return observation('Failed', { reason: waiting.reason, message, scheduled, failed: true });
   }

@@ -6,6 +6,7 @@ import type { ResolvedSpec } from './resolved-spec.ts';
 import type { Container, EnvVar, OwnerReference, Pod, ResourceRequirements } from '../framework/kube-types.ts';
 import type { BrowserSession, PodOverrides, PodResources } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
+import { TOKEN_FILE, TOKEN_MOUNT_PATH, tokenSecretNameFor } from './token-secret.ts';
 
 export const SPEC_HASH_ANNOTATION = 'lkbrowser.dev/spec-hash';
 /** Restarts of earlier pods of the session, carried over so status.restarts survives pod recreation. */
@@ -15,6 +16,9 @@ export const SESSION_LABEL = 'lkbrowser.dev/session';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'lkbrowser-operator';
 export const CONTAINER_NAME = 'browser';
+/** spec.automation: the runtime's DevTools endpoint port and where the token Secret is mounted. */
+export const AUTOMATION_PORT = 9223;
+export const AUTOMATION_TOKEN_DIR = '/var/run/lkbrowser/automation';
 
 export const DEFAULT_RESOURCES: Required<ResourceRequirements> = {
   requests: { cpu: '1', memory: '1Gi' },
@@ -75,15 +79,15 @@ export function ownerReference(session: BrowserSession): OwnerReference {
 
 export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
   const s = r.spec;
-  const c = r.credentials;
   const env: EnvVar[] = [
     { name: 'LIVEKIT_URL', value: r.livekitUrl },
+    // Room and identity are in the token (which is all LiveKit goes by); here for the runtime's logs and status.
     { name: 'LIVEKIT_ROOM', value: s.room },
     { name: 'LIVEKIT_IDENTITY', value: r.identity },
     { name: 'LIVEKIT_NAME', value: r.participantName },
-    // The API secret is never inlined: the kubelet resolves it from the Secret in the session's namespace.
-    { name: 'LIVEKIT_API_KEY', valueFrom: { secretKeyRef: { name: c.secretName, key: c.apiKeyKey } } },
-    { name: 'LIVEKIT_API_SECRET', valueFrom: { secretKeyRef: { name: c.secretName, key: c.apiSecretKey } } },
+    // A join token for this room and identity only, minted by the operator into the session's Secret and
+    // mounted as a file: no API key or secret reaches the pod.
+    { name: 'LKB_TOKEN_FILE', value: TOKEN_FILE },
     { name: 'LKB_URL', value: s.url },
     { name: 'LKB_WIDTH', value: String(s.viewport.width) },
     { name: 'LKB_HEIGHT', value: String(s.viewport.height) },
@@ -98,6 +102,15 @@ export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
     { name: 'LKB_MAX_DURATION_SECONDS', value: String(s.lifetime.maxDurationSeconds) },
     { name: 'LKB_METRICS_PORT', value: String(config.runtimePort) },
   ];
+  if (config.egressDenyCidrs.length > 0)
+    env.push({ name: 'LKB_EGRESS_DENY_CIDRS', value: config.egressDenyCidrs.join(',') });
+  if (s.automation.enabled && s.automation.tokenSecretName) {
+    env.push(
+      { name: 'LKB_AUTOMATION', value: 'true' },
+      { name: 'LKB_AUTOMATION_PORT', value: String(AUTOMATION_PORT) },
+      { name: 'LKB_AUTOMATION_TOKEN_FILE', value: `${AUTOMATION_TOKEN_DIR}/token` },
+    );
+  }
   return env;
 }
 
@@ -126,6 +139,8 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     name: CONTAINER_NAME,
     image: r.image,
     imagePullPolicy: r.imagePullPolicy,
+    // The runtime writes why it stopped to /dev/termination-log; a crash before that leaves the log's tail.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     env: runtimeEnv(r, config),
     ports: [{ name: 'metrics', containerPort: port, protocol: 'TCP' }],
     resources: mergeResources(over.resources),
@@ -147,6 +162,7 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'home', mountPath: '/home/lkb' }, // the image's HOME (Dockerfile.runtime)
       { name: 'dshm', mountPath: '/dev/shm' },
+      { name: 'livekit-token', mountPath: TOKEN_MOUNT_PATH, readOnly: true },
     ],
   };
   const pod: Pod = {
@@ -169,6 +185,11 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
         { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
         { name: 'home', emptyDir: { sizeLimit: '512Mi' } },
         { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: config.shmSize } },
+        {
+          name: 'livekit-token',
+          // 0440: readable by the runtime's uid and fsGroup only.
+          secret: { secretName: tokenSecretNameFor(session.metadata.name ?? ''), defaultMode: 0o440 },
+        },
       ],
       // Exit 0 at the end of the session's lifetime → pod Succeeded → phase Completed; crashes restart in place.
       restartPolicy: 'OnFailure',
@@ -185,9 +206,25 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     },
   };
   const spec = pod.spec as NonNullable<Pod['spec']>;
+  const automation = r.spec.automation;
+  if (automation.enabled && automation.tokenSecretName) {
+    // The token is a file (re-read per connection, so a rotated Secret applies without a restart), never an env var.
+    container.ports?.push({ name: 'automation', containerPort: AUTOMATION_PORT, protocol: 'TCP' });
+    container.volumeMounts?.push({ name: 'automation-token', mountPath: AUTOMATION_TOKEN_DIR, readOnly: true });
+    spec.volumes?.push({
+      name: 'automation-token',
+      secret: { secretName: automation.tokenSecretName, items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 },
+    });
+  }
   if (over.nodeSelector && Object.keys(over.nodeSelector).length > 0) spec.nodeSelector = { ...over.nodeSelector };
   if (over.tolerations && over.tolerations.length > 0) spec.tolerations = over.tolerations.map((t) => ({ ...t }));
   if (over.runtimeClassName) spec.runtimeClassName = over.runtimeClassName;
+  if (config.runtimeHostNetwork) {
+    // The node's network namespace: the container port becomes a host port, so the scheduler places at most one
+    // runtime per node and port. DNS still resolves cluster names.
+    spec.hostNetwork = true;
+    spec.dnsPolicy = 'ClusterFirstWithHostNet';
+  }
   const annotations = pod.metadata.annotations as Record<string, string>;
   annotations[SPEC_HASH_ANNOTATION] = specHash(pod);
   return pod;

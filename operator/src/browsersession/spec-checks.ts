@@ -13,7 +13,7 @@ export function checkSpec(r: ResolvedSpec): string[] {
   if (r.spec.engine === 'cef' && !r.cefOffered) {
     problems.push('spec.engine cef is not offered by this operator (it has no --cef-runtime-image)');
   }
-  if (!r.livekitUrl) problems.push('spec.livekit.url is required because the operator has no default --livekit-url');
+  if (!r.livekitUrl) problems.push('the operator has no --livekit-url: ask the cluster admin to set livekit.url');
   // Without spec.participant.identity the identity is metadata.name, which may be up to 253 characters.
   if (r.identity.length > MAX_IDENTITY_LENGTH) {
     problems.push(

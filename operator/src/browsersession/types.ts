@@ -20,33 +20,6 @@ export interface ParticipantSpec {
   name?: string;
 }
 
-/**
- * Secret in the session's namespace with the LiveKit API key and secret. The runtime pod reads it through
- * secretKeyRef; the operator never reads secrets.
- */
-export interface CredentialsSecretRef {
-  /** Name of the Secret (DNS subdomain). */
-  name: string;
-  /** Key in the Secret holding the LiveKit API key. (default "apiKey") */
-  apiKeyKey: string;
-  /** Key in the Secret holding the LiveKit API secret. (default "apiSecret") */
-  apiSecretKey: string;
-}
-
-/**
- * LiveKit server and API credentials for this session. Unset fields fall back to the operator's defaults
- * (--livekit-url, --credentials-secret).
- */
-export interface LiveKitSpec {
-  /** LiveKit server URL (ws://, wss://, http:// or https://). */
-  url?: string;
-  /**
-   * Secret in the session's namespace with the LiveKit API key and secret. The runtime pod reads it through
-   * secretKeyRef; the operator never reads secrets.
-   */
-  credentialsSecret?: CredentialsSecretRef;
-}
-
 /** Browser viewport, which is also the published video size, and the capture frame rate. */
 export interface ViewportSpec {
   /** Viewport width in CSS pixels. (default 1280, range 320..1920) */
@@ -97,6 +70,21 @@ export interface LifetimeSpec {
   emptyRoomTimeoutSeconds: number;
 }
 
+/**
+ * Opt-in DevTools (CDP) access for Playwright/puppeteer-based agents on the runtime pod's port 9223
+ * (docs/automation.md): scoped to the session's page, behind its navigation and egress policy, bearer token from a
+ * Secret. Whoever has the token reads and drives the page without holding focus.
+ */
+export interface AutomationSpec {
+  /** Serve the endpoint. (default false) */
+  enabled: boolean;
+  /**
+   * Secret in the session's namespace whose key `token` (at least 24 characters) clients send as `Authorization:
+   * Bearer <token>`; mounted into the pod as a file, re-read on every connection.
+   */
+  tokenSecretName?: string;
+}
+
 /** Compute resources of the runtime container (same shape as a container's resources). */
 export interface PodResources {
   /** Minimum resources, e.g. cpu "1", memory 1Gi. */
@@ -113,7 +101,11 @@ export interface PodToleration {
   tolerationSeconds?: number;
 }
 
-/** Overrides for the runtime pod. */
+/**
+ * Overrides for the runtime pod. What may be set here is the cluster admin's choice (the chart's policy values,
+ * enforced by the operator and a ValidatingAdmissionPolicy): by default none of image, runtimeClassName,
+ * nodeSelector, tolerations, labels and annotations, and resources within bounds.
+ */
 export interface PodOverrides {
   /** Runtime image (defaults to the operator's --runtime-image). */
   image?: string;
@@ -146,11 +138,6 @@ export interface BrowserSessionSpec {
   /** How the browser appears in the room. */
   participant?: ParticipantSpec;
   /**
-   * LiveKit server and API credentials for this session. Unset fields fall back to the operator's defaults
-   * (--livekit-url, --credentials-secret).
-   */
-  livekit?: LiveKitSpec;
-  /**
    * Browser viewport, which is also the published video size, and the capture frame rate. (default
    * {"width":1280,"height":720,"framerate":30})
    */
@@ -169,7 +156,17 @@ export interface BrowserSessionSpec {
   focus: FocusSpec;
   /** When the session ends by itself (status.phase becomes Completed). (default {}) */
   lifetime: LifetimeSpec;
-  /** Overrides for the runtime pod. */
+  /**
+   * Opt-in DevTools (CDP) access for Playwright/puppeteer-based agents on the runtime pod's port 9223
+   * (docs/automation.md): scoped to the session's page, behind its navigation and egress policy, bearer token from
+   * a Secret. Whoever has the token reads and drives the page without holding focus. (default {"enabled":false})
+   */
+  automation: AutomationSpec;
+  /**
+   * Overrides for the runtime pod. What may be set here is the cluster admin's choice (the chart's policy values,
+   * enforced by the operator and a ValidatingAdmissionPolicy): by default none of image, runtimeClassName,
+   * nodeSelector, tolerations, labels and annotations, and resources within bounds.
+   */
   pod?: PodOverrides;
 }
 

@@ -13,7 +13,7 @@ export interface InformerHandlers<T> {
   onDelete?(obj: T): void;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T> {
   namespace?: string;
   labelSelector?: string;
   /** Abort a watch that delivered nothing (no event, no bookmark) for this long. */
@@ -23,6 +23,11 @@ export interface InformerOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   onWatchRestart?(reason: string): void;
+  /**
+   * Applied to every listed and watched object before it is cached and handed to handlers (client-go's
+   * SetTransform): keep only what readers use, e.g. drop managedFields (see cache-transform.ts).
+   */
+  transform?(obj: T): T;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -47,7 +52,7 @@ interface WatchEnd {
 export class Informer<T extends KubeObject> {
   readonly res: ResourceRef;
   private readonly client: KubeClient;
-  private readonly opts: InformerOptions;
+  private readonly opts: InformerOptions<T>;
   private readonly log: Logger;
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly cache = new Map<string, T>();
@@ -60,7 +65,7 @@ export class Informer<T extends KubeObject> {
   /** Counters, for tests and metrics. */
   readonly stats = { lists: 0, watches: 0, gone: 0, watchdogAborts: 0, errors: 0 };
 
-  constructor(client: KubeClient, res: ResourceRef, opts: InformerOptions, log: Logger) {
+  constructor(client: KubeClient, res: ResourceRef, opts: InformerOptions<T>, log: Logger) {
     this.client = client;
     this.res = res;
     this.opts = opts;
@@ -121,7 +126,9 @@ export class Informer<T extends KubeObject> {
       labelSelector: this.opts.labelSelector,
     });
     const seen = new Set<string>();
-    for (const obj of items) {
+    const transform = this.opts.transform;
+    for (const listed of items) {
+      const obj = transform ? transform(listed) : listed;
       const key = objectKey(obj);
       seen.add(key);
       const old = this.cache.get(key);
@@ -149,10 +156,10 @@ export class Informer<T extends KubeObject> {
       this.log.warn({ status: st }, 'watch ERROR event');
       return 'error';
     }
-    const obj = raw as T;
-    const rv = obj?.metadata?.resourceVersion;
+    const rv = (raw as T)?.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (type === 'BOOKMARK') return 'ok';
+    const obj = this.opts.transform ? this.opts.transform(raw as T) : (raw as T);
     const key = objectKey(obj);
     const old = this.cache.get(key);
     if (type === 'DELETED') {

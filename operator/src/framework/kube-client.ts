@@ -6,8 +6,14 @@
 // carrying plain JSON: every PATCH states its Content-Type (merge-patch, never strategic-merge, which custom
 // resources answer with 415), nothing passes through the typed model (de)serializer (which turns MicroTime into
 // Date and drops unknown fields), and all errors become one ApiError with the HTTP code.
+//
+// One connection pool for the client's life: client-node builds a new undici Agent in every
+// applySecurityAuthentication call, so used per request it costs a TCP+TLS handshake per request (both sides' CPU)
+// and leaves each socket open until its keep-alive timeout (measured in bench/operator-scale.ts: thousands of
+// sockets and most of the operator's CPU at 1000 sessions). The first call's Agent is kept; the auth headers are
+// refreshed every AUTH_TTL_MS (exec plugins and token files rotate on a scale of minutes).
 import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { fetch } from 'undici';
+import { type Dispatcher, fetch } from 'undici';
 import type { KubeObject } from './kube-types.ts';
 
 export interface ResourceRef {
@@ -19,6 +25,7 @@ export interface ResourceRef {
 }
 
 export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
+export const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
 export const LEASES: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' };
 export const EVENTS: ResourceRef = { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event' };
 
@@ -102,15 +109,51 @@ interface StatusBody {
   message?: string;
 }
 
+const AUTH_TTL_MS = 10_000;
+
+interface Auth {
+  headers: Record<string, string>;
+  /** undefined: undici's global dispatcher (plain http without TLS options). */
+  dispatcher: Dispatcher | undefined;
+  at: number;
+}
+
 export class ClientNodeKube implements KubeClient {
   readonly kc: KubeConfig;
   readonly fieldManager: string;
   readonly requestTimeoutMs: number;
+  private auth: Auth | undefined;
+  private authing: Promise<Auth> | undefined;
 
   constructor(kc: KubeConfig, opts: { fieldManager?: string; requestTimeoutMs?: number } = {}) {
     this.kc = kc;
     this.fieldManager = opts.fieldManager ?? 'lkbrowser-operator';
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+  }
+
+  /** Auth headers (cached AUTH_TTL_MS) and the one dispatcher every request and watch shares. */
+  private async authFor(): Promise<Auth> {
+    const cur = this.auth;
+    if (cur && performance.now() - cur.at < AUTH_TTL_MS) return cur;
+    this.authing ??= (async () => {
+      const ctx = new RequestContext(this.server(), HttpMethod.GET);
+      await this.kc.applySecurityAuthentication(ctx);
+      // Keep the first Agent (its connections); later calls' Agents were never used and have no sockets.
+      const dispatcher = cur ? cur.dispatcher : (ctx.getDispatcher() as Dispatcher | undefined);
+      const next = { headers: { ...ctx.getHeaders() }, dispatcher, at: performance.now() };
+      this.auth = next;
+      return next;
+    })().finally(() => {
+      this.authing = undefined;
+    });
+    return this.authing;
+  }
+
+  /** Closes the connection pool (in-flight requests finish first). */
+  async close(): Promise<void> {
+    const d = this.auth?.dispatcher;
+    this.auth = undefined;
+    await d?.close();
   }
 
   private server(): string {
@@ -128,15 +171,14 @@ export class ClientNodeKube implements KubeClient {
   ): Promise<T> {
     const url = new URL(this.server() + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
-    await this.kc.applySecurityAuthentication(ctx);
-    const headers: Record<string, string> = { ...ctx.getHeaders(), Accept: 'application/json' };
+    const auth = await this.authFor();
+    const headers: Record<string, string> = { ...auth.headers, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = contentType;
     const res = await fetch(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher: ctx.getDispatcher(),
+      dispatcher: auth.dispatcher,
       signal: AbortSignal.timeout(this.requestTimeoutMs),
     });
     const text = await res.text();
@@ -249,8 +291,7 @@ export class ClientNodeKube implements KubeClient {
     if (opts.resourceVersion) url.searchParams.set('resourceVersion', opts.resourceVersion);
     if (opts.labelSelector) url.searchParams.set('labelSelector', opts.labelSelector);
     if (opts.timeoutSeconds) url.searchParams.set('timeoutSeconds', String(opts.timeoutSeconds));
-    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-    await this.kc.applySecurityAuthentication(ctx);
+    const auth = await this.authFor();
     const ctrl = new AbortController();
     let done = false;
     let timer: NodeJS.Timeout | undefined;
@@ -279,8 +320,8 @@ export class ClientNodeKube implements KubeClient {
       try {
         const resp = await fetch(url, {
           method: 'GET',
-          headers: { ...ctx.getHeaders(), Accept: 'application/json' },
-          dispatcher: ctx.getDispatcher(),
+          headers: { ...auth.headers, Accept: 'application/json' },
+          dispatcher: auth.dispatcher,
           signal: ctrl.signal,
         });
         if (resp.status !== 200) {

@@ -71,6 +71,7 @@ export interface Container {
   name: string;
   image: string;
   imagePullPolicy?: ImagePullPolicy;
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
   env?: EnvVar[];
   ports?: { name?: string; containerPort: number; protocol?: 'TCP' | 'UDP' }[];
   resources?: ResourceRequirements;
@@ -92,6 +93,7 @@ export interface Container {
 export interface Volume {
   name: string;
   emptyDir?: { medium?: 'Memory' | ''; sizeLimit?: string };
+  secret?: { secretName: string; items?: { key: string; path: string }[]; defaultMode?: number; optional?: boolean };
 }
 
 export interface PodSpec {
@@ -104,6 +106,8 @@ export interface PodSpec {
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
   runtimeClassName?: string;
+  hostNetwork?: boolean;
+  dnsPolicy?: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
   securityContext?: {
     runAsNonRoot?: boolean;
     runAsUser?: number;
@@ -151,6 +155,14 @@ export interface PodStatus {
 export interface Pod extends KubeObject {
   spec?: PodSpec;
   status?: PodStatus;
+}
+
+export interface Secret extends KubeObject {
+  type?: string;
+  /** base64 values, as the API serves them. */
+  data?: Record<string, string>;
+  /** Plain values, write-only (the API server folds them into data). */
+  stringData?: Record<string, string>;
 }
 
 export interface Lease extends KubeObject {

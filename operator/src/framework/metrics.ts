@@ -14,6 +14,9 @@ export class OperatorMetrics {
   readonly leaderStatus: Gauge<'name'>;
   readonly watchRestarts: Counter<'resource' | 'reason'>;
   readonly podActions: Counter<'action' | 'reason'>;
+  readonly tokensMinted: Counter<string>;
+  /** Sessions refused by the admin policy, by the rule that refused them. */
+  readonly policyRefusals: Counter<'rule'>;
   readonly sessions: Gauge<'phase'>;
   /** Supplies session counts by phase at scrape time (set by the operator once its cache exists). */
   sessionsSource: (() => Record<string, number>) | undefined;
@@ -88,6 +91,17 @@ export class OperatorMetrics {
       name: 'lkbrowser_operator_pod_actions_total',
       help: 'Runtime pods created/deleted by the operator, by reason',
       labelNames: ['action', 'reason'],
+      registers,
+    });
+    this.tokensMinted = new Counter({
+      name: 'lkbrowser_operator_tokens_minted_total',
+      help: 'Runtime join tokens minted into per-session Secrets (first issue and renewals)',
+      registers,
+    });
+    this.policyRefusals = new Counter({
+      name: 'lkbrowser_operator_policy_refusals_total',
+      help: 'BrowserSessions refused by the admin policy, by rule',
+      labelNames: ['rule'],
       registers,
     });
     const self = this;

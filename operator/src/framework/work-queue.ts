@@ -88,8 +88,33 @@ export interface QueueHooks {
   onDepth?(depth: number): void;
 }
 
+/** FIFO with O(1) shift (Array.prototype.shift moves every element: quadratic over a 5,000-key burst). */
+class Fifo {
+  private items: string[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(k: string): void {
+    this.items.push(k);
+  }
+  shift(): string | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const k = this.items[this.head++];
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return k;
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
 export class WorkQueue {
-  private readonly queue: string[] = [];
+  private readonly queue = new Fifo();
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly addedAt = new Map<string, number>();
@@ -199,7 +224,7 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const { timer } of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
-    this.queue.length = 0;
+    this.queue.clear();
     this.dirty.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
     if (this.processing.size > 0) await new Promise<void>((r) => this.drainWaiters.push(r));

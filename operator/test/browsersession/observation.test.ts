@@ -131,6 +131,14 @@ test('phase and conditions from the pod (table)', () => {
         phase: 'Pending',
         want: { Ready: 'False/Terminating' },
       },
+      {
+        // kubectl delete pod: SIGTERM, the runtime exits 0, the pod ends Succeeded while being deleted. Not the
+        // session's end: the reconciler recreates the pod (seen on the real single-node cluster, #15).
+        name: 'succeeded while being deleted',
+        pod: pod(podStatus('succeeded'), { deletionTimestamp: '2026-01-01T00:00:00Z' }),
+        phase: 'Pending',
+        want: { Ready: 'False/Terminating', Failed: 'False/NoFailure' },
+      },
     ];
   for (const c of cases) {
     const o = observePod(c.pod);
@@ -141,6 +149,11 @@ test('phase and conditions from the pod (table)', () => {
     assert.equal(o.conditions.length, 5, `${c.name}: all condition types present`);
   }
   assert.match(observePod(pod(podStatus('crashloop'))).message, /back-off 40s/);
+  // and why the runtime stopped: its termination message (FallbackToLogsOnError or /dev/termination-log)
+  assert.match(
+    observePod(pod(podStatus('crashloop'))).message,
+    /back-off 40s.*; last exit code 3 \(Error\): runtime failed to start: 401 unauthorized$/,
+  );
   assert.match(observePod(pod(podStatus('failed'))).message, /Evicted.*low on resource/);
 });
 

@@ -33,8 +33,7 @@ test('env: table of spec → runtime environment', () => {
         LIVEKIT_ROOM: 'demo-room',
         LIVEKIT_IDENTITY: 'demo',
         LIVEKIT_NAME: 'demo',
-        LIVEKIT_API_KEY: { secretKeyRef: { name: 'livekit-credentials', key: 'apiKey' } },
-        LIVEKIT_API_SECRET: { secretKeyRef: { name: 'livekit-credentials', key: 'apiSecret' } },
+        LKB_TOKEN_FILE: '/var/run/lkbrowser/livekit/token',
         LKB_URL: 'https://example.com',
         LKB_WIDTH: '1280',
         LKB_HEIGHT: '720',
@@ -54,10 +53,6 @@ test('env: table of spec → runtime environment', () => {
       name: 'everything set',
       spec: {
         participant: { identity: 'browser-1', name: 'Shared browser' },
-        livekit: {
-          url: 'wss://other.example.com',
-          credentialsSecret: { name: 'lk', apiKeyKey: 'k', apiSecretKey: 's' },
-        },
         viewport: { width: 1920, height: 1080, framerate: 60 },
         audio: false,
         engine: 'cef',
@@ -66,11 +61,9 @@ test('env: table of spec → runtime environment', () => {
         lifetime: { maxDurationSeconds: 3600, emptyRoomTimeoutSeconds: 300 },
       },
       want: {
-        LIVEKIT_URL: 'wss://other.example.com',
+        LIVEKIT_URL: 'wss://lk.example.com',
         LIVEKIT_IDENTITY: 'browser-1',
         LIVEKIT_NAME: 'Shared browser',
-        LIVEKIT_API_KEY: { secretKeyRef: { name: 'lk', key: 'k' } },
-        LIVEKIT_API_SECRET: { secretKeyRef: { name: 'lk', key: 's' } },
         LKB_WIDTH: '1920',
         LKB_HEIGHT: '1080',
         LKB_FRAMERATE: '60',
@@ -91,12 +84,30 @@ test('env: table of spec → runtime environment', () => {
   }
 });
 
-test('the API secret is never inlined', () => {
-  const pod = build(mk({ livekit: { credentialsSecret: { name: 'lk' } } }));
+test('no API key or secret reaches the pod: only the per-session token Secret, mounted read-only', () => {
+  const pod = build(mk());
   const text = JSON.stringify(pod);
-  for (const e of pod.spec?.containers[0]?.env ?? [])
-    if (e.name.startsWith('LIVEKIT_API_')) assert.equal(e.value, undefined);
-  assert.ok(text.includes('"secretKeyRef"'));
+  for (const e of pod.spec?.containers[0]?.env ?? []) {
+    assert.doesNotMatch(e.name, /API_KEY|API_SECRET/, e.name);
+    assert.equal(e.valueFrom, undefined, `${e.name} references no Secret key`);
+  }
+  assert.ok(!text.includes('secretKeyRef'));
+  const secretVolumes = pod.spec?.volumes?.filter((v) => v.secret) ?? [];
+  assert.deepEqual(secretVolumes, [
+    { name: 'livekit-token', secret: { secretName: 'demo-livekit-token', defaultMode: 0o440 } },
+  ]);
+  assert.deepEqual(
+    pod.spec?.containers[0]?.volumeMounts?.find((m) => m.name === 'livekit-token'),
+    { name: 'livekit-token', mountPath: '/var/run/lkbrowser/livekit', readOnly: true },
+  );
+});
+
+test('the cluster CIDRs reach the runtime as LKB_EGRESS_DENY_CIDRS', () => {
+  assert.equal(envOf(mk()).LKB_EGRESS_DENY_CIDRS, undefined, 'unset without --egress-deny-cidrs');
+  const c2 = testConfig({ egressDenyCidrs: ['10.244.0.0/16', '10.96.0.0/12'] });
+  const pod = desiredPod(mk(), resolveSpec(mk(), c2), c2);
+  const env = pod.spec?.containers[0]?.env ?? [];
+  assert.equal(env.find((e) => e.name === 'LKB_EGRESS_DENY_CIDRS')?.value, '10.244.0.0/16,10.96.0.0/12');
 });
 
 test('metadata: owner reference, labels, annotations, name', () => {
@@ -160,7 +171,7 @@ test('spec: restricted security, probes, volumes, restart policy', () => {
   assert.deepEqual(c?.ports, [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
   assert.deepEqual(
     c?.volumeMounts?.map((m) => m.mountPath),
-    ['/tmp', '/home/lkb', '/dev/shm'],
+    ['/tmp', '/home/lkb', '/dev/shm', '/var/run/lkbrowser/livekit'],
   );
   assert.deepEqual(spec?.volumes?.find((v) => v.name === 'dshm')?.emptyDir, { medium: 'Memory', sizeLimit: '512Mi' });
   assert.equal(c?.image, 'lkbrowser-runtime:0.1.0');
@@ -234,4 +245,36 @@ test('spec hash: stable, independent of key order and restart bookkeeping, sensi
     seen.add(h);
   }
   assert.equal(stableStringify({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
+});
+
+test('spec.automation: off by default; on, the token Secret is a read-only file and the port is named', () => {
+  const off = build(mk());
+  assert.equal(envOf(mk()).LKB_AUTOMATION, undefined);
+  assert.equal(
+    off.spec?.volumes?.some((v) => v.name === 'automation-token'),
+    false,
+  );
+  const s = mk({ automation: { enabled: true, tokenSecretName: 'agent-cdp' } });
+  const pod = build(s);
+  const c = pod.spec?.containers[0];
+  assert.equal(envOf(s).LKB_AUTOMATION, 'true');
+  assert.equal(envOf(s).LKB_AUTOMATION_PORT, '9223');
+  assert.equal(envOf(s).LKB_AUTOMATION_TOKEN_FILE, '/var/run/lkbrowser/automation/token');
+  assert.deepEqual(pod.spec?.volumes?.find((v) => v.name === 'automation-token')?.secret, {
+    secretName: 'agent-cdp',
+    items: [{ key: 'token', path: 'token' }],
+    defaultMode: 0o440,
+  });
+  assert.deepEqual(
+    c?.volumeMounts?.find((m) => m.name === 'automation-token'),
+    {
+      name: 'automation-token',
+      mountPath: '/var/run/lkbrowser/automation',
+      readOnly: true,
+    },
+  );
+  assert.ok(c?.ports?.some((p) => p.name === 'automation' && p.containerPort === 9223));
+  assert.notEqual(pod.metadata.annotations?.[SPEC_HASH_ANNOTATION], off.metadata.annotations?.[SPEC_HASH_ANNOTATION]);
+  // The token itself never appears in the pod (only the Secret's name).
+  assert.ok(!JSON.stringify(pod).includes('Bearer'));
 });

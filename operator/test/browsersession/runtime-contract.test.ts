@@ -21,6 +21,7 @@ const RUNTIME_SETTING: Record<string, keyof RuntimeConfig> = {
   'spec.focus.idleReleaseSeconds': 'focusIdleReleaseSeconds',
   'spec.lifetime.maxDurationSeconds': 'maxDurationSeconds',
   'spec.lifetime.emptyRoomTimeoutSeconds': 'emptyRoomTimeoutSeconds',
+  'spec.automation.enabled': 'automation',
 };
 /** CRD defaults that are not runtime settings, and why. */
 const NOT_RUNTIME: Record<string, string> = {
@@ -28,8 +29,7 @@ const NOT_RUNTIME: Record<string, string> = {
   'spec.navigation': 'object default',
   'spec.focus': 'object default',
   'spec.lifetime': 'object default',
-  'spec.livekit.credentialsSecret.apiKeyKey': 'names a Secret key the kubelet reads, not a runtime setting',
-  'spec.livekit.credentialsSecret.apiSecretKey': 'names a Secret key the kubelet reads, not a runtime setting',
+  'spec.automation': 'object default',
 };
 
 /** The minimum a runtime needs to start, so that everything else is its default. */
@@ -78,8 +78,8 @@ test("the pod's environment, parsed by the runtime, is the session's spec", () =
     const r = resolveSpec(session, config);
     const env: Record<string, string> = {};
     for (const e of desiredPod(session, r, config).spec?.containers[0]?.env ?? []) {
-      // The kubelet fills secretKeyRef values from the Secret; stand in for it.
-      env[e.name] = e.value ?? `from-secret:${e.valueFrom?.secretKeyRef?.key}`;
+      assert.equal(e.valueFrom, undefined, `${e.name}: the pod references no Secret key`);
+      env[e.name] = e.value ?? '';
     }
     const rc = runtimeConfig(env);
     const s = session.spec;
@@ -124,7 +124,8 @@ test("the pod's environment, parsed by the runtime, is the session's spec", () =
       },
       JSON.stringify(extra),
     );
-    assert.equal(rc.apiKey, 'from-secret:apiKey');
-    assert.equal(rc.apiSecret, 'from-secret:apiSecret');
+    assert.equal(rc.tokenFile, '/var/run/lkbrowser/livekit/token', 'the join token comes from the mounted Secret');
+    assert.equal(rc.apiKey, undefined, 'no API key reaches the runtime');
+    assert.equal(rc.apiSecret, undefined, 'no API secret reaches the runtime');
   }
 });

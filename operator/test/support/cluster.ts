@@ -17,7 +17,7 @@ import type { OperatorConfig } from '../../src/config.ts';
 import { ClientNodeKube, EVENTS, PODS, type ResourceRef } from '../../src/framework/kube-client.ts';
 import type { KubeObject, Pod } from '../../src/framework/kube-types.ts';
 import { Operator } from '../../src/operator.ts';
-import { testConfig, testLog } from './helpers.ts';
+import { testConfig, testCredentialsDir, testLog } from './helpers.ts';
 
 export const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' };
 export const RESOURCE_QUOTAS: ResourceRef = {
@@ -91,9 +91,18 @@ export class TestCluster {
   /** `node operator/src/main.ts` as a child process (for kill -9); stdout/stderr kept for failure messages. */
   spawnOperator(args: string[]): { child: ChildProcess; output: () => string } {
     const main = new URL('../../src/main.ts', import.meta.url).pathname;
-    const child = spawn(process.execPath, [main, `--kubeconfig=${this.cp.kubeconfig('admin')}`, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        main,
+        `--kubeconfig=${this.cp.kubeconfig('admin')}`,
+        `--livekit-credentials-dir=${testCredentialsDir()}`,
+        ...args,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();

@@ -51,6 +51,8 @@ interface ResourceDef {
 
 const RESOURCES: ResourceDef[] = [
   { group: '', version: 'v1', plural: 'pods', kind: 'Pod', custom: false, statusSubresource: true },
+  // The per-session token Secrets (stored as sent: stringData is not folded into data here).
+  { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', custom: false, statusSubresource: false },
   {
     group: 'coordination.k8s.io',
     version: 'v1',

@@ -1,5 +1,8 @@
 // Shared test utilities: a fake runtime /status server, an operator wired to the fake apiserver, sleep.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -55,10 +58,24 @@ export class FakeRuntime {
   }
 }
 
+/** LiveKit API credentials of the tests' operators (a directory like the chart's mounted Secret). */
+export const TEST_CREDENTIALS = { apiKey: 'APItestkey', apiSecret: 'test-secret-of-at-least-thirty-two-bytes-0123' };
+let credentialsDir: string | undefined;
+export function testCredentialsDir(): string {
+  if (credentialsDir) return credentialsDir;
+  const dir = mkdtempSync(join(tmpdir(), 'lkb-op-creds-'));
+  writeFileSync(join(dir, 'apiKey'), TEST_CREDENTIALS.apiKey);
+  writeFileSync(join(dir, 'apiSecret'), TEST_CREDENTIALS.apiSecret);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  credentialsDir = dir;
+  return dir;
+}
+
 export function testConfig(over: Partial<OperatorConfig> = {}): OperatorConfig {
   return {
     ...defaultConfig(),
     livekitUrl: 'wss://livekit.example.com',
+    livekitCredentialsDir: testCredentialsDir(),
     runtimeImage: 'lkbrowser-runtime:test',
     healthProbeBindAddress: '127.0.0.1:0',
     metricsBindAddress: '127.0.0.1:0',
@@ -134,7 +151,7 @@ export function podStatus(
         containerStatuses: cs(
           { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
           false,
-          { terminated: { exitCode: 3, reason: 'Error' } },
+          { terminated: { exitCode: 3, reason: 'Error', message: 'runtime failed to start: 401 unauthorized\n' } },
         ),
       };
     case 'imagepull':

@@ -1,0 +1,356 @@
+// What a user of the chart does, end to end on a real cluster: helm install; kubectl apply the example
+// BrowserSession; kubectl wait Ready; the page's pixels in the room; focus by RPC and a click; kubectl get bs;
+// a deleted pod comes back and the restart is counted; kubectl delete ends the session and the participant leaves;
+// failures (unpullable image, crash-looping runtime, LiveKit refusing the token) show in status and events;
+// helm uninstall leaves no pods; the cluster's tear-down leaves nothing on the machine.
+// LKB_CLUSTER=local (default: this machine, e2e/cluster/local.ts) or kind (e2e/cluster/kind.ts, GitHub Actions).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { dispose, RoomEvent } from '@livekit/rtc-node';
+import { waitFor, withTimeout } from '@lkbrowser/testkit';
+import { parse, stringify } from 'yaml';
+import { BLUE, click, joinAsViewer, RED, requestFocus, type Viewer, waitForColour } from './lib/room-check.ts';
+import { startKindCluster } from './cluster/kind.ts';
+import { startLocalCluster } from './cluster/local.ts';
+import type { ClusterProvider } from './cluster/provider.ts';
+
+const NS = 'lkb-e2e';
+const RELEASE = 'lkb';
+const OPERATOR_NS = 'lkb-system';
+const log = (line: string): void => console.log(`# cluster e2e: ${line}`);
+
+type Obj = Record<string, unknown>;
+interface Session {
+  metadata: { name: string; namespace?: string };
+  spec: Obj & { room: string; participant?: { identity?: string } };
+}
+interface SessionStatus {
+  phase?: string;
+  podName?: string;
+  restarts?: number;
+  focusHolder?: string;
+  url?: string;
+  conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+}
+
+/** examples/browsersession.yaml in the test namespace, showing the click page, with this cluster's LiveKit. */
+function exampleSession(p: ClusterProvider, overrides: Obj = {}, name?: string): Session {
+  const ex = parse(readFileSync(new URL('../examples/browsersession.yaml', import.meta.url), 'utf8')) as Session;
+  return {
+    ...ex,
+    metadata: { ...ex.metadata, name: name ?? ex.metadata.name, namespace: NS },
+    spec: {
+      ...ex.spec,
+      url: p.pageUrl,
+      livekit: { url: p.livekit.podUrl, credentialsSecret: { name: 'livekit-credentials' } },
+      viewport: { width: 640, height: 360, framerate: 15 },
+      navigation: { allowPrivateNetworks: true }, // the click page is on this machine
+      pod: { resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } } },
+      ...overrides,
+    },
+  };
+}
+
+/** Runtime pods anywhere in the cluster (the operator labels them). */
+async function runtimePods(p: ClusterProvider): Promise<string> {
+  const r = await p.kubectl([
+    'get',
+    'pods',
+    '-A',
+    '-l',
+    'app.kubernetes.io/managed-by=lkbrowser-operator',
+    '-o',
+    'name',
+  ]);
+  return r.stdout.trim();
+}
+
+async function status(p: ClusterProvider, name: string): Promise<SessionStatus> {
+  const r = await p.kubectl(['-n', NS, 'get', 'browsersession', name, '-o', 'json'], { allowFail: true });
+  if (r.code !== 0) return {};
+  return ((JSON.parse(r.stdout) as { status?: SessionStatus }).status ?? {}) as SessionStatus;
+}
+
+async function apply(p: ClusterProvider, objs: Obj[]): Promise<void> {
+  await p.kubectl(['apply', '-f', '-'], { input: objs.map((o) => stringify(o)).join('---\n') });
+}
+
+async function events(
+  p: ClusterProvider,
+  name: string,
+): Promise<Array<{ type: string; reason: string; message: string }>> {
+  const r = await p.kubectl([
+    '-n',
+    NS,
+    'get',
+    'events',
+    '--field-selector',
+    `involvedObject.kind=BrowserSession,involvedObject.name=${name}`,
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(r.stdout) as { items: Array<{ type: string; reason: string; message: string }> }).items;
+}
+
+/** Applies a session that must fail, waits for phase Failed with one of `reasons`, checks the Warning event. */
+async function expectFailure(
+  p: ClusterProvider,
+  s: Session,
+  reasons: string[],
+  message: RegExp,
+  timeoutMs: number,
+): Promise<{ reason: string; message: string; ms: number }> {
+  const t0 = Date.now();
+  await apply(p, [s as unknown as Obj]);
+  let last: SessionStatus = {};
+  try {
+    await waitFor(
+      `${s.metadata.name}: phase Failed with ${reasons.join('|')}`,
+      async () => {
+        last = await status(p, s.metadata.name);
+        const failed = last.conditions?.find((c) => c.type === 'Failed');
+        return last.phase === 'Failed' && failed?.status === 'True' && reasons.includes(failed.reason ?? '');
+      },
+      timeoutMs,
+      1000,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last status ${JSON.stringify(last)}`);
+  }
+  const failed = last.conditions?.find((c) => c.type === 'Failed');
+  const reason = failed?.reason ?? '';
+  assert.match(failed?.message ?? '', message, `status says why: ${failed?.message}`);
+  await waitFor(
+    `${s.metadata.name}: Warning event ${reason}`,
+    async () => (await events(p, s.metadata.name)).some((e) => e.type === 'Warning' && e.reason === reason),
+    60_000,
+    1000,
+  );
+  const ev = (await events(p, s.metadata.name)).find((e) => e.type === 'Warning' && e.reason === reason);
+  assert.match(ev?.message ?? '', message, `event says why: ${ev?.message}`);
+  await p.kubectl(['-n', NS, 'delete', 'browsersession', s.metadata.name, '--wait', '--timeout=120s']);
+  await waitFor(`${s.metadata.name}: pod gone`, async () => (await runtimePods(p)) === '', 120_000, 1000);
+  return { reason, message: failed?.message ?? '', ms: Date.now() - t0 };
+}
+
+async function startProvider(): Promise<ClusterProvider> {
+  const which = process.env.LKB_CLUSTER ?? 'local';
+  if (which === 'kind') return startKindCluster(log);
+  if (which !== 'local') throw new Error(`LKB_CLUSTER=${which}: local or kind`);
+  return startLocalCluster(log);
+}
+
+test('cluster e2e: helm install, kubectl apply, frames in the room, focus, restart, delete, failures, uninstall', {
+  timeout: 50 * 60_000,
+}, async () => {
+  const p = await startProvider();
+  log(`provider ${p.name} up: ${JSON.stringify(p.startTimes)}`);
+  let viewer: Viewer | undefined;
+  const times: Record<string, number> = {};
+  try {
+    // --- helm install (the README's commands: namespace, credentials Secret, install)
+    await apply(p, [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'livekit-credentials', namespace: NS },
+        stringData: { apiKey: p.livekit.apiKey, apiSecret: p.livekit.apiSecret },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'wrong-credentials', namespace: NS },
+        stringData: { apiKey: p.livekit.apiKey, apiSecret: 'not-the-secret-livekit-knows-00000000' },
+      },
+    ]);
+    let t0 = Date.now();
+    const valuesDir = mkdtempSync(join(tmpdir(), 'lkb-cluster-values-'));
+    const valuesFile = join(valuesDir, 'values.json');
+    writeFileSync(
+      valuesFile,
+      JSON.stringify({
+        ...p.helmValues,
+        livekit: { ...(p.helmValues.livekit as Obj), credentialsSecret: 'livekit-credentials' },
+      }),
+    );
+    try {
+      await p.helm(
+        [
+          'install',
+          RELEASE,
+          'helm/lkbrowser',
+          '-n',
+          OPERATOR_NS,
+          '--create-namespace',
+          '--wait',
+          '--timeout',
+          '300s',
+        ].concat(['-f', valuesFile]),
+        { timeoutMs: 320_000 },
+      );
+    } finally {
+      rmSync(valuesDir, { recursive: true, force: true });
+    }
+    times['helm install --wait'] = Date.now() - t0;
+    log(`helm install --wait: ${times['helm install --wait']} ms`);
+
+    // --- kubectl apply the example; Ready and the first frame, timed from the apply
+    const s = exampleSession(p);
+    const name = s.metadata.name;
+    const identity = s.spec.participant?.identity ?? name;
+    const room = s.spec.room;
+    t0 = Date.now();
+    await apply(p, [s as unknown as Obj]);
+    viewer = await joinAsViewer({
+      url: p.livekit.testUrl,
+      apiKey: p.livekit.apiKey,
+      apiSecret: p.livekit.apiSecret,
+      room,
+      identity: 'e2e-viewer',
+      browserIdentity: identity,
+    });
+    const v = viewer;
+    const ready = p
+      .kubectl(['-n', NS, 'wait', `browsersession/${name}`, '--for=condition=Ready', '--timeout=300s'], {
+        timeoutMs: 320_000,
+      })
+      .then(() => {
+        times['apply → Ready'] = Date.now() - t0;
+        log(`apply → Ready: ${times['apply → Ready']} ms`);
+      });
+    const video = await withTimeout(`video track of ${identity}`, v.video, 300_000);
+    const red = await waitForColour(video, RED, 120_000);
+    times['apply → first frame'] = Date.now() - t0;
+    log(`apply → first frame (the page's red): ${times['apply → first frame']} ms, ${red.width}x${red.height}`);
+    assert.equal(red.width, 640);
+    assert.equal(red.height, 360);
+    await ready;
+
+    // --- focus by RPC, a click changes the page
+    const focus = await requestFocus(v.room, identity);
+    assert.equal(focus.granted, true, JSON.stringify(focus));
+    // The first input packet can arrive before the runtime's data channel settles: click until the page turns.
+    let blue: Awaited<ReturnType<typeof waitForColour>> | undefined;
+    for (let i = 0; i < 10 && !blue; i++) {
+      await click(v.room, identity, 320, 180);
+      blue = await waitForColour(video, BLUE, 6_000).catch(() => undefined);
+    }
+    assert.ok(blue, 'the click turned the page blue');
+    assert.ok((await p.clicks()) >= 1, 'the page itself saw the click');
+
+    // --- kubectl get bs shows the URL and the focus holder
+    await waitFor(
+      'status.focusHolder = e2e-viewer',
+      async () => (await status(p, name)).focusHolder === 'e2e-viewer',
+      60_000,
+      1000,
+    );
+    const table = (await p.kubectl(['-n', NS, 'get', 'bs'])).stdout;
+    log(`kubectl get bs:\n${table}`);
+    assert.ok(table.includes(p.pageUrl), 'URL column');
+    assert.match(table, /\se2e-viewer\s/, 'Focus column');
+
+    // --- the pod deleted by hand: a new one, the restart counted
+    const before = await status(p, name);
+    const podName = before.podName ?? '';
+    const uid1 = (await p.kubectl(['-n', NS, 'get', 'pod', podName, '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    t0 = Date.now();
+    await p.kubectl(['-n', NS, 'delete', 'pod', podName, '--wait=false']);
+    await waitFor(
+      'a new runtime pod, Ready, restart counted',
+      async () => {
+        const st = await status(p, name);
+        const uid = (
+          await p.kubectl(['-n', NS, 'get', 'pod', podName, '-o', 'jsonpath={.metadata.uid}'], { allowFail: true })
+        ).stdout;
+        return (
+          uid !== '' &&
+          uid !== uid1 &&
+          (st.restarts ?? 0) >= 1 &&
+          st.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true
+        );
+      },
+      300_000,
+      1000,
+    );
+    times['pod deleted → new pod Ready'] = Date.now() - t0;
+    log(
+      `pod deleted → new pod Ready, restarts=${(await status(p, name)).restarts}: ${times['pod deleted → new pod Ready']} ms`,
+    );
+
+    // --- kubectl delete: the pod goes, the participant leaves the room
+    await waitFor('browser back in the room', () => v.room.remoteParticipants.has(identity), 120_000, 500);
+    const left = new Promise<void>((resolve) => {
+      v.room.on(RoomEvent.ParticipantDisconnected, (rp) => {
+        if (rp.identity === identity) resolve();
+      });
+    });
+    t0 = Date.now();
+    await p.kubectl(['-n', NS, 'delete', 'browsersession', name, '--wait', '--timeout=120s'], { timeoutMs: 130_000 });
+    await withTimeout('the browser participant leaves the room', left, 120_000);
+    await waitFor('no runtime pod left', async () => (await runtimePods(p)) === '', 120_000, 1000);
+    times['delete → participant left, pod gone'] = Date.now() - t0;
+    log(`kubectl delete → participant left, pod gone: ${times['delete → participant left, pod gone']} ms`);
+    await v.close();
+    viewer = undefined;
+
+    // --- failure reporting: each in status (phase Failed, condition Failed with the reason) and in events
+    const img = await expectFailure(
+      p,
+      exampleSession(p, { pod: { image: p.unpullableImage, imagePullPolicy: 'IfNotPresent' } }, 'bad-image'),
+      ['ErrImagePull', 'ImagePullBackOff'],
+      new RegExp(p.unpullableImage.replace(/[.:/]/g, '\\$&')),
+      180_000,
+    );
+    log(`unpullable image → ${img.reason} in ${img.ms} ms: ${img.message}`);
+    const crash = await expectFailure(
+      p,
+      // the runtime refuses a start URL its navigation policy forbids and exits (2): every restart again
+      exampleSession(p, { url: 'http://127.0.0.1:9/', navigation: { allowPrivateNetworks: false } }, 'crash-loop'),
+      ['CrashLoopBackOff'],
+      /navigation policy/,
+      300_000,
+    );
+    log(`crash-looping runtime → ${crash.reason} in ${crash.ms} ms: ${crash.message}`);
+    const token = await expectFailure(
+      p,
+      exampleSession(
+        p,
+        { livekit: { url: p.livekit.podUrl, credentialsSecret: { name: 'wrong-credentials' } } },
+        'bad-token',
+      ),
+      ['CrashLoopBackOff'],
+      /runtime failed to start: .*(401|unauthori[sz]ed|invalid|signature|token)/i,
+      420_000,
+    );
+    log(`LiveKit refusing the token → ${token.reason} in ${token.ms} ms: ${token.message}`);
+
+    // --- helm uninstall: no pods anywhere
+    t0 = Date.now();
+    await p.helm(['uninstall', RELEASE, '-n', OPERATOR_NS, '--wait', '--timeout', '180s'], { timeoutMs: 200_000 });
+    await waitFor(
+      'no operator or runtime pods',
+      async () =>
+        (await runtimePods(p)) === '' &&
+        (await p.kubectl(['-n', OPERATOR_NS, 'get', 'pods', '-o', 'name'])).stdout.trim() === '',
+      120_000,
+      1000,
+    );
+    if (p.name === 'local')
+      assert.equal((await p.kubectl(['get', 'pods', '-A', '-o', 'name'])).stdout.trim(), '', 'no pods at all');
+    times['helm uninstall → no pods'] = Date.now() - t0;
+    log(`step times (ms): ${JSON.stringify(times)}`);
+  } finally {
+    await viewer?.close();
+    await dispose();
+    const t0 = Date.now();
+    await p.stop();
+    log(`tear-down: ${Date.now() - t0} ms`);
+  }
+  const residue = p.residue();
+  assert.deepEqual(residue, [], `tear-down left: ${residue.join('; ')}`);
+});

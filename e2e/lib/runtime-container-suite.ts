@@ -33,7 +33,6 @@ import {
 } from './room-check.ts';
 import { type Sfu, startSfu, waitFor, withTimeout } from '@lkbrowser/testkit';
 
-
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true'; // the Ryuk reaper image cannot be pulled; we clean up ourselves
 // Containers use the host network, so the Docker host is loopback. (Without the override testcontainers inspects the
 // `bridge` network when it runs inside a container, and we run dockerd with --bridge=none.)
@@ -104,7 +103,9 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
     console.log(`# runtime image ${image} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
-  test(`${o.engine}: runtime container starts with --network host and becomes ready`, { timeout: 5 * 60_000 }, async () => {
+  test(`${o.engine}: runtime container starts with --network host and becomes ready`, {
+    timeout: 5 * 60_000,
+  }, async () => {
     assert.ok(image, 'runtime image was not built (see the previous test)');
     server = await startSfu();
     console.log(`# room server: ${server.label}`);
@@ -131,7 +132,7 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
         .withSharedMemorySize(512 * 1024 * 1024)
         .withEnvironment({
           LIVEKIT_URL: server.url,
-          LIVEKIT_o.room: o.room,
+          LIVEKIT_ROOM: o.room,
           LIVEKIT_IDENTITY: o.browser,
           LIVEKIT_API_KEY: server.apiKey,
           LIVEKIT_API_SECRET: server.apiSecret,
@@ -224,7 +225,9 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
     }
   });
 
-  test(`${o.engine}: SIGTERM: the runtime leaves the room and the container exits 0`, { timeout: 2 * 60_000 }, async () => {
+  test(`${o.engine}: SIGTERM: the runtime leaves the room and the container exits 0`, {
+    timeout: 2 * 60_000,
+  }, async () => {
     assert.ok(container && server, 'container not running');
     assert.ok(viewer, 'no viewer (see the previous tests)');
     const v = viewer;

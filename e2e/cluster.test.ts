@@ -44,8 +44,9 @@ function exampleSession(p: ClusterProvider, overrides: Obj = {}, name?: string):
     metadata: { ...ex.metadata, name: name ?? ex.metadata.name, namespace: NS },
     spec: {
       ...ex.spec,
+      // rooms are confined per namespace (chart policy.roomPrefix "<namespace>."): the example's room, moved here
+      room: `${NS}.${ex.spec.room.slice(ex.spec.room.indexOf('.') + 1)}`,
       url: p.pageUrl,
-      livekit: { url: p.livekit.podUrl, credentialsSecret: { name: 'livekit-credentials' } },
       viewport: { width: 640, height: 360, framerate: 15 },
       navigation: { allowPrivateNetworks: true }, // the click page is on this machine
       pod: { resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } } },
@@ -152,18 +153,20 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
   const times: Record<string, number> = {};
   try {
     // --- helm install (the README's commands: namespace, credentials Secret, install)
+    // The project's API key/secret live only in the operator's namespace (the operator mints per-session tokens).
     await apply(p, [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NS } },
       {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 'livekit-credentials', namespace: NS },
+        metadata: { name: 'livekit-credentials', namespace: OPERATOR_NS },
         stringData: { apiKey: p.livekit.apiKey, apiSecret: p.livekit.apiSecret },
       },
       {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 'wrong-credentials', namespace: NS },
+        metadata: { name: 'wrong-credentials', namespace: OPERATOR_NS },
         stringData: { apiKey: p.livekit.apiKey, apiSecret: 'not-the-secret-livekit-knows-00000000' },
       },
     ]);
@@ -174,7 +177,10 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
       valuesFile,
       JSON.stringify({
         ...p.helmValues,
-        livekit: { ...(p.helmValues.livekit as Obj), credentialsSecret: 'livekit-credentials' },
+        livekit: { url: (p.helmValues.livekit as { url: string }).url, credentialsSecret: 'livekit-credentials' },
+        // What this test's sessions need beyond the default policy: the click page is on a private address, and a
+        // small machine runs them with 256Mi requests.
+        policy: { allowPrivateNetworks: true, resources: { memory: { min: '256Mi' } } },
       }),
     );
     try {
@@ -316,13 +322,17 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
       300_000,
     );
     log(`crash-looping runtime → ${crash.reason} in ${crash.ms} ms: ${crash.message}`);
+    // LiveKit refusing the token: the operator signs with credentials LiveKit does not know (helm upgrade to
+    // another Secret; the operator pod is recreated with it), the runtime's join is refused.
+    await p.helm(
+      ['upgrade', RELEASE, 'helm/lkbrowser', '-n', OPERATOR_NS, '--reuse-values', '--wait', '--timeout', '300s'].concat(
+        ['--set', 'livekit.credentialsSecret=wrong-credentials'],
+      ),
+      { timeoutMs: 320_000 },
+    );
     const token = await expectFailure(
       p,
-      exampleSession(
-        p,
-        { livekit: { url: p.livekit.podUrl, credentialsSecret: { name: 'wrong-credentials' } } },
-        'bad-token',
-      ),
+      exampleSession(p, {}, 'bad-token'),
       ['CrashLoopBackOff'],
       /runtime failed to start: .*(401|unauthori[sz]ed|invalid|signature|token)/i,
       420_000,
@@ -350,7 +360,9 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
     const t0 = Date.now();
     await p.stop();
     log(`tear-down: ${Date.now() - t0} ms`);
+    // checked even when a step failed: a failing run must not leave a kubelet, shim, Chromium or mount either
+    const residue = p.residue();
+    log(`left after tear-down: ${residue.length === 0 ? 'nothing' : residue.join('; ')}`);
+    assert.deepEqual(residue, [], `tear-down left: ${residue.join('; ')}`);
   }
-  const residue = p.residue();
-  assert.deepEqual(residue, [], `tear-down left: ${residue.join('; ')}`);
 });

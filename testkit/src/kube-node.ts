@@ -394,6 +394,9 @@ export class KubeNode {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // The scheduler first: controllers recreate deleted pods (a Deployment's, a session's), and unscheduled they
+    // stay Pending instead of starting again while the node drains.
+    await this.terminate('kube-scheduler');
     const kubeletUp = this.procs.some((p) => p.name === 'kubelet' && p.exitCode === undefined);
     if (kubeletUp) {
       try {
@@ -416,7 +419,6 @@ export class KubeNode {
       }
     }
     await this.terminate('kubelet');
-    await this.terminate('kube-scheduler');
     if (this.procs.some((p) => p.name === 'containerd' && p.exitCode === undefined)) {
       for (const id of await this.runningTasks().catch(() => [])) {
         await this.ctr(['tasks', 'kill', '--signal', 'SIGKILL', id], true);
@@ -500,7 +502,12 @@ export class KubeNode {
         }
       }
     }
-    if (this.createdDevicePluginsDir) rmSync(DEVICE_PLUGINS_DIR, { recursive: true, force: true });
+    if (this.createdDevicePluginsDir) {
+      rmSync(DEVICE_PLUGINS_DIR, { recursive: true, force: true });
+      // and /var/lib/kubelet itself when the kubelet made it for that dir alone
+      const parent = join(DEVICE_PLUGINS_DIR, '..');
+      if (existsSync(parent) && readdirSync(parent).length === 0) rmdirSync(parent);
+    }
   }
 
   /**
@@ -535,6 +542,7 @@ export class KubeNode {
       }
     }
     if (existsSync(this.dir)) out.push(`dir ${this.dir}`);
+    if (this.createdDevicePluginsDir && existsSync(DEVICE_PLUGINS_DIR)) out.push(`dir ${DEVICE_PLUGINS_DIR}`);
     return out;
   }
 }

@@ -134,7 +134,10 @@ test('take control and click a button in the remote page', { timeout: 120_000 },
       return close(v.px[0] ?? [0, 0, 0], [255, 136, 0], 50);
     },
     15_000,
-  );
+  ).catch(async (err: Error) => {
+    // tells a lost click (clicks 0) from a slow video (clicks 1, panel on)
+    throw new Error(`${err.message}; page state ${JSON.stringify(await state())}`);
+  });
   const ms = Math.round(performance.now() - t0);
   await waitState((s) => s.clicks === 1 && s.panel === 'on', 'button clicked once');
   t.diagnostic(`click in the viewer → changed pixels in the viewer's video: ${ms} ms (upper bound, 100 ms polling)`);

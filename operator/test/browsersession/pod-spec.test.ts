@@ -110,6 +110,17 @@ test('the cluster CIDRs reach the runtime as LKB_EGRESS_DENY_CIDRS', () => {
   assert.equal(env.find((e) => e.name === 'LKB_EGRESS_DENY_CIDRS')?.value, '10.244.0.0/16,10.96.0.0/12');
 });
 
+test('hostNetwork (test clusters without a pod network): only with --runtime-host-network; crashes say why', () => {
+  const plain = desiredPod(mk(), resolveSpec(mk(), testConfig()), testConfig()).spec;
+  assert.equal(plain?.hostNetwork, undefined);
+  assert.equal(plain?.dnsPolicy, undefined);
+  const c2 = testConfig({ runtimeHostNetwork: true });
+  const spec = desiredPod(mk(), resolveSpec(mk(), c2), c2).spec;
+  assert.equal(spec?.hostNetwork, true);
+  assert.equal(spec?.dnsPolicy, 'ClusterFirstWithHostNet');
+  assert.equal(plain?.containers[0]?.terminationMessagePolicy, 'FallbackToLogsOnError');
+});
+
 test('metadata: owner reference, labels, annotations, name', () => {
   const s = mk({ pod: { labels: { team: 'x' }, annotations: { 'example.com/a': 'b' } } });
   const pod = build(s, 3);

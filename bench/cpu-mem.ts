@@ -18,7 +18,6 @@ import {
   loadavg,
   log,
   machineInfo,
-  ratio,
   retryOnce,
   type Sfu,
   selfCpu,
@@ -32,7 +31,8 @@ import {
 import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
-import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { compareRows } from './lib/compare.ts';
+import { isRuntime, KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer } from './lib/viewer.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
@@ -96,7 +96,7 @@ async function oneRun(
     await viewer.waitVideo(30_000);
     let wheels = 0;
     if (scenario === 'scroll') {
-      if (kind === 'ours') {
+      if (isRuntime(kind)) {
         const f = await viewer.requestFocus('browser');
         if (!f.granted) throw new Error('focus not granted');
       } else {
@@ -108,11 +108,10 @@ async function oneRun(
         n++;
         const x = Math.round(w / 2);
         const y = Math.round(h / 2);
-        const send =
-          kind === 'ours'
-            ? // room protocol: seed/CEF sign, positive deltaY scrolls up
-              viewer.sendInput('browser', [{ type: 'wheel', x, y, deltaX: 0, deltaY: down ? -100 : 100 }])
-            : (driver as PageDriver).wheel(x, y, 0, down ? 100 : -100);
+        const send = isRuntime(kind)
+          ? // room protocol: seed/CEF sign, positive deltaY scrolls up
+            viewer.sendInput('browser', [{ type: 'wheel', x, y, deltaX: 0, deltaY: down ? -100 : 100 }])
+          : (driver as PageDriver).wheel(x, y, 0, down ? 100 : -100);
         send.then(
           () => {
             wheels++;
@@ -222,42 +221,34 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
           n: rs.length,
         };
       };
-      const a = agg('ours');
-      const b = agg('screencast');
-      const c = `${scenario} ${w}x${h}`;
-      for (const [k, v] of [
-        ['ours', a],
-        ['screencast', b],
-      ] as const) {
-        rows.push({
-          case: c,
-          pipeline: k,
-          'CPU % total': fmtSpread(v.cpu),
-          'Node %': fmtSpread(v.node),
-          'Chromium %': fmtSpread(v.chromium),
-          'Xvfb+host %': k === 'ours' ? fmtSpread(v.xvfbHost) : '–',
-          'PSS MiB': fmtSpread(v.pss, 0),
-          'RSS-sum MiB': fmtSpread(v.rss, 0),
-          'recv fps': fmtSpread(v.fps),
-          'CPU ms/frame': fmtSpread(v.msPerFrame),
-          'SFU % (sep.)': fmtSpread(v.sfu),
-          runs: v.n,
-        });
-      }
-      rows.push({
-        case: c,
-        pipeline: 'screencast/ours',
-        'CPU % total': ratio(b.cpu.median, a.cpu.median),
-        'Node %': ratio(b.node.median, a.node.median),
-        'Chromium %': ratio(b.chromium.median, a.chromium.median),
-        'Xvfb+host %': '',
-        'PSS MiB': ratio(b.pss.median, a.pss.median),
-        'RSS-sum MiB': ratio(b.rss.median, a.rss.median),
-        'recv fps': ratio(b.fps.median, a.fps.median),
-        'CPU ms/frame': ratio(b.msPerFrame.median, a.msPerFrame.median),
-        'SFU % (sep.)': '',
-        runs: '',
-      });
+      rows.push(
+        ...compareRows(
+          KINDS,
+          agg,
+          (k, v) => ({
+            'CPU % total': fmtSpread(v.cpu),
+            'Node %': fmtSpread(v.node),
+            'Chromium %': fmtSpread(v.chromium),
+            'Xvfb+host %': isRuntime(k) ? fmtSpread(v.xvfbHost) : '–',
+            'PSS MiB': fmtSpread(v.pss, 0),
+            'RSS-sum MiB': fmtSpread(v.rss, 0),
+            'recv fps': fmtSpread(v.fps),
+            'CPU ms/frame': fmtSpread(v.msPerFrame),
+            'SFU % (sep.)': fmtSpread(v.sfu),
+            runs: v.n,
+          }),
+          (v) => ({
+            'CPU % total': v.cpu,
+            'Node %': v.node,
+            'Chromium %': v.chromium,
+            'PSS MiB': v.pss,
+            'RSS-sum MiB': v.rss,
+            'recv fps': v.fps,
+            'CPU ms/frame': v.msPerFrame,
+          }),
+          { case: `${scenario} ${w}x${h}` },
+        ),
+      );
     }
   }
   return { runs, rows };

@@ -14,7 +14,6 @@ import {
   loadavg,
   machineInfo,
   percentile,
-  ratio,
   retryOnce,
   type Sfu,
   sleep,
@@ -27,7 +26,8 @@ import {
 import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { COUNTER_BITS, type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
-import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { compareRows } from './lib/compare.ts';
+import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
@@ -227,29 +227,20 @@ export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record
         n: rs.length,
       };
     };
-    const a = agg('ours');
-    const b = agg('screencast');
-    for (const [k, v] of [
-      ['ours', a],
-      ['screencast', b],
-    ] as const) {
-      rows.push({
-        case: `${w}x${h} @${o.fps}fps`,
-        pipeline: k,
-        'p50 ms': fmtSpread(v.p50),
-        'p95 ms': fmtSpread(v.p95),
-        'recv fps': fmtSpread(v.fps),
-        runs: v.n,
-      });
-    }
-    rows.push({
-      case: `${w}x${h} @${o.fps}fps`,
-      pipeline: 'screencast/ours',
-      'p50 ms': ratio(b.p50.median, a.p50.median),
-      'p95 ms': ratio(b.p95.median, a.p95.median),
-      'recv fps': ratio(b.fps.median, a.fps.median),
-      runs: '',
-    });
+    rows.push(
+      ...compareRows(
+        KINDS,
+        agg,
+        (_k, v) => ({
+          'p50 ms': fmtSpread(v.p50),
+          'p95 ms': fmtSpread(v.p95),
+          'recv fps': fmtSpread(v.fps),
+          runs: v.n,
+        }),
+        (v) => ({ 'p50 ms': v.p50, 'p95 ms': v.p95, 'recv fps': v.fps }),
+        { case: `${w}x${h} @${o.fps}fps` },
+      ),
+    );
   }
   return { runs, rows };
 }

@@ -17,7 +17,6 @@ import {
   machineInfo,
   median,
   percentile,
-  ratio,
   retryOnce,
   type Sfu,
   sleep,
@@ -30,7 +29,8 @@ import {
 import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
-import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { compareRows } from './lib/compare.ts';
+import { isRuntime, KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
@@ -111,15 +111,14 @@ async function oneRun(
     await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
     // the screencast pipeline gets its input over CDP; ours only needs CDP at the end (page-side timestamps)
-    if (kind === 'screencast')
-      driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
+    if (!isRuntime(kind)) driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
     else {
       const f = await viewer.requestFocus('browser');
       if (!f.granted) throw new Error('focus not granted');
     }
     // warm-up input (not measured): in smoke runs the very first input packet after joining took up to ~1 s
     // to reach the page in ours; a real user moves the pointer before the first click anyway
-    if (kind === 'ours') await viewer.sendInput('browser', [{ type: 'mousemove', x: 10, y: 10 }]);
+    if (isRuntime(kind)) await viewer.sendInput('browser', [{ type: 'mousemove', x: 10, y: 10 }]);
     else await driver?.mouseMove(10, 10);
     await sleep(o.warmupSeconds * 1000);
     // current luma of both halves, updated on every frame; a waiter resolves when its half crosses the threshold
@@ -150,7 +149,7 @@ async function oneRun(
     const x = Math.round(w / 4);
     const y = Math.round(h / 2);
     const send = async (input: InputKind): Promise<void> => {
-      if (kind === 'ours') {
+      if (isRuntime(kind)) {
         await viewer.sendInput(
           'browser',
           input === 'click'
@@ -270,31 +269,21 @@ export async function run(o: I2POptions): Promise<{ runs: I2PRun[]; rows: Record
           samples: rs.reduce((s, r) => s + r.samples, 0),
         };
       };
-      const a = agg('ours');
-      const b = agg('screencast');
-      for (const [k, v] of [
-        ['ours', a],
-        ['screencast', b],
-      ] as const) {
-        rows.push({
-          case: `${input} ${w}x${h} @${o.fps}fps`,
-          pipeline: k,
-          'p50 ms': fmtSpread(v.p50),
-          'p95 ms': fmtSpread(v.p95),
-          'input→page p50': fmtSpread(v.hand),
-          'page→glass p50': fmtSpread(v.glass),
-          'samples/misses': `${v.samples}/${v.misses}`,
-        });
-      }
-      rows.push({
-        case: `${input} ${w}x${h} @${o.fps}fps`,
-        pipeline: 'screencast/ours',
-        'p50 ms': ratio(b.p50.median, a.p50.median),
-        'p95 ms': ratio(b.p95.median, a.p95.median),
-        'input→page p50': ratio(b.hand.median, a.hand.median),
-        'page→glass p50': ratio(b.glass.median, a.glass.median),
-        'samples/misses': '',
-      });
+      rows.push(
+        ...compareRows(
+          KINDS,
+          agg,
+          (_k, v) => ({
+            'p50 ms': fmtSpread(v.p50),
+            'p95 ms': fmtSpread(v.p95),
+            'input→page p50': fmtSpread(v.hand),
+            'page→glass p50': fmtSpread(v.glass),
+            'samples/misses': `${v.samples}/${v.misses}`,
+          }),
+          (v) => ({ 'p50 ms': v.p50, 'p95 ms': v.p95, 'input→page p50': v.hand, 'page→glass p50': v.glass }),
+          { case: `${input} ${w}x${h} @${o.fps}fps` },
+        ),
+      );
     }
   }
   return { runs, rows };

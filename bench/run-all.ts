@@ -1,4 +1,5 @@
-// Runs every comparison benchmark (ours vs CDP screencast) and prints one summary table.
+// Runs every comparison benchmark (ours with the Chromium engine, ours with the CEF engine, CDP screencast; the
+// set is BENCH_PIPELINES) and prints one summary table, with the machine's load average per section.
 // Usage: node bench/run-all.ts [--runs 3] [--fps 30] [--quick] [--no-1080p-cpu]
 //   --quick: 1 run each, short windows (a smoke run; numbers are not meaningful)
 //   --no-1080p-cpu: skip the extra cpu-mem case (full-screen animation at 1920x1080)
@@ -20,8 +21,8 @@ import {
   watchdog,
   writeResult,
 } from './lib/common.ts';
-import { oursMode } from './lib/pipelines.ts';
-import { describeSfu } from '@lkbrowser/testkit';
+import { KINDS, oursMode, type PipelineKind } from './lib/pipelines.ts';
+import { describeSfu, toolVersions } from '@lkbrowser/testkit';
 import { run as runStartup } from './startup.ts';
 
 const FLAGS = {
@@ -37,7 +38,7 @@ const FLAGS = {
 } as const satisfies Record<string, BenchSpec>;
 const flags = benchFlags(
   'run-all.ts',
-  'Every comparison benchmark (ours vs CDP screencast), one summary table.',
+  'Every comparison benchmark (ours: Chromium engine, cef: CEF engine, CDP screencast), one summary table.',
   FLAGS,
 );
 watchdog(60);
@@ -49,19 +50,19 @@ const started = new Date().toISOString();
 // Both pipelines publish into the same room server; which one is part of every figure (LKB_TEST_SFU switches it).
 const server = describeSfu();
 console.log(
-  `machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memGiB} GiB, kernel ${machine.kernel}, Node ${machine.node}, Chromium ${machine.chromium}\n` +
-    `load average at start: ${machine.loadavgAtStart}; ours = ${oursMode()}; ${runs} run(s) per case; target ${fps} fps\n` +
+  `machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memGiB} GiB, kernel ${machine.kernel}, Node ${machine.node}, Chromium ${machine.chromium}, CEF ${toolVersions().CEF_VERSION ?? '?'}\n` +
+    `load average at start: ${machine.loadavgAtStart}; pipelines ${KINDS.join(', ')}; ours/cef = ${oursMode()}; ${runs} run(s) per case; target ${fps} fps\n` +
     `room server: ${server}\n`,
 );
 
 const summary: Record<string, string | number>[] = [];
-const add = (metric: string, a: Spread, b: Spread, digits = 1): void => {
-  summary.push({
-    metric,
-    ours: fmtSpread(a, digits),
-    screencast: fmtSpread(b, digits),
-    'screencast/ours': ratio(b.median, a.median),
-  });
+/** One summary row: each pipeline's spread, then each other pipeline's median over ours (the Chromium engine). */
+const add = (metric: string, of: (k: PipelineKind) => Spread, digits = 1): void => {
+  const row: Record<string, string | number> = { metric };
+  for (const k of KINDS) row[k] = fmtSpread(of(k), digits);
+  if (KINDS.includes('ours'))
+    for (const k of KINDS) if (k !== 'ours') row[`${k}/ours`] = ratio(of(k).median, of('ours').median);
+  summary.push(row);
 };
 const results: Record<string, unknown> = {};
 const section = async (name: string, fn: () => Promise<{ rows: Record<string, string | number>[] }>): Promise<void> => {
@@ -82,23 +83,11 @@ await section('glass-to-glass', async () => {
   ];
   const r = await runG2G({ runs, seconds: quick ? 4 : 10, warmupSeconds: quick ? 2 : 3, fps, sizes });
   for (const [w, h] of sizes) {
-    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
+    const s = (k: PipelineKind, f: (x: (typeof r.runs)[number]) => number) =>
       spread(r.runs.filter((x) => x.kind === k && x.width === w && !x.error).map(f));
-    add(
-      `glass-to-glass p50 ms, ${w}x${h}`,
-      s('ours', (x) => x.p50),
-      s('screencast', (x) => x.p50),
-    );
-    add(
-      `glass-to-glass p95 ms, ${w}x${h}`,
-      s('ours', (x) => x.p95),
-      s('screencast', (x) => x.p95),
-    );
-    add(
-      `received fps (rAF page), ${w}x${h}`,
-      s('ours', (x) => x.receivedFps),
-      s('screencast', (x) => x.receivedFps),
-    );
+    add(`glass-to-glass p50 ms, ${w}x${h}`, (k) => s(k, (x) => x.p50));
+    add(`glass-to-glass p95 ms, ${w}x${h}`, (k) => s(k, (x) => x.p95));
+    add(`received fps (rAF page), ${w}x${h}`, (k) => s(k, (x) => x.receivedFps));
   }
   return r;
 });
@@ -106,18 +95,10 @@ await section('glass-to-glass', async () => {
 await section('input-to-photon', async () => {
   const r = await runI2P({ runs, trials: quick ? 6 : 20, fps, sizes: [[1280, 720]], warmupSeconds: 2 });
   for (const input of ['click', 'key'] as const) {
-    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
+    const s = (k: PipelineKind, f: (x: (typeof r.runs)[number]) => number) =>
       spread(r.runs.filter((x) => x.kind === k && x.input === input && !x.error).map(f));
-    add(
-      `input-to-photon p50 ms, ${input} 720p`,
-      s('ours', (x) => x.p50),
-      s('screencast', (x) => x.p50),
-    );
-    add(
-      `input-to-photon p95 ms, ${input} 720p`,
-      s('ours', (x) => x.p95),
-      s('screencast', (x) => x.p95),
-    );
+    add(`input-to-photon p50 ms, ${input} 720p`, (k) => s(k, (x) => x.p50));
+    add(`input-to-photon p95 ms, ${input} 720p`, (k) => s(k, (x) => x.p95));
   }
   return r;
 });
@@ -133,34 +114,17 @@ await section('cpu-mem', async () => {
     scenarios: [...scenarios],
   });
   for (const sc of scenarios) {
-    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
+    const s = (k: PipelineKind, f: (x: (typeof r.runs)[number]) => number) =>
       spread(r.runs.filter((x) => x.kind === k && x.scenario === sc).map(f));
-    add(
-      `CPU % of one core, ${sc} 720p`,
-      s('ours', (x) => x.pipeline.cpu.total ?? 0),
-      s('screencast', (x) => x.pipeline.cpu.total ?? 0),
-    );
-    add(
-      `PSS MiB, ${sc} 720p`,
-      s('ours', (x) => x.pipeline.pssMiB),
-      s('screencast', (x) => x.pipeline.pssMiB),
-      0,
-    );
-    add(
-      `received fps, ${sc} 720p`,
-      s('ours', (x) => x.receivedFps),
-      s('screencast', (x) => x.receivedFps),
-    );
+    add(`CPU % of one core, ${sc} 720p`, (k) => s(k, (x) => x.pipeline.cpu.total ?? 0));
+    add(`PSS MiB, ${sc} 720p`, (k) => s(k, (x) => x.pipeline.pssMiB), 0);
+    add(`received fps, ${sc} 720p`, (k) => s(k, (x) => x.receivedFps));
     if (sc !== 'static') {
       const perFrame = (x: (typeof r.runs)[number]) =>
         x.receivedFps >= 1 ? ((x.pipeline.cpu.total ?? 0) * 10) / x.receivedFps : Number.NaN;
-      add(`CPU ms per delivered frame, ${sc} 720p`, s('ours', perFrame), s('screencast', perFrame));
+      add(`CPU ms per delivered frame, ${sc} 720p`, (k) => s(k, perFrame));
     }
-    add(
-      `(SFU CPU %, not in either side), ${sc}`,
-      s('ours', (x) => x.sfuCpu),
-      s('screencast', (x) => x.sfuCpu),
-    );
+    add(`(SFU CPU %, not in either side), ${sc}`, (k) => s(k, (x) => x.sfuCpu));
   }
   return r;
 });
@@ -175,21 +139,13 @@ if (flags.cpu1080p) {
       sizes: [[1920, 1080]],
       scenarios: ['anim'],
     });
-    const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
+    const s = (k: PipelineKind, f: (x: (typeof r.runs)[number]) => number) =>
       spread(r.runs.filter((x) => x.kind === k).map(f));
-    add(
-      'CPU % of one core, anim 1080p',
-      s('ours', (x) => x.pipeline.cpu.total ?? 0),
-      s('screencast', (x) => x.pipeline.cpu.total ?? 0),
-    );
-    add(
-      'received fps, anim 1080p',
-      s('ours', (x) => x.receivedFps),
-      s('screencast', (x) => x.receivedFps),
-    );
+    add('CPU % of one core, anim 1080p', (k) => s(k, (x) => x.pipeline.cpu.total ?? 0));
+    add('received fps, anim 1080p', (k) => s(k, (x) => x.receivedFps));
     const perFrame = (x: (typeof r.runs)[number]) =>
       x.receivedFps >= 1 ? ((x.pipeline.cpu.total ?? 0) * 10) / x.receivedFps : Number.NaN;
-    add('CPU ms per delivered frame, anim 1080p', s('ours', perFrame), s('screencast', perFrame));
+    add('CPU ms per delivered frame, anim 1080p', (k) => s(k, perFrame));
     return r;
   });
 }
@@ -198,34 +154,19 @@ await section('startup', async () => {
   const r = await runStartup({ runs: quick ? 1 : Math.max(5, runs), fps, sizes: [[1280, 720]] });
   const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
     spread(r.runs.filter((x) => x.kind === k && !x.error).map(f));
-  add(
-    'startup ms, spawn → first frame published',
-    s('ours', (x) => x.firstPublished),
-    s('screencast', (x) => x.firstPublished),
-    0,
-  );
-  add(
-    'startup ms, spawn → video track subscribed',
-    s('ours', (x) => x.trackSubscribed),
-    s('screencast', (x) => x.trackSubscribed),
-    0,
-  );
-  add(
-    'startup ms, spawn → first frame received',
-    s('ours', (x) => x.firstReceived),
-    s('screencast', (x) => x.firstReceived),
-    0,
-  );
+  add('startup ms, spawn → first frame published', (k) => s(k, (x) => x.firstPublished), 0);
+  add('startup ms, spawn → video track subscribed', (k) => s(k, (x) => x.trackSubscribed), 0);
+  add('startup ms, spawn → first frame received', (k) => s(k, (x) => x.firstReceived), 0);
   return r;
 });
 
 console.log(
-  `=== Summary: ours (${oursMode()}) vs CDP screencast pipeline through ${server}, median (min–max) over runs; load at end ${loadavg()}\n`,
+  `=== Summary: ${KINDS.join(' vs ')} (ours/cef = ${oursMode()} with LKB_ENGINE chromium/cef) through ${server}, median (min–max) over runs; load at end ${loadavg()}\n`,
 );
 console.log(table(summary));
 const failed = (k: string): number => failures.filter((f) => f.kind === k).length;
 console.log(
-  `\nfailed runs (each retried once, the retry is what counts): ours ${failed('ours')}, screencast ${failed('screencast')}`,
+  `\nfailed runs (each retried once, the retry is what counts): ${KINDS.map((k) => `${k} ${failed(k)}`).join(', ')}`,
 );
 for (const f of failures) console.log(`  ${f.script} ${f.kind} ${f.what}: ${f.error}`);
 const file = writeResult('run-all', {

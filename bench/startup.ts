@@ -10,7 +10,6 @@ import {
   loadavg,
   log,
   machineInfo,
-  ratio,
   retryOnce,
   type Sfu,
   sleep,
@@ -22,7 +21,8 @@ import {
 import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { type PageServer } from './lib/pages.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
-import { type PipelineKind, startPipeline } from './lib/pipelines.ts';
+import { compareRows } from './lib/compare.ts';
+import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer } from './lib/viewer.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
@@ -134,29 +134,24 @@ export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows
         n: rs.length,
       };
     };
-    const a = agg('ours');
-    const b = agg('screencast');
-    for (const [k, v] of [
-      ['ours', a],
-      ['screencast', b],
-    ] as const) {
-      rows.push({
-        case: `${w}x${h}`,
-        pipeline: k,
-        'spawn→first published ms': fmtSpread(v.pub, 0),
-        'spawn→track subscribed ms': fmtSpread(v.sub, 0),
-        'spawn→first received ms': fmtSpread(v.recv, 0),
-        runs: v.n,
-      });
-    }
-    rows.push({
-      case: `${w}x${h}`,
-      pipeline: 'screencast/ours',
-      'spawn→first published ms': ratio(b.pub.median, a.pub.median),
-      'spawn→track subscribed ms': ratio(b.sub.median, a.sub.median),
-      'spawn→first received ms': ratio(b.recv.median, a.recv.median),
-      runs: '',
-    });
+    rows.push(
+      ...compareRows(
+        KINDS,
+        agg,
+        (_k, v) => ({
+          'spawn→first published ms': fmtSpread(v.pub, 0),
+          'spawn→track subscribed ms': fmtSpread(v.sub, 0),
+          'spawn→first received ms': fmtSpread(v.recv, 0),
+          runs: v.n,
+        }),
+        (v) => ({
+          'spawn→first published ms': v.pub,
+          'spawn→track subscribed ms': v.sub,
+          'spawn→first received ms': v.recv,
+        }),
+        { case: `${w}x${h}` },
+      ),
+    );
   }
   return { runs, rows };
 }

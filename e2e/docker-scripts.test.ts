@@ -46,4 +46,8 @@ test('Dockerfiles: same base image, non-root numeric user, pinned node from the 
   const runtime = readFileSync(join(repoRoot, 'Dockerfile.runtime'), 'utf8');
   assert.match(runtime, /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "runtime\/src\/main\.ts"\]$/m);
   assert.match(runtime, /^EXPOSE 9090$/m);
+  // The CEF image only adds CEF on top of the runtime image, and ends as uid 1000 again (it copies as root).
+  const cef = readFileSync(join(repoRoot, 'Dockerfile.runtime-cef'), 'utf8');
+  assert.match(cef, /^FROM \$\{RUNTIME_IMAGE\}$/m);
+  assert.equal(cef.match(/^USER .*$/gm)?.at(-1), 'USER 1000:1000', 'Dockerfile.runtime-cef ends as uid 1000');
 });

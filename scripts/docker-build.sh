@@ -3,6 +3,7 @@
 #
 #   scripts/docker-build.sh runtime  [TAG]   # Dockerfile.runtime  → lkbrowser-runtime:${TAG:-dev}
 #   scripts/docker-build.sh operator [TAG]   # Dockerfile.operator → lkbrowser-operator:${TAG:-dev}
+#   scripts/docker-build.sh runtime-cef [TAG]  # runtime:TAG + CEF (Dockerfile.runtime-cef) → lkbrowser-runtime-cef:${TAG:-dev}
 #
 # - Starts a Docker daemon if none answers (scripts/docker-ensure.sh).
 # - If the base image (debian:bookworm-slim) is missing and debootstrap is available as root, builds it locally
@@ -20,13 +21,36 @@ tag="${2:-dev}"
 case "$what" in
   runtime) dockerfile=Dockerfile.runtime; image="lkbrowser-runtime:${tag}" ;;
   operator) dockerfile=Dockerfile.operator; image="lkbrowser-operator:${tag}" ;;
-  *) echo "usage: $0 runtime|operator [tag]" >&2; exit 2 ;;
+  runtime-cef) dockerfile=Dockerfile.runtime-cef; image="lkbrowser-runtime-cef:${tag}" ;;
+  *) echo "usage: $0 runtime|operator|runtime-cef [tag]" >&2; exit 2 ;;
 esac
 if [ "$tag" = latest ]; then
   echo "docker-build: refusing the tag 'latest' (kind would use imagePullPolicy Always); pick e.g. ci or dev" >&2
   exit 2
 fi
 log() { echo "docker-build: $*" >&2; }
+
+if [ "$what" = runtime-cef ]; then
+  # The lean runtime image first (cached layers when unchanged), then CEF on top from a staged context: the CEF
+  # runtime (scripts/tools/cef.sh, cached) and the host binary (native/cef-host/build.sh) are not in the repository.
+  bash "$0" runtime "$tag"
+  cef_dir="$(bash scripts/tools/cef.sh)"
+  bash native/cef-host/build.sh
+  ctx="$(mktemp -d)"
+  trap 'rm -rf "$ctx"' EXIT
+  install -m 0755 native/build/Release/lkb-cef-host "$ctx/lkb-cef-host"
+  # Hard links when the cache is on the same filesystem (the context is streamed to dockerd either way).
+  cp -al "$cef_dir" "$ctx/cef" 2>/dev/null || cp -a "$cef_dir" "$ctx/cef"
+  rm -f "$ctx/cef/cef_dll_sys_bindings.rs" "$ctx/cef/.complete" "$ctx/cef/chrome-sandbox" # build input; unused (no_sandbox)
+  start=$SECONDS
+  export DOCKER_BUILDKIT=0 # a plain COPY-only build: the legacy builder works everywhere
+  # shellcheck disable=SC2086
+  docker build --network host -f "$PWD/$dockerfile" -t "$image" --build-arg "RUNTIME_IMAGE=lkbrowser-runtime:${tag}" \
+    ${LKB_DOCKER_BUILD_ARGS:-} "$ctx"
+  size="$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')"
+  log "built $image in $((SECONDS - start)) s ($size)"
+  exit 0
+fi
 
 bash scripts/docker-ensure.sh
 

@@ -131,11 +131,15 @@ export function cmdline(pid: number): string {
 
 export type Classifier = (pid: number, cmd: string) => string;
 
-/** Engine tree: root Node process, lkb-host, Xvfb, pulseaudio, Chromium (everything else). */
+/**
+ * Engine tree: root Node process, lkb-host, Xvfb, pulseaudio, Chromium (everything else). CEF engine: the
+ * lkb-cef-host browser process (host + Chromium's browser process in one) is 'host', its --type= children 'chromium'.
+ */
 export const classify: Classifier = (_pid, cmd) => {
   // by executable only: Chromium's arguments contain the host's temp dir (/tmp/lkb-host-...)
   const exe = cmd.split(' ')[0] ?? '';
   if (/(^|\/)lkb-host$/.test(exe)) return 'host';
+  if (/(^|\/)lkb-cef-host$/.test(exe)) return cmd.includes(' --type=') ? 'chromium' : 'host';
   if (/(^|\/)Xvfb$/.test(exe)) return 'xvfb';
   if (exe.includes('pulseaudio')) return 'pulse';
   if (exe.includes('chromium')) return 'chromium';

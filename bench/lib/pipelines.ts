@@ -1,8 +1,9 @@
-// The two pipelines under test, each as its own child process (so its CPU/memory is its process tree):
+// The pipelines under test, each as its own child process (so its CPU/memory is its process tree):
 //  - ours: the runtime CLI (runtime/src/main.ts) if present, else bench/ours-publisher.ts (engine + the runtime's
-//    session module); BENCH_OURS=runtime|direct forces one.
+//    session module); BENCH_OURS=runtime|direct forces one. Engine: Chromium under Xvfb (LKB_ENGINE=chromium).
+//  - cef: the same as ours with the CEF engine (LKB_ENGINE=cef, native/cef-host).
 //  - screencast: bench/screencast-publisher.ts (headless Chromium + Page.startScreencast JPEG + sharp + rtc-node).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import {
   cmdline,
@@ -20,11 +21,22 @@ import {
 } from './common.ts';
 import { processTree, withTimeout } from '@lkbrowser/testkit';
 
-export type PipelineKind = 'ours' | 'screencast';
-/** Both by default; BENCH_PIPELINES=ours (or screencast) runs one side only (for diagnosis; no ratios then). */
-export const KINDS: readonly PipelineKind[] = (process.env.BENCH_PIPELINES ?? 'ours,screencast')
+export type PipelineKind = 'ours' | 'cef' | 'screencast';
+const ALL_KINDS: readonly PipelineKind[] = ['ours', 'cef', 'screencast'];
+/** All three by default; BENCH_PIPELINES=ours,cef (say) runs only those (ratios need ours). */
+export const KINDS: readonly PipelineKind[] = (process.env.BENCH_PIPELINES ?? ALL_KINDS.join(','))
   .split(',')
-  .filter((k): k is PipelineKind => k === 'ours' || k === 'screencast');
+  .filter((k): k is PipelineKind => ALL_KINDS.some((a) => a === k));
+
+/** Pipelines that are our runtime (either engine): input arrives as room packets after browser/request-focus. */
+export function isRuntime(k: PipelineKind): boolean {
+  return k !== 'screencast';
+}
+
+/** The engine a runtime pipeline runs (LKB_ENGINE), set explicitly so an inherited LKB_ENGINE cannot swap it. */
+export function engineOf(k: PipelineKind): 'chromium' | 'cef' | undefined {
+  return k === 'ours' ? 'chromium' : k === 'cef' ? 'cef' : undefined;
+}
 
 export interface PipelineOptions {
   sfu: Sfu;
@@ -88,6 +100,38 @@ function discoverCdp(root: number): string | undefined {
   return undefined;
 }
 
+/** TCP ports a process listens on at 127.0.0.1 (/proc/<pid>/net/tcp rows in LISTEN whose inode is one of its fds). */
+function loopbackListenPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1]) inodes.add(m[1]);
+    }
+    const ports: number[] = [];
+    for (const row of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+      const f = row.trim().split(/\s+/);
+      const [addr, port] = (f[1] ?? '').split(':');
+      if (f[3] === '0A' && addr === '0100007F' && port && inodes.has(f[9] ?? '')) ports.push(Number.parseInt(port, 16));
+    }
+    return ports;
+  } catch (e) {
+    log.debug({ pid, err: (e as Error).message }, 'listen ports not readable (process gone?)');
+    return [];
+  }
+}
+
+/** CEF's DevTools endpoint: the port the CEF browser process (lkb-cef-host without --type=) listens on. */
+function discoverCefCdp(root: number): string | undefined {
+  for (const pid of processTree(root)) {
+    const cmd = cmdline(pid);
+    if (!/(^|\/)lkb-cef-host( |$)/.test(cmd) || cmd.includes('--type=')) continue;
+    const [port] = loopbackListenPorts(pid);
+    if (port) return `http://127.0.0.1:${port}`;
+  }
+  return undefined;
+}
+
 export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Promise<Pipeline> {
   const mode = kind === 'screencast' ? 'screencast' : oursMode();
   const metricsPort = mode === 'runtime-cli' ? await freePort() : 0;
@@ -103,7 +147,8 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
     LKB_HEIGHT: String(o.height),
     LKB_FRAMERATE: String(o.fps),
     // audio off on both sides by default (the screencast pipeline has none); BENCH_OURS_AUDIO=true measures ours with it
-    LKB_AUDIO: kind === 'ours' && process.env.BENCH_OURS_AUDIO === 'true' ? 'true' : 'false',
+    LKB_AUDIO: isRuntime(kind) && process.env.BENCH_OURS_AUDIO === 'true' ? 'true' : 'false',
+    LKB_ENGINE: engineOf(kind),
     LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
     LKB_METRICS_PORT: String(metricsPort),
     LKB_LOG_LEVEL: 'warn',
@@ -206,7 +251,7 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
         `${kind} CDP endpoint`,
         (async () => {
           for (;;) {
-            const e = cdp ?? discoverCdp(child.pid);
+            const e = cdp ?? (kind === 'cef' ? discoverCefCdp(child.pid) : discoverCdp(child.pid));
             if (e) return e;
             if (child.proc.exitCode !== null) throw new Error(`${kind} child exited`);
             await sleep(100);

@@ -53,7 +53,7 @@ export function runLogged(
 }
 
 /** Build lkbrowser-<what>:<tag> (starts dockerd and imports the base image if needed). */
-export async function buildImage(what: 'runtime' | 'operator', tag: string): Promise<string> {
+export async function buildImage(what: 'runtime' | 'runtime-cef' | 'operator', tag: string): Promise<string> {
   const log = join(repoRoot, '.lkb-tmp', `docker-build-${what}.log`);
   try {
     await runLogged('bash', ['scripts/docker-build.sh', what, tag], log, 40 * 60_000);

@@ -646,6 +646,15 @@ describe('the operator accepts what the chart passes (operator/src/config.ts loa
     assert.equal(cfg.runtimeNetworkPolicyFile, '/etc/lkbrowser/policy/runtime-networkpolicy.json');
   });
 
+  it('runtime.cefImage: unset = no CEF image (cef sessions refused); set = --cef-runtime-image', async () => {
+    assert.equal((await operatorConfig(minimal)).cfg.cefRuntimeImage, '');
+    const withCef = { ...minimal, runtime: { cefImage: { repository: 'ghcr.io/lkbrowser/runtime-cef' } } };
+    assert.equal(
+      (await operatorConfig(withCef)).cfg.cefRuntimeImage,
+      `ghcr.io/lkbrowser/runtime-cef:${chartYaml.appVersion}`,
+    );
+  });
+
   it('leaderElect=false yields leaderElect false in the operator', async () => {
     assert.equal((await operatorConfig({ ...minimal, operator: { leaderElect: false } })).cfg.leaderElect, false);
   });

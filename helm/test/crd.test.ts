@@ -140,6 +140,7 @@ describe('examples/ on the real apiserver', () => {
       room: 'lkb-system.demo-room',
       viewport: { width: 1280, height: 720, framerate: 30 },
       audio: true,
+      engine: 'chromium',
       navigation: { allowPrivateNetworks: false },
       focus: { idleReleaseSeconds: 120 },
       lifetime: { maxDurationSeconds: 0, emptyRoomTimeoutSeconds: 0 },
@@ -153,6 +154,11 @@ describe('examples/ on the real apiserver', () => {
     const got = await accepts(doc);
     // Quantities come back as written (int-or-string), every field survives pruning.
     assert.deepEqual(got.spec, doc.spec);
+  });
+
+  it('spec.engine cef is accepted as written', async () => {
+    const got = await accepts(withSpec({ engine: 'cef' }));
+    assert.equal(got.spec.engine, 'cef');
   });
 
   it('a partial viewport gets the other two defaults', async () => {
@@ -214,6 +220,7 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
     ['framerate 61', withSpec({ viewport: { framerate: 61 } }), /spec\.viewport\.framerate.*less than or equal to 60/],
     ['fractional width', withSpec({ viewport: { width: 1280.5 } }), /spec\.viewport\.width.*must be of type integer/],
     ['audio as string', withSpec({ audio: 'yes' }), /spec\.audio.*must be of type boolean/],
+    ['unknown engine', withSpec({ engine: 'firefox' }), /spec\.engine.*Unsupported value: "firefox"/],
     [
       'origin with path',
       withSpec({ navigation: { allowedOrigins: ['https://a.io/path'] } }),

@@ -18,5 +18,7 @@ fn main() {
     println!("cargo:rustc-env=LKB_CEF_RUNTIME_DIR={}", dir.display());
     println!("cargo:rustc-link-search=native={}", dir.display());
     println!("cargo:rustc-link-lib=dylib=cef");
-    println!("cargo:rustc-link-arg-bins=-Wl,-rpath,{}", dir.display());
+    // `cef/` next to the binary first (the CEF runtime image ships it there), then the tool cache; main.rs
+    // picks the resources directory in the same order.
+    println!("cargo:rustc-link-arg-bins=-Wl,-rpath,$ORIGIN/cef:{}", dir.display());
 }

@@ -57,7 +57,7 @@ const TYPE_NAMES: Record<string, string> = {
   'status.conditions[]': 'Condition',
 };
 /** Enums that get a named union type. */
-const ENUM_NAMES: Record<string, string> = { 'status.phase': 'SessionPhase' };
+const ENUM_NAMES: Record<string, string> = { 'status.phase': 'SessionPhase', 'spec.engine': 'EngineName' };
 
 const pascal = (path: string) =>
   path

@@ -30,6 +30,11 @@ export interface OperatorConfig {
   /** The cluster's pod and service CIDRs: the runtime's egress proxy refuses them (LKB_EGRESS_DENY_CIDRS). */
   egressDenyCidrs: string[];
   runtimeImage: string;
+  /**
+   * Default image of sessions with spec.engine cef: the runtime image with the CEF engine (Dockerfile.runtime-cef).
+   * '' = the operator offers no CEF runtime, and refuses cef sessions.
+   */
+  cefRuntimeImage: string;
   runtimeImagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   /** Port the runtime serves /healthz, /readyz, /metrics and /status on (LKB_METRICS_PORT). */
   runtimePort: number;
@@ -77,6 +82,7 @@ export function defaultConfig(): OperatorConfig {
     runtimeNetworkPolicyFile: '',
     egressDenyCidrs: [],
     runtimeImage: `lkbrowser-runtime:${OPERATOR_VERSION}`,
+    cefRuntimeImage: '',
     runtimeImagePullPolicy: 'IfNotPresent',
     runtimePort: 9090,
     shmSize: '512Mi',
@@ -148,6 +154,12 @@ const FLAGS: Record<string, FlagDef<keyof OperatorConfig>> = {
     help: "the cluster's pod and service CIDRs (runtimes refuse to connect there)",
   },
   'runtime-image': { key: 'runtimeImage', env: 'LKB_RUNTIME_IMAGE', type: 'string', help: 'default runtime image' },
+  'cef-runtime-image': {
+    key: 'cefRuntimeImage',
+    env: 'LKB_CEF_RUNTIME_IMAGE',
+    type: 'string',
+    help: "default runtime image of spec.engine cef sessions ('' = cef sessions are refused)",
+  },
   'runtime-image-pull-policy': {
     key: 'runtimeImagePullPolicy',
     env: 'LKB_RUNTIME_IMAGE_PULL_POLICY',

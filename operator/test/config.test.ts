@@ -14,6 +14,11 @@ test('defaults match controller-runtime and the runtime contract', () => {
   assert.equal(d.metricsBindAddress, ':8080');
   assert.equal(d.runtimePort, 9090);
   assert.match(d.runtimeImage, /^lkbrowser-runtime:\d+\.\d+\.\d+/);
+  assert.equal(d.cefRuntimeImage, '', 'no CEF runtime image by default: cef sessions are refused');
+  const cef = loadConfig([], { LKB_CEF_RUNTIME_IMAGE: 'lkbrowser-runtime-cef:1' });
+  assert.equal(!cef.help && cef.config.cefRuntimeImage, 'lkbrowser-runtime-cef:1');
+  const flag = loadConfig(['--cef-runtime-image=r/cef:2'], { LKB_CEF_RUNTIME_IMAGE: 'ignored' });
+  assert.equal(!flag.help && flag.config.cefRuntimeImage, 'r/cef:2');
 });
 
 test('flags override env, env overrides defaults', () => {

@@ -3,7 +3,8 @@
 // neither the LiveKit API secret nor the join token; their environments contain only allowlisted variables;
 // Chromium's argv ends with "--" and the URL and routes through the egress proxy; Xvfb refuses clients without
 // its cookie and offers no XTEST. Two ways in: the token file (production: nothing secret anywhere, Node included)
-// and API key/secret in the environment (then only the Node process has it: it must not reach a child).
+// and API key/secret in the environment (then only the Node process has it: it must not reach a child). The CEF
+// engine (LKB_ENGINE=cef) is scanned too: its host and every CEF sub-process.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ const CHILD_ENV_ALLOWED = new Set([
   'LD_BIND_NOW',
   // Chromium sets this for its crashpad handlers itself; it is not inherited either.
   'DBUS_SESSION_BUS_ADDRESS',
+  // CEF 146's libcef sets this (fontconfig's Fontations backend) before it spawns its helpers; not inherited.
+  'FC_FONTATIONS',
 ]);
 
 let sfu: RoomServer;
@@ -152,9 +155,21 @@ async function stop(proc: ChildProcess): Promise<void> {
   await withTimeout('runtime exit', exited, 20_000);
 }
 
-function assertClean(ps: ProcInfo[], secrets: string[], rootPid: number): void {
+/** The processes a scan must have seen, per engine (so a scan of a half-started tree does not pass). */
+const ENGINE_PROCESSES = {
+  chromium: ['lkb-host', 'Xvfb', 'pulseaudio', 'chromium', 'chrome_crashpad'],
+  // CEF: the browser process is the host itself; renderer, GPU and utility processes are the same binary.
+  cef: ['lkb-cef-host'],
+} as const;
+
+function assertClean(
+  ps: ProcInfo[],
+  secrets: string[],
+  rootPid: number,
+  engine: keyof typeof ENGINE_PROCESSES = 'chromium',
+): void {
   const names = ps.map((p) => p.comm);
-  for (const want of ['lkb-host', 'Xvfb', 'pulseaudio', 'chromium', 'chrome_crashpad']) {
+  for (const want of ENGINE_PROCESSES[engine]) {
     assert.ok(
       names.some((n) => n.startsWith(want)),
       `${want} among the scanned processes: ${names.join(', ')}`,
@@ -304,6 +319,55 @@ test('API secret in the runtime environment: it reaches no child process', { tim
       [sfu.apiSecret],
       pid,
     );
+  } finally {
+    await stop(rt.proc);
+  }
+});
+
+test('CEF engine: the API secret reaches no CEF process; environments are allowlisted; egress via the proxy', {
+  timeout: 180_000,
+}, async () => {
+  const rt = startRuntime({
+    LKB_ENGINE: 'cef',
+    LIVEKIT_ROOM: 'scan-room-cef',
+    LIVEKIT_API_KEY: sfu.apiKey,
+    LIVEKIT_API_SECRET: sfu.apiSecret,
+  });
+  const pid = await withTimeout('runtime publishing', rt.ready, 120_000);
+  const ps = await waitFor(
+    'CEF process tree up (browser process, zygote children, network service)',
+    () => {
+      // Renderers are forks of a zygote and keep its cmdline: wait for a child of a zygote and the network service.
+      const t = tree(pid);
+      const zygotes = new Set(t.filter((p) => p.cmdline.join(' ').includes('--type=zygote')).map((p) => p.pid));
+      return t.some((p) => zygotes.has(p.ppid)) && t.some((p) => p.cmdline.join(' ').includes('--type=utility'))
+        ? t
+        : undefined;
+    },
+    30_000,
+    200,
+  ).catch((e: Error) => {
+    throw new Error(
+      `${e.message}: ${tree(pid)
+        .map((p) => `${p.pid}/${p.ppid} ${p.comm} ${p.cmdline.slice(0, 3).join(' ')}`)
+        .join('\n')}`,
+    );
+  });
+  try {
+    const node = ps.find((p) => p.pid === pid) as ProcInfo;
+    assert.ok(node.environ.includes(sfu.apiSecret), 'precondition: the scan sees the secret where it is');
+    assertClean(
+      ps.filter((p) => p.pid !== pid),
+      [sfu.apiSecret],
+      pid,
+      'cef',
+    );
+    const host = ps.find((p) => p.comm === 'lkb-cef-host' && !p.cmdline.join(' ').includes('--type='));
+    assert.ok(host, 'the CEF browser process (lkb-cef-host)');
+    const i = host.cmdline.indexOf('--proxy-server');
+    assert.match(host.cmdline[i + 1] ?? '', /^http:\/\/127\.0\.0\.1:\d+$/, 'egress proxy');
+    // The URL is an argument value, never a switch CEF could parse.
+    assert.equal(host.cmdline[host.cmdline.indexOf('--url') + 1], `${pages.base}/solid?session=page-secret`);
   } finally {
     await stop(rt.proc);
   }

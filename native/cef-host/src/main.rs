@@ -146,6 +146,21 @@ unsafe extern "C" fn on_command_line(_: *mut cef_app_t, _: *const cef_string_t, 
     }
 }
 
+/// Where libcef.so and its resources are: `cef/` next to this binary when present (the CEF runtime image,
+/// Dockerfile.runtime-cef), else the tool cache it was built against. Same order as the rpath (build.rs), so
+/// the resources always belong to the libcef.so that was loaded.
+fn runtime_dir() -> String {
+    let exe = std::env::current_exe().ok();
+    cef_runtime_dir(exe.as_deref(), env!("LKB_CEF_RUNTIME_DIR"), |p| p.join("libcef.so").is_file())
+}
+
+fn cef_runtime_dir(exe: Option<&std::path::Path>, built: &str, has_cef: impl Fn(&std::path::Path) -> bool) -> String {
+    match exe.and_then(|e| e.parent()).map(|d| d.join("cef")) {
+        Some(d) if has_cef(&d) => d.to_string_lossy().into_owned(),
+        _ => built.to_string(),
+    }
+}
+
 fn temp_dir() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("lkb-host-{}-cef", engine::pid()))
 }
@@ -254,13 +269,13 @@ unsafe fn run() -> i32 {
 
     let tmp = temp_dir();
     signals::spawn_waiter(3, force_cleanup);
-    let runtime = env!("LKB_CEF_RUNTIME_DIR");
+    let runtime = runtime_dir();
     let mut st: cef_settings_t = zeroed();
     st.size = size_of::<cef_settings_t>();
     st.no_sandbox = 1; // runs as root in a container; the Xvfb engine's Chromium also runs --no-sandbox
     st.windowless_rendering_enabled = 1;
     st.multi_threaded_message_loop = 1;
-    st.resources_dir_path = cef_str(runtime);
+    st.resources_dir_path = cef_str(&runtime);
     st.locales_dir_path = cef_str(&format!("{runtime}/locales"));
     st.root_cache_path = cef_str(&tmp.to_string_lossy());
     st.cache_path = cef_str(&tmp.join("profile").to_string_lossy());
@@ -345,6 +360,14 @@ mod tests {
         let mut v: Vec<String> = ["lkb-cef-host", "--width", "640", "--height", "360", "--url", "about:blank"].iter().map(|s| s.to_string()).collect();
         v.extend(extra.iter().map(|s| s.to_string()));
         v
+    }
+
+    #[test]
+    fn cef_next_to_the_binary_wins_over_the_build_cache() {
+        let exe = std::path::Path::new("/app/native/build/Release/lkb-cef-host");
+        assert_eq!(cef_runtime_dir(Some(exe), "/cache/cef-1", |_| true), "/app/native/build/Release/cef");
+        assert_eq!(cef_runtime_dir(Some(exe), "/cache/cef-1", |_| false), "/cache/cef-1");
+        assert_eq!(cef_runtime_dir(None, "/cache/cef-1", |_| true), "/cache/cef-1");
     }
 
     #[test]

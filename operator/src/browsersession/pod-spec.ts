@@ -93,6 +93,7 @@ export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
     { name: 'LKB_HEIGHT', value: String(s.viewport.height) },
     { name: 'LKB_FRAMERATE', value: String(s.viewport.framerate) },
     { name: 'LKB_AUDIO', value: String(s.audio) },
+    { name: 'LKB_ENGINE', value: s.engine },
     { name: 'LKB_NAV_ALLOWED_ORIGINS', value: (s.navigation.allowedOrigins ?? []).join(',') },
     { name: 'LKB_NAV_ALLOW_PRIVATE_NETWORKS', value: String(s.navigation.allowPrivateNetworks) },
     { name: 'LKB_FOCUS_IDLE_RELEASE_SECONDS', value: String(s.focus.idleReleaseSeconds) },

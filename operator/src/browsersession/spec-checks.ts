@@ -9,6 +9,10 @@ export const MAX_IDENTITY_LENGTH = 128;
 /** Human-readable problems; empty when the operator can run the session. */
 export function checkSpec(r: ResolvedSpec): string[] {
   const problems: string[] = [];
+  // The default runtime image has no CEF; without an admin-configured CEF image the engine is not offered.
+  if (r.spec.engine === 'cef' && !r.cefOffered) {
+    problems.push('spec.engine cef is not offered by this operator (it has no --cef-runtime-image)');
+  }
   if (!r.livekitUrl) problems.push('the operator has no --livekit-url: ask the cluster admin to set livekit.url');
   // Without spec.participant.identity the identity is metadata.name, which may be up to 253 characters.
   if (r.identity.length > MAX_IDENTITY_LENGTH) {

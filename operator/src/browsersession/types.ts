@@ -30,6 +30,13 @@ export interface ViewportSpec {
   framerate: number;
 }
 
+/**
+ * Rendering engine of the page: chromium (Debian's Chromium under Xvfb, captured with XDamage/MIT-SHM) or cef (CEF
+ * off-screen rendering, native/cef-host). The operator runs a cef session only when the cluster admin allows that
+ * engine and configured a CEF runtime image.
+ */
+export type EngineName = 'chromium' | 'cef';
+
 /** Restrictions on where the browser may navigate (enforced by the runtime). */
 export interface NavigationSpec {
   /**
@@ -148,6 +155,12 @@ export interface BrowserSessionSpec {
   viewport: ViewportSpec;
   /** Publish the page's audio as a screen-share audio track. (default true) */
   audio: boolean;
+  /**
+   * Rendering engine of the page: chromium (Debian's Chromium under Xvfb, captured with XDamage/MIT-SHM) or cef
+   * (CEF off-screen rendering, native/cef-host). The operator runs a cef session only when the cluster admin allows
+   * that engine and configured a CEF runtime image. (default "chromium")
+   */
+  engine: EngineName;
   /** Restrictions on where the browser may navigate (enforced by the runtime). (default {}) */
   navigation: NavigationSpec;
   /** Who may drive the browser. (default {}) */

@@ -202,9 +202,8 @@ export function checkPolicy(
         problems.push(`resources.${part}.${name} ${v} is above the maximum ${bound.max}`);
     }
   }
-  // spec.engine arrives with the CEF engine (#17); until the CRD has it the API server prunes it.
-  const engine = (s as unknown as { engine?: unknown }).engine;
-  const e = typeof engine === 'string' ? engine : 'chromium';
+  // spec.engine (CRD default chromium): CEF runs without Chromium's sandbox, so the admin allows it explicitly.
+  const e = s.engine;
   if (!matches(policy.engines, e))
     problems.push(`spec.engine "${e}" is not allowed (allowed: ${list(policy.engines)})`);
   if (s.navigation.allowPrivateNetworks && !policy.allowPrivateNetworks)

@@ -39,6 +39,7 @@ test('env: table of spec → runtime environment', () => {
         LKB_HEIGHT: '720',
         LKB_FRAMERATE: '30',
         LKB_AUDIO: 'true',
+        LKB_ENGINE: 'chromium',
         LKB_NAV_ALLOWED_ORIGINS: '',
         LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'false',
         LKB_FOCUS_IDLE_RELEASE_SECONDS: '120',
@@ -54,6 +55,7 @@ test('env: table of spec → runtime environment', () => {
         participant: { identity: 'browser-1', name: 'Shared browser' },
         viewport: { width: 1920, height: 1080, framerate: 60 },
         audio: false,
+        engine: 'cef',
         navigation: { allowedOrigins: ['https://a.example', 'https://b.example:8443'], allowPrivateNetworks: true },
         focus: { idleReleaseSeconds: 0, priorityIdentities: ['agent-1', 'agent-2'] },
         lifetime: { maxDurationSeconds: 3600, emptyRoomTimeoutSeconds: 300 },
@@ -66,6 +68,7 @@ test('env: table of spec → runtime environment', () => {
         LKB_HEIGHT: '1080',
         LKB_FRAMERATE: '60',
         LKB_AUDIO: 'false',
+        LKB_ENGINE: 'cef',
         LKB_NAV_ALLOWED_ORIGINS: 'https://a.example,https://b.example:8443',
         LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
         LKB_FOCUS_IDLE_RELEASE_SECONDS: '0',
@@ -187,6 +190,21 @@ test('spec: restricted security, probes, volumes, restart policy', () => {
   assert.deepEqual(c?.resources, DEFAULT_RESOURCES);
   assert.equal(spec?.nodeSelector, undefined);
   assert.equal(spec?.runtimeClassName, undefined);
+});
+
+test('image by engine: the CEF runtime image for cef sessions, spec.pod.image wins', () => {
+  const withCef = testConfig({ runtimeImage: 'lkb-runtime:1', cefRuntimeImage: 'lkb-runtime-cef:1' });
+  const imageOf = (spec: Record<string, unknown>, c = withCef) =>
+    desiredPod(mk(spec), resolveSpec(mk(spec), c), c).spec?.containers[0]?.image;
+  assert.equal(imageOf({}), 'lkb-runtime:1');
+  assert.equal(imageOf({ engine: 'chromium' }), 'lkb-runtime:1');
+  assert.equal(imageOf({ engine: 'cef' }), 'lkb-runtime-cef:1');
+  assert.equal(imageOf({ engine: 'cef', pod: { image: 'registry.example/own:2' } }), 'registry.example/own:2');
+  assert.notEqual(
+    build(mk({ engine: 'cef' })).metadata.annotations?.[SPEC_HASH_ANNOTATION],
+    build(mk()).metadata.annotations?.[SPEC_HASH_ANNOTATION],
+    'changing the engine recreates the pod',
+  );
 });
 
 test('pod overrides are merged', () => {

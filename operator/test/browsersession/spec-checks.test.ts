@@ -40,6 +40,23 @@ test('operator-only checks (table)', () => {
       want: undefined,
     },
     { name: 'identity of 128', spec: ok, session: 'n'.repeat(128), want: undefined },
+    { name: 'engine chromium', spec: { ...ok, engine: 'chromium' }, want: undefined },
+    {
+      name: 'engine cef without a CEF runtime image',
+      spec: { ...ok, engine: 'cef' },
+      want: /spec\.engine cef is not offered by this operator \(it has no --cef-runtime-image\)/,
+    },
+    {
+      name: 'engine cef with a CEF runtime image',
+      spec: { ...ok, engine: 'cef' },
+      config: testConfig({ cefRuntimeImage: 'lkbrowser-runtime-cef:test' }),
+      want: undefined,
+    },
+    {
+      name: "engine cef: spec.pod.image does not stand in for the admin's CEF image",
+      spec: { ...ok, engine: 'cef', pod: { image: 'registry.example/own:1' } },
+      want: /spec\.engine cef is not offered/,
+    },
     {
       name: 'comma in an origin',
       spec: { ...ok, navigation: { allowedOrigins: ['https://a.example,b'] } },

@@ -44,6 +44,8 @@ function exampleSession(p: ClusterProvider, overrides: Obj = {}, name?: string):
     metadata: { ...ex.metadata, name: name ?? ex.metadata.name, namespace: NS },
     spec: {
       ...ex.spec,
+      // rooms are confined per namespace (chart policy.roomPrefix "<namespace>."): the example's room, moved here
+      room: `${NS}.${ex.spec.room.slice(ex.spec.room.indexOf('.') + 1)}`,
       url: p.pageUrl,
       viewport: { width: 640, height: 360, framerate: 15 },
       navigation: { allowPrivateNetworks: true }, // the click page is on this machine
@@ -176,6 +178,9 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
       JSON.stringify({
         ...p.helmValues,
         livekit: { url: (p.helmValues.livekit as { url: string }).url, credentialsSecret: 'livekit-credentials' },
+        // What this test's sessions need beyond the default policy: the click page is on a private address, and a
+        // small machine runs them with 256Mi requests.
+        policy: { allowPrivateNetworks: true, resources: { memory: { min: '256Mi' } } },
       }),
     );
     try {

@@ -80,7 +80,7 @@ test('kind e2e manifests: BrowserSession fits the CRD schema, images are pinned,
   check(m.spec, specSchema, 'spec', errors);
   assert.deepEqual(errors, [], 'the kind session manifest validates against the CRD schema');
   assert.equal(session.name, 'example');
-  assert.equal(session.room, 'demo-room', 'room taken from examples/browsersession.yaml');
+  assert.equal(session.room, `${E2E.namespace}.demo-room`, "the example's room, in the e2e namespace's prefix");
 
   const infra = infraManifests();
   const images = JSON.stringify(infra).match(/"image":"[^"]+"/g) ?? [];

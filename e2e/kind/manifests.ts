@@ -135,19 +135,22 @@ export function sessionManifest(
     spec: Obj & { room: string; participant?: { identity?: string } };
   };
   const name = ex.metadata.name;
+  const room = `${ns}.${ex.spec.room.slice(ex.spec.room.indexOf('.') + 1)}`;
   const manifest: Obj = {
     ...ex,
     metadata: { ...ex.metadata, namespace: ns },
     spec: {
       ...ex.spec,
       url: pageUrl(ns),
+      // rooms are confined per namespace (chart policy.roomPrefix "<namespace>."): the example's room, moved here
+      room,
       viewport: { width: 640, height: 360, framerate: 15 },
       navigation: { allowPrivateNetworks: true },
       // a 2-4 core CI runner also hosts LiveKit, the operator and the test page
       pod: { resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } } },
     },
   };
-  return { manifest, name, room: ex.spec.room, identity: ex.spec.participant?.identity ?? name };
+  return { manifest, name, room, identity: ex.spec.participant?.identity ?? name };
 }
 
 export function toYaml(objs: Obj[]): string {

@@ -110,7 +110,8 @@ describe('README commands, verbatim, on a real control plane', () => {
       [['lkb', 'deployed', `lkbrowser-${chartYaml.version}`]],
     );
     const deploy = await getJson(['get', 'deployment', 'lkb-lkbrowser', '-n', 'lkb-system']);
-    assert.ok(deploy.spec.template.spec.containers[0].args.includes('--credentials-secret=livekit-credentials'));
+    const vol = deploy.spec.template.spec.volumes.find((v: AnyObj) => v.name === 'livekit-credentials');
+    assert.equal(vol?.secret.secretName, 'livekit-credentials', 'the operator mounts the README Secret');
     for (const o of [
       ['crd', 'browsersessions.lkbrowser.dev'],
       ['serviceaccount', 'lkb-lkbrowser', '-n', 'lkb-system'],
@@ -143,7 +144,7 @@ describe('README commands, verbatim, on a real control plane', () => {
     assert.deepEqual(r.notRun, [
       'kubectl wait -n lkb-system --for=condition=Ready browsersession/example --timeout=180s',
     ]);
-    assert.match(r.output, /example\s+demo-room\s+https:\/\/example\.com\//);
+    assert.match(r.output, /example\s+lkb-system\.demo-room\s+https:\/\/example\.com\//);
     assert.match(r.output.split('\n').find((l) => /NAME\s+ROOM/.test(l)) ?? '', /POD\s+IDENTITY/);
   });
 
@@ -170,7 +171,10 @@ describe('README commands, verbatim, on a real control plane', () => {
         [2, 'deployed'],
       ],
     );
-    assert.ok(await exists(['networkpolicy', 'lkb-lkbrowser-runtime', '-n', 'lkb-system']));
+    // The operator's NetworkPolicy; the runtime one's rules go to the operator (it writes them per session namespace).
+    assert.ok(await exists(['networkpolicy', 'lkb-lkbrowser-operator', '-n', 'lkb-system']));
+    const cm = await getJson(['get', 'configmap', 'lkb-lkbrowser-policy', '-n', 'lkb-system']);
+    assert.ok(cm.data['runtime-networkpolicy.json']);
     assert.equal((await getJson(['get', 'deployment', 'lkb-lkbrowser', '-n', 'lkb-system'])).spec.replicas, 0);
     // And back: the NetworkPolicies go away with the next revision.
     await cp.helm([
@@ -185,7 +189,9 @@ describe('README commands, verbatim, on a real control plane', () => {
       '--wait',
       '--timeout=120s',
     ]);
-    assert.equal(await exists(['networkpolicy', 'lkb-lkbrowser-runtime', '-n', 'lkb-system']), false);
+    assert.equal(await exists(['networkpolicy', 'lkb-lkbrowser-operator', '-n', 'lkb-system']), false);
+    const cm2 = await getJson(['get', 'configmap', 'lkb-lkbrowser-policy', '-n', 'lkb-system']);
+    assert.equal(cm2.data['runtime-networkpolicy.json'], undefined);
   });
 
   it('helm install --wait of a second release (namespaced, no CRD, 0 replicas) succeeds', async () => {
@@ -215,7 +221,15 @@ describe('README commands, verbatim, on a real control plane', () => {
       '--timeout=120s',
     ]);
     assert.ok(await exists(['role', 'two-lkbrowser', '-n', 'team-x']));
-    assert.ok(await exists(['secret', 'two-lkbrowser-livekit', '-n', 'team-x']));
+    assert.ok(
+      await exists(['secret', 'two-lkbrowser-livekit', '-n', 'lkb-two']),
+      'credentials in the release namespace',
+    );
+    assert.equal(
+      await exists(['secret', 'two-lkbrowser-livekit', '-n', 'team-x']),
+      false,
+      'none in the session namespace',
+    );
     await cp.helm(['uninstall', 'two', '-n', 'lkb-two', '--wait']);
     assert.equal(await exists(['role', 'two-lkbrowser', '-n', 'team-x']), false);
   });
@@ -234,9 +248,11 @@ describe('README commands, verbatim, on a real control plane', () => {
 
   it('helm/lkbrowser/README.md "Install" runs too (the kept CRD is adopted by the new release)', async () => {
     const r = await runVerbatim('helm/lkbrowser/README.md', '## Install');
-    assert.deepEqual(r.notRun, ['kubectl wait --for=condition=Ready browsersession/example --timeout=180s']);
-    assert.ok(await exists(['bs', 'example', '-n', 'default']));
-    assert.match(r.output, /example\s+demo-room/);
+    assert.deepEqual(r.notRun, [
+      'kubectl wait -n lkb-system --for=condition=Ready browsersession/example --timeout=180s',
+    ]);
+    assert.ok(await exists(['bs', 'example', '-n', 'lkb-system']));
+    assert.match(r.output, /example\s+lkb-system\.demo-room/);
   });
 
   it('with crd.keep=false, helm uninstall removes the CRD and with it every session', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { parse as yamlParse } from 'yaml';
-import { loadConfig } from '@lkbrowser/operator';
+import { DEFAULT_POLICY, desiredNetworkPolicy, loadConfig, parsePolicy } from '@lkbrowser/operator';
 import {
   chartDir,
   chartYaml,
@@ -43,6 +43,13 @@ const crdSource = yamlParse(readFileSync(new URL('../../crds/browsersession.yaml
 
 const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', '127.0.0.0/8'];
 
+/** The runtime NetworkPolicy the operator writes into a session namespace, from the chart's policy ConfigMap. */
+function runtimeNetworkPolicy(objs: K8sObject[], namespace = 'team-a'): AnyObj {
+  const [cm] = find(objs, 'ConfigMap', 'lkb-lkbrowser-policy') as [AnyObj];
+  const rules = cm.data['runtime-networkpolicy.json'];
+  return rules === undefined ? undefined : desiredNetworkPolicy(namespace, JSON.parse(rules));
+}
+
 function kinds(objs: K8sObject[]): string[] {
   return objs.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
 }
@@ -54,6 +61,7 @@ const OPERATOR_RULES = [
   'lkbrowser.dev browsersessions/finalizers update',
   ' pods get,list,watch,create,delete',
   ' secrets create,update',
+  'networking.k8s.io networkpolicies create,update',
   ' events create,patch',
   'events.k8s.io events create,patch',
 ];
@@ -190,12 +198,16 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
     assert.deepEqual(kinds(o), [
       'ClusterRole//lkb-lkbrowser',
       'ClusterRoleBinding//lkb-lkbrowser',
+      'ConfigMap/lkb-system/lkb-lkbrowser-policy',
       'CustomResourceDefinition//browsersessions.lkbrowser.dev',
       'Deployment/lkb-system/lkb-lkbrowser',
+      'NetworkPolicy/lkb-system/lkb-lkbrowser-operator',
       'Role/lkb-system/lkb-lkbrowser-leader-election',
       'RoleBinding/lkb-system/lkb-lkbrowser-leader-election',
       'Service/lkb-system/lkb-lkbrowser-metrics',
       'ServiceAccount/lkb-system/lkb-lkbrowser',
+      'ValidatingAdmissionPolicy//lkb-lkbrowser-sessions',
+      'ValidatingAdmissionPolicyBinding//lkb-lkbrowser-sessions',
     ]);
   });
 
@@ -223,6 +235,8 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
     assert.deepEqual(c.args, [
       '--livekit-url=wss://livekit.example.com',
       '--livekit-credentials-dir=/etc/lkbrowser/livekit',
+      '--policy-file=/etc/lkbrowser/policy/policy.json',
+      '--runtime-network-policy-file=/etc/lkbrowser/policy/runtime-networkpolicy.json',
       '--token-ttl=1h',
       '--token-renew-before=30m',
       `--runtime-image=ghcr.io/lkbrowser/runtime:${chartYaml.appVersion}`,
@@ -295,9 +309,23 @@ describe('helm template: minimal values (existing credentials Secret, cluster-wi
     });
   });
 
-  it('creates no Secret and no NetworkPolicy by default', () => {
+  it("creates no Secret; NetworkPolicies on by default: the operator's, and the runtime rules for the operator", () => {
     assert.equal(find(o, 'Secret').length, 0);
-    assert.equal(find(o, 'NetworkPolicy').length, 0);
+    assert.deepEqual(
+      find(o, 'NetworkPolicy').map((n) => n.metadata.name),
+      ['lkb-lkbrowser-operator'],
+      'the runtime one is written by the operator, per session namespace',
+    );
+    const np = runtimeNetworkPolicy(o);
+    assert.equal(np.spec.egress.length, 2, 'DNS + internet (no in-cluster LiveKit rule without livekit.to)');
+    const [d] = find(o, 'Deployment') as [AnyObj];
+    assert.ok(
+      d.spec.template.spec.containers[0].args.includes(
+        '--runtime-network-policy-file=/etc/lkbrowser/policy/runtime-networkpolicy.json',
+      ),
+    );
+    const off = find(o, 'ConfigMap');
+    assert.equal(off.length, 1);
   });
 });
 
@@ -309,11 +337,10 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
 
   it('renders Roles, Secrets and runtime NetworkPolicies in each watched namespace, no cluster-wide RBAC', () => {
     assert.deepEqual(kinds(o), [
+      'ConfigMap/lkb-system/lkb-lkbrowser-policy',
       'CustomResourceDefinition//browsersessions.lkbrowser.dev',
       'Deployment/lkb-system/lkb-lkbrowser',
       'NetworkPolicy/lkb-system/lkb-lkbrowser-operator',
-      'NetworkPolicy/team-a/lkb-lkbrowser-runtime',
-      'NetworkPolicy/team-b/lkb-lkbrowser-runtime',
       'Role/lkb-system/lkb-lkbrowser-leader-election',
       'Role/team-a/lkb-lkbrowser',
       'Role/team-b/lkb-lkbrowser',
@@ -322,6 +349,8 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
       'RoleBinding/team-b/lkb-lkbrowser',
       'Secret/lkb-system/lkb-lkbrowser-livekit',
       'ServiceAccount/lkb-system/lkb-lkbrowser',
+      'ValidatingAdmissionPolicy//lkb-lkbrowser-sessions',
+      'ValidatingAdmissionPolicyBinding//lkb-lkbrowser-sessions',
     ]);
     for (const role of find(o, 'Role', 'lkb-lkbrowser') as AnyObj[])
       assert.deepEqual(ruleLines(role.rules), OPERATOR_RULES);
@@ -335,6 +364,8 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
     assert.deepEqual(d.spec.template.spec.containers[0].args, [
       '--livekit-url=ws://livekit.livekit.svc:7880',
       '--livekit-credentials-dir=/etc/lkbrowser/livekit',
+      '--policy-file=/etc/lkbrowser/policy/policy.json',
+      '--runtime-network-policy-file=/etc/lkbrowser/policy/runtime-networkpolicy.json',
       '--token-ttl=1h',
       '--token-renew-before=30m',
       '--egress-deny-cidrs=10.244.0.0/16,10.96.0.0/12',
@@ -353,6 +384,19 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
       d.spec.template.spec.containers[0].ports.map((p: AnyObj) => p.name),
       ['probes'],
     );
+  });
+
+  it('the admin policy reaches the operator as its --policy-file and binds the admission policy to the watched namespaces', () => {
+    const [cm] = find(o, 'ConfigMap', 'lkb-lkbrowser-policy') as [AnyObj];
+    const policy = parsePolicy(JSON.parse(cm.data['policy.json']));
+    assert.deepEqual(policy, DEFAULT_POLICY, 'the chart default is the operator default');
+    const [d] = find(o, 'Deployment') as [AnyObj];
+    const vol = d.spec.template.spec.volumes.find((v: AnyObj) => v.name === 'policy');
+    assert.equal(vol.configMap.name, cm.metadata.name);
+    assert.match(d.spec.template.metadata.annotations['lkbrowser.dev/policy-hash'], /^[0-9a-f]{16}$/);
+    const [b] = find(o, 'ValidatingAdmissionPolicyBinding') as [AnyObj];
+    assert.deepEqual(b.spec.validationActions, ['Deny']);
+    assert.deepEqual(b.spec.matchResources.namespaceSelector.matchExpressions[0].values, ['team-a', 'team-b']);
   });
 
   it('keeps the API key and secret in the release namespace, mounted into the operator only', () => {
@@ -381,8 +425,13 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
   });
 
   it('runtime NetworkPolicy: no ingress but operator→metrics, egress DNS + LiveKit + public internet only', () => {
-    for (const np of find(o, 'NetworkPolicy', 'lkb-lkbrowser-runtime') as AnyObj[]) {
-      assert.deepEqual(np.spec.podSelector, { matchLabels: { 'app.kubernetes.io/name': 'lkbrowser-runtime' } });
+    for (const np of [runtimeNetworkPolicy(o)]) {
+      assert.deepEqual(np.spec.podSelector, {
+        matchLabels: {
+          'app.kubernetes.io/name': 'lkbrowser-runtime',
+          'app.kubernetes.io/managed-by': 'lkbrowser-operator',
+        },
+      });
       assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
       assert.equal(np.spec.ingress.length, 1);
       const from = np.spec.ingress[0].from;
@@ -400,7 +449,8 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
       assert.deepEqual(livekit.to, full.networkPolicy.livekit.to);
       assert.ok(livekit.ports.some((p: AnyObj) => p.protocol === 'UDP' && p.port === 50000 && p.endPort === 60000));
       assert.equal(internet.to[0].ipBlock.cidr, '0.0.0.0/0');
-      assert.deepEqual(internet.to[0].ipBlock.except, [...PRIVATE, '203.0.113.0/24']);
+      // extraExceptCidrs and the cluster's IPv4 ranges (cluster.podCidrs/serviceCidrs) are excluded too.
+      assert.deepEqual(internet.to[0].ipBlock.except, [...PRIVATE, '203.0.113.0/24', '10.244.0.0/16', '10.96.0.0/12']);
       // Evaluate the policy: public addresses yes, cluster/private/metadata/loopback/CGNAT/extra no.
       for (const ip of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '11.0.0.1'])
         assert.ok(egressAllowsIp(np, ip, 443), `${ip} should be reachable`);
@@ -439,22 +489,17 @@ describe('helm template: other value sets', () => {
     const r = await template({ ...minimal, crd: { enabled: false } });
     assert.equal(find(r.objects, 'CustomResourceDefinition').length, 0);
   });
-  it('cluster-wide with chart-made credentials puts the Secret and NetworkPolicy in the release namespace', async () => {
-    const r = await template({
-      livekit: { url: 'wss://lk.example', apiKey: 'k', apiSecret: 's' },
-      networkPolicy: { enabled: true },
-    });
+  it('cluster-wide with chart-made credentials puts the Secret in the release namespace; networkPolicy off drops both', async () => {
+    const r = await template({ livekit: { url: 'wss://lk.example', apiKey: 'k', apiSecret: 's' } });
     assert.deepEqual(
       find(r.objects, 'Secret').map((s) => s.metadata.namespace),
       [release.Namespace],
     );
-    assert.deepEqual(
-      find(r.objects, 'NetworkPolicy', 'lkb-lkbrowser-runtime').map((s) => s.metadata.namespace),
-      [release.Namespace],
-    );
-    // Without livekit.to there is no in-cluster LiveKit rule: DNS + internet only.
-    const [np] = find(r.objects, 'NetworkPolicy', 'lkb-lkbrowser-runtime') as [AnyObj];
-    assert.equal(np.spec.egress.length, 2);
+    const off = await template({ ...minimal, networkPolicy: { enabled: false } });
+    assert.equal(find(off.objects, 'NetworkPolicy').length, 0);
+    assert.equal(runtimeNetworkPolicy(off.objects), undefined);
+    const [d] = find(off.objects, 'Deployment') as [AnyObj];
+    assert.ok(!d.spec.template.spec.containers[0].args.some((a: string) => a.startsWith('--runtime-network-policy')));
   });
   it('apiKey without apiSecret fails', async () => {
     assert.match(
@@ -525,7 +570,7 @@ describe('helm template: other value sets', () => {
     });
     const [d] = find(r.objects, 'Deployment') as [AnyObj];
     const spec = d.spec.template.spec;
-    assert.deepEqual(d.spec.template.metadata.annotations, { 'a.io/x': 'y' });
+    assert.equal(d.spec.template.metadata.annotations['a.io/x'], 'y');
     assert.deepEqual(spec.nodeSelector, { pool: 'system' });
     assert.deepEqual(spec.tolerations, [{ key: 'k', operator: 'Exists' }]);
     assert.deepEqual(spec.imagePullSecrets, [{ name: 'regcred' }]);
@@ -596,8 +641,9 @@ describe('the operator accepts what the chart passes (operator/src/config.ts loa
     assert.equal(cfg.maxConcurrentReconciles, 2);
     assert.equal(cfg.runtimeImage, 'ghcr.io/lkbrowser/runtime:1.2.3');
     // The runtime NetworkPolicy lets the operator reach exactly the port it polls.
-    const [np] = find((await template(full)).objects, 'NetworkPolicy', 'lkb-lkbrowser-runtime') as [AnyObj];
+    const np = runtimeNetworkPolicy((await template(full)).objects);
     assert.deepEqual(np.spec.ingress[0].ports, [{ protocol: 'TCP', port: cfg.runtimePort }]);
+    assert.equal(cfg.runtimeNetworkPolicyFile, '/etc/lkbrowser/policy/runtime-networkpolicy.json');
   });
 
   it('leaderElect=false yields leaderElect false in the operator', async () => {

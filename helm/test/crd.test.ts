@@ -137,7 +137,7 @@ describe('examples/ on the real apiserver', () => {
     const got = await accepts(doc);
     assert.deepEqual(got.spec, {
       url: 'https://example.com/',
-      room: 'demo-room',
+      room: 'lkb-system.demo-room',
       viewport: { width: 1280, height: 720, framerate: 30 },
       audio: true,
       navigation: { allowPrivateNetworks: false },

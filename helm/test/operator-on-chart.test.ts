@@ -40,6 +40,16 @@ async function mountCredentials(deploy: AnyObj, tag: string): Promise<string> {
   return dir;
 }
 
+/** The chart's policy ConfigMap as the kubelet mounts it: one file per key. */
+async function mountPolicy(deploy: AnyObj, tag: string): Promise<string> {
+  const vol = deploy.spec.template.spec.volumes.find((v: AnyObj) => v.name === 'policy');
+  const cm = await getJson(['get', 'configmap', vol.configMap.name, '-n', 'lkb-system']);
+  const dir = join(cp.dir, `operator-${tag}-policy`);
+  mkdirSync(dir, { recursive: true });
+  for (const [k, v] of Object.entries(cm.data as Record<string, string>)) writeFileSync(join(dir, k), v);
+  return dir;
+}
+
 /** Runs operator/src/main.ts as the chart's Deployment would: its args, its ServiceAccount, its namespace. */
 async function startOperator(tag: string): Promise<RunningOperator> {
   const deploy = await getJson(['get', 'deployment', 'lkb-lkbrowser', '-n', 'lkb-system']);
@@ -55,6 +65,11 @@ async function startOperator(tag: string): Promise<RunningOperator> {
     `--kubeconfig=${kubeconfig}`,
     `--livekit-credentials-dir=${await mountCredentials(deploy, tag)}`,
   ];
+  // The ConfigMap's mount point (/etc/lkbrowser/policy) is a local directory here.
+  const policyDir = await mountPolicy(deploy, tag);
+  for (const [i, a] of args.entries())
+    if (a.startsWith('--policy-file=') || a.startsWith('--runtime-network-policy-file='))
+      args[i] = a.replace('/etc/lkbrowser/policy', policyDir);
   const logPath = join(cp.dir, `operator-${tag}.log`);
   const fd = openSync(logPath, 'a');
   const child = spawn(process.execPath, [join(repoRoot, 'operator/src/main.ts'), ...args], {
@@ -107,7 +122,7 @@ async function checkTokenSecret(ns: string, name: string, pod: AnyObj): Promise<
   const claims = await new TokenVerifier(b64(creds.data.apiKey), b64(creds.data.apiSecret)).verify(
     Buffer.from(s.data.token, 'base64').toString(),
   );
-  assert.equal(claims.video?.room, 'demo-room');
+  assert.equal(claims.video?.room, `${ns}.demo-room`);
   assert.equal(claims.sub, name);
   assert.notEqual(claims.video?.roomAdmin, true);
 }
@@ -119,7 +134,7 @@ async function exerciseSession(ns: string, name: string): Promise<AnyObj> {
       apiVersion: 'lkbrowser.dev/v1alpha1',
       kind: 'BrowserSession',
       metadata: { name },
-      spec: { url: 'https://example.com/', room: 'demo-room' },
+      spec: { url: 'https://example.com/', room: `${ns}.demo-room` },
     }),
   });
   const podName = `${name}-browser`;
@@ -229,8 +244,10 @@ describe('operator with the chart RBAC: cluster-wide (ClusterRole)', () => {
     auditStart = cp.auditEvents().length;
     op = await startOperator('cluster');
     const pod = await exerciseSession('lkb-system', 'example');
-    // The pod is what the chart's runtime NetworkPolicy selects, serves the port it admits, and reads the chart's Secret.
-    const np = await getJson(['get', 'networkpolicy', 'lkb-lkbrowser-runtime', '-n', 'lkb-system']);
+    // The operator wrote the runtime NetworkPolicy (the chart's rules) into the session's namespace; it selects the
+    // pod, which serves the port it admits.
+    const np = await getJson(['get', 'networkpolicy', 'lkbrowser-runtime', '-n', 'lkb-system']);
+    assert.equal(np.spec.egress.at(-1).to[0].ipBlock.cidr, '0.0.0.0/0');
     for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels as Record<string, string>))
       assert.equal(pod.metadata.labels[k], v, k);
     const ports = pod.spec.containers.flatMap((c: AnyObj) => (c.ports ?? []).map((p: AnyObj) => p.containerPort));
@@ -327,6 +344,7 @@ describe('operator with the chart RBAC: rbac.namespaced=true (a Role per watched
     const auditStart = cp.auditEvents().length;
     op = await startOperator('namespaced');
     await exerciseSession('team-a', 'ns-session');
+    await getJson(['get', 'networkpolicy', 'lkbrowser-runtime', '-n', 'team-a']); // written by the operator
     const events = saEvents(auditStart);
     process.stderr.write(
       `operator requests (namespaced):\n  ${[...new Set(events.map(describeEvent))].sort().join('\n  ')}\n`,

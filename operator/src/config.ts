@@ -25,6 +25,8 @@ export interface OperatorConfig {
   tokenRenewBeforeMs: number;
   /** Admin policy file (JSON or YAML: what a BrowserSession may choose; policy.ts). '' = the safe defaults. */
   policyFile: string;
+  /** Rules of the runtime NetworkPolicy the operator keeps in each session namespace ('' = none). */
+  runtimeNetworkPolicyFile: string;
   /** The cluster's pod and service CIDRs: the runtime's egress proxy refuses them (LKB_EGRESS_DENY_CIDRS). */
   egressDenyCidrs: string[];
   runtimeImage: string;
@@ -70,6 +72,7 @@ export function defaultConfig(): OperatorConfig {
     tokenTtlMs: 3600_000,
     tokenRenewBeforeMs: 1800_000,
     policyFile: '',
+    runtimeNetworkPolicyFile: '',
     egressDenyCidrs: [],
     runtimeImage: `lkbrowser-runtime:${OPERATOR_VERSION}`,
     runtimeImagePullPolicy: 'IfNotPresent',
@@ -126,6 +129,12 @@ const FLAGS: Record<string, FlagDef<keyof OperatorConfig>> = {
     env: 'LKB_POLICY_FILE',
     type: 'string',
     help: 'admin policy (JSON/YAML): what a BrowserSession may choose',
+  },
+  'runtime-network-policy-file': {
+    key: 'runtimeNetworkPolicyFile',
+    env: 'LKB_RUNTIME_NETWORK_POLICY_FILE',
+    type: 'string',
+    help: 'runtime NetworkPolicy rules (JSON: ingress, egress) kept in every session namespace',
   },
   'egress-deny-cidrs': {
     key: 'egressDenyCidrs',

@@ -8,7 +8,16 @@ export { desiredPod, podNameFor, selectorLabels, specHash, SPEC_HASH_ANNOTATION 
 export { CONDITION_TYPES, type ConditionType, Reasons, setConditions } from './browsersession/conditions.ts';
 export { invalidObservation, observePod, podCreateFailedObservation } from './browsersession/observation.ts';
 export { buildStatus } from './browsersession/status.ts';
-export { ClientNodeKube, ApiError, type KubeClient, PODS, LEASES, EVENTS, SECRETS } from './framework/kube-client.ts';
+export {
+  ClientNodeKube,
+  ApiError,
+  type KubeClient,
+  PODS,
+  LEASES,
+  EVENTS,
+  SECRETS,
+  NETWORK_POLICIES,
+} from './framework/kube-client.ts';
 export { SESSIONS } from './browsersession/resource.ts';
 export { Informer, type InformerHandlers, type InformerOptions } from './framework/informer.ts';
 export { Operator, type OperatorOptions } from './operator.ts';
@@ -17,3 +26,15 @@ export { REQUIRED_PERMISSIONS, type Permission } from './rbac.ts';
 export * from './livekit/room-token.ts';
 export { readCredentials } from './livekit/credentials.ts';
 export { desiredTokenSecret, tokenSecretNameFor, TOKEN_FILE, TOKEN_MOUNT_PATH } from './browsersession/token-secret.ts';
+export {
+  checkPolicy,
+  DEFAULT_POLICY,
+  loadPolicy,
+  parsePolicy,
+  type SessionPolicy,
+} from './policy/session-policy.ts';
+export {
+  desiredNetworkPolicy,
+  loadNetworkPolicyRules,
+  RUNTIME_NETWORK_POLICY_NAME,
+} from './browsersession/network-policy.ts';

@@ -20,6 +20,8 @@ import type { KubeObject, Pod } from './framework/kube-types.ts';
 import type { BrowserSession } from './browsersession/types.ts';
 import { KIND } from './browsersession/types.ts';
 import { WorkQueue } from './framework/work-queue.ts';
+import { loadPolicy, type SessionPolicy } from './policy/session-policy.ts';
+import { loadNetworkPolicyRules } from './browsersession/network-policy.ts';
 
 export const CONTROLLER_NAME = 'browsersession';
 export const REPORTING_CONTROLLER = 'lkbrowser.dev/operator';
@@ -30,6 +32,8 @@ export interface OperatorOptions {
   log: Logger;
   metrics?: OperatorMetrics;
   fetchRuntimeStatus?: RuntimeStatusFetcher;
+  /** What sessions may choose; default: --policy-file, or DEFAULT_POLICY without one. */
+  policy?: SessionPolicy;
   /** Called when leadership is lost after being held (main.ts exits the process, like controller-runtime). */
   onLostLeadership?: () => void;
 }
@@ -46,6 +50,8 @@ export class Operator {
   readonly identity: string;
   readonly metrics: OperatorMetrics;
   readonly events: EventRecorder;
+  readonly policy: SessionPolicy;
+  private readonly networkPolicyRules: Record<string, unknown> | undefined;
   private readonly client: KubeClient;
   private readonly log: Logger;
   private readonly fetcher: RuntimeStatusFetcher;
@@ -64,6 +70,8 @@ export class Operator {
     this.metrics = o.metrics ?? new OperatorMetrics();
     this.fetcher = o.fetchRuntimeStatus ?? defaultFetcher;
     this.onLost = o.onLostLeadership;
+    this.policy = o.policy ?? loadPolicy(o.config.policyFile); // a bad file fails here, at startup
+    this.networkPolicyRules = loadNetworkPolicyRules(o.config.runtimeNetworkPolicyFile);
     this.identity = o.config.identity || `${hostname()}_${randomUUID()}`;
     this.events = new EventRecorder(
       this.client,
@@ -214,6 +222,8 @@ export class Operator {
       fetchRuntimeStatus: this.fetcher,
       metrics: m,
       log,
+      policy: this.policy,
+      networkPolicyRules: this.networkPolicyRules,
     });
     const controller = new Controller({
       name: CONTROLLER_NAME,

@@ -14,6 +14,8 @@ export const REQUIRED_PERMISSIONS: Permission[] = [
   { apiGroup: '', resource: 'pods', verbs: ['get', 'list', 'watch', 'create', 'delete'], scope: 'watched' },
   // The per-session token Secret: written, never read (no get/list/watch: tenants' Secrets stay unreadable).
   { apiGroup: '', resource: 'secrets', verbs: ['create', 'update'], scope: 'watched' },
+  // The runtime NetworkPolicy of each session namespace (written, never read).
+  { apiGroup: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['create', 'update'], scope: 'watched' },
   { apiGroup: 'events.k8s.io', resource: 'events', verbs: ['create'], scope: 'watched' },
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'operator' },
 ];

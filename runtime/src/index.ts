@@ -11,3 +11,4 @@ export { AddressPolicy } from './egress/address-policy.ts';
 export { EgressProxy, type TestTarget } from './egress/egress-proxy.ts';
 export { TokenFile } from './token-file.ts';
 export { resolveToken, runtimeGrant } from './token.ts';
+export { AutomationServer } from './automation/cdp-proxy.ts';

@@ -43,7 +43,8 @@ export interface BrowserRoomClientOptions {
   token: string;
   /** identity of the runtime participant; default: whoever publishes `browser-video` */
   browserIdentity?: string;
-  /** LiveKit's single-peer-connection signalling (/rtc/v1); default false (the v0 path every server speaks) */
+  /** LiveKit's single-peer-connection signalling (/rtc/v1); default true. livekit-client falls back to the v0 path
+   *  (two peer connections) by itself when the server answers /rtc/v1 with 404 (older servers, testserver/). */
   singlePeerConnection?: boolean;
 }
 
@@ -89,7 +90,7 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
     this.room = new Room({
       adaptiveStream: false,
       dynacast: false,
-      singlePeerConnection: opts.singlePeerConnection ?? false,
+      singlePeerConnection: opts.singlePeerConnection ?? true,
     });
     this.#wire();
   }

@@ -2,8 +2,8 @@
 //   const v = new BrowserViewer(container, { url, token });  await v.connect();
 // Shows `browser-video`, plays `browser-audio` after a user gesture, shows / takes / releases focus, forwards mouse,
 // keyboard and paste while it holds focus, follows `browser-url` and `cursor_changed`, and has a URL bar.
-// It composes: room-client.ts (the room: browser participant, RPCs, broadcasts, input sends), input-capture.ts
-// (DOM events → input events), toolbar.ts (toolbar DOM), stage.ts (video, key sink, rendering), focus-ux.ts.
+// It composes: room-client.ts (the room: browser participant; RPCs, broadcasts, input via @lkbrowser/client),
+// input-capture.ts (DOM events → input events), toolbar.ts (toolbar DOM), stage.ts (video, key sink, rendering), focus-ux.ts.
 
 import type { Room } from 'livekit-client';
 import { BrowserRoomClient, type BrowserRoomClientOptions } from './room-client.ts';

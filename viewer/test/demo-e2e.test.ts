@@ -2,7 +2,7 @@
 // a second, headless Chromium. The remote demo page reports what it received to its own server (/state), and the
 // video the viewer shows is sampled through a canvas. Saves docs/demo.png.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { sfuKind } from '@lkbrowser/testkit';
@@ -109,6 +109,13 @@ test('the viewer shows the remote page (pixels through the video)', { timeout: 1
   assert.equal(got.height, H);
   await waitFor('URL bar shows the page', async () => (await alice.inputValue('.lkb-url')) === demo.pageUrl, 15_000);
   assert.equal(await alice.textContent('.lkb-focus-label'), 'nobody has control');
+  if (sfuKind() === 'livekit-server') {
+    // the viewer uses single-PC signalling (/rtc/v1) with a server that has it (the demo log has the server's lines)
+    const join = readFileSync(demo.logFile, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('starting RTC session') && l.includes('"participant": "alice"'));
+    assert.match(join ?? '(no join line for alice)', /"UseSinglePeerConnection": true/);
+  }
 });
 
 test('take control and click a button in the remote page', { timeout: 120_000 }, async (t) => {
@@ -127,7 +134,10 @@ test('take control and click a button in the remote page', { timeout: 120_000 },
       return close(v.px[0] ?? [0, 0, 0], [255, 136, 0], 50);
     },
     15_000,
-  );
+  ).catch(async (err: Error) => {
+    // tells a lost click (clicks 0) from a slow video (clicks 1, panel on)
+    throw new Error(`${err.message}; page state ${JSON.stringify(await state())}`);
+  });
   const ms = Math.round(performance.now() - t0);
   await waitState((s) => s.clicks === 1 && s.panel === 'on', 'button clicked once');
   t.diagnostic(`click in the viewer → changed pixels in the viewer's video: ${ms} ms (upper bound, 100 ms polling)`);

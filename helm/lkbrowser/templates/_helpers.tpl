@@ -84,10 +84,65 @@ app.kubernetes.io/component: operator
 - apiGroups: [""]
   resources: [secrets]
   verbs: [create, update]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [create, update]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
+{{- end -}}
+
+{{/* The admin policy as the operator reads it (--policy-file) and the admission policy embeds it. */}}
+{{- define "lkbrowser.policyJson" -}}
+{{- toJson .Values.policy -}}
+{{- end -}}
+
+{{/* Rules of the runtime NetworkPolicy (the operator adds podSelector and policyTypes): no ingress except
+       runtime.port from the operator's pods; egress only to DNS, LiveKit and the public internet (private,
+       loopback, link-local, CGNAT, the cluster's IPv4 ranges and extraExceptCidrs excluded: no SSRF into the cluster
+       or the cloud metadata service at 169.254.169.254). */}}
+{{- define "lkbrowser.runtimeNetworkPolicyRules" -}}
+ingress:
+  - from:
+      - namespaceSelector:
+          matchLabels:
+            kubernetes.io/metadata.name: {{ .Release.Namespace }}
+        podSelector:
+          matchLabels:
+            {{- include "lkbrowser.selectorLabels" . | nindent 12 }}
+    ports:
+      - protocol: TCP
+        port: {{ .Values.runtime.port }}
+egress:
+  - to:
+      {{- toYaml .Values.networkPolicy.dns.to | nindent 6 }}
+    ports:
+      - protocol: UDP
+        port: 53
+      - protocol: TCP
+        port: 53
+  {{- if .Values.networkPolicy.livekit.to }}
+  - to:
+      {{- toYaml .Values.networkPolicy.livekit.to | nindent 6 }}
+    ports:
+      {{- toYaml .Values.networkPolicy.livekit.ports | nindent 6 }}
+  {{- end }}
+  - to:
+      - ipBlock:
+          cidr: 0.0.0.0/0
+          except:
+            - 10.0.0.0/8
+            - 172.16.0.0/12
+            - 192.168.0.0/16
+            - 169.254.0.0/16
+            - 100.64.0.0/10
+            - 127.0.0.0/8
+            {{- range (concat .Values.networkPolicy.extraExceptCidrs .Values.cluster.podCidrs .Values.cluster.serviceCidrs) }}
+            {{- if regexMatch "^[0-9.]+/[0-9]+$" . }}
+            - {{ . }}
+            {{- end }}
+            {{- end }}
 {{- end -}}

@@ -30,6 +30,8 @@ export const Reasons = {
   /** The spec passed the API server but the operator cannot run it (e.g. no LiveKit URL anywhere). */
   InvalidSpec: 'InvalidSpec',
   PodConflict: 'PodConflict',
+  /** The cluster admin's policy (helm values `policy`) does not allow what the spec asks for. */
+  PolicyDenied: 'PolicyDenied',
   /** The API server refused the runtime pod (admission: PodSecurity, ResourceQuota, RuntimeClass, ...). */
   PodCreateFailed: 'PodCreateFailed',
   NoFailure: 'NoFailure',

@@ -49,6 +49,11 @@ export function invalidObservation(problems: string[]): Observation {
   return refusal(Reasons.InvalidSpec, `invalid spec: ${problems.join('; ')}`);
 }
 
+/** The spec asks for something the cluster admin's policy does not allow. */
+export function policyDeniedObservation(problems: string[]): Observation {
+  return refusal(Reasons.PolicyDenied, `refused by the cluster policy: ${problems.join('; ')}`);
+}
+
 export function conflictObservation(podName: string): Observation {
   return refusal(Reasons.PodConflict, `pod ${podName} exists and is not controlled by this BrowserSession`);
 }

@@ -13,7 +13,15 @@ import type { OperatorConfig } from '../config.ts';
 import type { Result } from '../framework/controller.ts';
 import { withoutBookkeeping } from '../framework/cache-transform.ts';
 import type { EventRecorder } from '../framework/events.ts';
-import { ApiError, isConflict, isNotFound, type KubeClient, PODS, SECRETS } from '../framework/kube-client.ts';
+import {
+  ApiError,
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  NETWORK_POLICIES,
+  PODS,
+  SECRETS,
+} from '../framework/kube-client.ts';
 import type { Pod, Secret } from '../framework/kube-types.ts';
 import { readCredentials } from '../livekit/credentials.ts';
 import {
@@ -30,15 +38,18 @@ import {
   conflictObservation,
   invalidObservation,
   type Observation,
+  policyDeniedObservation,
   observePod,
   podCreateFailedObservation,
 } from './observation.ts';
-import { desiredPod, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from './pod-spec.ts';
+import { checkPolicy, DEFAULT_POLICY, type SessionPolicy } from '../policy/session-policy.ts';
+import { desiredPod, mergeResources, podNameFor, SPEC_HASH_ANNOTATION, stableStringify } from './pod-spec.ts';
 import { type ResolvedSpec, resolveSpec } from './resolved-spec.ts';
 import { SESSIONS } from './resource.ts';
 import type { RuntimeStatusFetcher } from './runtime-status.ts';
 import { checkSpec } from './spec-checks.ts';
 import { desiredTokenSecret } from './token-secret.ts';
+import { desiredNetworkPolicy, type NetworkPolicy } from './network-policy.ts';
 import { buildStatus, containerRestarts, priorRestarts, type StatusExtras } from './status.ts';
 import type { BrowserSession, BrowserSessionStatus } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
@@ -53,6 +64,10 @@ export interface ReconcilerDeps {
   metrics?: OperatorMetrics;
   log: Logger;
   now?: () => Date;
+  /** Rules of the runtime NetworkPolicy kept in each session namespace (none: no NetworkPolicy is managed). */
+  networkPolicyRules?: Record<string, unknown>;
+  /** What sessions may choose (default: DEFAULT_POLICY). */
+  policy?: SessionPolicy;
   /** The project's API key/secret (default: read from --livekit-credentials-dir at every mint). */
   credentials?: () => ApiCredentials;
 }
@@ -65,6 +80,11 @@ interface IssuedToken {
 }
 
 type PodOwnership = 'ours' | 'stale' | 'foreign';
+
+/** The field a policy problem is about (metric label): 'spec.pod.image', 'resources.limits.cpu', ... */
+function ruleOf(problem: string): string {
+  return /^(spec\.[a-zA-Z.]+|resources\.[a-z]+|the participant identity)/.exec(problem)?.[1] ?? 'other';
+}
 
 export function ownership(pod: Pod, session: BrowserSession): PodOwnership {
   const ref = pod.metadata.ownerReferences?.find((r) => r.controller === true);
@@ -96,6 +116,8 @@ export class SessionReconciler {
   private readonly now: () => Date;
   private readonly ownWrites = new OwnWrites<BrowserSession>();
   private readonly tokens = new Map<string, IssuedToken>();
+  /** Namespaces whose runtime NetworkPolicy this process has written (once per namespace and process). */
+  private readonly networkPolicies = new Set<string>();
   private readonly credentials: () => ApiCredentials;
 
   constructor(deps: ReconcilerDeps) {
@@ -113,6 +135,7 @@ export class SessionReconciler {
     const checked = await this.checkSpec(ctx);
     if (checked.done) return checked.done;
     const r = checked.next;
+    await this.ensureNetworkPolicy(ctx);
     const token = await this.ensureTokenSecret(ctx, r);
     if (token.done) return token.done;
     const ensured = await this.ensurePod(ctx, r);
@@ -166,16 +189,49 @@ export class SessionReconciler {
   private async checkSpec(ctx: Ctx): Promise<Step<ResolvedSpec>> {
     const r = resolveSpec(ctx.session, this.d.config);
     const problems = checkSpec(r);
-    if (problems.length === 0) return { next: r };
-    ctx.log.info({ problems }, 'spec cannot be run');
-    await this.writeStatus(ctx, invalidObservation(problems), undefined, {
-      podName: ctx.pod ? ctx.podName : undefined,
-    });
+    if (problems.length > 0) {
+      ctx.log.info({ problems }, 'spec cannot be run');
+      await this.writeStatus(ctx, invalidObservation(problems), undefined, {
+        podName: ctx.pod ? ctx.podName : undefined,
+      });
+      return { done: {} };
+    }
+    // The cluster admin's policy: also a ValidatingAdmissionPolicy, but objects may predate it or bypass it.
+    const denied = checkPolicy(
+      this.d.policy ?? DEFAULT_POLICY,
+      ctx.session,
+      r.identity,
+      mergeResources(r.spec.pod?.resources),
+    );
+    if (denied.length === 0) return { next: r };
+    ctx.log.info({ problems: denied }, 'refused by the cluster policy');
+    this.d.metrics?.policyRefusals.inc({ rule: denied.length > 1 ? 'several' : ruleOf(denied[0] ?? '') });
+    if (ctx.pod) {
+      // A pod from before the policy (or a policy change): a refused session runs nothing.
+      await this.d.client.delete(PODS, ctx.ns, ctx.podName, { uid: ctx.pod.metadata.uid });
+    }
+    await this.writeStatus(ctx, policyDeniedObservation(denied), undefined, {});
     return { done: {} };
   }
 
+  /** Step 4a: the namespace has the runtime NetworkPolicy before its first runtime pod (create, else replace). */
+  private async ensureNetworkPolicy(ctx: Ctx): Promise<void> {
+    const rules = this.d.networkPolicyRules;
+    if (!rules || this.networkPolicies.has(ctx.ns)) return;
+    const np = desiredNetworkPolicy(ctx.ns, rules);
+    try {
+      await this.d.client.create<NetworkPolicy>(NETWORK_POLICIES, ctx.ns, np);
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      // Ours from an earlier run, or someone's under our name: the operator's rules win (unconditional PUT).
+      await this.d.client.replace<NetworkPolicy>(NETWORK_POLICIES, ctx.ns, np.metadata.name ?? '', np);
+    }
+    this.networkPolicies.add(ctx.ns);
+    ctx.log.info({ networkPolicy: np.metadata.name }, 'runtime NetworkPolicy written');
+  }
+
   /**
-   * Step 4: the session's token Secret holds a valid token for its room and identity, re-minted when less than
+   * Step 4b: the session's token Secret holds a valid token for its room and identity, re-minted when less than
    * --token-renew-before of its life is left. Next: when the token must be renewed (ms since the epoch).
    */
   private async ensureTokenSecret(ctx: Ctx, r: ResolvedSpec): Promise<Step<number | undefined>> {
@@ -316,8 +372,9 @@ export class SessionReconciler {
     switch (obs.phase) {
       case 'Pending':
         // The pod exists and waits for the scheduler / kubelet, which write it: its watch events bring us back.
-        // (Polling here cost 1,000 reconciles/s of CPU at 5,000 pending sessions and found nothing new.)
-        return {};
+        // (Polling here cost 1,000 reconciles/s of CPU at 5,000 pending sessions and found nothing new.) Only the
+        // token's renewal time brings a pending session back by itself (a pod pending for long still needs one).
+        return renewIn === Infinity ? {} : { requeueAfterMs: renewIn };
       case 'Starting':
         return { requeueAfterMs: Math.min(renewIn, this.d.config.startingRequeueMs) };
       case 'Running':

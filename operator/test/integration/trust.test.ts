@@ -2,18 +2,30 @@
 // sessions in one namespace) gets. The project's API key/secret stay with the operator; each session's runtime gets a
 // short-lived join token for its own room and identity in a Secret it owns, renewed before it expires.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '@lkbrowser/testkit';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { SESSIONS } from '../../src/browsersession/resource.ts';
 import type { BrowserSession } from '../../src/browsersession/types.ts';
-import { SECRETS } from '../../src/framework/kube-client.ts';
+import { NETWORK_POLICIES, SECRETS } from '../../src/framework/kube-client.ts';
+import type { NetworkPolicy } from '../../src/browsersession/network-policy.ts';
 import type { Secret } from '../../src/framework/kube-types.ts';
 import type { Operator } from '../../src/operator.ts';
-import { TestCluster } from '../support/cluster.ts';
-import { TEST_CREDENTIALS } from '../support/helpers.ts';
+import { DEFAULT_POLICY } from '../../src/policy/session-policy.ts';
+import { condOf, TestCluster } from '../support/cluster.ts';
+import { TEST_CREDENTIALS, testCredentialsDir } from '../support/helpers.ts';
 
 const LONG = 90_000;
+/** Runtime NetworkPolicy rules as the chart renders them (abridged: DNS + the internet minus private ranges). */
+const NP_RULES = {
+  ingress: [{ ports: [{ protocol: 'TCP', port: 9090 }] }],
+  egress: [
+    { ports: [{ protocol: 'UDP', port: 53 }] },
+    { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '169.254.0.0/16'] } }] },
+  ],
+};
 
 function tokenOf(s: Secret | undefined): string {
   return Buffer.from(s?.data?.token ?? '', 'base64').toString('utf8');
@@ -132,5 +144,80 @@ describe('#12 tenant: join tokens instead of the project secret', { timeout: 10 
     const env = Object.fromEntries((pod.spec?.containers[0]?.env ?? []).map((e) => [e.name, e]));
     assert.equal(env.LIVEKIT_URL?.value, op.config.livekitUrl);
     assert.ok(!JSON.stringify(pod).includes('payments-db'));
+  });
+
+  it('the admin policy (defaults): hostile CRs get Failed/PolicyDenied, an event, no pod and no token', async () => {
+    // No ValidatingAdmissionPolicy here (it is tested in helm/test/admission-policy.test.ts): the operator alone.
+    const pns = await c.namespace('policed');
+    const rulesFile = join(testCredentialsDir(), 'runtime-networkpolicy.json');
+    writeFileSync(rulesFile, JSON.stringify(NP_RULES));
+    const strict = await c.operator(
+      { namespaces: [pns], runtimeNetworkPolicyFile: rulesFile },
+      c.kubeConfig(),
+      DEFAULT_POLICY,
+    );
+    await waitFor('synced', () => strict.synced(), LONG);
+    const hostile: [string, Record<string, unknown>, RegExp][] = [
+      ['room', { room: 'other-teams-room' }, /spec\.room must start with "policed-[0-9a-f]+\."/],
+      ['image', { pod: { image: 'attacker/img' } }, /spec\.pod\.image "attacker\/img" is not allowed/],
+      ['class', { pod: { runtimeClassName: 'privileged' } }, /runtimeClassName/],
+      ['node', { pod: { nodeSelector: { 'node-role.kubernetes.io/control-plane': '' } } }, /nodeSelector key/],
+      ['tolerate', { pod: { tolerations: [{ operator: 'Exists' }] } }, /must name a key/],
+      [
+        'apparmor',
+        { pod: { annotations: { 'container.apparmor.security.beta.kubernetes.io/browser': 'unconfined' } } },
+        /annotations key/,
+      ],
+      ['label', { pod: { labels: { app: 'payments' } } }, /labels key "app"/],
+      [
+        'huge',
+        { pod: { resources: { requests: { cpu: '0' }, limits: { memory: '1Ei' } } } },
+        /below the minimum.*above the maximum/,
+      ],
+      ['private', { navigation: { allowPrivateNetworks: true } }, /allowPrivateNetworks/],
+    ];
+    for (const [name, spec, _] of hostile) await c.createSession(pns, name, { room: `${pns}.room`, ...spec });
+    for (const [name, , want] of hostile) {
+      const s = await waitFor(
+        `PolicyDenied ${name}`,
+        async () => {
+          const x = await c.session(pns, name);
+          return condOf(x, 'Failed')?.reason === 'PolicyDenied' ? x : undefined;
+        },
+        LONG,
+      );
+      assert.equal(s.status?.phase, 'Failed');
+      assert.match(s.status?.message ?? '', want, name);
+      assert.equal(condOf(s, 'Ready')?.status, 'False');
+    }
+    await waitFor(
+      'a PolicyDenied event per session',
+      async () => new Set((await c.events(pns, 'PolicyDenied')).map((e) => e.regarding.name)).size === hostile.length,
+      LONG,
+    );
+    for (const [name] of hostile) {
+      assert.equal(await c.pod(pns, name), undefined, `no pod for ${name}`);
+      assert.equal(await c.admin.get(SECRETS, pns, `${name}-livekit-token`), undefined, `no token for ${name}`);
+    }
+    assert.equal(
+      await c.admin.get(NETWORK_POLICIES, pns, 'lkbrowser-runtime'),
+      undefined,
+      'no session runs here yet: nothing written',
+    );
+    // Fixing the spec (here: dropping the label) lets the session run, behind the runtime NetworkPolicy.
+    await c.admin.mergePatch(SESSIONS, pns, 'label', { spec: { pod: { labels: null } } });
+    const pod = await waitFor('pod once the spec is allowed', () => c.pod(pns, 'label'), LONG);
+    const np = await waitFor(
+      'runtime NetworkPolicy',
+      () => c.admin.get<NetworkPolicy>(NETWORK_POLICIES, pns, 'lkbrowser-runtime'),
+      LONG,
+    );
+    for (const [k, v] of Object.entries((np.spec.podSelector as { matchLabels: Record<string, string> }).matchLabels))
+      assert.equal(pod.metadata.labels?.[k], v, `the NetworkPolicy selects the pod (${k})`);
+    assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
+    assert.deepEqual(np.spec.egress, NP_RULES.egress);
+    const text = await strict.metrics.registry.metrics();
+    assert.match(text, /lkbrowser_operator_policy_refusals_total\{rule="spec\.pod\.image"\} [1-9]/);
+    await strict.stop();
   });
 });

@@ -17,7 +17,8 @@ import type { OperatorConfig } from '../../src/config.ts';
 import { ClientNodeKube, EVENTS, PODS, type ResourceRef } from '../../src/framework/kube-client.ts';
 import type { KubeObject, Pod } from '../../src/framework/kube-types.ts';
 import { Operator } from '../../src/operator.ts';
-import { testConfig, testCredentialsDir, testLog } from './helpers.ts';
+import type { SessionPolicy } from '../../src/policy/session-policy.ts';
+import { PERMISSIVE_POLICY, permissivePolicyFile, testConfig, testCredentialsDir, testLog } from './helpers.ts';
 
 export const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' };
 export const RESOURCE_QUOTAS: ResourceRef = {
@@ -80,9 +81,18 @@ export class TestCluster {
   }
 
   /** An operator in this process, as cluster admin unless `kubeconfig` says otherwise. */
-  async operator(over: Partial<OperatorConfig> = {}, kc: KubeConfig = this.kubeConfig()): Promise<Operator> {
+  async operator(
+    over: Partial<OperatorConfig> = {},
+    kc: KubeConfig = this.kubeConfig(),
+    policy: SessionPolicy = PERMISSIVE_POLICY,
+  ): Promise<Operator> {
     const config = testConfig({ identity: `op-${randomBytes(3).toString('hex')}`, ...over });
-    const op = new Operator({ config, client: new ClientNodeKube(kc), log: testLog.child({ op: config.identity }) });
+    const op = new Operator({
+      config,
+      client: new ClientNodeKube(kc),
+      log: testLog.child({ op: config.identity }),
+      policy,
+    });
     this.operators.push(op);
     await op.start();
     return op;
@@ -97,6 +107,7 @@ export class TestCluster {
         main,
         `--kubeconfig=${this.cp.kubeconfig('admin')}`,
         `--livekit-credentials-dir=${testCredentialsDir()}`,
+        `--policy-file=${permissivePolicyFile()}`,
         ...args,
       ],
       {

@@ -10,6 +10,7 @@ import { defaultConfig, type OperatorConfig } from '../../src/config.ts';
 import { ClientNodeKube } from '../../src/framework/kube-client.ts';
 import { Operator } from '../../src/operator.ts';
 import type { RuntimeStatus } from '../../src/browsersession/runtime-status.ts';
+import { parsePolicy, type SessionPolicy } from '../../src/policy/session-policy.ts';
 import type { FakeApiServer } from './fake-apiserver.ts';
 
 export const testLog = pino({ level: process.env.LKB_TEST_LOG ?? 'silent' });
@@ -71,6 +72,33 @@ export function testCredentialsDir(): string {
   return dir;
 }
 
+/**
+ * The policy of the tests' operators: anything goes (rooms in any namespace, every pod override), so tests of other
+ * behaviour need not follow the admin rules. The rules themselves: test/policy and test/integration/trust.test.ts.
+ */
+export const PERMISSIVE_POLICY: SessionPolicy = parsePolicy({
+  roomPrefix: '',
+  images: ['*'],
+  runtimeClassNames: ['*'],
+  nodeSelectorKeys: ['*'],
+  tolerationKeys: ['*'],
+  labelKeys: ['*'],
+  annotationKeys: ['*'],
+  resources: { cpu: {}, memory: {}, 'ephemeral-storage': {} },
+  engines: ['*'],
+  allowPrivateNetworks: true,
+  allowAutomation: true,
+});
+let policyFile: string | undefined;
+/** PERMISSIVE_POLICY as a --policy-file for spawned operators. */
+export function permissivePolicyFile(): string {
+  if (policyFile) return policyFile;
+  const f = join(testCredentialsDir(), 'policy.json');
+  writeFileSync(f, JSON.stringify(PERMISSIVE_POLICY));
+  policyFile = f;
+  return f;
+}
+
 export function testConfig(over: Partial<OperatorConfig> = {}): OperatorConfig {
   return {
     ...defaultConfig(),
@@ -91,6 +119,7 @@ export function makeOperator(fake: FakeApiServer, token: string, over: Partial<O
   const kc = kubeConfigFor(fake.url, token);
   return new Operator({
     config: testConfig({ identity: token, ...over }),
+    policy: PERMISSIVE_POLICY,
     client: new ClientNodeKube(kc),
     log: testLog.child({ op: token }),
   });

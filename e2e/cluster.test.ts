@@ -228,10 +228,17 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
         times['apply → Ready'] = Date.now() - t0;
         log(`apply → Ready: ${times['apply → Ready']} ms`);
       });
-    const video = await withTimeout(`video track of ${identity}`, v.video, 300_000);
-    const red = await waitForColour(video, RED, 120_000);
-    times['apply → first frame'] = Date.now() - t0;
-    log(`apply → first frame (the page's red): ${times['apply → first frame']} ms, ${red.width}x${red.height}`);
+    const firstFrame = (async () => {
+      const video = await withTimeout(`video track of ${identity}`, v.video, 300_000);
+      const red = await waitForColour(video, RED, 120_000);
+      times['apply → first frame'] = Date.now() - t0;
+      log(`apply → first frame (the page's red): ${times['apply → first frame']} ms, ${red.width}x${red.height}`);
+      return { video, red };
+    })();
+    // whichever fails first ends the step (a session that never gets Ready must not wait for frames too)
+    ready.catch(() => undefined);
+    firstFrame.catch(() => undefined);
+    const { video, red } = await Promise.race([firstFrame, ready.then(() => firstFrame)]);
     assert.equal(red.width, 640);
     assert.equal(red.height, 360);
     await ready;

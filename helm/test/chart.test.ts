@@ -412,7 +412,9 @@ describe('helm template: full values (namespaced RBAC, chart-made Secret, Networ
     const [d] = find(o, 'Deployment') as [AnyObj];
     const vol = d.spec.template.spec.volumes.find((v: AnyObj) => v.name === 'livekit-credentials');
     assert.equal(vol.secret.secretName, s.metadata.name);
-    assert.equal(vol.secret.defaultMode, 0o400);
+    // root-owned files, readable by the operator's group only (uid 1000 reads them through fsGroup 1000)
+    assert.equal(vol.secret.defaultMode, 0o440);
+    assert.equal(d.spec.template.spec.securityContext.fsGroup, d.spec.template.spec.securityContext.runAsGroup);
     const mount = d.spec.template.spec.containers[0].volumeMounts.find((m: AnyObj) => m.name === 'livekit-credentials');
     assert.deepEqual(mount, { name: 'livekit-credentials', mountPath: '/etc/lkbrowser/livekit', readOnly: true });
     assert.ok(!JSON.stringify(o).includes('s3cr3t-value'), 'the secret appears nowhere in plain text');

@@ -16,6 +16,7 @@ import { RoomSession } from './session.ts';
 import { StandbyGate } from './standby.ts';
 import { argvWithoutClaimed, type Claim, claimedEnv } from './standby-claim.ts';
 import { resolveToken } from './token.ts';
+import { terminationMessage } from './termination-message.ts';
 import { TokenFile } from './token-file.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
@@ -65,7 +66,7 @@ const TERMINATION_LOG = '/dev/termination-log';
 function writeTerminationMessage(text: string): void {
   if (!existsSync(TERMINATION_LOG)) return; // not in a Kubernetes pod
   try {
-    writeFileSync(TERMINATION_LOG, `${text.slice(0, 2000)}\n`);
+    writeFileSync(TERMINATION_LOG, `${terminationMessage(text)}\n`);
   } catch (err) {
     log.warn({ err }, 'cannot write the termination message');
   }

@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < f.runs; i++) {
       await fullPool();
       await sleep(1000); // let the refill's start-up CPU settle before the next measurement
-      const room = `warm-${i}-${Date.now().toString(36)}`;
+      const room = `${ns}.warm-${i}-${Date.now().toString(36)}`; // the default policy: rooms start with the namespace
       const identity = `browser-${i}`;
       const viewer = await joinViewer(sfu, room, 'viewer', identity);
       const la = loadavg();

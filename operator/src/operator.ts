@@ -21,7 +21,7 @@ import type { BrowserSession } from './browsersession/types.ts';
 import { KIND } from './browsersession/types.ts';
 import { WorkQueue } from './framework/work-queue.ts';
 import { loadPolicy, type SessionPolicy } from './policy/session-policy.ts';
-import { loadNetworkPolicyRules } from './browsersession/network-policy.ts';
+import { loadNetworkPolicyRules, RuntimeNetworkPolicies } from './browsersession/network-policy.ts';
 import { type ClaimSender, sendClaim } from './browserpool/claim-client.ts';
 import { roomTokenMinter, type TokenMinter } from './browserpool/claim-token.ts';
 import { readCredentials } from './livekit/credentials.ts';
@@ -296,6 +296,8 @@ export class Operator {
           events: this.events,
         })
       : undefined;
+    // One writer for both controllers: pool pods (the pool's namespace) get the same NetworkPolicy as sessions'.
+    const networkPolicies = new RuntimeNetworkPolicies(this.client, this.networkPolicyRules);
     const reconciler = new SessionReconciler({
       client: this.client,
       config: cfg,
@@ -306,7 +308,7 @@ export class Operator {
       metrics: m,
       log,
       policy: this.policy,
-      networkPolicyRules: this.networkPolicyRules,
+      networkPolicies,
       pools,
     });
     const poolReconciler = warm
@@ -318,6 +320,7 @@ export class Operator {
           podsOf,
           getSession: (key) => pick(sessionInformers, key),
           events: this.events,
+          networkPolicies,
           log: this.log.child({ controller: POOL_CONTROLLER_NAME }),
         })
       : undefined;

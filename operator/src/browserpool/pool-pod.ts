@@ -53,6 +53,10 @@ export function poolPodEnv(pool: BrowserPool, config: OperatorConfig, digest: st
     { name: 'LKB_AUDIO', value: 'true' },
     { name: 'LKB_NAV_ALLOW_PRIVATE_NETWORKS', value: String(pool.spec.allowPrivateNetworks) },
     { name: 'LKB_METRICS_PORT', value: String(config.runtimePort) },
+    // Pod-level, so not in a claim (claim-env.ts): the cluster's ranges stay unreachable for whichever tenant claims it.
+    ...(config.egressDenyCidrs.length > 0
+      ? [{ name: 'LKB_EGRESS_DENY_CIDRS', value: config.egressDenyCidrs.join(',') }]
+      : []),
   ];
 }
 

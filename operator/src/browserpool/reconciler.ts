@@ -9,6 +9,7 @@ import type { EventRecorder } from '../framework/events.ts';
 import { isConflict, type KubeClient, PODS } from '../framework/kube-client.ts';
 import type { Pod } from '../framework/kube-types.ts';
 import { isRefusal } from '../browsersession/reconciler.ts';
+import type { RuntimeNetworkPolicies } from '../browsersession/network-policy.ts';
 import type { BrowserSession } from '../browsersession/types.ts';
 import { newNonce } from './claim-secret.ts';
 import { CLAIMED_BY_ANNOTATION, CLAIMED_BY_UID_LABEL } from './labels.ts';
@@ -28,6 +29,8 @@ export interface PoolReconcilerDeps {
   podsOf(pool: BrowserPool): Pod[];
   getSession(key: string): BrowserSession | undefined;
   events: EventRecorder;
+  /** The runtime NetworkPolicy, written into the pool's namespace before its first pod (none: not managed). */
+  networkPolicies?: RuntimeNetworkPolicies;
   log: Logger;
 }
 
@@ -95,6 +98,7 @@ export class PoolReconciler {
       }
     }
     let created = 0;
+    if (plan.create > 0) await this.d.networkPolicies?.ensure(ns, log);
     for (let i = 0; i < plan.create; i++) {
       const name = poolPodName(pool.metadata.name ?? '');
       const pod = desiredPoolPod(pool, this.d.config, name, newNonce(), this.d.claimKey);

@@ -2,8 +2,10 @@
 // renders its rules (ingress from the operator to the status port; egress DNS, LiveKit and the public internet
 // minus private, link-local, CGNAT and the cluster's ranges) into --runtime-network-policy-file, and the operator
 // stamps them, with the runtime pods' selector, into the session's namespace before the first pod there. A chart
-// cannot do this when the operator watches all namespaces. Pure: the object only; the reconciler writes it.
+// cannot do this when the operator watches all namespaces. Warm pool pods (the pool's namespace) get the same.
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { isConflict, type KubeClient, NETWORK_POLICIES } from '../framework/kube-client.ts';
 import type { KubeObject } from '../framework/kube-types.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './pod-spec.ts';
 
@@ -43,4 +45,34 @@ export function desiredNetworkPolicy(namespace: string, rules: Record<string, un
       egress: rules.egress ?? [],
     },
   };
+}
+
+/**
+ * Writes the runtime NetworkPolicy into a namespace before the operator's first runtime pod there (create, else
+ * replace), once per namespace and operator process. Shared by the session and pool reconcilers.
+ */
+export class RuntimeNetworkPolicies {
+  readonly #client: KubeClient;
+  readonly #rules: Record<string, unknown> | undefined;
+  readonly #written = new Set<string>();
+
+  /** No rules: no NetworkPolicy is managed. */
+  constructor(client: KubeClient, rules: Record<string, unknown> | undefined) {
+    this.#client = client;
+    this.#rules = rules;
+  }
+
+  async ensure(namespace: string, log: Logger): Promise<void> {
+    if (!this.#rules || this.#written.has(namespace)) return;
+    const np = desiredNetworkPolicy(namespace, this.#rules);
+    try {
+      await this.#client.create<NetworkPolicy>(NETWORK_POLICIES, namespace, np);
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      // Ours from an earlier run, or someone's under our name: the operator's rules win (unconditional PUT).
+      await this.#client.replace<NetworkPolicy>(NETWORK_POLICIES, namespace, np.metadata.name ?? '', np);
+    }
+    this.#written.add(namespace);
+    log.info({ networkPolicy: np.metadata.name, namespace }, 'runtime NetworkPolicy written');
+  }
 }

@@ -13,15 +13,7 @@ import type { OperatorConfig } from '../config.ts';
 import type { Result } from '../framework/controller.ts';
 import { withoutBookkeeping } from '../framework/cache-transform.ts';
 import type { EventRecorder } from '../framework/events.ts';
-import {
-  ApiError,
-  isConflict,
-  isNotFound,
-  type KubeClient,
-  NETWORK_POLICIES,
-  PODS,
-  SECRETS,
-} from '../framework/kube-client.ts';
+import { ApiError, isConflict, isNotFound, type KubeClient, PODS, SECRETS } from '../framework/kube-client.ts';
 import type { Pod, Secret } from '../framework/kube-types.ts';
 import { readCredentials } from '../livekit/credentials.ts';
 import {
@@ -50,7 +42,7 @@ import { SESSIONS } from './resource.ts';
 import type { RuntimeStatusFetcher } from './runtime-status.ts';
 import { checkSpec } from './spec-checks.ts';
 import { desiredTokenSecret } from './token-secret.ts';
-import { desiredNetworkPolicy, type NetworkPolicy } from './network-policy.ts';
+import type { RuntimeNetworkPolicies } from './network-policy.ts';
 import { buildStatus, containerRestarts, priorRestarts, type StatusExtras } from './status.ts';
 import type { BrowserSession, BrowserSessionStatus } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
@@ -65,8 +57,8 @@ export interface ReconcilerDeps {
   metrics?: OperatorMetrics;
   log: Logger;
   now?: () => Date;
-  /** Rules of the runtime NetworkPolicy kept in each session namespace (none: no NetworkPolicy is managed). */
-  networkPolicyRules?: Record<string, unknown>;
+  /** The runtime NetworkPolicy kept in each session namespace (none: no NetworkPolicy is managed). */
+  networkPolicies?: RuntimeNetworkPolicies;
   /** What sessions may choose (default: DEFAULT_POLICY). */
   policy?: SessionPolicy;
   /** Warm pool claims (sessions with spec.pool); without it every session starts cold. */
@@ -128,8 +120,6 @@ export class SessionReconciler {
   private readonly now: () => Date;
   private readonly ownWrites = new OwnWrites<BrowserSession>();
   private readonly tokens = new Map<string, IssuedToken>();
-  /** Namespaces whose runtime NetworkPolicy this process has written (once per namespace and process). */
-  private readonly networkPolicies = new Set<string>();
   private readonly credentials: () => ApiCredentials;
 
   constructor(deps: ReconcilerDeps) {
@@ -147,7 +137,8 @@ export class SessionReconciler {
     const checked = await this.checkSpec(ctx);
     if (checked.done) return checked.done;
     const r = checked.next;
-    await this.ensureNetworkPolicy(ctx);
+    // Step 4a: the namespace has the runtime NetworkPolicy before its first runtime pod.
+    await this.d.networkPolicies?.ensure(ctx.ns, ctx.log);
     let warmStart: CondValue | undefined;
     if (this.d.pools && r.spec.pool) {
       // A warm runtime from the pool (browserpool/session-claim.ts), or the reason to start cold.
@@ -236,22 +227,6 @@ export class SessionReconciler {
     }
     await this.writeStatus(ctx, policyDeniedObservation(denied), undefined, {});
     return { done: {} };
-  }
-
-  /** Step 4a: the namespace has the runtime NetworkPolicy before its first runtime pod (create, else replace). */
-  private async ensureNetworkPolicy(ctx: Ctx): Promise<void> {
-    const rules = this.d.networkPolicyRules;
-    if (!rules || this.networkPolicies.has(ctx.ns)) return;
-    const np = desiredNetworkPolicy(ctx.ns, rules);
-    try {
-      await this.d.client.create<NetworkPolicy>(NETWORK_POLICIES, ctx.ns, np);
-    } catch (e) {
-      if (!isConflict(e)) throw e;
-      // Ours from an earlier run, or someone's under our name: the operator's rules win (unconditional PUT).
-      await this.d.client.replace<NetworkPolicy>(NETWORK_POLICIES, ctx.ns, np.metadata.name ?? '', np);
-    }
-    this.networkPolicies.add(ctx.ns);
-    ctx.log.info({ networkPolicy: np.metadata.name }, 'runtime NetworkPolicy written');
   }
 
   /**

@@ -102,6 +102,17 @@ test('pool pod: standby env parses as a standby runtime; no credentials; the dig
   assert.equal(pod.spec?.restartPolicy, 'Never');
   assert.equal(pod.metadata.ownerReferences?.[0]?.uid, 'pool-uid');
   assert.ok(poolPodName('x'.repeat(200)).length <= 63);
+  assert.equal(env.LKB_EGRESS_DENY_CIDRS, undefined, 'no cluster ranges configured: none passed');
+  const ranged = desiredPoolPod(
+    p,
+    { ...testConfig(), egressDenyCidrs: ['10.96.0.0/12', '10.244.0.0/16'] },
+    name,
+    'n',
+    key,
+  );
+  const renv = Object.fromEntries((ranged.spec?.containers?.[0]?.env ?? []).map((e) => [e.name, e.value]));
+  // A pod-level setting (a claim may not carry it): whoever claims the pod cannot reach the cluster's ranges.
+  assert.equal(renv.LKB_EGRESS_DENY_CIDRS, '10.96.0.0/12,10.244.0.0/16');
 });
 
 test('claim secrets: per pod, per nonce, per key', () => {

@@ -5,6 +5,9 @@
 // unclaimed runtimes only; a claimed runtime is deleted when its session ends and never claimed again; no pool
 // or an empty pool starts cold with a WarmStart condition; pool pods count against the pool namespace's quota.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '@lkbrowser/testkit';
@@ -12,16 +15,25 @@ import { claimKeyFrom } from '../../src/browserpool/claim-secret.ts';
 import { roomTokenMinter } from '../../src/browserpool/claim-token.ts';
 import { CLAIMED_BY_UID_LABEL, POOL_LABEL, POOL_STATE_LABEL } from '../../src/browserpool/labels.ts';
 import { type BrowserPool, POOLS } from '../../src/browserpool/types.ts';
+import type { NetworkPolicy } from '../../src/browsersession/network-policy.ts';
 import type { BrowserSession } from '../../src/browsersession/types.ts';
-import { ClientNodeKube, PODS } from '../../src/framework/kube-client.ts';
+import { ClientNodeKube, NETWORK_POLICIES, PODS } from '../../src/framework/kube-client.ts';
 import type { KubeObject, Pod } from '../../src/framework/kube-types.ts';
 import { Operator } from '../../src/operator.ts';
 import { condOf, RESOURCE_QUOTAS, TestCluster } from '../support/cluster.ts';
-import { podStatus, testConfig, testLog } from '../support/helpers.ts';
+import { PERMISSIVE_POLICY, podStatus, testConfig, testLog } from '../support/helpers.ts';
 import { StandbyRuntimes } from '../support/standby-runtimes.ts';
 
 const LONG = 90_000; // the machine is shared: generous waits, never timing assertions
 const POOL_CRD = fileURLToPath(new URL('../../../crds/browserpool.yaml', import.meta.url));
+/** Runtime NetworkPolicy rules (abridged; the chart renders the real ones): pool pods get them like sessions' pods. */
+const NP_RULES = {
+  ingress: [{ ports: [{ protocol: 'TCP', port: 9090 }] }],
+  egress: [{ ports: [{ protocol: 'UDP', port: 53 }] }],
+};
+const npDir = mkdtempSync(join(tmpdir(), 'lkb-pool-np-'));
+const NP_FILE = join(npDir, 'runtime-networkpolicy.json');
+writeFileSync(NP_FILE, JSON.stringify(NP_RULES));
 
 function kubelet(kind: Parameters<typeof podStatus>[0]): Record<string, unknown> {
   const s = podStatus(kind);
@@ -48,11 +60,13 @@ describe('warm pools on a real control plane', { timeout: 15 * 60_000 }, () => {
       startingRequeueMs: 500,
       runningRequeueMs: 1000,
       warmPools: true,
+      runtimeNetworkPolicyFile: NP_FILE,
     });
     const o = new Operator({
       config,
       client: new ClientNodeKube(c.kubeConfig()),
       log: testLog.child({ op: identity }),
+      policy: PERMISSIVE_POLICY, // the admin rules have their own tests (trust.test.ts)
       warmPools: {
         claimKey: claimKeyFrom({ LKB_POOL_CLAIM_KEY: 'k'.repeat(40) }).key,
         mint: roomTokenMinter(() => ({ apiKey: 'devkey', apiSecret: 's'.repeat(32) }), 600),
@@ -104,6 +118,7 @@ describe('warm pools on a real control plane', { timeout: 15 * 60_000 }, () => {
     await Promise.all(operators.map((o) => o.stop()));
     await runtimes?.stop();
     await c?.stop();
+    rmSync(npDir, { recursive: true, force: true });
   });
 
   const createPool = (name: string, spec: Record<string, unknown>) =>
@@ -153,6 +168,12 @@ describe('warm pools on a real control plane', { timeout: 15 * 60_000 }, () => {
       'a standby pod holds no LiveKit credentials, only the digest of its claim secret',
     );
     assert.equal(pod.spec?.restartPolicy, 'Never');
+    // The pool's namespace has the runtime NetworkPolicy, and it selects the pool's pods.
+    const np = await c.admin.get<NetworkPolicy>(NETWORK_POLICIES, admin, 'lkbrowser-runtime');
+    assert.ok(np, 'the pool namespace has the runtime NetworkPolicy');
+    assert.deepEqual((np.spec.egress as unknown[]).length, 1);
+    const sel = (np.spec.podSelector as { matchLabels: Record<string, string> }).matchLabels;
+    for (const [k, v] of Object.entries(sel)) assert.equal(pod.metadata.labels?.[k], v, `selects pool pods (${k})`);
   });
 
   it('concurrent claims: every session a different runtime, each claimed once; the pool refills', async () => {

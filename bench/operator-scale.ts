@@ -163,7 +163,7 @@ function sessionObject(ns: string, i: number): BrowserSession {
     apiVersion: 'lkbrowser.dev/v1alpha1',
     kind: 'BrowserSession',
     metadata: { name: `s-${i}`, namespace: ns },
-    spec: { url: 'https://example.com', room: `room-${i}` },
+    spec: { url: 'https://example.com', room: `${ns}.room-${i}` }, // the default policy: rooms start with the namespace
   } as unknown as BrowserSession;
 }
 

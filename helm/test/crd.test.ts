@@ -93,6 +93,7 @@ describe('the CRD on a real apiserver', () => {
       'AGE',
       'POD',
       'IDENTITY',
+      'WARM',
     ]);
     const narrow = (await cp.kubectl(['get', 'lkbrowser', '-n', NS])).stdout.split('\n')[0] ?? '';
     assert.deepEqual(narrow.trim().split(/\s+/), ['NAME', 'ROOM', 'URL', 'PHASE', 'FOCUS', 'READY', 'AGE']);

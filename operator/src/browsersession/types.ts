@@ -76,6 +76,7 @@ export interface LifetimeSpec {
  * WarmStart condition says which. spec.pod does not apply to a claimed runtime (the pool's pods are the admin's).
  */
 export interface PoolRef {
+  /** Name of the BrowserPool. */
   name: string;
   /** Namespace of the pool (default the session's). */
   namespace?: string;

@@ -286,7 +286,10 @@ export class SessionReconciler {
     const desired = desiredPod(session, r, this.d.config, restartsSoFar);
     const extras: StatusExtras = { podName, participantIdentity: r.identity };
 
+    const completedHere = prev.phase === 'Completed' && prev.observedGeneration === session.metadata.generation;
     if (pod?.metadata.deletionTimestamp) {
+      // A session that already completed stays so while its pod is cleaned up (the pod is not recreated either).
+      if (completedHere) return { done: {} };
       await this.writeStatus(ctx, observePod(pod), pod, extras);
       return { done: { requeueAfterMs: 1000 } }; // wait for the old pod to go away
     }
@@ -308,7 +311,6 @@ export class SessionReconciler {
       return { done: { requeueAfterMs: 500 } };
     }
 
-    const completedHere = prev.phase === 'Completed' && prev.observedGeneration === session.metadata.generation;
     if (completedHere) return { done: {} }; // the session ended; its pod may have been cleaned up since
     const recreated = prev.podName !== undefined;
     let created: Pod;

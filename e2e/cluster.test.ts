@@ -178,9 +178,14 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
       JSON.stringify({
         ...p.helmValues,
         livekit: { url: (p.helmValues.livekit as { url: string }).url, credentialsSecret: 'livekit-credentials' },
-        // What this test's sessions need beyond the default policy: the click page is on a private address, and a
-        // small machine runs them with 256Mi requests.
-        policy: { allowPrivateNetworks: true, resources: { memory: { min: '256Mi' } } },
+        // What this test's sessions need beyond the default policy: the click page is on a private address, a
+        // small machine runs them with 256Mi requests, and the failure case uses an image the admin allows but no
+        // registry serves (else the admission policy refuses it before any pull: that refusal has its own tests).
+        policy: {
+          allowPrivateNetworks: true,
+          resources: { memory: { min: '256Mi' } },
+          images: [p.unpullableImage],
+        },
       }),
     );
     try {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { parse as yamlParse } from 'yaml';
-import { DEFAULT_POLICY, desiredNetworkPolicy, loadConfig, parsePolicy } from '@lkbrowser/operator';
+import { AUTOMATION_PORT, DEFAULT_POLICY, desiredNetworkPolicy, loadConfig, parsePolicy } from '@lkbrowser/operator';
 import {
   chartDir,
   chartYaml,
@@ -646,6 +646,17 @@ describe('the operator accepts what the chart passes (operator/src/config.ts loa
     const np = runtimeNetworkPolicy((await template(full)).objects);
     assert.deepEqual(np.spec.ingress[0].ports, [{ protocol: 'TCP', port: cfg.runtimePort }]);
     assert.equal(cfg.runtimeNetworkPolicyFile, '/etc/lkbrowser/policy/runtime-networkpolicy.json');
+  });
+
+  it('networkPolicy.automation.from opens the DevTools port (spec.automation) to the peers named, nobody by default', async () => {
+    const closed = runtimeNetworkPolicy((await template(minimal)).objects);
+    assert.equal(closed.spec.ingress.length, 1, 'by default only the operator reaches a runtime');
+    const agents = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'agents' } } }];
+    const open = runtimeNetworkPolicy(
+      (await template({ ...minimal, networkPolicy: { automation: { from: agents } } })).objects,
+    );
+    assert.equal(open.spec.ingress.length, 2);
+    assert.deepEqual(open.spec.ingress[1], { from: agents, ports: [{ protocol: 'TCP', port: AUTOMATION_PORT }] });
   });
 
   it('runtime.cefImage: unset = no CEF image (cef sessions refused); set = --cef-runtime-image', async () => {

@@ -4,7 +4,14 @@ export * from './framework/kube-types.ts';
 export { defaultConfig, loadConfig, helpText, type OperatorConfig } from './config.ts';
 export { resolveSpec, type ResolvedSpec } from './browsersession/resolved-spec.ts';
 export { checkSpec } from './browsersession/spec-checks.ts';
-export { desiredPod, podNameFor, selectorLabels, specHash, SPEC_HASH_ANNOTATION } from './browsersession/pod-spec.ts';
+export {
+  AUTOMATION_PORT,
+  desiredPod,
+  podNameFor,
+  selectorLabels,
+  specHash,
+  SPEC_HASH_ANNOTATION,
+} from './browsersession/pod-spec.ts';
 export { CONDITION_TYPES, type ConditionType, Reasons, setConditions } from './browsersession/conditions.ts';
 export { invalidObservation, observePod, podCreateFailedObservation } from './browsersession/observation.ts';
 export { buildStatus } from './browsersession/status.ts';

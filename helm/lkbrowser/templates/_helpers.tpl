@@ -115,6 +115,14 @@ ingress:
     ports:
       - protocol: TCP
         port: {{ .Values.runtime.port }}
+  {{- with .Values.networkPolicy.automation.from }}
+  {{- /* spec.automation's DevTools endpoint (operator AUTOMATION_PORT), from the agents the admin names only. */}}
+  - from:
+      {{- toYaml . | nindent 6 }}
+    ports:
+      - protocol: TCP
+        port: 9223
+  {{- end }}
 egress:
   - to:
       {{- toYaml .Values.networkPolicy.dns.to | nindent 6 }}

@@ -13,6 +13,10 @@ import {
   MANAGED_BY_LABEL,
   labelValue,
   mergeResources,
+  runtimeContainerSecurity,
+  runtimePodSecurity,
+  scratchMounts,
+  scratchVolumes,
 } from '../browsersession/pod-spec.ts';
 import { claimSecret, secretDigest } from './claim-secret.ts';
 import { CLAIM_NONCE_ANNOTATION, POOL_LABEL, POOL_STATE_LABEL, STANDBY } from './labels.ts';
@@ -118,38 +122,16 @@ export function desiredPoolPod(
             timeoutSeconds: 2,
             failureThreshold: 60,
           },
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ['ALL'] },
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          volumeMounts: [
-            { name: 'tmp', mountPath: '/tmp' },
-            { name: 'home', mountPath: '/home/lkb' },
-            { name: 'dshm', mountPath: '/dev/shm' },
-          ],
+          securityContext: runtimeContainerSecurity(),
+          volumeMounts: scratchMounts(),
         },
       ],
-      volumes: [
-        { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
-        { name: 'home', emptyDir: { sizeLimit: '512Mi' } },
-        { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: config.shmSize } },
-      ],
+      volumes: scratchVolumes(config),
       restartPolicy: 'Never',
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 30,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        fsGroup: 1000,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: runtimePodSecurity(),
     },
   };
   const spec = pod.spec as NonNullable<Pod['spec']>;

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { OperatorConfig } from '../config.ts';
 import type { ResolvedSpec } from './resolved-spec.ts';
-import type { Container, EnvVar, OwnerReference, Pod, ResourceRequirements } from '../framework/kube-types.ts';
+import type { Container, EnvVar, OwnerReference, Pod, ResourceRequirements, Volume } from '../framework/kube-types.ts';
 import type { BrowserSession, PodOverrides, PodResources } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
 import { TOKEN_FILE, TOKEN_MOUNT_PATH, tokenSecretNameFor } from './token-secret.ts';
@@ -129,6 +129,49 @@ export function specHash(pod: Pod): string {
   return shortHash(stableStringify({ labels: pod.metadata.labels, annotations: ann, spec: pod.spec }), 16);
 }
 
+// The hardening every runtime pod gets, a session's (desiredPod) and a warm pool's (browserpool/pool-pod.ts) alike:
+// fresh objects each call, since callers push to the lists.
+/** Container: non-root 1000, read-only root, no capabilities, no privilege escalation, RuntimeDefault seccomp. */
+export function runtimeContainerSecurity(): NonNullable<Container['securityContext']> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    runAsGroup: 1000,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Pod: non-root 1000, fsGroup 1000 (mounted Secrets readable at 0440), RuntimeDefault seccomp. */
+export function runtimePodSecurity(): NonNullable<NonNullable<Pod['spec']>['securityContext']> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    runAsGroup: 1000,
+    fsGroup: 1000,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** The writable scratch the read-only root needs: /tmp, the image's HOME (Dockerfile.runtime) and /dev/shm. */
+export function scratchMounts(): NonNullable<Container['volumeMounts']> {
+  return [
+    { name: 'tmp', mountPath: '/tmp' },
+    { name: 'home', mountPath: '/home/lkb' },
+    { name: 'dshm', mountPath: '/dev/shm' },
+  ];
+}
+
+export function scratchVolumes(config: OperatorConfig): Volume[] {
+  return [
+    { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+    { name: 'home', emptyDir: { sizeLimit: '512Mi' } },
+    { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: config.shmSize } },
+  ];
+}
+
 /**
  * The desired Pod. `priorRestarts` is recorded in an annotation (not hashed) so restarts survive recreation.
  */
@@ -149,21 +192,8 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     livenessProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
     // Chromium + room join can take a while on a busy node: give it up to 2 minutes before liveness applies.
     startupProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 },
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: 1000,
-      runAsGroup: 1000,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
-    volumeMounts: [
-      { name: 'tmp', mountPath: '/tmp' },
-      { name: 'home', mountPath: '/home/lkb' }, // the image's HOME (Dockerfile.runtime)
-      { name: 'dshm', mountPath: '/dev/shm' },
-      { name: 'livekit-token', mountPath: TOKEN_MOUNT_PATH, readOnly: true },
-    ],
+    securityContext: runtimeContainerSecurity(),
+    volumeMounts: [...scratchMounts(), { name: 'livekit-token', mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
   };
   const pod: Pod = {
     apiVersion: 'v1',
@@ -182,9 +212,7 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     spec: {
       containers: [container],
       volumes: [
-        { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
-        { name: 'home', emptyDir: { sizeLimit: '512Mi' } },
-        { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: config.shmSize } },
+        ...scratchVolumes(config),
         {
           name: 'livekit-token',
           // 0440: readable by the runtime's uid and fsGroup only.
@@ -196,13 +224,7 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 30,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        fsGroup: 1000,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: runtimePodSecurity(),
     },
   };
   const spec = pod.spec as NonNullable<Pod['spec']>;

@@ -2,7 +2,9 @@
 // The test page draws a 16-bit frame counter as black/white blocks (plus the complement row) every rAF and records
 // performance.timeOrigin + performance.now() per counter value; the subscriber reads the counter from the decoded
 // pixels and time-stamps each counter's first arrival with the same wall clock; page timestamps are fetched over CDP
-// at the end. Usage: node bench/glass-to-glass.ts [--runs 3] [--seconds 10] [--fps 30] [--sizes 1280x720,1920x1080]
+// at the end. Then, per size, one latency-budget run of ours (bench/lib/latency-budget.ts: where the time goes, per
+// stage). Usage: node bench/glass-to-glass.ts [--runs 3] [--seconds 10] [--fps 30] [--sizes 1280x720,1920x1080]
+// [--no-budget]
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
 import type { VideoFrame } from '@livekit/rtc-node';
@@ -29,6 +31,7 @@ import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { compareRows } from './lib/compare.ts';
 import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
 import { joinViewer, lumaSampler } from './lib/viewer.ts';
+import { type Budget, budgetRows, budgetRun } from './lib/latency-budget.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
 export interface G2GOptions {
@@ -37,6 +40,8 @@ export interface G2GOptions {
   warmupSeconds: number;
   fps: number;
   sizes: Array<[number, number]>;
+  /** one latency-budget run of ours per size (default true) */
+  budget?: boolean;
 }
 
 export interface G2GRun {
@@ -65,7 +70,14 @@ export interface G2GRun {
 
 /** Reads the counter from a decoded frame; undefined if any bit is ambiguous. */
 export function readCounter(f: VideoFrame): number | undefined {
-  const s = lumaSampler(f);
+  return readCounterFrom(lumaSampler(f));
+}
+
+/** The counter from any luma sampler (a decoded frame, or a captured frame's grid). */
+export function readCounterFrom(s: {
+  width: number;
+  mean(x0: number, y0: number, x1: number, y1: number): number;
+}): number | undefined {
   const b = s.width / COUNTER_BITS;
   let v = 0;
   for (let i = 0; i < COUNTER_BITS; i++) {
@@ -197,9 +209,26 @@ async function oneRun(
   }
 }
 
-export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record<string, string | number>[] }> {
+export async function run(o: G2GOptions): Promise<{
+  runs: G2GRun[];
+  rows: Record<string, string | number>[];
+  budgets: Budget[];
+  budgetRows: Record<string, string | number>[];
+}> {
   const runs: G2GRun[] = [];
+  const budgets: Budget[] = [];
   await withFixtures(async (sfu, pages) => {
+    if (o.budget !== false && KINDS.includes('ours'))
+      for (const [w, h] of o.sizes) {
+        const b = await budgetRun(sfu, pages, w, h, {
+          seconds: o.seconds,
+          warmupSeconds: o.warmupSeconds,
+          fps: o.fps,
+          readCounter: readCounterFrom,
+        });
+        log.info({ ...b }, 'latency budget run');
+        budgets.push(b);
+      }
     for (const [w, h] of o.sizes) {
       for (let i = 0; i < o.runs; i++) {
         for (const kind of kindsForRun(i)) {
@@ -242,7 +271,7 @@ export async function run(o: G2GOptions): Promise<{ runs: G2GRun[]; rows: Record
       ),
     );
   }
-  return { runs, rows };
+  return { runs, rows, budgets, budgetRows: budgets.flatMap((b) => (b.error ? [] : budgetRows(b))) };
 }
 
 const FLAGS = {
@@ -251,18 +280,38 @@ const FLAGS = {
   warmup: { flag: 'warmup', kind: 'number', default: 3, help: 'warm-up before each window, s' },
   fps: { flag: 'fps', kind: 'number', default: 30, min: 1, help: 'target frame rate' },
   sizes: { flag: 'sizes', kind: 'sizes', default: '1280x720,1920x1080', help: 'viewport sizes' },
+  budget: { flag: 'budget', kind: 'boolean', default: true, help: 'one latency-budget run of ours per size' },
 } as const satisfies Record<string, BenchSpec>;
 
 if (import.meta.main) {
   const f = benchFlags('glass-to-glass.ts', 'Glass-to-glass latency: ours vs the CDP screencast pipeline.', FLAGS);
   watchdog(30);
-  const o: G2GOptions = { runs: f.runs, seconds: f.seconds, warmupSeconds: f.warmup, fps: f.fps, sizes: f.sizes };
+  const o: G2GOptions = {
+    runs: f.runs,
+    seconds: f.seconds,
+    warmupSeconds: f.warmup,
+    fps: f.fps,
+    sizes: f.sizes,
+    budget: f.budget,
+  };
   const machine = machineInfo();
-  const { runs, rows } = await run(o);
+  const { runs, rows, budgets, budgetRows: brows } = await run(o);
   console.log(`\nGlass-to-glass latency (page rAF draw → decoded at the subscriber), median (min–max) over runs\n`);
   console.log(table(rows));
+  if (brows.length) {
+    console.log('\nLatency budget of ours (one run per size, engine + session in one process tapping its paints)\n');
+    console.log(table(brows));
+  }
   for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
-  const file = writeResult('glass-to-glass', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
+  const file = writeResult('glass-to-glass', {
+    machine,
+    options: o,
+    loadavgAtEnd: loadavg(),
+    failures,
+    runs,
+    rows,
+    budgets,
+  });
   console.log(
     `\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`,
   );

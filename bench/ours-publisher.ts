@@ -33,6 +33,13 @@ async function published(): Promise<number> {
   return m.values.reduce((s, v) => s + v.value, 0);
 }
 
+/** Sum (s) and count of a runtime histogram, for per-window means. */
+async function histo(h: RuntimeMetrics['paintToPublish']): Promise<{ sum: number; count: number }> {
+  const m = await h.get();
+  const v = (suffix: string) => m.values.find((x) => x.metricName?.endsWith(suffix))?.value ?? 0;
+  return { sum: v('_sum'), count: v('_count') };
+}
+
 /** The video sender's outbound-rtp figures (encoder, encode time, bytes), for the codec comparison. */
 async function outbound(): Promise<Record<string, unknown>> {
   if (!room) return {};
@@ -48,6 +55,10 @@ async function outbound(): Promise<Record<string, unknown>> {
         framesEncoded: o.outbound?.framesEncoded,
         totalEncodeTime: o.outbound?.totalEncodeTime,
         bytesSent: Number(o.sent?.bytesSent ?? 0),
+        packetsSent: Number(o.sent?.packetsSent ?? 0),
+        totalPacketSendDelay: o.outbound?.totalPacketSendDelay,
+        paintToPublish: await histo(metrics.paintToPublish),
+        captureFrame: await histo(metrics.captureDuration),
         targetBitrate: o.outbound?.targetBitrate,
         qualityLimitation: o.outbound?.qualityLimitationReason,
       };
@@ -128,7 +139,9 @@ async function main(): Promise<void> {
     // synchronous: the paint's pixels are the engine's slot, valid while the event is delivered
     page.on('paint', (ev) => {
       const at = performance.timeOrigin + performance.now();
-      writeSync(fd, encodeTapRecord(at, ev.width, ev.height, lumaGridBgra(ev.frame, ev.width, ev.height)));
+      // captureTimeUs is CLOCK_MONOTONIC (process.hrtime's clock): as wall ms by its distance from now
+      const grabAt = at - Number(process.hrtime.bigint() / 1000n - ev.captureTimeUs) / 1000;
+      writeSync(fd, encodeTapRecord(at, grabAt, ev.width, ev.height, lumaGridBgra(ev.frame, ev.width, ev.height)));
     });
   }
   await session.start();

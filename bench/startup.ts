@@ -1,6 +1,10 @@
 // Startup: pipeline process spawned → first video frame handed to the VideoSource ("published") → first frame
 // decoded by a subscriber that joined the room before the spawn. Static page, one fresh process per run
 // (cold Node + Chromium start; the OS page cache is warm after the first run).
+// Runtime pipelines also report when each of their start-up steps ended (lkb_startup_step_timestamp_seconds on
+// /metrics, runtime/src/startup-timeline.ts: Node up, Xvfb, PulseAudio, Chromium launch, CDP, first paint, room join,
+// track publish, first frame published); the breakdown table gives each step's end (ms after spawn) and duration.
+// BENCH_PIPELINES=ours,baseline,screencast adds the runtime as it is on main (BENCH_BASELINE_REF) for before/after.
 // Usage: node bench/startup.ts [--runs 5] [--fps 30] [--sizes 1280x720]
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
@@ -43,8 +47,33 @@ export interface StartupRun {
   /** the subscriber's TrackSubscribed for the browser video */
   trackSubscribed: number;
   firstReceived: number;
+  /** ms after spawn at which each start-up step ended (runtime pipelines) */
+  steps: Record<string, number>;
   loadavg: string;
   error?: string;
+}
+
+/**
+ * The breakdown rows: [label, step whose end is shown, step it starts from (for the duration)]. Steps overlap since
+ * the room is joined while the engine starts, so the ends (after spawn) tell the critical path, the durations the
+ * cost of each step.
+ */
+export const STEPS: ReadonlyArray<[string, string, string | undefined]> = [
+  ['Node + runtime modules loaded', 'runtime_started', undefined],
+  ['engine host spawned', 'host_spawn', 'runtime_started'],
+  ['Xvfb up (+ X setup)', 'xvfb', 'host_spawn'],
+  ['PulseAudio up (audio on only)', 'pulse', 'xvfb'],
+  ['Chromium launch → DevTools port', 'chromium_started', 'host_ready'],
+  ['CDP connected', 'cdp_connected', 'chromium_started'],
+  ['first paint captured', 'first_paint', 'chromium_started'],
+  ['room joined', 'room_connected', 'room_connect_started'],
+  ['track published', 'track_published', 'room_connected'],
+  ['first frame published', 'first_frame_published', undefined],
+];
+
+/** Step ends relative to `spawnedAt` (wall ms in, ms after spawn out). */
+export function relativeSteps(wall: Record<string, number>, spawnedAt: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(wall).map(([k, v]) => [k, v - spawnedAt]));
 }
 
 async function oneRun(
@@ -72,7 +101,9 @@ async function oneRun(
   try {
     const pub = await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
+    const steps = relativeSteps(await p.startupSteps().catch(() => ({})), p.spawnedAt);
     return {
+      steps,
       kind,
       mode: p.mode,
       width: w,
@@ -94,6 +125,7 @@ async function oneRun(
       firstPublished: Number.NaN,
       trackSubscribed: Number.NaN,
       firstReceived: Number.NaN,
+      steps: {},
       loadavg: la,
       error: (e as Error).message,
     };
@@ -104,8 +136,13 @@ async function oneRun(
   }
 }
 
-export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows: Record<string, string | number>[] }> {
+export async function run(o: StartupOptions): Promise<{
+  runs: StartupRun[];
+  rows: Record<string, string | number>[];
+  breakdown: Record<string, string | number>[];
+}> {
   const runs: StartupRun[] = [];
+  const breakdown: Record<string, string | number>[] = [];
   await withFixtures(async (sfu, pages) => {
     for (const [w, h] of o.sizes) {
       for (let i = 0; i < o.runs; i++) {
@@ -153,7 +190,27 @@ export async function run(o: StartupOptions): Promise<{ runs: StartupRun[]; rows
       ),
     );
   }
-  return { runs, rows };
+  for (const [w, h] of o.sizes) {
+    for (const k of KINDS) {
+      const rs = runs.filter((r) => r.kind === k && r.width === w && !r.error && Object.keys(r.steps).length > 0);
+      if (rs.length === 0) continue;
+      for (const [label, end, from] of STEPS) {
+        const ends = spread(rs.map((r) => r.steps[end] ?? Number.NaN));
+        if (ends.n === 0) continue;
+        const durs = spread(
+          rs.map((r) => (from ? (r.steps[end] ?? Number.NaN) - (r.steps[from] ?? Number.NaN) : Number.NaN)),
+        );
+        breakdown.push({
+          case: `${w}x${h}`,
+          pipeline: k,
+          step: label,
+          'ends at ms after spawn': fmtSpread(ends, 0),
+          'duration ms': fmtSpread(durs, 0),
+        });
+      }
+    }
+  }
+  return { runs, rows, breakdown };
 }
 
 const FLAGS = {
@@ -178,11 +235,21 @@ if (import.meta.main) {
   watchdog(20);
   const o: StartupOptions = { runs: f.runs, fps: f.fps, sizes: f.sizes };
   const machine = machineInfo();
-  const { runs, rows } = await run(o);
+  const { runs, rows, breakdown } = await run(o);
   console.log('\nStartup (process spawn → first frame), median (min–max) over runs\n');
   console.log(table(rows));
+  console.log('\nStart-up steps of the runtime (from its lkb_startup_step_timestamp_seconds), median (min–max)\n');
+  console.log(table(breakdown));
   for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
-  const file = writeResult('startup', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
+  const file = writeResult('startup', {
+    machine,
+    options: o,
+    loadavgAtEnd: loadavg(),
+    failures,
+    runs,
+    rows,
+    breakdown,
+  });
   console.log(
     `\nmachine: ${machine.cores} cores ${machine.cpuModel}, load at start ${machine.loadavgAtStart}, at end ${loadavg()}\nwrote ${file}`,
   );

@@ -60,11 +60,34 @@ export interface Captured {
   grid: Uint8Array;
 }
 
+/** A grid as a luma sampler in frame pixel coordinates (the interface of bench/lib/viewer.ts lumaSampler). */
+export function gridSampler(
+  grid: Uint8Array,
+  width: number,
+  height: number,
+): { width: number; height: number; mean(x0: number, y0: number, x1: number, y1: number): number } {
+  const { gw, gh } = gridSize(width, height);
+  return {
+    width,
+    height,
+    mean(x0, y0, x1, y1) {
+      let s = 0;
+      let n = 0;
+      for (let gy = Math.max(0, Math.ceil(y0 / STEP)); gy < Math.min(gh, Math.ceil(y1 / STEP)); gy++)
+        for (let gx = Math.max(0, Math.ceil(x0 / STEP)); gx < Math.min(gw, Math.ceil(x1 / STEP)); gx++) {
+          s += grid[gy * gw + gx] ?? 0;
+          n++;
+        }
+      return n ? s / n : Number.NaN;
+    },
+  };
+}
+
 /**
- * Best PSNR of `received` (arrived at `at`) over the captured frames of the `windowMs` before its arrival (sorted
- * by `at`), or NaN when none was captured then.
+ * Best PSNR of `received` (arrived at `at`) over the last `candidates` frames captured before its arrival (`captured`
+ * sorted by `at`; a static page's refresh re-sends a frame captured long before), or NaN when none was.
  */
-export function bestMatch(received: Uint8Array, at: number, captured: readonly Captured[], windowMs = 1000): number {
+export function bestMatch(received: Uint8Array, at: number, captured: readonly Captured[], candidates = 200): number {
   let best = Number.NaN;
   // captured is sorted: binary-search the last frame captured before the arrival
   let lo = 0;
@@ -74,38 +97,49 @@ export function bestMatch(received: Uint8Array, at: number, captured: readonly C
     if ((captured[mid]?.at ?? 0) <= at) lo = mid + 1;
     else hi = mid;
   }
-  for (let i = lo - 1; i >= 0; i--) {
+  for (let i = lo - 1; i >= 0 && i >= lo - candidates; i--) {
     const c = captured[i];
-    if (!c || c.at < at - windowMs) break;
+    if (!c) break;
     const p = psnr(received, c.grid);
     if (!(p <= best)) best = p;
   }
   return best;
 }
 
-/** Tap record layout (bench/ours-publisher.ts BENCH_TAP_FILE): f64 wall ms, u32 width, u32 height, then the grid. */
-export const TAP_HEADER = 16;
+/**
+ * Tap record layout (bench/ours-publisher.ts BENCH_TAP_FILE): f64 wall ms the paint reached Node, f64 wall ms the
+ * host grabbed it, u32 width, u32 height, then the grid.
+ */
+export const TAP_HEADER = 24;
 
-export function encodeTapRecord(at: number, width: number, height: number, grid: Uint8Array): Buffer {
+export interface TapRecord extends Captured {
+  grabAt: number;
+  width: number;
+  height: number;
+}
+
+export function encodeTapRecord(at: number, grabAt: number, width: number, height: number, grid: Uint8Array): Buffer {
   const b = Buffer.allocUnsafe(TAP_HEADER + grid.length);
   b.writeDoubleLE(at, 0);
-  b.writeUInt32LE(width, 8);
-  b.writeUInt32LE(height, 12);
+  b.writeDoubleLE(grabAt, 8);
+  b.writeUInt32LE(width, 16);
+  b.writeUInt32LE(height, 20);
   b.set(grid, TAP_HEADER);
   return b;
 }
 
-export function decodeTapFile(buf: Buffer): Array<Captured & { width: number; height: number }> {
-  const out: Array<Captured & { width: number; height: number }> = [];
+export function decodeTapFile(buf: Buffer): TapRecord[] {
+  const out: TapRecord[] = [];
   let o = 0;
   while (o + TAP_HEADER <= buf.length) {
     const at = buf.readDoubleLE(o);
-    const width = buf.readUInt32LE(o + 8);
-    const height = buf.readUInt32LE(o + 12);
+    const grabAt = buf.readDoubleLE(o + 8);
+    const width = buf.readUInt32LE(o + 16);
+    const height = buf.readUInt32LE(o + 20);
     const { gw, gh } = gridSize(width, height);
     const n = gw * gh;
     if (o + TAP_HEADER + n > buf.length) break; // a record cut off by the child's exit
-    out.push({ at, width, height, grid: new Uint8Array(buf.subarray(o + TAP_HEADER, o + TAP_HEADER + n)) });
+    out.push({ at, grabAt, width, height, grid: new Uint8Array(buf.subarray(o + TAP_HEADER, o + TAP_HEADER + n)) });
     o += TAP_HEADER + n;
   }
   return out;

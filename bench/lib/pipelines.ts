@@ -3,7 +3,11 @@
 //    session module); BENCH_OURS=runtime|direct forces one. Engine: Chromium under Xvfb (LKB_ENGINE=chromium).
 //  - cef: the same as ours with the CEF engine (LKB_ENGINE=cef, native/cef-host).
 //  - screencast: bench/screencast-publisher.ts (headless Chromium + Page.startScreencast JPEG + sharp + rtc-node).
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+//  - baseline (only when BENCH_PIPELINES names it): the runtime CLI as it is at the git ref BENCH_BASELINE_REF
+//    (default main), its runtime/src extracted under bench/results/ and run against this checkout's engine, for
+//    before/after figures in one run.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import {
   cmdline,
@@ -21,10 +25,11 @@ import {
 } from './common.ts';
 import { processTree, withTimeout } from '@lkbrowser/testkit';
 
-export type PipelineKind = 'ours' | 'cef' | 'screencast';
-const ALL_KINDS: readonly PipelineKind[] = ['ours', 'cef', 'screencast'];
-/** All three by default; BENCH_PIPELINES=ours,cef (say) runs only those (ratios need ours). */
-export const KINDS: readonly PipelineKind[] = (process.env.BENCH_PIPELINES ?? ALL_KINDS.join(','))
+export type PipelineKind = 'ours' | 'cef' | 'screencast' | 'baseline';
+const DEFAULT_KINDS: readonly PipelineKind[] = ['ours', 'cef', 'screencast'];
+const ALL_KINDS: readonly PipelineKind[] = [...DEFAULT_KINDS, 'baseline'];
+/** ours, cef, screencast by default; BENCH_PIPELINES=ours,cef (say) runs only those (ratios need ours). */
+export const KINDS: readonly PipelineKind[] = (process.env.BENCH_PIPELINES ?? DEFAULT_KINDS.join(','))
   .split(',')
   .filter((k): k is PipelineKind => ALL_KINDS.some((a) => a === k));
 
@@ -35,7 +40,25 @@ export function isRuntime(k: PipelineKind): boolean {
 
 /** The engine a runtime pipeline runs (LKB_ENGINE), set explicitly so an inherited LKB_ENGINE cannot swap it. */
 export function engineOf(k: PipelineKind): 'chromium' | 'cef' | undefined {
-  return k === 'ours' ? 'chromium' : k === 'cef' ? 'cef' : undefined;
+  return k === 'ours' || k === 'baseline' ? 'chromium' : k === 'cef' ? 'cef' : undefined;
+}
+
+/** The baseline runtime's main.ts: runtime/src at BENCH_BASELINE_REF, extracted once into bench/results/. */
+function baselineMain(): string {
+  const ref = process.env.BENCH_BASELINE_REF ?? 'main';
+  const sha = execFileSync('git', ['-C', REPO, 'rev-parse', '--verify', `${ref}^{commit}`], {
+    encoding: 'utf8',
+  }).trim();
+  // inside the checkout, so its imports of @lkbrowser/* and @livekit/rtc-node resolve to this checkout's node_modules
+  const dir = `${REPO}bench/results/baseline-${sha.slice(0, 12)}`;
+  const main = `${dir}/runtime/src/main.ts`;
+  if (!existsSync(main)) {
+    mkdirSync(dir, { recursive: true });
+    const tar = execFileSync('git', ['-C', REPO, 'archive', sha, 'runtime/src']);
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    log.info({ ref, sha, dir }, 'baseline runtime extracted');
+  }
+  return main;
 }
 
 export interface PipelineOptions {
@@ -66,6 +89,8 @@ export interface Pipeline {
   firstFrame: Promise<number>;
   cdpEndpoint(): Promise<string>;
   framesPublished(): Promise<number>;
+  /** Runtime CLI: wall ms at which each start-up step ended (lkb_startup_step_timestamp_seconds); else {}. */
+  startupSteps(): Promise<Record<string, number>>;
   /** The child's last stats line (direct mode and screencast: published frames, the publisher's outbound-rtp). */
   lastStats(): Record<string, unknown> | undefined;
   meter(): TreeMeter;
@@ -139,7 +164,14 @@ function discoverCefCdp(root: number): string | undefined {
 }
 
 export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Promise<Pipeline> {
-  const mode = kind === 'screencast' ? 'screencast' : o.direct ? 'engine+session' : oursMode();
+  const mode =
+    kind === 'screencast'
+      ? 'screencast'
+      : kind === 'baseline'
+        ? 'runtime-cli'
+        : o.direct
+          ? 'engine+session'
+          : oursMode();
   const metricsPort = mode === 'runtime-cli' ? await freePort() : 0;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -167,9 +199,11 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
   const script =
     mode === 'screencast'
       ? 'bench/screencast-publisher.ts'
-      : mode === 'runtime-cli'
-        ? 'runtime/src/main.ts'
-        : 'bench/ours-publisher.ts';
+      : kind === 'baseline'
+        ? baselineMain()
+        : mode === 'runtime-cli'
+          ? 'runtime/src/main.ts'
+          : 'bench/ours-publisher.ts';
   const spawnedAt = wallMs();
   const child: SpawnedChild = spawnChild(NODE, [script], env, `${kind}:${o.identity}`);
   let cdp: string | undefined;
@@ -271,6 +305,13 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
       return Number(lastStats?.published ?? 0);
     },
     lastStats: () => lastStats,
+    startupSteps: async () => {
+      if (mode !== 'runtime-cli') return {};
+      const out: Record<string, number> = {};
+      const re = /^lkb_startup_step_timestamp_seconds\{step="([a-z_]+)"\} ([0-9.e+]+)$/gm;
+      for (const m of (await metricsText()).matchAll(re)) out[m[1] as string] = Number(m[2]) * 1000;
+      return out;
+    },
     meter: () => new TreeMeter(child.pid, 'node'),
     stop: async () => {
       clearInterval(remember);

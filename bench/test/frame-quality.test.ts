@@ -4,6 +4,7 @@ import {
   bestMatch,
   decodeTapFile,
   encodeTapRecord,
+  gridSampler,
   gridSize,
   lumaGridBgra,
   lumaGridY,
@@ -57,7 +58,7 @@ test('PSNR: identical grids give the cap, one step of error everywhere ≈ 48.1 
   assert.ok(Number.isNaN(psnr(a, new Uint8Array(99))));
 });
 
-test('bestMatch picks the closest captured frame from the window before arrival, never a later one', () => {
+test('bestMatch picks the closest of the last frames captured before arrival, never a later one', () => {
   const g = (v: number) => new Uint8Array(16).fill(v);
   const captured = [
     { at: 0, grid: g(10) },
@@ -66,18 +67,32 @@ test('bestMatch picks the closest captured frame from the window before arrival,
     { at: 1200, grid: g(51) }, // after the arrival: not a candidate
   ];
   assert.ok(Math.abs(bestMatch(g(51), 1100, captured) - psnr(g(51), g(52))) < 1e-9);
-  assert.ok(Number.isNaN(bestMatch(g(51), 5000, captured)), 'nothing captured in the second before');
+  assert.equal(bestMatch(g(10), 1100, captured), 60, 'a frame captured long before (a static page refreshed)');
+  assert.ok(Math.abs(bestMatch(g(10), 1100, captured, 2) - psnr(g(10), g(50))) < 1e-9, 'only the last 2');
+  assert.ok(Number.isNaN(bestMatch(g(51), -1, captured)), 'nothing captured before');
+});
+
+test('gridSampler averages the grid points inside a pixel rectangle', () => {
+  const grid = lumaGridBgra(
+    bgra(16, 8, (x) => (x < 8 ? [0, 0, 0] : [255, 255, 255])),
+    16,
+    8,
+  );
+  const s = gridSampler(grid, 16, 8);
+  assert.equal(s.mean(0, 0, 8, 8), 16);
+  assert.equal(s.mean(8, 0, 16, 8), 235);
+  assert.equal(s.mean(4, 0, 12, 4), (16 + 235) / 2);
 });
 
 test('tap records round-trip, and a record cut off at the end is dropped', () => {
   const grid = new Uint8Array(gridSize(8, 4).gw * gridSize(8, 4).gh).fill(7);
-  const buf = Buffer.concat([encodeTapRecord(12.5, 8, 4, grid), encodeTapRecord(13.5, 8, 4, grid)]);
+  const buf = Buffer.concat([encodeTapRecord(12.5, 10, 8, 4, grid), encodeTapRecord(13.5, 11, 8, 4, grid)]);
   const all = decodeTapFile(buf);
   assert.deepEqual(
-    all.map((r) => [r.at, r.width, r.height, r.grid.length]),
+    all.map((r) => [r.at, r.grabAt, r.width, r.height, r.grid.length]),
     [
-      [12.5, 8, 4, 2],
-      [13.5, 8, 4, 2],
+      [12.5, 10, 8, 4, 2],
+      [13.5, 11, 8, 4, 2],
     ],
   );
   assert.equal(decodeTapFile(buf.subarray(0, buf.length - 1)).length, 1);

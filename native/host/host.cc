@@ -268,11 +268,14 @@ int Host::run() {
     return 2;
   }
   if (!workdir_.create()) return fail("cannot create temp dir");
+  // "startup: <step> <monotonic µs>" lines: native/src/host-process.ts turns them into the page's startup marks.
   if (!startXvfb(workdir_.path(), opt_.maxWidth, opt_.maxHeight, &xvfb_)) return fail("cannot start Xvfb");
   if (!setupX()) return fail("X setup failed (MIT-SHM/DAMAGE/XFIXES)");
+  logf("startup: xvfb %lld", static_cast<long long>(monotonicUs()));
   if (opt_.audio && (!startPulse(workdir_.path(), &pulse_) || audio_.start(pulse_.socket) < 0)) {
     return fail("cannot start pulseaudio");
   }
+  if (opt_.audio) logf("startup: pulse %lld", static_cast<long long>(monotonicUs()));
   ctrl_.send(Writer(kReady)
                  .str(ring_.name())
                  .i32(ring_.slots())

@@ -148,10 +148,22 @@ export interface BrowserPage extends EventEmitter<PageEvents> {
    * for a late subscriber or a periodic keyframe). Optional so other implementations stay valid.
    */
   requestFrame?(): void;
+  /** The first start's step times (optional so other implementations stay valid). */
+  readonly startupMarks?: Readonly<StartupMarks>;
   /** Relaunch Chromium after a crash (same size and last URL). */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * When each start-up step of a page finished, in performance.now() ms of this process (the host's steps converted
+ * from its monotonic clock): host_spawn (spawn called), xvfb (display up, X set up), pulse (audio on only),
+ * host_ready, chromium_started (DevTools port open), cdp_connected, first_paint. Steps an engine does not have are
+ * absent (CEF: no xvfb/pulse).
+ */
+export type StartupMarks = Partial<
+  Record<'host_spawn' | 'xvfb' | 'pulse' | 'host_ready' | 'chromium_started' | 'cdp_connected' | 'first_paint', number>
+>;
 
 export interface BrowserContext {
   newPage(opts: PageOptions): Promise<BrowserPage>;

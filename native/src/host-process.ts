@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { type ClientMessage, encode, FrameDecoder, type HostMessage, PROTOCOL_VERSION } from './control-protocol.ts';
-import type { EngineKind } from './engine-api.ts';
+import type { EngineKind, StartupMarks } from './engine-api.ts';
 import { hostEnvironment } from './host-env.ts';
 import { hostPath } from './shm.ts';
 
@@ -26,6 +26,18 @@ export interface HostStartOptions {
   engine: EngineKind;
   timeoutMs: number;
   logger: Logger;
+  /** Filled with host_spawn and the host's own "startup: <step> <µs>" lines (xvfb, pulse). */
+  marks?: StartupMarks;
+}
+
+/** The host's start-up log line: a step and its CLOCK_MONOTONIC time in µs. */
+const STARTUP_LINE = /\] startup: (xvfb|pulse) (\d+)$/;
+
+/** A CLOCK_MONOTONIC µs time (the host's clock, process.hrtime's too) as performance.now() ms of this process. */
+function monoUsToPerfMs(us: bigint): number {
+  const nowPerf = performance.now();
+  const nowUs = process.hrtime.bigint() / 1000n;
+  return nowPerf - Number(nowUs - us) / 1000;
 }
 
 type ReadyMessage = Extract<HostMessage, { type: 'ready' }>;
@@ -112,6 +124,7 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     ];
     // detached: the host leads its own session/process group, so one kill(-pid) reaches everything.
     // env from scratch (hostEnvironment): no credential of the runtime reaches the host or what it starts.
+    if (o.marks) o.marks.host_spawn ??= performance.now();
     const child = spawn(hostPath(o.engine), args, {
       detached: true,
       env: hostEnvironment(process.env),
@@ -125,7 +138,12 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     const log = o.logger.child({ hostPid: child.pid });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => {
-      for (const line of s.split('\n')) if (line.trim() !== '') log.debug({ host: line }, 'host');
+      for (const line of s.split('\n')) {
+        if (line.trim() === '') continue;
+        const m = STARTUP_LINE.exec(line);
+        if (m && o.marks) o.marks[m[1] as 'xvfb' | 'pulse'] ??= monoUsToPerfMs(BigInt(m[2] ?? 0));
+        log.debug({ host: line }, 'host');
+      }
     });
     const host = new HostProcess(child, sock, log);
     try {

@@ -5,7 +5,16 @@ import type { Logger } from 'pino';
 import { PageDriver } from './cdp/index.ts';
 import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
-import type { BrowserPage, EngineKind, KeyEventInit, MouseButton, PageEvents, PaintEvent, Rect } from './engine-api.ts';
+import type {
+  BrowserPage,
+  EngineKind,
+  KeyEventInit,
+  MouseButton,
+  PageEvents,
+  PaintEvent,
+  Rect,
+  StartupMarks,
+} from './engine-api.ts';
 import { HostProcess } from './host-process.ts';
 import { mapSlots } from './shm.ts';
 
@@ -40,6 +49,8 @@ export interface EnginePaintEvent extends PaintEvent {
 
 export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage {
   readonly id: number;
+  /** The first start's steps (restarts do not overwrite them). */
+  readonly startupMarks: StartupMarks = {};
   private cfg: EnginePageConfig;
   private w: number;
   private h: number;
@@ -128,7 +139,9 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       engine: c.engine,
       timeoutMs: c.startTimeoutMs,
       logger: this.log,
+      marks: this.startupMarks,
     });
+    this.startupMarks.host_ready ??= performance.now();
     if (this.closing) {
       await host.shutdown(c.closeTimeoutMs);
       throw new Error(`page ${this.id} closed while starting`);
@@ -148,7 +161,10 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       this.waiter?.reject(new Error(`engine host exited: ${e.reason}`));
       this.markCrashed(`engine host exited: ${e.reason}`);
     });
-    await this.connect(await chromium);
+    const started = await chromium;
+    this.startupMarks.chromium_started ??= performance.now();
+    await this.connect(started);
+    this.startupMarks.cdp_connected ??= performance.now();
   }
 
   private waitChromium(timeoutMs: number): Promise<{ pid: number; cdpPort: number }> {
@@ -254,6 +270,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       release();
       return;
     }
+    this.startupMarks.first_paint ??= performance.now();
     const ev: EnginePaintEvent = {
       seq: m.seq,
       width: m.width,

@@ -12,7 +12,9 @@ import { EgressProxy } from './egress/egress-proxy.ts';
 import { startStatusServer, type StatusServer } from './http-server.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation } from './nav-policy.ts';
+import { type RoomJoin, joinRoom } from './room-join.ts';
 import { RoomSession } from './session.ts';
+import { StartupTimeline } from './startup-timeline.ts';
 import { StandbyGate } from './standby.ts';
 import { argvWithoutClaimed, type Claim, claimedEnv } from './standby-claim.ts';
 import { resolveToken } from './token.ts';
@@ -41,6 +43,7 @@ if (!startCheck.ok) {
 
 const log = pino({ name: 'lkbrowser-runtime', level: cfg.logLevel });
 const metrics = new RuntimeMetrics({ defaultMetrics: true });
+const timeline = new StartupTimeline(metrics);
 let session: RoomSession | undefined;
 let ctx: BrowserContext | undefined;
 let page: BrowserPage | undefined;
@@ -120,7 +123,30 @@ function acceptClaim(claim: Claim): { ok: true; value: RuntimeConfig } | { ok: f
   return { ok: true, value: { ...p.config, url: c.url } };
 }
 
+/** The room with our handlers, joined and browser-video published (joinRoom) with the current settings. */
+function openRoom(token: string): RoomJoin {
+  const r = new Room();
+  room = r;
+  r.on(RoomEvent.Disconnected, (reason) => {
+    if (shuttingDown) return;
+    log.error({ reason }, 'disconnected from the room (after the SDK reconnect attempts)');
+    void shutdown(1, 'room disconnected');
+  });
+  r.on(RoomEvent.Reconnecting, () => log.warn('connection to the room lost; reconnecting'));
+  r.on(RoomEvent.Reconnected, () => log.info('reconnected to the room'));
+  return joinRoom(r, {
+    url: cfg.livekitUrl,
+    token,
+    width: cfg.width,
+    height: cfg.height,
+    framerate: cfg.framerate,
+    videoCodec: cfg.videoCodec,
+    timeline,
+  });
+}
+
 async function run(): Promise<void> {
+  timeline.mark('runtime_started');
   const gate = cfg.claimSecretSha256 ? new StandbyGate(cfg.claimSecretSha256, acceptClaim, log) : undefined;
   http = await startStatusServer({
     host: cfg.metricsHost,
@@ -156,7 +182,8 @@ async function run(): Promise<void> {
     { proxyServer, denyCidrs: cfg.egressDenyCidrs, allowPrivate: cfg.navAllowPrivateNetworks },
     'egress proxy listening',
   );
-  const token = gate ? '' : tokenFile ? tokenFile.current() : await resolveToken(cfg);
+  // Cold start: join the room and publish browser-video while the engine starts (they need only the settings).
+  let join = gate ? undefined : openRoom(tokenFile ? tokenFile.current() : await resolveToken(cfg));
   ctx = await createContext({
     maxWidth: 1920,
     maxHeight: 1080,
@@ -173,6 +200,7 @@ async function run(): Promise<void> {
     framerate: cfg.framerate,
     audio: cfg.audio,
   });
+  timeline.addPage(page.startupMarks);
   log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
   if (shuttingDown) return;
   if (gate) {
@@ -203,34 +231,20 @@ async function run(): Promise<void> {
     );
   }
 
-  room = new Room();
-  room.on(RoomEvent.Disconnected, (reason) => {
-    if (shuttingDown) return;
-    log.error({ reason }, 'disconnected from the room (after the SDK reconnect attempts)');
-    void shutdown(1, 'room disconnected');
-  });
-  room.on(RoomEvent.Reconnecting, () => log.warn('connection to the room lost; reconnecting'));
-  room.on(RoomEvent.Reconnected, () => log.info('reconnected to the room'));
-  const joined = room.connect(
-    cfg.livekitUrl,
-    tokenFile ? tokenFile.current() : gate ? await resolveToken(cfg) : token,
-    {
-      autoSubscribe: false,
-      dynacast: false,
-    },
-  );
   if (gate) {
-    // Claimed: the page goes to the session's size and URL while the room connection is made.
+    // Claimed: the page goes to the session's size and URL while the room is joined and the track published.
+    join = openRoom(tokenFile ? tokenFile.current() : await resolveToken(cfg));
     const p = page;
     const c = cfg;
     await Promise.all([
-      joined,
+      join.connected,
       (async () => {
         if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
         if (c.url !== 'about:blank') await p.navigate(c.url);
       })(),
     ]);
-  } else await joined;
+  } else await join?.connected;
+  if (!room || !join) throw new Error('no room joined'); // unreachable: one of the two paths above opened it
   log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
   if (shuttingDown) return;
 
@@ -239,6 +253,7 @@ async function run(): Promise<void> {
     page,
     framerate: cfg.framerate,
     videoCodec: cfg.videoCodec,
+    videoTrack: join.video,
     audio: cfg.audio,
     nav,
     focusIdleMs: cfg.focusIdleReleaseSeconds * 1000,
@@ -254,7 +269,12 @@ async function run(): Promise<void> {
     log.fatal({ err }, 'browser cannot be restarted');
     void shutdown(1, 'browser failed');
   });
+  session.once('firstFrame', () => {
+    timeline.mark('first_frame_published');
+    log.info({ msSinceProcessStart: timeline.summary() }, 'startup: first frame published');
+  });
   await session.start();
+  timeline.mark('session_started');
 
   if (cfg.emptyRoomTimeoutSeconds > 0) {
     let aloneSince = Date.now();

@@ -20,6 +20,7 @@ export class RuntimeMetrics {
   readonly audioFrames: Counter<'result'>;
   readonly audioRecreated: Counter;
   readonly publishing: Gauge;
+  readonly startupStep: Gauge<'step'>;
   readonly participants: Gauge;
   readonly screenshotEncode: Histogram;
   readonly actions: Counter<'type' | 'result'>;
@@ -131,6 +132,12 @@ export class RuntimeMetrics {
     this.audioRecreated = new Counter({
       name: 'lkb_audio_source_recreated_total',
       help: 'Audio source/track re-created after capture errors',
+      registers: [r],
+    });
+    this.startupStep = new Gauge({
+      name: 'lkb_startup_step_timestamp_seconds',
+      help: 'Unix time (ms resolution) at which each start-up step of the first start ended (startup-timeline.ts)',
+      labelNames: ['step'],
       registers: [r],
     });
     this.publishing = new Gauge({

@@ -27,7 +27,7 @@ import { actionsHandler, screenshotHandler } from './rpc-agent-handlers.ts';
 import { reportedUrl } from './room-limits.ts';
 import { historyStep, navigateChecked, rpcHandlers } from './rpc-handlers.ts';
 import { RpcRouter } from './rpc-router.ts';
-import { VideoPublisher } from './video-publisher.ts';
+import { type PreparedVideoTrack, VideoPublisher } from './video-publisher.ts';
 import type { VideoCodecName } from './video-codec.ts';
 
 export interface SessionOptions {
@@ -36,6 +36,8 @@ export interface SessionOptions {
   framerate: number;
   /** Codec of browser-video (LKB_VIDEO_CODEC; default vp8). */
   videoCodec?: VideoCodecName;
+  /** browser-video published ahead, while the engine started (room-join.ts); start() adopts it. */
+  videoTrack?: Promise<PreparedVideoTrack>;
   audio: boolean;
   nav: NavPolicy;
   focusIdleMs: number;
@@ -68,6 +70,8 @@ export interface SessionEvents {
   fatal: [Error];
   /** The video track is published and frames flow. */
   publishing: [];
+  /** The first video frame went to the track's source. */
+  firstFrame: [];
 }
 
 const nowMs = (): number => performance.now();
@@ -129,6 +133,8 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       refreshIntervalMs: opts.refreshIntervalMs ?? 1500,
       metrics,
       logger,
+      prepared: opts.videoTrack,
+      onFirstFrame: () => this.emit('firstFrame'),
     });
     this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger }) : undefined;
     this.#input = new InputPipeline({

@@ -31,6 +31,33 @@ export function videoBitrate(width: number, height: number): number {
   return Math.max(1_000_000, Math.round((8_000_000 * width * height) / (1920 * 1080)));
 }
 
+/** A published browser-video track and its source, made before the page exists (start-up overlap). */
+export interface PreparedVideoTrack {
+  source: VideoSource;
+  sid: string;
+}
+
+/** Publishes browser-video on `room` (screen share, one layer, the codec and bitrate for the size). */
+export async function publishVideoTrack(
+  room: Room,
+  o: { width: number; height: number; fps: number; codec?: VideoCodecName },
+): Promise<PreparedVideoTrack> {
+  const lp = room.localParticipant;
+  if (!lp) throw new Error('room is not connected');
+  const source = new VideoSource(o.width, o.height);
+  const track = LocalVideoTrack.createVideoTrack(VIDEO_TRACK, source);
+  const pub = await lp.publishTrack(
+    track,
+    new TrackPublishOptions({
+      source: TrackSource.SOURCE_SCREENSHARE,
+      videoCodec: RTC_CODEC[o.codec ?? 'vp8'],
+      videoEncoding: { maxBitrate: BigInt(videoBitrate(o.width, o.height)), maxFramerate: o.fps },
+      simulcast: false,
+    }),
+  );
+  return { source, sid: pub.sid ?? '' };
+}
+
 export interface VideoPublisherOptions {
   room: Room;
   page: BrowserPage;
@@ -40,6 +67,10 @@ export interface VideoPublisherOptions {
   refreshIntervalMs: number;
   metrics: RuntimeMetrics;
   logger: Logger;
+  /** The track published ahead (publishVideoTrack, while the engine started); publish() adopts it. */
+  prepared?: Promise<PreparedVideoTrack>;
+  /** Called once, after the first frame went to the source. */
+  onFirstFrame?: () => void;
 }
 
 /** The newest paint: its pixels (an engine slot until released) and whether it went out yet. */
@@ -82,6 +113,7 @@ export class VideoPublisher {
   #frameWaiters: Array<{ afterUs: bigint; resolve: (f: PublishedFrame | null) => void; timer: NodeJS.Timeout }> = [];
   #running = false;
   #closed = false;
+  #sentAny = false;
 
   constructor(opts: VideoPublisherOptions) {
     this.#o = opts;
@@ -91,23 +123,14 @@ export class VideoPublisher {
     return this.#sid;
   }
 
-  /** Publishes the track (frames that arrive meanwhile are held, not sent). */
+  /** Publishes the track, or adopts the prepared one (frames that arrive meanwhile are held, not sent). */
   async publish(): Promise<void> {
-    const { room, page, fps } = this.#o;
-    const lp = room.localParticipant;
-    if (!lp) throw new Error('room is not connected');
-    this.#source = new VideoSource(page.width, page.height);
-    const track = LocalVideoTrack.createVideoTrack(VIDEO_TRACK, this.#source);
-    const pub = await lp.publishTrack(
-      track,
-      new TrackPublishOptions({
-        source: TrackSource.SOURCE_SCREENSHARE,
-        videoCodec: RTC_CODEC[this.#o.codec ?? 'vp8'],
-        videoEncoding: { maxBitrate: BigInt(videoBitrate(page.width, page.height)), maxFramerate: fps },
-        simulcast: false,
-      }),
-    );
-    this.#sid = pub.sid;
+    const { room, page, fps, codec } = this.#o;
+    const t =
+      (await this.#o.prepared) ??
+      (await publishVideoTrack(room, { width: page.width, height: page.height, fps, codec }));
+    this.#source = t.source;
+    this.#sid = t.sid;
   }
 
   /** Starts sending: the held frame (or a requested repaint) first, then paced paints and refreshes. */
@@ -262,6 +285,10 @@ export class VideoPublisher {
     if (!refresh && !l.published) m.paintToPublish.observe(Math.max(0, Number(t1 / 1000n - l.captureTimeUs)) / 1e6);
     if (refresh) m.framesRefreshed.inc();
     m.framesPublished.inc();
+    if (!this.#sentAny) {
+      this.#sentAny = true;
+      this.#o.onFirstFrame?.();
+    }
     this.#framesThisSecond++;
     l.published = true;
     this.#lastPublishMs = nowMs();

@@ -94,6 +94,7 @@ describe('the CRD on a real apiserver', () => {
       'POD',
       'IDENTITY',
       'WARM',
+      'SANDBOX',
     ]);
     const narrow = (await cp.kubectl(['get', 'lkbrowser', '-n', NS])).stdout.split('\n')[0] ?? '';
     assert.deepEqual(narrow.trim().split(/\s+/), ['NAME', 'ROOM', 'URL', 'PHASE', 'FOCUS', 'READY', 'AGE']);

@@ -102,6 +102,7 @@ describe('the CRD on a real apiserver', () => {
 
   it('is byte-identical to the copy the Helm chart templates', () => {
     assert.equal(read('helm/lkbrowser/files/browsersession.yaml'), read('crds/browsersession.yaml'));
+    assert.equal(read('helm/lkbrowser/files/browserpool.yaml'), read('crds/browserpool.yaml'));
   });
 
   it('bounds every spec string, list and map and describes every spec field (CEL cost, kubectl explain)', () => {

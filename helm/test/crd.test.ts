@@ -142,6 +142,7 @@ describe('examples/ on the real apiserver', () => {
       url: 'https://example.com/',
       room: 'lkb-system.demo-room',
       viewport: { width: 1280, height: 720, framerate: 30 },
+      videoCodec: 'vp8',
       audio: true,
       engine: 'chromium',
       navigation: { allowPrivateNetworks: false },
@@ -231,6 +232,7 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
     ['fractional width', withSpec({ viewport: { width: 1280.5 } }), /spec\.viewport\.width.*must be of type integer/],
     ['audio as string', withSpec({ audio: 'yes' }), /spec\.audio.*must be of type boolean/],
     ['unknown engine', withSpec({ engine: 'firefox' }), /spec\.engine.*Unsupported value: "firefox"/],
+    ['unknown codec', withSpec({ videoCodec: 'h265' }), /spec\.videoCodec.*Unsupported value: "h265"/],
     [
       'origin with path',
       withSpec({ navigation: { allowedOrigins: ['https://a.io/path'] } }),

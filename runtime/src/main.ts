@@ -244,6 +244,7 @@ async function run(): Promise<void> {
     room,
     page,
     framerate: cfg.framerate,
+    videoCodec: cfg.videoCodec,
     audio: cfg.audio,
     nav,
     focusIdleMs: cfg.focusIdleReleaseSeconds * 1000,

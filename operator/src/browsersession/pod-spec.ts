@@ -101,6 +101,7 @@ export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
     { name: 'LKB_WIDTH', value: String(s.viewport.width) },
     { name: 'LKB_HEIGHT', value: String(s.viewport.height) },
     { name: 'LKB_FRAMERATE', value: String(s.viewport.framerate) },
+    { name: 'LKB_VIDEO_CODEC', value: s.videoCodec },
     { name: 'LKB_AUDIO', value: String(s.audio) },
     { name: 'LKB_ENGINE', value: s.engine },
     { name: 'LKB_NAV_ALLOWED_ORIGINS', value: (s.navigation.allowedOrigins ?? []).join(',') },

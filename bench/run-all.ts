@@ -3,8 +3,12 @@
 // Usage: node bench/run-all.ts [--runs 3] [--fps 30] [--quick] [--no-1080p-cpu]
 //   --quick: 1 run each, short windows (a smoke run; numbers are not meaningful)
 //   --no-1080p-cpu: skip the extra cpu-mem case (full-screen animation at 1920x1080)
-// Each section also prints its own table; everything goes to bench/results/run-all-<time>.json.
+// Each section also prints its own table; everything goes to bench/results/run-all-<time>.json, and the summary
+// replaces the README's performance table (between its perf-table markers; --no-readme leaves README.md alone).
 import './lib/quiet.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DEFAULT_VIDEO_CODEC } from '@lkbrowser/runtime';
+import { run as runCodecs } from './codecs.ts';
 import { run as runCpuMem } from './cpu-mem.ts';
 import { run as runG2G } from './glass-to-glass.ts';
 import { run as runI2P } from './input-to-photon.ts';
@@ -22,6 +26,7 @@ import {
   writeResult,
 } from './lib/common.ts';
 import { KINDS, oursMode, type PipelineKind } from './lib/pipelines.ts';
+import { renderPerfTable, spliceBetweenMarkers } from './lib/readme-table.ts';
 import { describeSfu, toolVersions } from '@lkbrowser/testkit';
 import { run as runStartup } from './startup.ts';
 
@@ -29,6 +34,8 @@ const FLAGS = {
   runs: { flag: 'runs', kind: 'number', min: 1, integer: true, help: 'runs per case (default 3, 1 with --quick)' },
   fps: { flag: 'fps', kind: 'number', default: 30, min: 1, help: 'target frame rate' },
   quick: { flag: 'quick', kind: 'boolean', default: false, help: '1 run each, short windows (numbers not meaningful)' },
+  readme: { flag: 'readme', kind: 'boolean', default: true, help: "rewrite README.md's performance table" },
+  codecs: { flag: 'codecs', kind: 'boolean', default: true, help: 'the codec comparison (bench/codecs.ts)' },
   cpu1080p: {
     flag: '1080p-cpu',
     kind: 'boolean',
@@ -65,8 +72,12 @@ const add = (metric: string, of: (k: PipelineKind) => Spread, digits = 1): void 
   summary.push(row);
 };
 const results: Record<string, unknown> = {};
+/** the 1-minute load average at each section start (and the end), for the table's header */
+const loads: number[] = [];
+const load1 = (): number => Number(loadavg().split(' ')[0]);
 const section = async (name: string, fn: () => Promise<{ rows: Record<string, string | number>[] }>): Promise<void> => {
   const t0 = performance.now();
+  loads.push(load1());
   console.log(`--- ${name} (load ${loadavg()})`);
   const r = await fn();
   results[name] = r;
@@ -89,6 +100,7 @@ await section('glass-to-glass', async () => {
     add(`glass-to-glass p95 ms, ${w}x${h}`, (k) => s(k, (x) => x.p95));
     add(`received fps (rAF page), ${w}x${h}`, (k) => s(k, (x) => x.receivedFps));
   }
+  if (r.budgetRows.length) console.log(`latency budget of ours:\n${table(r.budgetRows)}\n`);
   return r;
 });
 
@@ -150,6 +162,23 @@ if (flags.cpu1080p) {
   });
 }
 
+if (flags.codecs) {
+  await section('codecs', async () => {
+    const r = await runCodecs({
+      runs: 1,
+      seconds: quick ? 4 : 6,
+      warmupSeconds: quick ? 2 : 3,
+      fps,
+      width: 1280,
+      height: 720,
+      codecs: ['vp8', 'vp9', 'av1', 'h264'],
+      scenarios: ['static', 'scroll', 'anim'],
+      peer: false,
+    });
+    return r;
+  });
+}
+
 await section('startup', async () => {
   const r = await runStartup({ runs: quick ? 1 : Math.max(5, runs), fps, sizes: [[1280, 720]] });
   const s = (k: string, f: (x: (typeof r.runs)[number]) => number) =>
@@ -160,6 +189,7 @@ await section('startup', async () => {
   return r;
 });
 
+loads.push(load1());
 console.log(
   `=== Summary: ${KINDS.join(' vs ')} (ours/cef = ${oursMode()} with LKB_ENGINE chromium/cef) through ${server}, median (min–max) over runs; load at end ${loadavg()}\n`,
 );
@@ -183,4 +213,21 @@ const file = writeResult('run-all', {
   results,
 });
 console.log(`\nwrote ${file}`);
+if (flags.readme) {
+  const readme = new URL('../README.md', import.meta.url);
+  const body = renderPerfTable(summary, {
+    started,
+    finished: new Date().toISOString(),
+    server,
+    codec: `ours ${DEFAULT_VIDEO_CODEC} (the default; bench/codecs.ts compares all four), screencast vp8`,
+    machine: `${machine.cores} cores ${machine.cpuModel}, ${machine.memGiB} GiB, Chromium ${machine.chromium}, Node ${machine.node}`,
+    loadStart: machine.loadavgAtStart,
+    loadRange: `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
+    runs,
+    pipelines: KINDS,
+    quick,
+  });
+  writeFileSync(readme, spliceBetweenMarkers(readFileSync(readme, 'utf8'), body));
+  console.log('README.md performance table rewritten');
+}
 process.exit(0);

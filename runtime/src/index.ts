@@ -13,4 +13,5 @@ export { EgressProxy, type TestTarget } from './egress/egress-proxy.ts';
 export { TokenFile } from './token-file.ts';
 export { resolveToken, runtimeGrant } from './token.ts';
 export { CLAIM_ENV_KEYS, claimSecretDigest, parseClaimBody } from './standby-claim.ts';
+export { StandbyGate } from './standby.ts';
 export { AutomationServer } from './automation/cdp-proxy.ts';

@@ -155,6 +155,7 @@ async function run(): Promise<void> {
     logger: log,
     source: {
       status: () => session?.status(),
+      sandbox: () => page?.sandbox,
       // Standby: ready to be claimed once the page is up; claimed: ready while publishing, like a cold start.
       ready: gate ? () => (gate.isClaimed() ? undefined : page !== undefined) : undefined,
     },
@@ -201,7 +202,7 @@ async function run(): Promise<void> {
     audio: cfg.audio,
   });
   timeline.addPage(page.startupMarks);
-  log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
+  log.info({ url: page.url, width: page.width, height: page.height, sandbox: page.sandbox }, 'page started');
   if (shuttingDown) return;
   if (gate) {
     log.info('standby: engine up on a blank page, in no room; waiting for a claim (POST /claim)');
@@ -231,18 +232,23 @@ async function run(): Promise<void> {
     );
   }
 
+  // Claimed: the page goes to the session's size and URL while the room is joined and browser-video published (the
+  // session sends frames once the page is done).
+  let pageReady: Promise<void> | undefined;
   if (gate) {
-    // Claimed: the page goes to the session's size and URL while the room is joined and the track published.
     join = openRoom(tokenFile ? tokenFile.current() : await resolveToken(cfg));
     const p = page;
     const c = cfg;
-    await Promise.all([
-      join.connected,
-      (async () => {
-        if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
-        if (c.url !== 'about:blank') await p.navigate(c.url);
-      })(),
-    ]);
+    const t0 = performance.now();
+    pageReady = (async () => {
+      if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
+      if (c.url !== 'about:blank') await p.navigate(c.url);
+      log.info({ ms: Math.round(performance.now() - t0) }, 'claimed: page loaded');
+    })();
+    // Observed by session.start(); this handler only keeps a failure while joining from being unhandled.
+    pageReady.catch((err: unknown) => log.debug({ err }, 'claimed page start failed'));
+    await join.connected;
+    log.info({ ms: Math.round(performance.now() - t0) }, 'claimed: room joined');
   } else await join?.connected;
   if (!room || !join) throw new Error('no room joined'); // unreachable: one of the two paths above opened it
   log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
@@ -264,6 +270,7 @@ async function run(): Promise<void> {
     screenshotIdentities: cfg.screenshotIdentities,
     metrics,
     logger: log,
+    pageReady,
   });
   session.on('fatal', (err) => {
     log.fatal({ err }, 'browser cannot be restarted');

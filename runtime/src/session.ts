@@ -63,6 +63,9 @@ export interface SessionOptions {
   /** How long browser/request-focus waits for the room to announce its caller. Default 8000 ms: livekit-server
    *  announces participants that publish nothing every 3 s; clients' RPC timeouts are 10 s and more. */
   announceWaitMs?: number;
+  /** The page's own start-up still running while the tracks are published (a warm claim's resize and navigation):
+   *  frames go out only once it is done, so the first frame a viewer sees is the session's page. */
+  pageReady?: Promise<unknown>;
 }
 
 export interface SessionEvents {
@@ -257,8 +260,8 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       }),
     ]);
 
-    await this.#video.publish();
-    await this.#audio?.publish();
+    // Both tracks at once (each publish is a signalling round trip and a renegotiation), and while the page loads.
+    await Promise.all([this.#video.publish(), this.#audio?.publish(), this.#o.pageReady]);
     if (this.#closed) return;
     this.#publishing = true;
     metrics.publishing.set(1);

@@ -2,8 +2,10 @@
 // one (the engine's shm slot, held), publishes it at most `fps` times per second, and re-sends the last frame after
 // `refreshIntervalMs` without a new paint so late subscribers and lossy links of a static page still get a picture.
 import {
+  type LocalTrack,
   LocalVideoTrack,
   type Room,
+  RoomEvent,
   TrackPublishOptions,
   TrackSource,
   VideoBufferType,
@@ -98,6 +100,15 @@ export interface LatestFrame extends PublishedFrame {
 }
 
 const nowMs = (): number => performance.now();
+
+/**
+ * When a subscriber's down track is bound (livekit-server's TrackSubscribed, once per track), the last frame is
+ * sent again at these delays (ms). The server asks the encoder for a key frame at that moment, but an encoder only
+ * encodes one when it is given a frame; a settled page gives none, so without this the first subscriber (a warm
+ * claim's or a cold start's viewer) waits for the next refresh. Several sends because the key frame request (RTCP)
+ * and the signal message race.
+ */
+export const SUBSCRIBED_RESEND_MS = [0, 100, 300, 700] as const;
 const monoUs = (): bigint => process.hrtime.bigint() / 1000n;
 
 export class VideoPublisher {
@@ -114,6 +125,16 @@ export class VideoPublisher {
   #running = false;
   #closed = false;
   #sentAny = false;
+  #resendTimers: NodeJS.Timeout[] = [];
+  readonly #onLocalSubscribed = (track: LocalTrack): void => {
+    if (track.sid === undefined || track.sid !== this.#sid || this.#closed) return;
+    for (const t of this.#resendTimers) clearTimeout(t);
+    this.#resendTimers = SUBSCRIBED_RESEND_MS.map((ms) =>
+      setTimeout(() => {
+        if (this.#running) this.#publishLatest(true);
+      }, ms),
+    );
+  };
 
   constructor(opts: VideoPublisherOptions) {
     this.#o = opts;
@@ -126,6 +147,8 @@ export class VideoPublisher {
   /** Publishes the track, or adopts the prepared one (frames that arrive meanwhile are held, not sent). */
   async publish(): Promise<void> {
     const { room, page, fps, codec } = this.#o;
+    // Before the track exists (or is adopted): a subscription that follows gets the resends.
+    room.on(RoomEvent.LocalTrackSubscribed, this.#onLocalSubscribed);
     const t =
       (await this.#o.prepared) ??
       (await publishVideoTrack(room, { width: page.width, height: page.height, fps, codec }));
@@ -226,6 +249,8 @@ export class VideoPublisher {
     this.#closed = true;
     this.#running = false;
     for (const t of this.#intervals) clearInterval(t);
+    for (const t of this.#resendTimers) clearTimeout(t);
+    this.#o.room.off(RoomEvent.LocalTrackSubscribed, this.#onLocalSubscribed);
     for (const w of this.#frameWaiters) {
       clearTimeout(w.timer);
       w.resolve(null);

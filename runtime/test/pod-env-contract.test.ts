@@ -44,7 +44,7 @@ test('every BrowserSession field reaches the runtime with its value', () => {
     navigation: { allowedOrigins: ['https://example.com', 'https://*.example.org'], allowPrivateNetworks: true },
     focus: { idleReleaseSeconds: 45, priorityIdentities: ['agent-1', 'agent-2'] },
     lifetime: { maxDurationSeconds: 3600, emptyRoomTimeoutSeconds: 300 },
-    automation: { enabled: true, tokenSecretName: 'agent-cdp' },
+    automation: { enabled: true },
   };
   const c = runtimeConfig(podEnv(session(full)));
   assert.deepEqual(

@@ -42,7 +42,7 @@ export interface SessionPolicy {
   videoCodecs: string[];
   /** Whether spec.navigation.allowPrivateNetworks may be true. */
   allowPrivateNetworks: boolean;
-  /** Whether spec.automation may be enabled (it mounts a Secret the CR names and opens a DevTools port). */
+  /** Whether spec.automation may be enabled (a DevTools port behind a token the operator generates). */
   allowAutomation: boolean;
 }
 

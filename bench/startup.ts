@@ -46,6 +46,7 @@ export interface StartupRun {
   firstPublished: number;
   /** the subscriber's TrackSubscribed for the browser video */
   trackSubscribed: number;
+  /** the first decoded frame that is not black (ours sends black frames until its first captured frame) */
   firstReceived: number;
   /** ms after spawn at which each start-up step ended (runtime pipelines) */
   steps: Record<string, number>;
@@ -101,6 +102,7 @@ async function oneRun(
   try {
     const pub = await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
+    for (let i = 0; i < 3000 && viewer.firstContentAt === undefined; i++) await sleep(10);
     const steps = relativeSteps(await p.startupSteps().catch(() => ({})), p.spawnedAt);
     return {
       steps,
@@ -111,7 +113,7 @@ async function oneRun(
       run,
       firstPublished: pub - p.spawnedAt,
       trackSubscribed: (viewer.subscribedAt ?? Number.NaN) - p.spawnedAt,
-      firstReceived: (viewer.firstFrameAt ?? Number.NaN) - p.spawnedAt,
+      firstReceived: (viewer.firstContentAt ?? Number.NaN) - p.spawnedAt,
       loadavg: la,
     };
   } catch (e) {

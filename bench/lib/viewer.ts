@@ -19,6 +19,11 @@ export interface Viewer {
   room: Room;
   /** wall ms of the first decoded frame */
   firstFrameAt: number | undefined;
+  /**
+   * wall ms of the first decoded frame that is not black: rtc-node's VideoSource sends black frames until the
+   * publisher's first captureFrame, so the first decoded frame of a freshly published track can precede any content.
+   */
+  firstContentAt: number | undefined;
   /** wall ms when the browser's video track was subscribed */
   subscribedAt: number | undefined;
   frames: number;
@@ -40,6 +45,7 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
   const v: Viewer = {
     room: r,
     firstFrameAt: undefined,
+    firstContentAt: undefined,
     subscribedAt: undefined,
     frames: 0,
     onFrame: (f) => {
@@ -97,6 +103,11 @@ export async function joinViewer(sfu: Sfu, room: string, identity: string, brows
             gotVideo();
           }
           v.frames++;
+          if (v.firstContentAt === undefined) {
+            const s = lumaSampler(value.frame);
+            // limited-range black is 16; any page we load has a brighter mean
+            if (s.mean(0, 0, s.width, s.height, 16) > 24) v.firstContentAt = at;
+          }
           cb?.(value.frame, at);
         }
       } catch (e) {

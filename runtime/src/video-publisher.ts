@@ -100,6 +100,8 @@ export interface LatestFrame extends PublishedFrame {
 }
 
 const nowMs = (): number => performance.now();
+/** The engine host's pacing slack (native/host/screen_capture.h kPaceSlackUs). */
+const PACE_SLACK_MS = 1;
 
 /**
  * When a subscriber's down track is bound (livekit-server's TrackSubscribed, once per track), the last frame is
@@ -116,6 +118,8 @@ export class VideoPublisher {
   #source: VideoSource | undefined;
   #sid: string | undefined;
   #latest: HeldFrame | undefined;
+  /** When the last captureFrame started: pacing counts from there, not from its return (the BGRA → I420
+   *  conversion inside takes several ms, which every next frame would otherwise wait again). */
   #lastPublishMs = Number.NEGATIVE_INFINITY;
   #publishTimer: NodeJS.Timeout | undefined;
   #intervals: NodeJS.Timeout[] = [];
@@ -279,7 +283,8 @@ export class VideoPublisher {
   #schedulePublish(): void {
     if (this.#publishTimer || !this.#running || !this.#latest || this.#latest.published) return;
     const wait = this.#lastPublishMs + 1000 / this.#o.fps - nowMs();
-    if (wait <= 0) this.#publishLatest(false);
+    // The engine paces its grabs to the same rate on a schedule: a paint up to PACE_SLACK_MS early is on time.
+    if (wait <= PACE_SLACK_MS) this.#publishLatest(false);
     else {
       this.#publishTimer = setTimeout(() => {
         this.#publishTimer = undefined;
@@ -297,6 +302,7 @@ export class VideoPublisher {
     const l = this.#latest;
     const src = this.#source;
     if (!l || !src || this.#closed || (!refresh && l.published)) return;
+    const startMs = nowMs();
     const t0 = process.hrtime.bigint();
     try {
       src.captureFrame(new VideoFrame(l.frame, l.width, l.height, VideoBufferType.BGRA), monoUs());
@@ -316,7 +322,7 @@ export class VideoPublisher {
     }
     this.#framesThisSecond++;
     l.published = true;
-    this.#lastPublishMs = nowMs();
+    this.#lastPublishMs = startMs;
     if (this.#frameWaiters.length > 0) {
       const info: PublishedFrame = { seq: l.seq, width: l.width, height: l.height, captureTimeUs: l.captureTimeUs };
       this.#frameWaiters = this.#frameWaiters.filter((w) => {

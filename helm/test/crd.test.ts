@@ -94,6 +94,7 @@ describe('the CRD on a real apiserver', () => {
       'POD',
       'IDENTITY',
       'WARM',
+      'SANDBOX',
     ]);
     const narrow = (await cp.kubectl(['get', 'lkbrowser', '-n', NS])).stdout.split('\n')[0] ?? '';
     assert.deepEqual(narrow.trim().split(/\s+/), ['NAME', 'ROOM', 'URL', 'PHASE', 'FOCUS', 'READY', 'AGE']);
@@ -101,6 +102,7 @@ describe('the CRD on a real apiserver', () => {
 
   it('is byte-identical to the copy the Helm chart templates', () => {
     assert.equal(read('helm/lkbrowser/files/browsersession.yaml'), read('crds/browsersession.yaml'));
+    assert.equal(read('helm/lkbrowser/files/browserpool.yaml'), read('crds/browserpool.yaml'));
   });
 
   it('bounds every spec string, list and map and describes every spec field (CEL cost, kubectl explain)', () => {
@@ -140,6 +142,7 @@ describe('examples/ on the real apiserver', () => {
       url: 'https://example.com/',
       room: 'lkb-system.demo-room',
       viewport: { width: 1280, height: 720, framerate: 30 },
+      videoCodec: 'vp8',
       audio: true,
       engine: 'chromium',
       navigation: { allowPrivateNetworks: false },
@@ -229,6 +232,7 @@ describe('spec validation on create (kubectl create --dry-run=server)', () => {
     ['fractional width', withSpec({ viewport: { width: 1280.5 } }), /spec\.viewport\.width.*must be of type integer/],
     ['audio as string', withSpec({ audio: 'yes' }), /spec\.audio.*must be of type boolean/],
     ['unknown engine', withSpec({ engine: 'firefox' }), /spec\.engine.*Unsupported value: "firefox"/],
+    ['unknown codec', withSpec({ videoCodec: 'h265' }), /spec\.videoCodec.*Unsupported value: "h265"/],
     [
       'origin with path',
       withSpec({ navigation: { allowedOrigins: ['https://a.io/path'] } }),

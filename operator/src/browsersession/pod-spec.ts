@@ -3,7 +3,15 @@
 import { createHash } from 'node:crypto';
 import type { OperatorConfig } from '../config.ts';
 import type { ResolvedSpec } from './resolved-spec.ts';
-import type { Container, EnvVar, OwnerReference, Pod, ResourceRequirements, Volume } from '../framework/kube-types.ts';
+import type {
+  Container,
+  EnvVar,
+  OwnerReference,
+  Pod,
+  ResourceRequirements,
+  SeccompProfile,
+  Volume,
+} from '../framework/kube-types.ts';
 import type { BrowserSession, PodOverrides, PodResources } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
 import { AUTOMATION_TOKEN_KEY, automationSecretNameFor } from './automation-secret.ts';
@@ -93,6 +101,7 @@ export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
     { name: 'LKB_WIDTH', value: String(s.viewport.width) },
     { name: 'LKB_HEIGHT', value: String(s.viewport.height) },
     { name: 'LKB_FRAMERATE', value: String(s.viewport.framerate) },
+    { name: 'LKB_VIDEO_CODEC', value: s.videoCodec },
     { name: 'LKB_AUDIO', value: String(s.audio) },
     { name: 'LKB_ENGINE', value: s.engine },
     { name: 'LKB_NAV_ALLOWED_ORIGINS', value: (s.navigation.allowedOrigins ?? []).join(',') },
@@ -132,8 +141,20 @@ export function specHash(pod: Pod): string {
 
 // The hardening every runtime pod gets, a session's (desiredPod) and a warm pool's (browserpool/pool-pod.ts) alike:
 // fresh objects each call, since callers push to the lists.
-/** Container: non-root 1000, read-only root, no capabilities, no privilege escalation, RuntimeDefault seccomp. */
-export function runtimeContainerSecurity(): NonNullable<Container['securityContext']> {
+/**
+ * The runtime pod's seccomp profile: RuntimeDefault, or the admin's Localhost profile (--runtime-seccomp-profile;
+ * RuntimeDefault + what Chromium's own sandbox needs). Both are allowed by PodSecurity "restricted".
+ */
+export function runtimeSeccomp(config: Pick<OperatorConfig, 'runtimeSeccompProfile'>): SeccompProfile {
+  return config.runtimeSeccompProfile
+    ? { type: 'Localhost', localhostProfile: config.runtimeSeccompProfile }
+    : { type: 'RuntimeDefault' };
+}
+
+/** Container: non-root 1000, read-only root, no capabilities, no privilege escalation, the pod's seccomp profile. */
+export function runtimeContainerSecurity(
+  config: Pick<OperatorConfig, 'runtimeSeccompProfile'>,
+): NonNullable<Container['securityContext']> {
   return {
     runAsNonRoot: true,
     runAsUser: 1000,
@@ -141,18 +162,20 @@ export function runtimeContainerSecurity(): NonNullable<Container['securityConte
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
+    seccompProfile: runtimeSeccomp(config),
   };
 }
 
-/** Pod: non-root 1000, fsGroup 1000 (mounted Secrets readable at 0440), RuntimeDefault seccomp. */
-export function runtimePodSecurity(): NonNullable<NonNullable<Pod['spec']>['securityContext']> {
+/** Pod: non-root 1000, fsGroup 1000 (mounted Secrets readable at 0440), the seccomp profile (runtimeSeccomp). */
+export function runtimePodSecurity(
+  config: Pick<OperatorConfig, 'runtimeSeccompProfile'>,
+): NonNullable<NonNullable<Pod['spec']>['securityContext']> {
   return {
     runAsNonRoot: true,
     runAsUser: 1000,
     runAsGroup: 1000,
     fsGroup: 1000,
-    seccompProfile: { type: 'RuntimeDefault' },
+    seccompProfile: runtimeSeccomp(config),
   };
 }
 
@@ -193,7 +216,7 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     livenessProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
     // Chromium + room join can take a while on a busy node: give it up to 2 minutes before liveness applies.
     startupProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 },
-    securityContext: runtimeContainerSecurity(),
+    securityContext: runtimeContainerSecurity(config),
     volumeMounts: [...scratchMounts(), { name: 'livekit-token', mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
   };
   const pod: Pod = {
@@ -225,7 +248,7 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 30,
-      securityContext: runtimePodSecurity(),
+      securityContext: runtimePodSecurity(config),
     },
   };
   const spec = pod.spec as NonNullable<Pod['spec']>;

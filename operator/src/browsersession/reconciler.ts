@@ -26,7 +26,7 @@ import {
 import type { OperatorMetrics } from '../framework/metrics.ts';
 import { OwnWrites } from '../framework/own-writes.ts';
 import type { PoolClaims } from '../browserpool/session-claim.ts';
-import { type CondValue, findCondition } from './conditions.ts';
+import { type CondValue, findCondition, sandboxCondition } from './conditions.ts';
 import {
   conflictObservation,
   invalidObservation,
@@ -395,6 +395,7 @@ export class SessionReconciler {
         if (opts.needPublishing && rs.publishing !== true) obs = observePod(notReady(pod));
         if (rs.url !== undefined) extras.url = rs.url;
         if (rs.focusHolder !== undefined) extras.focusHolder = rs.focusHolder ?? '';
+        if (rs.sandbox !== undefined) extras.sandboxed = sandboxCondition(rs.sandbox);
       } catch (e) {
         if (opts.needPublishing) obs = observePod(notReady(pod));
         ctx.log.warn({ err: e, podIP: pod.status.podIP }, 'runtime /status unavailable (keeping last known url/focus)');

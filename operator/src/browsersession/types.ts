@@ -150,6 +150,13 @@ export interface BrowserSessionSpec {
    * {"width":1280,"height":720,"framerate":30})
    */
   viewport: ViewportSpec;
+  /**
+   * Codec of the browser-video track (software encoding in the runtime). vp8 is the default, chosen by
+   * bench/codecs.ts (CPU, bitrate and PSNR on static, scrolled and animated pages); vp9 and av1 cost more CPU per
+   * frame for a lower bitrate; h264 suits clients that decode only H.264. The cluster admin may narrow the choice
+   * (policy.videoCodecs). (default "vp8")
+   */
+  videoCodec: 'vp8' | 'vp9' | 'av1' | 'h264';
   /** Publish the page's audio as a screen-share audio track. (default true) */
   audio: boolean;
   /**

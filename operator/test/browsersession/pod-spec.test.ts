@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   DEFAULT_RESOURCES,
   desiredPod,
+  specHash,
   labelValue,
   PRIOR_RESTARTS_ANNOTATION,
   podNameFor,
@@ -119,6 +120,18 @@ test('hostNetwork (test clusters without a pod network): only with --runtime-hos
   assert.equal(spec?.hostNetwork, true);
   assert.equal(spec?.dnsPolicy, 'ClusterFirstWithHostNet');
   assert.equal(plain?.containers[0]?.terminationMessagePolicy, 'FallbackToLogsOnError');
+});
+
+test("seccomp: RuntimeDefault unless the admin names a Localhost profile (Chromium's sandbox), pod and container", () => {
+  const c2 = testConfig({ runtimeSeccompProfile: 'lkbrowser/chromium.json' });
+  const pod = desiredPod(mk(), resolveSpec(mk(), c2), c2);
+  const want = { type: 'Localhost', localhostProfile: 'lkbrowser/chromium.json' };
+  assert.deepEqual(pod.spec?.securityContext?.seccompProfile, want);
+  assert.deepEqual(pod.spec?.containers[0]?.securityContext?.seccompProfile, want);
+  // the rest of the hardening is unchanged (PodSecurity restricted allows RuntimeDefault and Localhost only)
+  assert.deepEqual(pod.spec?.containers[0]?.securityContext?.capabilities, { drop: ['ALL'] });
+  assert.equal(pod.spec?.containers[0]?.securityContext?.allowPrivilegeEscalation, false);
+  assert.notEqual(specHash(pod), specHash(build(mk())), 'a new profile is a new pod');
 });
 
 test('metadata: owner reference, labels, annotations, name', () => {

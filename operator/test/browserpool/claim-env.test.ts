@@ -77,6 +77,7 @@ test('poolCompatibility', () => {
       'Incompatible',
     ],
     ['spec.pod set', pool(), { ...base, pod: { runtimeClassName: 'gvisor' } }, 'tenant', 'Incompatible'],
+    ['spec.automation on', pool(), { ...base, automation: { enabled: true } }, 'tenant', 'Incompatible'],
   ];
   for (const [what, p, spec, ns, reason] of rows) {
     const s = served(spec, { namespace: ns });

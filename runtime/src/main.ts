@@ -221,17 +221,22 @@ async function run(): Promise<void> {
       dynacast: false,
     },
   );
+  // Claimed: the page goes to the session's size and URL while the room connection is made and the tracks are
+  // published (the session sends frames once the page is done).
+  let pageReady: Promise<void> | undefined;
   if (gate) {
-    // Claimed: the page goes to the session's size and URL while the room connection is made.
     const p = page;
     const c = cfg;
-    await Promise.all([
-      joined,
-      (async () => {
-        if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
-        if (c.url !== 'about:blank') await p.navigate(c.url);
-      })(),
-    ]);
+    const t0 = performance.now();
+    pageReady = (async () => {
+      if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
+      if (c.url !== 'about:blank') await p.navigate(c.url);
+      log.info({ ms: Math.round(performance.now() - t0) }, 'claimed: page loaded');
+    })();
+    // Observed by session.start(); this handler only keeps a failure while joining from being unhandled.
+    pageReady.catch((err: unknown) => log.debug({ err }, 'claimed page start failed'));
+    await joined;
+    log.info({ ms: Math.round(performance.now() - t0) }, 'claimed: room joined');
   } else await joined;
   log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
   if (shuttingDown) return;
@@ -240,6 +245,7 @@ async function run(): Promise<void> {
     room,
     page,
     framerate: cfg.framerate,
+    videoCodec: cfg.videoCodec,
     audio: cfg.audio,
     nav,
     focusIdleMs: cfg.focusIdleReleaseSeconds * 1000,
@@ -250,6 +256,7 @@ async function run(): Promise<void> {
     screenshotIdentities: cfg.screenshotIdentities,
     metrics,
     logger: log,
+    pageReady,
   });
   session.on('fatal', (err) => {
     log.fatal({ err }, 'browser cannot be restarted');

@@ -14,6 +14,7 @@ import type {
 } from '../framework/kube-types.ts';
 import type { BrowserSession, PodOverrides, PodResources } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
+import { AUTOMATION_TOKEN_KEY, automationSecretNameFor } from './automation-secret.ts';
 import { TOKEN_FILE, TOKEN_MOUNT_PATH, tokenSecretNameFor } from './token-secret.ts';
 
 export const SPEC_HASH_ANNOTATION = 'lkbrowser.dev/spec-hash';
@@ -24,7 +25,7 @@ export const SESSION_LABEL = 'lkbrowser.dev/session';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'lkbrowser-operator';
 export const CONTAINER_NAME = 'browser';
-/** spec.automation: the runtime's DevTools endpoint port and where the token Secret is mounted. */
+/** spec.automation: the runtime's DevTools endpoint port and where the operator's token Secret is mounted. */
 export const AUTOMATION_PORT = 9223;
 export const AUTOMATION_TOKEN_DIR = '/var/run/lkbrowser/automation';
 
@@ -100,6 +101,7 @@ export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
     { name: 'LKB_WIDTH', value: String(s.viewport.width) },
     { name: 'LKB_HEIGHT', value: String(s.viewport.height) },
     { name: 'LKB_FRAMERATE', value: String(s.viewport.framerate) },
+    { name: 'LKB_VIDEO_CODEC', value: s.videoCodec },
     { name: 'LKB_AUDIO', value: String(s.audio) },
     { name: 'LKB_ENGINE', value: s.engine },
     { name: 'LKB_NAV_ALLOWED_ORIGINS', value: (s.navigation.allowedOrigins ?? []).join(',') },
@@ -112,7 +114,7 @@ export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
   ];
   if (config.egressDenyCidrs.length > 0)
     env.push({ name: 'LKB_EGRESS_DENY_CIDRS', value: config.egressDenyCidrs.join(',') });
-  if (s.automation.enabled && s.automation.tokenSecretName) {
+  if (s.automation.enabled) {
     env.push(
       { name: 'LKB_AUTOMATION', value: 'true' },
       { name: 'LKB_AUTOMATION_PORT', value: String(AUTOMATION_PORT) },
@@ -251,13 +253,18 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
   };
   const spec = pod.spec as NonNullable<Pod['spec']>;
   const automation = r.spec.automation;
-  if (automation.enabled && automation.tokenSecretName) {
+  if (automation.enabled) {
     // The token is a file (re-read per connection, so a rotated Secret applies without a restart), never an env var.
     container.ports?.push({ name: 'automation', containerPort: AUTOMATION_PORT, protocol: 'TCP' });
     container.volumeMounts?.push({ name: 'automation-token', mountPath: AUTOMATION_TOKEN_DIR, readOnly: true });
     spec.volumes?.push({
       name: 'automation-token',
-      secret: { secretName: automation.tokenSecretName, items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 },
+      // The operator's Secret of this session (automation-secret.ts), never one the CR names.
+      secret: {
+        secretName: automationSecretNameFor(session.metadata.name ?? ''),
+        items: [{ key: AUTOMATION_TOKEN_KEY, path: 'token' }],
+        defaultMode: 0o440,
+      },
     });
   }
   if (over.nodeSelector && Object.keys(over.nodeSelector).length > 0) spec.nodeSelector = { ...over.nodeSelector };

@@ -18,6 +18,8 @@ export function priorRestarts(pod: Pod): number {
 export interface StatusExtras {
   podName?: string;
   participantIdentity?: string;
+  /** spec.automation's token Secret, once written (kept from the previous status while automation stays on). */
+  automationTokenSecret?: string;
   url?: string;
   focusHolder?: string;
   /** The WarmStart condition (sessions naming a pool): claimed from it, or why it started cold. */
@@ -51,6 +53,9 @@ export function buildStatus(
   };
   if (extras.podName !== undefined) out.podName = extras.podName;
   if (extras.participantIdentity !== undefined) out.participantIdentity = extras.participantIdentity;
+  const automationSecret =
+    extras.automationTokenSecret ?? (session.spec.automation?.enabled ? prev.automationTokenSecret : undefined);
+  if (automationSecret !== undefined) out.automationTokenSecret = automationSecret;
   if (pod) {
     const started = pod.status?.startTime;
     if (started) out.startTime = started;

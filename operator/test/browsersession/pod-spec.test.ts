@@ -271,21 +271,21 @@ test('spec hash: stable, independent of key order and restart bookkeeping, sensi
   assert.equal(stableStringify({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
 });
 
-test('spec.automation: off by default; on, the token Secret is a read-only file and the port is named', () => {
+test("spec.automation: off by default; on, the operator's token Secret is a read-only file and the port is named", () => {
   const off = build(mk());
   assert.equal(envOf(mk()).LKB_AUTOMATION, undefined);
   assert.equal(
     off.spec?.volumes?.some((v) => v.name === 'automation-token'),
     false,
   );
-  const s = mk({ automation: { enabled: true, tokenSecretName: 'agent-cdp' } });
+  const s = mk({ automation: { enabled: true } });
   const pod = build(s);
   const c = pod.spec?.containers[0];
   assert.equal(envOf(s).LKB_AUTOMATION, 'true');
   assert.equal(envOf(s).LKB_AUTOMATION_PORT, '9223');
   assert.equal(envOf(s).LKB_AUTOMATION_TOKEN_FILE, '/var/run/lkbrowser/automation/token');
   assert.deepEqual(pod.spec?.volumes?.find((v) => v.name === 'automation-token')?.secret, {
-    secretName: 'agent-cdp',
+    secretName: `${s.metadata.name}-automation`,
     items: [{ key: 'token', path: 'token' }],
     defaultMode: 0o440,
   });

@@ -69,6 +69,8 @@ export function poolCompatibility(
     problems.push(`navigation.allowPrivateNetworks ${r.spec.navigation.allowPrivateNetworks} differs from the pool's`);
   if (r.spec.pod && Object.keys(r.spec.pod).length > 0)
     problems.push('spec.pod is set (a pool runtime is the admin’s pod)');
+  // A standby runtime has no automation endpoint and no mount for the session's automation token Secret.
+  if (r.spec.automation.enabled) problems.push('spec.automation is enabled (pool runtimes serve no DevTools endpoint)');
   if (problems.length > 0)
     return {
       ok: false,

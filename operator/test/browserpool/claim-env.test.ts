@@ -77,6 +77,7 @@ test('poolCompatibility', () => {
       'Incompatible',
     ],
     ['spec.pod set', pool(), { ...base, pod: { runtimeClassName: 'gvisor' } }, 'tenant', 'Incompatible'],
+    ['spec.automation on', pool(), { ...base, automation: { enabled: true } }, 'tenant', 'Incompatible'],
   ];
   for (const [what, p, spec, ns, reason] of rows) {
     const s = served(spec, { namespace: ns });
@@ -170,4 +171,15 @@ test('types.ts names the CRD’s spec and status fields', () => {
     observedGeneration: true,
   };
   assert.deepEqual(Object.keys(props.status?.properties ?? {}).sort(), Object.keys(status).sort());
+});
+
+test("pool pod: the admin's Localhost seccomp profile applies to standby runtimes too (pod and container)", () => {
+  const key = claimKeyFrom({ LKB_POOL_CLAIM_KEY: 'x'.repeat(40) }).key;
+  const name = poolPodName('p', 'abcd1234');
+  const plain = desiredPoolPod(pool(), testConfig(), name, 'n', key);
+  assert.deepEqual(plain.spec?.securityContext?.seccompProfile, { type: 'RuntimeDefault' });
+  const pod = desiredPoolPod(pool(), testConfig({ runtimeSeccompProfile: 'lkbrowser/chromium.json' }), name, 'n', key);
+  const want = { type: 'Localhost', localhostProfile: 'lkbrowser/chromium.json' };
+  assert.deepEqual(pod.spec?.securityContext?.seccompProfile, want);
+  assert.deepEqual(pod.spec?.containers[0]?.securityContext?.seccompProfile, want);
 });

@@ -100,7 +100,11 @@ async function oneRun(
         const f = await viewer.requestFocus('browser');
         if (!f.granted) throw new Error('focus not granted');
       } else {
-        driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
+        driver = await PageDriver.connect(await p.cdpEndpoint(), {
+          timeoutMs: 15_000,
+          logger: log,
+          headers: p.cdpHeaders,
+        });
       }
       let n = 0;
       wheelTimer = setInterval(() => {

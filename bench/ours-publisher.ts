@@ -3,6 +3,7 @@
 // in one Node process. Used by the benchmarks when runtime/src/main.ts is not present (BENCH_OURS=direct forces it).
 // Env like the runtime CLI: LIVEKIT_URL, LIVEKIT_ROOM, LIVEKIT_IDENTITY, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, LKB_URL,
 // LKB_WIDTH, LKB_HEIGHT, LKB_FRAMERATE, LKB_AUDIO (default false here), BENCH_MAX_S. stdout: JSON event lines.
+import { type CdpBridge, startCdpBridge } from './lib/cdp-bridge.ts';
 import { Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { createContext, type EngineContext } from '@lkbrowser/native';
@@ -19,6 +20,7 @@ const out = (o: Record<string, unknown>): void => {
 };
 
 let ctx: EngineContext | undefined;
+let bridge: CdpBridge | undefined;
 let room: Room | undefined;
 let session: RoomSession | undefined;
 let stopping = false;
@@ -38,6 +40,7 @@ async function shutdown(code: number): Promise<void> {
   try {
     await bounded(session?.close(), 3000);
     await bounded(room?.disconnect(), 3000);
+    await bounded(bridge?.close(), 2000);
     await bounded(ctx?.close(), 8000);
   } catch (e) {
     log.warn({ err: (e as Error).message }, 'shutdown step failed');
@@ -68,7 +71,8 @@ async function main(): Promise<void> {
     logger: log,
   });
   const page = await ctx.newPage({ url: env('LKB_URL'), width: W, height: H, framerate: fps, audio });
-  out({ ev: 'cdp', endpoint: page.cdpEndpoint, hostPid: page.hostPid });
+  bridge = await startCdpBridge(page); // DevTools is a pipe: the bench reaches the page through this bridge
+  out({ ev: 'cdp', endpoint: bridge.endpoint, hostPid: page.hostPid });
   const at = new AccessToken(env('LIVEKIT_API_KEY'), env('LIVEKIT_API_SECRET'), { identity, ttl: 600 });
   at.addGrant(runtimeGrant(roomName));
   room = new Room();

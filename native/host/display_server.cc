@@ -59,7 +59,7 @@ bool startXvfb(const std::string& workdir, int maxWidth, int maxHeight, XvfbProc
             "-auth", out->xauthority, "-extension", "XTEST"};
   s.env = makeEnv({});
   s.logPath = workdir + "/xvfb.log";
-  s.passFd = wr.get();
+  s.passFds = {wr.get()};
   out->pid = spawnChild(s);
   if (out->pid < 0) return false;
   wr.reset();

@@ -2,10 +2,26 @@
 // socket), input/navigation/evaluate/URL events over CDP (PageDriver), crash detection and restart.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { PageDriver } from './cdp/index.ts';
+import {
+  type CdpChannel,
+  CdpConnection,
+  CdpMux,
+  discoverBrowserWebSocket,
+  PageDriver,
+  webSocketChannel,
+} from './cdp/index.ts';
 import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
-import type { BrowserPage, EngineKind, KeyEventInit, MouseButton, PageEvents, PaintEvent, Rect } from './engine-api.ts';
+import type {
+  BrowserPage,
+  BrowserVersion,
+  EngineKind,
+  KeyEventInit,
+  MouseButton,
+  PageEvents,
+  PaintEvent,
+  Rect,
+} from './engine-api.ts';
 import { HostProcess } from './host-process.ts';
 import { mapSlots } from './shm.ts';
 
@@ -47,7 +63,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   private host: HostProcess | undefined;
   private slots: ArrayBuffer[] = [];
   private driver: PageDriver | undefined;
-  private port = 0;
+  /** The one DevTools connection to the running Chromium, shared by the driver and automation clients. */
+  private mux: CdpMux | undefined;
   private chromium = -1;
   private waiter: ChromiumWaiter | undefined;
   private isCrashed = false;
@@ -81,8 +98,17 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   get crashed(): boolean {
     return this.isCrashed;
   }
-  get cdpEndpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+  /**
+   * A DevTools connection of its own for an automation client (a browser-target session on the engine's pipe: it
+   * cannot see or address the engine's sessions or another client's). Rejects while no Chromium runs.
+   */
+  async openCdpClient(): Promise<CdpChannel> {
+    const mux = this.mux;
+    if (!mux || this.isCrashed || this.closing) throw new Error(`page ${this.id} has no running browser`);
+    return mux.openClient();
+  }
+  async browserVersion(): Promise<BrowserVersion> {
+    return this.d().connection.send<BrowserVersion>('Browser.getVersion');
   }
   get cdpTargetId(): string {
     return this.driver?.targetId ?? '';
@@ -175,8 +201,12 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
 
   private async connect(chromium: { pid: number; cdpPort: number }): Promise<void> {
     this.chromium = chromium.pid;
-    this.port = chromium.cdpPort;
-    const driver = await PageDriver.connect(this.cdpEndpoint, { timeoutMs: this.cfg.startTimeoutMs, logger: this.log });
+    const timeoutMs = this.cfg.startTimeoutMs;
+    const mux = await this.openMux(chromium, timeoutMs);
+    const driver = await PageDriver.attach(CdpConnection.over(mux.engine, { timeoutMs, logger: this.log }), {
+      timeoutMs,
+      logger: this.log,
+    });
     if (this.closing) {
       await driver.close();
       throw new Error(`page ${this.id} closed while starting`);
@@ -198,9 +228,46 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     this.cursor.setSource(driver);
   }
 
+  /**
+   * The DevTools connection to a Chromium that just started: its pipe, relayed by the host (cdpPort 0, the Xvfb
+   * engine), or for CEF (which has no pipe yet) one WebSocket to its loopback port, multiplexed the same way.
+   */
+  private async openMux(chromium: { pid: number; cdpPort: number }, timeoutMs: number): Promise<CdpMux> {
+    this.mux?.close('superseded');
+    const host = this.host;
+    if (chromium.cdpPort === 0) {
+      const mux = new CdpMux({
+        logger: this.log,
+        write: (text) => {
+          try {
+            host?.send({ type: 'cdp_send', pid: chromium.pid, message: text });
+          } catch (err) {
+            this.log.warn({ err }, 'DevTools command not sent');
+          }
+        },
+      });
+      this.mux = mux;
+      return mux;
+    }
+    const ws = await webSocketChannel(
+      await discoverBrowserWebSocket(`http://127.0.0.1:${chromium.cdpPort}`, timeoutMs),
+      timeoutMs,
+    );
+    // The mux speaks text (the pipe's form); over the WebSocket each command is one JSON message.
+    const mux = new CdpMux({ logger: this.log, write: (text) => ws.send(JSON.parse(text)) });
+    ws.on('message', (m) => mux.receive(m));
+    ws.on('close', (reason) => mux.close(`DevTools socket: ${reason}`));
+    mux.engine.on('close', () => ws.close());
+    this.mux = mux;
+    return mux;
+  }
+
   private onHostMessage(host: HostProcess, m: HostMessage): void {
     if (host !== this.host) return;
     switch (m.type) {
+      case 'cdp':
+        if (m.pid === this.chromium) this.mux?.receive(m.message);
+        break;
       case 'paint':
         this.dispatchPaint(host, m);
         break;
@@ -225,7 +292,11 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
         break;
       case 'chromium_exited':
         this.log.warn({ pid: m.pid, reason: m.reason }, 'chromium exited');
-        if (m.pid === this.chromium) this.chromium = -1;
+        if (m.pid === this.chromium) {
+          this.chromium = -1;
+          this.mux?.close(m.reason);
+          this.mux = undefined;
+        }
         if (this.waiter) this.waiter.reject(new Error(m.reason));
         else this.markCrashed(m.reason);
         break;
@@ -447,6 +518,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     const host = this.host;
     this.host = undefined;
     this.chromium = -1;
+    this.mux?.close('page closed');
+    this.mux = undefined;
     if (host) await host.shutdown(this.cfg.closeTimeoutMs);
   }
 

@@ -11,7 +11,14 @@ import './lib/quiet.ts';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { type BrowserSession, ClientNodeKube, defaultConfig, Operator, SESSIONS } from '@lkbrowser/operator';
+import {
+  type BrowserSession,
+  ClientNodeKube,
+  defaultConfig,
+  Operator,
+  parsePolicy,
+  SESSIONS,
+} from '@lkbrowser/operator';
 import { type BrowserPool, claimKeyFrom, POOLS, roomTokenMinter } from '@lkbrowser/operator/browserpool';
 import { startKubeControlPlane, waitFor, withTimeout } from '@lkbrowser/testkit';
 import { pino } from 'pino';
@@ -52,9 +59,14 @@ interface RunResult {
   run: number;
   pod: string;
   claimToFirstFrame: number;
-  /** The claimed runtime's steps (its own log times). */
+  /** The claimed runtime's steps (its own log times); the page loads while the room is joined and published to. */
+  claimToLoaded: number;
   claimToConnected: number;
   connectedToPublishing: number;
+  /** Tracks published → the viewer's TrackSubscribed (the server's announcement and subscription). */
+  publishingToSubscribed: number;
+  /** → first decoded frame (the key frame sent for the new subscriber). */
+  subscribedToFirstFrame: number;
   publishingToFirstFrame: number;
   createToFirstFrame: number;
   createToClaim: number;
@@ -100,6 +112,8 @@ async function main(): Promise<void> {
         warmPools: true,
       },
       client,
+      // The default admin policy, but the bench's pages are served on loopback: the admin allows private networks.
+      policy: parsePolicy({ allowPrivateNetworks: true }),
       log: pino({ level: process.env.LKB_BENCH_OPERATOR_LOG ?? 'warn' }, pino.destination(2)),
       warmPools: {
         claimKey: claimKeyFrom({}).key,
@@ -170,11 +184,15 @@ async function main(): Promise<void> {
         const connectedAt = runner.mark(pod, 'connected') ?? Number.NaN;
         const publishingAt = runner.mark(pod, 'publishing') ?? Number.NaN;
         const first = viewer.firstFrameAt as number;
+        const subscribedAt = viewer.subscribedAt ?? Number.NaN;
         const r: RunResult = {
           run: i,
           pod,
+          claimToLoaded: (runner.mark(pod, 'loaded') ?? Number.NaN) - claimedAt,
           claimToConnected: connectedAt - claimedAt,
           connectedToPublishing: publishingAt - connectedAt,
+          publishingToSubscribed: subscribedAt - publishingAt,
+          subscribedToFirstFrame: first - subscribedAt,
           publishingToFirstFrame: first - publishingAt,
           claimToFirstFrame: first - claimedAt,
           createToFirstFrame: first - t0,
@@ -210,12 +228,24 @@ async function main(): Promise<void> {
       runs.map((r) => r.claimToConnected),
     ),
     row(
+      '  claim → page loaded (resize + navigate, while joining and publishing)',
+      runs.map((r) => r.claimToLoaded),
+    ),
+    row(
       '  room connected → tracks published',
       runs.map((r) => r.connectedToPublishing),
     ),
     row(
       '  tracks published → first frame received',
       runs.map((r) => r.publishingToFirstFrame),
+    ),
+    row(
+      '    tracks published → viewer subscribed',
+      runs.map((r) => r.publishingToSubscribed),
+    ),
+    row(
+      '    viewer subscribed → first frame decoded',
+      runs.map((r) => r.subscribedToFirstFrame),
     ),
     row(
       'BrowserSession create → claim, ms',
@@ -226,7 +256,11 @@ async function main(): Promise<void> {
       runs.map((r) => r.createToFirstFrame),
     ),
   ];
-  console.log(`\nWarm pool (${sfu.label}, pool ${f.pool}, ${w}x${h}, ${runs.length} sessions)\n`);
+  const loads = runs.map((r) => Number(r.loadavg.split(' ')[0]));
+  console.log(
+    `\nWarm pool (${sfu.label}, pool ${f.pool}, ${w}x${h}, ${runs.length} sessions, 1-min load average ` +
+      `${Math.min(...loads)}–${Math.max(...loads)} on ${machineInfo().cores} cores)\n`,
+  );
   console.log(table(rows));
   const file = writeResult('warm-pool', { machine: machineInfo(), options: f, runs, rows, loadavgAtEnd: loadavg() });
   console.log(`\nresults: ${file}`);

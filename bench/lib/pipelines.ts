@@ -50,6 +50,10 @@ export interface PipelineOptions {
   fps: number;
   /** Hard lifetime of the child (s). */
   maxSeconds?: number;
+  /** Extra environment of the child (e.g. LKB_VIDEO_CODEC, BENCH_TAP_FILE). */
+  env?: Record<string, string>;
+  /** Ours as engine + session in one process (bench/ours-publisher.ts) whatever BENCH_OURS says. */
+  direct?: boolean;
 }
 
 export interface Pipeline {
@@ -66,6 +70,8 @@ export interface Pipeline {
   /** Headers a DevTools client needs there (the runtime's automation endpoint wants its bearer token). */
   cdpHeaders: Record<string, string> | undefined;
   framesPublished(): Promise<number>;
+  /** The child's last stats line (direct mode and screencast: published frames, the publisher's outbound-rtp). */
+  lastStats(): Record<string, unknown> | undefined;
   meter(): TreeMeter;
   /** Stops the child and its whole tree; returns its final stats line if any. */
   stop(): Promise<Record<string, unknown> | undefined>;
@@ -91,7 +97,7 @@ async function freePort(): Promise<number> {
 const AUTOMATION_TOKEN = `bench-automation-${randomBytes(16).toString('hex')}`;
 
 export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Promise<Pipeline> {
-  const mode = kind === 'screencast' ? 'screencast' : oursMode();
+  const mode = kind === 'screencast' ? 'screencast' : o.direct ? 'engine+session' : oursMode();
   const metricsPort = mode === 'runtime-cli' ? await freePort() : 0;
   // The runtime CLI's Chromium is reached through its automation endpoint (scoped to the page, which is all a bench
   // needs: evaluate and input on that page).
@@ -127,6 +133,7 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
           LKB_AUTOMATION_TOKEN_FILE: tokenFile,
         }
       : {}),
+    ...o.env,
   };
   const script =
     mode === 'screencast'
@@ -236,6 +243,7 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
       if (mode === 'runtime-cli') return runtimePublished();
       return Number(lastStats?.published ?? 0);
     },
+    lastStats: () => lastStats,
     meter: () => new TreeMeter(child.pid, 'node'),
     stop: async () => {
       clearInterval(remember);

@@ -22,6 +22,7 @@ interface Running {
 /** The runtime's log messages that mark a claimed start's steps. */
 const MARKS = {
   claimed: 'claimed: joining the room',
+  loaded: 'claimed: page loaded',
   connected: 'connected to the room',
   publishing: 'publishing',
 } as const;
@@ -66,7 +67,7 @@ export class PodRunner {
     this.extraArgs = extraArgs;
   }
 
-  /** Wall ms of a milestone as the runtime logged it: 'claimed', 'connected', 'publishing'. */
+  /** Wall ms of a milestone as the runtime logged it (MARKS). */
   mark(podName: string, what: keyof typeof MARKS): number | undefined {
     return this.pods.get(podName)?.marks.get(what);
   }

@@ -556,6 +556,18 @@ describe('helm template: other value sets', () => {
     const parsed = loadConfig(c?.args ?? [], {});
     assert.ok(!parsed.help && parsed.config.runtimeHostNetwork);
   });
+  it('runtime.seccompProfile: none by default (RuntimeDefault); set, the one flag the operator reads; bad paths refused', async () => {
+    const [d0] = find((await template(minimal)).objects, 'Deployment') as [AnyObj];
+    assert.equal(JSON.stringify(d0).includes('--runtime-seccomp-profile'), false);
+    const r = await template({ ...minimal, runtime: { seccompProfile: 'lkbrowser/chromium.json' } });
+    const [d] = find(r.objects, 'Deployment') as [AnyObj];
+    const c = (d.spec.template.spec.containers as Array<{ args: string[] }>)[0];
+    assert.ok(c?.args.includes('--runtime-seccomp-profile=lkbrowser/chromium.json'));
+    const parsed = loadConfig(c?.args ?? [], {});
+    assert.ok(!parsed.help && parsed.config.runtimeSeccompProfile === 'lkbrowser/chromium.json');
+    for (const bad of ['/var/lib/kubelet/seccomp/x.json', '../x.json', 'a/../x.json', 'a b.json'])
+      assert.match(await templateError({ ...minimal, runtime: { seccompProfile: bad } }), /seccompProfile/, bad);
+  });
   it('fullnameOverride and a release name containing the chart name shorten names like Helm does', async () => {
     const r = await template({ ...minimal, fullnameOverride: 'browsers' });
     assert.ok(find(r.objects, 'Deployment', 'browsers').length === 1);
@@ -577,6 +589,80 @@ describe('helm template: other value sets', () => {
     assert.deepEqual(spec.tolerations, [{ key: 'k', operator: 'Exists' }]);
     assert.deepEqual(spec.imagePullSecrets, [{ name: 'regcred' }]);
     assert.deepEqual(restrictedViolations(spec), []);
+  });
+});
+
+describe('helm template: warm pools (warmPools.enabled)', () => {
+  const poolCrdSource = yamlParse(
+    readFileSync(new URL('../../crds/browserpool.yaml', import.meta.url), 'utf8'),
+  ) as AnyObj;
+  const poolRules = (objs: K8sObject[], kind: string): string[] =>
+    ruleLines((find(objs, kind) as AnyObj[]).filter((r) => !r.metadata.name.endsWith('leader-election'))[0].rules);
+
+  it('off by default: no BrowserPool CRD, no pool rules, no flag, no claim key', async () => {
+    const o = (await template(minimal)).objects;
+    assert.deepEqual(
+      (find(o, 'CustomResourceDefinition') as AnyObj[]).map((c) => c.metadata.name),
+      ['browsersessions.lkbrowser.dev'],
+    );
+    assert.ok(!poolRules(o, 'ClusterRole').some((l) => l.includes('browserpools') || l === ' pods patch'));
+    const [d] = find(o, 'Deployment') as [AnyObj];
+    const c = d.spec.template.spec.containers[0];
+    assert.ok(!c.args.includes('--warm-pools'));
+    assert.ok(!c.env.some((e: AnyObj) => e.name === 'LKB_POOL_CLAIM_KEY'));
+  });
+
+  it('on: the CRD from crds/browserpool.yaml, the pool rules, --warm-pools, a generated claim key in the release namespace only', async () => {
+    const o = (await template({ ...minimal, warmPools: { enabled: true } })).objects;
+    const crd = (find(o, 'CustomResourceDefinition') as AnyObj[]).find(
+      (c) => c.metadata.name === 'browserpools.lkbrowser.dev',
+    );
+    assert.ok(crd, 'BrowserPool CRD rendered');
+    assert.equal(crd.metadata.annotations['helm.sh/resource-policy'], 'keep');
+    const stripped = structuredClone(crd);
+    delete stripped.metadata.labels;
+    delete stripped.metadata.annotations;
+    assert.deepEqual(stripped, poolCrdSource);
+    const lines = poolRules(o, 'ClusterRole');
+    for (const l of [
+      'lkbrowser.dev browserpools list,watch',
+      'lkbrowser.dev browserpools/status patch',
+      'lkbrowser.dev browserpools/finalizers update',
+      ' pods patch',
+    ])
+      assert.ok(lines.includes(l), `${l} in ${lines.join(' | ')}`);
+    assert.ok(!lines.some((l) => l.includes('browserpools/scale')), 'the operator never scales a pool');
+    const [d] = find(o, 'Deployment') as [AnyObj];
+    const c = d.spec.template.spec.containers[0];
+    assert.ok(c.args.includes('--warm-pools'));
+    const env = c.env.find((e: AnyObj) => e.name === 'LKB_POOL_CLAIM_KEY');
+    const secrets = find(o, 'Secret') as AnyObj[];
+    assert.deepEqual(
+      secrets.map((x) => `${x.metadata.namespace}/${x.metadata.name}`),
+      [`${release.Namespace}/lkb-lkbrowser-pool-claim-key`],
+    );
+    assert.deepEqual(env.valueFrom, { secretKeyRef: { name: 'lkb-lkbrowser-pool-claim-key', key: 'claimKey' } });
+    const key = Buffer.from(secrets[0].data.claimKey, 'base64').toString();
+    assert.match(key, /^[A-Za-z0-9]{48}$/);
+    assert.ok(!JSON.stringify(d).includes(key), 'the key is not in the Deployment');
+    // A second render generates another key (helm template has no cluster to look the old one up in; an upgrade
+    // keeps it: chart-install.test.ts).
+    const again = (await template({ ...minimal, warmPools: { enabled: true } })).objects;
+    assert.notEqual((find(again, 'Secret') as AnyObj[])[0].data.claimKey, secrets[0].data.claimKey);
+  });
+
+  it('an admin-provided claim key Secret: referenced, none rendered; namespaced RBAC gets the pool rules per namespace', async () => {
+    const o = (await template({ ...full, warmPools: { enabled: true, claimKeySecret: 'my-claim-key' } })).objects;
+    assert.ok(!(find(o, 'Secret') as AnyObj[]).some((x) => x.metadata.name.includes('claim')));
+    const [d] = find(o, 'Deployment') as [AnyObj];
+    const env = d.spec.template.spec.containers[0].env.find((e: AnyObj) => e.name === 'LKB_POOL_CLAIM_KEY');
+    assert.equal(env.valueFrom.secretKeyRef.name, 'my-claim-key');
+    const roles = (find(o, 'Role') as AnyObj[]).filter((r) => !r.metadata.name.endsWith('leader-election'));
+    assert.deepEqual(
+      roles.map((r) => r.metadata.namespace),
+      ['team-a', 'team-b'],
+    );
+    for (const r of roles) assert.ok(ruleLines(r.rules).includes('lkbrowser.dev browserpools list,watch'));
   });
 });
 
@@ -604,6 +690,8 @@ describe('the operator accepts what the chart passes (operator/src/config.ts loa
       if (e.value !== undefined) env[e.name] = e.value;
       else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = release.Namespace;
       else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = 'lkb-lkbrowser-7d9f-abcde';
+      else if (e.valueFrom?.secretKeyRef?.key === 'claimKey')
+        env[e.name] = 'k'.repeat(48); // the kubelet reads it
       else assert.fail(`unhandled env source for ${e.name}`);
     }
     const parsed = loadConfig(c.args, env);
@@ -666,6 +754,13 @@ describe('the operator accepts what the chart passes (operator/src/config.ts loa
       (await operatorConfig(withCef)).cfg.cefRuntimeImage,
       `ghcr.io/lkbrowser/runtime-cef:${chartYaml.appVersion}`,
     );
+  });
+
+  it('warmPools.enabled yields warmPools in the operator, with a claim key in its environment', async () => {
+    assert.equal((await operatorConfig(minimal)).cfg.warmPools, false);
+    const { cfg, d } = await operatorConfig({ ...minimal, warmPools: { enabled: true } });
+    assert.equal(cfg.warmPools, true);
+    assert.ok(d.spec.template.spec.containers[0].env.some((e: AnyObj) => e.name === 'LKB_POOL_CLAIM_KEY'));
   });
 
   it('leaderElect=false yields leaderElect false in the operator', async () => {

@@ -7,9 +7,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REQUIRED_PERMISSIONS } from '@lkbrowser/operator';
+import { StandbyGate } from '@lkbrowser/runtime';
+import { pino } from 'pino';
 import { type AuditEvent, type KubeControlPlane, startKubeControlPlane, waitFor } from '@lkbrowser/testkit';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { chartDir, repoRoot } from './lib/helm.ts';
@@ -29,7 +33,7 @@ async function getJson(args: string[]): Promise<AnyObj> {
  * requests outside the table (would be a 403, or a grant nobody listed), and table verbs never requested whose
  * entry does not say why (`notInAudit`): an unused grant to trim.
  */
-function againstTable(since: number): { outside: string[]; unused: string[] } {
+function againstTable(since: number, features: readonly string[] = []): { outside: string[]; unused: string[] } {
   const key = (verb: string, group: string, resource: string) => `${verb} ${group}/${resource}`;
   // ResponseStarted too: a watch that is still open has no ResponseComplete yet.
   const events = cp.auditEvents().filter((e, i) => i >= since && e.user.username === SA);
@@ -40,7 +44,10 @@ function againstTable(since: number): { outside: string[]; unused: string[] } {
     }),
   );
   const table = REQUIRED_PERMISSIONS.flatMap((p) =>
-    p.verbs.map((v) => ({ k: key(v, p.apiGroup, p.resource), why: p.notInAudit?.[v] })),
+    p.verbs.map((v) => ({
+      k: key(v, p.apiGroup, p.resource),
+      why: p.notInAudit?.[v] ?? (p.feature && !features.includes(p.feature) ? `${p.feature} off` : undefined),
+    })),
   );
   return {
     outside: [...used].filter((u) => !table.some((t) => t.k === u)).sort(),
@@ -75,6 +82,18 @@ async function mountPolicy(deploy: AnyObj, tag: string): Promise<string> {
   return dir;
 }
 
+/** The env the kubelet resolves from Secrets for the operator container (the warm pools' claim key). */
+async function secretEnv(deploy: AnyObj): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const e of deploy.spec.template.spec.containers[0].env as AnyObj[]) {
+    const ref = e.valueFrom?.secretKeyRef;
+    if (!ref) continue;
+    const secret = await getJson(['get', 'secret', ref.name, '-n', 'lkb-system']);
+    env[e.name] = Buffer.from(secret.data[ref.key], 'base64').toString();
+  }
+  return env;
+}
+
 /** Runs operator/src/main.ts as the chart's Deployment would: its args, its ServiceAccount, its namespace. */
 async function startOperator(tag: string): Promise<RunningOperator> {
   const deploy = await getJson(['get', 'deployment', 'lkb-lkbrowser', '-n', 'lkb-system']);
@@ -98,7 +117,12 @@ async function startOperator(tag: string): Promise<RunningOperator> {
   const logPath = join(cp.dir, `operator-${tag}.log`);
   const fd = openSync(logPath, 'a');
   const child = spawn(process.execPath, [join(repoRoot, 'operator/src/main.ts'), ...args], {
-    env: { PATH: process.env.PATH ?? '', POD_NAMESPACE: 'lkb-system', POD_NAME: `lkb-lkbrowser-${tag}` },
+    env: {
+      PATH: process.env.PATH ?? '',
+      POD_NAMESPACE: 'lkb-system',
+      POD_NAME: `lkb-lkbrowser-${tag}`,
+      ...(await secretEnv(deploy)),
+    },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
@@ -152,14 +176,33 @@ async function checkTokenSecret(ns: string, name: string, pod: AnyObj): Promise<
   assert.notEqual(claims.video?.roomAdmin, true);
 }
 
-/** Create, update and delete one session; returns the pod it got. */
+/** spec.automation's bearer token: in the Secret the operator generated (owned by the session), mounted, in the status. */
+async function checkAutomationSecret(ns: string, name: string, pod: AnyObj): Promise<void> {
+  const secretName = `${name}-automation`;
+  const vol = pod.spec.volumes.find((v: AnyObj) => v.name === 'automation-token');
+  assert.equal(vol?.secret.secretName, secretName, 'the pod mounts the generated automation Secret');
+  const s = await waitFor(
+    `Secret ${ns}/${secretName}`,
+    async () => {
+      const r = await cp.api('GET', `/api/v1/namespaces/${ns}/secrets/${secretName}`);
+      return r.status === 200 ? (r.body as AnyObj) : undefined;
+    },
+    60_000,
+    200,
+  );
+  assert.equal(s.metadata.ownerReferences?.[0]?.kind, 'BrowserSession');
+  assert.match(Buffer.from(s.data.token, 'base64').toString(), /^[A-Za-z0-9_-]{43}$/);
+  assert.equal((await getJson(['get', 'bs', name, '-n', ns])).status?.automationTokenSecret, secretName);
+}
+
+/** Create, update and delete one session (with spec.automation); returns the pod it got. */
 async function exerciseSession(ns: string, name: string): Promise<AnyObj> {
   await cp.kubectl(['apply', '-n', ns, '-f', '-'], {
     input: JSON.stringify({
       apiVersion: 'lkbrowser.dev/v1alpha1',
       kind: 'BrowserSession',
       metadata: { name },
-      spec: { url: 'https://example.com/', room: `${ns}.demo-room` },
+      spec: { url: 'https://example.com/', room: `${ns}.demo-room`, automation: { enabled: true } },
     }),
   });
   const podName = `${name}-browser`;
@@ -213,6 +256,7 @@ async function exerciseSession(ns: string, name: string): Promise<AnyObj> {
     250,
   );
   await checkTokenSecret(ns, name, pod);
+  await checkAutomationSecret(ns, name, pod);
   // Delete: the garbage collector removes the pod and the token Secret through their ownerReferences.
   await cp.kubectl(['delete', 'bs', name, '-n', ns]);
   await waitFor(
@@ -396,5 +440,161 @@ describe('operator with the chart RBAC: rbac.namespaced=true (a Role per watched
       const r = await cp.kubectl(['auth', 'can-i', ...args], { kubeconfigPath: kc, allowFail: true });
       assert.equal(r.stdout.trim(), 'no', `can-i ${args.join(' ')}`);
     }
+  });
+});
+
+describe('operator with the chart RBAC: warm pools (warmPools.enabled)', () => {
+  let op: RunningOperator | undefined;
+  let standby: Server | undefined;
+  after(async () => {
+    await stopOperator(op);
+    await new Promise<void>((r) => (standby ? standby.close(() => r()) : r()));
+  });
+  let runtimePort = 0;
+  let claimKey = '';
+
+  it('helm install with warmPools.enabled: the BrowserPool CRD and a claim key Secret; helm upgrade keeps the key', async () => {
+    await cp.helm(['uninstall', 'lkb', '-n', 'lkb-system', '--wait']);
+    // The kubelet's part for one pool pod: the runtime's own claim gate (StandbyGate) behind the pod IP and the
+    // chart's runtime.port, so the operator's claim is checked and answered as a standby runtime does.
+    standby = createServer();
+    await new Promise<void>((r) => standby?.listen(0, '127.0.0.1', r));
+    runtimePort = (standby.address() as AddressInfo).port;
+    const install = (verb: string) =>
+      cp.helm([
+        verb,
+        'lkb',
+        chartDir,
+        '-n',
+        'lkb-system',
+        '--set',
+        'livekit.url=wss://livekit.example.com',
+        '--set',
+        'livekit.apiKey=devkey',
+        '--set',
+        'livekit.apiSecret=devsecret',
+        '--set',
+        'warmPools.enabled=true',
+        '--set',
+        `runtime.port=${runtimePort}`,
+        '--set',
+        'operator.replicas=0',
+        '--wait',
+        '--timeout=120s',
+      ]);
+    await install('install');
+    await cp.kubectl(['wait', '--for=condition=Established', 'crd/browserpools.lkbrowser.dev', '--timeout=60s']);
+    const key = async () =>
+      (await getJson(['get', 'secret', 'lkb-lkbrowser-pool-claim-key', '-n', 'lkb-system'])).data.claimKey as string;
+    claimKey = await key();
+    assert.ok(Buffer.from(claimKey, 'base64').toString().length >= 32);
+    await install('upgrade');
+    assert.equal(await key(), claimKey, 'the upgrade kept the claim key (pool pods started under it stay claimable)');
+    const kc = await cp.serviceAccountKubeconfig('lkb-system', 'lkb-lkbrowser');
+    for (const args of [
+      ['update', 'browserpools.lkbrowser.dev', '-n', 'team-a'],
+      ['update', 'browserpools.lkbrowser.dev/scale', '-n', 'team-a'],
+      ['get', 'secrets', '-n', 'lkb-system'],
+    ]) {
+      const r = await cp.kubectl(['auth', 'can-i', ...args], { kubeconfigPath: kc, allowFail: true });
+      assert.equal(r.stdout.trim(), 'no', `can-i ${args.join(' ')}`);
+    }
+  });
+
+  it('the operator keeps a pool, a session claims its runtime, the runtime goes at the end: nothing forbidden', async () => {
+    const auditStart = cp.auditEvents().length;
+    op = await startOperator('pools');
+    await cp.kubectl(['apply', '-n', 'team-a', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'lkbrowser.dev/v1alpha1',
+        kind: 'BrowserPool',
+        metadata: { name: 'warm' },
+        spec: { replicas: 1 },
+      }),
+    });
+    const podsOfPool = async (): Promise<AnyObj[]> =>
+      (await getJson(['get', 'pods', '-n', 'team-a', '-l', 'lkbrowser.dev/pool=warm'])).items;
+    const [pod] = await waitFor(
+      'the pool pod',
+      async () => ((await podsOfPool()).length === 1 ? await podsOfPool() : undefined),
+      60_000,
+      250,
+    );
+    const digest = pod.spec.containers[0].env.find((e: AnyObj) => e.name === 'LKB_CLAIM_SECRET_SHA256').value;
+    let claimedRoom: string | undefined;
+    const gate = new StandbyGate<string>(
+      digest,
+      (c) => ({ ok: true, value: c.env.LIVEKIT_ROOM ?? '' }),
+      pino({ level: 'silent' }),
+    );
+    void gate.claimed.then((room) => {
+      claimedRoom = room;
+    });
+    standby?.on('request', (req, res) => {
+      if (req.url === '/claim') gate.handle(req, res);
+      else res.writeHead(404).end();
+    });
+    const t = new Date().toISOString();
+    const st = await cp.api(
+      'PATCH',
+      `/api/v1/namespaces/team-a/pods/${pod.metadata.name}/status`,
+      {
+        status: {
+          phase: 'Running',
+          podIP: '127.0.0.1',
+          podIPs: [{ ip: '127.0.0.1' }],
+          conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: t }],
+        },
+      },
+      { contentType: 'application/merge-patch+json' },
+    );
+    assert.equal(st.status, 200, st.text);
+    await waitFor(
+      'pool status: 1 ready',
+      async () => (await getJson(['get', 'bp', 'warm', '-n', 'team-a'])).status?.readyReplicas === 1,
+      60_000,
+      250,
+    );
+    await cp.kubectl(['apply', '-n', 'team-a', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'lkbrowser.dev/v1alpha1',
+        kind: 'BrowserSession',
+        metadata: { name: 'warm-session' },
+        spec: { url: 'https://example.com/', room: 'team-a.demo-room', pool: { name: 'warm' } },
+      }),
+    });
+    await waitFor('the claim reached the standby runtime', () => claimedRoom, 60_000, 100);
+    assert.equal(claimedRoom, 'team-a.demo-room');
+    const claimed = await getJson(['get', 'pod', pod.metadata.name, '-n', 'team-a']);
+    assert.equal(claimed.metadata.labels['lkbrowser.dev/pool-state'], 'claimed');
+    await waitFor(
+      'the pool refills (a new standby pod)',
+      async () => (await podsOfPool()).some((p) => p.metadata.name !== pod.metadata.name),
+      60_000,
+      250,
+    );
+    await cp.kubectl(['delete', 'bs', 'warm-session', '-n', 'team-a']);
+    await waitFor(
+      'the claimed runtime deleted at the end of its session',
+      async () => (await cp.api('GET', `/api/v1/namespaces/team-a/pods/${pod.metadata.name}`)).status === 404,
+      60_000,
+      250,
+    );
+    const events = saEvents(auditStart);
+    process.stderr.write(
+      `operator requests (warm pools):\n  ${[...new Set(events.map(describeEvent))].sort().join('\n  ')}\n`,
+    );
+    assert.deepEqual(events.filter((e) => e.responseStatus?.code === 403).map(describeEvent), [], 'forbidden requests');
+    const { outside, unused } = againstTable(auditStart, ['warmPools']);
+    assert.deepEqual(outside, [], 'requests outside the permission table');
+    const poolEntries = REQUIRED_PERMISSIONS.filter((p) => p.feature === 'warmPools').flatMap((p) =>
+      p.verbs.filter((v) => !p.notInAudit?.[v]).map((v) => `${v} ${p.apiGroup}/${p.resource}`),
+    );
+    assert.deepEqual(
+      unused.filter((u) => poolEntries.includes(u)),
+      [],
+      'every warm pool permission is used',
+    );
+    await cp.kubectl(['delete', 'bp', 'warm', '-n', 'team-a']);
   });
 });

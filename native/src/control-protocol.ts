@@ -106,11 +106,20 @@ export const MESSAGES = {
   },
   /** One DevTools message from Chromium `pid` (a reply or an event, JSON text). */
   cdp: {
-    id: 9,
+    id: 10,
     from: 'host',
     fields: [
       ['pid', 'i32'],
       ['message', 'str'],
+    ],
+  },
+  sandbox: {
+    id: 9,
+    from: 'host',
+    fields: [
+      ['enabled', 'bool'],
+      ['uid', 'i32'],
+      ['detail', 'str'],
     ],
   },
   client_hello: { id: 101, from: 'client', fields: [['version', 'i32']] },
@@ -173,7 +182,8 @@ export type HostMessage =
   | { type: 'chromium_started'; pid: number; cdpPort: number }
   | { type: 'chromium_exited'; pid: number; status: number; reason: string }
   | { type: 'error'; fatal: boolean; message: string }
-  | { type: 'cdp'; pid: number; message: string };
+  | { type: 'cdp'; pid: number; message: string }
+  | { type: 'sandbox'; enabled: boolean; uid: number; detail: string };
 
 export type ClientMessage =
   | { type: 'client_hello'; version: number }

@@ -10,6 +10,8 @@ export interface Permission {
   scope: 'watched' | 'operator';
   /** Why the chart test's audit log shows no request for it (a rare path, or a check that is not a request). */
   notInAudit?: Partial<Record<string, string>>;
+  /** Needed only with this feature on (`--warm-pools`; the chart grants it with `warmPools.enabled`). */
+  feature?: 'warmPools';
 }
 
 export const REQUIRED_PERMISSIONS: Permission[] = [
@@ -33,14 +35,17 @@ export const REQUIRED_PERMISSIONS: Permission[] = [
     scope: 'watched',
     notInAudit: { get: 'only when a pod create answers AlreadyExists for a pod the cache does not show' },
   },
-  // The per-session token Secret: written, never read (no get/list/watch: tenants' Secrets stay unreadable).
+  // The per-session Secrets (join token; spec.automation's bearer token): written, never read (no get/list/watch:
+  // tenants' Secrets stay unreadable).
   {
     apiGroup: '',
     resource: 'secrets',
     verbs: ['create', 'update'],
     scope: 'watched',
     notInAudit: {
-      update: 'only when a token is renewed before it expires, or a Secret planted under its name is overwritten',
+      update:
+        'only when a token is renewed before it expires, a Secret planted under its name is overwritten, or an ' +
+        'automation Secret is rewritten by a new operator process',
     },
   },
   // The runtime NetworkPolicy of each session namespace (written, never read).
@@ -52,5 +57,35 @@ export const REQUIRED_PERMISSIONS: Permission[] = [
     notInAudit: { update: 'only when the namespace already has one (written by an earlier operator process)' },
   },
   { apiGroup: 'events.k8s.io', resource: 'events', verbs: ['create'], scope: 'watched' },
+  // Warm pools (docs/warm-pool.md): pools are read, their status written; their pods are claimed by a merge patch
+  // with a resourceVersion precondition (pods create/delete are above). No write to pools' specs: they are the
+  // admin's (kubectl scale goes through browserpools/scale as the admin, not the operator).
+  {
+    apiGroup: 'lkbrowser.dev',
+    resource: 'browserpools',
+    verbs: ['list', 'watch'],
+    scope: 'watched',
+    feature: 'warmPools',
+  },
+  {
+    apiGroup: 'lkbrowser.dev',
+    resource: 'browserpools/status',
+    verbs: ['patch'],
+    scope: 'watched',
+    feature: 'warmPools',
+  },
+  {
+    apiGroup: 'lkbrowser.dev',
+    resource: 'browserpools/finalizers',
+    verbs: ['update'],
+    scope: 'watched',
+    feature: 'warmPools',
+    notInAudit: {
+      update:
+        'not a request: OwnerReferencesPermissionEnforcement demands it of whoever creates a pod owned by a pool ' +
+        'with blockOwnerDeletion',
+    },
+  },
+  { apiGroup: '', resource: 'pods', verbs: ['patch'], scope: 'watched', feature: 'warmPools' },
   { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'operator' },
 ];

@@ -129,6 +129,7 @@ async function run(): Promise<void> {
     logger: log,
     source: {
       status: () => session?.status(),
+      sandbox: () => page?.sandbox,
       // Standby: ready to be claimed once the page is up; claimed: ready while publishing, like a cold start.
       ready: gate ? () => (gate.isClaimed() ? undefined : page !== undefined) : undefined,
     },
@@ -173,7 +174,7 @@ async function run(): Promise<void> {
     framerate: cfg.framerate,
     audio: cfg.audio,
   });
-  log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
+  log.info({ url: page.url, width: page.width, height: page.height, sandbox: page.sandbox }, 'page started');
   if (shuttingDown) return;
   if (gate) {
     log.info('standby: engine up on a blank page, in no room; waiting for a claim (POST /claim)');
@@ -221,17 +222,22 @@ async function run(): Promise<void> {
       dynacast: false,
     },
   );
+  // Claimed: the page goes to the session's size and URL while the room connection is made and the tracks are
+  // published (the session sends frames once the page is done).
+  let pageReady: Promise<void> | undefined;
   if (gate) {
-    // Claimed: the page goes to the session's size and URL while the room connection is made.
     const p = page;
     const c = cfg;
-    await Promise.all([
-      joined,
-      (async () => {
-        if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
-        if (c.url !== 'about:blank') await p.navigate(c.url);
-      })(),
-    ]);
+    const t0 = performance.now();
+    pageReady = (async () => {
+      if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
+      if (c.url !== 'about:blank') await p.navigate(c.url);
+      log.info({ ms: Math.round(performance.now() - t0) }, 'claimed: page loaded');
+    })();
+    // Observed by session.start(); this handler only keeps a failure while joining from being unhandled.
+    pageReady.catch((err: unknown) => log.debug({ err }, 'claimed page start failed'));
+    await joined;
+    log.info({ ms: Math.round(performance.now() - t0) }, 'claimed: room joined');
   } else await joined;
   log.info({ room: room.name, identity: room.localParticipant?.identity }, 'connected to the room');
   if (shuttingDown) return;
@@ -240,6 +246,7 @@ async function run(): Promise<void> {
     room,
     page,
     framerate: cfg.framerate,
+    videoCodec: cfg.videoCodec,
     audio: cfg.audio,
     nav,
     focusIdleMs: cfg.focusIdleReleaseSeconds * 1000,
@@ -250,6 +257,7 @@ async function run(): Promise<void> {
     screenshotIdentities: cfg.screenshotIdentities,
     metrics,
     logger: log,
+    pageReady,
   });
   session.on('fatal', (err) => {
     log.fatal({ err }, 'browser cannot be restarted');

@@ -28,11 +28,14 @@ import { reportedUrl } from './room-limits.ts';
 import { historyStep, navigateChecked, rpcHandlers } from './rpc-handlers.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { VideoPublisher } from './video-publisher.ts';
+import type { VideoCodecName } from './video-codec.ts';
 
 export interface SessionOptions {
   room: Room;
   page: BrowserPage;
   framerate: number;
+  /** Codec of browser-video (LKB_VIDEO_CODEC; default vp8). */
+  videoCodec?: VideoCodecName;
   audio: boolean;
   nav: NavPolicy;
   focusIdleMs: number;
@@ -58,6 +61,9 @@ export interface SessionOptions {
   /** How long browser/request-focus waits for the room to announce its caller. Default 8000 ms: livekit-server
    *  announces participants that publish nothing every 3 s; clients' RPC timeouts are 10 s and more. */
   announceWaitMs?: number;
+  /** The page's own start-up still running while the tracks are published (a warm claim's resize and navigation):
+   *  frames go out only once it is done, so the first frame a viewer sees is the session's page. */
+  pageReady?: Promise<unknown>;
 }
 
 export interface SessionEvents {
@@ -122,6 +128,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       room,
       page,
       fps: opts.framerate,
+      codec: opts.videoCodec,
       refreshIntervalMs: opts.refreshIntervalMs ?? 1500,
       metrics,
       logger,
@@ -247,8 +254,8 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       }),
     ]);
 
-    await this.#video.publish();
-    await this.#audio?.publish();
+    // Both tracks at once (each publish is a signalling round trip and a renegotiation), and while the page loads.
+    await Promise.all([this.#video.publish(), this.#audio?.publish(), this.#o.pageReady]);
     if (this.#closed) return;
     this.#publishing = true;
     metrics.publishing.set(1);

@@ -2,8 +2,10 @@
 // one (the engine's shm slot, held), publishes it at most `fps` times per second, and re-sends the last frame after
 // `refreshIntervalMs` without a new paint so late subscribers and lossy links of a static page still get a picture.
 import {
+  type LocalTrack,
   LocalVideoTrack,
   type Room,
+  RoomEvent,
   TrackPublishOptions,
   TrackSource,
   VideoBufferType,
@@ -16,6 +18,15 @@ import type { BrowserPage, PaintEvent } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { VIDEO_TRACK } from '@lkbrowser/protocol';
+import type { VideoCodecName } from './video-codec.ts';
+
+/** Our codec names → rtc-node's enum. */
+const RTC_CODEC: Record<VideoCodecName, VideoCodec> = {
+  vp8: VideoCodec.VP8,
+  vp9: VideoCodec.VP9,
+  av1: VideoCodec.AV1,
+  h264: VideoCodec.H264,
+};
 
 /** 8 Mbps at 1080p, scaled by pixel count, at least 1 Mbps. */
 export function videoBitrate(width: number, height: number): number {
@@ -26,6 +37,8 @@ export interface VideoPublisherOptions {
   room: Room;
   page: BrowserPage;
   fps: number;
+  /** Codec of the track (default vp8). */
+  codec?: VideoCodecName;
   refreshIntervalMs: number;
   metrics: RuntimeMetrics;
   logger: Logger;
@@ -56,6 +69,15 @@ export interface LatestFrame extends PublishedFrame {
 }
 
 const nowMs = (): number => performance.now();
+
+/**
+ * When a subscriber's down track is bound (livekit-server's TrackSubscribed, once per track), the last frame is
+ * sent again at these delays (ms). The server asks the encoder for a key frame at that moment, but an encoder only
+ * encodes one when it is given a frame; a settled page gives none, so without this the first subscriber (a warm
+ * claim's or a cold start's viewer) waits for the next refresh. Several sends because the key frame request (RTCP)
+ * and the signal message race.
+ */
+export const SUBSCRIBED_RESEND_MS = [0, 100, 300, 700] as const;
 const monoUs = (): bigint => process.hrtime.bigint() / 1000n;
 
 export class VideoPublisher {
@@ -71,6 +93,16 @@ export class VideoPublisher {
   #frameWaiters: Array<{ afterUs: bigint; resolve: (f: PublishedFrame | null) => void; timer: NodeJS.Timeout }> = [];
   #running = false;
   #closed = false;
+  #resendTimers: NodeJS.Timeout[] = [];
+  readonly #onLocalSubscribed = (track: LocalTrack): void => {
+    if (track.sid === undefined || track.sid !== this.#sid || this.#closed) return;
+    for (const t of this.#resendTimers) clearTimeout(t);
+    this.#resendTimers = SUBSCRIBED_RESEND_MS.map((ms) =>
+      setTimeout(() => {
+        if (this.#running) this.#publishLatest(true);
+      }, ms),
+    );
+  };
 
   constructor(opts: VideoPublisherOptions) {
     this.#o = opts;
@@ -87,11 +119,12 @@ export class VideoPublisher {
     if (!lp) throw new Error('room is not connected');
     this.#source = new VideoSource(page.width, page.height);
     const track = LocalVideoTrack.createVideoTrack(VIDEO_TRACK, this.#source);
+    room.on(RoomEvent.LocalTrackSubscribed, this.#onLocalSubscribed);
     const pub = await lp.publishTrack(
       track,
       new TrackPublishOptions({
         source: TrackSource.SOURCE_SCREENSHARE,
-        videoCodec: VideoCodec.VP8,
+        videoCodec: RTC_CODEC[this.#o.codec ?? 'vp8'],
         videoEncoding: { maxBitrate: BigInt(videoBitrate(page.width, page.height)), maxFramerate: fps },
         simulcast: false,
       }),
@@ -192,6 +225,8 @@ export class VideoPublisher {
     this.#closed = true;
     this.#running = false;
     for (const t of this.#intervals) clearInterval(t);
+    for (const t of this.#resendTimers) clearTimeout(t);
+    this.#o.room.off(RoomEvent.LocalTrackSubscribed, this.#onLocalSubscribed);
     for (const w of this.#frameWaiters) {
       clearTimeout(w.timer);
       w.resolve(null);

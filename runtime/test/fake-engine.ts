@@ -35,6 +35,7 @@ export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
   browserVersion(): Promise<BrowserVersion> {
     return Promise.reject(new Error('the fake engine has no DevTools'));
   }
+  readonly sandbox = { enabled: false, detail: 'off: fake engine (no Chromium)' };
   #width: number;
   #height: number;
   #url: string;

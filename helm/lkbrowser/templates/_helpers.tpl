@@ -56,6 +56,15 @@ app.kubernetes.io/component: operator
 {{- end -}}
 {{- end -}}
 
+{{/* The Secret holding the warm pools' claim key (key claimKey): the admin's, or the chart's own. */}}
+{{- define "lkbrowser.claimKeySecretName" -}}
+{{- if .Values.warmPools.claimKeySecret -}}
+{{- .Values.warmPools.claimKeySecret -}}
+{{- else -}}
+{{- printf "%s-pool-claim-key" (include "lkbrowser.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Namespaces where runtime pods run, as a YAML list: watchNamespaces, or the release namespace when watching all. */}}
 {{- define "lkbrowser.sessionNamespaces" -}}
 {{- if .Values.watchNamespaces -}}
@@ -92,6 +101,22 @@ app.kubernetes.io/component: operator
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create]
+{{- end -}}
+
+{{/* The operator's extra rules for warm pools (warmPools.enabled; operator/src/rbac.ts entries with feature warmPools). */}}
+{{- define "lkbrowser.poolRules" -}}
+- apiGroups: [lkbrowser.dev]
+  resources: [browserpools]
+  verbs: [list, watch]
+- apiGroups: [lkbrowser.dev]
+  resources: [browserpools/status]
+  verbs: [patch]
+- apiGroups: [lkbrowser.dev]
+  resources: [browserpools/finalizers]
+  verbs: [update]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [patch]
 {{- end -}}
 
 {{/* The admin policy as the operator reads it (--policy-file) and the admission policy embeds it. */}}

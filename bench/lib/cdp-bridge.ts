@@ -16,7 +16,7 @@ export interface CdpBridge {
 export async function startCdpBridge(page: BrowserPage): Promise<CdpBridge> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const server = http.createServer((req, res) => {
-    if (req.url !== '/json/version') return void res.writeHead(404).end();
+    if ((req.url ?? '').split('?')[0]?.replace(/\/+$/, '') !== '/json/version') return void res.writeHead(404).end();
     const { port } = server.address() as AddressInfo;
     page.browserVersion().then(
       (v) =>

@@ -217,6 +217,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     const driver = await PageDriver.attach(CdpConnection.over(mux.engine, { timeoutMs, logger: this.log }), {
       timeoutMs,
       logger: this.log,
+      waitForPage: true,
     });
     if (this.closing) {
       await driver.close();

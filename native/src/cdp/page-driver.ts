@@ -14,6 +14,8 @@ export interface PageDriverOptions {
   logger?: Logger;
   /** HTTP headers for connect() (e.g. the automation endpoint's Authorization: Bearer). */
   headers?: Record<string, string>;
+  /** Wait (up to timeoutMs) for the browser's first page target instead of creating one when there is none yet. */
+  waitForPage?: boolean;
   /** Attach to this target instead of the first page target. */
   targetId?: string;
   /**
@@ -179,11 +181,18 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     try {
       let targetId = opts.targetId;
       if (targetId === undefined) {
-        const { targetInfos } = await conn.send<{ targetInfos: { targetId: string; type: string }[] }>(
-          'Target.getTargets',
-        );
-        targetId = targetInfos.find((t) => t.type === 'page')?.targetId;
+        // Over a pipe Chromium may answer before it opened its first tab: wait for it rather than open another.
+        const deadline = Date.now() + (opts.waitForPage ? timeoutMs : 0);
+        for (;;) {
+          const { targetInfos } = await conn.send<{ targetInfos: { targetId: string; type: string }[] }>(
+            'Target.getTargets',
+          );
+          targetId = targetInfos.find((t) => t.type === 'page')?.targetId;
+          if (targetId !== undefined || Date.now() >= deadline) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         if (targetId === undefined) {
+          if (opts.waitForPage) throw new Error(`no page target within ${timeoutMs} ms`);
           ({ targetId } = await conn.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' }));
         }
       }

@@ -244,8 +244,25 @@ describe('CdpMux', () => {
     r.mux.engine.on('close', (w) => reasons.push(`e:${w}`));
     r.mux.close('chromium exited');
     assert.deepEqual(reasons.sort(), ['a:chromium exited', 'e:chromium exited']);
+    // for a browser connection that outlives the mux (CEF): the hub, and with it every client session, is detached
+    assert.deepEqual(
+      { method: r.last().method, params: r.last().params, sessionId: r.last().sessionId },
+      { method: 'Target.detachFromTarget', params: { sessionId: 'HUB' }, sessionId: undefined },
+    );
     await assert.rejects(r.mux.openClient(), /closed \(chromium exited\)/);
     r.event('Runtime.consoleAPICalled', {}, 'A'); // ignored
+  });
+
+  it('a new mux on the same browser connection never reuses an id of the old one (late replies are dropped)', () => {
+    const r1 = rig();
+    r1.mux.engine.send({ id: 1, method: 'X.old' });
+    const old = r1.last();
+    r1.mux.close('page recreated');
+    const r2 = rig();
+    r2.mux.engine.send({ id: 1, method: 'X.new' });
+    assert.notEqual(r2.last().id, old.id);
+    r2.reply(old, { stale: true });
+    assert.deepEqual(r2.engine, []);
   });
 
   it('the engine closing its connection closes the mux (the page is being torn down)', async () => {

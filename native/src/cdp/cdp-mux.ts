@@ -35,6 +35,12 @@ export interface CdpMuxOptions {
 export const SESSION_NOT_FOUND = { code: -32001, message: 'Session with given id not found.' };
 
 const DEFAULT_MAX_CLIENT_MESSAGE = 4 * 1024 * 1024;
+/**
+ * Command ids, unique across every mux of this process: a browser connection can outlive a mux (CEF keeps its pipe
+ * when the page is recreated, and a new mux takes over), so a late reply to an old mux's command never matches a
+ * command of the new one.
+ */
+let nextCommandId = 1;
 
 interface Pending {
   /** undefined: the mux's own command */
@@ -94,7 +100,6 @@ export class CdpMux {
   /** sessionId → owner, for every session the mux routes (clients' roots included). */
   readonly #owners = new Map<string, MuxChannel>();
   readonly #clients = new Set<MuxChannel>();
-  #nextId = 1;
   /** The mux's own browser session, parent of every client session (a promise until Chromium answered). */
   #hub: Promise<string> | undefined;
   #hubId: string | undefined;
@@ -156,9 +161,17 @@ export class CdpMux {
     if (typeof msg.method === 'string') this.#onEvent(msg);
   }
 
-  /** Chromium is gone: every channel closes. */
+  /**
+   * Chromium is gone, or the page is being torn down: every channel closes. The mux's own session (and with it every
+   * client session) is detached, for a browser connection that outlives the mux (CEF); a dead Chromium's host drops it.
+   */
   close(reason: string): void {
     if (this.#closed !== undefined) return;
+    if (this.#hubId !== undefined) {
+      this.#write(
+        JSON.stringify({ id: nextCommandId++, method: 'Target.detachFromTarget', params: { sessionId: this.#hubId } }),
+      );
+    }
     this.#closed = reason;
     const owners = [this.#engine, ...this.#clients];
     this.#clients.clear();
@@ -191,7 +204,7 @@ export class CdpMux {
     if (owner.pending >= this.#maxPending) {
       return answer({ code: -32000, message: `more than ${this.#maxPending} commands waiting for replies` });
     }
-    const out: CdpMessage = { id: this.#nextId++, method: msg.method, params: msg.params ?? {} };
+    const out: CdpMessage = { id: nextCommandId++, method: msg.method, params: msg.params ?? {} };
     if (target !== undefined) out.sessionId = target;
     const text = JSON.stringify(out);
     if (owner.kind === 'client' && Buffer.byteLength(text) > this.#maxClientMessage) {
@@ -317,7 +330,7 @@ export class CdpMux {
   /** A command of the mux itself. Resolves with Chromium's reply (an error reply included). */
   #own(method: string, params: Record<string, unknown>, sessionId: string | undefined): Promise<CdpMessage> {
     if (this.#closed !== undefined) return Promise.reject(new Error(`DevTools connection closed (${this.#closed})`));
-    const id = this.#nextId++;
+    const id = nextCommandId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);

@@ -2,14 +2,7 @@
 // socket), input/navigation/evaluate/URL events over CDP (PageDriver), crash detection and restart.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import {
-  type CdpChannel,
-  CdpConnection,
-  CdpMux,
-  discoverBrowserWebSocket,
-  PageDriver,
-  webSocketChannel,
-} from './cdp/index.ts';
+import { type CdpChannel, CdpConnection, CdpMux, PageDriver } from './cdp/index.ts';
 import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
 import type {
@@ -213,7 +206,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   private async connect(chromium: { pid: number; cdpPort: number }): Promise<void> {
     this.chromium = chromium.pid;
     const timeoutMs = this.cfg.startTimeoutMs;
-    const mux = await this.openMux(chromium, timeoutMs);
+    const mux = this.openMux(chromium);
     const driver = await PageDriver.attach(CdpConnection.over(mux.engine, { timeoutMs, logger: this.log }), {
       timeoutMs,
       logger: this.log,
@@ -241,35 +234,26 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   }
 
   /**
-   * The DevTools connection to a Chromium that just started: its pipe, relayed by the host (cdpPort 0, the Xvfb
-   * engine), or for CEF (which has no pipe yet) one WebSocket to its loopback port, multiplexed the same way.
+   * The DevTools connection to a Chromium that just started: its --remote-debugging-pipe, relayed by the host over
+   * the control channel (both engines; cdpPort is 0). A host that reports a TCP port is refused: DevTools over TCP
+   * would let any local process drive the browser.
    */
-  private async openMux(chromium: { pid: number; cdpPort: number }, timeoutMs: number): Promise<CdpMux> {
+  private openMux(chromium: { pid: number; cdpPort: number }): CdpMux {
     this.mux?.close('superseded');
+    this.mux = undefined;
+    if (chromium.cdpPort !== 0)
+      throw new Error(`engine host offered DevTools on TCP port ${chromium.cdpPort}: refused`);
     const host = this.host;
-    if (chromium.cdpPort === 0) {
-      const mux = new CdpMux({
-        logger: this.log,
-        write: (text) => {
-          try {
-            host?.send({ type: 'cdp_send', pid: chromium.pid, message: text });
-          } catch (err) {
-            this.log.warn({ err }, 'DevTools command not sent');
-          }
-        },
-      });
-      this.mux = mux;
-      return mux;
-    }
-    const ws = await webSocketChannel(
-      await discoverBrowserWebSocket(`http://127.0.0.1:${chromium.cdpPort}`, timeoutMs),
-      timeoutMs,
-    );
-    // The mux speaks text (the pipe's form); over the WebSocket each command is one JSON message.
-    const mux = new CdpMux({ logger: this.log, write: (text) => ws.send(JSON.parse(text)) });
-    ws.on('message', (m) => mux.receive(m));
-    ws.on('close', (reason) => mux.close(`DevTools socket: ${reason}`));
-    mux.engine.on('close', () => ws.close());
+    const mux = new CdpMux({
+      logger: this.log,
+      write: (text) => {
+        try {
+          host?.send({ type: 'cdp_send', pid: chromium.pid, message: text });
+        } catch (err) {
+          this.log.warn({ err }, 'DevTools command not sent');
+        }
+      },
+    });
     this.mux = mux;
     return mux;
   }

@@ -53,6 +53,7 @@ describe('CdpMux on a real Chromium pipe', { timeout: 120_000 }, () => {
   const raw = new Map<number, (m: CdpMessage) => void>();
   let rawId = RAW_ID;
   let toChromium: Writable;
+  let finished = false;
   /** A command written straight to the pipe, past the mux. */
   const rawSend = (method: string, params: Record<string, unknown>, sessionId?: string): Promise<CdpMessage> =>
     withTimeout(
@@ -88,6 +89,12 @@ describe('CdpMux on a real Chromium pipe', { timeout: 120_000 }, () => {
     );
     toChromium = proc.stdio[3] as Writable;
     const fromChromium = proc.stdio[4] as Readable;
+    // Once the test kills Chromium, its pipe ends in EPIPE / ECONNRESET; before that, an error is a failure.
+    const onPipeError = (err: Error): void => {
+      if (!finished) throw err;
+    };
+    toChromium.on('error', onPipeError);
+    fromChromium.on('error', onPipeError);
     mux = new CdpMux({ logger: pino({ level: 'silent' }), write: (t) => toChromium.write(`${t}\0`) });
     let buf = '';
     fromChromium.setEncoding('utf8');
@@ -104,6 +111,7 @@ describe('CdpMux on a real Chromium pipe', { timeout: 120_000 }, () => {
   });
 
   after(() => {
+    finished = true;
     mux?.close('test done');
     if (proc?.pid !== undefined && proc.exitCode === null) process.kill(-proc.pid, 'SIGKILL');
     if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });

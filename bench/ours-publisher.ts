@@ -2,12 +2,16 @@
 // (runtime/src/session.ts: the same damage-driven paint → VideoSource path, focus RPCs and browser-input handling)
 // in one Node process. Used by the benchmarks when runtime/src/main.ts is not present (BENCH_OURS=direct forces it).
 // Env like the runtime CLI: LIVEKIT_URL, LIVEKIT_ROOM, LIVEKIT_IDENTITY, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, LKB_URL,
-// LKB_WIDTH, LKB_HEIGHT, LKB_FRAMERATE, LKB_AUDIO (default false here), BENCH_MAX_S. stdout: JSON event lines.
+// LKB_WIDTH, LKB_HEIGHT, LKB_FRAMERATE, LKB_VIDEO_CODEC, LKB_AUDIO (default false here), BENCH_MAX_S. stdout: JSON
+// event lines (the stats line carries the publisher's outbound-rtp figures). BENCH_TAP_FILE: append every paint's luma
+// grid there (bench/lib/frame-quality.ts) so bench/codecs.ts can compare received frames with captured ones.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { createContext, type EngineContext } from '@lkbrowser/native';
-import { RoomSession, RuntimeMetrics, runtimeGrant } from '@lkbrowser/runtime';
+import { parseVideoCodec, RoomSession, RuntimeMetrics, runtimeGrant } from '@lkbrowser/runtime';
 import { log } from './lib/common.ts';
+import { encodeTapRecord, lumaGridBgra } from './lib/frame-quality.ts';
 
 const env = (k: string, d?: string): string => {
   const v = process.env[k] ?? d;
@@ -29,10 +33,35 @@ async function published(): Promise<number> {
   return m.values.reduce((s, v) => s + v.value, 0);
 }
 
+/** The video sender's outbound-rtp figures (encoder, encode time, bytes), for the codec comparison. */
+async function outbound(): Promise<Record<string, unknown>> {
+  if (!room) return {};
+  try {
+    const s = await room.getRtcStats();
+    // both lists: which one rtc-node files a stream under is not what its name says (see bench/lib/rtc-stats.ts)
+    for (const st of [...s.publisherStats, ...s.subscriberStats]) {
+      if (st.stats.case !== 'outboundRtp') continue;
+      const o = st.stats.value;
+      if (o.stream?.kind !== 'video') continue;
+      return {
+        encoder: o.outbound?.encoderImplementation,
+        framesEncoded: o.outbound?.framesEncoded,
+        totalEncodeTime: o.outbound?.totalEncodeTime,
+        bytesSent: Number(o.sent?.bytesSent ?? 0),
+        targetBitrate: o.outbound?.targetBitrate,
+        qualityLimitation: o.outbound?.qualityLimitationReason,
+      };
+    }
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, 'publisher stats');
+  }
+  return {};
+}
+
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  out({ ev: 'stats', final: true, published: await published() });
+  out({ ev: 'stats', final: true, published: await published(), ...(await outbound()) });
   const bounded = (p: Promise<unknown> | undefined, ms: number): Promise<unknown> =>
     Promise.race([p, new Promise((r) => setTimeout(r, ms))]);
   try {
@@ -61,6 +90,9 @@ async function main(): Promise<void> {
   const audio = env('LKB_AUDIO', 'false') === 'true';
   const identity = env('LIVEKIT_IDENTITY', 'browser');
   const roomName = env('LIVEKIT_ROOM');
+  const codecName = env('LKB_VIDEO_CODEC', 'vp8');
+  const videoCodec = parseVideoCodec(codecName);
+  if (!videoCodec) throw new Error(`LKB_VIDEO_CODEC: unknown codec ${codecName}`);
   ctx = await createContext({
     maxWidth: Math.max(W, 1280),
     maxHeight: Math.max(H, 720),
@@ -77,6 +109,7 @@ async function main(): Promise<void> {
     room,
     page,
     framerate: fps,
+    videoCodec,
     audio,
     nav: { allowPrivate: true, allowedOrigins: [] },
     focusIdleMs: 0,
@@ -88,6 +121,16 @@ async function main(): Promise<void> {
     out({ ev: 'error', error: e.message });
     void shutdown(1);
   });
+  const tapFile = process.env.BENCH_TAP_FILE;
+  if (tapFile) {
+    const fd = openSync(tapFile, 'a');
+    process.on('exit', () => closeSync(fd));
+    // synchronous: the paint's pixels are the engine's slot, valid while the event is delivered
+    page.on('paint', (ev) => {
+      const at = performance.timeOrigin + performance.now();
+      writeSync(fd, encodeTapRecord(at, ev.width, ev.height, lumaGridBgra(ev.frame, ev.width, ev.height)));
+    });
+  }
   await session.start();
   // The page's first paints happened before the session subscribed (a static page paints nothing more): one full
   // frame. (Newer runtime sessions do this themselves in start(); a second request costs one grab.)
@@ -101,7 +144,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   setInterval(() => {
-    void published().then((n) => out({ ev: 'stats', published: n }));
+    void Promise.all([published(), outbound()]).then(([n, o]) => out({ ev: 'stats', published: n, ...o }));
   }, 1000).unref();
 }
 

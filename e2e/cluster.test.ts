@@ -1,20 +1,25 @@
 // What a user of the chart does, end to end on a real cluster: helm install; kubectl apply the example
 // BrowserSession; kubectl wait Ready; the page's pixels in the room; focus by RPC and a click; kubectl get bs;
 // a deleted pod comes back and the restart is counted; kubectl delete ends the session and the participant leaves;
+// Chromium's sandbox: off under RuntimeDefault (the Sandboxed condition says why), on with the generated Localhost
+// seccomp profile (scripts/tools/seccomp-profile.sh, chart runtime.seccompProfile; renderers checked in /proc);
 // failures (unpullable image, crash-looping runtime, LiveKit refusing the token) show in status and events;
 // helm uninstall leaves no pods; the cluster's tear-down leaves nothing on the machine.
 // LKB_CLUSTER=local (default: this machine, e2e/cluster/local.ts) or kind (e2e/cluster/kind.ts, GitHub Actions).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { dispose, RoomEvent } from '@livekit/rtc-node';
 import { waitFor, withTimeout } from '@lkbrowser/testkit';
 import { parse, stringify } from 'yaml';
 import { BLUE, click, joinAsViewer, RED, requestFocus, type Viewer, waitForColour } from './lib/room-check.ts';
 import { startKindCluster } from './cluster/kind.ts';
 import { startLocalCluster } from './cluster/local.ts';
+import { podProcesses, sandboxEvidence } from './cluster/pod-processes.ts';
 import type { ClusterProvider } from './cluster/provider.ts';
 
 const NS = 'lkb-e2e';
@@ -135,6 +140,104 @@ async function expectFailure(
   await p.kubectl(['-n', NS, 'delete', 'browsersession', s.metadata.name, '--wait', '--timeout=120s']);
   await waitFor(`${s.metadata.name}: pod gone`, async () => (await runtimePods(p)) === '', 120_000, 1000);
   return { reason, message: failed?.message ?? '', ms: Date.now() - t0 };
+}
+
+// --- Chromium's own sandbox in the pod (README "Chromium's sandbox in the pod")
+const SECCOMP_PROFILE = 'lkbrowser/chromium.json';
+
+function sandboxedCondition(st: SessionStatus) {
+  return st.conditions?.find((c) => c.type === 'Sandboxed');
+}
+
+/** Under RuntimeDefault, containerd's profile refuses user namespaces: the session says so, Chromium runs --no-sandbox. */
+async function defaultSeccompReportsNoSandbox(p: ClusterProvider, name: string): Promise<void> {
+  let st: SessionStatus = {};
+  await waitFor(
+    `${name}: Sandboxed condition`,
+    async () => sandboxedCondition((st = await status(p, name))) !== undefined,
+    60_000,
+    1000,
+  );
+  const c = sandboxedCondition(st);
+  log(`RuntimeDefault: Sandboxed=${c?.status} ${c?.reason}: ${c?.message}`);
+  assert.equal(c?.status, 'False');
+  assert.equal(c?.reason, 'NoSandbox');
+  assert.equal(c?.message, 'off: unshare(CLONE_NEWUSER): Operation not permitted', 'the seccomp refusal, named');
+  if (p.name !== 'local') return;
+  const uid = (await p.kubectl(['-n', NS, 'get', 'pod', st.podName ?? '', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+  const ev = sandboxEvidence(podProcesses(uid));
+  assert.ok(ev.browser?.cmdline.includes('--no-sandbox'), `browser runs --no-sandbox: ${ev.browser?.cmdline}`);
+  assert.equal(ev.sandboxedRenderers.length, 0);
+}
+
+/**
+ * The admin installs the generated Localhost profile on the node and sets runtime.seccompProfile: a new session's
+ * Chromium runs in its own sandbox (condition True; on the local node, from /proc: no --no-sandbox, renderers in a
+ * user and pid namespace of their own under Chromium's seccomp-bpf filters on top of the container's).
+ */
+async function localhostSeccompRunsSandboxed(p: ClusterProvider, times: Record<string, number>): Promise<void> {
+  let t0 = Date.now();
+  const gen = await promisify(execFile)(
+    'bash',
+    [new URL('../scripts/tools/seccomp-profile.sh', import.meta.url).pathname],
+    {
+      timeout: 900_000,
+    },
+  );
+  await p.installSeccompProfile(SECCOMP_PROFILE, readFileSync(gen.stdout.trim(), 'utf8'));
+  await p.helm(
+    ['upgrade', RELEASE, 'helm/lkbrowser', '-n', OPERATOR_NS, '--reuse-values', '--wait', '--timeout', '300s'].concat([
+      '--set',
+      `runtime.seccompProfile=${SECCOMP_PROFILE}`,
+    ]),
+    { timeoutMs: 320_000 },
+  );
+  times['seccomp profile + helm upgrade'] = Date.now() - t0;
+  t0 = Date.now();
+  const s = exampleSession(p, {}, 'sandboxed');
+  await apply(p, [s as unknown as Obj]);
+  await p.kubectl(['-n', NS, 'wait', 'browsersession/sandboxed', '--for=condition=Ready', '--timeout=300s'], {
+    timeoutMs: 320_000,
+  });
+  let st: SessionStatus = {};
+  await waitFor(
+    'sandboxed: Sandboxed condition',
+    async () => sandboxedCondition((st = await status(p, 'sandboxed'))) !== undefined,
+    60_000,
+    1000,
+  );
+  times['Localhost profile: apply → Ready, Sandboxed'] = Date.now() - t0;
+  const c = sandboxedCondition(st);
+  log(`Localhost ${SECCOMP_PROFILE}: Sandboxed=${c?.status} ${c?.reason}: ${c?.message}`);
+  assert.equal(c?.status, 'True', `${c?.reason}: ${c?.message}`);
+  assert.equal(c?.reason, 'ChromiumSandbox');
+  const pod = JSON.parse((await p.kubectl(['-n', NS, 'get', 'pod', st.podName ?? '', '-o', 'json'])).stdout) as {
+    metadata: { uid: string };
+    spec: { securityContext: Obj; containers: Array<{ securityContext: Obj }> };
+  };
+  const want = { type: 'Localhost', localhostProfile: SECCOMP_PROFILE };
+  assert.deepEqual(pod.spec.securityContext.seccompProfile, want);
+  assert.deepEqual(pod.spec.containers[0]?.securityContext.seccompProfile, want);
+  if (p.name === 'local') {
+    const ev = sandboxEvidence(podProcesses(pod.metadata.uid));
+    assert.ok(ev.runtime, 'the runtime process of the pod');
+    assert.ok(ev.browser && !ev.browser.cmdline.includes('--no-sandbox'), `browser: ${ev.browser?.cmdline}`);
+    assert.ok(ev.renderers.length >= 1, 'a renderer');
+    assert.deepEqual(
+      ev.sandboxedRenderers.map((r) => r.pid),
+      ev.renderers.map((r) => r.pid),
+      `every renderer sandboxed: ${JSON.stringify({ runtime: ev.runtime, renderers: ev.renderers })}`,
+    );
+    const r = ev.renderers[0];
+    log(
+      `renderer ${r?.pid}: ${r?.userNs} (runtime ${ev.runtime?.userNs}), NSpid ${r?.nsPids.join(' ')}, ` +
+        `seccomp filters ${r?.seccompFilters} (runtime ${ev.runtime?.seccompFilters})`,
+    );
+  }
+  await p.kubectl(['-n', NS, 'delete', 'browsersession', 'sandboxed', '--wait', '--timeout=120s'], {
+    timeoutMs: 130_000,
+  });
+  await waitFor('sandboxed: pod gone', async () => (await runtimePods(p)) === '', 120_000, 1000);
 }
 
 async function startProvider(): Promise<ClusterProvider> {
@@ -271,6 +374,7 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
     log(`kubectl get bs:\n${table}`);
     assert.ok(table.includes(p.pageUrl), 'URL column');
     assert.match(table, /\se2e-viewer\s/, 'Focus column');
+    await defaultSeccompReportsNoSandbox(p, name);
 
     // --- the pod deleted by hand: a new one, the restart counted
     const before = await status(p, name);
@@ -315,6 +419,9 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
     log(`kubectl delete → participant left, pod gone: ${times['delete → participant left, pod gone']} ms`);
     await v.close();
     viewer = undefined;
+
+    // --- Chromium's sandbox with the generated Localhost seccomp profile (one more session; default case above)
+    await localhostSeccompRunsSandboxed(p, times);
 
     // --- failure reporting: each in status (phase Failed, condition Failed with the reason) and in events
     const img = await expectFailure(

@@ -216,11 +216,15 @@ export async function startPageServer(): Promise<{ url: string; server: Server }
 
 const IDENTITY_RE = /^[A-Za-z0-9_.@-]{1,64}$/;
 
-/** Viewer app (viewer/public) + `/token?identity=` → {url, token, room}. */
+/**
+ * Viewer app (viewer/public) + `/token?identity=` → {url, token, room, browserIdentity}: `browserIdentity` (when
+ * given) is the runtime's identity, which the viewer then pins (only that participant is treated as the browser).
+ */
 export async function startViewerServer(
   port: number,
   lk: { url: string; apiKey: string; apiSecret: string },
   room: string,
+  browserIdentity?: string,
 ): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
@@ -236,7 +240,7 @@ export async function startViewerServer(
         (token) =>
           res
             .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-            .end(JSON.stringify({ url: lk.url, token, room })),
+            .end(JSON.stringify({ url: lk.url, token, room, browserIdentity })),
         (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
       );
       return;
@@ -438,7 +442,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       pageServerUrl = ps.url;
     }
 
-    const viewer = await startViewerServer(opts.port ?? DEFAULT_PORT, lk, room);
+    const viewer = await startViewerServer(opts.port ?? DEFAULT_PORT, lk, room, RUNTIME_IDENTITY);
     cleanups.push(() => closeServer(viewer.server));
 
     const logStream = createWriteStream(logFile, { flags: 'a' });

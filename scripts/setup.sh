@@ -25,6 +25,8 @@ fi
 # built once with Go into ~/.cache/lkbrowser/tools (cold: tens of minutes on 2 cores, then reused).
 if command -v go >/dev/null; then
   bash scripts/tools/kubernetes.sh
+  # Chromium's seccomp profile for runtime pods (containerd's RuntimeDefault + the sandbox's rules; the cluster e2e)
+  bash scripts/tools/seccomp-profile.sh >/dev/null
 else
   echo "setup: no Go toolchain: Kubernetes test binaries not built (operator/helm/CRD tests will fail)" >&2
 fi

@@ -48,6 +48,10 @@ export interface PipelineOptions {
   fps: number;
   /** Hard lifetime of the child (s). */
   maxSeconds?: number;
+  /** Extra environment of the child (e.g. LKB_VIDEO_CODEC, BENCH_TAP_FILE). */
+  env?: Record<string, string>;
+  /** Ours as engine + session in one process (bench/ours-publisher.ts) whatever BENCH_OURS says. */
+  direct?: boolean;
 }
 
 export interface Pipeline {
@@ -62,6 +66,8 @@ export interface Pipeline {
   firstFrame: Promise<number>;
   cdpEndpoint(): Promise<string>;
   framesPublished(): Promise<number>;
+  /** The child's last stats line (direct mode and screencast: published frames, the publisher's outbound-rtp). */
+  lastStats(): Record<string, unknown> | undefined;
   meter(): TreeMeter;
   /** Stops the child and its whole tree; returns its final stats line if any. */
   stop(): Promise<Record<string, unknown> | undefined>;
@@ -133,7 +139,7 @@ function discoverCefCdp(root: number): string | undefined {
 }
 
 export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Promise<Pipeline> {
-  const mode = kind === 'screencast' ? 'screencast' : oursMode();
+  const mode = kind === 'screencast' ? 'screencast' : o.direct ? 'engine+session' : oursMode();
   const metricsPort = mode === 'runtime-cli' ? await freePort() : 0;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -156,6 +162,7 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     BENCH_MAX_S: String(o.maxSeconds ?? 300),
+    ...o.env,
   };
   const script =
     mode === 'screencast'
@@ -263,6 +270,7 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
       if (mode === 'runtime-cli') return runtimePublished();
       return Number(lastStats?.published ?? 0);
     },
+    lastStats: () => lastStats,
     meter: () => new TreeMeter(child.pid, 'node'),
     stop: async () => {
       clearInterval(remember);

@@ -106,6 +106,15 @@ export async function startKindCluster(log: (line: string) => void): Promise<Clu
         .split('\n')
         .filter((l) => l === 'clicked').length,
     unpullableImage: '127.0.0.1:1/lkbrowser/missing:1',
+    installSeccompProfile: async (relPath, profile) => {
+      // kind's nodes are containers; their kubelets keep the default --root-dir (/var/lib/kubelet)
+      const nodes = (await run('kind', ['get', 'nodes', '--name', cluster])).stdout.split('\n').filter(Boolean);
+      const path = `/var/lib/kubelet/seccomp/${relPath}`;
+      for (const node of nodes)
+        await run('docker', ['exec', '-i', node, 'sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', path], {
+          input: profile,
+        });
+    },
     startTimes: times,
     stop: async () => {
       pf.kill('SIGTERM');

@@ -89,6 +89,7 @@ export async function startLocalCluster(log: (line: string) => void): Promise<Cl
       clicks: async () => page.clicks(),
       // a registry on a closed loopback port: the pull fails at once and no lookup leaves the machine
       unpullableImage: '127.0.0.1:1/lkbrowser/missing:1',
+      installSeccompProfile: async (relPath, profile) => n.installSeccompProfile(relPath, profile),
       startTimes: times,
       stop,
       residue: () => n.residue(),

@@ -28,6 +28,11 @@ export interface ClusterProvider {
   clicks(): Promise<number>;
   /** An image reference that cannot be pulled, without any traffic leaving loopback where that matters. */
   readonly unpullableImage: string;
+  /**
+   * Installs a seccomp profile (OCI JSON) on every node as <kubelet seccomp dir>/<relPath>, as an admin does before
+   * setting the chart's runtime.seccompProfile to relPath.
+   */
+  installSeccompProfile(relPath: string, profile: string): Promise<void>;
   /** How long start() took, ms, by part. */
   readonly startTimes: Record<string, number>;
   stop(): Promise<void>;

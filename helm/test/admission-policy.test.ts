@@ -142,6 +142,7 @@ describe('the admission policy with an admin allowlist', () => {
       annotationKeys: ['example.com/owner'],
       resources: { cpu: { max: '2' }, memory: { min: '1Gi', max: '4Gi' } },
       engines: ['chromium'],
+      videoCodecs: ['vp8'],
       allowPrivateNetworks: true,
       allowAutomation: false,
     },
@@ -182,11 +183,8 @@ describe('the admission policy with an admin allowlist', () => {
     ['cpu above the cap', { pod: { ...allowed.pod, resources: { limits: { cpu: '2001m' } } } }, /resources\.limits/],
     ['memory below the floor', { pod: { ...allowed.pod, resources: { requests: { memory: '512Mi' } } } }, /requests/],
     ['an identity without the prefix', { participant: { identity: 'agent-1' } }, /identity must start with "browser-"/],
-    [
-      'automation',
-      { automation: { enabled: true, tokenSecretName: 'payments-db' } },
-      /spec\.automation is not allowed/,
-    ],
+    ['automation', { automation: { enabled: true } }, /spec\.automation is not allowed/],
+    ['a codec outside policy.videoCodecs', { videoCodec: 'av1' }, /spec\.videoCodec is not allowed/],
   ];
   for (const [what, over, want] of refused) {
     it(`refuses ${what}`, async () => {

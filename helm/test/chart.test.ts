@@ -556,6 +556,18 @@ describe('helm template: other value sets', () => {
     const parsed = loadConfig(c?.args ?? [], {});
     assert.ok(!parsed.help && parsed.config.runtimeHostNetwork);
   });
+  it('runtime.seccompProfile: none by default (RuntimeDefault); set, the one flag the operator reads; bad paths refused', async () => {
+    const [d0] = find((await template(minimal)).objects, 'Deployment') as [AnyObj];
+    assert.equal(JSON.stringify(d0).includes('--runtime-seccomp-profile'), false);
+    const r = await template({ ...minimal, runtime: { seccompProfile: 'lkbrowser/chromium.json' } });
+    const [d] = find(r.objects, 'Deployment') as [AnyObj];
+    const c = (d.spec.template.spec.containers as Array<{ args: string[] }>)[0];
+    assert.ok(c?.args.includes('--runtime-seccomp-profile=lkbrowser/chromium.json'));
+    const parsed = loadConfig(c?.args ?? [], {});
+    assert.ok(!parsed.help && parsed.config.runtimeSeccompProfile === 'lkbrowser/chromium.json');
+    for (const bad of ['/var/lib/kubelet/seccomp/x.json', '../x.json', 'a/../x.json', 'a b.json'])
+      assert.match(await templateError({ ...minimal, runtime: { seccompProfile: bad } }), /seccompProfile/, bad);
+  });
   it('fullnameOverride and a release name containing the chart name shorten names like Helm does', async () => {
     const r = await template({ ...minimal, fullnameOverride: 'browsers' });
     assert.ok(find(r.objects, 'Deployment', 'browsers').length === 1);

@@ -176,14 +176,33 @@ async function checkTokenSecret(ns: string, name: string, pod: AnyObj): Promise<
   assert.notEqual(claims.video?.roomAdmin, true);
 }
 
-/** Create, update and delete one session; returns the pod it got. */
+/** spec.automation's bearer token: in the Secret the operator generated (owned by the session), mounted, in the status. */
+async function checkAutomationSecret(ns: string, name: string, pod: AnyObj): Promise<void> {
+  const secretName = `${name}-automation`;
+  const vol = pod.spec.volumes.find((v: AnyObj) => v.name === 'automation-token');
+  assert.equal(vol?.secret.secretName, secretName, 'the pod mounts the generated automation Secret');
+  const s = await waitFor(
+    `Secret ${ns}/${secretName}`,
+    async () => {
+      const r = await cp.api('GET', `/api/v1/namespaces/${ns}/secrets/${secretName}`);
+      return r.status === 200 ? (r.body as AnyObj) : undefined;
+    },
+    60_000,
+    200,
+  );
+  assert.equal(s.metadata.ownerReferences?.[0]?.kind, 'BrowserSession');
+  assert.match(Buffer.from(s.data.token, 'base64').toString(), /^[A-Za-z0-9_-]{43}$/);
+  assert.equal((await getJson(['get', 'bs', name, '-n', ns])).status?.automationTokenSecret, secretName);
+}
+
+/** Create, update and delete one session (with spec.automation); returns the pod it got. */
 async function exerciseSession(ns: string, name: string): Promise<AnyObj> {
   await cp.kubectl(['apply', '-n', ns, '-f', '-'], {
     input: JSON.stringify({
       apiVersion: 'lkbrowser.dev/v1alpha1',
       kind: 'BrowserSession',
       metadata: { name },
-      spec: { url: 'https://example.com/', room: `${ns}.demo-room` },
+      spec: { url: 'https://example.com/', room: `${ns}.demo-room`, automation: { enabled: true } },
     }),
   });
   const podName = `${name}-browser`;
@@ -237,6 +256,7 @@ async function exerciseSession(ns: string, name: string): Promise<AnyObj> {
     250,
   );
   await checkTokenSecret(ns, name, pod);
+  await checkAutomationSecret(ns, name, pod);
   // Delete: the garbage collector removes the pod and the token Secret through their ownerReferences.
   await cp.kubectl(['delete', 'bs', name, '-n', ns]);
   await waitFor(

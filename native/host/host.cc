@@ -56,10 +56,20 @@ bool Host::prepareChromiumIsolation() {
     if (chmod(w.c_str(), 0711) != 0 || chmod((w + "/pulse").c_str(), 0711) != 0) return false;
     if (!own(w + "/home") || !own(w + "/config") || !own(xvfb_.xauthority)) return false;
   }
-  bool nonRoot = uid >= 0 || geteuid() != 0;
-  chromiumSandbox_ = nonRoot && userNamespacesWork(uid);
-  logf("chromium: uid %d, sandbox %s", uid >= 0 ? uid : static_cast<int>(geteuid()),
-       chromiumSandbox_ ? "on" : (nonRoot ? "off (no user namespaces for this uid)" : "off (runs as root)"));
+  int effective = uid >= 0 ? uid : static_cast<int>(geteuid());
+  std::string detail;
+  if (effective == 0) {
+    detail = "off: Chromium runs as root";
+  } else if (std::string why; userNamespacesWork(uid, &why)) {
+    chromiumSandbox_ = true;
+    detail = "on: user, pid and net namespaces work for this uid";
+  } else {
+    // EPERM from a seccomp profile (containerd/Docker RuntimeDefault), ENOSPC from user.max_user_namespaces=0,
+    // EACCES from an AppArmor userns restriction: README "Chromium's sandbox in the pod".
+    detail = "off: " + why;
+  }
+  logf("chromium: uid %d, sandbox %s", effective, detail.c_str());
+  ctrl_.send(Writer(kSandbox).i32(chromiumSandbox_ ? 1 : 0).i32(effective).str(detail).finish());
   return true;
 }
 

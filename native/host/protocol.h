@@ -27,6 +27,7 @@ enum MsgType : int32_t {
   kChromiumStarted = 6,  // pid, cdpPort
   kChromiumExited = 7,   // pid, status, reason:str
   kError = 8,            // fatal:bool, message:str
+  kSandbox = 9,          // enabled:bool, uid, detail:str (Chromium's own sandbox, decided once before launch)
   // TS -> host
   kClientHello = 101,  // version
   kMapped = 102,       // (none) TS mapped the shm: host unlinks its name

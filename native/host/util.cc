@@ -106,22 +106,52 @@ pid_t spawnChild(const SpawnSpec& spec) {
   _exit(127);
 }
 
-bool userNamespacesWork(int uid) {
+bool userNamespacesWork(int uid, std::string* why) {
+  // The child reports {step, errno} of the first call that failed over a pipe (step 0 = all worked).
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) {
+    if (why) *why = std::string("pipe: ") + strerror(errno);
+    return false;
+  }
   pid_t pid = fork();
-  if (pid < 0) return false;
+  if (pid < 0) {
+    if (why) *why = std::string("fork: ") + strerror(errno);
+    close(p[0]);
+    close(p[1]);
+    return false;
+  }
   if (pid == 0) {
-    if (uid >= 0) {
-      uid_t u = static_cast<uid_t>(uid);
-      if (setgroups(0, nullptr) != 0 || setresgid(u, u, u) != 0 || setresuid(u, u, u) != 0) _exit(2);
-    }
+    close(p[0]);
+    int r[2] = {0, 0};
+    uid_t u = static_cast<uid_t>(uid);
     // What Chromium's namespace sandbox does: a user namespace, then pid + net namespaces inside it.
-    _exit(unshare(CLONE_NEWUSER) == 0 && unshare(CLONE_NEWPID | CLONE_NEWNET) == 0 ? 0 : 1);
+    if (uid >= 0 && (setgroups(0, nullptr) != 0 || setresgid(u, u, u) != 0 || setresuid(u, u, u) != 0))
+      r[0] = 1;
+    else if (unshare(CLONE_NEWUSER) != 0)
+      r[0] = 2;
+    else if (unshare(CLONE_NEWPID | CLONE_NEWNET) != 0)
+      r[0] = 3;
+    r[1] = r[0] != 0 ? errno : 0;
+    ssize_t w = write(p[1], r, sizeof r);
+    _exit(w == static_cast<ssize_t>(sizeof r) && r[0] == 0 ? 0 : 1);
   }
+  close(p[1]);
+  int r[2] = {-1, 0};
+  ssize_t n;
+  do n = read(p[0], r, sizeof r);
+  while (n < 0 && errno == EINTR);
+  close(p[0]);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return false;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  bool ok = n == static_cast<ssize_t>(sizeof r) && r[0] == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!ok && why) {
+    static const char* const kStep[] = {"probe", "dropping to the uid", "unshare(CLONE_NEWUSER)",
+                                        "unshare(CLONE_NEWPID|CLONE_NEWNET)"};
+    int step = n == static_cast<ssize_t>(sizeof r) && r[0] >= 0 && r[0] <= 3 ? r[0] : 0;
+    *why = std::string(kStep[step]) + ": " + (step == 0 ? "the probe child died" : strerror(r[1]));
+  }
+  return ok;
 }
 
 std::vector<pid_t> childPids() {

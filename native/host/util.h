@@ -51,9 +51,10 @@ struct SpawnSpec {
 // fork+exec with PR_SET_PDEATHSIG(SIGKILL), default signal mask, all other fds closed. Returns pid or -1.
 pid_t spawnChild(const SpawnSpec& spec);
 
-// Whether a process with `uid` (-1 = ours) may create a user namespace (what Chromium's sandbox needs). Forks a
-// probe child; a seccomp profile or sysctl that forbids user namespaces makes it fail.
-bool userNamespacesWork(int uid);
+// Whether a process with `uid` (-1 = ours) may create the namespaces Chromium's sandbox creates (a user namespace,
+// then pid + net inside it). Forks a probe child; a seccomp profile or sysctl that forbids them makes it fail, and
+// `*why` (if given) then names the call and its errno, e.g. "unshare(CLONE_NEWUSER): Operation not permitted".
+bool userNamespacesWork(int uid, std::string* why = nullptr);
 
 // A child environment built from scratch: PATH, LANG, LC_ALL, TZ, TMPDIR of this process plus `overrides`
 // (KEY=VALUE). Nothing else is inherited (no credential can leak to Xvfb, PulseAudio, Chromium, crashpad).

@@ -98,6 +98,15 @@ export const MESSAGES = {
       ['message', 'str'],
     ],
   },
+  sandbox: {
+    id: 9,
+    from: 'host',
+    fields: [
+      ['enabled', 'bool'],
+      ['uid', 'i32'],
+      ['detail', 'str'],
+    ],
+  },
   client_hello: { id: 101, from: 'client', fields: [['version', 'i32']] },
   mapped: { id: 102, from: 'client', fields: [] },
   release: { id: 103, from: 'client', fields: [['slot', 'i32']] },
@@ -147,7 +156,8 @@ export type HostMessage =
   | { type: 'cursor'; serial: number; hash: number; width: number; height: number; xhot: number; yhot: number }
   | { type: 'chromium_started'; pid: number; cdpPort: number }
   | { type: 'chromium_exited'; pid: number; status: number; reason: string }
-  | { type: 'error'; fatal: boolean; message: string };
+  | { type: 'error'; fatal: boolean; message: string }
+  | { type: 'sandbox'; enabled: boolean; uid: number; detail: string };
 
 export type ClientMessage =
   | { type: 'client_hello'; version: number }

@@ -108,8 +108,20 @@ export interface PageEvents {
   closed: [];
 }
 
+/**
+ * Whether Chromium runs inside its own sandbox (user + pid + net namespaces, seccomp-bpf), as the engine host decided
+ * before launching it; `detail` says why, e.g. "off: unshare(CLONE_NEWUSER): Operation not permitted" under a
+ * seccomp profile that refuses user namespaces (README "Chromium's sandbox in the pod").
+ */
+export interface SandboxState {
+  enabled: boolean;
+  detail: string;
+}
+
 export interface BrowserPage extends EventEmitter<PageEvents> {
   readonly id: number;
+  /** Chromium's own sandbox for this page (the host reports it once, before Chromium's first start). */
+  readonly sandbox: SandboxState;
   readonly width: number;
   readonly height: number;
   readonly url: string;

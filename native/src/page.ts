@@ -5,7 +5,16 @@ import type { Logger } from 'pino';
 import { PageDriver } from './cdp/index.ts';
 import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
-import type { BrowserPage, EngineKind, KeyEventInit, MouseButton, PageEvents, PaintEvent, Rect } from './engine-api.ts';
+import type {
+  BrowserPage,
+  EngineKind,
+  KeyEventInit,
+  MouseButton,
+  PageEvents,
+  PaintEvent,
+  Rect,
+  SandboxState,
+} from './engine-api.ts';
 import { HostProcess } from './host-process.ts';
 import { mapSlots } from './shm.ts';
 
@@ -55,6 +64,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   private closePromise: Promise<void> | undefined;
   private restartPromise: Promise<void> | undefined;
   private focused = true;
+  private sandboxState: SandboxState;
   private readonly log: Logger;
   private readonly cursor: CursorTracker;
 
@@ -66,6 +76,12 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     this.h = cfg.height;
     this.currentUrl = cfg.url;
     this.log = cfg.logger.child({ page: cfg.id });
+    // The Chromium host reports its decision (a `sandbox` message before Chromium starts); CEF's host does not:
+    // it always runs CEF with no_sandbox (native/cef-host/src/main.rs).
+    this.sandboxState =
+      cfg.engine === 'cef'
+        ? { enabled: false, detail: "off: the CEF engine runs without Chromium's sandbox (no_sandbox)" }
+        : { enabled: false, detail: 'off: not reported by the engine host yet' };
     this.cursor = new CursorTracker((name) => this.emit('cursor_changed', name), this.log);
   }
 
@@ -77,6 +93,9 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   }
   get url(): string {
     return this.currentUrl;
+  }
+  get sandbox(): SandboxState {
+    return this.sandboxState;
   }
   get crashed(): boolean {
     return this.isCrashed;
@@ -228,6 +247,10 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
         if (m.pid === this.chromium) this.chromium = -1;
         if (this.waiter) this.waiter.reject(new Error(m.reason));
         else this.markCrashed(m.reason);
+        break;
+      case 'sandbox':
+        this.sandboxState = { enabled: m.enabled, detail: m.detail };
+        this.log.info({ uid: m.uid, sandbox: m.enabled, detail: m.detail }, 'chromium sandbox');
         break;
       case 'error':
         this.log.error({ fatal: m.fatal, msg: m.message }, 'engine host error');

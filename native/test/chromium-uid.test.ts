@@ -59,6 +59,8 @@ test('every Chromium process runs as the separate uid; renderers are sandboxed',
     assert.match(r.status, /^NSpid:\s+\d+\s+\d+/m, 'own pid namespace');
   }
   assert.equal(process.getuid?.(), 0, 'the host and Node stay root');
+  // what the runtime's /status reports: the host's decision, here on
+  assert.deepEqual(page.sandbox, { enabled: true, detail: 'on: user, pid and net namespaces work for this uid' });
 });
 
 test('the sandboxed page renders and its audio reaches the capture', async () => {

@@ -59,6 +59,7 @@ const table: AnyMessage[] = [
   { type: 'chromium_started', pid: 4242, cdpPort: 40000 },
   { type: 'chromium_exited', pid: 4242, status: -1, reason: 'killed by signal 9 — ünïcödé' },
   { type: 'error', fatal: true, message: 'X connection lost' },
+  { type: 'sandbox', enabled: false, uid: 1000, detail: 'off: unshare(CLONE_NEWUSER): Operation not permitted' },
   { type: 'client_hello', version: 1 },
   { type: 'mapped' },
   { type: 'release', slot: 1 },

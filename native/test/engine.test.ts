@@ -36,6 +36,11 @@ for (const engine of testEngines())
       if (hostPid && hostPid > 0) assert.deepEqual(leftovers(hostPid), []);
     });
 
+    it('reports why Chromium runs without its sandbox here (the test process is root; CEF never has it)', () => {
+      assert.equal(page.sandbox.enabled, false);
+      assert.match(page.sandbox.detail, engine === 'cef' ? /^off: the CEF engine/ : /^off: Chromium runs as root$/);
+    });
+
     it('renders a solid-colour page into BGRA frames of the page size', async () => {
       // The page may have settled before we subscribed: ask for the current screen (and keep asking).
       const timer = setInterval(() => page.requestFrame(), 500);

@@ -45,6 +45,13 @@ export interface OperatorConfig {
    * single-node test cluster (e2e/cluster.test.ts); the page then shares the node's network: not for production.
    */
   runtimeHostNetwork: boolean;
+  /**
+   * Seccomp profile of runtime pods: '' = RuntimeDefault; else a `Localhost` profile, the path relative to the
+   * kubelet's seccomp dir (<kubelet root>/seccomp, e.g. lkbrowser/chromium.json from
+   * scripts/tools/seccomp-profile.sh: RuntimeDefault plus what Chromium's own sandbox needs). The admin's choice,
+   * never a CR's; the profile must exist on every node (README "Chromium's sandbox in the pod").
+   */
+  runtimeSeccompProfile: string;
   leaderElect: boolean;
   leaderElectionId: string;
   leaseDurationMs: number;
@@ -87,6 +94,7 @@ export function defaultConfig(): OperatorConfig {
     runtimePort: 9090,
     shmSize: '512Mi',
     runtimeHostNetwork: false,
+    runtimeSeccompProfile: '',
     leaderElect: false,
     leaderElectionId: 'lkbrowser-operator',
     leaseDurationMs: 15_000,
@@ -183,6 +191,12 @@ const FLAGS: Record<string, FlagDef<keyof OperatorConfig>> = {
     env: 'LKB_RUNTIME_HOST_NETWORK',
     type: 'boolean',
     help: 'runtime pods use the node network (test clusters without a pod network only)',
+  },
+  'runtime-seccomp-profile': {
+    key: 'runtimeSeccompProfile',
+    env: 'LKB_RUNTIME_SECCOMP_PROFILE',
+    type: 'string',
+    help: "Localhost seccomp profile of runtime pods, relative to the kubelet's seccomp dir ('' = RuntimeDefault)",
   },
   'leader-elect': {
     key: 'leaderElect',
@@ -288,6 +302,19 @@ export function isCidr(c: string): boolean {
   return (fam === 4 && bits <= 32) || (fam === 6 && bits <= 128);
 }
 
+/**
+ * Why a Localhost seccomp profile path is unusable ('' = fine), as the API server validates it: relative, no '..'
+ * segment. Pure.
+ */
+export function seccompProfileProblem(path: string): string {
+  if (path === '') return '';
+  if (path.length > 253) return 'longer than 253 characters';
+  if (path.startsWith('/')) return "must be relative to the kubelet's seccomp dir";
+  if (path.split('/').some((seg) => seg === '..' || seg === '')) return "no '..' or empty path segments";
+  if (!/^[A-Za-z0-9._/-]+$/.test(path)) return 'only letters, digits, ".", "_", "-" and "/"';
+  return '';
+}
+
 export type ParsedArgs = FlagsResult<OperatorConfig>;
 
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): ParsedArgs {
@@ -311,5 +338,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     throw new Error('--token-renew-before must be at least 1m and shorter than --token-ttl');
   for (const c of cfg.egressDenyCidrs) if (!isCidr(c)) throw new Error(`--egress-deny-cidrs: not a CIDR: ${c}`);
   if (cfg.maxConcurrentReconciles < 1) throw new Error('--max-concurrent-reconciles must be at least 1');
+  const seccomp = seccompProfileProblem(cfg.runtimeSeccompProfile);
+  if (seccomp) throw new Error(`--runtime-seccomp-profile ${JSON.stringify(cfg.runtimeSeccompProfile)}: ${seccomp}`);
   return { help: false, config: cfg };
 }

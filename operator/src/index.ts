@@ -34,6 +34,11 @@ export * from './livekit/room-token.ts';
 export { readCredentials } from './livekit/credentials.ts';
 export { desiredTokenSecret, tokenSecretNameFor, TOKEN_FILE, TOKEN_MOUNT_PATH } from './browsersession/token-secret.ts';
 export {
+  automationSecretNameFor,
+  automationToken,
+  desiredAutomationSecret,
+} from './browsersession/automation-secret.ts';
+export {
   checkPolicy,
   DEFAULT_POLICY,
   loadPolicy,

@@ -35,14 +35,17 @@ export const REQUIRED_PERMISSIONS: Permission[] = [
     scope: 'watched',
     notInAudit: { get: 'only when a pod create answers AlreadyExists for a pod the cache does not show' },
   },
-  // The per-session token Secret: written, never read (no get/list/watch: tenants' Secrets stay unreadable).
+  // The per-session Secrets (join token; spec.automation's bearer token): written, never read (no get/list/watch:
+  // tenants' Secrets stay unreadable).
   {
     apiGroup: '',
     resource: 'secrets',
     verbs: ['create', 'update'],
     scope: 'watched',
     notInAudit: {
-      update: 'only when a token is renewed before it expires, or a Secret planted under its name is overwritten',
+      update:
+        'only when a token is renewed before it expires, a Secret planted under its name is overwritten, or an ' +
+        'automation Secret is rewritten by a new operator process',
     },
   },
   // The runtime NetworkPolicy of each session namespace (written, never read).

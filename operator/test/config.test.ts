@@ -100,3 +100,19 @@ test('main.ts --help prints every flag', () => {
   });
   assert.equal(bad.status, 2);
 });
+
+test('--runtime-seccomp-profile: a path relative to the kubelet seccomp dir, as the API server accepts it', () => {
+  const none = loadConfig([], {});
+  assert.equal(!none.help && none.config.runtimeSeccompProfile, '');
+  const ok = loadConfig(['--runtime-seccomp-profile=lkbrowser/chromium.json'], {});
+  assert.equal(!ok.help && ok.config.runtimeSeccompProfile, 'lkbrowser/chromium.json');
+  const env = loadConfig([], { LKB_RUNTIME_SECCOMP_PROFILE: 'chromium.json' });
+  assert.equal(!env.help && env.config.runtimeSeccompProfile, 'chromium.json');
+  for (const [bad, why] of [
+    ['/var/lib/kubelet/seccomp/x.json', /relative/],
+    ['../x.json', /'\.\.'/],
+    ['a//x.json', /empty/],
+    ['a b.json', /only letters/],
+  ] as const)
+    assert.throws(() => loadConfig([`--runtime-seccomp-profile=${bad}`], {}), why, bad);
+});

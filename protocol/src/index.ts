@@ -3,3 +3,4 @@
 export * from './client.ts';
 export * from './names.ts';
 export * from './payloads.ts';
+export * from './browser-pin.ts';

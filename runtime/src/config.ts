@@ -4,6 +4,7 @@ import { CliError, type OptionSpec, parseOptions, usage } from '@lkbrowser/cli';
 import { ENGINE_KINDS, type EngineKind } from '@lkbrowser/native';
 import { MIN_TOKEN_LENGTH } from './automation/bearer.ts';
 import { parseCidr } from './egress/address-policy.ts';
+import { DEFAULT_VIDEO_CODEC, parseVideoCodec, VIDEO_CODECS, type VideoCodecName } from './video-codec.ts';
 
 /** Room and display name bound (LiveKit has no documented maximum; these values reach logs and tokens). */
 const MAX_NAME_LENGTH = 256;
@@ -26,6 +27,8 @@ export interface RuntimeConfig {
   width: number;
   height: number;
   framerate: number;
+  /** Codec of browser-video (BrowserSession spec.videoCodec). */
+  videoCodec: VideoCodecName;
   audio: boolean;
   navAllowedOrigins: string[];
   navAllowPrivateNetworks: boolean;
@@ -147,6 +150,13 @@ export const OPTIONS = {
     kind: 'string',
     arg: 'n',
     help: 'max frames per second 1..60 (default 30)',
+  },
+  videoCodec: {
+    flag: 'video-codec',
+    env: 'LKB_VIDEO_CODEC',
+    kind: 'string',
+    arg: 'name',
+    help: `codec of browser-video: ${VIDEO_CODECS.join(' | ')} (default ${DEFAULT_VIDEO_CODEC})`,
   },
   audio: { flag: 'audio', env: 'LKB_AUDIO', kind: 'boolean', help: 'publish page audio (default true)' },
   navAllowedOrigins: {
@@ -433,6 +443,11 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     if (!engine)
       throw new ConfigError(`${src('engine')}: expected one of ${ENGINE_KINDS.join('|')}, got "${engineName}"`);
 
+    const codecName = str('videoCodec') ?? DEFAULT_VIDEO_CODEC;
+    const videoCodec = parseVideoCodec(codecName);
+    if (!videoCodec)
+      throw new ConfigError(`${src('videoCodec')}: expected one of ${VIDEO_CODECS.join('|')}, got "${codecName}"`);
+
     const config: RuntimeConfig = {
       livekitUrl,
       room,
@@ -446,6 +461,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       width: int('width', 1280, LIMITS.width[0], LIMITS.width[1]),
       height: int('height', 720, LIMITS.height[0], LIMITS.height[1]),
       framerate: int('framerate', 30, LIMITS.framerate[0], LIMITS.framerate[1]),
+      videoCodec,
       audio: raw.booleans.audio ?? true,
       navAllowedOrigins: origins,
       navAllowPrivateNetworks: raw.booleans.navAllowPrivateNetworks ?? false,

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { RuntimeMetrics } from './metrics.ts';
+import type { SandboxState } from '@lkbrowser/native';
 import type { BrowserStatus } from '@lkbrowser/protocol';
 
 export interface StatusServer {
@@ -18,6 +19,8 @@ export interface StatusSource {
   status(): BrowserStatus | undefined;
   /** Overrides /readyz when defined: a standby runtime is ready to be claimed once its engine is up. */
   ready?(): boolean | undefined;
+  /** Chromium's own sandbox, once the engine host decided (reported to the operator only, not to the room). */
+  sandbox?(): SandboxState | undefined;
 }
 
 /** Host header check: an IP literal (with optional port) or localhost. Pure. */
@@ -80,12 +83,13 @@ export async function startStatusServer(opts: {
       }
       case '/status': {
         const s = source.status();
-        json(
-          200,
-          s
+        const sandbox = source.sandbox?.();
+        json(200, {
+          ...(s
             ? { ...s, url: redactUrl(s.url) }
-            : { url: null, focusHolder: null, width: 0, height: 0, fps: 0, publishing: false, restarts: 0 },
-        );
+            : { url: null, focusHolder: null, width: 0, height: 0, fps: 0, publishing: false, restarts: 0 }),
+          ...(sandbox ? { sandbox } : {}),
+        });
         return;
       }
       case '/metrics':

@@ -6,6 +6,7 @@ export { parseInputPacket } from './input-validation.ts';
 export { RuntimeMetrics } from './metrics.ts';
 export { checkNavigation } from './nav-policy.ts';
 export { RoomSession, type SessionOptions } from './session.ts';
+export { DEFAULT_VIDEO_CODEC, parseVideoCodec, VIDEO_CODECS, type VideoCodecName } from './video-codec.ts';
 export { hostHeaderAllowed, redactUrl, startStatusServer } from './http-server.ts';
 export { AddressPolicy } from './egress/address-policy.ts';
 export { EgressProxy, type TestTarget } from './egress/egress-proxy.ts';

@@ -129,6 +129,7 @@ async function run(): Promise<void> {
     logger: log,
     source: {
       status: () => session?.status(),
+      sandbox: () => page?.sandbox,
       // Standby: ready to be claimed once the page is up; claimed: ready while publishing, like a cold start.
       ready: gate ? () => (gate.isClaimed() ? undefined : page !== undefined) : undefined,
     },
@@ -173,7 +174,7 @@ async function run(): Promise<void> {
     framerate: cfg.framerate,
     audio: cfg.audio,
   });
-  log.info({ url: page.url, width: page.width, height: page.height }, 'page started');
+  log.info({ url: page.url, width: page.width, height: page.height, sandbox: page.sandbox }, 'page started');
   if (shuttingDown) return;
   if (gate) {
     log.info('standby: engine up on a blank page, in no room; waiting for a claim (POST /claim)');
@@ -243,6 +244,7 @@ async function run(): Promise<void> {
     room,
     page,
     framerate: cfg.framerate,
+    videoCodec: cfg.videoCodec,
     audio: cfg.audio,
     nav,
     focusIdleMs: cfg.focusIdleReleaseSeconds * 1000,

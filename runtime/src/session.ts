@@ -28,11 +28,14 @@ import { reportedUrl } from './room-limits.ts';
 import { historyStep, navigateChecked, rpcHandlers } from './rpc-handlers.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { VideoPublisher } from './video-publisher.ts';
+import type { VideoCodecName } from './video-codec.ts';
 
 export interface SessionOptions {
   room: Room;
   page: BrowserPage;
   framerate: number;
+  /** Codec of browser-video (LKB_VIDEO_CODEC; default vp8). */
+  videoCodec?: VideoCodecName;
   audio: boolean;
   nav: NavPolicy;
   focusIdleMs: number;
@@ -125,6 +128,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       room,
       page,
       fps: opts.framerate,
+      codec: opts.videoCodec,
       refreshIntervalMs: opts.refreshIntervalMs ?? 1500,
       metrics,
       logger,

@@ -1,5 +1,6 @@
 // Join token for the runtime's participant: either the one given, or a short-lived one minted from an API key.
 import { AccessToken, type VideoGrant } from 'livekit-server-sdk';
+import { BROWSER_ROLE, BROWSER_ROLE_ATTRIBUTE } from '@lkbrowser/protocol';
 import type { RuntimeConfig } from './config.ts';
 
 /** Token lifetime: only the initial connect checks it; LiveKit refreshes tokens of live sessions itself. */
@@ -37,6 +38,8 @@ export async function resolveToken(cfg: RuntimeConfig): Promise<string> {
     identity: cfg.identity,
     name: cfg.name,
     ttl: MINTED_TOKEN_TTL_SECONDS,
+    // Viewers and clients adopt only a participant whose token carries the role (protocol/src/browser-pin.ts).
+    attributes: { [BROWSER_ROLE_ATTRIBUTE]: BROWSER_ROLE },
   });
   at.addGrant(runtimeGrant(cfg.room));
   return at.toJwt();

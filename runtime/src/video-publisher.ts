@@ -18,6 +18,15 @@ import type { BrowserPage, PaintEvent } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { VIDEO_TRACK } from '@lkbrowser/protocol';
+import type { VideoCodecName } from './video-codec.ts';
+
+/** Our codec names → rtc-node's enum. */
+const RTC_CODEC: Record<VideoCodecName, VideoCodec> = {
+  vp8: VideoCodec.VP8,
+  vp9: VideoCodec.VP9,
+  av1: VideoCodec.AV1,
+  h264: VideoCodec.H264,
+};
 
 /** 8 Mbps at 1080p, scaled by pixel count, at least 1 Mbps. */
 export function videoBitrate(width: number, height: number): number {
@@ -28,6 +37,8 @@ export interface VideoPublisherOptions {
   room: Room;
   page: BrowserPage;
   fps: number;
+  /** Codec of the track (default vp8). */
+  codec?: VideoCodecName;
   refreshIntervalMs: number;
   metrics: RuntimeMetrics;
   logger: Logger;
@@ -113,7 +124,7 @@ export class VideoPublisher {
       track,
       new TrackPublishOptions({
         source: TrackSource.SOURCE_SCREENSHARE,
-        videoCodec: VideoCodec.VP8,
+        videoCodec: RTC_CODEC[this.#o.codec ?? 'vp8'],
         videoEncoding: { maxBitrate: BigInt(videoBitrate(page.width, page.height)), maxFramerate: fps },
         simulcast: false,
       }),

@@ -36,6 +36,7 @@ test('defaults', () => {
       width: 1280,
       height: 720,
       framerate: 30,
+      videoCodec: 'vp8',
       audio: true,
       navAllowedOrigins: [],
       navAllowPrivateNetworks: false,
@@ -158,6 +159,7 @@ const errors: Array<[string, Record<string, string>, string[], RegExp]> = [
   ['framerate 61', base, ['--framerate=61'], /--framerate/],
   ['framerate float', base, ['--framerate=2.5'], /--framerate/],
   ['audio garbage', { ...base, LKB_AUDIO: 'maybe' }, [], /LKB_AUDIO: expected true or false/],
+  ['codec unknown', { ...base, LKB_VIDEO_CODEC: 'h265' }, [], /LKB_VIDEO_CODEC: expected one of vp8\|vp9\|av1\|h264/],
   ['negative idle', base, ['--empty-room-timeout-seconds', '-1'], /--empty-room-timeout-seconds/],
   ['metrics port', { ...base, LKB_METRICS_PORT: '70000' }, [], /LKB_METRICS_PORT/],
   ['metrics host', base, ['--metrics-host', 'example.com'], /--metrics-host: expected an IP/],
@@ -192,6 +194,8 @@ test('token file, egress deny CIDRs, chromium uid, focus max hold and admins; bo
   assert.equal(ok({ ...base, LKB_CHROMIUM_UID: '65534' }).chromiumUid, 65534);
   assert.equal(ok({ ...base, LKB_ENGINE: 'cef' }).engine, 'cef');
   assert.equal(ok(base, ['--engine', 'cef']).engine, 'cef');
+  assert.equal(ok({ ...base, LKB_VIDEO_CODEC: 'AV1' }).videoCodec, 'av1');
+  assert.equal(ok(base, ['--video-codec', 'h264']).videoCodec, 'h264');
   err({ ...base, LKB_ENGINE: 'webkit' }, [], /LKB_ENGINE: expected one of chromium\|cef, got "webkit"/);
   err({ ...base, LKB_CHROMIUM_UID: '0' }, [], /LKB_CHROMIUM_UID: must be an integer 1\.\./);
   err({ ...noCreds, LKB_TOKEN_FILE: '/t', LIVEKIT_TOKEN: 'a.b.c' }, [], /not both/);

@@ -21,6 +21,7 @@ export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
   readonly id = 1;
   readonly cdpEndpoint = 'http://127.0.0.1:0';
   readonly cdpTargetId = '';
+  readonly sandbox = { enabled: false, detail: 'off: fake engine (no Chromium)' };
   #width: number;
   #height: number;
   #url: string;

@@ -87,3 +87,24 @@ test('a name in Host is refused (421); /status reports the URL without its query
     await srv.close();
   }
 });
+
+test("/status carries Chromium's sandbox state once the engine reported it (for the operator)", async () => {
+  let sandbox: { enabled: boolean; detail: string } | undefined;
+  const srv = await startStatusServer({
+    host: '127.0.0.1',
+    port: 0,
+    metrics: new RuntimeMetrics(),
+    logger: testLogger,
+    source: { status: () => undefined, sandbox: () => sandbox },
+  });
+  try {
+    const host = `127.0.0.1:${srv.port}`;
+    assert.equal(JSON.parse((await get(srv.port, '/status', host)).body).sandbox, undefined, 'not yet known');
+    sandbox = { enabled: false, detail: 'off: unshare(CLONE_NEWUSER): Operation not permitted' };
+    const body = JSON.parse((await get(srv.port, '/status', host)).body);
+    assert.deepEqual(body.sandbox, sandbox);
+    assert.equal(body.publishing, false);
+  } finally {
+    await srv.close();
+  }
+});

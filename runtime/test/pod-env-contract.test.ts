@@ -39,11 +39,12 @@ test('every BrowserSession field reaches the runtime with its value', () => {
     participant: { identity: 'browser-1', name: 'Shared browser' },
     viewport: { width: 1920, height: 1080, framerate: 60 },
     audio: false,
+    videoCodec: 'av1',
     engine: 'cef',
     navigation: { allowedOrigins: ['https://example.com', 'https://*.example.org'], allowPrivateNetworks: true },
     focus: { idleReleaseSeconds: 45, priorityIdentities: ['agent-1', 'agent-2'] },
     lifetime: { maxDurationSeconds: 3600, emptyRoomTimeoutSeconds: 300 },
-    automation: { enabled: true, tokenSecretName: 'agent-cdp' },
+    automation: { enabled: true },
   };
   const c = runtimeConfig(podEnv(session(full)));
   assert.deepEqual(
@@ -60,6 +61,7 @@ test('every BrowserSession field reaches the runtime with its value', () => {
       height: c.height,
       framerate: c.framerate,
       audio: c.audio,
+      videoCodec: c.videoCodec,
       engine: c.engine,
       navAllowedOrigins: c.navAllowedOrigins,
       navAllowPrivateNetworks: c.navAllowPrivateNetworks,
@@ -85,6 +87,7 @@ test('every BrowserSession field reaches the runtime with its value', () => {
       height: 1080,
       framerate: 60,
       audio: false,
+      videoCodec: 'av1',
       engine: 'cef',
       navAllowedOrigins: ['https://example.com', 'https://*.example.org'],
       navAllowPrivateNetworks: true,
@@ -106,6 +109,7 @@ test("a minimal BrowserSession: the operator's defaults are valid runtime config
   assert.equal(c.identity, 'demo');
   assert.equal(c.focusIdleReleaseSeconds, 120); // the CRD's default, not the runtime's 0
   assert.equal(c.engine, 'chromium');
+  assert.equal(c.videoCodec, 'vp8');
   assert.equal(c.automation, false);
 });
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { BROWSER_ROLE_ATTRIBUTE as OPERATOR_ROLE_ATTRIBUTE, BROWSER_ROLE as OPERATOR_ROLE } from '@lkbrowser/operator';
+import { BROWSER_ROLE, BROWSER_ROLE_ATTRIBUTE } from '@lkbrowser/protocol';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { parseConfig, type RuntimeConfig } from '../src/config.ts';
 import { MINTED_TOKEN_TTL_SECONDS, resolveToken } from '../src/token.ts';
@@ -37,7 +39,14 @@ test('minted token: identity, name, one room, screen-share sources only, data, n
     canSubscribe: false,
     canUpdateOwnMetadata: false,
   });
+  // Viewers adopt only a participant with the role attribute (protocol/src/browser-pin.ts).
+  assert.deepEqual(claims.attributes, { [BROWSER_ROLE_ATTRIBUTE]: BROWSER_ROLE });
   const ttl = (claims.exp ?? 0) - (claims.nbf ?? 0);
   assert.ok(Math.abs(ttl - MINTED_TOKEN_TTL_SECONDS) <= 1, `ttl ${ttl}`);
   await assert.rejects(new TokenVerifier('key', 'other-secret').verify(jwt));
+});
+
+test("the operator's runtime tokens carry the role attribute the viewers and clients check", () => {
+  assert.equal(OPERATOR_ROLE_ATTRIBUTE, BROWSER_ROLE_ATTRIBUTE);
+  assert.equal(OPERATOR_ROLE, BROWSER_ROLE);
 });

@@ -28,7 +28,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeControlPlane } from './kube-control-plane.ts';
 import { containerdConfig, kubeletConfig, loopbackCniConfig } from './kube-node-config.ts';
@@ -125,6 +125,11 @@ export class KubeNode {
   /** The cgroup every pod of this node lives under (in each hierarchy). */
   readonly cgroupRoot: string;
   readonly kubeletPort: number;
+  /**
+   * The kubelet's seccomp dir (<--root-dir>/seccomp): a pod's `Localhost` profile path is relative to it
+   * (installSeccompProfile).
+   */
+  readonly seccompDir: string;
   /** Time from start() to node Ready, ms. */
   startMs = 0;
   private readonly procs: Proc[] = [];
@@ -137,6 +142,7 @@ export class KubeNode {
     this.containerdSocket = join(dir, 'containerd.sock');
     this.cgroupRoot = `/lkb-node-${randomBytes(4).toString('hex')}`;
     this.kubeletPort = kubeletPort;
+    this.seccompDir = join(dir, 'kubelet', 'seccomp');
     this.createdDevicePluginsDir = !existsSync(DEVICE_PLUGINS_DIR);
   }
 
@@ -244,7 +250,7 @@ export class KubeNode {
     this.spawn('kubelet', join(this.cp.binDir, 'kubelet'), [
       `--config=${kcfg}`,
       `--kubeconfig=${kubeconfig}`,
-      `--root-dir=${join(this.dir, 'kubelet')}`,
+      `--root-dir=${join(this.dir, 'kubelet')}`, // seccompDir is <root-dir>/seccomp
       `--cert-dir=${join(this.dir, 'kubelet', 'pki')}`,
       `--hostname-override=${NODE_NAME}`,
       '--v=1',
@@ -367,6 +373,18 @@ export class KubeNode {
   async images(): Promise<string[]> {
     const r = await this.ctr(['images', 'ls', '-q']);
     return r.stdout.split('\n').filter((l) => l.trim() !== '');
+  }
+
+  /**
+   * Installs a seccomp profile (OCI JSON) as `<seccompDir>/<relPath>`, what an admin does on every node before pods
+   * name it as `seccompProfile: {type: Localhost, localhostProfile: relPath}`.
+   */
+  installSeccompProfile(relPath: string, profile: string): void {
+    const path = join(this.seccompDir, relPath);
+    if (!path.startsWith(`${this.seccompDir}/`) || relPath.split('/').includes('..'))
+      throw new Error(`seccomp profile path ${relPath} leaves ${this.seccompDir}`);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    writeFileSync(path, profile, { mode: 0o644 });
   }
 
   logTail(component: string, lines = 40): string {

@@ -1,5 +1,7 @@
 // The page served by the demo (viewer/public/index.html): fetches a token from the page's own server
-// (`/token?identity=…` → {url, token}) and opens a BrowserViewer. `?identity=alice` picks the identity.
+// (`/token?identity=…` → {url, token, browserIdentity?}) and opens a BrowserViewer. `?identity=alice` picks the
+// identity; `?browser=<identity>` (or the server's `browserIdentity`) is the runtime's identity, the only one the
+// viewer then treats as the browser.
 import { BrowserViewer } from './viewer.ts';
 
 declare global {
@@ -15,10 +17,12 @@ async function main(): Promise<BrowserViewer> {
   const status = document.getElementById('status');
   const res = await fetch(`/token?identity=${encodeURIComponent(identity)}`);
   if (!res.ok) throw new Error(`token request failed: HTTP ${res.status} ${await res.text()}`);
-  const { url, token } = (await res.json()) as { url: string; token: string };
+  const body = (await res.json()) as { url: string; token: string; browserIdentity?: string };
+  const { url, token } = body;
+  const browserIdentity = params.get('browser') || body.browserIdentity || undefined;
   const container = document.getElementById('viewer');
   if (!container) throw new Error('#viewer missing');
-  const viewer = new BrowserViewer(container, { url, token });
+  const viewer = new BrowserViewer(container, { url, token, browserIdentity });
   window.lkbViewer = viewer;
   viewer.on('disconnected', ({ reason }) => {
     if (status) status.textContent = `disconnected ${reason}`;

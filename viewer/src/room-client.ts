@@ -1,7 +1,8 @@
-// BrowserRoomClient: the room side of a viewer, without DOM. Finds the browser participant (the one publishing
-// `browser-video`, or the identity given), follows its broadcasts (browser-focus, browser-url, cursor_changed),
-// calls its RPCs and sends `browser-input` in order. The future client package (agents and people alike) grows from
-// this file; the viewer only adds DOM.
+// BrowserRoomClient: the room side of a viewer, without DOM. Finds the browser participant (`decideBrowser`: it
+// publishes `browser-video`, its token carries `lkbrowser.dev/role=browser`, it is the identity given if one is, and
+// the first one adopted is pinned for the client's lifetime), follows its broadcasts (browser-focus, browser-url,
+// cursor_changed), calls its RPCs and sends `browser-input` in order, to the pinned identity only. The viewer only
+// adds DOM.
 
 import {
   type Participant,
@@ -19,6 +20,7 @@ import { ViewerFocus } from './focus-ux.ts';
 import {
   AUDIO_TRACK,
   type BrowserStatus,
+  decideBrowser,
   encodeInput,
   type RequestFocusReply,
   type InputEvent,
@@ -41,7 +43,11 @@ export interface BrowserRoomClientOptions {
   url: string;
   /** access token (needs canSubscribe and canPublishData) */
   token: string;
-  /** identity of the runtime participant; default: whoever publishes `browser-video` */
+  /**
+   * Identity of the runtime participant (the BrowserSession's `status.participantIdentity`): only it is adopted.
+   * Default: the first participant publishing `browser-video` whose token carries `lkbrowser.dev/role=browser`.
+   * Either way the first identity adopted is pinned; no other one is ever adopted.
+   */
   browserIdentity?: string;
   /** LiveKit's single-peer-connection signalling (/rtc/v1); default false (the v0 path every server speaks) */
   singlePeerConnection?: boolean;
@@ -76,7 +82,12 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
   readonly room: Room;
   readonly #opts: BrowserRoomClientOptions;
   #focus = new ViewerFocus('');
+  /** The adopted browser while it is in the room. */
   #browser: string | null = null;
+  /** The first identity adopted; input, RPCs and focus go to nobody else, ever. */
+  #pinned: string | null = null;
+  /** Participants already refused (warned once each). */
+  readonly #refused = new Set<string>();
   #pageSize: Size | null = null;
   #url = '';
   /** we held focus when the connection dropped */
@@ -108,6 +119,10 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
   }
   get browser(): string | null {
     return this.#browser;
+  }
+  /** The identity pinned as the browser (set by the first adoption, never changed), or null before. */
+  get pinnedBrowser(): string | null {
+    return this.#pinned;
   }
   /** The page size the runtime reported (browser/status), or null before it answered. */
   get pageSize(): Size | null {
@@ -229,8 +244,10 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
   #wire(): void {
     const room = this.room;
     room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, pub: RemoteTrackPublication, p: RemoteParticipant) => {
+      this.#consider(p);
+      // An impostor's tracks are neither shown nor played.
+      if (p.identity !== this.#browser) return;
       if (pub.trackName === VIDEO_TRACK && track.kind === Track.Kind.Video) {
-        this.#adopt(p.identity);
         this.emit('videoTrack', { track });
       } else if (pub.trackName === AUDIO_TRACK && track.kind === Track.Kind.Audio) {
         this.emit('audioTrack', { track });
@@ -238,6 +255,9 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
     });
     room.on(RoomEvent.TrackUnsubscribed, (track: RemoteTrack) => this.emit('trackEnded', { track }));
     room.on(RoomEvent.TrackPublished, (_pub: RemoteTrackPublication, p: RemoteParticipant) => this.#consider(p));
+    room.on(RoomEvent.ParticipantAttributesChanged, (_changed: Record<string, string>, p: Participant) => {
+      if (p !== room.localParticipant) this.#consider(p);
+    });
     room.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
       if (this.#focus.participantLeft(p.identity)) this.#setFocus(null);
       if (p.identity === this.#browser) {
@@ -246,7 +266,8 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
       }
     });
     room.on(RoomEvent.DataReceived, (payload: Uint8Array, p?: RemoteParticipant, _kind?: unknown, topic?: string) => {
-      if (!topic || (this.#browser && p && p.identity !== this.#browser)) return;
+      // Anyone may publish on the runtime's topics: believe only the pinned browser.
+      if (!topic || !p || p.identity !== this.#pinned) return;
       try {
         if (topic === TOPIC.focus) this.#setFocus(parseFocus(payload));
         else if (topic === TOPIC.url) this.#setUrl(parseUrl(payload));
@@ -270,15 +291,22 @@ export class BrowserRoomClient extends Emitter<BrowserRoomClientEvents> {
   }
 
   #consider(p: Participant): void {
-    if (this.#opts.browserIdentity && p.identity !== this.#opts.browserIdentity) return;
-    for (const pub of p.trackPublications.values()) {
-      if (pub.trackName === VIDEO_TRACK) this.#adopt(p.identity);
+    if (this.#browser === p.identity) return;
+    const publishesVideo = [...p.trackPublications.values()].some((pub) => pub.trackName === VIDEO_TRACK);
+    const d = decideBrowser(
+      { expected: this.#opts.browserIdentity, pinned: this.#pinned },
+      { identity: p.identity, attributes: p.attributes, publishesVideo },
+    );
+    if (d.adopt) {
+      this.#adopt(p.identity);
+    } else if (d.reason !== 'no-video' && !this.#refused.has(p.identity)) {
+      this.#refused.add(p.identity);
+      console.warn(`lkbrowser viewer: not treating ${p.identity} as the browser (${d.reason})`);
     }
   }
 
   #adopt(identity: string): void {
-    if (this.#opts.browserIdentity && identity !== this.#opts.browserIdentity) return;
-    if (this.#browser === identity) return;
+    this.#pinned ??= identity;
     this.#browser = identity;
     this.emit('browser', { identity });
     // Initial state (ext RPC; a seed runtime without browser/status simply leaves it to the broadcasts).

@@ -42,17 +42,27 @@ export async function launchBrowser(viewport = { width: 1100, height: 760 }): Pr
   };
 }
 
-/** Open the viewer page as `identity` and wait until it is connected and showing video frames. */
-export async function openViewer(ctx: BrowserContext, viewerUrl: string, identity: string): Promise<Page> {
+/** Open the viewer page as `identity` (more query parameters in `query`) and wait until it is connected. */
+export async function openViewerPage(
+  ctx: BrowserContext,
+  viewerUrl: string,
+  identity: string,
+  query: Record<string, string> = {},
+): Promise<Page> {
   const page = await ctx.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error' || process.env.LKB_TEST_DEBUG)
       console.error(`[${identity} console ${m.type()} ${new Date().toISOString()}] ${m.text()}`);
   });
   page.on('pageerror', (e) => console.error(`[${identity} pageerror] ${e.message}`));
-  await page.goto(`${viewerUrl}?identity=${encodeURIComponent(identity)}`);
+  await page.goto(`${viewerUrl}?${new URLSearchParams({ identity, ...query })}`);
   await page.waitForFunction(() => window.lkbReady !== undefined);
   await page.evaluate(() => window.lkbReady?.then(() => undefined));
+  return page;
+}
+
+/** Wait until the viewer page shows video frames. */
+export async function waitForVideo(page: Page): Promise<void> {
   await page.waitForFunction(
     () => {
       const v = document.querySelector('video');
@@ -61,6 +71,12 @@ export async function openViewer(ctx: BrowserContext, viewerUrl: string, identit
     undefined,
     { timeout: 60_000 },
   );
+}
+
+/** Open the viewer page as `identity` and wait until it is connected and showing video frames. */
+export async function openViewer(ctx: BrowserContext, viewerUrl: string, identity: string): Promise<Page> {
+  const page = await openViewerPage(ctx, viewerUrl, identity);
+  await waitForVideo(page);
   return page;
 }
 

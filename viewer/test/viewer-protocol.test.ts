@@ -6,22 +6,8 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
-import {
-  dispose,
-  LocalVideoTrack,
-  type RemoteParticipant,
-  Room,
-  RoomEvent,
-  RpcError,
-  type RpcInvocationData,
-  TrackPublishOptions,
-  TrackSource,
-  VideoBufferType,
-  VideoFrame,
-  VideoSource,
-} from '@livekit/rtc-node';
+import { dispose } from '@livekit/rtc-node';
 import { type Sfu, startSfu } from '@lkbrowser/testkit';
-import { AccessToken } from 'livekit-server-sdk';
 import type { Page } from 'playwright-core';
 import { closeServer, startViewerServer } from '../../scripts/demo.ts';
 import { CefFlag, type InputEvent } from '@lkbrowser/protocol';
@@ -30,123 +16,20 @@ import {
   type LaunchedBrowser,
   launchBrowser,
   openViewer,
-  type Rgb,
   releaseLeakedUdp,
   buildViewer,
   screenPoint,
   videoPixels,
 } from './support.ts';
 import { waitFor } from '@lkbrowser/testkit';
+import { COLOURS, H, ScriptedBrowser, W } from './scripted-browser.ts';
 
 const ROOM = 'viewer-protocol';
-const W = 640;
-const H = 360;
-const COLOURS: Rgb[] = [
-  [255, 0, 0],
-  [0, 255, 0],
-  [0, 0, 255],
-  [255, 255, 255],
-];
-
-/** The runtime's side of the protocol, scripted. */
-class Peer {
-  room = new Room();
-  holder: string | null = null;
-  url = 'https://example.com/start';
-  input: Array<{ from: string; events: InputEvent[] }> = [];
-  navigations: string[] = [];
-  private running = true;
-
-  async start(server: Sfu): Promise<void> {
-    const at = new AccessToken(server.apiKey, server.apiSecret, { identity: 'browser', ttl: '10m' });
-    at.addGrant({ room: ROOM, roomJoin: true, canPublish: true, canSubscribe: false, canPublishData: true });
-    await this.room.connect(server.url, await at.toJwt());
-    const lp = this.room.localParticipant;
-    if (!lp) throw new Error('no local participant');
-    const src = new VideoSource(W, H);
-    const track = LocalVideoTrack.createVideoTrack('browser-video', src);
-    await lp.publishTrack(
-      track,
-      new TrackPublishOptions({
-        source: TrackSource.SOURCE_SCREENSHARE,
-        simulcast: false,
-        videoEncoding: { maxBitrate: 2_000_000n, maxFramerate: 15 },
-      }),
-    );
-    const rgba = new Uint8Array(W * H * 4);
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const c = COLOURS[(y < H / 2 ? 0 : 2) + (x < W / 2 ? 0 : 1)] ?? [0, 0, 0];
-        rgba.set([c[0], c[1], c[2], 255], (y * W + x) * 4);
-      }
-    }
-    void (async () => {
-      while (this.running) {
-        src.captureFrame(new VideoFrame(rgba, W, H, VideoBufferType.RGBA), process.hrtime.bigint() / 1000n);
-        await new Promise((r) => setTimeout(r, 66));
-      }
-    })();
-    const broadcast = async (topic: string, obj: unknown) =>
-      lp.publishData(new TextEncoder().encode(JSON.stringify(obj)), { reliable: true, topic });
-    lp.registerRpcMethod('browser/request-focus', async (d: RpcInvocationData) => {
-      if (this.holder === null || this.holder === d.callerIdentity) {
-        this.holder = d.callerIdentity;
-        await broadcast('browser-focus', { identity: this.holder });
-        return JSON.stringify({ granted: true });
-      }
-      return JSON.stringify({ granted: false, holder: this.holder });
-    });
-    lp.registerRpcMethod('browser/release-focus', async (d: RpcInvocationData) => {
-      if (this.holder !== d.callerIdentity) return JSON.stringify({ released: false });
-      this.holder = null;
-      await broadcast('browser-focus', { identity: null });
-      return JSON.stringify({ released: true });
-    });
-    lp.registerRpcMethod('browser/status', async () =>
-      JSON.stringify({ url: this.url, focusHolder: this.holder, width: W, height: H, fps: 15, publishing: true }),
-    );
-    lp.registerRpcMethod('browser/navigate', async (d: RpcInvocationData) => {
-      if (d.callerIdentity !== this.holder) throw new RpcError(2001, 'not focused');
-      const { url } = JSON.parse(d.payload) as { url: string };
-      this.navigations.push(url);
-      this.url = url;
-      await broadcast('browser-url', { url });
-      return JSON.stringify({ status: 'ok' });
-    });
-    // like the runtime: a focus holder that leaves loses focus
-    this.room.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
-      if (p.identity === this.holder) {
-        this.holder = null;
-        void broadcast('browser-focus', { identity: null });
-      }
-    });
-    this.room.on(RoomEvent.DataReceived, (payload: Uint8Array, p?: RemoteParticipant, _k?: unknown, topic?: string) => {
-      if (topic !== 'browser-input' || !p) return;
-      this.input.push({ from: p.identity, events: JSON.parse(new TextDecoder().decode(payload)) as InputEvent[] });
-    });
-  }
-  events(from: string): InputEvent[] {
-    return this.input.filter((i) => i.from === from).flatMap((i) => i.events);
-  }
-  clear(): void {
-    this.input = [];
-  }
-  async sendCursor(cursor: string): Promise<void> {
-    await this.room.localParticipant?.publishData(new TextEncoder().encode(JSON.stringify({ cursor })), {
-      reliable: true,
-      topic: 'cursor_changed',
-    });
-  }
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.room.disconnect();
-  }
-}
 
 let server: Sfu;
 let viewerServer: Server;
 let viewerUrl: string;
-let peer: Peer;
+let peer: ScriptedBrowser;
 let b: LaunchedBrowser;
 let alice: Page;
 let bob: Page;
@@ -154,7 +37,7 @@ let bob: Page;
 before(async () => {
   buildViewer();
   server = await startSfu();
-  peer = new Peer();
+  peer = new ScriptedBrowser({ room: ROOM });
   await peer.start(server);
   const vs = await startViewerServer(0, { url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret }, ROOM);
   viewerServer = vs.server;

@@ -19,6 +19,7 @@ export const CLAIM_ENV_NAMES: ReadonlySet<string> = new Set([
   'LKB_WIDTH',
   'LKB_HEIGHT',
   'LKB_FRAMERATE',
+  'LKB_VIDEO_CODEC',
   'LKB_AUDIO',
   'LKB_NAV_ALLOWED_ORIGINS',
   'LKB_FOCUS_IDLE_RELEASE_SECONDS',

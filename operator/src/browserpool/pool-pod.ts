@@ -122,7 +122,7 @@ export function desiredPoolPod(
             timeoutSeconds: 2,
             failureThreshold: 60,
           },
-          securityContext: runtimeContainerSecurity(),
+          securityContext: runtimeContainerSecurity(config),
           volumeMounts: scratchMounts(),
         },
       ],
@@ -131,7 +131,7 @@ export function desiredPoolPod(
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 30,
-      securityContext: runtimePodSecurity(),
+      securityContext: runtimePodSecurity(config),
     },
   };
   const spec = pod.spec as NonNullable<Pod['spec']>;

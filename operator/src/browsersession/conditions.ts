@@ -41,8 +41,22 @@ export const Reasons = {
 /** Set only for sessions that name a BrowserPool (browserpool/claim-env.ts WarmReasons). */
 export const WARM_START = 'WarmStart';
 
+/**
+ * Whether Chromium runs in its own sandbox, as the running runtime reports it (kept while it does not run).
+ * True/ChromiumSandbox or False/NoSandbox with the runtime's reason, e.g. a seccomp profile refusing user namespaces.
+ */
+export const SANDBOXED = 'Sandboxed';
+export const SandboxReasons = { ChromiumSandbox: 'ChromiumSandbox', NoSandbox: 'NoSandbox' } as const;
+
+/** The Sandboxed condition from the runtime's report. Pure. */
+export function sandboxCondition(s: { enabled: boolean; detail: string }): CondValue {
+  return s.enabled
+    ? cond('True', SandboxReasons.ChromiumSandbox, s.detail)
+    : cond('False', SandboxReasons.NoSandbox, s.detail);
+}
+
 export interface CondInput {
-  type: ConditionType | typeof WARM_START;
+  type: ConditionType | typeof WARM_START | typeof SANDBOXED;
   status: ConditionStatus;
   reason: string;
   message: string;

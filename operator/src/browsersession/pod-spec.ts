@@ -3,9 +3,18 @@
 import { createHash } from 'node:crypto';
 import type { OperatorConfig } from '../config.ts';
 import type { ResolvedSpec } from './resolved-spec.ts';
-import type { Container, EnvVar, OwnerReference, Pod, ResourceRequirements, Volume } from '../framework/kube-types.ts';
+import type {
+  Container,
+  EnvVar,
+  OwnerReference,
+  Pod,
+  ResourceRequirements,
+  SeccompProfile,
+  Volume,
+} from '../framework/kube-types.ts';
 import type { BrowserSession, PodOverrides, PodResources } from './types.ts';
 import { API_VERSION, KIND } from './types.ts';
+import { AUTOMATION_TOKEN_KEY, automationSecretNameFor } from './automation-secret.ts';
 import { TOKEN_FILE, TOKEN_MOUNT_PATH, tokenSecretNameFor } from './token-secret.ts';
 
 export const SPEC_HASH_ANNOTATION = 'lkbrowser.dev/spec-hash';
@@ -16,7 +25,7 @@ export const SESSION_LABEL = 'lkbrowser.dev/session';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'lkbrowser-operator';
 export const CONTAINER_NAME = 'browser';
-/** spec.automation: the runtime's DevTools endpoint port and where the token Secret is mounted. */
+/** spec.automation: the runtime's DevTools endpoint port and where the operator's token Secret is mounted. */
 export const AUTOMATION_PORT = 9223;
 export const AUTOMATION_TOKEN_DIR = '/var/run/lkbrowser/automation';
 
@@ -92,6 +101,7 @@ export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
     { name: 'LKB_WIDTH', value: String(s.viewport.width) },
     { name: 'LKB_HEIGHT', value: String(s.viewport.height) },
     { name: 'LKB_FRAMERATE', value: String(s.viewport.framerate) },
+    { name: 'LKB_VIDEO_CODEC', value: s.videoCodec },
     { name: 'LKB_AUDIO', value: String(s.audio) },
     { name: 'LKB_ENGINE', value: s.engine },
     { name: 'LKB_NAV_ALLOWED_ORIGINS', value: (s.navigation.allowedOrigins ?? []).join(',') },
@@ -104,7 +114,7 @@ export function runtimeEnv(r: ResolvedSpec, config: OperatorConfig): EnvVar[] {
   ];
   if (config.egressDenyCidrs.length > 0)
     env.push({ name: 'LKB_EGRESS_DENY_CIDRS', value: config.egressDenyCidrs.join(',') });
-  if (s.automation.enabled && s.automation.tokenSecretName) {
+  if (s.automation.enabled) {
     env.push(
       { name: 'LKB_AUTOMATION', value: 'true' },
       { name: 'LKB_AUTOMATION_PORT', value: String(AUTOMATION_PORT) },
@@ -131,8 +141,20 @@ export function specHash(pod: Pod): string {
 
 // The hardening every runtime pod gets, a session's (desiredPod) and a warm pool's (browserpool/pool-pod.ts) alike:
 // fresh objects each call, since callers push to the lists.
-/** Container: non-root 1000, read-only root, no capabilities, no privilege escalation, RuntimeDefault seccomp. */
-export function runtimeContainerSecurity(): NonNullable<Container['securityContext']> {
+/**
+ * The runtime pod's seccomp profile: RuntimeDefault, or the admin's Localhost profile (--runtime-seccomp-profile;
+ * RuntimeDefault + what Chromium's own sandbox needs). Both are allowed by PodSecurity "restricted".
+ */
+export function runtimeSeccomp(config: Pick<OperatorConfig, 'runtimeSeccompProfile'>): SeccompProfile {
+  return config.runtimeSeccompProfile
+    ? { type: 'Localhost', localhostProfile: config.runtimeSeccompProfile }
+    : { type: 'RuntimeDefault' };
+}
+
+/** Container: non-root 1000, read-only root, no capabilities, no privilege escalation, the pod's seccomp profile. */
+export function runtimeContainerSecurity(
+  config: Pick<OperatorConfig, 'runtimeSeccompProfile'>,
+): NonNullable<Container['securityContext']> {
   return {
     runAsNonRoot: true,
     runAsUser: 1000,
@@ -140,18 +162,20 @@ export function runtimeContainerSecurity(): NonNullable<Container['securityConte
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
+    seccompProfile: runtimeSeccomp(config),
   };
 }
 
-/** Pod: non-root 1000, fsGroup 1000 (mounted Secrets readable at 0440), RuntimeDefault seccomp. */
-export function runtimePodSecurity(): NonNullable<NonNullable<Pod['spec']>['securityContext']> {
+/** Pod: non-root 1000, fsGroup 1000 (mounted Secrets readable at 0440), the seccomp profile (runtimeSeccomp). */
+export function runtimePodSecurity(
+  config: Pick<OperatorConfig, 'runtimeSeccompProfile'>,
+): NonNullable<NonNullable<Pod['spec']>['securityContext']> {
   return {
     runAsNonRoot: true,
     runAsUser: 1000,
     runAsGroup: 1000,
     fsGroup: 1000,
-    seccompProfile: { type: 'RuntimeDefault' },
+    seccompProfile: runtimeSeccomp(config),
   };
 }
 
@@ -192,7 +216,7 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
     livenessProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
     // Chromium + room join can take a while on a busy node: give it up to 2 minutes before liveness applies.
     startupProbe: { httpGet: { path: '/healthz', port }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 },
-    securityContext: runtimeContainerSecurity(),
+    securityContext: runtimeContainerSecurity(config),
     volumeMounts: [...scratchMounts(), { name: 'livekit-token', mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
   };
   const pod: Pod = {
@@ -224,18 +248,23 @@ export function desiredPod(session: BrowserSession, r: ResolvedSpec, config: Ope
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 30,
-      securityContext: runtimePodSecurity(),
+      securityContext: runtimePodSecurity(config),
     },
   };
   const spec = pod.spec as NonNullable<Pod['spec']>;
   const automation = r.spec.automation;
-  if (automation.enabled && automation.tokenSecretName) {
+  if (automation.enabled) {
     // The token is a file (re-read per connection, so a rotated Secret applies without a restart), never an env var.
     container.ports?.push({ name: 'automation', containerPort: AUTOMATION_PORT, protocol: 'TCP' });
     container.volumeMounts?.push({ name: 'automation-token', mountPath: AUTOMATION_TOKEN_DIR, readOnly: true });
     spec.volumes?.push({
       name: 'automation-token',
-      secret: { secretName: automation.tokenSecretName, items: [{ key: 'token', path: 'token' }], defaultMode: 0o440 },
+      // The operator's Secret of this session (automation-secret.ts), never one the CR names.
+      secret: {
+        secretName: automationSecretNameFor(session.metadata.name ?? ''),
+        items: [{ key: AUTOMATION_TOKEN_KEY, path: 'token' }],
+        defaultMode: 0o440,
+      },
     });
   }
   if (over.nodeSelector && Object.keys(over.nodeSelector).length > 0) spec.nodeSelector = { ...over.nodeSelector };

@@ -26,7 +26,7 @@ import {
 import type { OperatorMetrics } from '../framework/metrics.ts';
 import { OwnWrites } from '../framework/own-writes.ts';
 import type { PoolClaims } from '../browserpool/session-claim.ts';
-import { type CondValue, findCondition } from './conditions.ts';
+import { type CondValue, findCondition, sandboxCondition } from './conditions.ts';
 import {
   conflictObservation,
   invalidObservation,
@@ -41,6 +41,7 @@ import { type ResolvedSpec, resolveSpec } from './resolved-spec.ts';
 import { SESSIONS } from './resource.ts';
 import type { RuntimeStatusFetcher } from './runtime-status.ts';
 import { checkSpec } from './spec-checks.ts';
+import { automationSecretNameFor, automationToken, desiredAutomationSecret } from './automation-secret.ts';
 import { desiredTokenSecret } from './token-secret.ts';
 import type { RuntimeNetworkPolicies } from './network-policy.ts';
 import { buildStatus, containerRestarts, priorRestarts, type StatusExtras } from './status.ts';
@@ -120,6 +121,8 @@ export class SessionReconciler {
   private readonly now: () => Date;
   private readonly ownWrites = new OwnWrites<BrowserSession>();
   private readonly tokens = new Map<string, IssuedToken>();
+  /** Sessions (key → uid) whose automation Secret this process has written (once per process: it never changes). */
+  private readonly automationWritten = new Map<string, string>();
   private readonly credentials: () => ApiCredentials;
 
   constructor(deps: ReconcilerDeps) {
@@ -153,11 +156,12 @@ export class SessionReconciler {
     }
     const token = await this.ensureTokenSecret(ctx, r);
     if (token.done) return token.done;
+    const automationTokenSecret = await this.ensureAutomationSecret(ctx, r);
     const ensured = await this.ensurePod(ctx, r);
     if (ensured.done) return ensured.done;
     const pod = ensured.next;
     const { obs, extras } = await this.observePod(ctx, pod, r);
-    await this.writeStatus(ctx, obs, pod, { ...extras, warmStart });
+    await this.writeStatus(ctx, obs, pod, { ...extras, warmStart, automationTokenSecret });
     return this.requeueFor(obs, token.next);
   }
 
@@ -167,6 +171,7 @@ export class SessionReconciler {
     // Deleted: the garbage collector removes the pod and the token Secret through their ownerReferences.
     if (!session || session.metadata.deletionTimestamp) {
       this.tokens.delete(key);
+      this.automationWritten.delete(key);
       return { done: {} };
     }
     const ns = session.metadata.namespace ?? '';
@@ -273,6 +278,29 @@ export class SessionReconciler {
     return { next: minted.expiresAtMs - cfg.tokenRenewBeforeMs };
   }
 
+  /**
+   * Step 4c: with spec.automation, the session's automation Secret holds its bearer token (automation-secret.ts).
+   * Written once per operator process and session: create, or replace what is there (a Secret planted under the
+   * name is overwritten; ours gets the same token again). Returns the Secret's name for the status.
+   */
+  private async ensureAutomationSecret(ctx: Ctx, r: ResolvedSpec): Promise<string | undefined> {
+    if (!r.spec.automation.enabled) return undefined;
+    const { session, ns, key, log } = ctx;
+    const uid = session.metadata.uid ?? '';
+    const name = automationSecretNameFor(session.metadata.name ?? '');
+    if (this.automationWritten.get(key) === uid) return name;
+    const secret = desiredAutomationSecret(session, automationToken(this.credentials().apiSecret, uid));
+    try {
+      await this.d.client.create<Secret>(SECRETS, ns, secret);
+    } catch (e) {
+      if (isConflict(e)) await this.d.client.replace<Secret>(SECRETS, ns, name, secret);
+      else throw e;
+    }
+    this.automationWritten.set(key, uid);
+    log.debug({ secret: name }, 'automation token Secret written');
+    return name;
+  }
+
   /** Step 5: the pod exists and matches the spec: created when missing, deleted to be recreated when stale or failed. */
   private async ensurePod(ctx: Ctx, r: ResolvedSpec): Promise<Step<Pod>> {
     const { session, ns, podName, pod, log } = ctx;
@@ -367,6 +395,7 @@ export class SessionReconciler {
         if (opts.needPublishing && rs.publishing !== true) obs = observePod(notReady(pod));
         if (rs.url !== undefined) extras.url = rs.url;
         if (rs.focusHolder !== undefined) extras.focusHolder = rs.focusHolder ?? '';
+        if (rs.sandbox !== undefined) extras.sandboxed = sandboxCondition(rs.sandbox);
       } catch (e) {
         if (opts.needPublishing) obs = observePod(notReady(pod));
         ctx.log.warn({ err: e, podIP: pod.status.podIP }, 'runtime /status unavailable (keeping last known url/focus)');

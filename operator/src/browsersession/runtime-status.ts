@@ -1,4 +1,5 @@
-// GET http://<podIP>:<port>/status of a running runtime: {url, focusHolder, width, height, fps, publishing, restarts}.
+// GET http://<podIP>:<port>/status of a running runtime: {url, focusHolder, width, height, fps, publishing, restarts,
+// sandbox}.
 // The pod is untrusted (a page may have compromised it): the body is read up to MAX_STATUS_BYTES and then dropped,
 // strings are bounded before they reach the session's status.
 import { fetch } from 'undici';
@@ -8,6 +9,8 @@ export const MAX_STATUS_BYTES = 64 * 1024;
 /** Bounds of the strings copied into BrowserSession.status (the runtime's own: URL 8 KiB, identity 128). */
 export const MAX_URL_LENGTH = 8192;
 export const MAX_IDENTITY_LENGTH = 128;
+/** The runtime's sandbox detail is one short sentence (native/host/host.cc prepareChromiumIsolation). */
+export const MAX_SANDBOX_DETAIL_LENGTH = 512;
 
 /** Reads at most `limit` bytes of a body; beyond that, cancels the stream (closing the connection) and throws. */
 export async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Promise<string> {
@@ -36,6 +39,8 @@ export interface RuntimeStatus {
   fps?: number;
   publishing?: boolean;
   restarts?: number;
+  /** Chromium's own sandbox as the runtime's engine host decided it (self-reported by the pod, not attested). */
+  sandbox?: { enabled: boolean; detail: string };
 }
 
 export type RuntimeStatusFetcher = (host: string, port: number, timeoutMs: number) => Promise<RuntimeStatus>;
@@ -62,5 +67,14 @@ export const fetchRuntimeStatus: RuntimeStatusFetcher = async (host, port, timeo
   for (const k of ['width', 'height', 'fps', 'restarts'] as const)
     if (typeof b[k] === 'number' && Number.isFinite(b[k])) out[k] = b[k] as number;
   if (typeof b.publishing === 'boolean') out.publishing = b.publishing;
+  const sb = b.sandbox as Record<string, unknown> | null | undefined;
+  if (
+    sb !== null &&
+    typeof sb === 'object' &&
+    typeof sb.enabled === 'boolean' &&
+    typeof sb.detail === 'string' &&
+    sb.detail.length <= MAX_SANDBOX_DETAIL_LENGTH
+  )
+    out.sandbox = { enabled: sb.enabled, detail: sb.detail };
   return out;
 };

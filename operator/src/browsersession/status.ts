@@ -1,7 +1,7 @@
 // A session's status from an observation of its pod: phase and conditions (conditions.ts), restarts across pod
 // recreations, start time, and the url/focus holder last reported by the runtime. Pure functions, no I/O.
 import type { Pod } from '../framework/kube-types.ts';
-import { type CondValue, setConditions, WARM_START } from './conditions.ts';
+import { type CondInput, type CondValue, SANDBOXED, setConditions, WARM_START } from './conditions.ts';
 import type { Observation } from './observation.ts';
 import { PRIOR_RESTARTS_ANNOTATION } from './pod-spec.ts';
 import type { BrowserSession, BrowserSessionStatus } from './types.ts';
@@ -18,10 +18,21 @@ export function priorRestarts(pod: Pod): number {
 export interface StatusExtras {
   podName?: string;
   participantIdentity?: string;
+  /** spec.automation's token Secret, once written (kept from the previous status while automation stays on). */
+  automationTokenSecret?: string;
   url?: string;
   focusHolder?: string;
   /** The WarmStart condition (sessions naming a pool): claimed from it, or why it started cold. */
   warmStart?: CondValue;
+  /** The Sandboxed condition, from the running runtime's /status (absent: keep the last one). */
+  sandboxed?: CondValue;
+}
+
+function withExtraConditions(conditions: CondInput[], extras: StatusExtras): CondInput[] {
+  const out = [...conditions];
+  if (extras.warmStart) out.push({ type: WARM_START, ...extras.warmStart });
+  if (extras.sandboxed) out.push({ type: SANDBOXED, ...extras.sandboxed });
+  return out;
 }
 
 /** Merges an observation into the session's previous status. */
@@ -37,16 +48,14 @@ export function buildStatus(
   const out: BrowserSessionStatus = {
     phase: obs.phase,
     observedGeneration: generation,
-    conditions: setConditions(
-      prev.conditions,
-      extras.warmStart ? [...obs.conditions, { type: WARM_START, ...extras.warmStart }] : obs.conditions,
-      generation,
-      now,
-    ),
+    conditions: setConditions(prev.conditions, withExtraConditions(obs.conditions, extras), generation, now),
     message: obs.message,
   };
   if (extras.podName !== undefined) out.podName = extras.podName;
   if (extras.participantIdentity !== undefined) out.participantIdentity = extras.participantIdentity;
+  const automationSecret =
+    extras.automationTokenSecret ?? (session.spec.automation?.enabled ? prev.automationTokenSecret : undefined);
+  if (automationSecret !== undefined) out.automationTokenSecret = automationSecret;
   if (pod) {
     const started = pod.status?.startTime;
     if (started) out.startTime = started;

@@ -85,9 +85,14 @@ export interface Container {
     allowPrivilegeEscalation?: boolean;
     readOnlyRootFilesystem?: boolean;
     capabilities?: { drop?: string[]; add?: string[] };
-    seccompProfile?: { type: 'RuntimeDefault' | 'Localhost' | 'Unconfined'; localhostProfile?: string };
+    seccompProfile?: SeccompProfile;
   };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+
+export interface SeccompProfile {
+  type: 'RuntimeDefault' | 'Localhost' | 'Unconfined';
+  localhostProfile?: string;
 }
 
 export interface Volume {
@@ -113,7 +118,7 @@ export interface PodSpec {
     runAsUser?: number;
     runAsGroup?: number;
     fsGroup?: number;
-    seccompProfile?: { type: 'RuntimeDefault' | 'Localhost' | 'Unconfined'; localhostProfile?: string };
+    seccompProfile?: SeccompProfile;
   };
   nodeName?: string;
 }

@@ -38,9 +38,11 @@ export interface SessionPolicy {
   resources: Record<string, ResourceBound>;
   /** Allowed spec.engine values (absent = chromium). CEF runs unsandboxed: not allowed by default. */
   engines: string[];
+  /** Allowed spec.videoCodec values (CRD default vp8). All by default: an admin may rule out the costlier ones. */
+  videoCodecs: string[];
   /** Whether spec.navigation.allowPrivateNetworks may be true. */
   allowPrivateNetworks: boolean;
-  /** Whether spec.automation may be enabled (it mounts a Secret the CR names and opens a DevTools port). */
+  /** Whether spec.automation may be enabled (a DevTools port behind a token the operator generates). */
   allowAutomation: boolean;
 }
 
@@ -60,6 +62,7 @@ export const DEFAULT_POLICY: SessionPolicy = {
     'ephemeral-storage': { max: '4Gi' },
   },
   engines: ['chromium'],
+  videoCodecs: ['vp8', 'vp9', 'av1', 'h264'],
   allowPrivateNetworks: false,
   allowAutomation: true,
 };
@@ -72,6 +75,7 @@ const STRING_LISTS = [
   'labelKeys',
   'annotationKeys',
   'engines',
+  'videoCodecs',
 ] as const;
 
 /** Validates an admin policy document; unset fields take DEFAULT_POLICY's value. Throws on anything unknown. */
@@ -206,6 +210,9 @@ export function checkPolicy(
   const e = s.engine;
   if (!matches(policy.engines, e))
     problems.push(`spec.engine "${e}" is not allowed (allowed: ${list(policy.engines)})`);
+  // spec.videoCodec (CRD default vp8): the codecs differ in CPU per frame (bench/codecs.ts), the admin may narrow them.
+  if (!matches(policy.videoCodecs, s.videoCodec))
+    problems.push(`spec.videoCodec "${s.videoCodec}" is not allowed (allowed: ${list(policy.videoCodecs)})`);
   if (s.navigation.allowPrivateNetworks && !policy.allowPrivateNetworks)
     problems.push('spec.navigation.allowPrivateNetworks is not allowed by the cluster admin');
   if (s.automation?.enabled && !policy.allowAutomation)

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   DEFAULT_RESOURCES,
   desiredPod,
+  specHash,
   labelValue,
   PRIOR_RESTARTS_ANNOTATION,
   podNameFor,
@@ -119,6 +120,18 @@ test('hostNetwork (test clusters without a pod network): only with --runtime-hos
   assert.equal(spec?.hostNetwork, true);
   assert.equal(spec?.dnsPolicy, 'ClusterFirstWithHostNet');
   assert.equal(plain?.containers[0]?.terminationMessagePolicy, 'FallbackToLogsOnError');
+});
+
+test("seccomp: RuntimeDefault unless the admin names a Localhost profile (Chromium's sandbox), pod and container", () => {
+  const c2 = testConfig({ runtimeSeccompProfile: 'lkbrowser/chromium.json' });
+  const pod = desiredPod(mk(), resolveSpec(mk(), c2), c2);
+  const want = { type: 'Localhost', localhostProfile: 'lkbrowser/chromium.json' };
+  assert.deepEqual(pod.spec?.securityContext?.seccompProfile, want);
+  assert.deepEqual(pod.spec?.containers[0]?.securityContext?.seccompProfile, want);
+  // the rest of the hardening is unchanged (PodSecurity restricted allows RuntimeDefault and Localhost only)
+  assert.deepEqual(pod.spec?.containers[0]?.securityContext?.capabilities, { drop: ['ALL'] });
+  assert.equal(pod.spec?.containers[0]?.securityContext?.allowPrivilegeEscalation, false);
+  assert.notEqual(specHash(pod), specHash(build(mk())), 'a new profile is a new pod');
 });
 
 test('metadata: owner reference, labels, annotations, name', () => {
@@ -258,21 +271,21 @@ test('spec hash: stable, independent of key order and restart bookkeeping, sensi
   assert.equal(stableStringify({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
 });
 
-test('spec.automation: off by default; on, the token Secret is a read-only file and the port is named', () => {
+test("spec.automation: off by default; on, the operator's token Secret is a read-only file and the port is named", () => {
   const off = build(mk());
   assert.equal(envOf(mk()).LKB_AUTOMATION, undefined);
   assert.equal(
     off.spec?.volumes?.some((v) => v.name === 'automation-token'),
     false,
   );
-  const s = mk({ automation: { enabled: true, tokenSecretName: 'agent-cdp' } });
+  const s = mk({ automation: { enabled: true } });
   const pod = build(s);
   const c = pod.spec?.containers[0];
   assert.equal(envOf(s).LKB_AUTOMATION, 'true');
   assert.equal(envOf(s).LKB_AUTOMATION_PORT, '9223');
   assert.equal(envOf(s).LKB_AUTOMATION_TOKEN_FILE, '/var/run/lkbrowser/automation/token');
   assert.deepEqual(pod.spec?.volumes?.find((v) => v.name === 'automation-token')?.secret, {
-    secretName: 'agent-cdp',
+    secretName: `${s.metadata.name}-automation`,
     items: [{ key: 'token', path: 'token' }],
     defaultMode: 0o440,
   });

@@ -62,4 +62,17 @@ describe('fetchRuntimeStatus', () => {
       res.end(JSON.stringify({ url: `https://a.example/${'x'.repeat(9000)}`, focusHolder: 'h'.repeat(129), fps: 30 }));
     assert.deepEqual(await fetchRuntimeStatus('127.0.0.1', port, 5000), { fps: 30 });
   });
+  it("copies Chromium's sandbox state only when well-formed and bounded", async () => {
+    const sandbox = { enabled: false, detail: 'off: unshare(CLONE_NEWUSER): Operation not permitted' };
+    answer = (res) => res.end(JSON.stringify({ fps: 30, sandbox }));
+    assert.deepEqual(await fetchRuntimeStatus('127.0.0.1', port, 5000), { fps: 30, sandbox });
+    for (const bad of [
+      { enabled: 'yes', detail: 'x' },
+      { enabled: true },
+      { enabled: true, detail: 'd'.repeat(513) },
+    ]) {
+      answer = (res) => res.end(JSON.stringify({ fps: 30, sandbox: bad }));
+      assert.deepEqual(await fetchRuntimeStatus('127.0.0.1', port, 5000), { fps: 30 }, JSON.stringify(bad));
+    }
+  });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { invalidObservation, observePod } from '../../src/browsersession/observation.ts';
 import { PRIOR_RESTARTS_ANNOTATION } from '../../src/browsersession/pod-spec.ts';
+import { sandboxCondition } from '../../src/browsersession/conditions.ts';
 import { buildStatus } from '../../src/browsersession/status.ts';
 import type { Pod } from '../../src/framework/kube-types.ts';
 import { served } from '../support/crd.ts';
@@ -50,4 +51,28 @@ test('buildStatus: observedGeneration, restarts across pods, url/focus retention
   // Reasons satisfy the CRD's condition reason pattern.
   for (const c of [...(running.conditions ?? []), ...(bad.conditions ?? []), ...(done.conditions ?? [])])
     assert.match(c.reason, /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/);
+});
+
+test("buildStatus: the Sandboxed condition follows the runtime's report and is kept while it cannot be asked", () => {
+  const s = served({ url: 'https://e.x', room: 'r' }, { name: 's', namespace: 'ns', generation: 1 });
+  const p = pod(podStatus('ready', 0));
+  const off = sandboxCondition({ enabled: false, detail: 'off: unshare(CLONE_NEWUSER): Operation not permitted' });
+  const first = buildStatus(s, observePod(p), p, { sandboxed: off }, '2026-01-01T00:00:00Z');
+  const c = first.conditions?.find((x) => x.type === 'Sandboxed');
+  assert.deepEqual(
+    { status: c?.status, reason: c?.reason, message: c?.message },
+    { status: 'False', reason: 'NoSandbox', message: 'off: unshare(CLONE_NEWUSER): Operation not permitted' },
+  );
+  const later = buildStatus({ ...s, status: first }, observePod(p), p, {}, '2026-01-01T00:01:00Z');
+  assert.deepEqual(
+    later.conditions?.find((x) => x.type === 'Sandboxed'),
+    c,
+    'kept',
+  );
+  const on = sandboxCondition({ enabled: true, detail: 'on: user, pid and net namespaces work for this uid' });
+  const flipped = buildStatus({ ...s, status: first }, observePod(p), p, { sandboxed: on }, '2026-01-01T00:02:00Z');
+  const c2 = flipped.conditions?.find((x) => x.type === 'Sandboxed');
+  assert.equal(c2?.status, 'True');
+  assert.equal(c2?.reason, 'ChromiumSandbox');
+  assert.equal(c2?.lastTransitionTime, '2026-01-01T00:02:00Z');
 });

@@ -56,6 +56,8 @@ describe('checkPolicy with the default policy', () => {
     ['a GPU', { pod: { resources: { limits: { 'nvidia.com/gpu': 1 } } } }, /nvidia\.com\/gpu is not allowed/],
     ['private networks', { navigation: { allowPrivateNetworks: true } }, /allowPrivateNetworks is not allowed/],
     ['the unsandboxed CEF engine', { engine: 'cef' }, /spec\.engine "cef" is not allowed/],
+    ['every codec the CRD offers (vp9)', { videoCodec: 'vp9' }, undefined],
+    ['every codec the CRD offers (av1)', { videoCodec: 'av1' }, undefined],
   ];
   for (const [what, spec, want] of cases) {
     it(`${what} → ${want ? 'refused' : 'allowed'}`, () => {
@@ -82,12 +84,14 @@ describe('checkPolicy with an admin allowlist', () => {
     annotationKeys: ['example.com/owner'],
     resources: { cpu: { max: '2' }, memory: { min: '1Gi', max: '4Gi' } },
     engines: ['chromium', 'cef'],
+    videoCodecs: ['vp8', 'h264'],
     allowPrivateNetworks: true,
   });
   const ok = {
     room: 'rooms-team-a-x',
     participant: { identity: 'team-a-browser' },
     engine: 'cef',
+    videoCodec: 'h264',
     navigation: { allowPrivateNetworks: true },
     pod: {
       image: 'registry.example/lkb/runtime:2',
@@ -110,6 +114,7 @@ describe('checkPolicy with an admin allowlist', () => {
       /ephemeral-storage is not allowed/,
     ],
     ['an identity without the prefix', { participant: { identity: 'agent-1' } }, /identity must start with "team-a-"/],
+    ['a codec outside the list', { videoCodec: 'av1' }, /spec\.videoCodec "av1" is not allowed \(allowed: vp8, h264\)/],
   ];
   for (const [what, over, want] of bad) {
     it(`refuses ${what}`, () => assert.match(problems({ ...ok, ...over }, policy).join('; '), want));

@@ -178,3 +178,14 @@ test('types.ts names the CRD’s spec and status fields', () => {
   };
   assert.deepEqual(Object.keys(props.status?.properties ?? {}).sort(), Object.keys(status).sort());
 });
+
+test("pool pod: the admin's Localhost seccomp profile applies to standby runtimes too (pod and container)", () => {
+  const key = claimKeyFrom({ LKB_POOL_CLAIM_KEY: 'x'.repeat(40) }).key;
+  const name = poolPodName('p', 'abcd1234');
+  const plain = desiredPoolPod(pool(), testConfig(), name, 'n', key);
+  assert.deepEqual(plain.spec?.securityContext?.seccompProfile, { type: 'RuntimeDefault' });
+  const pod = desiredPoolPod(pool(), testConfig({ runtimeSeccompProfile: 'lkbrowser/chromium.json' }), name, 'n', key);
+  const want = { type: 'Localhost', localhostProfile: 'lkbrowser/chromium.json' };
+  assert.deepEqual(pod.spec?.securityContext?.seccompProfile, want);
+  assert.deepEqual(pod.spec?.containers[0]?.securityContext?.seccompProfile, want);
+});

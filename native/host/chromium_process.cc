@@ -25,7 +25,10 @@ std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
                                    "--password-store=basic",
                                    "--noerrdialogs",
                                    "--disable-session-crashed-bubble",
-                                   "--disable-features=Translate,MediaRouter,DialMediaRouteProvider",
+                                   // WebUIOmniboxPopup/WebUIOmniboxAimPopup: Chromium 156 preloads the omnibox popups
+                                   // as two WebUI renderers (~40 MiB private) that a kiosk window never shows.
+                                   "--disable-features=Translate,MediaRouter,DialMediaRouteProvider,WebUIOmniboxPopup,"
+                                   "WebUIOmniboxAimPopup",
                                    "--user-data-dir=" + s.profileDir,
                                    "--remote-debugging-port=0",
                                    "--remote-debugging-address=127.0.0.1",

@@ -1,13 +1,15 @@
 // BrowserClient: one lkbrowser runtime (a participant of the room) seen from an agent or a page. Speaks
 // docs/room-protocol.md over either LiveKit SDK (room-adapter.ts): focus, the actions API, screenshots, and the
-// state the runtime broadcasts (focus holder, URL, cursor). Packets on the runtime's topics are believed only
-// when they come from the runtime's identity (anyone in the room can publish on any topic).
+// state the runtime broadcasts (focus holder, URL, cursor). The caller names the runtime's identity: calls go only to
+// it, and its packets are believed only when they come from that identity with the role attribute of a runtime
+// token (`decideBrowser`, protocol/src/browser-pin.ts; anyone in the room can publish on any topic).
 import {
   ACTION_DEFAULTS,
   AGENT_STATUSES,
   type AgentStatus,
   type AgentStatusPayload,
   type BrowserStatus,
+  decideBrowser,
   type Rect,
   RPC,
   type ScreenshotRequest,
@@ -24,7 +26,13 @@ import {
 } from './actions.ts';
 import { Emitter } from './emitter.ts';
 import { ActionError, BrowserError, fromRpcError, kindOf } from './errors.ts';
-import { type DataListener, localOf, type ParticipantListener, type RoomLike } from './room-adapter.ts';
+import {
+  type DataListener,
+  localOf,
+  type ParticipantLike,
+  type ParticipantListener,
+  type RoomLike,
+} from './room-adapter.ts';
 import { acquireStreams, releaseStreams, type StreamDispatcher } from './screenshot-streams.ts';
 
 export { AGENT_STATUSES, type AgentStatus, type BrowserStatus };
@@ -89,12 +97,26 @@ function obj(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-/** Connects to the runtime `browserIdentity` in `room` (already connected): reads its status, then follows it. */
+/** Whether `p` is the runtime `browserIdentity`: that identity, with the role attribute its token carries. */
+function isBrowser(p: ParticipantLike, browserIdentity: string): boolean {
+  return decideBrowser(
+    { expected: browserIdentity, pinned: browserIdentity },
+    { identity: p.identity, attributes: p.attributes, publishesVideo: true },
+  ).adopt;
+}
+
+/**
+ * Connects to the runtime `browserIdentity` in `room` (already connected): reads its status, then follows it.
+ * Refuses (`not_browser`) a participant of that identity whose token lacks `lkbrowser.dev/role=browser`.
+ */
 export async function connect(
   room: RoomLike,
   browserIdentity: string,
   opts: ConnectOptions = {},
 ): Promise<BrowserClient> {
+  const p = room.remoteParticipants?.get(browserIdentity);
+  if (p && !isBrowser(p, browserIdentity))
+    throw new BrowserError('not_browser', `${browserIdentity} is not an lkbrowser runtime (no lkbrowser.dev/role)`);
   const c = new BrowserClient(room, browserIdentity, opts);
   try {
     const st = await c.status();
@@ -125,7 +147,7 @@ export class BrowserClient extends Emitter<BrowserEvents> {
     this.browserIdentity = browserIdentity;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#streams = acquireStreams(room, TOPIC.screenshot);
-    this.#onData = (payload, participant, _kind, topic) => this.#data(payload, participant?.identity, topic);
+    this.#onData = (payload, participant, _kind, topic) => this.#data(payload, participant, topic);
     this.#onLeft = (p) => {
       if (p.identity === this.browserIdentity) this.emit('gone');
     };
@@ -341,7 +363,8 @@ export class BrowserClient extends Emitter<BrowserEvents> {
     if (me !== undefined && holder === me) this.emit('focus-gained');
   }
 
-  #data(payload: Uint8Array, from: string | undefined, topic: string | undefined): void {
+  #data(payload: Uint8Array, participant: ParticipantLike | undefined, topic: string | undefined): void {
+    const from = participant?.identity;
     if (topic === TOPIC.agentStatus) {
       const st = obj(parseJson(payload))?.status;
       if (from && typeof st === 'string' && (AGENT_STATUSES as readonly string[]).includes(st)) {
@@ -349,7 +372,7 @@ export class BrowserClient extends Emitter<BrowserEvents> {
       }
       return;
     }
-    if (from !== this.browserIdentity) return;
+    if (!participant || !isBrowser(participant, this.browserIdentity)) return;
     const m = obj(parseJson(payload));
     if (!m) return;
     if (topic === TOPIC.focus) {

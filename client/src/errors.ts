@@ -17,7 +17,12 @@ export const ERROR_KINDS = {
   1503: 'browser_not_found',
 } as const satisfies Record<number, string>;
 
-export type BrowserErrorKind = (typeof ERROR_KINDS)[keyof typeof ERROR_KINDS] | 'rpc_error' | 'stream_lost' | 'closed';
+export type BrowserErrorKind =
+  | (typeof ERROR_KINDS)[keyof typeof ERROR_KINDS]
+  | 'rpc_error'
+  | 'stream_lost'
+  | 'closed'
+  | 'not_browser';
 
 export class BrowserError extends Error {
   readonly kind: BrowserErrorKind;

@@ -28,16 +28,19 @@ export interface ByteStreamReaderLike {
   readAll(): Promise<Array<Uint8Array>>;
 }
 
-export type DataListener = (
-  payload: Uint8Array,
-  participant?: { identity: string },
-  kind?: unknown,
-  topic?: string,
-) => void;
+/** A remote participant as both SDKs report it: `attributes` come from its token (or its own metadata updates). */
+export interface ParticipantLike {
+  readonly identity: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+export type DataListener = (payload: Uint8Array, participant?: ParticipantLike, kind?: unknown, topic?: string) => void;
 export type ParticipantListener = (participant: { identity: string }) => void;
 
 export interface RoomLike {
   readonly localParticipant?: LocalParticipantLike;
+  /** Optional so hand-made rooms fit; both SDKs have it. */
+  readonly remoteParticipants?: ReadonlyMap<string, ParticipantLike>;
   on(event: 'dataReceived', listener: DataListener): unknown;
   on(event: 'participantDisconnected', listener: ParticipantListener): unknown;
   off(event: 'dataReceived', listener: DataListener): unknown;

@@ -35,6 +35,21 @@ after(async () => {
 
 const pageEval = <T>(expr: string) => rt.page.evaluate<T>(expr);
 
+test('connect refuses a participant without the runtime role attribute (not_browser)', {
+  timeout: 60_000,
+}, async () => {
+  const impostor = await join(rt.server, ROOM, 'impostor');
+  try {
+    await waitFor('the agent sees the impostor', () => agentRoom.remoteParticipants.has('impostor'), 20_000);
+    await assert.rejects(
+      connect(agentRoom, 'impostor'),
+      (e: unknown) => e instanceof BrowserError && e.kind === 'not_browser',
+    );
+  } finally {
+    await impostor.disconnect();
+  }
+});
+
 test('connect reads the status; actions without focus are refused as not_focused', { timeout: 60_000 }, async () => {
   assert.deepEqual(agent.viewport, { width: 800, height: 600 });
   assert.match(agent.url, /\/form$/);

@@ -4,6 +4,7 @@ import { createContext, type EngineContext, type EnginePage } from '@lkbrowser/n
 import { RoomSession, RuntimeMetrics } from '@lkbrowser/runtime';
 import { type PageServer, type Sfu, servePages, startSfu, withTimeout } from '@lkbrowser/testkit';
 import { dispose, Room } from '@livekit/rtc-node';
+import { BROWSER_ROLE, BROWSER_ROLE_ATTRIBUTE } from '@lkbrowser/protocol';
 import { AccessToken } from 'livekit-server-sdk';
 import { pino } from 'pino';
 
@@ -16,8 +17,14 @@ export function spawnServer(): Promise<Server> {
   return startSfu();
 }
 
-export async function join(server: Server, room: string, identity: string): Promise<Room> {
-  const at = new AccessToken(server.apiKey, server.apiSecret, { identity, name: identity, ttl: 600 });
+/** `attributes` go into the token (server-attested), like the role attribute of a runtime's token. */
+export async function join(
+  server: Server,
+  room: string,
+  identity: string,
+  attributes?: Record<string, string>,
+): Promise<Room> {
+  const at = new AccessToken(server.apiKey, server.apiSecret, { identity, name: identity, ttl: 600, attributes });
   at.addGrant({ room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true });
   const r = new Room();
   await withTimeout(
@@ -73,7 +80,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       framerate: 30,
       audio: false,
     })) as EnginePage;
-    const room = await join(server, o.room, 'browser');
+    const room = await join(server, o.room, 'browser', { [BROWSER_ROLE_ATTRIBUTE]: BROWSER_ROLE });
     cleanups.push(['browser room', () => room.disconnect()]);
     const metrics = new RuntimeMetrics();
     const session = new RoomSession({

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { ACTION_TYPES, AGENT_STATUSES, RPC, TOPIC } from '@lkbrowser/protocol';
+import { ACTION_TYPES, AGENT_STATUSES, BROWSER_ROLE, BROWSER_ROLE_ATTRIBUTE, RPC, TOPIC } from '@lkbrowser/protocol';
 import { type Action, batchWaitMs } from '../src/actions.ts';
 
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -53,6 +53,7 @@ for i in openai:
 batches = json.loads(sys.argv[1])
 print(json.dumps({
   "RPC": client.RPC, "TOPIC": client.TOPIC, "AGENT_STATUSES": list(client.AGENT_STATUSES),
+  "ROLE": [client.BROWSER_ROLE_ATTRIBUTE, client.BROWSER_ROLE],
   "emitted": sorted(types), "batch_wait_ms": [round(client._batch_wait_s(b) * 1000) for b in batches],
 }))
 `;
@@ -72,6 +73,7 @@ test("the Python client's protocol names, statuses, defaults and actions are the
     AGENT_STATUSES: string[];
     emitted: string[];
     batch_wait_ms: number[];
+    ROLE: [string, string];
   };
   const rpcNames = new Set<string>(Object.values(RPC));
   for (const [k, v] of Object.entries(py.RPC))
@@ -82,6 +84,7 @@ test("the Python client's protocol names, statuses, defaults and actions are the
   assert.deepEqual(py.TOPIC.screenshot, TOPIC.screenshot);
   assert.deepEqual(py.TOPIC.agent_status, TOPIC.agentStatus);
   assert.deepEqual(py.AGENT_STATUSES, [...AGENT_STATUSES]);
+  assert.deepEqual(py.ROLE, [BROWSER_ROLE_ATTRIBUTE, BROWSER_ROLE], 'the role attribute the clients check');
   for (const t of py.emitted) assert.ok((ACTION_TYPES as readonly string[]).includes(t), `python emits "${t}"`);
   assert.ok(py.emitted.length >= 10, `emitted: ${py.emitted.join(', ')}`);
   assert.deepEqual(py.batch_wait_ms, BATCHES.map(batchWaitMs));

@@ -18,7 +18,15 @@ export interface PodProcess {
 
 /** Processes whose cgroup path names the pod (cgroupfs: pod<uid>, systemd: pod<uid with _>). */
 export function podProcesses(podUid: string): PodProcess[] {
-  const marks = [`pod${podUid}`, `pod${podUid.replace(/-/g, '_')}`];
+  return cgroupProcesses([`pod${podUid}`, `pod${podUid.replace(/-/g, '_')}`]);
+}
+
+/** Processes of a Docker container (its cgroup path names the container id). */
+export function containerProcesses(containerId: string): PodProcess[] {
+  return cgroupProcesses([containerId]);
+}
+
+function cgroupProcesses(marks: string[]): PodProcess[] {
   const out: PodProcess[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -54,12 +62,23 @@ export interface SandboxEvidence {
   sandboxedRenderers: PodProcess[];
 }
 
+/** The browser's executable per engine: Debian's Chromium, or the CEF host (CEF's sub-processes are the same binary). */
+const BROWSER_BINARY = { chromium: /^\/usr\/lib\/chromium\/chromium /, cef: /^\S*\/lkb-cef-host / } as const;
+
 /** Reads the evidence from a pod's processes. Pure. */
-export function sandboxEvidence(procs: PodProcess[]): SandboxEvidence {
+export function sandboxEvidence(procs: PodProcess[], engine: 'chromium' | 'cef' = 'chromium'): SandboxEvidence {
   const runtime = procs.find((p) => /(^|\/)node runtime\/src\/main\.ts/.test(p.cmdline));
-  const chromium = procs.filter((p) => p.cmdline.startsWith('/usr/lib/chromium/chromium'));
+  const chromium = procs.filter((p) => BROWSER_BINARY[engine].test(`${p.cmdline} `));
   const browser = chromium.find((p) => !p.cmdline.includes('--type='));
-  const renderers = chromium.filter((p) => p.cmdline.includes('--type=renderer'));
+  // CEF does not retitle what its sandboxed zygote forks: a renderer there is a `--type=zygote` process (not the
+  // unsandboxed one) two pid namespaces or more below the runtime's (the zygote's own, then the renderer's).
+  const zygoteChild = (p: PodProcess): boolean =>
+    engine === 'cef' &&
+    p.cmdline.includes('--type=zygote') &&
+    !p.cmdline.includes('--no-zygote-sandbox') &&
+    runtime !== undefined &&
+    p.nsPids.length >= runtime.nsPids.length + 2;
+  const renderers = chromium.filter((p) => p.cmdline.includes('--type=renderer') || zygoteChild(p));
   const sandboxedRenderers = runtime
     ? renderers.filter(
         (r) =>

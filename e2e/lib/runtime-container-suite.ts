@@ -8,6 +8,7 @@
 // debootstrap when no registry can be reached. Without Docker these tests FAIL (they are not skipped).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -20,7 +21,8 @@ import {
   TrackSource,
 } from '@livekit/rtc-node';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
-import { buildImage, freePort, LogTail, LoopbackHttpWait } from './docker.ts';
+import { containerProcesses, sandboxEvidence } from '../cluster/pod-processes.ts';
+import { buildImage, freePort, LogTail, LoopbackHttpWait, repoRoot } from './docker.ts';
 import {
   BLUE,
   CLICK_PAGE_HTML,
@@ -155,8 +157,12 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
     console.log(`# container ready (/readyz 200) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const status = await fetch(`http://127.0.0.1:${metricsPort}/status`);
     assert.equal(status.status, 200);
-    const body = JSON.stringify(await status.json());
+    const st = (await status.json()) as { sandbox?: { enabled: boolean; detail: string } };
+    const body = JSON.stringify(st);
     assert.ok(body.includes(pageUrl), `/status mentions the page url: ${body}`);
+    // Docker's default seccomp profile refuses user namespaces: the engine says so instead of pretending.
+    assert.equal(st.sandbox?.enabled, false, `sandbox under Docker's default profile: ${body}`);
+    assert.match(st.sandbox?.detail ?? '', /^off: unshare\(CLONE_NEWUSER\): Operation not permitted/);
     // that the browser is in the room is checked from the viewer's side (next test): the same for both servers
   });
 
@@ -250,6 +256,64 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
       if (server.kind === 'livekit-server') assert.equal(gone.disconnectReason, DisconnectReason.CLIENT_INITIATED);
     } finally {
       await execFileP('docker', ['rm', '-f', id]);
+    }
+  });
+
+  test(`${o.engine}: with the generated seccomp profile the engine runs in its own sandbox`, {
+    timeout: 4 * 60_000,
+  }, async () => {
+    assert.ok(image && server, 'no image or room server (see the previous tests)');
+    // The Localhost profile of README "Chromium's sandbox in the pod" (setup.sh prebuilds it), given to Docker inline.
+    const gen = await execFileP('bash', [`${repoRoot}scripts/tools/seccomp-profile.sh`], { timeout: 900_000 });
+    const profile = readFileSync(gen.stdout.trim(), 'utf8');
+    const port = await freePort();
+    const sbLogs = new LogTail();
+    let c: StartedTestContainer | undefined;
+    try {
+      c = await new GenericContainer(image)
+        .withNetworkMode('host')
+        .withSharedMemorySize(512 * 1024 * 1024)
+        .withSecurityOpt(`seccomp=${profile}`)
+        .withEnvironment({
+          LIVEKIT_URL: server.url,
+          LIVEKIT_ROOM: `${o.room}-sandbox`,
+          LIVEKIT_IDENTITY: `${o.browser}-sandbox`,
+          LIVEKIT_API_KEY: server.apiKey,
+          LIVEKIT_API_SECRET: server.apiSecret,
+          LKB_URL: pageUrl,
+          LKB_WIDTH: String(WIDTH),
+          LKB_HEIGHT: String(HEIGHT),
+          LKB_FRAMERATE: '15',
+          LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
+          LKB_ENGINE: o.engine,
+          LKB_METRICS_PORT: String(port),
+        })
+        .withLogConsumer(sbLogs.consume)
+        .withWaitStrategy(new LoopbackHttpWait(port, '/readyz'))
+        .withStartupTimeout(180_000)
+        .start();
+      const st = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
+        sandbox?: { enabled: boolean; detail: string };
+      };
+      assert.deepEqual(st.sandbox, { enabled: true, detail: 'on: user, pid and net namespaces work for this uid' });
+      // From the host's /proc: renderers in their own user and pid namespace, under the engine's seccomp filters
+      // on top of the container's.
+      const id = c.getId();
+      let ev = sandboxEvidence(containerProcesses(id), o.engine);
+      await waitFor(
+        'a sandboxed renderer',
+        () => (ev = sandboxEvidence(containerProcesses(id), o.engine)).sandboxedRenderers.length > 0,
+        60_000,
+        250,
+      );
+      assert.ok(ev.browser && !ev.browser.cmdline.includes('--no-sandbox'), `browser: ${ev.browser?.cmdline}`);
+      assert.equal(ev.sandboxedRenderers.length, ev.renderers.length, 'every renderer is sandboxed');
+      console.log(`# ${o.engine}: ${ev.sandboxedRenderers.length} sandboxed renderer(s) under the generated profile`);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- sandboxed container log (tail) ---\n${sbLogs.text()}`);
+    } finally {
+      if (c)
+        await cleanup('sandboxed container stop', () => (c as StartedTestContainer).stop({ timeout: 10_000 }), 40_000);
     }
   });
 }

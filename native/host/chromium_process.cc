@@ -23,7 +23,10 @@ std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
                                    "--password-store=basic",
                                    "--noerrdialogs",
                                    "--disable-session-crashed-bubble",
-                                   "--disable-features=Translate,MediaRouter,DialMediaRouteProvider",
+                                   // WebUIOmniboxPopup/WebUIOmniboxAimPopup: Chromium 156 preloads the omnibox popups
+                                   // as two WebUI renderers (~40 MiB private) that a kiosk window never shows.
+                                   "--disable-features=Translate,MediaRouter,DialMediaRouteProvider,WebUIOmniboxPopup,"
+                                   "WebUIOmniboxAimPopup",
                                    "--user-data-dir=" + s.profileDir,
                                    // DevTools on fds 3/4 only (devtools_pipe.h): no TCP port at all
                                    "--remote-debugging-pipe",

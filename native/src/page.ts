@@ -78,12 +78,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     this.h = cfg.height;
     this.currentUrl = cfg.url;
     this.log = cfg.logger.child({ page: cfg.id });
-    // The Chromium host reports its decision (a `sandbox` message before Chromium starts); CEF's host does not:
-    // it always runs CEF with no_sandbox (native/cef-host/src/main.rs).
-    this.sandboxState =
-      cfg.engine === 'cef'
-        ? { enabled: false, detail: "off: the CEF engine runs without Chromium's sandbox (no_sandbox)" }
-        : { enabled: false, detail: 'off: not reported by the engine host yet' };
+    // Both engine hosts report their decision once, right after `ready` (a `sandbox` message).
+    this.sandboxState = { enabled: false, detail: 'off: not reported by the engine host yet' };
     this.cursor = new CursorTracker((name) => this.emit('cursor_changed', name), this.log);
   }
 

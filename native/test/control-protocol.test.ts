@@ -127,6 +127,29 @@ describe('host protocol table: native/host/protocol.h agrees with MESSAGES', () 
   });
 });
 
+describe('CEF host protocol: native/cef-host/src/protocol.rs agrees with MESSAGES', () => {
+  const rs = readFileSync(new URL('../cef-host/src/protocol.rs', import.meta.url), 'utf8');
+  const consts = new Map(
+    [...rs.matchAll(/^pub const (\w+): (?:i32|usize) = ([^;]+);$/gm)].map((m) => [
+      m[1] ?? '',
+      Number(Function(`return (${m[2]})`)()), // "64 * 1024": arithmetic on integer literals only
+    ]),
+  );
+  it('constants', () => {
+    assert.equal(consts.get('PROTOCOL_VERSION'), PROTOCOL_VERSION);
+    assert.equal(consts.get('MAX_MESSAGE'), MAX_MESSAGE);
+    assert.equal(consts.get('MAX_RECTS'), MAX_RECTS);
+  });
+  it('every message id, and no other', () => {
+    const ids = Object.fromEntries(
+      [...consts]
+        .filter(([k]) => !['PROTOCOL_VERSION', 'MAX_MESSAGE', 'MAX_RECTS'].includes(k))
+        .map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    assert.deepEqual(ids, Object.fromEntries(Object.entries(MESSAGES).map(([k, v]) => [k, v.id])));
+  });
+});
+
 describe('control protocol', () => {
   it('the round-trip table covers every message', () => {
     assert.deepEqual(new Set(table.map((m) => m.type)), new Set(Object.keys(MESSAGES)));

@@ -36,9 +36,9 @@ for (const engine of testEngines())
       if (hostPid && hostPid > 0) assert.deepEqual(leftovers(hostPid), []);
     });
 
-    it('reports why Chromium runs without its sandbox here (the test process is root; CEF never has it)', () => {
+    it('reports why Chromium runs without its sandbox here (the test process is root; so is the CEF host)', () => {
       assert.equal(page.sandbox.enabled, false);
-      assert.match(page.sandbox.detail, engine === 'cef' ? /^off: the CEF engine/ : /^off: Chromium runs as root$/);
+      assert.match(page.sandbox.detail, engine === 'cef' ? /^off: CEF runs as root$/ : /^off: Chromium runs as root$/);
     });
 
     it('renders a solid-colour page into BGRA frames of the page size', async () => {

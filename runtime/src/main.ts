@@ -175,6 +175,7 @@ async function run(): Promise<void> {
     audio: cfg.audio,
   });
   log.info({ url: page.url, width: page.width, height: page.height, sandbox: page.sandbox }, 'page started');
+  metrics.chromiumSandbox.set(page.sandbox.enabled ? 1 : 0);
   if (shuttingDown) return;
   if (gate) {
     log.info('standby: engine up on a blank page, in no room; waiting for a claim (POST /claim)');

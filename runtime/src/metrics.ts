@@ -20,6 +20,7 @@ export class RuntimeMetrics {
   readonly audioFrames: Counter<'result'>;
   readonly audioRecreated: Counter;
   readonly publishing: Gauge;
+  readonly chromiumSandbox: Gauge;
   readonly participants: Gauge;
   readonly screenshotEncode: Histogram;
   readonly actions: Counter<'type' | 'result'>;
@@ -136,6 +137,11 @@ export class RuntimeMetrics {
     this.publishing = new Gauge({
       name: 'lkb_publishing',
       help: '1 while the video track is published',
+      registers: [r],
+    });
+    this.chromiumSandbox = new Gauge({
+      name: 'lkb_chromium_sandbox',
+      help: '1 while Chromium runs in its own sandbox, 0 with --no-sandbox (the reason is in /status and the log)',
       registers: [r],
     });
     this.participants = new Gauge({

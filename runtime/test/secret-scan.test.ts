@@ -288,8 +288,15 @@ test('token file: no process of the runtime (Node included) holds the token or t
 
     // /status does not reveal the page URL's query string.
     const port = Number(rt.logs.map((l) => /"port":(\d+).*status server listening/.exec(l)?.[1]).find((x) => x) ?? 0);
-    const st = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { url: string };
+    const st = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
+      url: string;
+      sandbox?: { enabled: boolean; detail: string };
+    };
     assert.equal(st.url, `${pages.base}/solid`);
+    // ... and reports the sandbox it runs in, for the operator (Sandboxed condition) and Prometheus
+    assert.deepEqual(st.sandbox, { enabled: true, detail: 'on: user, pid and net namespaces work for this uid' });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /^lkb_chromium_sandbox 1$/m);
   } finally {
     await stop(rt.proc);
   }

@@ -10,6 +10,7 @@ mod engine;
 mod protocol;
 mod reaper;
 mod ring;
+mod sandbox;
 mod signals;
 mod sys;
 
@@ -272,7 +273,10 @@ unsafe fn run() -> i32 {
     let runtime = runtime_dir();
     let mut st: cef_settings_t = zeroed();
     st.size = size_of::<cef_settings_t>();
-    st.no_sandbox = 1; // runs as root in a container; the Xvfb engine's Chromium also runs --no-sandbox
+    // CEF's own sandbox whenever this uid may create user namespaces (not root), reported like native/host does.
+    let sb = sandbox::probe();
+    eprintln!("lkb-cef-host: cef: uid {}, sandbox {}", sb.uid, sb.detail);
+    st.no_sandbox = if sb.on { 0 } else { 1 };
     st.windowless_rendering_enabled = 1;
     st.multi_threaded_message_loop = 1;
     st.resources_dir_path = cef_str(&runtime);
@@ -300,6 +304,8 @@ unsafe fn run() -> i32 {
             .i32(-1) // no X display
             .finish(),
     );
+    // After ready, as native/host sends it: Node keeps messages from `ready` on.
+    engine::send(&Writer::new(protocol::SANDBOX).i32(sb.on as i32).i32(sb.uid as i32).str(&sb.detail).finish());
     devtools_pipe::start(to_chromium, from_chromium);
     let client = engine::make_client();
     if !engine::create_browser(client, &args.url) {

@@ -13,6 +13,7 @@ pub const CURSOR: i32 = 5;
 pub const CHROMIUM_STARTED: i32 = 6;
 pub const CHROMIUM_EXITED: i32 = 7;
 pub const ERROR: i32 = 8;
+pub const SANDBOX: i32 = 9;
 pub const CDP: i32 = 10;
 pub const CLIENT_HELLO: i32 = 101;
 pub const MAPPED: i32 = 102;

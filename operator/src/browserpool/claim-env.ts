@@ -52,8 +52,9 @@ export function poolCompatibility(
 ): Compatibility {
   const ref = r.spec.pool;
   const ns = session.metadata.namespace ?? '';
-  const poolNs = ref?.namespace ?? ns;
-  const where = `${poolNs}/${ref?.name ?? ''}`;
+  // The named pool, or the one the session's labels matched (pool-match.ts).
+  const poolNs = pool?.metadata.namespace ?? ref?.namespace ?? ns;
+  const where = `${poolNs}/${pool?.metadata.name ?? ref?.name ?? ''}`;
   if (!pool || pool.metadata.deletionTimestamp)
     return { ok: false, reason: WarmReasons.PoolNotFound, message: `BrowserPool ${where} not found: cold start` };
   if (poolNs !== ns && !(pool.spec.sessionNamespaces ?? []).includes(ns))
@@ -69,6 +70,8 @@ export function poolCompatibility(
     problems.push(`navigation.allowPrivateNetworks ${r.spec.navigation.allowPrivateNetworks} differs from the pool's`);
   if (r.spec.pod && Object.keys(r.spec.pod).length > 0)
     problems.push('spec.pod is set (a pool runtime is the admin’s pod)');
+  // A standby runtime has no automation endpoint and no mount for the session's automation token Secret.
+  if (r.spec.automation.enabled) problems.push('spec.automation is enabled (pool runtimes serve no DevTools endpoint)');
   if (problems.length > 0)
     return {
       ok: false,

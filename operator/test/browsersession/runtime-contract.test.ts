@@ -22,6 +22,7 @@ const RUNTIME_SETTING: Record<string, keyof RuntimeConfig> = {
   'spec.lifetime.maxDurationSeconds': 'maxDurationSeconds',
   'spec.lifetime.emptyRoomTimeoutSeconds': 'emptyRoomTimeoutSeconds',
   'spec.automation.enabled': 'automation',
+  'spec.videoCodec': 'videoCodec',
 };
 /** CRD defaults that are not runtime settings, and why. */
 const NOT_RUNTIME: Record<string, string> = {

@@ -129,3 +129,18 @@ async def test_agent_fills_the_form_is_preempted_and_resumes():
     finally:
         await agent_room.disconnect()
         await human_room.disconnect()
+
+
+async def test_connect_refuses_a_participant_without_the_runtime_role():
+    impostor = await join("impostor-py")
+    agent_room = await join("agent-py-2")
+    try:
+        await wait_until("the impostor is seen", lambda: "impostor-py" in agent_room.remote_participants)
+        with pytest.raises(BrowserError) as e:
+            await connect(agent_room, "impostor-py", timeout=5.0)
+        assert e.value.kind == "not_browser"
+        # The runtime's own token carries the role: it is accepted.
+        assert (await connect_when_ready(agent_room)).viewport["width"] > 0
+    finally:
+        await agent_room.disconnect()
+        await impostor.disconnect()

@@ -31,6 +31,14 @@ TOPIC = {
     "agent_status": "browser-agent-status",
 }
 AGENT_STATUSES = ("idle", "thinking", "acting", "paused")
+# Every runtime token carries this attribute (protocol/src/browser-pin.ts): a participant of the runtime's identity
+# without it is not believed (its packets are ignored, connect() refuses it).
+BROWSER_ROLE_ATTRIBUTE = "lkbrowser.dev/role"
+BROWSER_ROLE = "browser"
+
+
+def _is_browser(p: rtc.RemoteParticipant | None, browser_identity: str) -> bool:
+    return p is not None and p.identity == browser_identity and p.attributes.get(BROWSER_ROLE_ATTRIBUTE) == BROWSER_ROLE
 
 
 @dataclass
@@ -296,7 +304,7 @@ class BrowserClient:
             if sender and m.get("status") in AGENT_STATUSES:
                 self._emit("agent-status", {"identity": sender, "status": m["status"]})
             return
-        if sender != self.browser_identity:
+        if not _is_browser(pkt.participant, self.browser_identity):
             return
         if pkt.topic == TOPIC["focus"]:
             holder = m.get("identity") if isinstance(m.get("identity"), str) else None
@@ -312,7 +320,13 @@ class BrowserClient:
 
 
 async def connect(room: rtc.Room, browser_identity: str = "browser", timeout: float = 10.0) -> BrowserClient:
-    """Follows the runtime ``browser_identity`` in a connected room; reads its status first."""
+    """Follows the runtime ``browser_identity`` in a connected room; reads its status first.
+
+    Raises ``BrowserError("not_browser")`` when that participant's token lacks ``lkbrowser.dev/role=browser``.
+    """
+    p = room.remote_participants.get(browser_identity)
+    if p is not None and not _is_browser(p, browser_identity):
+        raise BrowserError("not_browser", f"{browser_identity} is not an lkbrowser runtime (no {BROWSER_ROLE_ATTRIBUTE})")
     c = BrowserClient(room, browser_identity, timeout)
     try:
         st = await c.status()

@@ -1,7 +1,8 @@
 // Opt-in automation access (docs/automation.md): what the runtime's scoped CDP proxy costs a Playwright client.
 // The real engine (Chromium under Xvfb behind the egress proxy) and the runtime's AutomationServer in this process;
-// playwright-core connectOverCDP once through the proxy (bearer token, CdpScope on every message) and once to
-// Chromium's own DevTools port (what the proxy hides), same page, alternating. Prints p50/p95 of
+// playwright-core connectOverCDP once through the proxy (bearer token, CdpScope on every message) and once through an
+// unscoped bridge to the same pipe session (lib/cdp-bridge.ts: what the proxy adds on top), same page, alternating.
+// Prints p50/p95 of
 //   connect          connectOverCDP until the page is usable
 //   evaluate         page.evaluate('1') round trip
 //   click            page.mouse.click (Input.dispatchMouseEvent press + release)
@@ -14,6 +15,7 @@ import { createContext } from '@lkbrowser/native';
 import { AutomationServer, EgressProxy, RuntimeMetrics } from '@lkbrowser/runtime';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { pino } from 'pino';
+import { startCdpBridge } from './lib/cdp-bridge.ts';
 import { type BenchSpec, benchFlags } from './lib/cli.ts';
 import { fmt, loadavg, percentile } from './lib/common.ts';
 import { startPageServer } from './lib/pages.ts';
@@ -36,20 +38,25 @@ const server = new AutomationServer({
   host: '127.0.0.1',
   port: 0,
   tokenFile: join(dir, 'token'),
-  target: () => ({ cdpEndpoint: page.cdpEndpoint, targetId: page.cdpTargetId }),
+  target: () => ({
+    targetId: page.cdpTargetId,
+    open: () => page.openCdpClient(),
+    version: () => page.browserVersion(),
+  }),
   nav: { allowPrivate: true, allowedOrigins: [] },
   logger: quiet,
   metrics,
 });
 const page = await ctx.newPage({ url: pages.url('text'), width: 1280, height: 720, framerate: 30, audio: false });
 const proxied = `http://127.0.0.1:${await server.listen()}`;
+const bridge = await startCdpBridge(page);
 const load0 = loadavg();
 
 type Path = 'proxy' | 'direct';
 const open = (p: Path): Promise<Browser> =>
   p === 'proxy'
     ? chromium.connectOverCDP(proxied, { headers: { Authorization: `Bearer ${TOKEN}` }, timeout: 60_000 })
-    : chromium.connectOverCDP(page.cdpEndpoint, { timeout: 60_000 });
+    : chromium.connectOverCDP(bridge.endpoint, { timeout: 60_000 });
 const firstPage = (b: Browser): Page => {
   const p = b
     .contexts()[0]
@@ -100,6 +107,7 @@ try {
   process.stdout.write(`\nrefused by the scope during the run: ${refused}\n`);
 } finally {
   await server.close();
+  await bridge.close();
   await ctx.close();
   await egress.close();
   await pages.close();

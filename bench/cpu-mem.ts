@@ -100,7 +100,11 @@ async function oneRun(
         const f = await viewer.requestFocus('browser');
         if (!f.granted) throw new Error('focus not granted');
       } else {
-        driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
+        driver = await PageDriver.connect(await p.cdpEndpoint(), {
+          timeoutMs: 15_000,
+          logger: log,
+          headers: p.cdpHeaders,
+        });
       }
       let n = 0;
       wheelTimer = setInterval(() => {
@@ -211,6 +215,7 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
             rs.map((r) => (r.pipeline.cpu.xvfb ?? 0) + (r.pipeline.cpu.host ?? 0) + (r.pipeline.cpu.pulse ?? 0)),
           ),
           pss: spread(rs.map((r) => r.pipeline.pssMiB)),
+          uss: spread(rs.map((r) => r.pipeline.ussMiB)),
           rss: spread(rs.map((r) => r.pipeline.rssMiB)),
           fps: spread(rs.map((r) => r.receivedFps)),
           // CPU time per delivered frame: compares pipelines that reach different frame rates
@@ -231,6 +236,7 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
             'Chromium %': fmtSpread(v.chromium),
             'Xvfb+host %': isRuntime(k) ? fmtSpread(v.xvfbHost) : '–',
             'PSS MiB': fmtSpread(v.pss, 0),
+            'USS MiB': fmtSpread(v.uss, 0),
             'RSS-sum MiB': fmtSpread(v.rss, 0),
             'recv fps': fmtSpread(v.fps),
             'CPU ms/frame': fmtSpread(v.msPerFrame),
@@ -242,6 +248,7 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
             'Node %': v.node,
             'Chromium %': v.chromium,
             'PSS MiB': v.pss,
+            'USS MiB': v.uss,
             'RSS-sum MiB': v.rss,
             'recv fps': v.fps,
             'CPU ms/frame': v.msPerFrame,
@@ -252,6 +259,27 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
     }
   }
   return { runs, rows };
+}
+
+/** One row per pipeline and case: the median PSS or USS of each process kind (every kind any run saw is a column). */
+export function memByKindRows(runs: CpuMemRun[], what: 'pss' | 'uss'): Record<string, string | number>[] {
+  const byKind = (r: CpuMemRun) => (what === 'pss' ? r.pipeline.pssByKind : r.pipeline.ussByKind);
+  const kinds = [...new Set(runs.flatMap((r) => Object.keys(byKind(r))))].sort();
+  const groups = new Map<string, CpuMemRun[]>();
+  for (const r of runs) {
+    const key = `${r.scenario} ${r.width}x${r.height}|${r.kind}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups].map(([key, rs]) => {
+    const [c = '', pipeline = ''] = key.split('|');
+    const row: Record<string, string | number> = { case: c, pipeline };
+    for (const k of kinds) {
+      const v = rs.map((r) => byKind(r)[k]).filter((x): x is number => x !== undefined);
+      row[k] = v.length ? fmt(spread(v).median, 0) : '–';
+    }
+    row.total = fmt(spread(rs.map((r) => (what === 'pss' ? r.pipeline.pssMiB : r.pipeline.ussMiB))).median, 0);
+    return row;
+  });
 }
 
 const FLAGS = {
@@ -294,6 +322,10 @@ if (import.meta.main) {
     `\nCPU (% of one core, whole process tree) and memory per session @${o.fps} fps, median (min–max) over runs\n`,
   );
   console.log(table(rows));
+  console.log('\nPSS by process kind, MiB, median over runs (bench/lib/common.ts memKind)\n');
+  console.log(table(memByKindRows(runs, 'pss')));
+  console.log('\nUSS (private pages: unaffected by other processes on the machine) by process kind, MiB\n');
+  console.log(table(memByKindRows(runs, 'uss')));
   for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
   const file = writeResult('cpu-mem', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
   console.log(

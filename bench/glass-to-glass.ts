@@ -158,7 +158,11 @@ async function oneRun(
     const publishedFps = ((await p.framesPublished()) - pub0) / secs;
     const w1 = wallMs();
     const counters = [...firstSeen.keys()];
-    const driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
+    const driver = await PageDriver.connect(await p.cdpEndpoint(), {
+      timeoutMs: 15_000,
+      logger: log,
+      headers: p.cdpHeaders,
+    });
     let ts: Record<string, number | null>;
     let rafs = Number.NaN;
     try {

@@ -111,7 +111,12 @@ async function oneRun(
     await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
     // the screencast pipeline gets its input over CDP; ours only needs CDP at the end (page-side timestamps)
-    if (!isRuntime(kind)) driver = await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
+    if (!isRuntime(kind))
+      driver = await PageDriver.connect(await p.cdpEndpoint(), {
+        timeoutMs: 15_000,
+        logger: log,
+        headers: p.cdpHeaders,
+      });
     else {
       const f = await viewer.requestFocus('browser');
       if (!f.granted) throw new Error('focus not granted');
@@ -199,7 +204,11 @@ async function oneRun(
     }
     viewer.onFrame(undefined);
     await withTimeout('pending input sends', Promise.all(inflight), 10_000);
-    driver ??= await PageDriver.connect(await p.cdpEndpoint(), { timeoutMs: 15_000, logger: log });
+    driver ??= await PageDriver.connect(await p.cdpEndpoint(), {
+      timeoutMs: 15_000,
+      logger: log,
+      headers: p.cdpHeaders,
+    });
     // page-side handler times, in order of arrival (one per trial unless an input was lost)
     const handled = await driver.evaluate<[string, number][]>('window.__input.map((e) => [e[0], e[1]])');
     for (const input of ['click', 'key'] as const) {

@@ -6,6 +6,7 @@
 // event lines (the stats line carries the publisher's outbound-rtp figures). BENCH_TAP_FILE: append every paint's luma
 // grid there (bench/lib/frame-quality.ts) so bench/codecs.ts can compare received frames with captured ones.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { type CdpBridge, startCdpBridge } from './lib/cdp-bridge.ts';
 import { Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { createContext, type EngineContext } from '@lkbrowser/native';
@@ -23,6 +24,7 @@ const out = (o: Record<string, unknown>): void => {
 };
 
 let ctx: EngineContext | undefined;
+let bridge: CdpBridge | undefined;
 let room: Room | undefined;
 let session: RoomSession | undefined;
 let stopping = false;
@@ -78,6 +80,7 @@ async function shutdown(code: number): Promise<void> {
   try {
     await bounded(session?.close(), 3000);
     await bounded(room?.disconnect(), 3000);
+    await bounded(bridge?.close(), 2000);
     await bounded(ctx?.close(), 8000);
   } catch (e) {
     log.warn({ err: (e as Error).message }, 'shutdown step failed');
@@ -111,7 +114,8 @@ async function main(): Promise<void> {
     logger: log,
   });
   const page = await ctx.newPage({ url: env('LKB_URL'), width: W, height: H, framerate: fps, audio });
-  out({ ev: 'cdp', endpoint: page.cdpEndpoint, hostPid: page.hostPid });
+  bridge = await startCdpBridge(page); // DevTools is a pipe: the bench reaches the page through this bridge
+  out({ ev: 'cdp', endpoint: bridge.endpoint, hostPid: page.hostPid });
   const at = new AccessToken(env('LIVEKIT_API_KEY'), env('LIVEKIT_API_SECRET'), { identity, ttl: 600 });
   at.addGrant(runtimeGrant(roomName));
   room = new Room();

@@ -21,6 +21,7 @@ import { startKindCluster } from './cluster/kind.ts';
 import { startLocalCluster } from './cluster/local.ts';
 import { podProcesses, sandboxEvidence } from './cluster/pod-processes.ts';
 import type { ClusterProvider } from './cluster/provider.ts';
+import { warmPoolCase } from './lib/warm-pool-case.ts';
 
 const NS = 'lkb-e2e';
 const RELEASE = 'lkb';
@@ -289,6 +290,7 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
           resources: { memory: { min: '256Mi' } },
           images: [p.unpullableImage],
         },
+        warmPools: { enabled: true }, // the warm pool step below (#19)
       }),
     );
     try {
@@ -422,6 +424,9 @@ test('cluster e2e: helm install, kubectl apply, frames in the room, focus, resta
 
     // --- Chromium's sandbox with the generated Localhost seccomp profile (one more session; default case above)
     await localhostSeccompRunsSandboxed(p, times);
+
+    // --- warm pool (#19; e2e/lib/warm-pool-case.ts): a pool of 1, a session claims it, frames, the pool refills
+    Object.assign(times, await warmPoolCase(p, { ns: NS, session: exampleSession(p), apply: (o) => apply(p, o), log }));
 
     // --- failure reporting: each in status (phase Failed, condition Failed with the reason) and in events
     const img = await expectFailure(

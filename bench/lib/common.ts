@@ -161,23 +161,26 @@ function snapshot(root: number, rootKind: string): TreeSnapshot {
   return { at: performance.now(), ticks };
 }
 
-function memKb(pid: number): { rss: number; pss: number } {
+function memKb(pid: number): { rss: number; pss: number; uss: number } {
   let rss = 0;
   let pss = 0;
+  let uss = 0;
   try {
     const r = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
     rss = Number(r.match(/^Rss:\s+(\d+)/m)?.[1] ?? 0);
     pss = Number(r.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
+    uss = Number(r.match(/^Private_Clean:\s+(\d+)/m)?.[1] ?? 0) + Number(r.match(/^Private_Dirty:\s+(\d+)/m)?.[1] ?? 0);
   } catch {
     // no smaps_rollup (exited, or not permitted): fall back to statm RSS
     try {
       rss = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1] ?? 0) * PAGE_KB;
       pss = rss;
+      uss = rss;
     } catch {
       // exited
     }
   }
-  return { rss, pss };
+  return { rss, pss, uss };
 }
 
 export interface TreeUsage {
@@ -187,8 +190,31 @@ export interface TreeUsage {
   pssMiB: number;
   rssMiB: number;
   pssPeakMiB: number;
+  /** MiB PSS per process kind, averaged over the samples (see memKind): where a session's memory goes. */
+  pssByKind: Record<string, number>;
+  /**
+   * MiB USS (private pages only) of the tree and per kind. PSS moves with whatever else maps the same files (another
+   * Chromium on the machine halves our share of its pages); USS does not, so it is the figure to compare changes by.
+   */
+  ussMiB: number;
+  ussByKind: Record<string, number>;
   processes: number;
   seconds: number;
+}
+
+/**
+ * classify(), with Chromium's processes split by role: chromium:browser, chromium:renderer, chromium:gpu-process,
+ * chromium:zygote, chromium:utility:<service> (network, storage, audio, …; the mojom name's first part, lower case).
+ */
+export function memKind(pid: number, cmd: string, rootKind: string, root: number): string {
+  if (pid === root) return rootKind;
+  const kind = classify(pid, cmd);
+  if (kind !== 'chromium' && !(kind === 'host' && cmd.includes('lkb-cef-host'))) return kind;
+  const type = / --type=(\S+)/.exec(cmd)?.[1];
+  if (!type) return kind === 'host' ? 'host' : 'chromium:browser';
+  if (type !== 'utility') return `chromium:${type}`;
+  const sub = / --utility-sub-type=(\S+)/.exec(cmd)?.[1] ?? 'unknown';
+  return `chromium:utility:${(sub.split('.')[0] ?? sub).toLowerCase()}`;
 }
 
 /** Measures CPU (utime+stime deltas) and memory of a process tree over a window. */
@@ -196,7 +222,14 @@ export class TreeMeter {
   readonly root: number;
   readonly rootKind: string;
   #start: TreeSnapshot | undefined;
-  #mem: { pss: number; rss: number; n: number }[] = [];
+  #mem: {
+    pss: number;
+    rss: number;
+    uss: number;
+    n: number;
+    byKind: Map<string, number>;
+    ussByKind: Map<string, number>;
+  }[] = [];
   #timer: NodeJS.Timeout | undefined;
   #seenPids = new Set<number>();
 
@@ -215,14 +248,21 @@ export class TreeMeter {
   #sampleMem(): void {
     let pss = 0;
     let rss = 0;
+    let uss = 0;
+    const byKind = new Map<string, number>();
+    const ussByKind = new Map<string, number>();
     const pids = processTree(this.root);
     for (const pid of pids) {
       this.#seenPids.add(pid);
       const m = memKb(pid);
       pss += m.pss;
       rss += m.rss;
+      uss += m.uss;
+      const k = memKind(pid, cmdline(pid), this.rootKind, this.root);
+      byKind.set(k, (byKind.get(k) ?? 0) + m.pss);
+      ussByKind.set(k, (ussByKind.get(k) ?? 0) + m.uss);
     }
-    this.#mem.push({ pss, rss, n: pids.length });
+    this.#mem.push({ pss, rss, uss, n: pids.length, byKind, ussByKind });
   }
 
   stop(): TreeUsage {
@@ -240,11 +280,20 @@ export class TreeMeter {
       cpu.total = (cpu.total ?? 0) + pct;
     }
     const n = this.#mem.length || 1;
+    const pssByKind: Record<string, number> = {};
+    const ussByKind: Record<string, number> = {};
+    for (const m of this.#mem) {
+      for (const [k, v] of m.byKind) pssByKind[k] = (pssByKind[k] ?? 0) + v / n / 1024;
+      for (const [k, v] of m.ussByKind) ussByKind[k] = (ussByKind[k] ?? 0) + v / n / 1024;
+    }
     return {
       cpu,
       pssMiB: this.#mem.reduce((s, m) => s + m.pss, 0) / n / 1024,
       rssMiB: this.#mem.reduce((s, m) => s + m.rss, 0) / n / 1024,
       pssPeakMiB: Math.max(0, ...this.#mem.map((m) => m.pss)) / 1024,
+      pssByKind,
+      ussMiB: this.#mem.reduce((s, m) => s + m.uss, 0) / n / 1024,
+      ussByKind,
       processes: Math.max(0, ...this.#mem.map((m) => m.n)),
       seconds: secs,
     };

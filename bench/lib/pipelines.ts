@@ -7,10 +7,12 @@
 //    (default main), its runtime/src extracted under bench/results/ and run against this checkout's engine, for
 //    before/after figures in one run.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import {
-  cmdline,
   log,
   NODE,
   REPO,
@@ -88,6 +90,8 @@ export interface Pipeline {
   /** wall-clock ms when the first video frame was handed to the VideoSource */
   firstFrame: Promise<number>;
   cdpEndpoint(): Promise<string>;
+  /** Headers a DevTools client needs there (the runtime's automation endpoint wants its bearer token). */
+  cdpHeaders: Record<string, string> | undefined;
   framesPublished(): Promise<number>;
   /** Runtime CLI: wall ms at which each start-up step ended (lkb_startup_step_timestamp_seconds); else {}. */
   startupSteps(): Promise<Record<string, number>>;
@@ -114,54 +118,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The CDP endpoint of the (headful or headless) Chromium browser process under root, via its DevToolsActivePort. */
-function discoverCdp(root: number): string | undefined {
-  for (const pid of processTree(root)) {
-    const cmd = cmdline(pid);
-    if (!cmd.includes('chromium') || cmd.includes('--type=') || !cmd.includes('--remote-debugging-port')) continue;
-    const dir = cmd.match(/--user-data-dir=(\S+)/)?.[1];
-    if (!dir) continue;
-    try {
-      const port = readFileSync(`${dir}/DevToolsActivePort`, 'utf8').split('\n')[0]?.trim();
-      if (port) return `http://127.0.0.1:${port}`;
-    } catch {
-      // not written yet
-    }
-  }
-  return undefined;
-}
-
-/** TCP ports a process listens on at 127.0.0.1 (/proc/<pid>/net/tcp rows in LISTEN whose inode is one of its fds). */
-function loopbackListenPorts(pid: number): number[] {
-  const inodes = new Set<string>();
-  try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m?.[1]) inodes.add(m[1]);
-    }
-    const ports: number[] = [];
-    for (const row of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
-      const f = row.trim().split(/\s+/);
-      const [addr, port] = (f[1] ?? '').split(':');
-      if (f[3] === '0A' && addr === '0100007F' && port && inodes.has(f[9] ?? '')) ports.push(Number.parseInt(port, 16));
-    }
-    return ports;
-  } catch (e) {
-    log.debug({ pid, err: (e as Error).message }, 'listen ports not readable (process gone?)');
-    return [];
-  }
-}
-
-/** CEF's DevTools endpoint: the port the CEF browser process (lkb-cef-host without --type=) listens on. */
-function discoverCefCdp(root: number): string | undefined {
-  for (const pid of processTree(root)) {
-    const cmd = cmdline(pid);
-    if (!/(^|\/)lkb-cef-host( |$)/.test(cmd) || cmd.includes('--type=')) continue;
-    const [port] = loopbackListenPorts(pid);
-    if (port) return `http://127.0.0.1:${port}`;
-  }
-  return undefined;
-}
+/** The bench's token for the runtime's automation endpoint (the way to its Chromium: DevTools is a pipe). */
+const AUTOMATION_TOKEN = `bench-automation-${randomBytes(16).toString('hex')}`;
 
 export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Promise<Pipeline> {
   const mode =
@@ -173,6 +131,11 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
           ? 'engine+session'
           : oursMode();
   const metricsPort = mode === 'runtime-cli' ? await freePort() : 0;
+  // The runtime CLI's Chromium is reached through its automation endpoint (scoped to the page, which is all a bench
+  // needs: evaluate and input on that page).
+  const automationPort = mode === 'runtime-cli' ? await freePort() : 0;
+  const tokenFile = join(tmpdir(), `lkb-bench-token-${process.pid}-${automationPort}`);
+  if (mode === 'runtime-cli') writeFileSync(tokenFile, AUTOMATION_TOKEN, { mode: 0o600 });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LIVEKIT_URL: o.sfu.url,
@@ -194,6 +157,14 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     BENCH_MAX_S: String(o.maxSeconds ?? 300),
+    ...(mode === 'runtime-cli'
+      ? {
+          LKB_AUTOMATION: 'true',
+          LKB_AUTOMATION_HOST: '127.0.0.1',
+          LKB_AUTOMATION_PORT: String(automationPort),
+          LKB_AUTOMATION_TOKEN_FILE: tokenFile,
+        }
+      : {}),
     ...o.env,
   };
   const script =
@@ -264,6 +235,7 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
     })();
   }
   void child.exited.then((code) => {
+    rmSync(tokenFile, { force: true });
     clearInterval(remember);
     if (code !== 0 && code !== null) {
       log.warn(
@@ -287,12 +259,13 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
         );
       }),
     ]),
+    cdpHeaders: mode === 'runtime-cli' ? { Authorization: `Bearer ${AUTOMATION_TOKEN}` } : undefined,
     cdpEndpoint: () =>
       withTimeout(
         `${kind} CDP endpoint`,
         (async () => {
           for (;;) {
-            const e = cdp ?? (kind === 'cef' ? discoverCefCdp(child.pid) : discoverCdp(child.pid));
+            const e = cdp ?? (mode === 'runtime-cli' ? `http://127.0.0.1:${automationPort}` : undefined);
             if (e) return e;
             if (child.proc.exitCode !== null) throw new Error(`${kind} child exited`);
             await sleep(100);

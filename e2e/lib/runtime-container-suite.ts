@@ -93,7 +93,8 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
 
   test(`docker daemon + base image + ${o.image} image build`, { timeout: 45 * 60_000 }, async () => {
     const t0 = Date.now();
-    image = await buildImage(o.image, 'e2e');
+    // LKB_E2E_IMAGE_TAG: a tag of one's own when several checkouts build images on one Docker daemon.
+    image = await buildImage(o.image, process.env.LKB_E2E_IMAGE_TAG ?? 'e2e');
     const { stdout } = await execFileP('docker', [
       'image',
       'inspect',

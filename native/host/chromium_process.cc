@@ -6,8 +6,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <fstream>
-
 #include "util.h"
 
 namespace lkb {
@@ -25,10 +23,13 @@ std::vector<std::string> chromiumArgv(const ChromiumSpec& s) {
                                    "--password-store=basic",
                                    "--noerrdialogs",
                                    "--disable-session-crashed-bubble",
-                                   "--disable-features=Translate,MediaRouter,DialMediaRouteProvider",
+                                   // WebUIOmniboxPopup/WebUIOmniboxAimPopup: Chromium 156 preloads the omnibox popups
+                                   // as two WebUI renderers (~40 MiB private) that a kiosk window never shows.
+                                   "--disable-features=Translate,MediaRouter,DialMediaRouteProvider,WebUIOmniboxPopup,"
+                                   "WebUIOmniboxAimPopup",
                                    "--user-data-dir=" + s.profileDir,
-                                   "--remote-debugging-port=0",
-                                   "--remote-debugging-address=127.0.0.1",
+                                   // DevTools on fds 3/4 only (devtools_pipe.h): no TCP port at all
+                                   "--remote-debugging-pipe",
                                    "--autoplay-policy=no-user-gesture-required",
                                    "--kiosk",
                                    "--window-position=0,0",
@@ -76,15 +77,19 @@ bool ChromiumProcess::launch(const std::string& binary, const std::string& workd
   ChromiumSpec spec{binary, profile_, url, width, height, display, workdir, pulseSocket, false, iso.proxyServer, iso.xauthority, iso.sandbox};
   struct statvfs vfs {};
   spec.smallDevShm = statvfs("/dev/shm", &vfs) == 0 && static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize < (512ull << 20);
+  if (!devtools_.open()) return false;
   SpawnSpec s;
   s.argv = chromiumArgv(spec);
   s.env = makeEnv(chromiumEnv(spec));
   s.logPath = workdir + "/chromium.log";
   s.uid = iso.uid;
+  s.passFds = {devtools_.childReadFd(), devtools_.childWriteFd()};
   pid_ = spawnChild(s);
-  if (pid_ < 0) return false;
-  startUs_ = monotonicUs();
-  portPending_ = true;
+  devtools_.closeChildEnds();
+  if (pid_ < 0) {
+    devtools_.close();
+    return false;
+  }
   return true;
 }
 
@@ -92,19 +97,7 @@ void ChromiumProcess::kill(const std::vector<pid_t>& keep) {
   if (pid_ > 0) ::kill(pid_, SIGKILL);
   killDescendants(keep, 3000);  // also reaps chromium itself
   pid_ = -1;
-  portPending_ = false;
-}
-
-ChromiumProcess::Port ChromiumProcess::pollDevToolsPort(int* port) {
-  std::ifstream f(profile_ + "/DevToolsActivePort");
-  int p = 0;
-  if (f >> p && p > 0) {
-    portPending_ = false;
-    *port = p;
-    return Port::kReady;
-  }
-  if (monotonicUs() - startUs_ > 60000000) return Port::kTimedOut;
-  return Port::kWaiting;
+  devtools_.close();
 }
 
 }  // namespace lkb

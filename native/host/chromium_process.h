@@ -1,5 +1,5 @@
 // Chromium: its command line and environment (pure, one place for every flag), and the running browser: a fresh
-// profile per launch, SIGKILL of its whole tree, and the DevTools port it reports in <profile>/DevToolsActivePort.
+// profile and a fresh DevTools pipe (devtools_pipe.h, Chromium's fds 3/4) per launch, SIGKILL of its whole tree.
 // The trust model plugs in here (a separate uid, an egress proxy, DevTools over a pipe).
 #pragma once
 #include <sys/types.h>
@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "devtools_pipe.h"
 
 namespace lkb {
 
@@ -43,26 +45,18 @@ class ChromiumProcess {
               int display, const std::string& pulseSocket, const ChromiumIsolation& iso);
   // SIGKILLs Chromium and every descendant except `keep` (the helper daemons) and reaps them.
   void kill(const std::vector<pid_t>& keep);
-  // Chromium exited (reaped elsewhere).
-  void exited() {
-    pid_ = -1;
-    portPending_ = false;
-  }
+  // Chromium exited (reaped elsewhere). Its DevTools pipe stays open until the caller has read what is left.
+  void exited() { pid_ = -1; }
   pid_t pid() const { return pid_; }
   const std::string& lastUrl() const { return lastUrl_; }
-  bool portPending() const { return portPending_; }
-
-  enum class Port { kWaiting, kReady, kTimedOut };
-  // While the port is pending: reads DevToolsActivePort; kTimedOut after 60 s.
-  Port pollDevToolsPort(int* port);
+  DevToolsPipe& devtools() { return devtools_; }
 
  private:
   pid_t pid_ = -1;
   int generation_ = 0;
   std::string profile_;
   std::string lastUrl_;
-  int64_t startUs_ = 0;
-  bool portPending_ = false;
+  DevToolsPipe devtools_;
 };
 
 }  // namespace lkb

@@ -73,7 +73,7 @@ void ControlChannel::setNonBlocking(bool on) {
 
 ControlChannel::Read ControlChannel::readMessages(const std::function<bool(const uint8_t*, size_t)>& onMessage,
                                                   std::string* why) {
-  uint8_t buf[16384];
+  uint8_t buf[65536];
   ssize_t n = read(fd_.get(), buf, sizeof buf);
   if (n == 0) return Read::kClosed;
   if (n < 0) return errno == EAGAIN || errno == EINTR ? Read::kOk : Read::kClosed;
@@ -82,9 +82,18 @@ ControlChannel::Read ControlChannel::readMessages(const std::function<bool(const
   while (inBuf_.size() - off >= 4) {
     int32_t len;
     std::memcpy(&len, inBuf_.data() + off, 4);
-    if (len < 4 || len > kMaxMessage) {
+    if (len < 4 || len > kMaxCdpFrame) {
       *why = "message length " + std::to_string(len);
       return Read::kViolation;
+    }
+    if (len > kMaxMessage) {  // only a DevTools message may be longer
+      if (inBuf_.size() - off < 8) break;
+      int32_t type;
+      std::memcpy(&type, inBuf_.data() + off + 4, 4);
+      if (type != kCdpSend) {
+        *why = "message length " + std::to_string(len);
+        return Read::kViolation;
+      }
     }
     if (inBuf_.size() - off - 4 < static_cast<size_t>(len)) break;
     if (!onMessage(inBuf_.data() + off + 4, static_cast<size_t>(len))) {

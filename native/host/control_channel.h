@@ -27,6 +27,7 @@ class ControlChannel {
   // Writes queued frames; false once a write failed (the channel is then broken for good).
   bool flush();
   bool wantsWrite() const { return !outQ_.empty(); }
+  size_t queuedBytes() const { return outBytes_; }
   bool broken() const { return broken_; }
   void setNonBlocking(bool on);
 

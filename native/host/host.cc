@@ -86,22 +86,41 @@ void Host::killChromium() {
   chromium_.kill(keep);
 }
 
-void Host::pollDevToolsPort() {
-  if (!chromium_.portPending()) return;
-  int port = 0;
-  switch (chromium_.pollDevToolsPort(&port)) {
-    case ChromiumProcess::Port::kWaiting:
+bool Host::startChromium(const std::string& url) {
+  if (!launchChromium(url)) return false;
+  // Commands may be sent at once: they wait in the pipe until Chromium reads them. 0 = no port (DevTools is relayed
+  // over this channel).
+  ctrl_.send(Writer(kChromiumStarted).i32(chromium_.pid()).i32(0).finish());
+  capture_->damageAll(false);  // everything on screen is new for whoever listens now
+  return true;
+}
+
+void Host::onDevToolsReadable(size_t maxBytes) {
+  DevToolsPipe& dt = chromium_.devtools();
+  const int32_t pid = chromium_.pid();
+  auto res = dt.read(
+      maxBytes, [&](const std::string& m) { ctrl_.send(Writer(kCdp).i32(pid).str(m).finish()); },
+      [&](size_t n) {
+        logf("dropped a DevTools message of %zu bytes from chromium (limit %d)", n, kMaxCdpMessage);
+        ctrl_.send(Writer(kError).i32(0).str("dropped a DevTools message from Chromium over " +
+                                             std::to_string(kMaxCdpMessage) + " bytes").finish());
+      });
+  if (res == DevToolsPipe::Read::kClosed) dt.close();  // Chromium closed its end: it is exiting (SIGCHLD follows)
+}
+
+void Host::onCdpSend(int32_t pid, const std::string& msg) {
+  DevToolsPipe& dt = chromium_.devtools();
+  if (pid != chromium_.pid() || !dt.isOpen()) return;  // meant for a Chromium that is gone: nobody to tell
+  switch (dt.queue(msg)) {
+    case DevToolsPipe::Queue::kOk:
+      dt.flush();
       return;
-    case ChromiumProcess::Port::kReady:
-      ctrl_.send(Writer(kChromiumStarted).i32(chromium_.pid()).i32(port).finish());
-      capture_->damageAll(false);  // everything on screen is new for whoever listens now
+    case DevToolsPipe::Queue::kFull:
+      ctrl_.send(Writer(kError).i32(0).str("DevTools pipe to Chromium full: a command was dropped").finish());
       return;
-    case ChromiumProcess::Port::kTimedOut: {
-      pid_t pid = chromium_.pid();
-      killChromium();
-      ctrl_.send(Writer(kChromiumExited).i32(pid).i32(-1).str("chromium did not open its DevTools port within 60 s").finish());
+    case DevToolsPipe::Queue::kInvalid:
+      ctrl_.send(Writer(kError).i32(0).str("invalid DevTools command (empty, too long or with a NUL) dropped").finish());
       return;
-    }
   }
 }
 
@@ -110,6 +129,9 @@ void Host::onChildExit(pid_t pid, int status) {
                                       : "killed by signal " + std::to_string(WTERMSIG(status));
   if (pid == chromium_.pid()) {
     logf("chromium %d %s", pid, how.c_str());
+    // What Chromium wrote before it died goes out before the exit (the messages carry its pid).
+    if (chromium_.devtools().isOpen()) onDevToolsReadable(static_cast<size_t>(kMaxCdpQueue));
+    chromium_.devtools().close();
     chromium_.exited();
     ctrl_.send(Writer(kChromiumExited).i32(pid).i32(status).str("chromium " + how).finish());
   } else if (pid == xvfb_.pid) {
@@ -157,7 +179,14 @@ bool Host::handleMessage(const uint8_t* p, size_t n) {
       auto url = r.str();
       if (!url) return false;
       killChromium();
-      if (!launchChromium(*url)) fatal("cannot launch chromium");
+      if (!startChromium(*url)) fatal("cannot launch chromium");
+      return true;
+    }
+    case kCdpSend: {
+      auto pid = r.i32();
+      auto msg = r.str();
+      if (!pid || !msg) return false;
+      onCdpSend(*pid, *msg);
       return true;
     }
     case kShutdown:
@@ -245,10 +274,7 @@ void Host::onAudio() {
 }
 
 int Host::pollTimeoutMs() const {
-  int t = chromium_.portPending() ? 50 : -1;
-  int g = capture_->timeoutMs();
-  if (g >= 0) t = t < 0 ? g : std::min(t, g);
-  return t;
+  return capture_->timeoutMs();
 }
 
 int Host::run() {
@@ -297,20 +323,27 @@ int Host::run() {
                  .i32(xvfb_.display)
                  .finish());
   if (!prepareChromiumIsolation()) return fail("cannot prepare Chromium's uid/sandbox");
-  if (!launchChromium(opt_.url)) return fail("cannot launch chromium");
+  if (!startChromium(opt_.url)) return fail("cannot launch chromium");
   ctrl_.setNonBlocking(true);
 
   int xfd = x_.fd();
+  // Chromium's DevTools output is read only while Node keeps up: past this much queued for Node, Chromium's writes
+  // wait in its pipe (backpressure) instead of growing our queue.
+  constexpr size_t kCtrlHighWater = 8u << 20;
   while (!quit_ && !ctrl_.broken()) {
-    pollfd fds[4] = {{ctrl_.fd(), static_cast<short>(POLLIN | (ctrl_.wantsWrite() ? POLLOUT : 0)), 0},
+    DevToolsPipe& dt = chromium_.devtools();
+    pollfd fds[6] = {{ctrl_.fd(), static_cast<short>(POLLIN | (ctrl_.wantsWrite() ? POLLOUT : 0)), 0},
                      {sigfd_.get(), POLLIN, 0},
                      {xfd, POLLIN, 0},
-                     {audio_.readFd(), POLLIN, 0}};
-    int nfds = audio_.readFd() >= 0 ? 4 : 3;
-    int r = poll(fds, static_cast<nfds_t>(nfds), pollTimeoutMs());
+                     {audio_.readFd(), POLLIN, 0},
+                     {ctrl_.queuedBytes() < kCtrlHighWater ? dt.readFd() : -1, POLLIN, 0},
+                     {dt.wantsWrite() ? dt.writeFd() : -1, POLLOUT, 0}};
+    int r = poll(fds, 6, pollTimeoutMs());  // a negative fd is ignored by poll
     if (r < 0 && errno != EINTR) break;
     if (fds[1].revents) onSignals();
     if (fds[0].revents & POLLOUT) ctrl_.flush();
+    if (fds[5].revents && chromium_.devtools().isOpen()) chromium_.devtools().flush();
+    if (fds[4].revents && chromium_.devtools().isOpen()) onDevToolsReadable(1u << 20);
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       std::string why;
       auto res = ctrl_.readMessages([this](const uint8_t* p, size_t n) { return handleMessage(p, n); }, &why);
@@ -323,9 +356,8 @@ int Host::run() {
         break;
       }
     }
-    if (nfds == 4 && fds[3].revents) onAudio();
+    if (fds[3].revents) onAudio();
     onXEvents();  // also drains events xcb already queued, and grabs when the frame interval elapsed
-    pollDevToolsPort();
   }
   // Best effort: push out a pending error before closing.
   ctrl_.setNonBlocking(false);

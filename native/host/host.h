@@ -1,6 +1,6 @@
 // Host: one page's engine. Composes the parts and runs the poll loop:
 //   control_channel  fd 3 framing to Node (protocol.h)      display_server    Xvfb + PulseAudio
-//   chromium_process Chromium's flags, launch, DevTools port  x_display         the xcb connection
+//   chromium_process Chromium's flags, launch, DevTools pipe  x_display         the xcb connection
 //   shm_ring         the frame slots Node maps               screen_capture    XDamage + MIT-SHM grabs
 //   window_placement Chromium's window at 0,0, page size     cursor_watch      XFixes cursor changes
 //   audio            the null sink monitor reader thread     workdir           the private temp dir
@@ -45,7 +45,9 @@ class Host {
   void handleXEvent(xcb_generic_event_t* raw, bool* damaged);
   void grab();
   void onAudio();
-  void pollDevToolsPort();
+  bool startChromium(const std::string& url);  // launch + chromium_started
+  void onDevToolsReadable(size_t maxBytes);
+  void onCdpSend(int32_t pid, const std::string& msg);
   bool prepareChromiumIsolation();
   bool launchChromium(const std::string& url);
   void killChromium();

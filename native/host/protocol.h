@@ -13,6 +13,12 @@ namespace lkb {
 constexpr int32_t kProtocolVersion = 1;
 constexpr int32_t kMaxMessage = 64 * 1024;
 constexpr int32_t kMaxRects = 64;
+// DevTools messages (kCdp / kCdpSend) are the one exception to kMaxMessage: a reply can carry a screenshot or a
+// response body. Longer ones are dropped (and logged), in either direction.
+constexpr int32_t kMaxCdpMessage = 64 * 1024 * 1024;
+constexpr int32_t kMaxCdpFrame = kMaxCdpMessage + 16;
+// Bytes queued for Chromium's DevTools pipe at most (Chromium not reading: further commands are dropped).
+constexpr int32_t kMaxCdpQueue = 64 * 1024 * 1024;
 
 // Ids and field lists: native/src/control-protocol.ts MESSAGES is the table; test/control-protocol.test.ts parses
 // the comments below (`name` = i32, `name:i64|bool|str|bytes|rects`; rects = i32 count + (x,y,w,h)*) and
@@ -28,6 +34,7 @@ enum MsgType : int32_t {
   kChromiumExited = 7,   // pid, status, reason:str
   kError = 8,            // fatal:bool, message:str
   kSandbox = 9,          // enabled:bool, uid, detail:str (Chromium's own sandbox, decided once before launch)
+  kCdp = 10,             // pid, message:str
   // TS -> host
   kClientHello = 101,  // version
   kMapped = 102,       // (none) TS mapped the shm: host unlinks its name
@@ -36,6 +43,7 @@ enum MsgType : int32_t {
   kShutdown = 105,     // (none)
   kRefresh = 106,      // (none) send the current screen as a full paint, even if unchanged
   kResize = 107,       // width, height (<= max): resizes Chromium's window and the capture
+  kCdpSend = 108,      // pid, message:str
 };
 
 class Writer {

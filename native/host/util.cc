@@ -88,13 +88,14 @@ pid_t spawnChild(const SpawnSpec& spec) {
     dup2(log, 1);
     dup2(log, 2);
   }
-  if (spec.passFd >= 0) {
-    if (spec.passFd != 3) dup2(spec.passFd, 3);
-    fcntl(3, F_SETFD, 0);
-    close_range(4, ~0U, 0);
-  } else {
-    close_range(3, ~0U, 0);
+  // Moved above every target first, so a source that is itself 3 or 4 is not overwritten before it is used.
+  const int nPass = static_cast<int>(std::min<size_t>(spec.passFds.size(), 8));
+  int moved[8];
+  for (int i = 0; i < nPass; ++i) moved[i] = fcntl(spec.passFds[static_cast<size_t>(i)], F_DUPFD_CLOEXEC, 64);
+  for (int i = 0; i < nPass; ++i) {
+    if (moved[i] < 0 || dup2(moved[i], 3 + i) < 0) _exit(127);  // dup2: the new fd is not close-on-exec
   }
+  close_range(static_cast<unsigned>(3 + nPass), ~0U, 0);
   if (spec.uid >= 0) {
     // Drop for good (real, effective and saved ids); a failure must not leave the child running as us.
     uid_t u = static_cast<uid_t>(spec.uid);

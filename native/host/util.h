@@ -44,7 +44,7 @@ struct SpawnSpec {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // full environment (KEY=VALUE)
   std::string logPath;           // stdout+stderr go here ("" = /dev/null)
-  int passFd = -1;               // becomes fd 3 in the child
+  std::vector<int> passFds;      // become fds 3, 4, ... in the child (at most 8)
   int uid = -1;                  // >= 0: the child drops to this uid (and gid = uid, no supplementary groups)
 };
 

@@ -7,6 +7,12 @@ import type { Rect } from './engine-api.ts';
 export const PROTOCOL_VERSION = 1;
 export const MAX_MESSAGE = 64 * 1024;
 export const MAX_RECTS = 64;
+/**
+ * DevTools messages (`cdp`, `cdp_send`: CDP JSON relayed between Node and Chromium's --remote-debugging-pipe) are the
+ * one exception to MAX_MESSAGE: a reply can carry a screenshot or a response body. The host drops longer ones.
+ */
+export const MAX_CDP_MESSAGE = 64 * 1024 * 1024;
+const MAX_CDP_FRAME = MAX_CDP_MESSAGE + 16;
 
 /** Field encodings: i32/i64 signed LE, bool = i32 0/1, str/bytes = i32 length + data, rects = i32 count + (x,y,w,h)*. */
 export type FieldKind = 'i32' | 'i64' | 'bool' | 'str' | 'bytes' | 'rects';
@@ -98,6 +104,15 @@ export const MESSAGES = {
       ['message', 'str'],
     ],
   },
+  /** One DevTools message from Chromium `pid` (a reply or an event, JSON text). */
+  cdp: {
+    id: 10,
+    from: 'host',
+    fields: [
+      ['pid', 'i32'],
+      ['message', 'str'],
+    ],
+  },
   sandbox: {
     id: 9,
     from: 'host',
@@ -119,6 +134,15 @@ export const MESSAGES = {
     fields: [
       ['width', 'i32'],
       ['height', 'i32'],
+    ],
+  },
+  /** One DevTools command for Chromium `pid` (dropped by the host when that Chromium is gone). */
+  cdp_send: {
+    id: 108,
+    from: 'client',
+    fields: [
+      ['pid', 'i32'],
+      ['message', 'str'],
     ],
   },
 } as const satisfies Record<string, MessageSpec>;
@@ -154,9 +178,11 @@ export type HostMessage =
     }
   | { type: 'audio'; ptsUs: bigint; sampleRate: number; channels: number; samplesPerChannel: number; pcm: Uint8Array }
   | { type: 'cursor'; serial: number; hash: number; width: number; height: number; xhot: number; yhot: number }
+  /** cdpPort 0: DevTools is relayed over this channel (`cdp` / `cdp_send`); > 0: a loopback TCP port (CEF). */
   | { type: 'chromium_started'; pid: number; cdpPort: number }
   | { type: 'chromium_exited'; pid: number; status: number; reason: string }
   | { type: 'error'; fatal: boolean; message: string }
+  | { type: 'cdp'; pid: number; message: string }
   | { type: 'sandbox'; enabled: boolean; uid: number; detail: string };
 
 export type ClientMessage =
@@ -166,17 +192,27 @@ export type ClientMessage =
   | { type: 'restart'; url: string }
   | { type: 'shutdown' }
   | { type: 'refresh' }
-  | { type: 'resize'; width: number; height: number };
+  | { type: 'resize'; width: number; height: number }
+  | { type: 'cdp_send'; pid: number; message: string };
 
 export type AnyMessage = HostMessage | ClientMessage;
 
 export class ProtocolError extends Error {}
 
+/** Largest payload a frame of this type may have. */
+function maxPayload(id: number): number {
+  return id === MESSAGES.cdp.id || id === MESSAGES.cdp_send.id ? MAX_CDP_FRAME : MAX_MESSAGE;
+}
+
 class Writer {
   private buf = Buffer.alloc(256);
   private off = 4;
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
   private ensure(n: number): void {
-    if (this.off + n > MAX_MESSAGE + 4) throw new ProtocolError(`message exceeds ${MAX_MESSAGE} bytes`);
+    if (this.off + n > this.max + 4) throw new ProtocolError(`message exceeds ${this.max} bytes`);
     if (this.off + n <= this.buf.length) return;
     const next = Buffer.alloc(Math.max(this.buf.length * 2, this.off + n));
     this.buf.copy(next, 0, 0, this.off);
@@ -249,7 +285,7 @@ export function encode(m: AnyMessage): Buffer {
   const spec: MessageSpec = MESSAGES[m.type];
   // The message's own fields, looked up by the names in the table.
   const values = m as unknown as Record<string, unknown>;
-  const w = new Writer().i32(spec.id);
+  const w = new Writer(maxPayload(spec.id)).i32(spec.id);
   for (const [name, kind] of spec.fields) {
     const v = values[name];
     switch (kind) {
@@ -320,22 +356,40 @@ export function decode(payload: Buffer): AnyMessage {
   return m as unknown as AnyMessage;
 }
 
-/** Splits a byte stream into frames; rejects lengths outside 4..MAX_MESSAGE (the caller closes the channel). */
+/**
+ * Splits a byte stream into frames; rejects lengths outside 4..MAX_MESSAGE (MAX_CDP_MESSAGE + 16 for DevTools
+ * messages) and the caller closes the channel. Chunks of a long frame are kept apart and joined once, when the
+ * frame is complete (joining on every chunk would copy a 10 MB reply hundreds of times).
+ */
 export class FrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private size = 0;
 
   push(chunk: Buffer): AnyMessage[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.chunks.push(chunk);
+    this.size += chunk.length;
     const out: AnyMessage[] = [];
-    let off = 0;
-    while (this.pending.length - off >= 4) {
-      const len = this.pending.readInt32LE(off);
-      if (len < 4 || len > MAX_MESSAGE) throw new ProtocolError(`bad frame length ${len}`);
-      if (this.pending.length - off - 4 < len) break;
-      out.push(decode(this.pending.subarray(off + 4, off + 4 + len)));
-      off += 4 + len;
+    for (;;) {
+      if (this.size < 4) break;
+      const len = this.peekI32(0);
+      if (len < 4 || len > MAX_CDP_FRAME) throw new ProtocolError(`bad frame length ${len}`);
+      if (len > MAX_MESSAGE) {
+        if (this.size < 8) break;
+        if (len > maxPayload(this.peekI32(4))) throw new ProtocolError(`bad frame length ${len}`);
+      }
+      if (this.size - 4 < len) break;
+      const all = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
+      out.push(decode(all.subarray(4, 4 + len)));
+      const rest = all.subarray(4 + len);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.size = rest.length;
     }
-    this.pending = this.pending.subarray(off);
     return out;
+  }
+
+  /** The int32 at `off` of the buffered bytes (off + 4 <= size). */
+  private peekI32(off: number): number {
+    if ((this.chunks[0] as Buffer).length < off + 4) this.chunks = [Buffer.concat(this.chunks, this.size)];
+    return (this.chunks[0] as Buffer).readInt32LE(off);
   }
 }

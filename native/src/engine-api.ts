@@ -3,6 +3,7 @@
 // Debian's Chromium under Xvfb. Conventions here are CDP's, not CEF's: the runtime maps the seed's
 // room protocol (CEF flags, CEF wheel sign) onto these.
 import type { EventEmitter } from 'node:events';
+import type { CdpChannel } from './cdp/channel.ts';
 
 export interface Rect {
   x: number;
@@ -108,6 +109,12 @@ export interface PageEvents {
   closed: [];
 }
 
+export interface BrowserVersion {
+  protocolVersion: string;
+  product: string;
+  userAgent: string;
+}
+
 /**
  * Whether Chromium runs inside its own sandbox (user + pid + net namespaces, seccomp-bpf), as the engine host decided
  * before launching it; `detail` says why, e.g. "off: unshare(CLONE_NEWUSER): Operation not permitted" under a
@@ -126,8 +133,13 @@ export interface BrowserPage extends EventEmitter<PageEvents> {
   readonly height: number;
   readonly url: string;
   readonly crashed: boolean;
-  /** http://127.0.0.1:<port> for Playwright's chromium.connectOverCDP (automation endpoint). */
-  readonly cdpEndpoint: string;
+  /**
+   * A DevTools connection of its own (the automation endpoint's upstream, one per client): a browser-target session
+   * on the engine's one connection to Chromium, apart from the engine's own sessions and every other client's.
+   */
+  openCdpClient(): Promise<CdpChannel>;
+  /** Browser.getVersion of the running browser (the automation endpoint's /json/version). */
+  browserVersion(): Promise<BrowserVersion>;
   /** DevTools target id of the page (changes when Chromium is restarted; '' while none is attached). */
   readonly cdpTargetId: string;
 

@@ -5,3 +5,4 @@ export type { EngineContextOptions } from './context.ts';
 export { EnginePage } from './page.ts';
 export type { EnginePaintEvent } from './page.ts';
 export { ENGINE_KINDS, resolveEngine } from './engine-kind.ts';
+export type { CdpChannel, CdpMessage } from './cdp/channel.ts';

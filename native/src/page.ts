@@ -2,11 +2,12 @@
 // socket), input/navigation/evaluate/URL events over CDP (PageDriver), crash detection and restart.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { PageDriver } from './cdp/index.ts';
+import { type CdpChannel, CdpConnection, CdpMux, PageDriver } from './cdp/index.ts';
 import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
 import type {
   BrowserPage,
+  BrowserVersion,
   EngineKind,
   KeyEventInit,
   MouseButton,
@@ -59,7 +60,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   private host: HostProcess | undefined;
   private slots: ArrayBuffer[] = [];
   private driver: PageDriver | undefined;
-  private port = 0;
+  /** The one DevTools connection to the running Chromium, shared by the driver and automation clients. */
+  private mux: CdpMux | undefined;
   private chromium = -1;
   private waiter: ChromiumWaiter | undefined;
   private isCrashed = false;
@@ -99,8 +101,17 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   get crashed(): boolean {
     return this.isCrashed;
   }
-  get cdpEndpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+  /**
+   * A DevTools connection of its own for an automation client (a browser-target session on the engine's pipe: it
+   * cannot see or address the engine's sessions or another client's). Rejects while no Chromium runs.
+   */
+  async openCdpClient(): Promise<CdpChannel> {
+    const mux = this.mux;
+    if (!mux || this.isCrashed || this.closing) throw new Error(`page ${this.id} has no running browser`);
+    return mux.openClient();
+  }
+  async browserVersion(): Promise<BrowserVersion> {
+    return this.d().connection.send<BrowserVersion>('Browser.getVersion');
   }
   get cdpTargetId(): string {
     return this.driver?.targetId ?? '';
@@ -198,8 +209,13 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
 
   private async connect(chromium: { pid: number; cdpPort: number }): Promise<void> {
     this.chromium = chromium.pid;
-    this.port = chromium.cdpPort;
-    const driver = await PageDriver.connect(this.cdpEndpoint, { timeoutMs: this.cfg.startTimeoutMs, logger: this.log });
+    const timeoutMs = this.cfg.startTimeoutMs;
+    const mux = this.openMux(chromium);
+    const driver = await PageDriver.attach(CdpConnection.over(mux.engine, { timeoutMs, logger: this.log }), {
+      timeoutMs,
+      logger: this.log,
+      waitForPage: true,
+    });
     if (this.closing) {
       await driver.close();
       throw new Error(`page ${this.id} closed while starting`);
@@ -221,9 +237,37 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     this.cursor.setSource(driver);
   }
 
+  /**
+   * The DevTools connection to a Chromium that just started: its --remote-debugging-pipe, relayed by the host over
+   * the control channel (both engines; cdpPort is 0). A host that reports a TCP port is refused: DevTools over TCP
+   * would let any local process drive the browser.
+   */
+  private openMux(chromium: { pid: number; cdpPort: number }): CdpMux {
+    this.mux?.close('superseded');
+    this.mux = undefined;
+    if (chromium.cdpPort !== 0)
+      throw new Error(`engine host offered DevTools on TCP port ${chromium.cdpPort}: refused`);
+    const host = this.host;
+    const mux = new CdpMux({
+      logger: this.log,
+      write: (text) => {
+        try {
+          host?.send({ type: 'cdp_send', pid: chromium.pid, message: text });
+        } catch (err) {
+          this.log.warn({ err }, 'DevTools command not sent');
+        }
+      },
+    });
+    this.mux = mux;
+    return mux;
+  }
+
   private onHostMessage(host: HostProcess, m: HostMessage): void {
     if (host !== this.host) return;
     switch (m.type) {
+      case 'cdp':
+        if (m.pid === this.chromium) this.mux?.receive(m.message);
+        break;
       case 'paint':
         this.dispatchPaint(host, m);
         break;
@@ -248,7 +292,11 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
         break;
       case 'chromium_exited':
         this.log.warn({ pid: m.pid, reason: m.reason }, 'chromium exited');
-        if (m.pid === this.chromium) this.chromium = -1;
+        if (m.pid === this.chromium) {
+          this.chromium = -1;
+          this.mux?.close(m.reason);
+          this.mux = undefined;
+        }
         if (this.waiter) this.waiter.reject(new Error(m.reason));
         else this.markCrashed(m.reason);
         break;
@@ -475,6 +523,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     const host = this.host;
     this.host = undefined;
     this.chromium = -1;
+    this.mux?.close('page closed');
+    this.mux = undefined;
     if (host) await host.shutdown(this.cfg.closeTimeoutMs);
   }
 

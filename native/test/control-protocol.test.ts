@@ -9,6 +9,7 @@ import {
   decode,
   encode,
   FrameDecoder,
+  MAX_CDP_MESSAGE,
   MAX_MESSAGE,
   MAX_RECTS,
   MESSAGES,
@@ -67,6 +68,8 @@ const table: AnyMessage[] = [
   { type: 'shutdown' },
   { type: 'refresh' },
   { type: 'resize', width: 640, height: 360 },
+  { type: 'cdp', pid: 4242, message: '{"id":1,"result":{"v":"ü"}}' },
+  { type: 'cdp_send', pid: 4242, message: '{"id":1,"method":"Browser.getVersion"}' },
 ];
 
 function norm(m: AnyMessage): unknown {
@@ -91,6 +94,7 @@ describe('host protocol table: native/host/protocol.h agrees with MESSAGES', () 
     assert.equal(constant('kProtocolVersion'), PROTOCOL_VERSION);
     assert.equal(constant('kMaxMessage'), MAX_MESSAGE);
     assert.equal(constant('kMaxRects'), MAX_RECTS);
+    assert.equal(constant('kMaxCdpMessage'), MAX_CDP_MESSAGE);
   });
   it('every message: id, direction and fields (name and encoding, in order)', () => {
     const body = /enum MsgType : int32_t \{([\s\S]*?)\};/.exec(header)?.[1] ?? '';
@@ -184,6 +188,25 @@ describe('control protocol', () => {
       dec.push(encode({ type: 'shutdown' }).subarray(5)).map((m) => m.type),
       ['shutdown'],
     );
+  });
+
+  it('a DevTools message may exceed MAX_MESSAGE (up to MAX_CDP_MESSAGE); no other message may', () => {
+    const big = `{"id":7,"result":{"data":"${'A'.repeat(3 * MAX_MESSAGE)}"}}`;
+    const frame = encode({ type: 'cdp', pid: 1, message: big });
+    const dec = new FrameDecoder();
+    const out: AnyMessage[] = [];
+    for (let i = 0; i < frame.length; i += 1000) out.push(...dec.push(frame.subarray(i, i + 1000)));
+    assert.deepEqual(out, [{ type: 'cdp', pid: 1, message: big }]);
+    const head = (len: number, type: number): Buffer => {
+      const b = Buffer.alloc(8);
+      b.writeInt32LE(len, 0);
+      b.writeInt32LE(type, 4);
+      return b;
+    };
+    assert.throws(() => new FrameDecoder().push(head(MAX_MESSAGE + 1, MESSAGES.audio.id)), /bad frame length/);
+    assert.throws(() => new FrameDecoder().push(head(MAX_CDP_MESSAGE + 17, MESSAGES.cdp.id)), /bad frame length/);
+    assert.deepEqual(new FrameDecoder().push(head(MAX_CDP_MESSAGE, MESSAGES.cdp.id)), [], 'waits for the rest');
+    assert.throws(() => encode({ type: 'cdp_send', pid: 1, message: 'x'.repeat(MAX_CDP_MESSAGE + 16) }), /exceeds/);
   });
 
   it('rejects bad frames and payloads', () => {

@@ -227,6 +227,15 @@ export class Operator {
     const poolOfSession = (s: BrowserSession) => {
       const ref = s.spec?.pool;
       if (ref && poolQueue) poolQueue.add(`${ref.namespace ?? s.metadata.namespace}/${ref.name}`);
+      // A session that matched its pool by labels names none: its claimed runtime names the pool.
+      const uid = s.metadata.uid;
+      if (ref || !uid || !poolQueue) return;
+      for (const inf of podInformers.values())
+        for (const p of inf.list()) {
+          if (p.metadata.labels?.[CLAIMED_BY_UID_LABEL] !== uid) continue;
+          const owner = p.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === POOL_KIND);
+          if (owner) poolQueue.add(`${p.metadata.namespace}/${owner.name}`);
+        }
     };
     for (const ns of namespaces) {
       // The caches keep no managedFields / last-applied copies: at 5,000 sessions they were most of the heap.
@@ -291,6 +300,7 @@ export class Operator {
             roomTokenMinter(() => readCredentials(cfg.livekitCredentialsDir), Math.round(cfg.tokenTtlMs / 1000)),
           send: warm.send ?? sendClaim,
           getPool: (k) => pick(poolInformers, k),
+          listPools: () => [...poolInformers.values()].flatMap((inf) => inf.list()),
           podsOf,
           claimedBy,
           events: this.events,

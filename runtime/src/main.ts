@@ -221,7 +221,9 @@ async function run(): Promise<void> {
       port: cfg.automationPort,
       tokenFile: cfg.automationTokenFile,
       target: () =>
-        p.crashed || p.cdpTargetId === '' ? undefined : { cdpEndpoint: p.cdpEndpoint, targetId: p.cdpTargetId },
+        p.crashed || p.cdpTargetId === ''
+          ? undefined
+          : { targetId: p.cdpTargetId, open: () => p.openCdpClient(), version: () => p.browserVersion() },
       nav,
       logger: log,
       metrics,

@@ -1,7 +1,7 @@
 // browser/screenshot: a lossless PNG of the last captured frame (the engine's shm slot the video track also
 // sends: no extra capture), optionally a region of it and scaled down. Request parsing and the BGRA → RGB copy
-// are pure; encoding is sharp (libvips + libpng), off the event loop in libuv's thread pool.
-import sharp from 'sharp';
+// are pure; encoding is sharp (libvips + libpng), off the event loop in libuv's thread pool. sharp is loaded on the
+// first screenshot: libvips costs a session ~6-10 MiB that most sessions never use (bench/cpu-mem.ts PSS by kind).
 import type { Rect } from '@lkbrowser/native';
 import { SCREENSHOT_LIMITS } from '@lkbrowser/protocol';
 
@@ -93,6 +93,7 @@ export async function encodePng(
   height: number,
   out: { width: number; height: number },
 ): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
   let img = sharp(rgb, { raw: { width, height, channels: 3 } });
   if (out.width !== width || out.height !== height) img = img.resize(out.width, out.height, { fit: 'fill' });
   // zlib level 6 without adaptive row filtering: measured on a page screenshot (docs/demo.png) adaptive filtering

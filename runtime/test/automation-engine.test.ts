@@ -96,7 +96,11 @@ before(async () => {
     host: '127.0.0.1',
     port: 0,
     tokenFile: join(dir, 'token'),
-    target: () => ({ cdpEndpoint: page.cdpEndpoint, targetId: page.cdpTargetId }),
+    target: () => ({
+      targetId: page.cdpTargetId,
+      open: () => page.openCdpClient(),
+      version: () => page.browserVersion(),
+    }),
     nav: { allowPrivate: false, allowedOrigins: [] },
     resolve: async () => [], // public.test is not in DNS (Chromium reaches it through the egress proxy's test map)
     logger: testLogger,
@@ -196,10 +200,32 @@ test('Playwright drives the one page: fill, click, read the result', { timeout: 
   await waitFor('page still answers', async () => (await page.evaluate<number>('1 + 1')) === 2, 10_000, 100);
 });
 
-/** Chromium's own DevTools endpoint, unproxied: what the runtime (and only the runtime) can reach in the pod. */
+/** A DevTools session on the engine's pipe, unscoped: what the runtime (and only the runtime) can reach. */
 async function directClient(): Promise<Awaited<ReturnType<typeof rawClient>>> {
-  const v = (await (await fetch(`${page.cdpEndpoint}/json/version`)).json()) as { webSocketDebuggerUrl: string };
-  return rawClient({}, v.webSocketDebuggerUrl);
+  const ch = await page.openCdpClient();
+  const waiting = new Map<number, (m: Record<string, unknown>) => void>();
+  const events: Array<{ method: string; params: Record<string, unknown> }> = [];
+  ch.on('message', (m) => {
+    if (typeof m.id === 'number') waiting.get(m.id)?.(m as Record<string, unknown>);
+    else events.push(m as { method: string; params: Record<string, unknown> });
+  });
+  let id = 0;
+  return {
+    send: (method, params = {}, sessionId) =>
+      withTimeout(
+        method,
+        new Promise((resolve) => {
+          const n = ++id;
+          waiting.set(n, resolve);
+          ch.send(
+            sessionId ? { id: n, method, params: { ...params }, sessionId } : { id: n, method, params: { ...params } },
+          );
+        }),
+        20_000,
+      ),
+    events,
+    close: () => ch.close(),
+  };
 }
 
 test('other targets are invisible; the browser and the page cannot be closed', { timeout: 120_000 }, async () => {

@@ -3,7 +3,16 @@
 // small ring of slots with hold()/release semantics, plus optional 10 ms audio frames (a sine).
 // A left mousedown toggles the colour (so "a click changes the page" is observable in frames).
 import { EventEmitter } from 'node:events';
-import type { AudioEvent, BrowserPage, KeyEventInit, MouseButton, PageEvents, PaintEvent } from '@lkbrowser/native';
+import type {
+  AudioEvent,
+  BrowserPage,
+  BrowserVersion,
+  CdpChannel,
+  KeyEventInit,
+  MouseButton,
+  PageEvents,
+  PaintEvent,
+} from '@lkbrowser/native';
 
 export type Rgb = [number, number, number];
 
@@ -19,8 +28,13 @@ interface Slot {
 
 export class FakePage extends EventEmitter<PageEvents> implements BrowserPage {
   readonly id = 1;
-  readonly cdpEndpoint = 'http://127.0.0.1:0';
   readonly cdpTargetId = '';
+  openCdpClient(): Promise<CdpChannel> {
+    return Promise.reject(new Error('the fake engine has no DevTools'));
+  }
+  browserVersion(): Promise<BrowserVersion> {
+    return Promise.reject(new Error('the fake engine has no DevTools'));
+  }
   readonly sandbox = { enabled: false, detail: 'off: fake engine (no Chromium)' };
   #width: number;
   #height: number;

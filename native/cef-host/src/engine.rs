@@ -21,7 +21,6 @@ pub struct Config {
     pub max_height: i32,
     pub framerate: i32,
     pub audio: bool,
-    pub cdp_port: i32,
 }
 
 struct Frames {
@@ -277,27 +276,12 @@ unsafe extern "C" fn on_after_created(_: *mut cef_life_span_handler_t, b: *mut c
     with_host(|h| ((*h).set_focus.unwrap())(h, 1));
 }
 
-/// Tells Node the page is up (chromium_started: pid, DevTools port) once, after the main frame committed
-/// its first navigation (before that, CEF's DevTools target has no URL yet) and the DevTools port accepts
-/// connections (its server starts asynchronously).
+/// Tells Node the page is up (chromium_started: pid, cdpPort 0 = DevTools over the pipe, devtools_pipe.rs) once,
+/// after the main frame committed its first navigation (before that, CEF's DevTools target has no URL yet).
 fn announce_once() {
-    let e = engine();
-    if !e.announce.swap(false, SeqCst) {
-        return;
+    if engine().announce.swap(false, SeqCst) {
+        send(&Writer::new(protocol::CHROMIUM_STARTED).i32(pid()).i32(0).finish());
     }
-    let port = e.cfg.cdp_port;
-    std::thread::spawn(move || {
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port as u16));
-        let end = Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(500)).is_err() {
-            if Instant::now() > end {
-                send_error(true, &format!("DevTools port {port} does not accept connections"));
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        send(&Writer::new(protocol::CHROMIUM_STARTED).i32(pid()).i32(port).finish());
-    });
 }
 
 unsafe extern "C" fn on_load_start(_: *mut cef_load_handler_t, b: *mut cef_browser_t, f: *mut cef_frame_t, _: cef_transition_type_t) {

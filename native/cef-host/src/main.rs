@@ -5,6 +5,7 @@
 // CEF runs its UI thread itself (multi_threaded_message_loop); the main thread reads the control socket.
 mod audio;
 mod cef_util;
+mod devtools_pipe;
 mod engine;
 mod protocol;
 mod reaper;
@@ -96,19 +97,16 @@ fn read_frame(f: &mut File) -> Option<Vec<u8>> {
     let mut len = [0u8; 4];
     f.read_exact(&mut len).ok()?;
     let n = i32::from_le_bytes(len);
-    if n < 4 || n as usize > protocol::MAX_MESSAGE {
+    if n < 4 || n as usize > devtools_pipe::MAX_CDP_MESSAGE + 16 {
         return None;
     }
     let mut buf = vec![0u8; n as usize];
     f.read_exact(&mut buf).ok()?;
+    // Only a DevTools command may exceed MAX_MESSAGE.
+    if n as usize > protocol::MAX_MESSAGE && buf[..4] != protocol::CDP_SEND.to_le_bytes() {
+        return None;
+    }
     Some(buf)
-}
-
-fn free_port() -> Result<i32, String> {
-    // CEF wants a fixed DevTools port; the kernel's pick on 127.0.0.1 is free right now (small race, as
-    // for any port handed over by number).
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
-    Ok(l.local_addr().map_err(|e| format!("local_addr: {e}"))?.port() as i32)
 }
 
 unsafe extern "C" fn on_command_line(_: *mut cef_app_t, _: *const cef_string_t, cl: *mut cef_command_line_t) {
@@ -122,6 +120,8 @@ unsafe extern "C" fn on_command_line(_: *mut cef_app_t, _: *const cef_string_t, 
         "disable-sync",
         "no-first-run",
         "disable-quic",
+        // DevTools on fds 3/4 only (devtools_pipe.rs): no TCP port at all
+        "remote-debugging-pipe",
     ];
     for s in switches {
         let mut v = cef_str(s);
@@ -199,7 +199,15 @@ unsafe fn run() -> i32 {
     prctl(1 /* PR_SET_PDEATHSIG */, 15 /* SIGTERM: clean up like on any other exit */, 0, 0, 0);
     reaper::become_subreaper();
     let parsed = parse_args(&argv);
-    let mut ctl_in = File::from_raw_fd(3);
+    // fd 3 becomes Chromium's DevTools pipe; the control socket moves (devtools_pipe.rs).
+    let (ctl_fd, to_chromium, from_chromium) = match devtools_pipe::install() {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("lkb-cef-host: DevTools pipe: {e}");
+            return 2;
+        }
+    };
+    let mut ctl_in = File::from_raw_fd(ctl_fd);
     let Ok(mut ctl_out) = ctl_in.try_clone() else {
         eprintln!("lkb-cef-host: fd 3 is not a control socket");
         return 2;
@@ -222,13 +230,6 @@ unsafe fn run() -> i32 {
 
     // Handshake first (same order as native/host): client_hello -> hello.
     let hello = read_frame(&mut ctl_in).and_then(|f| protocol::decode_client(&f));
-    let cdp_port = match free_port() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("lkb-cef-host: {e}");
-            return 1;
-        }
-    };
     let slot_size = (args.max_width as usize) * (args.max_height as usize) * 4;
     let shm_name = format!("/lkb-{}-cef", engine::pid());
     let cname = CString::new(shm_name.clone()).unwrap_or_default();
@@ -249,7 +250,6 @@ unsafe fn run() -> i32 {
             max_height: args.max_height,
             framerate: args.framerate,
             audio: args.audio,
-            cdp_port,
         },
         ctl_out,
         base as *mut u8,
@@ -269,7 +269,7 @@ unsafe fn run() -> i32 {
     }
 
     let tmp = temp_dir();
-    signals::spawn_waiter(3, force_cleanup);
+    signals::spawn_waiter(ctl_fd, force_cleanup);
     let runtime = runtime_dir();
     let mut st: cef_settings_t = zeroed();
     st.size = size_of::<cef_settings_t>();
@@ -284,7 +284,6 @@ unsafe fn run() -> i32 {
     st.root_cache_path = cef_str(&tmp.to_string_lossy());
     st.cache_path = cef_str(&tmp.join("profile").to_string_lossy());
     st.log_severity = cef_log_severity_t::LOGSEVERITY_ERROR;
-    st.remote_debugging_port = cdp_port;
     st.background_color = 0xffff_ffff;
     st.disable_signal_handlers = 1; // exit signals are ours (signals.rs)
     if cef_initialize(&main_args, &st, app, null_mut()) != 1 {
@@ -307,6 +306,7 @@ unsafe fn run() -> i32 {
     );
     // After ready, as native/host sends it: Node keeps messages from `ready` on.
     engine::send(&Writer::new(protocol::SANDBOX).i32(sb.on as i32).i32(sb.uid as i32).str(&sb.detail).finish());
+    devtools_pipe::start(to_chromium, from_chromium);
     let client = engine::make_client();
     if !engine::create_browser(client, &args.url) {
         engine::send_error(true, "create_browser failed");
@@ -336,6 +336,13 @@ unsafe fn run() -> i32 {
             ClientMsg::Restart(url) => {
                 if !engine::restart(client, &url) {
                     engine::send_error(true, "restart failed");
+                }
+            }
+            ClientMsg::CdpSend(pid, m) => {
+                if pid == engine::pid() {
+                    if let Err(e) = devtools_pipe::send(&m) {
+                        engine::send_error(false, &e);
+                    }
                 }
             }
             ClientMsg::Shutdown => break,

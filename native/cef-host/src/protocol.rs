@@ -14,6 +14,7 @@ pub const CHROMIUM_STARTED: i32 = 6;
 pub const CHROMIUM_EXITED: i32 = 7;
 pub const ERROR: i32 = 8;
 pub const SANDBOX: i32 = 9;
+pub const CDP: i32 = 10;
 pub const CLIENT_HELLO: i32 = 101;
 pub const MAPPED: i32 = 102;
 pub const RELEASE: i32 = 103;
@@ -21,6 +22,7 @@ pub const RESTART: i32 = 104;
 pub const SHUTDOWN: i32 = 105;
 pub const REFRESH: i32 = 106;
 pub const RESIZE: i32 = 107;
+pub const CDP_SEND: i32 = 108;
 
 pub struct Writer {
     buf: Vec<u8>,
@@ -90,6 +92,8 @@ pub enum ClientMsg {
     Shutdown,
     Refresh,
     Resize(i32, i32),
+    /// pid, one DevTools command (JSON text)
+    CdpSend(i32, String),
 }
 
 pub fn decode_client(payload: &[u8]) -> Option<ClientMsg> {
@@ -102,6 +106,7 @@ pub fn decode_client(payload: &[u8]) -> Option<ClientMsg> {
         SHUTDOWN => ClientMsg::Shutdown,
         REFRESH => ClientMsg::Refresh,
         RESIZE => ClientMsg::Resize(r.i32()?, r.i32()?),
+        CDP_SEND => ClientMsg::CdpSend(r.i32()?, r.str()?),
         _ => return None,
     };
     if r.done() { Some(m) } else { None }
@@ -135,6 +140,7 @@ mod tests {
             (enc(SHUTDOWN, &|_| {}), Some(ClientMsg::Shutdown)),
             (enc(REFRESH, &|_| {}), Some(ClientMsg::Refresh)),
             (enc(RESIZE, &|w| { w.i32(640).i32(360); }), Some(ClientMsg::Resize(640, 360))),
+            (enc(CDP_SEND, &|w| { w.i32(7).str("{}"); }), Some(ClientMsg::CdpSend(7, "{}".into()))),
             (enc(RELEASE, &|_| {}), None),                          // field missing
             (enc(MAPPED, &|w| { w.i32(0); }), None),                // trailing bytes
             (enc(RESTART, &|w| { w.i32(100); }), None),             // string longer than the frame

@@ -1,8 +1,9 @@
-// Minimal Chrome DevTools Protocol client: JSON-RPC over Node 22's global WebSocket.
-// One connection to the browser endpoint; page targets are reached through flattened sessions
+// Minimal Chrome DevTools Protocol client: JSON-RPC over one CdpChannel (the engine's share of the browser pipe,
+// cdp-mux.ts, or a WebSocket to a browser endpoint). Page targets are reached through flattened sessions
 // (Target.attachToTarget {flatten:true}) by passing their sessionId to send().
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
+import { type CdpChannel, type CdpMessage, webSocketChannel } from './channel.ts';
 
 export interface CdpConnectionOptions {
   /** Default per-call timeout (ms). Default 10000. */
@@ -12,6 +13,8 @@ export interface CdpConnectionOptions {
   /** Timeout for opening the WebSocket (ms). Default 10000. */
   connectTimeoutMs?: number;
   logger?: Logger;
+  /** HTTP headers of the WebSocket upgrade (connect() only), e.g. Authorization. */
+  headers?: Record<string, string>;
 }
 
 export interface SendOptions {
@@ -50,19 +53,6 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-interface IncomingMessage {
-  id?: number;
-  method?: string;
-  params?: CdpParams;
-  result?: CdpParams;
-  error?: { code: number; message: string; data?: string };
-  sessionId?: string;
-}
-
-// Node's WebSocket events (undici); lib.dom's ErrorEvent/CloseEvent types are not in scope here.
-type WsErrorEvent = Event & { message?: string };
-type WsCloseEvent = Event & { code?: number; reason?: string };
-
 let defaultLogger: Logger | undefined;
 function getDefaultLogger(): Logger {
   defaultLogger ??= pino({ name: 'cdp', level: process.env.LOG_LEVEL ?? 'info' });
@@ -71,7 +61,7 @@ function getDefaultLogger(): Logger {
 
 export class CdpConnection extends EventEmitter<CdpConnectionEvents> {
   readonly url: string;
-  private readonly ws: WebSocket;
+  private readonly channel: CdpChannel;
   private readonly log: Logger;
   private readonly timeoutMs: number;
   private readonly maxPending: number;
@@ -81,57 +71,26 @@ export class CdpConnection extends EventEmitter<CdpConnectionEvents> {
   private closedReason: string | undefined;
 
   /** Open a WebSocket to a CDP endpoint (ws://127.0.0.1:PORT/devtools/browser/...). */
-  static connect(url: string, opts: CdpConnectionOptions = {}): Promise<CdpConnection> {
-    const log = (opts.logger ?? getDefaultLogger()).child({ cdp: url });
-    const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const timer = setTimeout(() => {
-        cleanup();
-        ws.close();
-        reject(new Error(`CDP connect to ${url} timed out after ${connectTimeoutMs} ms`));
-      }, connectTimeoutMs);
-      const onOpen = (): void => {
-        cleanup();
-        resolve(new CdpConnection(url, ws, log, opts));
-      };
-      const onError = (ev: Event): void => {
-        cleanup();
-        const msg = (ev as WsErrorEvent).message || 'websocket error';
-        reject(new Error(`CDP connect to ${url} failed: ${msg}`));
-      };
-      const onClose = (ev: WsCloseEvent): void => {
-        cleanup();
-        reject(new Error(`CDP connect to ${url} failed: socket closed (${ev.code})`));
-      };
-      function cleanup(): void {
-        clearTimeout(timer);
-        ws.removeEventListener('open', onOpen);
-        ws.removeEventListener('error', onError);
-        ws.removeEventListener('close', onClose);
-      }
-      ws.addEventListener('open', onOpen);
-      ws.addEventListener('error', onError);
-      ws.addEventListener('close', onClose);
-    });
+  static async connect(url: string, opts: CdpConnectionOptions = {}): Promise<CdpConnection> {
+    const channel = await webSocketChannel(url, opts.connectTimeoutMs ?? 10_000, opts.headers);
+    return new CdpConnection(url, channel, opts);
   }
 
-  private constructor(url: string, ws: WebSocket, log: Logger, opts: CdpConnectionOptions) {
+  /** A client over an open channel (the engine's share of the browser pipe). */
+  static over(channel: CdpChannel, opts: CdpConnectionOptions = {}, name = 'pipe'): CdpConnection {
+    return new CdpConnection(name, channel, opts);
+  }
+
+  private constructor(url: string, channel: CdpChannel, opts: CdpConnectionOptions) {
     super();
     this.url = url;
-    this.ws = ws;
-    this.log = log;
+    this.channel = channel;
+    this.log = (opts.logger ?? getDefaultLogger()).child({ cdp: url });
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxPending = opts.maxPending ?? 1000;
-    ws.addEventListener('message', (ev: MessageEvent) => this.onMessage(ev.data));
-    ws.addEventListener('close', (ev: WsCloseEvent) =>
-      this.shutdown(`socket closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`),
-    );
-    ws.addEventListener('error', (ev: Event) => {
-      const msg = (ev as WsErrorEvent).message || 'websocket error';
-      this.log.warn({ err: msg }, 'cdp socket error');
-      this.shutdown(`socket error: ${msg}`);
-    });
+    channel.on('message', (m) => this.onMessage(m));
+    channel.on('close', (reason) => this.shutdown(reason));
+    if (channel.closed) this.shutdown('channel closed');
   }
 
   get closed(): boolean {
@@ -157,7 +116,7 @@ export class CdpConnection extends EventEmitter<CdpConnectionEvents> {
       }, timeoutMs);
       this.pending.set(id, { method, sessionId, resolve: resolve as (v: CdpParams) => void, reject, timer });
       try {
-        this.ws.send(JSON.stringify(msg));
+        this.channel.send(msg);
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(id);
@@ -200,9 +159,9 @@ export class CdpConnection extends EventEmitter<CdpConnectionEvents> {
     if (this.closedReason !== undefined) return;
     this.shutdown('closed by client');
     try {
-      this.ws.close();
+      this.channel.close();
     } catch (err) {
-      this.log.debug({ err }, 'cdp socket close failed');
+      this.log.debug({ err }, 'cdp channel close failed');
     }
   }
 
@@ -218,18 +177,7 @@ export class CdpConnection extends EventEmitter<CdpConnectionEvents> {
     this.emit('disconnected', { reason });
   }
 
-  private onMessage(data: unknown): void {
-    if (typeof data !== 'string') {
-      this.log.warn({ type: typeof data }, 'cdp: ignoring non-text message');
-      return;
-    }
-    let msg: IncomingMessage;
-    try {
-      msg = JSON.parse(data) as IncomingMessage;
-    } catch (err) {
-      this.log.warn({ err, head: data.slice(0, 200) }, 'cdp: unparsable message');
-      return;
-    }
+  private onMessage(msg: CdpMessage): void {
     if (typeof msg.id === 'number') {
       const p = this.pending.get(msg.id);
       if (!p) {

@@ -1,3 +1,5 @@
+export { type CdpChannel, type CdpMessage, discoverBrowserWebSocket, webSocketChannel } from './channel.ts';
+export { CdpMux, type CdpMuxOptions, SESSION_NOT_FOUND } from './cdp-mux.ts';
 export { CdpConnection, CdpError } from './connection.ts';
 export type {
   CdpConnectionEvents,

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import type { KeyEventInit, MouseButton } from '../engine-api.ts';
+import { discoverBrowserWebSocket } from './channel.ts';
 import { CdpConnection, CdpError, type CdpParams, type SendOptions } from './connection.ts';
 import { editingCommands, resolveKey } from './keys.ts';
 
@@ -11,6 +12,10 @@ export interface PageDriverOptions {
   /** Per-call CDP timeout and discovery timeout (ms). Default 10000. */
   timeoutMs?: number;
   logger?: Logger;
+  /** HTTP headers for connect() (e.g. the automation endpoint's Authorization: Bearer). */
+  headers?: Record<string, string>;
+  /** Wait (up to timeoutMs) for the browser's first page target instead of creating one when there is none yet. */
+  waitForPage?: boolean;
   /** Attach to this target instead of the first page target. */
   targetId?: string;
   /**
@@ -149,34 +154,45 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   private readonly handledPopups = new Set<string>();
 
   /**
-   * Discover the browser WebSocket via GET <httpEndpoint>/json/version, attach (flattened session) to
-   * the first page target (or opts.targetId) and enable the Page and Runtime domains.
+   * Discover the browser WebSocket via GET <httpEndpoint>/json/version (a Chromium we did not launch: benches,
+   * CEF's port), then attach() over it.
    */
   static async connect(httpEndpoint: string, opts: PageDriverOptions = {}): Promise<PageDriver> {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const wsUrl = await discoverBrowserWebSocket(httpEndpoint, timeoutMs, opts.headers);
+    const conn = await CdpConnection.connect(wsUrl, {
+      timeoutMs,
+      logger: opts.logger,
+      connectTimeoutMs: timeoutMs,
+      headers: opts.headers,
+    });
+    return PageDriver.attach(conn, opts);
+  }
+
+  /**
+   * Attach (flattened session) to the first page target (or opts.targetId) of a browser connection and enable the
+   * Page and Runtime domains. The driver owns `conn` from now on (closes it on failure and in close()).
+   */
+  static async attach(conn: CdpConnection, opts: PageDriverOptions = {}): Promise<PageDriver> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     const log = (opts.logger ?? pino({ name: 'cdp', level: process.env.LOG_LEVEL ?? 'info' })).child({
       component: 'page-driver',
     });
-    const base = httpEndpoint.replace(/\/+$/, '');
-    let wsUrl: string;
-    try {
-      const res = await fetch(`${base}/json/version`, { signal: AbortSignal.timeout(timeoutMs) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const body = (await res.json()) as { webSocketDebuggerUrl?: string };
-      if (!body.webSocketDebuggerUrl) throw new Error('no webSocketDebuggerUrl in response');
-      wsUrl = body.webSocketDebuggerUrl;
-    } catch (err) {
-      throw new Error(`CDP discovery at ${base}/json/version failed: ${(err as Error).message}`);
-    }
-    const conn = await CdpConnection.connect(wsUrl, { timeoutMs, logger: log, connectTimeoutMs: timeoutMs });
     try {
       let targetId = opts.targetId;
       if (targetId === undefined) {
-        const { targetInfos } = await conn.send<{ targetInfos: { targetId: string; type: string }[] }>(
-          'Target.getTargets',
-        );
-        targetId = targetInfos.find((t) => t.type === 'page')?.targetId;
+        // Over a pipe Chromium may answer before it opened its first tab: wait for it rather than open another.
+        const deadline = Date.now() + (opts.waitForPage ? timeoutMs : 0);
+        for (;;) {
+          const { targetInfos } = await conn.send<{ targetInfos: { targetId: string; type: string }[] }>(
+            'Target.getTargets',
+          );
+          targetId = targetInfos.find((t) => t.type === 'page')?.targetId;
+          if (targetId !== undefined || Date.now() >= deadline) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         if (targetId === undefined) {
+          if (opts.waitForPage) throw new Error(`no page target within ${timeoutMs} ms`);
           ({ targetId } = await conn.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' }));
         }
       }

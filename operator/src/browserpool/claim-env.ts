@@ -52,8 +52,9 @@ export function poolCompatibility(
 ): Compatibility {
   const ref = r.spec.pool;
   const ns = session.metadata.namespace ?? '';
-  const poolNs = ref?.namespace ?? ns;
-  const where = `${poolNs}/${ref?.name ?? ''}`;
+  // The named pool, or the one the session's labels matched (pool-match.ts).
+  const poolNs = pool?.metadata.namespace ?? ref?.namespace ?? ns;
+  const where = `${poolNs}/${pool?.metadata.name ?? ref?.name ?? ''}`;
   if (!pool || pool.metadata.deletionTimestamp)
     return { ok: false, reason: WarmReasons.PoolNotFound, message: `BrowserPool ${where} not found: cold start` };
   if (poolNs !== ns && !(pool.spec.sessionNamespaces ?? []).includes(ns))

@@ -137,5 +137,11 @@ export function desiredPoolPod(
   const spec = pod.spec as NonNullable<Pod['spec']>;
   if (over.nodeSelector && Object.keys(over.nodeSelector).length > 0) spec.nodeSelector = { ...over.nodeSelector };
   if (over.runtimeClassName) spec.runtimeClassName = over.runtimeClassName;
+  if (config.runtimeHostNetwork) {
+    // As session pods (pod-spec.ts): clusters without a pod network. The port becomes a host port, so a refill
+    // waits for its node's claimed runtime to end.
+    spec.hostNetwork = true;
+    spec.dnsPolicy = 'ClusterFirstWithHostNet';
+  }
   return pod;
 }

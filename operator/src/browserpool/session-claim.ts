@@ -31,6 +31,7 @@ import {
   STANDBY,
 } from './labels.ts';
 import { isPodReady } from './plan.ts';
+import { matchingPools, pickPool } from './pool-match.ts';
 import type { BrowserPool } from './types.ts';
 
 export type WarmStep =
@@ -45,6 +46,8 @@ export interface PoolClaimsDeps {
   mint: TokenMinter;
   send: ClaimSender;
   getPool(key: string): BrowserPool | undefined;
+  /** Every cached pool (label matching). */
+  listPools(): BrowserPool[];
   podsOf(pool: BrowserPool): Pod[];
   /** A pool pod claimed by this session uid, if the cache has one. */
   claimedBy(uid: string): Pod | undefined;
@@ -77,6 +80,29 @@ export class PoolClaims {
     this.d = deps;
   }
 
+  /** Whether the session takes part in warm starts: it names a pool, a pool's sessionSelector matches it, or it
+   *  holds a claimed runtime already. */
+  applies(session: BrowserSession, r: ResolvedSpec): boolean {
+    return (
+      r.spec.pool !== undefined ||
+      matchingPools(session, this.d.listPools()).length > 0 ||
+      this.d.claimedBy(session.metadata.uid ?? '') !== undefined
+    );
+  }
+
+  /** The pool the session names, or the one its labels match (pool-match.ts); undefined: not found. */
+  private poolFor(session: BrowserSession, r: ResolvedSpec): BrowserPool | undefined {
+    const ref = r.spec.pool;
+    if (ref) return this.d.getPool(`${ref.namespace ?? session.metadata.namespace ?? ''}/${ref.name}`);
+    return pickPool(
+      matchingPools(session, this.d.listPools()).map((pool) => ({
+        pool,
+        compatible: poolCompatibility(pool, session, r).ok,
+        readyReplicas: claimCandidates(pool, this.d.podsOf(pool)).length,
+      })),
+    );
+  }
+
   async step(session: BrowserSession, r: ResolvedSpec, hasColdPod: boolean, log: Logger): Promise<WarmStep> {
     if (hasColdPod) return { kind: 'cold' }; // started cold earlier: stays so
     const uid = session.metadata.uid ?? '';
@@ -88,12 +114,11 @@ export class PoolClaims {
     const prevWarm = prev.conditions?.find((c) => c.type === 'WarmStart');
     if (prevWarm?.reason === WarmReasons.ClaimFailed && prevWarm.observedGeneration === gen) return { kind: 'cold' }; // this spec was refused by a runtime once: do not spend another one on it
 
-    const ref = r.spec.pool as NonNullable<ResolvedSpec['spec']['pool']>;
-    const poolNs = ref.namespace ?? session.metadata.namespace ?? '';
-    const pool = this.d.getPool(`${poolNs}/${ref.name}`);
+    const pool = this.poolFor(session, r);
     const compat = poolCompatibility(pool, session, r);
     if (!compat.ok) return { kind: 'cold', warm: cond('False', compat.reason, compat.message) };
     const p = pool as BrowserPool;
+    const poolNs = p.metadata.namespace ?? '';
     if (!this.d.mint)
       return {
         kind: 'cold',
@@ -129,7 +154,7 @@ export class PoolClaims {
       warm: cond(
         'False',
         WarmReasons.PoolEmpty,
-        `BrowserPool ${poolNs}/${ref.name} has no ready runtime (starting ${st.startingReplicas ?? 0}, claimed ${st.claimedReplicas ?? 0}): cold start`,
+        `BrowserPool ${poolNs}/${p.metadata.name} has no ready runtime (starting ${st.startingReplicas ?? 0}, claimed ${st.claimedReplicas ?? 0}): cold start`,
       ),
     };
   }

@@ -12,9 +12,17 @@ export const POOLS: ResourceRef = {
   kind: POOL_KIND,
 };
 
+/** metav1.LabelSelector. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
 export interface BrowserPoolSpec {
   replicas: number;
   sessionNamespaces?: string[];
+  /** Sessions without spec.pool whose labels match take from this pool (pool-match.ts). */
+  sessionSelector?: LabelSelector;
   viewport: { width: number; height: number; framerate: number };
   allowPrivateNetworks: boolean;
   pod?: {

@@ -143,7 +143,7 @@ export class SessionReconciler {
     // Step 4a: the namespace has the runtime NetworkPolicy before its first runtime pod.
     await this.d.networkPolicies?.ensure(ctx.ns, ctx.log);
     let warmStart: CondValue | undefined;
-    if (this.d.pools && r.spec.pool) {
+    if (this.d.pools?.applies(ctx.session, r)) {
       // A warm runtime from the pool (browserpool/session-claim.ts), or the reason to start cold.
       const w = await this.d.pools.step(ctx.session, r, ctx.pod !== undefined, ctx.log);
       if (w.kind === 'wait') return w.result;

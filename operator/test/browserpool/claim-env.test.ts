@@ -114,6 +114,11 @@ test('pool pod: standby env parses as a standby runtime; no credentials; the dig
   const renv = Object.fromEntries((ranged.spec?.containers?.[0]?.env ?? []).map((e) => [e.name, e.value]));
   // A pod-level setting (a claim may not carry it): whoever claims the pod cannot reach the cluster's ranges.
   assert.equal(renv.LKB_EGRESS_DENY_CIDRS, '10.96.0.0/12,10.244.0.0/16');
+  // Host networking follows the session pods' switch (--runtime-host-network; clusters without a pod network).
+  assert.equal(pod.spec?.hostNetwork, undefined);
+  const host = desiredPoolPod(p, { ...testConfig(), runtimeHostNetwork: true }, name, 'n', key);
+  assert.equal(host.spec?.hostNetwork, true);
+  assert.equal(host.spec?.dnsPolicy, 'ClusterFirstWithHostNet');
 });
 
 test('claim secrets: per pod, per nonce, per key', () => {
@@ -155,13 +160,15 @@ test('types.ts names the CRD’s spec and status fields', () => {
     };
   };
   const props = crd.spec.versions[0]?.schema.openAPIV3Schema.properties ?? {};
-  assert.deepEqual(Object.keys(props.spec?.properties ?? {}).sort(), [
-    'allowPrivateNetworks',
-    'pod',
-    'replicas',
-    'sessionNamespaces',
-    'viewport',
-  ]);
+  const spec: Record<keyof BrowserPool['spec'], true> = {
+    allowPrivateNetworks: true,
+    pod: true,
+    replicas: true,
+    sessionNamespaces: true,
+    sessionSelector: true,
+    viewport: true,
+  };
+  assert.deepEqual(Object.keys(props.spec?.properties ?? {}).sort(), Object.keys(spec).sort());
   const status: Record<keyof NonNullable<BrowserPool['status']>, true> = {
     replicas: true,
     readyReplicas: true,

@@ -17,6 +17,7 @@ import { CLAIMED_BY_UID_LABEL, POOL_LABEL, POOL_STATE_LABEL } from '../../src/br
 import { type BrowserPool, POOLS } from '../../src/browserpool/types.ts';
 import type { NetworkPolicy } from '../../src/browsersession/network-policy.ts';
 import type { BrowserSession } from '../../src/browsersession/types.ts';
+import { SESSIONS } from '../../src/browsersession/resource.ts';
 import { ClientNodeKube, NETWORK_POLICIES, PODS } from '../../src/framework/kube-client.ts';
 import type { KubeObject, Pod } from '../../src/framework/kube-types.ts';
 import { Operator } from '../../src/operator.ts';
@@ -323,6 +324,53 @@ describe('warm pools on a real control plane', { timeout: 15 * 60_000 }, () => {
       assert.equal(s.status?.podName, `${name}-browser`, 'the cold pod in the session’s namespace');
     }
     assert.equal((await unclaimed('private')).length, 1, 'the private pool was not touched');
+  });
+
+  it('label matching: a session without spec.pool claims from the pool whose sessionSelector matches its labels', async () => {
+    await createPool('by-label', {
+      replicas: 1,
+      sessionNamespaces: [tenant],
+      sessionSelector: { matchLabels: { 'lkbrowser.dev/warm': 'yes' } },
+    });
+    await readyCount('by-label', 1);
+    const labelled = (name: string, labels: Record<string, string>) =>
+      c.admin.create(SESSIONS, tenant, {
+        apiVersion: 'lkbrowser.dev/v1alpha1',
+        kind: 'BrowserSession',
+        metadata: { name, namespace: tenant, labels },
+        spec: { url: 'https://example.com', room: `room-${name}` },
+      } as unknown as BrowserSession);
+    await labelled('m-yes', { 'lkbrowser.dev/warm': 'yes' });
+    const s = await waitFor(
+      'm-yes claimed by its labels',
+      async () => {
+        const x = await c.session(tenant, 'm-yes');
+        return warmOf(x)?.status === 'True' ? x : undefined;
+      },
+      LONG,
+    );
+    assert.match(s.status?.podName ?? '', new RegExp(`^${admin}/by-label-`), 'a runtime of the matching pool');
+    // Labels that do not match: an ordinary cold start, no WarmStart condition (no pool was asked for).
+    await labelled('m-no', { 'lkbrowser.dev/warm': 'no' });
+    const cold = await waitFor(
+      'm-no cold',
+      async () => {
+        const x = await c.session(tenant, 'm-no');
+        return x?.status?.phase === 'Running' ? x : undefined;
+      },
+      LONG,
+    );
+    assert.equal(cold.status?.podName, 'm-no-browser', 'the cold pod in the session’s namespace');
+    assert.equal(warmOf(cold), undefined);
+    // The refill is claimable again; the session's end deletes its runtime although the session names no pool.
+    await readyCount('by-label', 1);
+    await c.admin.delete(SESSIONS, tenant, 'm-yes');
+    const claimedPod = (s.status?.podName ?? '').split('/')[1] ?? '';
+    await waitFor(
+      'the label-matched runtime deleted with its session',
+      async () => !(await poolPods('by-label')).some((p) => p.metadata.name === claimedPod),
+      LONG,
+    );
   });
 
   it('pool pods count against the pool namespace’s quota', async () => {

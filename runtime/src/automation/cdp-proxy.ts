@@ -1,15 +1,17 @@
 // Opt-in automation access (docs/automation.md): a DevTools endpoint for Playwright's connectOverCDP, puppeteer and
 // the agents built on them, scoped to the session's one page. Off unless LKB_AUTOMATION is set.
 //
-// Chromium's own DevTools port listens on the pod's loopback only; this server is the one way to it from outside.
-// Every HTTP request and WebSocket upgrade needs `Authorization: Bearer <token>` (the token file is re-read on each
-// attempt, so a rotated Secret applies to the next connection). Each client gets its own upstream DevTools
-// connection; every message in both directions passes CdpScope (cdp-scope.ts), and Page.navigate also passes the
-// room's navigation policy. Chromium's traffic still goes through the egress proxy whatever a client does.
+// Chromium has no DevTools port: the engine speaks DevTools to it over a pipe (native/src/cdp/cdp-mux.ts), and this
+// server is the one way in from outside. Every HTTP request and WebSocket upgrade needs `Authorization: Bearer
+// <token>` (the token file is re-read on each attempt, so a rotated Secret applies to the next connection). Each
+// client gets its own browser-target session on that pipe (the mux keeps the engine's and other clients' sessions
+// out of its reach); every message in both directions passes CdpScope (cdp-scope.ts), and Page.navigate also passes
+// the room's navigation policy. Chromium's traffic still goes through the egress proxy whatever a client does.
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { BrowserVersion, CdpChannel, CdpMessage } from '@lkbrowser/native';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
@@ -19,9 +21,10 @@ import { type CdpRequest, CdpScope, type CdpUpstreamMessage, parseClientFrame } 
 
 /** The page a client is scoped to, as the engine has it now (it changes when Chromium is restarted). */
 export interface AutomationTarget {
-  /** http://127.0.0.1:<port> of Chromium's DevTools */
-  cdpEndpoint: string;
   targetId: string;
+  /** A DevTools connection of the client's own (the engine's BrowserPage.openCdpClient). */
+  open: () => Promise<CdpChannel>;
+  version: () => Promise<BrowserVersion>;
 }
 
 export interface AutomationServerOptions {
@@ -44,6 +47,8 @@ const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Client requests in flight at once; more are refused until replies arrive. */
 const MAX_IN_FLIGHT = 1000;
 const BROWSER_PATH = '/devtools/browser';
+/** Bytes waiting for a client that does not read, at most; past that it is disconnected (two maximal replies). */
+const MAX_CLIENT_BUFFERED = 128 * 1024 * 1024;
 
 export class AutomationServer {
   readonly #opts: AutomationServerOptions;
@@ -106,12 +111,11 @@ export class AutomationServer {
       res.writeHead(503).end('no page running\n');
       return;
     }
-    let upstream: Record<string, unknown> = {};
+    let v: BrowserVersion;
     try {
-      const r = await fetch(`${t.cdpEndpoint}/json/version`, { signal: AbortSignal.timeout(5000) });
-      upstream = (await r.json()) as Record<string, unknown>;
+      v = await t.version();
     } catch (err) {
-      this.#log.warn({ err }, 'DevTools /json/version failed');
+      this.#log.warn({ err }, 'Browser.getVersion failed');
       res.writeHead(502).end('browser unreachable\n');
       return;
     }
@@ -119,9 +123,9 @@ export class AutomationServer {
     const { port } = this.#server.address() as AddressInfo;
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
-        Browser: upstream.Browser,
-        'Protocol-Version': upstream['Protocol-Version'],
-        'User-Agent': upstream['User-Agent'],
+        Browser: v.product,
+        'Protocol-Version': v.protocolVersion,
+        'User-Agent': v.userAgent,
         webSocketDebuggerUrl: `ws://${host ?? `127.0.0.1:${port}`}${BROWSER_PATH}`,
       }),
     );
@@ -138,12 +142,16 @@ export class AutomationServer {
     if (this.#clients.size >= (this.#opts.maxClients ?? 2)) return fail(503, 'busy');
     const t = this.#opts.target();
     if (!t) return fail(503, 'no-page');
-    let upstream: WebSocket;
+    let upstream: CdpChannel;
     try {
-      upstream = await openUpstream(t.cdpEndpoint);
+      upstream = await t.open();
     } catch (err) {
       this.#log.warn({ err }, 'DevTools connection failed');
       return fail(502, 'upstream-failed');
+    }
+    if (socket.destroyed) {
+      upstream.close('client gone before the upgrade');
+      return fail(400, 'client-gone');
     }
     this.#wss.handleUpgrade(req, socket, head, (client) => {
       this.#opts.metrics.automationConnections.inc({ result: 'accepted' });
@@ -153,7 +161,7 @@ export class AutomationServer {
     });
   }
 
-  #relay(client: WebSocket, upstream: WebSocket, scope: CdpScope): void {
+  #relay(client: WebSocket, upstream: CdpChannel, scope: CdpScope): void {
     const log = this.#log;
     const refused = this.#opts.metrics.automationRefused;
     /** upstream id → client id (undefined: the proxy's own request) */
@@ -167,20 +175,23 @@ export class AutomationServer {
     ): void => {
       const id = nextId++;
       ids.set(id, clientId);
-      upstream.send(
-        JSON.stringify(sessionId === undefined ? { id, method, params } : { id, method, params, sessionId }),
-      );
+      upstream.send(sessionId === undefined ? { id, method, params } : { id, method, params, sessionId });
+    };
+    const toClient = (m: object): void => {
+      if (client.readyState !== WebSocket.OPEN) return;
+      if (client.bufferedAmount > MAX_CLIENT_BUFFERED) return close('client does not read its messages');
+      client.send(JSON.stringify(m));
     };
     const refuse = (req: { id: number; sessionId?: string; method?: string }, kind: string, reason: string): void => {
       refused.inc({ kind });
       log.info({ method: req.method, reason }, 'automation request refused');
       const reply: Record<string, unknown> = { id: req.id, error: { code: -32000, message: `lkbrowser: ${reason}` } };
       if (req.sessionId !== undefined) reply.sessionId = req.sessionId;
-      client.send(JSON.stringify(reply));
+      toClient(reply);
     };
     const close = (why: string): void => {
       if (client.readyState === WebSocket.OPEN) client.close(1011, why.slice(0, 120));
-      if (upstream.readyState === WebSocket.OPEN) upstream.close();
+      upstream.close(why);
     };
 
     // Client messages are handled one at a time, in order (a navigation check awaits DNS; what follows it waits).
@@ -212,21 +223,15 @@ export class AutomationServer {
       const text = data.toString();
       chain = chain.then(() => handle(text)).catch((err: unknown) => log.warn({ err }, 'automation message failed'));
     });
-    upstream.on('message', (data: RawData) => {
-      let msg: CdpUpstreamMessage;
-      try {
-        msg = JSON.parse(data.toString()) as CdpUpstreamMessage;
-      } catch (err) {
-        log.warn({ err }, 'DevTools sent a frame that is not JSON');
-        return;
-      }
+    upstream.on('message', (m: CdpMessage) => {
+      const msg: CdpUpstreamMessage = m;
       let clientId: number | undefined;
       if (msg.id !== undefined) {
         clientId = ids.get(msg.id);
         ids.delete(msg.id);
       }
       const v = scope.fromBrowser(msg, clientId);
-      if (v.kind === 'forward') client.send(JSON.stringify(v.message));
+      if (v.kind === 'forward') toClient(v.message);
       else if (v.kind === 'release') {
         // A target outside the scope (another page, a worker of the browser): Chromium may hold it paused for
         // this connection's debugger; resume it and detach so it runs as if nobody were attached.
@@ -239,27 +244,7 @@ export class AutomationServer {
       log.info('automation client disconnected');
       close('client closed');
     });
-    upstream.on('close', () => close('browser connection closed'));
+    upstream.on('close', (why: string) => close(`browser connection closed: ${why}`));
     client.on('error', (err) => log.debug({ err }, 'automation client error'));
-    upstream.on('error', (err) => log.warn({ err }, 'DevTools connection error'));
   }
-}
-
-async function openUpstream(cdpEndpoint: string): Promise<WebSocket> {
-  const r = await fetch(`${cdpEndpoint}/json/version`, { signal: AbortSignal.timeout(5000) });
-  const body = (await r.json()) as { webSocketDebuggerUrl?: string };
-  if (!body.webSocketDebuggerUrl) throw new Error('no webSocketDebuggerUrl');
-  const ws = new WebSocket(body.webSocketDebuggerUrl, { perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('DevTools connect timed out')), 5000);
-    ws.once('open', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    ws.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-  return ws;
 }

@@ -274,6 +274,7 @@ async function run(): Promise<void> {
     metrics,
     logger: log,
     pageReady,
+    earlyRpc: join.earlyRpc,
   });
   session.on('fatal', (err) => {
     log.fatal({ err }, 'browser cannot be restarted');

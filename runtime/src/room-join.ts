@@ -2,6 +2,8 @@
 // take: it needs only the session's settings, not the page, so main.ts runs it while the engine starts (cold) or
 // while the page is resized and navigated (claimed). The session adopts the track (RoomSession videoTrack).
 import type { Room } from '@livekit/rtc-node';
+import { RPC } from '@lkbrowser/protocol';
+import { EarlyRpcHold } from './early-rpc.ts';
 import type { StartupTimeline } from './startup-timeline.ts';
 import type { VideoCodecName } from './video-codec.ts';
 import { type PreparedVideoTrack, publishVideoTrack } from './video-publisher.ts';
@@ -11,7 +13,12 @@ export interface RoomJoin {
   connected: Promise<void>;
   /** Resolves with the published browser-video track (after `connected`). */
   video: Promise<PreparedVideoTrack>;
+  /** Holds the room's RPCs from the connect until the session registers its handlers (early-rpc.ts). */
+  earlyRpc: EarlyRpcHold;
 }
+
+/** How long a call made before the session is up waits for it (the engine's start takes ~1-3 s). */
+const EARLY_RPC_WAIT_MS = 20_000;
 
 export function joinRoom(
   room: Room,
@@ -26,8 +33,11 @@ export function joinRoom(
   },
 ): RoomJoin {
   o.timeline.mark('room_connect_started');
+  const earlyRpc = new EarlyRpcHold(EARLY_RPC_WAIT_MS);
   const connected = room.connect(o.url, o.token, { autoSubscribe: false, dynacast: false }).then(() => {
     o.timeline.mark('room_connected');
+    // Before browser-video is published: clients adopt the browser on that track and call it at once.
+    earlyRpc.register(room, Object.values(RPC));
   });
   const video = connected.then(async () => {
     const t = await publishVideoTrack(room, {
@@ -43,5 +53,5 @@ export function joinRoom(
   // awaits the promises gets it.
   connected.catch(() => undefined);
   video.catch(() => undefined);
-  return { connected, video };
+  return { connected, video, earlyRpc };
 }

@@ -24,6 +24,7 @@ export class RpcRouter {
   readonly #o: RpcRouterOptions;
   readonly #limiter: RateLimiter;
   #registered: string[] = [];
+  readonly #handlers = new Map<string, RpcHandler>();
   #closed = false;
 
   constructor(opts: RpcRouterOptions) {
@@ -37,7 +38,15 @@ export class RpcRouter {
     for (const h of handlers) {
       lp.registerRpcMethod(h.method, (d: RpcInvocationData) => this.#invoke(h, d));
       this.#registered.push(h.method);
+      this.#handlers.set(h.method, h);
     }
+  }
+
+  /** A call that arrived before register() (early-rpc.ts), handled as if it had arrived now. */
+  dispatch(method: string, d: RpcInvocationData): Promise<string> {
+    const h = this.#handlers.get(method);
+    if (!h) return Promise.reject(new RpcError(RpcCode.BadRequest, `unknown method ${method}`));
+    return this.#invoke(h, d);
   }
 
   forget(identity: string): void {

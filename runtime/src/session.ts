@@ -26,6 +26,7 @@ import { ActionsRunner } from './actions-runner.ts';
 import { actionsHandler, screenshotHandler } from './rpc-agent-handlers.ts';
 import { reportedUrl } from './room-limits.ts';
 import { historyStep, navigateChecked, rpcHandlers } from './rpc-handlers.ts';
+import type { EarlyRpcHold } from './early-rpc.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { type PreparedVideoTrack, VideoPublisher } from './video-publisher.ts';
 import type { VideoCodecName } from './video-codec.ts';
@@ -66,6 +67,8 @@ export interface SessionOptions {
   /** The page's own start-up still running while the tracks are published (a warm claim's resize and navigation):
    *  frames go out only once it is done, so the first frame a viewer sees is the session's page. */
   pageReady?: Promise<unknown>;
+  /** RPCs held since the room join (early-rpc.ts): handed to this session's router once it has registered. */
+  earlyRpc?: EarlyRpcHold;
 }
 
 export interface SessionEvents {
@@ -259,6 +262,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
         logger: this.#log,
       }),
     ]);
+    this.#o.earlyRpc?.release((method, d) => this.#rpc.dispatch(method, d));
 
     // Both tracks at once (each publish is a signalling round trip and a renegotiation), and while the page loads.
     await Promise.all([this.#video.publish(), this.#audio?.publish(), this.#o.pageReady]);
@@ -288,6 +292,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#o.earlyRpc?.fail('session is closing');
     const { room, page, metrics } = this.#o;
     clearInterval(this.#focusTick);
     page.off('paint', this.#pageHandlers.paint);

@@ -12,39 +12,14 @@ import { after, before, describe, it } from 'node:test';
 import { waitFor, withTimeout } from '@lkbrowser/testkit';
 import { pino } from 'pino';
 import { CdpMux, SESSION_NOT_FOUND } from '../src/cdp/cdp-mux.ts';
-import type { CdpChannel, CdpMessage } from '../src/cdp/channel.ts';
+import type { CdpMessage } from '../src/cdp/channel.ts';
 import { CdpConnection } from '../src/cdp/connection.ts';
 import { PageDriver } from '../src/cdp/page-driver.ts';
+import { cdpClient } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 /** Ids of the test's raw commands: far above the mux's, so their replies are told apart. */
 const RAW_ID = 1_000_000_000;
-
-function client(ch: CdpChannel): {
-  send: (method: string, params?: Record<string, unknown>, sessionId?: string) => Promise<CdpMessage>;
-  events: CdpMessage[];
-} {
-  let id = 0;
-  const waiting = new Map<number, (m: CdpMessage) => void>();
-  const events: CdpMessage[] = [];
-  ch.on('message', (m) => {
-    if (typeof m.id === 'number') waiting.get(m.id)?.(m);
-    else events.push(m);
-  });
-  return {
-    events,
-    send: (method, params = {}, sessionId) =>
-      withTimeout(
-        method,
-        new Promise((resolve) => {
-          const n = ++id;
-          waiting.set(n, resolve);
-          ch.send(sessionId === undefined ? { id: n, method, params } : { id: n, method, params, sessionId });
-        }),
-        20_000,
-      ),
-  };
-}
 
 describe('CdpMux on a real Chromium pipe', { timeout: 120_000 }, () => {
   let proc: ChildProcess;
@@ -124,8 +99,8 @@ describe('CdpMux on a real Chromium pipe', { timeout: 120_000 }, () => {
     assert.equal(await driver.evaluate<number>('40 + 2'), 42);
 
     const chA = await mux.openClient();
-    const a = client(chA);
-    const b = client(await mux.openClient());
+    const a = cdpClient(chA);
+    const b = cdpClient(await mux.openClient());
     const version = await a.send('Browser.getVersion');
     assert.match(String(version.result?.product), /Chrom/);
     const pa = String(

@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { processTree, waitFor, withTimeout } from '@lkbrowser/testkit';
+import { processTree, waitFor } from '@lkbrowser/testkit';
 import { SESSION_NOT_FOUND } from '../src/cdp/cdp-mux.ts';
-import type { CdpChannel, CdpMessage } from '../src/cdp/channel.ts';
 import { createContext, type EngineContext, type EnginePage } from '../src/index.ts';
-import { leftovers, startServer, testEngines } from './helpers.ts';
+import { cdpClient, leftovers, startServer, testEngines } from './helpers.ts';
 
 /** Inodes of the sockets a process has open. */
 function socketInodes(pid: number): Set<string> {
@@ -43,33 +42,6 @@ function listening(pid: number, inodes: Set<string>): string[] {
 
 function fdTarget(pid: number, fd: number): string {
   return readlinkSync(`/proc/${pid}/fd/${fd}`);
-}
-
-/** A tiny client over a channel: send() resolves with the reply; events are kept. */
-function client(ch: CdpChannel): {
-  send: (method: string, params?: Record<string, unknown>, sessionId?: string) => Promise<CdpMessage>;
-  events: CdpMessage[];
-} {
-  let id = 0;
-  const waiting = new Map<number, (m: CdpMessage) => void>();
-  const events: CdpMessage[] = [];
-  ch.on('message', (m) => {
-    if (typeof m.id === 'number') waiting.get(m.id)?.(m);
-    else events.push(m);
-  });
-  return {
-    events,
-    send: (method, params = {}, sessionId) =>
-      withTimeout(
-        method,
-        new Promise((resolve) => {
-          const n = ++id;
-          waiting.set(n, resolve);
-          ch.send(sessionId === undefined ? { id: n, method, params } : { id: n, method, params, sessionId });
-        }),
-        20_000,
-      ),
-  };
 }
 
 for (const engine of testEngines())
@@ -131,8 +103,8 @@ for (const engine of testEngines())
     });
 
     it('the engine and two clients share the pipe; a client cannot address another client’s session', async () => {
-      const a = client(await page.openCdpClient());
-      const b = client(await page.openCdpClient());
+      const a = cdpClient(await page.openCdpClient());
+      const b = cdpClient(await page.openCdpClient());
       const targetId = page.cdpTargetId;
       const pa = (await a.send('Target.attachToTarget', { targetId, flatten: true })).result?.sessionId;
       const pb = (await b.send('Target.attachToTarget', { targetId, flatten: true })).result?.sessionId;

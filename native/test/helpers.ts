@@ -2,7 +2,8 @@
 import { readdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { processes } from '@lkbrowser/testkit';
+import { processes, withTimeout } from '@lkbrowser/testkit';
+import type { CdpChannel, CdpMessage } from '../src/cdp/channel.ts';
 import { type BrowserPage, ENGINE_KINDS, type EngineKind, type PaintEvent, resolveEngine } from '../src/index.ts';
 
 export const PAGES: Record<string, string> = {
@@ -100,4 +101,31 @@ export function sleep(ms: number): Promise<void> {
 export function testEngines(): EngineKind[] {
   const only = process.env.LKB_ENGINE;
   return only ? [resolveEngine(only, undefined)] : [...ENGINE_KINDS];
+}
+
+/** A tiny CDP client over a channel: send() resolves with the reply (20 s bound); events are kept. */
+export function cdpClient(ch: CdpChannel): {
+  send: (method: string, params?: Record<string, unknown>, sessionId?: string) => Promise<CdpMessage>;
+  events: CdpMessage[];
+} {
+  let id = 0;
+  const waiting = new Map<number, (m: CdpMessage) => void>();
+  const events: CdpMessage[] = [];
+  ch.on('message', (m) => {
+    if (typeof m.id === 'number') waiting.get(m.id)?.(m);
+    else events.push(m);
+  });
+  return {
+    events,
+    send: (method, params = {}, sessionId) =>
+      withTimeout(
+        method,
+        new Promise((resolve) => {
+          const n = ++id;
+          waiting.set(n, resolve);
+          ch.send(sessionId === undefined ? { id: n, method, params } : { id: n, method, params, sessionId });
+        }),
+        20_000,
+      ),
+  };
 }

@@ -91,6 +91,36 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
     return new Error(`${(err as Error).message}\n--- runtime container log (tail) ---\n${logs.text()}`);
   }
 
+  /** The runtime image as the suite runs it: host network, the run's room server, the fixture page. */
+  function startRuntimeContainer(
+    img: string,
+    c: { room: string; identity: string; metricsPort: number; logs: LogTail; seccompProfile?: string },
+  ): Promise<StartedTestContainer> {
+    assert.ok(server, 'no room server');
+    let g = new GenericContainer(img).withNetworkMode('host').withSharedMemorySize(512 * 1024 * 1024);
+    if (c.seccompProfile !== undefined) g = g.withSecurityOpt(`seccomp=${c.seccompProfile}`);
+    return g
+      .withEnvironment({
+        LIVEKIT_URL: server.url,
+        LIVEKIT_ROOM: c.room,
+        LIVEKIT_IDENTITY: c.identity,
+        LIVEKIT_API_KEY: server.apiKey,
+        LIVEKIT_API_SECRET: server.apiSecret,
+        LKB_URL: pageUrl,
+        LKB_WIDTH: String(WIDTH),
+        LKB_HEIGHT: String(HEIGHT),
+        LKB_FRAMERATE: '15',
+        LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
+        LKB_ENGINE: o.engine,
+        LKB_METRICS_PORT: String(c.metricsPort),
+        LKB_LOG_LEVEL: process.env.LKB_E2E_LOG_LEVEL ?? 'info',
+      })
+      .withLogConsumer(c.logs.consume)
+      .withWaitStrategy(new LoopbackHttpWait(c.metricsPort, '/readyz'))
+      .withStartupTimeout(180_000)
+      .start();
+  }
+
   test(`docker daemon + base image + ${o.image} image build`, { timeout: 45 * 60_000 }, async () => {
     const t0 = Date.now();
     // LKB_E2E_IMAGE_TAG: a tag of one's own when several checkouts build images on one Docker daemon.
@@ -130,28 +160,7 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
 
     const t0 = Date.now();
     try {
-      container = await new GenericContainer(image)
-        .withNetworkMode('host')
-        .withSharedMemorySize(512 * 1024 * 1024)
-        .withEnvironment({
-          LIVEKIT_URL: server.url,
-          LIVEKIT_ROOM: o.room,
-          LIVEKIT_IDENTITY: o.browser,
-          LIVEKIT_API_KEY: server.apiKey,
-          LIVEKIT_API_SECRET: server.apiSecret,
-          LKB_URL: pageUrl,
-          LKB_WIDTH: String(WIDTH),
-          LKB_HEIGHT: String(HEIGHT),
-          LKB_FRAMERATE: '15',
-          LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
-          LKB_ENGINE: o.engine,
-          LKB_METRICS_PORT: String(metricsPort),
-          LKB_LOG_LEVEL: process.env.LKB_E2E_LOG_LEVEL ?? 'info',
-        })
-        .withLogConsumer(logs.consume)
-        .withWaitStrategy(new LoopbackHttpWait(metricsPort, '/readyz'))
-        .withStartupTimeout(180_000)
-        .start();
+      container = await startRuntimeContainer(image, { room: o.room, identity: o.browser, metricsPort, logs });
     } catch (err) {
       throw withLogs(err);
     }
@@ -271,28 +280,13 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
     const sbLogs = new LogTail();
     let c: StartedTestContainer | undefined;
     try {
-      c = await new GenericContainer(image)
-        .withNetworkMode('host')
-        .withSharedMemorySize(512 * 1024 * 1024)
-        .withSecurityOpt(`seccomp=${profile}`)
-        .withEnvironment({
-          LIVEKIT_URL: server.url,
-          LIVEKIT_ROOM: `${o.room}-sandbox`,
-          LIVEKIT_IDENTITY: `${o.browser}-sandbox`,
-          LIVEKIT_API_KEY: server.apiKey,
-          LIVEKIT_API_SECRET: server.apiSecret,
-          LKB_URL: pageUrl,
-          LKB_WIDTH: String(WIDTH),
-          LKB_HEIGHT: String(HEIGHT),
-          LKB_FRAMERATE: '15',
-          LKB_NAV_ALLOW_PRIVATE_NETWORKS: 'true',
-          LKB_ENGINE: o.engine,
-          LKB_METRICS_PORT: String(port),
-        })
-        .withLogConsumer(sbLogs.consume)
-        .withWaitStrategy(new LoopbackHttpWait(port, '/readyz'))
-        .withStartupTimeout(180_000)
-        .start();
+      c = await startRuntimeContainer(image, {
+        room: `${o.room}-sandbox`,
+        identity: `${o.browser}-sandbox`,
+        metricsPort: port,
+        logs: sbLogs,
+        seccompProfile: profile,
+      });
       const st = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
         sandbox?: { enabled: boolean; detail: string };
       };

@@ -64,6 +64,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   private mux: CdpMux | undefined;
   private chromium = -1;
   private waiter: ChromiumWaiter | undefined;
+  /** Why the last Chromium exited, for a connect() that comes after it. */
+  private chromiumExit: string | undefined;
   private isCrashed = false;
   private closing = false;
   private closePromise: Promise<void> | undefined;
@@ -208,7 +210,10 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   }
 
   private async connect(chromium: { pid: number; cdpPort: number }): Promise<void> {
-    this.chromium = chromium.pid;
+    // chromium_started and chromium_exited can arrive in one read (a binary that cannot exec exits at once): the
+    // exit was handled before this ran, so attaching would only wait for its timeout.
+    if (this.chromium !== chromium.pid)
+      throw new Error(this.chromiumExit ?? `chromium ${chromium.pid} exited before DevTools attached`);
     const timeoutMs = this.cfg.startTimeoutMs;
     const mux = this.openMux(chromium);
     const driver = await PageDriver.attach(CdpConnection.over(mux.engine, { timeoutMs, logger: this.log }), {
@@ -287,6 +292,10 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
         this.cursor.changed();
         break;
       case 'chromium_started':
+        this.chromium = m.pid;
+        this.chromiumExit = undefined;
+        this.mux?.close('superseded'); // a previous Chromium's; the new one's opens in connect()
+        this.mux = undefined;
         if (this.waiter) this.waiter.resolve({ pid: m.pid, cdpPort: m.cdpPort });
         else this.log.warn({ pid: m.pid }, 'unexpected chromium_started');
         break;
@@ -294,11 +303,13 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
         this.log.warn({ pid: m.pid, reason: m.reason }, 'chromium exited');
         if (m.pid === this.chromium) {
           this.chromium = -1;
+          this.chromiumExit = m.reason;
           this.mux?.close(m.reason);
           this.mux = undefined;
         }
         if (this.waiter) this.waiter.reject(new Error(m.reason));
-        else this.markCrashed(m.reason);
+        else if (this.driver) this.markCrashed(m.reason);
+        // else: started but not attached yet; connect() fails with this reason
         break;
       case 'sandbox':
         this.sandboxState = { enabled: m.enabled, detail: m.detail };

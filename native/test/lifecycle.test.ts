@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import { createContext, type EnginePage } from '../src/index.ts';
 import { leftovers, pixel, startServer, testEngines, waitPaint } from './helpers.ts';
 import { waitFor } from '@lkbrowser/testkit';
+import { pino } from 'pino';
 
 for (const engine of testEngines())
   describe(`engine lifecycle: ${engine}`, () => {
@@ -53,42 +54,42 @@ for (const engine of testEngines())
       console.log(`# everything gone ${Date.now() - t0} ms after SIGKILL of the owner`);
     });
 
-    it("Chromium's singleton socket dir lives in the host's temp dir and goes with the page", {
-      skip: engine !== 'chromium' ? "reads the Chromium engine's --user-data-dir (Xvfb engine only)" : false,
-    }, async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
-      const inTmp = (): Set<string> =>
-        new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('org.chromium.Chromium.')));
-      const before = inTmp();
-      const ctx = await createContext({ startTimeoutMs: 60_000, engine });
-      t.after(() => ctx.close());
-      const page = await ctx.newPage({
-        url: `${server.base}/solid`,
-        width: 320,
-        height: 240,
-        framerate: 10,
-        audio: false,
+    // Reads the Chromium engine's --user-data-dir: the CEF engine host is its own browser, with no such flag.
+    if (engine === 'chromium')
+      it("Chromium's singleton socket dir lives in the host's temp dir and goes with the page", async (t) => {
+        const server = await startServer();
+        t.after(() => server.close());
+        const inTmp = (): Set<string> =>
+          new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('org.chromium.Chromium.')));
+        const before = inTmp();
+        const ctx = await createContext({ startTimeoutMs: 60_000, engine });
+        t.after(() => ctx.close());
+        const page = await ctx.newPage({
+          url: `${server.base}/solid`,
+          width: 320,
+          height: 240,
+          framerate: 10,
+          audio: false,
+        });
+        const cmd = readFileSync(`/proc/${(page as EnginePage).chromiumPid}/cmdline`, 'utf8').split('\0');
+        const profile = cmd.find((a) => a.startsWith('--user-data-dir='))?.slice('--user-data-dir='.length);
+        assert.ok(profile, cmd.join(' '));
+        // Chromium links <profile>/SingletonSocket to the socket in its TMPDIR: the host's own temp dir.
+        const link = join(profile, 'SingletonSocket');
+        await waitFor('Chromium created its singleton socket', () => existsSync(link), 30_000);
+        const socket = readlinkSync(link);
+        const workdir = dirname(profile);
+        assert.ok(
+          socket.startsWith(`${workdir}/tmp/org.chromium.Chromium.`),
+          `singleton socket ${socket} not in ${workdir}/tmp`,
+        );
+        await ctx.close();
+        assert.equal(existsSync(dirname(socket)), false, `${dirname(socket)} left after close`);
+        // No new dir in the machine's /tmp came from this page (others' tests may add theirs meanwhile: only
+        // the path of ours is decisive, checked above).
+        const added = [...inTmp()].filter((f) => !before.has(f) && socket.includes(f));
+        assert.deepEqual(added, []);
       });
-      const cmd = readFileSync(`/proc/${(page as EnginePage).chromiumPid}/cmdline`, 'utf8').split('\0');
-      const profile = cmd.find((a) => a.startsWith('--user-data-dir='))?.slice('--user-data-dir='.length);
-      assert.ok(profile, cmd.join(' '));
-      // Chromium links <profile>/SingletonSocket to the socket in its TMPDIR: the host's own temp dir.
-      const link = join(profile, 'SingletonSocket');
-      await waitFor('Chromium created its singleton socket', () => existsSync(link), 30_000);
-      const socket = readlinkSync(link);
-      const workdir = dirname(profile);
-      assert.ok(
-        socket.startsWith(`${workdir}/tmp/org.chromium.Chromium.`),
-        `singleton socket ${socket} not in ${workdir}/tmp`,
-      );
-      await ctx.close();
-      assert.equal(existsSync(dirname(socket)), false, `${dirname(socket)} left after close`);
-      // No new dir in the machine's /tmp came from this page (others' tests may add theirs meanwhile: only
-      // the path of ours is decisive, checked above).
-      const added = [...inTmp()].filter((f) => !before.has(f) && socket.includes(f));
-      assert.deepEqual(added, []);
-    });
 
     it('two pages of one context render independently; context close() closes both', async (t) => {
       const server = await startServer();
@@ -146,6 +147,36 @@ for (const engine of testEngines())
         const pid = Number(/engine host pid (\d+)/.exec(err?.message ?? '')?.[1]);
         assert.ok(pid > 0, 'the error names the host pid');
         assert.deepEqual(leftovers(pid), []);
+        await ctx.close();
+      });
+
+    // The fault CI hit under load: chromium_started and chromium_exited read in one chunk, so the exit is handled
+    // before DevTools attaches. Blocking Node's event loop once the host has started Xvfb makes both arrive together
+    // every time; newPage must still fail at once with the exit, not after the 30 s CDP timeout.
+    if (engine === 'chromium')
+      it('a Chromium whose start and exit are read together still fails newPage at once', async () => {
+        let blocked = false;
+        const logger = pino(
+          { level: 'debug' },
+          {
+            write(line: string) {
+              if (blocked || !line.includes('startup: xvfb')) return;
+              blocked = true;
+              const until = Date.now() + 1500;
+              while (Date.now() < until); // hold the loop: the host's next messages queue up in the socket
+            },
+          },
+        );
+        const ctx = await createContext({ chromiumPath: '/nonexistent/chromium', startTimeoutMs: 30_000, logger });
+        const t0 = performance.now();
+        const err = await ctx.newPage({ url: 'about:blank', width: 320, height: 240, framerate: 10 }).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        assert.ok(blocked, 'the event loop was held after Xvfb started');
+        assert.match(err?.message ?? '', /chromium exited with code 127/);
+        assert.ok(performance.now() - t0 < 15_000, `failed after ${Math.round(performance.now() - t0)} ms`);
+        assert.equal(ctx.pages.length, 0);
         await ctx.close();
       });
 

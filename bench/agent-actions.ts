@@ -11,8 +11,9 @@ import { startSfu, withTimeout } from '@lkbrowser/testkit';
 import { dispose, Room } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { type BenchSpec, benchFlags } from './lib/cli.ts';
-import { fmt, loadavg, log, NODE, percentile, REPO, sleep } from './lib/common.ts';
+import { fmt, loadavg, log, NODE, percentile, sleep } from './lib/common.ts';
 import { startPageServer } from './lib/pages.ts';
+import { freshBundle } from '@lkbrowser/runtime/entry-points';
 
 const FLAGS = {
   trials: { flag: 'trials', kind: 'number', default: 40, min: 1, integer: true, help: 'left_click trials per mode' },
@@ -30,7 +31,7 @@ const row = (name: string, v: number[]): string =>
 const sfu = await startSfu();
 const pages = await startPageServer();
 try {
-  const runtime: ChildProcess = spawn(NODE, [`${REPO}runtime/src/main.ts`], {
+  const runtime: ChildProcess = spawn(NODE, [freshBundle()], {
     env: {
       ...process.env,
       LIVEKIT_URL: sfu.url,

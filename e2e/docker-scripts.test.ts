@@ -44,7 +44,7 @@ test('Dockerfiles: same base image, non-root numeric user, pinned node from the 
       assert.ok(!final.includes(tool), `${f}: final stage has no ${tool}`);
   }
   const runtime = readFileSync(join(repoRoot, 'Dockerfile.runtime'), 'utf8');
-  assert.match(runtime, /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "runtime\/src\/main\.ts"\]$/m);
+  assert.match(runtime, /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "runtime\/dist\/lkbrowser-runtime\.mjs"\]$/m);
   assert.match(runtime, /^EXPOSE 9090$/m);
   // The CEF image only adds CEF on top of the runtime image, and ends as uid 1000 again (it copies as root).
   const cef = readFileSync(join(repoRoot, 'Dockerfile.runtime-cef'), 'utf8');

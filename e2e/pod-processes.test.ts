@@ -14,8 +14,8 @@ const proc = (pid: number, cmdline: string, over: Partial<PodProcess> = {}): Pod
   nsPids: [pid, pid - 100],
   ...over,
 });
-const runtime = proc(200, 'node runtime/src/main.ts');
-const tini = proc(150, '/usr/bin/tini -- node runtime/src/main.ts');
+const runtime = proc(200, 'node runtime/dist/lkbrowser-runtime.mjs');
+const tini = proc(150, '/usr/bin/tini -- node runtime/dist/lkbrowser-runtime.mjs');
 const browser = (flags: string) =>
   proc(300, `/usr/lib/chromium/chromium ${flags} --user-data-dir=/tmp/x -- about:blank`);
 const renderer = (over: Partial<PodProcess>) => proc(400, '/usr/lib/chromium/chromium --type=renderer --lang=en', over);

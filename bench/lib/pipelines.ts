@@ -1,5 +1,5 @@
 // The pipelines under test, each as its own child process (so its CPU/memory is its process tree):
-//  - ours: the runtime CLI (runtime/src/main.ts) if present, else bench/ours-publisher.ts (engine + the runtime's
+//  - ours: the runtime CLI as the image runs it (its bundle, runtime/entry-points.ts) if present, else bench/ours-publisher.ts (engine + the runtime's
 //    session module); BENCH_OURS=runtime|direct forces one. Engine: Chromium under Xvfb (LKB_ENGINE=chromium).
 //  - cef: the same as ours with the CEF engine (LKB_ENGINE=cef, native/cef-host).
 //  - screencast: bench/screencast-publisher.ts (headless Chromium + Page.startScreencast JPEG + sharp + rtc-node).
@@ -26,6 +26,7 @@ import {
   wallMs,
 } from './common.ts';
 import { processTree, withTimeout } from '@lkbrowser/testkit';
+import { freshBundle } from '@lkbrowser/runtime/entry-points';
 
 export type PipelineKind = 'ours' | 'cef' | 'screencast' | 'baseline';
 const DEFAULT_KINDS: readonly PipelineKind[] = ['ours', 'cef', 'screencast'];
@@ -173,7 +174,7 @@ export async function startPipeline(kind: PipelineKind, o: PipelineOptions): Pro
       : kind === 'baseline'
         ? baselineMain()
         : mode === 'runtime-cli'
-          ? 'runtime/src/main.ts'
+          ? freshBundle()
           : 'bench/ours-publisher.ts';
   const spawnedAt = wallMs();
   const child: SpawnedChild = spawnChild(NODE, [script], env, `${kind}:${o.identity}`);

@@ -8,7 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { KubeClient, Pod } from '@lkbrowser/operator';
 import { PODS } from '@lkbrowser/operator';
-import { log, NODE, REPO, sleep } from './common.ts';
+import { log, NODE, sleep } from './common.ts';
+import { freshBundle } from '@lkbrowser/runtime/entry-points';
 
 interface Running {
   proc: ChildProcess;
@@ -109,7 +110,7 @@ export class PodRunner {
     const ip = `127.0.0.${this.nextIp++}`;
     const env: Record<string, string> = {};
     for (const e of pod.spec?.containers?.[0]?.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-    const proc = spawn(NODE, [`${REPO}runtime/src/main.ts`, ...this.extraArgs], {
+    const proc = spawn(NODE, [freshBundle(), ...this.extraArgs], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env, LKB_METRICS_HOST: ip },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

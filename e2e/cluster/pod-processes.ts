@@ -67,7 +67,7 @@ const BROWSER_BINARY = { chromium: /^\/usr\/lib\/chromium\/chromium /, cef: /^\S
 
 /** Reads the evidence from a pod's processes. Pure. */
 export function sandboxEvidence(procs: PodProcess[], engine: 'chromium' | 'cef' = 'chromium'): SandboxEvidence {
-  const runtime = procs.find((p) => /(^|\/)node runtime\/src\/main\.ts/.test(p.cmdline));
+  const runtime = procs.find((p) => /(^|\/)node runtime\/dist\/lkbrowser-runtime\.mjs/.test(p.cmdline));
   const chromium = procs.filter((p) => BROWSER_BINARY[engine].test(`${p.cmdline} `));
   const browser = chromium.find((p) => !p.cmdline.includes('--type='));
   // CEF does not retitle what its sandboxed zygote forks: a renderer there is a `--type=zygote` process (not the

@@ -132,7 +132,7 @@ export function runtimeContainerSuite(o: RuntimeContainerSuite): void {
       '{{.Config.User}} {{json .Config.Entrypoint}}',
       image,
     ]);
-    assert.match(stdout, /^1000:1000 .*"node","runtime\/src\/main\.ts"/, `image config: ${stdout}`);
+    assert.match(stdout, /^1000:1000 .*"node","runtime\/dist\/lkbrowser-runtime\.mjs"/, `image config: ${stdout}`);
     console.log(`# runtime image ${image} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 

@@ -1,10 +1,11 @@
 // The N-API addon (native/addon/shm.cc) and where the built artifacts live.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import type { EngineKind } from './engine-api.ts';
 
-const buildDir = fileURLToPath(new URL('../build/Release/', import.meta.url));
+// Found through the package, not this file's URL: the runtime's bundle (runtime/build.ts) contains this module.
+const buildDir = join(dirname(dirname(createRequire(import.meta.url).resolve('@lkbrowser/native'))), 'build/Release/');
 export const ADDON_PATH = `${buildDir}lkb_shm.node`;
 export const HOST_PATH = `${buildDir}lkb-host`;
 /** The CEF engine host (native/cef-host, copied here by `npm run build -w native`). */

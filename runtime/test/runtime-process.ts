@@ -1,9 +1,11 @@
-// The runtime CLI (src/main.ts) as a child process, for tests: its pino lines, the status port it logs, its exit.
+// The runtime CLI as the image runs it (its bundle, built fresh from src/) as a child process, for tests: its pino
+// lines, the status port it logs, its exit.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { NODE, REPO } from './helpers.ts';
+import { freshBundle } from '../entry-points.ts';
+import { NODE } from './helpers.ts';
 
-export const MAIN = `${REPO}runtime/src/main.ts`;
+export const MAIN = freshBundle();
 
 export interface Runtime {
   proc: ChildProcess;

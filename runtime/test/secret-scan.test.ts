@@ -15,9 +15,9 @@ import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { waitFor, withTimeout } from '@lkbrowser/testkit';
 import { startSfu } from '@lkbrowser/testkit';
-import { NODE, REPO, type RoomServer, startPageServer, token } from './helpers.ts';
+import { NODE, type RoomServer, startPageServer, token } from './helpers.ts';
 
-const MAIN = `${REPO}runtime/src/main.ts`;
+import { MAIN } from './runtime-process.ts';
 /** Every variable a process under the engine host may have (the host's allowlist + what it sets per child). */
 const CHILD_ENV_ALLOWED = new Set([
   'PATH',

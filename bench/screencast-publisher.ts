@@ -26,6 +26,8 @@ import {
 import { AccessToken } from 'livekit-server-sdk';
 import sharp from 'sharp';
 import { PageDriver } from '@lkbrowser/native/cdp';
+// The runtime's own rule, so both pipelines get the same ceiling (a module of its own: loads nothing else).
+import { videoBitrate } from '@lkbrowser/runtime/video-bitrate';
 import { log } from './lib/common.ts';
 
 const env = (k: string, d?: string): string => {
@@ -42,11 +44,6 @@ const REFRESH_MS = 1500;
 const out = (o: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify({ ...o, t: performance.timeOrigin + performance.now() })}\n`);
 };
-
-/** Same rule as the runtime (runtime/src/session.ts videoBitrate): 8 Mbps at 1080p scaled by pixels, ≥ 1 Mbps. */
-function videoBitrate(width: number, height: number): number {
-  return Math.max(1_000_000, Math.round((8_000_000 * width * height) / (1920 * 1080)));
-}
 
 const profile = mkdtempSync(join(tmpdir(), 'lkb-bench-sc-'));
 let chrome: ChildProcess | undefined;

@@ -2,6 +2,8 @@
 // validation against the viewport, queue bound), mapped to engine calls (input-map.ts) and dispatched to the page
 // strictly in arrival order. Other producers of engine calls (focus changes releasing held buttons, and later the
 // actions API, through `submit`) enqueue through `enqueue` so everything reaches the page on one ordered chain.
+// Wheel notches of the room's input are animated (wheel-smoothing.ts): their steps join the chain on a 60 Hz clock.
+// The actions API's wheels are not: an agent expects the page scrolled when its call resolves.
 import type { Logger } from 'pino';
 import type { BrowserPage } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
@@ -15,6 +17,7 @@ import {
 } from './input-validation.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { WHEEL_STEP_MS, type WheelStep, WheelSmoother } from './wheel-smoothing.ts';
 
 const QUEUE_MAX_EVENTS = 1024;
 
@@ -44,6 +47,9 @@ export class InputPipeline {
   #chain: Promise<void> = Promise.resolve();
   #pendingEvents = 0;
   #closed = false;
+  readonly #wheel = new WheelSmoother();
+  #wheelClock: NodeJS.Timeout | undefined;
+  #wheelInFlight = false;
 
   constructor(opts: InputPipelineOptions) {
     this.#o = opts;
@@ -88,10 +94,38 @@ export class InputPipeline {
     if (r.events.length === 0) return;
     m.inputEvents.inc({ result: 'accepted' }, r.events.length);
     focus.activity(identity, nowMs);
-    void this.enqueue(
-      r.events.flatMap((ev) => this.#mapper.map(ev)),
-      r.events.length,
-    );
+    const calls: EngineCall[] = [];
+    let wheeled = false;
+    for (const c of r.events.flatMap((ev) => this.#mapper.map(ev))) {
+      if (c.method !== 'wheel') {
+        calls.push(c);
+        continue;
+      }
+      const before = this.#wheel.add(c);
+      if (before) calls.push(wheelCall(before));
+      // A new animation's first step goes at once, in its place among the packet's events (no added latency);
+      // a running one takes the notch into its remaining steps.
+      const first = this.#wheelClock ? undefined : this.#wheel.next();
+      if (first) calls.push(wheelCall(first));
+      wheeled = true;
+    }
+    void this.enqueue(calls, r.events.length);
+    if (wheeled && !this.#wheelClock) this.#wheelClock = setInterval(() => this.#wheelTick(), WHEEL_STEP_MS);
+  }
+
+  /** One step per WHEEL_STEP_MS while the engine keeps up; the clock stops with the animation. */
+  #wheelTick(): void {
+    if (this.#wheelInFlight) return; // the engine is behind: the steps wait (paced by it, never piling up)
+    const step = this.#closed ? undefined : this.#wheel.next();
+    if (!step) {
+      clearInterval(this.#wheelClock);
+      this.#wheelClock = undefined;
+      return;
+    }
+    this.#wheelInFlight = true;
+    void this.enqueue([wheelCall(step)], 0).finally(() => {
+      this.#wheelInFlight = false;
+    });
   }
 
   /** Runs engine calls in order after everything queued before; `events` count against the queue bound.
@@ -174,9 +208,10 @@ export class InputPipeline {
     void this.enqueue(this.#mapper.releaseAll(), 0);
   }
 
-  /** The engine restarted: it has no buttons or keys held any more. */
+  /** The engine restarted: it has no buttons or keys held any more, and a scroll under way is moot. */
   engineRestarted(): void {
     this.#mapper.reset();
+    this.#wheel.flush();
   }
 
   forget(identity: string): void {
@@ -184,13 +219,20 @@ export class InputPipeline {
     this.#eventLimiter.forget(identity);
   }
 
-  /** Resolves when every accepted input event was dispatched to the engine (tests, shutdown). */
-  flush(): Promise<void> {
-    return this.#chain;
+  /** Resolves when every accepted input event was dispatched to the engine, wheel animations included. */
+  async flush(): Promise<void> {
+    while (this.#wheelClock) await new Promise((r) => setTimeout(r, WHEEL_STEP_MS));
+    await this.#chain;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#wheelClock);
+    this.#wheelClock = undefined;
     await this.#chain;
   }
+}
+
+function wheelCall(s: WheelStep): EngineCall {
+  return { method: 'wheel', x: s.x, y: s.y, deltaX: s.deltaX, deltaY: s.deltaY, modifiers: s.modifiers };
 }

@@ -18,6 +18,7 @@ import type { BrowserPage, PaintEvent } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { VIDEO_TRACK } from '@lkbrowser/protocol';
+import { videoBitrate } from './video-bitrate.ts';
 import type { VideoCodecName } from './video-codec.ts';
 
 /** Our codec names → rtc-node's enum. */
@@ -27,11 +28,6 @@ const RTC_CODEC: Record<VideoCodecName, VideoCodec> = {
   av1: VideoCodec.AV1,
   h264: VideoCodec.H264,
 };
-
-/** 8 Mbps at 1080p, scaled by pixel count, at least 1 Mbps. */
-export function videoBitrate(width: number, height: number): number {
-  return Math.max(1_000_000, Math.round((8_000_000 * width * height) / (1920 * 1080)));
-}
 
 /** A published browser-video track and its source, made before the page exists (start-up overlap). */
 export interface PreparedVideoTrack {

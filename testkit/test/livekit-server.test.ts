@@ -99,7 +99,11 @@ test('generated config: explicit keys, loopback signalling, node IP only, no STU
     turn_servers: [],
   });
   assert.deepEqual(cfg.turn, { enabled: false });
-  assert.deepEqual(cfg.room, { auto_create: true, departure_timeout: 3 });
+  assert.deepEqual(cfg.room, {
+    auto_create: true,
+    playout_delay: { enabled: true, min: 0, max: 0 },
+    departure_timeout: 3,
+  });
 });
 
 test('host interface address: first non-internal IPv4, never loopback or link-local', () => {

@@ -60,7 +60,13 @@ class ScreenCapture {
   bool dirty_ = false;
   bool forceNext_ = false;
   int32_t lastSlot_ = -1;
-  int64_t nextGrabUs_ = 0;
+  // Pacing: a token bucket of grab credit in µs, earned in real time, at most kPaceBurst intervals; a grab spends
+  // one interval. Phase-free, so a grab follows the page's damage at once instead of waiting for a fixed tick.
+  static constexpr int64_t kPaceBurst = 2;
+  bool creditStarted_ = false;  // before the first grab the bucket is full
+  int64_t creditUs_ = 0;
+  int64_t creditAtUs_ = 0;
+  int64_t creditNow(int64_t now) const;
   int32_t seq_ = 0;
   int64_t identical_ = 0;
 };

@@ -86,8 +86,7 @@ export function cefKeyEvents(ev: KeyEventInit): CefKeyEvents {
   });
   const out: CefKeyEvents = { keys: [] };
   if (ev.type === 'rawKeyDown' || ev.type === 'keyDown') {
-    if (vk === 0) return out; // no key code: nothing the page could see as a key
-    out.keys.push(key(KeyKind.rawKeyDown));
+    if (vk !== 0) out.keys.push(key(KeyKind.rawKeyDown)); // no key code: no key event, only its text
   }
   if (ev.type === 'keyUp') {
     if (vk !== 0) out.keys.push(key(KeyKind.keyUp));

@@ -321,8 +321,8 @@ unsafe extern "C" fn on_load_start(_: *mut cef_load_handler_t, b: *mut cef_brows
     if main {
         engine().gate.lock().unwrap_or_else(|p| p.into_inner()).0.hold(Instant::now());
         announce_once();
-        // A main-frame navigation that changes the renderer brings a new widget, which starts unfocused: keys
-        // would go nowhere until focus is given again.
+        // Node's focus state for the new document too (CEF kept the widget focused across cross-site navigations
+        // in engine.test.ts even without this; it is cheap and covers a new browser or a setFocus during a load).
         apply_focus();
     }
 }

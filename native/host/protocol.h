@@ -35,6 +35,7 @@ enum MsgType : int32_t {
   kError = 8,            // fatal:bool, message:str
   kSandbox = 9,          // enabled:bool, uid, detail:str (Chromium's own sandbox, decided once before launch)
   kCdp = 10,             // pid, message:str
+  kInputAck = 11,        // count (CEF host only: input_* messages handled so far)
   // TS -> host
   kClientHello = 101,  // version
   kMapped = 102,       // (none) TS mapped the shm: host unlinks its name
@@ -44,6 +45,11 @@ enum MsgType : int32_t {
   kRefresh = 106,      // (none) send the current screen as a full paint, even if unchanged
   kResize = 107,       // width, height (<= max): resizes Chromium's window and the capture
   kCdpSend = 108,      // pid, message:str
+  // CEF host only (input through CEF's browser host API); this host never gets them
+  kInputMouse = 109,  // kind, x, y, button, clickCount, modifiers
+  kInputWheel = 110,  // x, y, deltaX, deltaY, modifiers
+  kInputKey = 111,    // kind, windowsKeyCode, nativeKeyCode, character, unmodifiedCharacter, modifiers
+  kInputFocus = 112,  // focused:bool
 };
 
 class Writer {

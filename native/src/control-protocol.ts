@@ -113,6 +113,11 @@ export const MESSAGES = {
       ['message', 'str'],
     ],
   },
+  /**
+   * CEF host only: the input_* messages it has handled so far (sent to CEF's browser host, or refused), cumulative
+   * and wrapping; a message held for a page that has not painted yet is acknowledged once it went out.
+   */
+  input_ack: { id: 11, from: 'host', fields: [['count', 'i32']] },
   sandbox: {
     id: 9,
     from: 'host',
@@ -145,6 +150,49 @@ export const MESSAGES = {
       ['message', 'str'],
     ],
   },
+  // Input through CEF's browser host API (CEF host only; the Xvfb engine's input is CDP). CEF conventions: modifiers
+  // are cef_event_flags_t bits (held buttons included), wheel deltas in CEF sign. The host refuses (drops, counts,
+  // reports as a non-fatal `error`) anything out of range: a point outside the view, unknown kinds or bits.
+  /** kind: 0 move, 1 down, 2 up, 3 leave; button: 0 left, 1 middle, 2 right; clickCount 1..3. */
+  input_mouse: {
+    id: 109,
+    from: 'client',
+    fields: [
+      ['kind', 'i32'],
+      ['x', 'i32'],
+      ['y', 'i32'],
+      ['button', 'i32'],
+      ['clickCount', 'i32'],
+      ['modifiers', 'i32'],
+    ],
+  },
+  /** CEF sign: deltaY > 0 scrolls up, deltaX > 0 scrolls left (pixels). */
+  input_wheel: {
+    id: 110,
+    from: 'client',
+    fields: [
+      ['x', 'i32'],
+      ['y', 'i32'],
+      ['deltaX', 'i32'],
+      ['deltaY', 'i32'],
+      ['modifiers', 'i32'],
+    ],
+  },
+  /** kind: 0 RAWKEYDOWN, 2 KEYUP, 3 CHAR; nativeKeyCode: XKB keycode (0 unknown); characters: one UTF-16 unit. */
+  input_key: {
+    id: 111,
+    from: 'client',
+    fields: [
+      ['kind', 'i32'],
+      ['windowsKeyCode', 'i32'],
+      ['nativeKeyCode', 'i32'],
+      ['character', 'i32'],
+      ['unmodifiedCharacter', 'i32'],
+      ['modifiers', 'i32'],
+    ],
+  },
+  /** The browser host's focus (SetFocus); the host re-applies it after every main-frame navigation. */
+  input_focus: { id: 112, from: 'client', fields: [['focused', 'bool']] },
 } as const satisfies Record<string, MessageSpec>;
 
 export type MessageName = keyof typeof MESSAGES;
@@ -183,7 +231,8 @@ export type HostMessage =
   | { type: 'chromium_exited'; pid: number; status: number; reason: string }
   | { type: 'error'; fatal: boolean; message: string }
   | { type: 'cdp'; pid: number; message: string }
-  | { type: 'sandbox'; enabled: boolean; uid: number; detail: string };
+  | { type: 'sandbox'; enabled: boolean; uid: number; detail: string }
+  | { type: 'input_ack'; count: number };
 
 export type ClientMessage =
   | { type: 'client_hello'; version: number }
@@ -193,7 +242,27 @@ export type ClientMessage =
   | { type: 'shutdown' }
   | { type: 'refresh' }
   | { type: 'resize'; width: number; height: number }
-  | { type: 'cdp_send'; pid: number; message: string };
+  | { type: 'cdp_send'; pid: number; message: string }
+  | {
+      type: 'input_mouse';
+      kind: number;
+      x: number;
+      y: number;
+      button: number;
+      clickCount: number;
+      modifiers: number;
+    }
+  | { type: 'input_wheel'; x: number; y: number; deltaX: number; deltaY: number; modifiers: number }
+  | {
+      type: 'input_key';
+      kind: number;
+      windowsKeyCode: number;
+      nativeKeyCode: number;
+      character: number;
+      unmodifiedCharacter: number;
+      modifiers: number;
+    }
+  | { type: 'input_focus'; focused: boolean };
 
 export type AnyMessage = HostMessage | ClientMessage;
 

@@ -1,8 +1,10 @@
 // BrowserPage over one engine host: frames/audio/cursor notifications from the host (shm + control
-// socket), input/navigation/evaluate/URL events over CDP (PageDriver), crash detection and restart.
+// socket), navigation/evaluate/URL events over CDP (PageDriver), input over CDP (Xvfb engine) or CEF's browser host
+// API (CEF engine, cef-input.ts), crash detection and restart.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { type CdpChannel, CdpConnection, CdpMux, PageDriver } from './cdp/index.ts';
+import { CefHostInput } from './cef-input.ts';
 import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
 import type {
@@ -71,6 +73,10 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   private closePromise: Promise<void> | undefined;
   private restartPromise: Promise<void> | undefined;
   private focused = true;
+  /** CEF engine: input through the host's browser host API instead of the driver's CDP Input domain. */
+  private readonly hostInput: CefHostInput | undefined;
+  /** DevTools commands written to the browser (engine and automation clients), per method (diagnostics). */
+  readonly cdpCommands = new Map<string, number>();
   private sandboxState: SandboxState;
   private readonly log: Logger;
   private readonly cursor: CursorTracker;
@@ -86,6 +92,12 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     // Both engine hosts report their decision once, right after `ready` (a `sandbox` message).
     this.sandboxState = { enabled: false, detail: 'off: not reported by the engine host yet' };
     this.cursor = new CursorTracker((name) => this.emit('cursor_changed', name), this.log);
+    if (cfg.engine === 'cef')
+      this.hostInput = new CefHostInput({
+        send: (m) => this.host?.send(m),
+        insertText: (text) => this.d().insertText(text),
+        size: () => ({ width: this.w, height: this.h }),
+      });
   }
 
   get width(): number {
@@ -167,6 +179,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       throw new Error(`page ${this.id} closed while starting`);
     }
     this.host = host;
+    this.hostInput?.reset('engine host replaced');
     const ready = host.ready;
     if (!ready) throw new Error('engine host not ready');
     try {
@@ -178,6 +191,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     host.attach((m) => this.onHostMessage(host, m));
     host.once('exit', (e) => {
       if (this.host !== host) return;
+      this.hostInput?.reset(`engine host exited: ${e.reason}`);
       this.waiter?.reject(new Error(`engine host exited: ${e.reason}`));
       this.markCrashed(`engine host exited: ${e.reason}`);
     });
@@ -256,6 +270,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     const mux = new CdpMux({
       logger: this.log,
       write: (text) => {
+        this.countCommand(text);
         try {
           host?.send({ type: 'cdp_send', pid: chromium.pid, message: text });
         } catch (err) {
@@ -265,6 +280,14 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     });
     this.mux = mux;
     return mux;
+  }
+
+  private countCommand(text: string): void {
+    // The method of a command as written by CdpConnection/the mux: {"id":…,"method":"X",…}; a bounded map
+    // (CDP has a few hundred methods; anything else is counted as one).
+    const method = /"method":"([A-Za-z.]{1,80})"/.exec(text)?.[1] ?? '(other)';
+    const key = this.cdpCommands.has(method) || this.cdpCommands.size < 1000 ? method : '(other)';
+    this.cdpCommands.set(key, (this.cdpCommands.get(key) ?? 0) + 1);
   }
 
   private onHostMessage(host: HostProcess, m: HostMessage): void {
@@ -310,6 +333,9 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
         if (this.waiter) this.waiter.reject(new Error(m.reason));
         else if (this.driver) this.markCrashed(m.reason);
         // else: started but not attached yet; connect() fails with this reason
+        break;
+      case 'input_ack':
+        this.hostInput?.acked(m.count);
         break;
       case 'sandbox':
         this.sandboxState = { enabled: m.enabled, detail: m.detail };
@@ -387,7 +413,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   async mouseMove(x: number, y: number, opts?: { buttons?: number; modifiers?: number }): Promise<void> {
     const d = this.d();
     this.cursor.moved(x, y);
-    await d.mouseMove(x, y, opts);
+    if (this.hostInput) await this.hostInput.mouseMove(x, y, opts);
+    else await d.mouseMove(x, y, opts);
   }
   async mouseDown(
     x: number,
@@ -396,7 +423,8 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   ): Promise<void> {
     const d = this.d();
     this.cursor.moved(x, y);
-    return d.mouseDown(x, y, opts);
+    if (this.hostInput) await this.hostInput.mouseDown(x, y, opts);
+    else await d.mouseDown(x, y, opts);
   }
   async mouseUp(
     x: number,
@@ -405,17 +433,24 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   ): Promise<void> {
     const d = this.d();
     this.cursor.moved(x, y);
-    await d.mouseUp(x, y, opts);
+    if (this.hostInput) await this.hostInput.mouseUp(x, y, opts);
+    else await d.mouseUp(x, y, opts);
   }
   async wheel(x: number, y: number, deltaX: number, deltaY: number, opts?: { modifiers?: number }): Promise<void> {
-    return this.d().wheel(x, y, deltaX, deltaY, opts);
+    const d = this.d();
+    if (this.hostInput) await this.hostInput.wheel(x, y, deltaX, deltaY, opts);
+    else await d.wheel(x, y, deltaX, deltaY, opts);
   }
   async mouseLeave(): Promise<void> {
-    await this.d().mouseLeave();
+    const d = this.d();
+    if (this.hostInput) await this.hostInput.mouseLeave();
+    else await d.mouseLeave();
     this.cursor.left();
   }
   async key(ev: KeyEventInit): Promise<void> {
-    return this.d().key(ev);
+    const d = this.d();
+    if (this.hostInput) await this.hostInput.key(ev);
+    else await d.key(ev);
   }
   async insertText(text: string): Promise<void> {
     return this.d().insertText(text);
@@ -434,7 +469,10 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   }
   async setFocus(focused: boolean): Promise<void> {
     this.focused = focused;
-    await this.d().setFocus(focused);
+    const d = this.d();
+    // CEF: the browser host's own focus too (keys reach a windowless browser only while it is focused).
+    if (this.hostInput) this.host?.send({ type: 'input_focus', focused });
+    await d.setFocus(focused);
   }
   async evaluate<T = unknown>(expression: string): Promise<T> {
     return this.d().evaluate<T>(expression);
@@ -533,6 +571,7 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
     if (driver) await driver.close().catch((err: unknown) => this.log.debug({ err }, 'closing CDP driver'));
     const host = this.host;
     this.host = undefined;
+    this.hostInput?.reset('engine host closed');
     this.chromium = -1;
     this.mux?.close('page closed');
     this.mux = undefined;

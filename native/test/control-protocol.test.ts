@@ -70,6 +70,19 @@ const table: AnyMessage[] = [
   { type: 'resize', width: 640, height: 360 },
   { type: 'cdp', pid: 4242, message: '{"id":1,"result":{"v":"ü"}}' },
   { type: 'cdp_send', pid: 4242, message: '{"id":1,"method":"Browser.getVersion"}' },
+  { type: 'input_mouse', kind: 1, x: 640, y: -1, button: 2, clickCount: 3, modifiers: 16 | 4 },
+  { type: 'input_wheel', x: 1, y: 2, deltaX: -40, deltaY: 120, modifiers: 0 },
+  {
+    type: 'input_key',
+    kind: 3,
+    windowsKeyCode: 65,
+    nativeKeyCode: 38,
+    character: 0x41,
+    unmodifiedCharacter: 0x61,
+    modifiers: 2,
+  },
+  { type: 'input_focus', focused: true },
+  { type: 'input_ack', count: -2147483648 },
 ];
 
 function norm(m: AnyMessage): unknown {
@@ -147,6 +160,26 @@ describe('CEF host protocol: native/cef-host/src/protocol.rs agrees with MESSAGE
         .map(([k, v]) => [k.toLowerCase(), v]),
     );
     assert.deepEqual(ids, Object.fromEntries(Object.entries(MESSAGES).map(([k, v]) => [k, v.id])));
+  });
+  it('every client message: the fields decode_client reads (CLIENT_FIELDS, name and encoding, in order)', () => {
+    const table = /pub const CLIENT_FIELDS: &\[\(&str, &str\)\] = &\[([\s\S]*?)\];/.exec(rs)?.[1] ?? '';
+    const parsed = Object.fromEntries(
+      [...table.matchAll(/\("(\w+)", "([^"]*)"\)/g)].map(([, name = '', fields = '']) => [
+        name,
+        fields === ''
+          ? []
+          : fields.split(', ').map((f) => {
+              const [n = '', kind = 'i32'] = f.split(':');
+              return [n, kind];
+            }),
+      ]),
+    );
+    const ts = Object.fromEntries(
+      Object.entries(MESSAGES)
+        .filter(([, v]) => v.from === 'client')
+        .map(([k, v]) => [k, v.fields.map((f) => [...f])]),
+    );
+    assert.deepEqual(parsed, ts);
   });
 });
 

@@ -20,11 +20,14 @@ async function goto(page: EnginePage, url: string): Promise<void> {
 for (const engine of testEngines())
   describe(`engine: ${engine}`, () => {
     let server: Awaited<ReturnType<typeof startServer>>;
+    /** The same pages on another site (127.0.0.2): navigating there swaps the renderer and its widget. */
+    let other: Awaited<ReturnType<typeof startServer>>;
     let ctx: EngineContext;
     let page: EnginePage;
 
     before(async () => {
       server = await startServer();
+      other = await startServer('127.0.0.2');
       ctx = await createContext({ maxWidth: 1920, maxHeight: 1080, startTimeoutMs: 60_000, engine });
       page = await ctx.newPage({ url: `${server.base}/solid`, width: 1280, height: 720, framerate: 60 });
     });
@@ -33,6 +36,7 @@ for (const engine of testEngines())
       const hostPid = page?.hostPid;
       await ctx?.close();
       await server?.close();
+      await other?.close();
       if (hostPid && hostPid > 0) assert.deepEqual(leftovers(hostPid), []);
     });
 
@@ -169,6 +173,91 @@ for (const engine of testEngines())
       }
       await page.insertText(' there');
       assert.equal(await page.evaluate('document.getElementById("i").value'), 'hi there');
+    });
+
+    const click = async (x: number, y: number): Promise<void> => {
+      await page.mouseMove(x, y);
+      await page.mouseDown(x, y, { button: 'left' });
+      await page.mouseUp(x, y, { button: 'left' });
+    };
+    const typeKeys = async (text: string): Promise<void> => {
+      for (const ch of text) {
+        const vk = ch.toUpperCase().charCodeAt(0);
+        await page.key({ type: 'keyDown', windowsVirtualKeyCode: vk });
+        await page.key({ type: 'keyUp', windowsVirtualKeyCode: vk });
+      }
+    };
+    const dispatched = (): number =>
+      [...page.cdpCommands].filter(([m]) => m.startsWith('Input.dispatch')).reduce((n, [, c]) => n + c, 0);
+
+    it(`mouse, keys and wheel land in the page through ${engine === 'cef' ? "CEF's host API (no CDP Input.dispatch*)" : 'CDP Input.dispatch*'}`, async () => {
+      await goto(page, `${server.base}/events`);
+      const before = dispatched();
+      await click(100, 70);
+      await typeKeys('ab');
+      await page.key({ type: 'keyDown', windowsVirtualKeyCode: 13 });
+      await page.key({ type: 'keyUp', windowsVirtualKeyCode: 13 });
+      await page.wheel(400, 300, 0, 600);
+      await waitFor('wheel scrolled the page', async () => (await page.evaluate<number>('scrollY')) > 0, 10_000);
+      await page.evaluate('scrollTo(0, 0), log.length = 0');
+      await click(600, 400);
+      await page.mouseDown(600, 400, { button: 'left' });
+      await page.mouseUp(600, 400, { button: 'left' });
+      await waitFor('dblclick', async () => (await page.evaluate<string[]>('log')).includes('dblclick:0:2'), 10_000);
+      const log = await page.evaluate<string[]>('log');
+      assert.deepEqual(log, [
+        'mousedown:0:1',
+        'mouseup:0:1',
+        'click:0:1',
+        'mousedown:0:2',
+        'mouseup:0:2',
+        'click:0:2',
+        'dblclick:0:2',
+      ]);
+      assert.equal(await page.evaluate('document.getElementById("i").value'), 'ab');
+      const sent = dispatched() - before;
+      if (engine === 'cef') assert.equal(sent, 0, `CDP Input.dispatch* commands for the CEF engine: ${sent}`);
+      else assert.ok(sent >= 10, `Input.dispatch* commands: ${sent}`);
+    });
+
+    it('keys carry DOM key and code (a, Shift+A, Enter, ArrowLeft) on both engines', async () => {
+      await goto(page, `${server.base}/events`);
+      await click(100, 70);
+      await page.evaluate('log.length = 0');
+      await page.key({ type: 'keyDown', windowsVirtualKeyCode: 65 });
+      await page.key({ type: 'keyUp', windowsVirtualKeyCode: 65 });
+      await page.key({ type: 'rawKeyDown', windowsVirtualKeyCode: 16, modifiers: 8 });
+      await page.key({ type: 'keyDown', windowsVirtualKeyCode: 65, modifiers: 8 });
+      await page.key({ type: 'keyUp', windowsVirtualKeyCode: 65, modifiers: 8 });
+      await page.key({ type: 'keyUp', windowsVirtualKeyCode: 16 });
+      await page.key({ type: 'keyDown', windowsVirtualKeyCode: 37 });
+      await page.key({ type: 'keyUp', windowsVirtualKeyCode: 37 });
+      await waitFor('the last keyup', async () => (await page.evaluate<string[]>('log')).length >= 8, 10_000);
+      assert.deepEqual(await page.evaluate<string[]>('log.filter((l) => l.startsWith("keydown"))'), [
+        'keydown:a:KeyA',
+        'keydown:Shift:ShiftLeft',
+        'keydown:A:KeyA',
+        'keydown:ArrowLeft:ArrowLeft',
+      ]);
+      assert.equal(await page.evaluate('document.getElementById("i").value'), 'aA');
+    });
+
+    it('clicks and keys land right after cross-site navigations (new renderer each time)', async () => {
+      for (let round = 0; round < 3; round++) {
+        const site = round % 2 === 0 ? other : server;
+        await goto(page, `${site.base}/events`);
+        await click(100, 70);
+        await typeKeys('xy');
+        await waitFor(
+          `round ${round}: typed into ${site.base}`,
+          async () => (await page.evaluate<string>('document.getElementById("i").value')) === 'xy',
+          10_000,
+        );
+        const green = waitPaint(page, (e) => pixel(e, 200, 150).join() === '0,255,0', 15_000, 'green button');
+        await goto(page, `${(round % 2 === 0 ? server : other).base}/button`);
+        await click(200, 150);
+        await green;
+      }
     });
 
     it('navigate, back and forward emit url_changed', async () => {

@@ -24,11 +24,18 @@ const ctx = new AudioContext({ sampleRate: 48000 });
 const o = ctx.createOscillator(); o.frequency.value = 440; const g = ctx.createGain(); g.gain.value = 0.5;
 o.connect(g).connect(ctx.destination); o.start(); window.audioState = () => ctx.state;
 </script></body></html>`,
+  events: `<!doctype html><html><body style="margin:0;height:4000px">
+<input id=i style="position:absolute;left:50px;top:50px;width:300px;height:40px;font-size:20px"><script>
+window.log = [];
+for (const t of ['mousedown', 'mouseup', 'click', 'dblclick', 'keydown', 'keyup'])
+  addEventListener(t, (e) => log.push(e.key !== undefined ? \`\${t}:\${e.key}:\${e.code}\` : \`\${t}:\${e.button}:\${e.detail}\`), true);
+</script></body></html>`,
   a: '<!doctype html><html><body style="background:#fee">A</body></html>',
   b: '<!doctype html><html><body style="background:#efe">B</body></html>',
 };
 
-export async function startServer(): Promise<{ base: string; close: () => Promise<void> }> {
+/** The fixture pages on `host`:0 (another 127.x address is another site: a navigation there changes renderers). */
+export async function startServer(host = '127.0.0.1'): Promise<{ base: string; close: () => Promise<void> }> {
   const srv = http.createServer((req, res) => {
     const name = (req.url ?? '/').slice(1).split(/[?#]/)[0] ?? '';
     const body = PAGES[name];
@@ -38,10 +45,10 @@ export async function startServer(): Promise<{ base: string; close: () => Promis
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => srv.listen(0, host, r));
   const port = (srv.address() as AddressInfo).port;
   return {
-    base: `http://127.0.0.1:${port}`,
+    base: `http://${host}:${port}`,
     close: () =>
       new Promise<void>((r) => {
         srv.closeAllConnections();

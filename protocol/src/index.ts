@@ -4,3 +4,4 @@ export * from './client.ts';
 export * from './names.ts';
 export * from './payloads.ts';
 export * from './browser-pin.ts';
+export * from './cef-flags.ts';

@@ -11,7 +11,10 @@
 // on them and they cannot be captured (the Keyboard Lock API would only help in fullscreen). Ctrl/Cmd+V is not
 // forwarded as keys: the host's paste event delivers the local clipboard as `{"type":"text"}` instead.
 
-import { CefFlag, type InputEvent } from '@lkbrowser/protocol';
+import { type InputEvent, keyModifiers } from '@lkbrowser/protocol';
+
+// One definition with the CEF engine's (protocol/src/cef-flags.ts).
+export { keyModifiers };
 
 /** The subset of KeyboardEvent this module reads (so it can be tested without a DOM). */
 export interface KeyLike {
@@ -173,19 +176,6 @@ export function vkFor(e: Pick<KeyLike, 'key' | 'code' | 'keyCode'>): number {
   const m = /^F(\d{1,2})$/.exec(k);
   if (m) return 0x6f + Number(m[1]);
   return e.keyCode && e.keyCode > 0 ? e.keyCode : 0;
-}
-
-/** CEF EVENTFLAG bits for the keyboard modifiers of an event (mouse bits are added by mouse.ts). */
-export function keyModifiers(
-  e: Pick<KeyLike, 'shiftKey' | 'ctrlKey' | 'altKey' | 'metaKey' | 'getModifierState'>,
-): number {
-  let m = 0;
-  if (e.getModifierState?.('CapsLock')) m |= CefFlag.CapsLock;
-  if (e.shiftKey) m |= CefFlag.Shift;
-  if (e.ctrlKey) m |= CefFlag.Control;
-  if (e.altKey) m |= CefFlag.Alt;
-  if (e.metaKey) m |= CefFlag.Command;
-  return m;
 }
 
 /** The text a key produces, or null (named keys like "ArrowLeft", or chords with Ctrl/Cmd that are shortcuts). */

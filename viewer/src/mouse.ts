@@ -1,18 +1,12 @@
 // DOM mouse/wheel → room-protocol mouse events. Pure.
 
-import { CefFlag, type InputEvent, type MouseButton } from '@lkbrowser/protocol';
+import { buttonsToFlags, type InputEvent, type MouseButton } from '@lkbrowser/protocol';
+
+// One definition with the CEF engine's (protocol/src/cef-flags.ts).
+export { buttonsToFlags };
 
 /** Pixels per wheel "line" (DOM deltaMode 1), as Chromium scrolls one line. */
 export const LINE_PX = 40;
-
-/** DOM MouseEvent.buttons bitmask (1 left, 2 right, 4 middle) → CEF flags (LEFT 16, MIDDLE 32, RIGHT 64). */
-export function buttonsToFlags(buttons: number): number {
-  let f = 0;
-  if (buttons & 1) f |= CefFlag.LeftMouse;
-  if (buttons & 2) f |= CefFlag.RightMouse;
-  if (buttons & 4) f |= CefFlag.MiddleMouse;
-  return f;
-}
 
 /** DOM MouseEvent.button (0 left, 1 middle, 2 right, 3/4 back/forward) → protocol button, or null (not forwarded). */
 export function domButton(button: number): MouseButton | null {

@@ -2,6 +2,7 @@
 // into the shm ring and the control socket, and the host-side operations the control loop calls.
 use crate::audio::Chunker;
 use crate::cef_util::*;
+use crate::input::{self, Dropped, Mouse};
 use crate::protocol::{self, Writer};
 use crate::ring::Ring;
 use crate::sys::*;
@@ -77,6 +78,21 @@ pub struct Engine {
     shutting_down: AtomicBool,
     /// chromium_started is still due for the current browser / restart (sent once its main frame committed).
     announce: AtomicBool,
+    /// Whether Node wants the page focused (input_focus; focused from the start, like EnginePage).
+    focused: AtomicBool,
+    /// Input messages refused by input.rs.
+    dropped: Dropped,
+    /// Input held from a main-frame commit until the new page's first paint (input.rs Gate); None stands for a
+    /// refused message (acknowledged in its turn). With it, the input messages handled so far (input_ack).
+    gate: Mutex<(input::Gate<Option<Held>>, i32)>,
+}
+
+/// A checked input event, ready for the browser host.
+#[derive(Debug, PartialEq)]
+enum Held {
+    Mouse(Mouse),
+    Wheel(cef_mouse_event_t, i32, i32),
+    Key(cef_key_event_t),
 }
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -121,6 +137,9 @@ pub fn init(cfg: Config, ctl: File, base: *mut u8, slot_size: usize, slots: usiz
         closed: (Mutex::new((false, false)), Condvar::new()),
         shutting_down: AtomicBool::new(false),
         announce: AtomicBool::new(false),
+        focused: AtomicBool::new(true),
+        dropped: Dropped::default(),
+        gate: Mutex::new((input::Gate::default(), 0)),
     };
     if ENGINE.set(e).is_err() {
         panic!("engine initialised twice");
@@ -167,6 +186,7 @@ unsafe extern "C" fn on_paint(
     if ty != cef_paint_element_type_t::PET_VIEW || w <= 0 || h <= 0 {
         return; // popups (<select> lists) are not composited in this host
     }
+    release_input();
     let bytes = (w as usize) * (h as usize) * 4;
     if bytes > e.slot_size {
         eprintln!("lkb-cef-host: paint {w}x{h} larger than a slot: dropped");
@@ -273,7 +293,17 @@ unsafe extern "C" fn on_after_created(_: *mut cef_life_span_handler_t, b: *mut c
     }
     // Windowless browsers get keyboard input only while focused (Node's setFocus() drives CDP focus
     // emulation on top of this).
-    with_host(|h| ((*h).set_focus.unwrap())(h, 1));
+    apply_focus();
+}
+
+/// Gives the browser host the focus state Node asked for (SetFocus: the view's widget focus, which keyboard events
+/// need; CEF posts it to the UI thread itself).
+fn apply_focus() {
+    let f = engine().focused.load(SeqCst) as c_int;
+    // SAFETY: set_focus may be called from any browser-process thread.
+    unsafe {
+        with_host(|h| ((*h).set_focus.unwrap())(h, f));
+    }
 }
 
 /// Tells Node the page is up (chromium_started: pid, cdpPort 0 = DevTools over the pipe, devtools_pipe.rs) once,
@@ -289,7 +319,11 @@ unsafe extern "C" fn on_load_start(_: *mut cef_load_handler_t, b: *mut cef_brows
     release_ref(f);
     release_ref(b);
     if main {
+        engine().gate.lock().unwrap_or_else(|p| p.into_inner()).0.hold(Instant::now());
         announce_once();
+        // Node's focus state for the new document too (CEF kept the widget focused across cross-site navigations
+        // in engine.test.ts even without this; it is cheap and covers a new browser or a setFocus during a load).
+        apply_focus();
     }
 }
 unsafe extern "C" fn on_loading_state_change(_: *mut cef_load_handler_t, b: *mut cef_browser_t, loading: c_int, _: c_int, _: c_int) {
@@ -481,6 +515,82 @@ pub fn resize(w: i32, h: i32) -> Result<(), String> {
         with_host(|host| ((*host).was_resized.unwrap())(host));
     }
     Ok(())
+}
+
+// ---- input (input_* messages): checked by input.rs, then CEF's browser host API -------------------------------
+// Send*Event and SetFocus may be called on any browser-process thread: CEF posts each to its UI thread, in call
+// order (all of them are called from the control thread), so events keep the order Node sent them in.
+
+fn view_size() -> (i32, i32) {
+    let f = engine().frames.lock().unwrap_or_else(|p| p.into_inner());
+    (f.width, f.height)
+}
+
+fn refuse(what: &str, why: &str) {
+    let (n, log) = engine().dropped.count();
+    if log {
+        eprintln!("lkb-cef-host: {what} input dropped ({n} so far): {why}");
+        send_error(false, &format!("{what} input dropped ({n} so far): {why}"));
+    }
+}
+
+/// Sends checked events to the browser host, in order, then acknowledges them (and the refused ones, None) to Node:
+/// input_ack with the number of input messages handled so far. Called with the gate locked.
+fn deliver(handled: &mut i32, events: Vec<Option<Held>>) {
+    // SAFETY: the send_* calls may be made from any browser-process thread (see above).
+    unsafe {
+        with_host(|h| {
+            for ev in events.iter().flatten() {
+                match *ev {
+                    Held::Mouse(Mouse::Move(ev)) => ((*h).send_mouse_move_event.unwrap())(h, &ev, 0),
+                    Held::Mouse(Mouse::Leave(ev)) => ((*h).send_mouse_move_event.unwrap())(h, &ev, 1),
+                    Held::Mouse(Mouse::Click(ev, b, up, n)) => ((*h).send_mouse_click_event.unwrap())(h, &ev, b, up as c_int, n),
+                    Held::Wheel(ev, dx, dy) => ((*h).send_mouse_wheel_event.unwrap())(h, &ev, dx, dy),
+                    Held::Key(ev) => ((*h).send_key_event.unwrap())(h, &ev),
+                }
+            }
+        });
+    }
+    *handled = handled.wrapping_add(events.len() as i32);
+    send(&Writer::new(protocol::INPUT_ACK).i32(*handled).finish());
+}
+
+/// A checked event from Node (or its refusal): through the gate (held while a new page has not painted yet).
+fn offer(what: &str, ev: Result<Held, &'static str>) {
+    let ev = ev.map_err(|why| refuse(what, why)).ok();
+    // The lock is kept while sending so that a paint's release (UI thread) and this cannot reorder events.
+    let mut g = engine().gate.lock().unwrap_or_else(|p| p.into_inner());
+    let (gate, handled) = &mut *g;
+    if let input::Offer::Send(evs) = gate.offer(ev, Instant::now()) {
+        deliver(handled, evs);
+    }
+}
+
+/// The page painted: what was held for it goes out now (on the UI thread, before anything posted later).
+fn release_input() {
+    let mut g = engine().gate.lock().unwrap_or_else(|p| p.into_inner());
+    let (gate, handled) = &mut *g;
+    let held = gate.release();
+    if !held.is_empty() {
+        deliver(handled, held);
+    }
+}
+
+pub fn mouse(kind: i32, x: i32, y: i32, button: i32, clicks: i32, mods: i32) {
+    offer("mouse", input::mouse(kind, x, y, button, clicks, mods, view_size()).map(Held::Mouse));
+}
+
+pub fn wheel(x: i32, y: i32, dx: i32, dy: i32, mods: i32) {
+    offer("wheel", input::wheel(x, y, dx, dy, mods, view_size()).map(|(ev, dx, dy)| Held::Wheel(ev, dx, dy)));
+}
+
+pub fn key(kind: i32, vk: i32, native: i32, ch: i32, unmodified: i32, mods: i32) {
+    offer("key", input::key(kind, vk, native, ch, unmodified, mods).map(Held::Key));
+}
+
+pub fn set_focus(focused: bool) {
+    engine().focused.store(focused, SeqCst);
+    apply_focus();
 }
 
 /// After a renderer crash: load `url` again in the same browser (a new renderer), or a new browser.

@@ -1,12 +1,14 @@
 // lkb-cef-host: one CEF off-screen page per process, speaking the same control protocol (fd 3) and shm
 // frame ring as native/host (the Chromium-under-Xvfb engine), so native/src drives either engine.
 // Frames: CEF OnPaint (BGRA, dirty rects) copied into a free slot; audio: CEF audio handler; cursor:
-// OnCursorChange; input, navigation and evaluate: CDP on CEF's DevTools port (as for the Xvfb engine).
+// OnCursorChange; input: CEF's browser host API (input_* messages, input.rs); navigation and evaluate: CDP over
+// CEF's DevTools pipe (as for the Xvfb engine).
 // CEF runs its UI thread itself (multi_threaded_message_loop); the main thread reads the control socket.
 mod audio;
 mod cef_util;
 mod devtools_pipe;
 mod engine;
+mod input;
 mod protocol;
 mod reaper;
 mod ring;
@@ -345,6 +347,10 @@ unsafe fn run() -> i32 {
                     }
                 }
             }
+            ClientMsg::Mouse(kind, x, y, button, clicks, mods) => engine::mouse(kind, x, y, button, clicks, mods),
+            ClientMsg::Wheel(x, y, dx, dy, mods) => engine::wheel(x, y, dx, dy, mods),
+            ClientMsg::Key(kind, vk, native, ch, unmodified, mods) => engine::key(kind, vk, native, ch, unmodified, mods),
+            ClientMsg::Focus(f) => engine::set_focus(f),
             ClientMsg::Shutdown => break,
             ClientMsg::Hello(_) => {
                 eprintln!("lkb-cef-host: second hello: closing");

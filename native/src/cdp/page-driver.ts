@@ -3,6 +3,7 @@
 // held-buttons mask left=1 right=2 middle=4, wheel deltas in DOM sign (deltaY > 0 scrolls down).
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
+import { ClickCounter } from '../click-counter.ts';
 import type { KeyEventInit, MouseButton } from '../engine-api.ts';
 import { discoverBrowserWebSocket } from './channel.ts';
 import { CdpConnection, CdpError, type CdpParams, type SendOptions } from './connection.ts';
@@ -58,11 +59,6 @@ export interface PageDriverEvents {
   /** This page opened a popup; with popups 'same-tab' it was closed and this page navigated to url. */
   popup: [{ url: string; targetId: string; action: 'same-tab' | 'allowed' }];
 }
-
-const BUTTON_BITS: Record<MouseButton, number> = { left: 1, right: 2, middle: 4 };
-/** Desktop-like multi-click detection when callers give no clickCount (GTK defaults: 400 ms, 5 px). */
-const MULTI_CLICK_MS = 500;
-const MULTI_CLICK_PX = 4;
 
 function heldButtonName(buttons: number): MouseButton | 'none' {
   if (buttons & 1) return 'left';
@@ -143,8 +139,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   private readonly timeoutMs: number;
   private mainFrameId: string | undefined;
   private currentUrl = '';
-  private buttons = 0;
-  private lastPress: { button: MouseButton; x: number; y: number; at: number; count: number } | undefined;
+  private readonly clicks = new ClickCounter();
   private disconnectedReason: string | undefined;
   private closing = false;
   private readonly unsubscribe: (() => void)[] = [];
@@ -368,7 +363,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
 
   /** `buttons` defaults to the buttons held through mouseDown/mouseUp, so drags work without it. */
   async mouseMove(x: number, y: number, opts: { buttons?: number; modifiers?: number } = {}): Promise<void> {
-    const buttons = opts.buttons ?? this.buttons;
+    const buttons = opts.buttons ?? this.clicks.buttons;
     await this.input('move', 'Input.dispatchMouseEvent', {
       type: 'mouseMoved',
       x,
@@ -389,24 +384,14 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {},
   ): Promise<void> {
     const button = opts.button ?? 'left';
-    const now = performance.now();
-    const prev = this.lastPress;
-    const continues =
-      prev !== undefined &&
-      prev.button === button &&
-      now - prev.at <= MULTI_CLICK_MS &&
-      Math.abs(prev.x - x) <= MULTI_CLICK_PX &&
-      Math.abs(prev.y - y) <= MULTI_CLICK_PX;
-    const clickCount = opts.clickCount ?? (continues && prev ? Math.min(prev.count + 1, 3) : 1);
-    this.lastPress = { button, x, y, at: now, count: clickCount };
-    this.buttons |= BUTTON_BITS[button];
+    const clickCount = this.clicks.press(button, x, y, performance.now(), opts.clickCount);
     await this.input('other', 'Input.dispatchMouseEvent', {
       type: 'mousePressed',
       x,
       y,
       modifiers: opts.modifiers ?? 0,
       button,
-      buttons: this.buttons,
+      buttons: this.clicks.buttons,
       clickCount,
     });
   }
@@ -418,15 +403,15 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     opts: { button?: MouseButton; clickCount?: number; modifiers?: number } = {},
   ): Promise<void> {
     const button = opts.button ?? 'left';
-    this.buttons &= ~BUTTON_BITS[button];
+    const clickCount = this.clicks.release(button, opts.clickCount);
     await this.input('other', 'Input.dispatchMouseEvent', {
       type: 'mouseReleased',
       x,
       y,
       modifiers: opts.modifiers ?? 0,
       button,
-      buttons: this.buttons,
-      clickCount: opts.clickCount ?? (this.lastPress?.button === button ? this.lastPress.count : 1),
+      buttons: this.clicks.buttons,
+      clickCount,
     });
   }
 
@@ -440,7 +425,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       deltaY,
       modifiers: opts.modifiers ?? 0,
       button: 'none',
-      buttons: this.buttons,
+      buttons: this.clicks.buttons,
     });
   }
 
@@ -454,7 +439,7 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       button: 'none',
       buttons: 0,
     });
-    this.buttons = 0;
+    this.clicks.buttons = 0;
   }
 
   // ---- keyboard ----

@@ -206,8 +206,10 @@ async function run(): Promise<void> {
   metrics.chromiumSandbox.set(page.sandbox.enabled ? 1 : 0);
   if (shuttingDown) return;
   if (gate) {
+    timeline.mark('standby_ready');
     log.info('standby: engine up on a blank page, in no room; waiting for a claim (POST /claim)');
     cfg = await gate.claimed;
+    timeline.mark('claimed');
     if (shuttingDown) return;
     nav = { allowPrivate: cfg.navAllowPrivateNetworks, allowedOrigins: cfg.navAllowedOrigins };
     const maxMs = cfg.maxDurationSeconds * 1000;
@@ -246,6 +248,7 @@ async function run(): Promise<void> {
     pageReady = (async () => {
       if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
       if (c.url !== 'about:blank') await p.navigate(c.url);
+      timeline.mark('page_ready');
       log.info({ ms: Math.round(performance.now() - t0) }, 'claimed: page loaded');
     })();
     // Observed by session.start(); this handler only keeps a failure while joining from being unhandled.
@@ -280,6 +283,8 @@ async function run(): Promise<void> {
     log.fatal({ err }, 'browser cannot be restarted');
     void shutdown(1, 'browser failed');
   });
+  session.once('publishing', () => timeline.mark('publishing'));
+  session.once('subscribed', () => timeline.mark('first_subscriber'));
   session.once('firstFrame', () => {
     timeline.mark('first_frame_published');
     log.info({ msSinceProcessStart: timeline.summary() }, 'startup: first frame published');

@@ -78,6 +78,8 @@ export interface SessionEvents {
   publishing: [];
   /** The first video frame went to the track's source. */
   firstFrame: [];
+  /** The server bound a subscriber's browser-video down track. */
+  subscribed: [];
 }
 
 const nowMs = (): number => performance.now();
@@ -141,6 +143,7 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       logger,
       prepared: opts.videoTrack,
       onFirstFrame: () => this.emit('firstFrame'),
+      onSubscribed: () => this.emit('subscribed'),
     });
     this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger }) : undefined;
     this.#input = new InputPipeline({

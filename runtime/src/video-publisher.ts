@@ -73,6 +73,8 @@ export interface VideoPublisherOptions {
   prepared?: Promise<PreparedVideoTrack>;
   /** Called once, after the first frame went to the source. */
   onFirstFrame?: () => void;
+  /** Called when the server bound a subscriber's down track of this track (LocalTrackSubscribed). */
+  onSubscribed?: () => void;
 }
 
 /** The newest paint: its pixels (an engine slot until released) and whether it went out yet. */
@@ -132,6 +134,7 @@ export class VideoPublisher {
   #resendTimers: NodeJS.Timeout[] = [];
   readonly #onLocalSubscribed = (track: LocalTrack): void => {
     if (track.sid === undefined || track.sid !== this.#sid || this.#closed) return;
+    this.#o.onSubscribed?.();
     for (const t of this.#resendTimers) clearTimeout(t);
     this.#resendTimers = SUBSCRIBED_RESEND_MS.map((ms) =>
       setTimeout(() => {

@@ -3,8 +3,10 @@
 // --warm-pools, the real livekit-server, and bench/lib/pod-runner.ts playing the kubelet (each pool pod a runtime
 // process started with the pod's environment, reachable at its own 127.0.0.N). Per run: a viewer joins the room,
 // the bench creates a BrowserSession naming the pool, and measures to the viewer's first decoded frame
-//   - from the runtime's claim (its "claimed" log line: POST /claim accepted) — the figure the target is about;
-//   - from the BrowserSession create (adds the operator's watch → reconcile → claim patch → POST /claim).
+//   - from the runtime's claim (POST /claim accepted) — the figure the target is about;
+//   - from the BrowserSession create (adds the operator's watch → reconcile → claim patch → POST /claim);
+// and each step of the claim path between (bench/lib/claim-steps.ts): the claimed runtime's own step ends, read from
+// its /metrics (lkb_startup_step_timestamp_seconds, the start-up timeline), and the viewer's.
 // Runs are sequential; before each one the pool is back at full strength (every runtime warm).
 // Usage: node bench/warm-pool.ts [--runs 10] [--pool 2] [--size 1280x720]
 import './lib/quiet.ts';
@@ -36,6 +38,7 @@ import {
   writeResult,
 } from './lib/common.ts';
 import { startPageServer } from './lib/pages.ts';
+import { CLAIM_STEPS, parseStepGauge, stepDurations } from './lib/claim-steps.ts';
 import { PodRunner } from './lib/pod-runner.ts';
 import { joinViewer } from './lib/viewer.ts';
 
@@ -58,18 +61,10 @@ async function freePort(): Promise<number> {
 interface RunResult {
   run: number;
   pod: string;
-  claimToFirstFrame: number;
-  /** The claimed runtime's steps (its own log times); the page loads while the room is joined and published to. */
-  claimToLoaded: number;
-  claimToConnected: number;
-  connectedToPublishing: number;
-  /** Tracks published → the viewer's TrackSubscribed (the server's announcement and subscription). */
-  publishingToSubscribed: number;
-  /** → first decoded frame (the key frame sent for the new subscriber). */
-  subscribedToFirstFrame: number;
-  publishingToFirstFrame: number;
-  createToFirstFrame: number;
-  createToClaim: number;
+  /** Wall ms of each step: the claimed runtime's (claim-steps.ts), the viewer's and the session's create. */
+  steps: Record<string, number>;
+  /** ms per CLAIM_STEPS row. */
+  durations: number[];
   loadavg: string;
 }
 
@@ -180,27 +175,38 @@ async function main(): Promise<void> {
           50,
         );
         const pod = String(s).split('/')[1] ?? '';
-        const claimedAt = await waitFor('claim time', () => runner.mark(pod, 'claimed'), 10_000, 20);
-        const connectedAt = runner.mark(pod, 'connected') ?? Number.NaN;
-        const publishingAt = runner.mark(pod, 'publishing') ?? Number.NaN;
-        const first = viewer.firstFrameAt as number;
-        const subscribedAt = viewer.subscribedAt ?? Number.NaN;
-        const r: RunResult = {
-          run: i,
-          pod,
-          claimToLoaded: (runner.mark(pod, 'loaded') ?? Number.NaN) - claimedAt,
-          claimToConnected: connectedAt - claimedAt,
-          connectedToPublishing: publishingAt - connectedAt,
-          publishingToSubscribed: subscribedAt - publishingAt,
-          subscribedToFirstFrame: first - subscribedAt,
-          publishingToFirstFrame: first - publishingAt,
-          claimToFirstFrame: first - claimedAt,
-          createToFirstFrame: first - t0,
-          createToClaim: claimedAt - t0,
-          loadavg: la,
+        // A frame that is not black follows at once when the first one was the page (the usual case).
+        await waitFor('first content frame', () => viewer.firstContentAt, 3000, 5).catch(() => undefined);
+        const base = runner.address(pod);
+        if (!base) throw new Error(`pod ${pod} has no runtime process`);
+        const runtimeSteps = await waitFor(
+          'the runtime reports its claim steps',
+          async () => {
+            const st = parseStepGauge(await (await fetch(`${base}/metrics`)).text());
+            return st.claimed !== undefined && st.first_subscriber !== undefined ? st : undefined;
+          },
+          10_000,
+          50,
+        );
+        const steps: Record<string, number> = {
+          ...runtimeSteps,
+          session_created: t0,
+          viewer_subscribed: viewer.subscribedAt ?? Number.NaN,
+          viewer_first_frame: viewer.firstFrameAt as number,
+          viewer_first_content: viewer.firstContentAt ?? Number.NaN,
         };
+        const durations = stepDurations(steps);
+        const r: RunResult = { run: i, pod, steps, durations, loadavg: la };
+        log.info(
+          {
+            run: i,
+            pod,
+            ms: Object.fromEntries(CLAIM_STEPS.map(([l], k) => [l.trim(), Math.round(durations[k] ?? Number.NaN)])),
+            loadavg: la,
+          },
+          'warm run',
+        );
         runs.push(r);
-        log.info(r, 'warm run');
       } finally {
         await viewer.close();
         await client.delete(SESSIONS, ns, `s${i}`);
@@ -218,44 +224,12 @@ async function main(): Promise<void> {
     min: Math.round(Math.min(...v)),
     max: Math.round(Math.max(...v)),
   });
-  const rows = [
+  const rows = CLAIM_STEPS.map(([label], k) =>
     row(
-      'claim (POST /claim accepted) → first frame received, ms',
-      runs.map((r) => r.claimToFirstFrame),
+      `${label}, ms`,
+      runs.map((r) => r.durations[k] ?? Number.NaN),
     ),
-    row(
-      '  of which claim → room connected',
-      runs.map((r) => r.claimToConnected),
-    ),
-    row(
-      '  claim → page loaded (resize + navigate, while joining and publishing)',
-      runs.map((r) => r.claimToLoaded),
-    ),
-    row(
-      '  room connected → tracks published',
-      runs.map((r) => r.connectedToPublishing),
-    ),
-    row(
-      '  tracks published → first frame received',
-      runs.map((r) => r.publishingToFirstFrame),
-    ),
-    row(
-      '    tracks published → viewer subscribed',
-      runs.map((r) => r.publishingToSubscribed),
-    ),
-    row(
-      '    viewer subscribed → first frame decoded',
-      runs.map((r) => r.subscribedToFirstFrame),
-    ),
-    row(
-      'BrowserSession create → claim, ms',
-      runs.map((r) => r.createToClaim),
-    ),
-    row(
-      'BrowserSession create → first frame received, ms',
-      runs.map((r) => r.createToFirstFrame),
-    ),
-  ];
+  );
   const loads = runs.map((r) => Number(r.loadavg.split(' ')[0]));
   console.log(
     `\nWarm pool (${sfu.label}, pool ${f.pool}, ${w}x${h}, ${runs.length} sessions, 1-min load average ` +

@@ -3,7 +3,7 @@
 // (values only: a pool pod has no secret references) and its HTTP server bound to a loopback address of its own
 // (127.0.0.N, the pod IP written to the pod's status), so the operator's claim client and /status polls reach it
 // exactly as they would reach a pod. /readyz 200 → pod Running + Ready; the process exits → Succeeded/Failed; the
-// pod is deleted → SIGTERM.
+// pod is deleted → SIGTERM. The claimed runtime's steps are on its /metrics (address()).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { KubeClient, Pod } from '@lkbrowser/operator';
@@ -15,18 +15,8 @@ interface Running {
   proc: ChildProcess;
   ip: string;
   ready: boolean;
-  /** Wall ms (pino time) of the runtime's milestone log lines, by message. */
-  marks: Map<string, number>;
   exited: boolean;
 }
-
-/** The runtime's log messages that mark a claimed start's steps. */
-const MARKS = {
-  claimed: 'claimed: joining the room',
-  loaded: 'claimed: page loaded',
-  connected: 'connected to the room',
-  publishing: 'publishing',
-} as const;
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -68,9 +58,10 @@ export class PodRunner {
     this.extraArgs = extraArgs;
   }
 
-  /** Wall ms of a milestone as the runtime logged it (MARKS). */
-  mark(podName: string, what: keyof typeof MARKS): number | undefined {
-    return this.pods.get(podName)?.marks.get(what);
+  /** The pod's runtime HTTP server (status, metrics), while its process runs. */
+  address(podName: string): string | undefined {
+    const r = this.pods.get(podName);
+    return r && !r.exited ? `http://${r.ip}:${this.port}` : undefined;
   }
 
   start(): void {
@@ -114,19 +105,12 @@ export class PodRunner {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env, LKB_METRICS_HOST: ip },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const r: Running = { proc, ip, ready: false, exited: false, marks: new Map() };
+    const r: Running = { proc, ip, ready: false, exited: false };
     this.pods.set(name, r);
     const tail: string[] = [];
     createInterface({ input: proc.stdout as NonNullable<ChildProcess['stdout']> }).on('line', (l) => {
       tail.push(l);
       if (tail.length > 30) tail.shift();
-      const mark = Object.entries(MARKS).find(([, msg]) => l.includes(`"msg":"${msg}"`));
-      if (!mark || r.marks.has(mark[0])) return;
-      try {
-        r.marks.set(mark[0], (JSON.parse(l) as { time: number }).time);
-      } catch (e) {
-        log.warn({ err: (e as Error).message }, 'unparseable runtime log line');
-      }
     });
     createInterface({ input: proc.stderr as NonNullable<ChildProcess['stderr']> }).on('line', (l) => {
       tail.push(`stderr: ${l}`);

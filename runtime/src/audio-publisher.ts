@@ -1,18 +1,11 @@
 // browser-audio: the screen-share audio track. Engine audio (10 ms frames of 48 kHz stereo) goes through a short
 // bounded queue into the AudioSource; after repeated capture errors the source and track are re-created.
-import {
-  AudioFrame,
-  AudioSource,
-  LocalAudioTrack,
-  type Room,
-  TrackPublishOptions,
-  TrackSource,
-} from '@livekit/rtc-node';
+import { AudioFrame, type AudioSource, type Room, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { AudioEvent } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
+import { type PreparedAudio, prepareAudio } from './prepared-media.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { AUDIO_TRACK } from '@lkbrowser/protocol';
 
 const QUEUE_FRAMES = 20; // 200 ms of 10 ms frames
 const ERRORS_BEFORE_RECREATE = 3;
@@ -21,11 +14,14 @@ export interface AudioPublisherOptions {
   room: Room;
   metrics: RuntimeMetrics;
   logger: Logger;
+  /** A standby runtime's source and track, made before its claim (prepared-media.ts); publish() uses them. */
+  prepared?: PreparedAudio;
 }
 
 export class AudioPublisher {
   readonly #o: AudioPublisherOptions;
   #source: AudioSource | undefined;
+  #prepared: PreparedAudio | undefined;
   #sid: string | undefined;
   #queue: AudioEvent[] = [];
   #pumping = false;
@@ -35,6 +31,7 @@ export class AudioPublisher {
 
   constructor(opts: AudioPublisherOptions) {
     this.#o = opts;
+    this.#prepared = opts.prepared;
   }
 
   get sid(): string | undefined {
@@ -44,8 +41,11 @@ export class AudioPublisher {
   async publish(): Promise<void> {
     const lp = this.#o.room.localParticipant;
     if (!lp) return;
-    this.#source = new AudioSource(48000, 2, 200);
-    const track = LocalAudioTrack.createAudioTrack(AUDIO_TRACK, this.#source);
+    // The prepared objects once only: a re-creation after capture errors makes new ones.
+    const a = this.#prepared ?? prepareAudio();
+    this.#prepared = undefined;
+    this.#source = a.source;
+    const track = a.track;
     const pub = await lp.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_SCREENSHARE_AUDIO }));
     this.#sid = pub.sid;
   }

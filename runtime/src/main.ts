@@ -12,6 +12,7 @@ import { EgressProxy } from './egress/egress-proxy.ts';
 import { startStatusServer, type StatusServer } from './http-server.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { checkNavigation } from './nav-policy.ts';
+import { fitPrepared, type PreparedAudio, type PreparedVideo, prepareAudio, prepareVideo } from './prepared-media.ts';
 import { type RoomJoin, joinRoom } from './room-join.ts';
 import { RoomSession } from './session.ts';
 import { StartupTimeline } from './startup-timeline.ts';
@@ -124,7 +125,7 @@ function acceptClaim(claim: Claim): { ok: true; value: RuntimeConfig } | { ok: f
 }
 
 /** The room with our handlers, joined and browser-video published (joinRoom) with the current settings. */
-function openRoom(token: string): RoomJoin {
+function openRoom(token: string, prepared?: PreparedVideo): RoomJoin {
   const r = new Room();
   room = r;
   r.on(RoomEvent.Disconnected, (reason) => {
@@ -142,6 +143,7 @@ function openRoom(token: string): RoomJoin {
     framerate: cfg.framerate,
     videoCodec: cfg.videoCodec,
     timeline,
+    prepared,
   });
 }
 
@@ -205,10 +207,22 @@ async function run(): Promise<void> {
   log.info({ url: page.url, width: page.width, height: page.height, sandbox: page.sandbox }, 'page started');
   metrics.chromiumSandbox.set(page.sandbox.enabled ? 1 : 0);
   if (shuttingDown) return;
+  // Standby: the room's media objects too (no room, no credentials), so the claim's path does not start rtc-node.
+  let media: { video?: PreparedVideo; audio?: PreparedAudio } = {};
   if (gate) {
+    const standbyMedia = {
+      video: prepareVideo(cfg.width, cfg.height),
+      audio: cfg.audio ? prepareAudio() : undefined,
+    };
+    timeline.mark('standby_ready');
     log.info('standby: engine up on a blank page, in no room; waiting for a claim (POST /claim)');
     cfg = await gate.claimed;
+    timeline.mark('claimed');
     if (shuttingDown) return;
+    const fit = fitPrepared(standbyMedia, cfg);
+    media = fit;
+    for (const u of fit.unused)
+      u.source.close().catch((err: unknown) => log.warn({ err }, 'closing an unused standby media source failed'));
     nav = { allowPrivate: cfg.navAllowPrivateNetworks, allowedOrigins: cfg.navAllowedOrigins };
     const maxMs = cfg.maxDurationSeconds * 1000;
     if (maxMs > 0) timers.push(setTimeout(() => void shutdown(0, 'max duration reached'), maxMs));
@@ -239,13 +253,14 @@ async function run(): Promise<void> {
   // session sends frames once the page is done).
   let pageReady: Promise<void> | undefined;
   if (gate) {
-    join = openRoom(tokenFile ? tokenFile.current() : await resolveToken(cfg));
+    join = openRoom(tokenFile ? tokenFile.current() : await resolveToken(cfg), media.video);
     const p = page;
     const c = cfg;
     const t0 = performance.now();
     pageReady = (async () => {
       if (p.width !== c.width || p.height !== c.height) await p.resize(c.width, c.height);
       if (c.url !== 'about:blank') await p.navigate(c.url);
+      timeline.mark('page_ready');
       log.info({ ms: Math.round(performance.now() - t0) }, 'claimed: page loaded');
     })();
     // Observed by session.start(); this handler only keeps a failure while joining from being unhandled.
@@ -275,11 +290,14 @@ async function run(): Promise<void> {
     logger: log,
     pageReady,
     earlyRpc: join.earlyRpc,
+    preparedAudio: media.audio,
   });
   session.on('fatal', (err) => {
     log.fatal({ err }, 'browser cannot be restarted');
     void shutdown(1, 'browser failed');
   });
+  session.once('publishing', () => timeline.mark('publishing'));
+  session.once('subscribed', () => timeline.mark('first_subscriber'));
   session.once('firstFrame', () => {
     timeline.mark('first_frame_published');
     log.info({ msSinceProcessStart: timeline.summary() }, 'startup: first frame published');

@@ -4,6 +4,7 @@
 import type { Room } from '@livekit/rtc-node';
 import { RPC } from '@lkbrowser/protocol';
 import { EarlyRpcHold } from './early-rpc.ts';
+import type { PreparedVideo } from './prepared-media.ts';
 import type { StartupTimeline } from './startup-timeline.ts';
 import type { VideoCodecName } from './video-codec.ts';
 import { type PreparedVideoTrack, publishVideoTrack } from './video-publisher.ts';
@@ -30,6 +31,8 @@ export function joinRoom(
     framerate: number;
     videoCodec: VideoCodecName;
     timeline: StartupTimeline;
+    /** A standby runtime's browser-video source and track, made before the claim (prepared-media.ts). */
+    prepared?: PreparedVideo;
   },
 ): RoomJoin {
   o.timeline.mark('room_connect_started');
@@ -40,12 +43,11 @@ export function joinRoom(
     earlyRpc.register(room, Object.values(RPC));
   });
   const video = connected.then(async () => {
-    const t = await publishVideoTrack(room, {
-      width: o.width,
-      height: o.height,
-      fps: o.framerate,
-      codec: o.videoCodec,
-    });
+    const t = await publishVideoTrack(
+      room,
+      { width: o.width, height: o.height, fps: o.framerate, codec: o.videoCodec },
+      o.prepared,
+    );
     o.timeline.mark('track_published');
     return t;
   });

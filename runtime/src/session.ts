@@ -27,6 +27,7 @@ import { actionsHandler, screenshotHandler } from './rpc-agent-handlers.ts';
 import { reportedUrl } from './room-limits.ts';
 import { historyStep, navigateChecked, rpcHandlers } from './rpc-handlers.ts';
 import type { EarlyRpcHold } from './early-rpc.ts';
+import type { PreparedAudio } from './prepared-media.ts';
 import { RpcRouter } from './rpc-router.ts';
 import { type PreparedVideoTrack, VideoPublisher } from './video-publisher.ts';
 import type { VideoCodecName } from './video-codec.ts';
@@ -69,6 +70,8 @@ export interface SessionOptions {
   pageReady?: Promise<unknown>;
   /** RPCs held since the room join (early-rpc.ts): handed to this session's router once it has registered. */
   earlyRpc?: EarlyRpcHold;
+  /** A standby runtime's browser-audio source and track, made before the claim (prepared-media.ts). */
+  preparedAudio?: PreparedAudio;
 }
 
 export interface SessionEvents {
@@ -78,6 +81,8 @@ export interface SessionEvents {
   publishing: [];
   /** The first video frame went to the track's source. */
   firstFrame: [];
+  /** The server bound a subscriber's browser-video down track. */
+  subscribed: [];
 }
 
 const nowMs = (): number => performance.now();
@@ -141,8 +146,9 @@ export class RoomSession extends EventEmitter<SessionEvents> {
       logger,
       prepared: opts.videoTrack,
       onFirstFrame: () => this.emit('firstFrame'),
+      onSubscribed: () => this.emit('subscribed'),
     });
-    this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger }) : undefined;
+    this.#audio = opts.audio ? new AudioPublisher({ room, metrics, logger, prepared: opts.preparedAudio }) : undefined;
     this.#input = new InputPipeline({
       page,
       focus: this.#focus,

@@ -3,7 +3,6 @@
 // `refreshIntervalMs` without a new paint so late subscribers and lossy links of a static page still get a picture.
 import {
   type LocalTrack,
-  LocalVideoTrack,
   type Room,
   RoomEvent,
   TrackPublishOptions,
@@ -11,13 +10,13 @@ import {
   VideoBufferType,
   VideoCodec,
   VideoFrame,
-  VideoSource,
+  type VideoSource,
 } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { BrowserPage, PaintEvent } from '@lkbrowser/native';
 import { errMsg } from './errors.ts';
+import { type PreparedVideo, prepareVideo } from './prepared-media.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { VIDEO_TRACK } from '@lkbrowser/protocol';
 import { videoBitrate } from './video-bitrate.ts';
 import type { VideoCodecName } from './video-codec.ts';
 
@@ -35,17 +34,20 @@ export interface PreparedVideoTrack {
   sid: string;
 }
 
-/** Publishes browser-video on `room` (screen share, one layer, the codec and bitrate for the size). */
+/**
+ * Publishes browser-video on `room` (screen share, one layer, the codec and bitrate for the size): the `prepared`
+ * source and track (a standby runtime's, of this size: prepared-media.ts fitPrepared), or new ones.
+ */
 export async function publishVideoTrack(
   room: Room,
   o: { width: number; height: number; fps: number; codec?: VideoCodecName },
+  prepared?: PreparedVideo,
 ): Promise<PreparedVideoTrack> {
   const lp = room.localParticipant;
   if (!lp) throw new Error('room is not connected');
-  const source = new VideoSource(o.width, o.height);
-  const track = LocalVideoTrack.createVideoTrack(VIDEO_TRACK, source);
+  const v = prepared ?? prepareVideo(o.width, o.height);
   const pub = await lp.publishTrack(
-    track,
+    v.track,
     new TrackPublishOptions({
       source: TrackSource.SOURCE_SCREENSHARE,
       videoCodec: RTC_CODEC[o.codec ?? 'vp8'],
@@ -53,7 +55,7 @@ export async function publishVideoTrack(
       simulcast: false,
     }),
   );
-  return { source, sid: pub.sid ?? '' };
+  return { source: v.source, sid: pub.sid ?? '' };
 }
 
 export interface VideoPublisherOptions {
@@ -69,6 +71,8 @@ export interface VideoPublisherOptions {
   prepared?: Promise<PreparedVideoTrack>;
   /** Called once, after the first frame went to the source. */
   onFirstFrame?: () => void;
+  /** Called when the server bound a subscriber's down track of this track (LocalTrackSubscribed). */
+  onSubscribed?: () => void;
 }
 
 /** The newest paint: its pixels (an engine slot until released) and whether it went out yet. */
@@ -102,12 +106,30 @@ const PACE_BURST = 2;
 
 /**
  * When a subscriber's down track is bound (livekit-server's TrackSubscribed, once per track), the last frame is
- * sent again at these delays (ms). The server asks the encoder for a key frame at that moment, but an encoder only
- * encodes one when it is given a frame; a settled page gives none, so without this the first subscriber (a warm
- * claim's or a cold start's viewer) waits for the next refresh. Several sends because the key frame request (RTCP)
- * and the signal message race.
+ * sent again at these delays (ms). The server asks the encoder for a key frame then, but an encoder only encodes one
+ * when it is given a frame, and a settled page gives none. The publisher's encoder also sends nothing while the track
+ * has no subscriber (the server's subscribed-quality update enables it at the same moment), and the server locks the
+ * new down track only on a key frame that follows the first packets it sees (its PLI "for layer lock"): so the frame
+ * goes out at the track's frame interval for SUBSCRIBED_BURST_MS, and whichever frame follows that PLI is the key
+ * frame, one interval after it at most (was: the 100/300 ms re-sends). A key frame the viewer still misses (its own
+ * negotiation not done yet) it asks for again, and the server forwards that PLI only after its throttle (500 ms for
+ * a one-layer track): the frame goes out every SUBSCRIBED_TAIL_STEP_MS until SUBSCRIBED_TAIL_MS for that one (was:
+ * the 700 ms re-send). bench/warm-pool.ts, "first subscriber bound → first frame decoded". A still frame re-sent
+ * costs one conversion and a tiny delta frame; the low-rate refresh takes over after.
  */
-export const SUBSCRIBED_RESEND_MS = [0, 100, 300, 700] as const;
+export const SUBSCRIBED_BURST_MS = 300;
+export const SUBSCRIBED_TAIL_STEP_MS = 100;
+export const SUBSCRIBED_TAIL_MS = 1000;
+
+/** The re-send delays after a subscription at `fps` (pure; table test in video-publisher-schedule.test.ts). */
+export function subscribedResendMs(fps: number): number[] {
+  const step = Math.max(20, Math.round(1000 / Math.max(1, fps)));
+  const out: number[] = [];
+  for (let t = 0; t < SUBSCRIBED_BURST_MS; t += step) out.push(t);
+  for (let t = SUBSCRIBED_BURST_MS; t <= SUBSCRIBED_TAIL_MS; t += SUBSCRIBED_TAIL_STEP_MS) out.push(t);
+  return out;
+}
+
 const monoUs = (): bigint => process.hrtime.bigint() / 1000n;
 
 export class VideoPublisher {
@@ -132,10 +154,13 @@ export class VideoPublisher {
   #resendTimers: NodeJS.Timeout[] = [];
   readonly #onLocalSubscribed = (track: LocalTrack): void => {
     if (track.sid === undefined || track.sid !== this.#sid || this.#closed) return;
+    this.#o.onSubscribed?.();
     for (const t of this.#resendTimers) clearTimeout(t);
-    this.#resendTimers = SUBSCRIBED_RESEND_MS.map((ms) =>
+    // A page that paints anyway (animation) already sends a frame per interval: no re-send on top of it.
+    const halfInterval = 500 / this.#o.fps;
+    this.#resendTimers = subscribedResendMs(this.#o.fps).map((ms) =>
       setTimeout(() => {
-        if (this.#running) this.#publishLatest(true);
+        if (this.#running && nowMs() - this.#lastPublishMs >= halfInterval) this.#publishLatest(true);
       }, ms),
     );
   };

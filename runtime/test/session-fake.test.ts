@@ -6,6 +6,7 @@ import { dispose, type Room, RoomEvent, RpcError, TrackKind, TrackSource } from 
 import { RuntimeMetrics } from '../src/metrics.ts';
 import { ROOM_LIMITS, RPC, RpcCode, TOPIC } from '@lkbrowser/protocol';
 import { RoomSession } from '../src/session.ts';
+import { SUBSCRIBED_TAIL_MS } from '../src/video-publisher.ts';
 import { FakePage } from './fake-engine.ts';
 import {
   DataLog,
@@ -142,6 +143,8 @@ test('publishes browser-video (screen share) whose pixels match the page, and br
 });
 
 test('a static page is refreshed at a low rate, not re-encoded every frame', async () => {
+  // The steady state: after the re-sends that follow the viewer's subscription (video-publisher.ts).
+  await new Promise((r) => setTimeout(r, SUBSCRIBED_TAIL_MS));
   const before = await metrics.value('lkb_frames_published_total');
   const refreshedBefore = await metrics.value('lkb_frames_refreshed_total');
   await new Promise((r) => setTimeout(r, 3000));

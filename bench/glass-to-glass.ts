@@ -2,35 +2,32 @@
 // The test page draws a 16-bit frame counter as black/white blocks (plus the complement row) every rAF and records
 // performance.timeOrigin + performance.now() per counter value; the subscriber reads the counter from the decoded
 // pixels and time-stamps each counter's first arrival with the same wall clock; page timestamps are fetched over CDP
-// at the end. Then, per size, one latency-budget run of ours (bench/lib/latency-budget.ts: where the time goes, per
+// at the end (bench/lib/glass-to-glass.ts). Then, per size, one latency-budget run of ours (bench/lib/latency-budget.ts: where the time goes, per
 // stage). Usage: node bench/glass-to-glass.ts [--runs 3] [--seconds 10] [--fps 30] [--sizes 1280x720,1920x1080]
 // [--no-budget]
 import './lib/quiet.ts';
 import { randomUUID } from 'node:crypto';
-import type { VideoFrame } from '@livekit/rtc-node';
-import { PageDriver } from '@lkbrowser/native/cdp';
 import {
   failures,
   fmtSpread,
   log,
   loadavg,
   machineInfo,
-  percentile,
   retryOnce,
   type Sfu,
   sleep,
   spread,
   table,
-  wallMs,
   watchdog,
   writeResult,
 } from './lib/common.ts';
 import { type BenchSpec, benchFlags } from './lib/cli.ts';
-import { COUNTER_BITS, type PageServer } from './lib/pages.ts';
+import { type PageServer } from './lib/pages.ts';
+import { fetchPageStamps, latencies, readCounterFrom, recordCounters } from './lib/glass-to-glass.ts';
 import { withFixtures, kindsForRun } from './lib/fixtures.ts';
 import { compareRows } from './lib/compare.ts';
 import { KINDS, type PipelineKind, startPipeline } from './lib/pipelines.ts';
-import { joinViewer, lumaSampler } from './lib/viewer.ts';
+import { joinViewer } from './lib/viewer.ts';
 import { type Budget, budgetRows, budgetRun } from './lib/latency-budget.ts';
 import { withTimeout } from '@lkbrowser/testkit';
 
@@ -66,30 +63,6 @@ export interface G2GRun {
   frameSize: string;
   loadavg: string;
   error?: string;
-}
-
-/** Reads the counter from a decoded frame; undefined if any bit is ambiguous. */
-export function readCounter(f: VideoFrame): number | undefined {
-  return readCounterFrom(lumaSampler(f));
-}
-
-/** The counter from any luma sampler (a decoded frame, or a captured frame's grid). */
-export function readCounterFrom(s: {
-  width: number;
-  mean(x0: number, y0: number, x1: number, y1: number): number;
-}): number | undefined {
-  const b = s.width / COUNTER_BITS;
-  let v = 0;
-  for (let i = 0; i < COUNTER_BITS; i++) {
-    const x0 = Math.round(i * b + b / 4);
-    const x1 = Math.round(i * b + (3 * b) / 4);
-    const top = s.mean(x0, Math.round(b / 4), x1, Math.round((3 * b) / 4));
-    const bottom = s.mean(x0, Math.round(b + b / 4), x1, Math.round(b + (3 * b) / 4));
-    const d = top - bottom;
-    if (!(Math.abs(d) >= 50)) return undefined;
-    v = (v << 1) | (d > 0 ? 1 : 0);
-  }
-  return v;
 }
 
 async function oneRun(
@@ -138,71 +111,29 @@ async function oneRun(
     await withTimeout(`${kind} first frame`, p.firstFrame, 90_000);
     await viewer.waitVideo(30_000);
     await sleep(o.warmupSeconds * 1000);
-    const firstSeen = new Map<number, number>();
-    let frames = 0;
-    let ambiguous = 0;
-    let size = '';
-    viewer.onFrame((f, at) => {
-      frames++;
-      size = `${f.width}x${f.height}`;
-      const c = readCounter(f);
-      if (c === undefined) ambiguous++;
-      else if (!firstSeen.has(c)) firstSeen.set(c, at);
-    });
+    const rec = recordCounters(viewer);
     const pub0 = await p.framesPublished();
-    const w0 = wallMs();
-    const t0 = performance.now();
     await sleep(o.seconds * 1000);
-    viewer.onFrame(undefined);
-    const secs = (performance.now() - t0) / 1000;
+    const win = rec.stop();
+    const secs = win.seconds;
     const publishedFps = ((await p.framesPublished()) - pub0) / secs;
-    const w1 = wallMs();
-    const counters = [...firstSeen.keys()];
-    const driver = await PageDriver.connect(await p.cdpEndpoint(), {
-      timeoutMs: 15_000,
-      logger: log,
-      headers: p.cdpHeaders,
-    });
-    let ts: Record<string, number | null>;
-    let rafs = Number.NaN;
-    try {
-      rafs = await driver.evaluate<number>(`window.__ts.filter((t) => t >= ${w0} && t <= ${w1}).length`);
-      ts = JSON.parse(
-        await driver.evaluate<string>(
-          `JSON.stringify(Object.fromEntries(${JSON.stringify(counters)}.map((c) => [c, window.__ts[c] ?? null])))`,
-        ),
-      ) as Record<string, number | null>;
-    } finally {
-      await driver.close();
-    }
-    const lat: number[] = [];
-    let missing = 0;
-    let negative = 0;
-    for (const [c, at] of firstSeen) {
-      const t = ts[String(c)];
-      if (typeof t !== 'number') {
-        missing++;
-        continue;
-      }
-      const d = at - t;
-      if (d < 0) negative++;
-      else lat.push(d);
-    }
+    const { ts, rafs } = await fetchPageStamps(p, [...win.firstSeen.keys()], win.w0, win.w1);
+    const { lat, p50, p95, missing, negative } = latencies(win.firstSeen, ts);
     return {
       ...base,
       samples: lat.length,
-      p50: percentile(lat, 50),
-      p95: percentile(lat, 95),
+      p50,
+      p95,
       min: lat.length ? Math.min(...lat) : Number.NaN,
       max: lat.length ? Math.max(...lat) : Number.NaN,
-      receivedFps: frames / secs,
+      receivedFps: win.frames / secs,
       publishedFps,
       pageRafPerS: rafs / secs,
-      distinctCountersPerS: firstSeen.size / secs,
-      ambiguousFrames: ambiguous,
+      distinctCountersPerS: win.firstSeen.size / secs,
+      ambiguousFrames: win.ambiguous,
       missingTimestamps: missing,
       negative,
-      frameSize: size,
+      frameSize: win.size,
     };
   } catch (e) {
     log.error({ kind, w, h, run, err: (e as Error).message }, 'glass-to-glass run failed');

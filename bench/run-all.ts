@@ -3,6 +3,7 @@
 // Usage: node bench/run-all.ts [--runs 3] [--fps 30] [--quick] [--no-1080p-cpu]
 //   --quick: 1 run each, short windows (a smoke run; numbers are not meaningful)
 //   --no-1080p-cpu: skip the extra cpu-mem case (full-screen animation at 1920x1080)
+//   --density: also bench/density.ts (sessions at once, ours vs screencast; off by default and always with --quick)
 // Each section also prints its own table; everything goes to bench/results/run-all-<time>.json, and the summary
 // replaces the README's performance table (between its perf-table markers; --no-readme leaves README.md alone).
 import './lib/quiet.ts';
@@ -10,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_VIDEO_CODEC } from '@lkbrowser/runtime';
 import { run as runCodecs } from './codecs.ts';
 import { run as runCpuMem } from './cpu-mem.ts';
+import { run as runDensity } from './density.ts';
 import { run as runG2G } from './glass-to-glass.ts';
 import { run as runI2P } from './input-to-photon.ts';
 import { type BenchSpec, benchFlags } from './lib/cli.ts';
@@ -36,6 +38,12 @@ const FLAGS = {
   quick: { flag: 'quick', kind: 'boolean', default: false, help: '1 run each, short windows (numbers not meaningful)' },
   readme: { flag: 'readme', kind: 'boolean', default: true, help: "rewrite README.md's performance table" },
   codecs: { flag: 'codecs', kind: 'boolean', default: true, help: 'the codec comparison (bench/codecs.ts)' },
+  density: {
+    flag: 'density',
+    kind: 'boolean',
+    default: false,
+    help: 'the density section (bench/density.ts: most sessions at once; never with --quick)',
+  },
   cpu1080p: {
     flag: '1080p-cpu',
     kind: 'boolean',
@@ -175,6 +183,30 @@ if (flags.codecs) {
       scenarios: ['static', 'scroll', 'anim'],
       peer: false,
     });
+    return r;
+  });
+}
+
+if (flags.density && !quick) {
+  await section('density', async () => {
+    const pipelines = KINDS.filter((k) => k === 'ours' || k === 'screencast');
+    const criteria = { minFps: 25, maxP95Ms: 150 };
+    const r = await runDensity({
+      pipelines,
+      max: 6,
+      seconds: 10,
+      warmupSeconds: 5,
+      width: 1280,
+      height: 720,
+      fps,
+      criteria,
+    });
+    add(
+      `density: sessions at once, each ≥ ${criteria.minFps} fps and g2g p95 ≤ ${criteria.maxP95Ms} ms, 720p`,
+      (k) => spread(r.verdicts[k] ? [r.verdicts[k].largest] : []),
+      0,
+    );
+    console.log(`${table(r.answerRows)}\nours/screencast (largest N): ${r.ratio ?? '–'}\n`);
     return r;
   });
 }

@@ -105,3 +105,18 @@ export function benchFlags<T extends Record<string, BenchSpec>>(
   }
   return r;
 }
+
+/**
+ * A comma-separated list flag whose items must be among `allowed` (`--pipelines ours,screencast`): order kept,
+ * duplicates dropped, at least one item. Throws CliError naming the flag and the allowed items.
+ */
+export function parseList<T extends string>(s: string, allowed: readonly T[], name: string): T[] {
+  const out: T[] = [];
+  for (const raw of s.split(',')) {
+    const x = raw.trim();
+    const hit = allowed.find((a) => a === x);
+    if (hit === undefined) throw new CliError(`${name}: "${x}" is not one of ${allowed.join(', ')}`);
+    if (!out.includes(hit)) out.push(hit);
+  }
+  return out;
+}

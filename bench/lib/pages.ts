@@ -81,12 +81,37 @@ function f(t) { const gr = g.createLinearGradient(0, 0, c.width, c.height); gr.a
 gr.addColorStop(1, 'hsl(' + ((t / 10 + 180) % 360) + ',80%,50%)'); g.fillStyle = gr; g.fillRect(0, 0, c.width, c.height); requestAnimationFrame(f); }
 requestAnimationFrame(f);</script></body></html>`;
 
+/**
+ * The animation page with the glass-to-glass counter on top (density.ts: an animated page whose frames are stamped):
+ * the full-viewport gradient of ANIM redrawn every rAF, then the counter rows of COUNTER drawn over its top edge,
+ * with the same window.__ts stamps.
+ */
+const ANIM_COUNTER = `<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0;overflow:hidden"><canvas id=c style="display:block"></canvas><script>
+const c = document.getElementById('c'); c.width = innerWidth; c.height = innerHeight; const g = c.getContext('2d');
+const B = Math.floor(c.width / ${COUNTER_BITS});
+window.__ts = [];
+let n = 0;
+function f(t) {
+  const gr = g.createLinearGradient(0, 0, c.width, c.height); gr.addColorStop(0, 'hsl(' + (t / 10 % 360) + ',80%,50%)');
+  gr.addColorStop(1, 'hsl(' + ((t / 10 + 180) % 360) + ',80%,50%)'); g.fillStyle = gr; g.fillRect(0, 0, c.width, c.height);
+  n = (n + 1) & 0xffff;
+  for (let i = 0; i < ${COUNTER_BITS}; i++) {
+    const bit = (n >> (${COUNTER_BITS - 1} - i)) & 1;
+    g.fillStyle = bit ? '#fff' : '#000'; g.fillRect(i * B, 0, B, B);
+    g.fillStyle = bit ? '#000' : '#fff'; g.fillRect(i * B, B, B, B);
+  }
+  window.__ts[n] = performance.timeOrigin + performance.now();
+  requestAnimationFrame(f);
+}
+requestAnimationFrame(f);</script></body></html>`;
+
 const PAGES: Record<string, string> = {
   counter: COUNTER,
   input: INPUT,
   static: STATIC,
   text: longText(),
   anim: ANIM,
+  'anim-counter': ANIM_COUNTER,
 };
 
 export interface PageServer {

@@ -30,7 +30,7 @@ import { freshBundle } from '@lkbrowser/runtime/entry-points';
 
 export type PipelineKind = 'ours' | 'cef' | 'screencast' | 'baseline';
 const DEFAULT_KINDS: readonly PipelineKind[] = ['ours', 'cef', 'screencast'];
-const ALL_KINDS: readonly PipelineKind[] = [...DEFAULT_KINDS, 'baseline'];
+export const ALL_KINDS: readonly PipelineKind[] = [...DEFAULT_KINDS, 'baseline'];
 /** ours, cef, screencast by default; BENCH_PIPELINES=ours,cef (say) runs only those (ratios need ours). */
 export const KINDS: readonly PipelineKind[] = (process.env.BENCH_PIPELINES ?? DEFAULT_KINDS.join(','))
   .split(',')

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CliError } from '@lkbrowser/cli';
-import { type BenchSpec, benchUsage, parseSizes, readFlags } from '../lib/cli.ts';
+import { type BenchSpec, benchUsage, parseList, parseSizes, readFlags } from '../lib/cli.ts';
 
 const specs = {
   runs: { flag: 'runs', kind: 'number', default: 3, min: 1, integer: true, help: 'r' },
@@ -95,4 +95,18 @@ test('usage lists every flag with its default', () => {
   assert.match(u, /--later <n> +no default: the script decides$/m);
   assert.match(u, /--\[no-\]1080p-cpu +x \(default on\)/);
   assert.match(u, /--sizes <WxH,\.\.\.> +z \(default 1280x720\)/);
+});
+
+test('a list flag keeps allowed items in order, drops duplicates, refuses others (table)', () => {
+  const allowed = ['ours', 'cef', 'screencast'] as const;
+  const cases: { s: string; want: string[] | RegExp }[] = [
+    { s: 'ours,screencast', want: ['ours', 'screencast'] },
+    { s: 'screencast, ours,ours', want: ['screencast', 'ours'] },
+    { s: 'ours,chrome', want: /--pipelines: "chrome" is not one of ours, cef, screencast/ },
+    { s: '', want: /--pipelines: "" is not one of/ },
+  ];
+  for (const c of cases) {
+    if (c.want instanceof RegExp) assert.throws(() => parseList(c.s, allowed, '--pipelines'), c.want);
+    else assert.deepEqual(parseList(c.s, allowed, '--pipelines'), c.want);
+  }
 });

@@ -8,6 +8,17 @@ export function counterBlock(width: number): number {
   return Math.floor(width / COUNTER_BITS);
 }
 
+/** The in-page step of both stamped pages (COUNTER, ANIM_COUNTER): next counter value drawn as the two rows at the
+ *  top-left (needs g, B, n and window.__ts in scope), and its time recorded. */
+const STAMP_COUNTER_JS = `  n = (n + 1) & 0xffff;
+  for (let i = 0; i < ${COUNTER_BITS}; i++) {
+    const bit = (n >> (${COUNTER_BITS - 1} - i)) & 1;
+    g.fillStyle = bit ? '#fff' : '#000'; g.fillRect(i * B, 0, B, B);
+    g.fillStyle = bit ? '#000' : '#fff'; g.fillRect(i * B, B, B, B);
+  }
+  window.__ts[n] = performance.timeOrigin + performance.now();
+`;
+
 /**
  * Glass-to-glass page: every requestAnimationFrame increments a counter, draws it as 16 black/white blocks
  * (row 1: bits, MSB first; row 2: complement) and records performance.timeOrigin + performance.now() in
@@ -21,14 +32,7 @@ const g = c.getContext('2d');
 window.__ts = [];
 let n = 0;
 function draw(t) {
-  n = (n + 1) & 0xffff;
-  for (let i = 0; i < ${COUNTER_BITS}; i++) {
-    const bit = (n >> (${COUNTER_BITS - 1} - i)) & 1;
-    g.fillStyle = bit ? '#fff' : '#000'; g.fillRect(i * B, 0, B, B);
-    g.fillStyle = bit ? '#000' : '#fff'; g.fillRect(i * B, B, B, B);
-  }
-  window.__ts[n] = performance.timeOrigin + performance.now();
-  requestAnimationFrame(draw);
+${STAMP_COUNTER_JS}  requestAnimationFrame(draw);
 }
 requestAnimationFrame(draw);
 </script></body></html>`;
@@ -94,14 +98,7 @@ let n = 0;
 function f(t) {
   const gr = g.createLinearGradient(0, 0, c.width, c.height); gr.addColorStop(0, 'hsl(' + (t / 10 % 360) + ',80%,50%)');
   gr.addColorStop(1, 'hsl(' + ((t / 10 + 180) % 360) + ',80%,50%)'); g.fillStyle = gr; g.fillRect(0, 0, c.width, c.height);
-  n = (n + 1) & 0xffff;
-  for (let i = 0; i < ${COUNTER_BITS}; i++) {
-    const bit = (n >> (${COUNTER_BITS - 1} - i)) & 1;
-    g.fillStyle = bit ? '#fff' : '#000'; g.fillRect(i * B, 0, B, B);
-    g.fillStyle = bit ? '#000' : '#fff'; g.fillRect(i * B, B, B, B);
-  }
-  window.__ts[n] = performance.timeOrigin + performance.now();
-  requestAnimationFrame(f);
+${STAMP_COUNTER_JS}  requestAnimationFrame(f);
 }
 requestAnimationFrame(f);</script></body></html>`;
 

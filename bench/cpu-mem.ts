@@ -262,8 +262,11 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
 }
 
 /** One row per pipeline and case: the median PSS or USS of each process kind (every kind any run saw is a column). */
-export function memByKindRows(runs: CpuMemRun[], what: 'pss' | 'uss'): Record<string, string | number>[] {
-  const byKind = (r: CpuMemRun) => (what === 'pss' ? r.pipeline.pssByKind : r.pipeline.ussByKind);
+export function memByKindRows(runs: CpuMemRun[], what: 'pss' | 'uss' | 'dirty'): Record<string, string | number>[] {
+  const byKind = (r: CpuMemRun) =>
+    what === 'pss' ? r.pipeline.pssByKind : what === 'uss' ? r.pipeline.ussByKind : r.pipeline.dirtyByKind;
+  const total = (r: CpuMemRun) =>
+    what === 'pss' ? r.pipeline.pssMiB : what === 'uss' ? r.pipeline.ussMiB : r.pipeline.dirtyMiB;
   const kinds = [...new Set(runs.flatMap((r) => Object.keys(byKind(r))))].sort();
   const groups = new Map<string, CpuMemRun[]>();
   for (const r of runs) {
@@ -277,8 +280,29 @@ export function memByKindRows(runs: CpuMemRun[], what: 'pss' | 'uss'): Record<st
       const v = rs.map((r) => byKind(r)[k]).filter((x): x is number => x !== undefined);
       row[k] = v.length ? fmt(spread(v).median, 0) : '–';
     }
-    row.total = fmt(spread(rs.map((r) => (what === 'pss' ? r.pipeline.pssMiB : r.pipeline.ussMiB))).median, 0);
+    row.total = fmt(spread(rs.map(total)).median, 0);
     return row;
+  });
+}
+
+/** Per case and pipeline: the busiest thread groups (median % of one core over runs, and ms per delivered frame). */
+export function cpuByThreadRows(runs: CpuMemRun[], top = 8): Record<string, string | number>[] {
+  const groups = new Map<string, CpuMemRun[]>();
+  for (const r of runs) {
+    const key = `${r.scenario} ${r.width}x${r.height}|${r.kind}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups].map(([key, rs]) => {
+    const [c = '', pipeline = ''] = key.split('|');
+    const names = [...new Set(rs.flatMap((r) => Object.keys(r.pipeline.cpuByThread)))];
+    const fps = spread(rs.map((r) => r.receivedFps)).median;
+    const busiest = names
+      .map((n) => ({ n, pct: spread(rs.map((r) => r.pipeline.cpuByThread[n] ?? 0)).median }))
+      .filter((x) => x.pct >= 0.05)
+      .sort((x, y) => y.pct - x.pct)
+      .slice(0, top)
+      .map((x) => `${x.n} ${fmt(x.pct)}${fps >= 1 ? ` (${fmt((x.pct * 10) / fps)} ms/f)` : ''}`);
+    return { case: c, pipeline, 'busiest threads: % of one core (CPU ms per delivered frame)': busiest.join(' · ') };
   });
 }
 
@@ -324,8 +348,14 @@ if (import.meta.main) {
   console.log(table(rows));
   console.log('\nPSS by process kind, MiB, median over runs (bench/lib/common.ts memKind)\n');
   console.log(table(memByKindRows(runs, 'pss')));
-  console.log('\nUSS (private pages: unaffected by other processes on the machine) by process kind, MiB\n');
+  console.log('\nUSS (pages mapped by this process only) by process kind, MiB\n');
   console.log(table(memByKindRows(runs, 'uss')));
+  console.log(
+    '\nPrivate_Dirty (what the session allocated: heaps, stacks, written copies; no other process changes it) by process kind, MiB\n',
+  );
+  console.log(table(memByKindRows(runs, 'dirty')));
+  console.log('\nWhere the CPU goes: busiest threads (process kind / thread name), median over runs\n');
+  console.log(table(cpuByThreadRows(runs)));
   for (const f of failures) console.log(`failed (retried once): ${f.kind} ${f.what}: ${f.error}`);
   const file = writeResult('cpu-mem', { machine, options: o, loadavgAtEnd: loadavg(), failures, runs, rows });
   console.log(

@@ -1,7 +1,7 @@
 // Shared helpers of the benchmarks: machine description, statistics, /proc process-tree CPU and memory,
 // child-process bookkeeping (every child is killed on exit), the room server as a child process, result files.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { processTree, startSfu as startRoomServer } from '@lkbrowser/testkit';
@@ -149,38 +149,79 @@ export const classify: Classifier = (_pid, cmd) => {
 interface TreeSnapshot {
   at: number;
   ticks: Map<number, { ticks: number; kind: string }>;
+  /** per thread, keyed pid/tid: CPU ticks and threadGroup() */
+  threads: Map<string, { ticks: number; group: string }>;
 }
 
 function snapshot(root: number, rootKind: string): TreeSnapshot {
   const ticks = new Map<number, { ticks: number; kind: string }>();
+  const threads = new Map<string, { ticks: number; group: string }>();
   for (const pid of processTree(root)) {
     const s = readStat(pid);
     if (!s) continue;
-    ticks.set(pid, { ticks: s.ticks, kind: pid === root ? rootKind : classify(pid, cmdline(pid)) });
+    const cmd = cmdline(pid);
+    ticks.set(pid, { ticks: s.ticks, kind: pid === root ? rootKind : classify(pid, cmd) });
+    const kind = memKind(pid, cmd, rootKind, root);
+    for (const t of threadStats(pid))
+      threads.set(`${pid}/${t.tid}`, { ticks: t.ticks, group: threadGroup(kind, t.comm) });
   }
-  return { at: performance.now(), ticks };
+  return { at: performance.now(), ticks, threads };
 }
 
-function memKb(pid: number): { rss: number; pss: number; uss: number } {
+function threadStats(pid: number): Array<{ tid: string; comm: string; ticks: number }> {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    // the process exited: no threads to count
+    return [];
+  }
+  const out: Array<{ tid: string; comm: string; ticks: number }> = [];
+  for (const tid of tids) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+      out.push({ tid, comm, ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // the thread ended between readdir and read: its time is in neither snapshot's delta
+    }
+  }
+  return out;
+}
+
+/**
+ * A thread's row in the CPU breakdown: its process kind (memKind) and its name without a trailing number, so
+ * "worker_thread 0" and "worker_thread 1" of one kind add up.
+ */
+export function threadGroup(kind: string, comm: string): string {
+  const name = comm.trim().replace(/[\s_#-]*\d+$/, '') || comm.trim() || '?';
+  return `${kind}/${name}`;
+}
+
+function memKb(pid: number): { rss: number; pss: number; uss: number; dirty: number } {
   let rss = 0;
   let pss = 0;
   let uss = 0;
+  let dirty = 0;
   try {
     const r = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
     rss = Number(r.match(/^Rss:\s+(\d+)/m)?.[1] ?? 0);
     pss = Number(r.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
-    uss = Number(r.match(/^Private_Clean:\s+(\d+)/m)?.[1] ?? 0) + Number(r.match(/^Private_Dirty:\s+(\d+)/m)?.[1] ?? 0);
+    dirty = Number(r.match(/^Private_Dirty:\s+(\d+)/m)?.[1] ?? 0);
+    uss = Number(r.match(/^Private_Clean:\s+(\d+)/m)?.[1] ?? 0) + dirty;
   } catch {
     // no smaps_rollup (exited, or not permitted): fall back to statm RSS
     try {
       rss = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1] ?? 0) * PAGE_KB;
       pss = rss;
       uss = rss;
+      dirty = rss;
     } catch {
       // exited
     }
   }
-  return { rss, pss, uss };
+  return { rss, pss, uss, dirty };
 }
 
 export interface TreeUsage {
@@ -193,11 +234,21 @@ export interface TreeUsage {
   /** MiB PSS per process kind, averaged over the samples (see memKind): where a session's memory goes. */
   pssByKind: Record<string, number>;
   /**
-   * MiB USS (private pages only) of the tree and per kind. PSS moves with whatever else maps the same files (another
-   * Chromium on the machine halves our share of its pages); USS does not, so it is the figure to compare changes by.
+   * MiB USS (pages mapped by this process only) of the tree and per kind. Both PSS and USS move with whatever else
+   * maps the same files: another Chromium on the machine halves our share of the binary's code pages and takes them
+   * out of USS.
    */
   ussMiB: number;
   ussByKind: Record<string, number>;
+  /**
+   * MiB Private_Dirty (heap, stacks, copied-on-write pages: what this session allocated) of the tree and per kind.
+   * No other process changes it, so it is the figure to compare changes by on a shared machine; PSS minus it is
+   * mostly code and read-only data of the executables and libraries.
+   */
+  dirtyMiB: number;
+  dirtyByKind: Record<string, number>;
+  /** % of one core per thread group (threadGroup: process kind / thread name): where the CPU goes. */
+  cpuByThread: Record<string, number>;
   processes: number;
   seconds: number;
 }
@@ -226,9 +277,11 @@ export class TreeMeter {
     pss: number;
     rss: number;
     uss: number;
+    dirty: number;
     n: number;
     byKind: Map<string, number>;
     ussByKind: Map<string, number>;
+    dirtyByKind: Map<string, number>;
   }[] = [];
   #timer: NodeJS.Timeout | undefined;
   #seenPids = new Set<number>();
@@ -249,8 +302,10 @@ export class TreeMeter {
     let pss = 0;
     let rss = 0;
     let uss = 0;
+    let dirty = 0;
     const byKind = new Map<string, number>();
     const ussByKind = new Map<string, number>();
+    const dirtyByKind = new Map<string, number>();
     const pids = processTree(this.root);
     for (const pid of pids) {
       this.#seenPids.add(pid);
@@ -258,11 +313,13 @@ export class TreeMeter {
       pss += m.pss;
       rss += m.rss;
       uss += m.uss;
+      dirty += m.dirty;
       const k = memKind(pid, cmdline(pid), this.rootKind, this.root);
       byKind.set(k, (byKind.get(k) ?? 0) + m.pss);
       ussByKind.set(k, (ussByKind.get(k) ?? 0) + m.uss);
+      dirtyByKind.set(k, (dirtyByKind.get(k) ?? 0) + m.dirty);
     }
-    this.#mem.push({ pss, rss, uss, n: pids.length, byKind, ussByKind });
+    this.#mem.push({ pss, rss, uss, dirty, n: pids.length, byKind, ussByKind, dirtyByKind });
   }
 
   stop(): TreeUsage {
@@ -279,12 +336,19 @@ export class TreeMeter {
       cpu[v.kind] = (cpu[v.kind] ?? 0) + pct;
       cpu.total = (cpu.total ?? 0) + pct;
     }
+    const cpuByThread: Record<string, number> = {};
+    for (const [key, t] of b.threads) {
+      const d = t.ticks - (a.threads.get(key)?.ticks ?? 0);
+      if (d > 0) cpuByThread[t.group] = (cpuByThread[t.group] ?? 0) + (d / CLK_TCK / secs) * 100;
+    }
     const n = this.#mem.length || 1;
     const pssByKind: Record<string, number> = {};
     const ussByKind: Record<string, number> = {};
+    const dirtyByKind: Record<string, number> = {};
     for (const m of this.#mem) {
       for (const [k, v] of m.byKind) pssByKind[k] = (pssByKind[k] ?? 0) + v / n / 1024;
       for (const [k, v] of m.ussByKind) ussByKind[k] = (ussByKind[k] ?? 0) + v / n / 1024;
+      for (const [k, v] of m.dirtyByKind) dirtyByKind[k] = (dirtyByKind[k] ?? 0) + v / n / 1024;
     }
     return {
       cpu,
@@ -294,6 +358,9 @@ export class TreeMeter {
       pssByKind,
       ussMiB: this.#mem.reduce((s, m) => s + m.uss, 0) / n / 1024,
       ussByKind,
+      dirtyMiB: this.#mem.reduce((s, m) => s + m.dirty, 0) / n / 1024,
+      dirtyByKind,
+      cpuByThread,
       processes: Math.max(0, ...this.#mem.map((m) => m.n)),
       seconds: secs,
     };

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createContext, type EngineContext, type EnginePage, type AudioEvent, type PaintEvent } from '../src/index.ts';
-import { leftovers, pixel, sleep, startServer, testEngines, waitPaint } from './helpers.ts';
+import { cdpClient, leftovers, pixel, sleep, startServer, testEngines, waitPaint } from './helpers.ts';
 import { waitFor } from '@lkbrowser/testkit';
 
 async function goto(page: EnginePage, url: string): Promise<void> {
@@ -258,6 +258,33 @@ for (const engine of testEngines())
         await click(200, 150);
         await green;
       }
+    });
+
+    it('a cross-site iframe runs in a renderer of its own (site isolation on); a same-site one does not', async () => {
+      // A malicious page must not share a renderer with the sites it frames: a flag that trades memory for the
+      // process model (low-end mode, process limits, --single-process) would silently lose that.
+      await goto(page, `${server.base}/a`);
+      const cdp = cdpClient(await page.openCdpClient());
+      const frame = (src: string) =>
+        page.evaluate(
+          `(() => { const f = document.createElement('iframe'); f.src = ${JSON.stringify(src)}; document.body.appendChild(f); return new Promise((r) => f.onload = () => r(true)); })()`,
+        );
+      const oopifs = async () => {
+        const r = await cdp.send('Target.getTargets');
+        const infos = (r.result?.targetInfos ?? []) as Array<{ type: string; url: string }>;
+        return infos.filter((t) => t.type === 'iframe').map((t) => t.url);
+      };
+      await frame(`${server.base}/b`);
+      await frame(`${other.base}/b`);
+      const urls = await waitFor(
+        'the cross-site iframe target',
+        async () => {
+          const u = await oopifs();
+          return u.length > 0 ? u : undefined;
+        },
+        10_000,
+      );
+      assert.deepEqual(urls, [`${other.base}/b`]);
     });
 
     it('navigate, back and forward emit url_changed', async () => {

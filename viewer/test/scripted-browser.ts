@@ -1,7 +1,9 @@
 // The runtime's side of docs/room-protocol.md, scripted with @livekit/rtc-node: publishes `browser-video` (four
 // coloured quadrants), answers the focus/status/navigate RPCs and records every `browser-input` packet and RPC it
-// receives. Its token carries `lkbrowser.dev/role=browser` like a real runtime's, unless told otherwise: the
-// pinning test also uses it as an impostor (no attribute, or one set by itself through canUpdateOwnMetadata).
+// receives. Like the runtime, it grants focus only once the room has announced the caller (livekit-server announces
+// a viewer, which publishes nothing, in a batch every 3 s; until then rtc-node names no sender for its packets).
+// Its token carries `lkbrowser.dev/role=browser` like a real runtime's, unless told otherwise: the pinning test also
+// uses it as an impostor (no attribute, or one set by itself through canUpdateOwnMetadata).
 import {
   LocalVideoTrack,
   type RemoteParticipant,
@@ -15,7 +17,7 @@ import {
   VideoFrame,
   VideoSource,
 } from '@livekit/rtc-node';
-import { BROWSER_ROLE, BROWSER_ROLE_ATTRIBUTE, type InputEvent } from '@lkbrowser/protocol';
+import { BROWSER_ROLE, BROWSER_ROLE_ATTRIBUTE, type InputEvent, RpcCode } from '@lkbrowser/protocol';
 import type { Sfu } from '@lkbrowser/testkit';
 import { AccessToken } from 'livekit-server-sdk';
 import type { Rgb } from './support.ts';
@@ -44,7 +46,10 @@ export class ScriptedBrowser {
   holder: string | null = null;
   url = 'https://example.com/start';
   input: Array<{ from: string; events: InputEvent[] }> = [];
-  rpcCalls: Array<{ from: string; method: string }> = [];
+  /** `browser-input` packets that arrived with no sender (not yet announced): the runtime drops them too. */
+  unattributed = 0;
+  /** `announced`: the room had announced the caller to this peer when the call arrived. */
+  rpcCalls: Array<{ from: string; method: string; announced: boolean }> = [];
   navigations: string[] = [];
   readonly identity: string;
   readonly #opts: ScriptedBrowserOptions;
@@ -107,10 +112,13 @@ export class ScriptedBrowser {
       lp.publishData(new TextEncoder().encode(JSON.stringify(obj)), { reliable: true, topic });
     const rpc = (method: string, fn: (d: RpcInvocationData) => Promise<string>) =>
       lp.registerRpcMethod(method, async (d) => {
-        this.rpcCalls.push({ from: d.callerIdentity, method });
+        this.rpcCalls.push({ from: d.callerIdentity, method, announced: this.#announced(d.callerIdentity) });
         return fn(d);
       });
     rpc('browser/request-focus', async (d) => {
+      // Like the runtime (participant-announcements.ts): a holder whose packets have no sender could not click.
+      if (!(await this.#whenAnnounced(d.callerIdentity, 8000)))
+        throw new RpcError(RpcCode.Timeout, 'the room has not announced you to the browser yet; retry');
       if (this.holder === null || this.holder === d.callerIdentity) {
         this.holder = d.callerIdentity;
         await broadcast('browser-focus', { identity: this.holder });
@@ -143,8 +151,33 @@ export class ScriptedBrowser {
       }
     });
     this.room.on(RoomEvent.DataReceived, (payload: Uint8Array, p?: RemoteParticipant, _k?: unknown, topic?: string) => {
-      if (topic !== 'browser-input' || !p) return;
+      if (topic !== 'browser-input') return;
+      if (!p) {
+        this.unattributed++;
+        return;
+      }
       this.input.push({ from: p.identity, events: JSON.parse(new TextDecoder().decode(payload)) as InputEvent[] });
+    });
+  }
+
+  #announced(identity: string): boolean {
+    return this.room.remoteParticipants.has(identity);
+  }
+
+  /** True once the room has announced `identity` (ParticipantConnected), false if not within `ms`. */
+  #whenAnnounced(identity: string, ms: number): Promise<boolean> {
+    if (this.#announced(identity)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onJoin = (p: RemoteParticipant) => {
+        if (p.identity === identity) done(true);
+      };
+      const done = (announced: boolean) => {
+        clearTimeout(timer);
+        this.room.off(RoomEvent.ParticipantConnected, onJoin);
+        resolve(announced);
+      };
+      const timer = setTimeout(() => done(this.#announced(identity)), ms);
+      this.room.on(RoomEvent.ParticipantConnected, onJoin);
     });
   }
 

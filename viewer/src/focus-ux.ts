@@ -34,10 +34,13 @@ export function focusLabel(
   holder: string | null,
   mine: boolean,
   name: (identity: string) => string,
+  asking = false,
 ): string {
   if (!ready) return 'waiting for the browser…';
-  if (holder === null) return 'nobody has control';
   if (mine) return 'you have control';
+  // The runtime answers a viewer that just joined only once the room has announced it (up to ~3 s): say so.
+  if (asking) return 'asking for control…';
+  if (holder === null) return 'nobody has control';
   return `${name(holder)} has control`;
 }
 

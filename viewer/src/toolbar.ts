@@ -17,6 +17,8 @@ export interface ToolbarState {
   /** the browser participant is in the room */
   ready: boolean;
   mine: boolean;
+  /** a focus request is in flight: the button waits for its answer */
+  asking: boolean;
   focusLabel: string;
   canPlayAudio: boolean;
 }
@@ -106,7 +108,7 @@ export class Toolbar {
 
   render(s: ToolbarState): void {
     this.#focusBtn.textContent = s.mine ? 'Release' : 'Take control';
-    this.#focusBtn.disabled = !s.ready;
+    this.#focusBtn.disabled = !s.ready || s.asking;
     this.#focusLabel.textContent = s.focusLabel;
     for (const b of this.#nav) b.disabled = !s.mine;
     this.#url.readOnly = !s.mine;

@@ -43,6 +43,7 @@ export class BrowserViewer {
   readonly #input: InputCapture;
   readonly #events = new Emitter<BrowserViewerEvents>();
   #remoteCursor = 'default';
+  #asking = false;
 
   constructor(container: HTMLElement, opts: BrowserViewerOptions) {
     const doc = container.ownerDocument;
@@ -111,7 +112,12 @@ export class BrowserViewer {
 
   /** Ask for control. Resolves to true when granted; false with the holder shown when someone else has it. */
   async requestFocus(): Promise<boolean> {
-    const r = await this.client.requestFocus();
+    this.#asking = true;
+    this.#render();
+    const r = await this.client.requestFocus().finally(() => {
+      this.#asking = false;
+      this.#render();
+    });
     if (r.granted) this.#el.keySink.focus();
     else this.#fail(focusRefusedText(r.holder ? this.client.displayName(r.holder) : null));
     return r.granted;
@@ -214,7 +220,8 @@ export class BrowserViewer {
     this.#toolbar?.render({
       ready,
       mine,
-      focusLabel: focusLabel(ready, c.focusHolder, mine, (id) => c.displayName(id)),
+      asking: this.#asking,
+      focusLabel: focusLabel(ready, c.focusHolder, mine, (id) => c.displayName(id), this.#asking),
       canPlayAudio: c.room.canPlaybackAudio,
     });
   }

@@ -209,7 +209,11 @@ test('a second viewer sees the focus holder and cannot type', { timeout: 180_000
   assert.equal(s.clicks, s0.clicks);
   assert.equal(s.text, s0.text);
   await bob.click('.lkb-focus');
-  await new Promise((r) => setTimeout(r, 1000));
+  await waitFor(
+    'refusal shown',
+    async () => /alice has control — ask them to release it/.test((await bob.textContent('.lkb-message')) ?? ''),
+    15_000,
+  );
   assert.equal(await bob.textContent('.lkb-focus-label'), 'alice has control');
   await bob.close();
 });

@@ -20,14 +20,19 @@ test('ViewerFocus follows replies, broadcasts and departures', () => {
 
 test('focusLabel and focusRefusedText', () => {
   const name = (id: string) => `<${id}>`;
-  const table: Array<[boolean, string | null, boolean, string]> = [
-    [false, null, false, 'waiting for the browser…'],
-    [false, 'bob', false, 'waiting for the browser…'],
-    [true, null, false, 'nobody has control'],
-    [true, 'me', true, 'you have control'],
-    [true, 'bob', false, '<bob> has control'],
+  const table: Array<[boolean, string | null, boolean, boolean, string]> = [
+    [false, null, false, false, 'waiting for the browser…'],
+    [false, 'bob', false, false, 'waiting for the browser…'],
+    [false, null, false, true, 'waiting for the browser…'],
+    [true, null, false, false, 'nobody has control'],
+    [true, 'me', true, false, 'you have control'],
+    [true, 'me', true, true, 'you have control'],
+    [true, 'bob', false, false, '<bob> has control'],
+    [true, null, false, true, 'asking for control…'],
+    [true, 'bob', false, true, 'asking for control…'],
   ];
-  for (const [ready, holder, mine, want] of table) assert.equal(focusLabel(ready, holder, mine, name), want);
+  for (const [ready, holder, mine, asking, want] of table)
+    assert.equal(focusLabel(ready, holder, mine, name, asking), want, JSON.stringify({ ready, holder, mine, asking }));
   assert.equal(focusRefusedText('Bob'), 'Bob has control — ask them to release it');
   assert.equal(focusRefusedText(null), 'someone else has control — ask them to release it');
 });

@@ -324,6 +324,11 @@ test('a viewer that takes control right after joining: its first click arrives',
     const identity = `carol-${attempt}`;
     const carol = await openViewer(b.context, viewerUrl, identity);
     await carol.click('.lkb-focus');
+    // read at once: the request is still in flight (the browser waits for the room's announcement of carol)
+    const atClick = {
+      label: await carol.textContent('.lkb-focus-label'),
+      disabled: await carol.isDisabled('.lkb-focus'),
+    };
     await waitFor(
       'carol has control',
       async () => (await carol.textContent('.lkb-focus-label')) === 'you have control',
@@ -337,6 +342,7 @@ test('a viewer that takes control right after joining: its first click arrives',
       await carol.close();
       continue;
     }
+    if (racy) assert.deepEqual(atClick, { label: 'asking for control…', disabled: true }, 'the wait is shown');
     peer.clear();
     const p = await screenPoint(carol, 200, 100, { width: W, height: H });
     await carol.mouse.click(p.x, p.y);

@@ -5,7 +5,6 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { type CdpChannel, CdpConnection, CdpMux, PageDriver } from './cdp/index.ts';
 import { CefHostInput } from './cef-input.ts';
-import { PaintGate } from './cdp/paint-gate.ts';
 import type { HostMessage } from './control-protocol.ts';
 import { CursorTracker } from './cursor.ts';
 import type {
@@ -76,8 +75,6 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
   private focused = true;
   /** CEF engine: input through the host's browser host API instead of the driver's CDP Input domain. */
   private readonly hostInput: CefHostInput | undefined;
-  /** CDP input waits here from a main-frame commit until the new page's first paint (Xvfb engine). */
-  private readonly paintGate = new PaintGate();
   /** DevTools commands written to the browser (engine and automation clients), per method (diagnostics). */
   readonly cdpCommands = new Map<string, number>();
   private sandboxState: SandboxState;
@@ -243,8 +240,6 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       throw new Error(`page ${this.id} closed while starting`);
     }
     this.driver = driver;
-    this.paintGate.open();
-    if (!this.hostInput) driver.gateInputOnPaint(this.paintGate);
     driver.on('url_changed', (url) => {
       if (this.driver !== driver) return;
       this.currentUrl = url;
@@ -372,7 +367,6 @@ export class EnginePage extends EventEmitter<PageEvents> implements BrowserPage 
       return;
     }
     this.startupMarks.first_paint ??= performance.now();
-    this.paintGate.painted(Number(m.captureTimeUs));
     const ev: EnginePaintEvent = {
       seq: m.seq,
       width: m.width,

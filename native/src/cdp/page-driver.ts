@@ -8,7 +8,6 @@ import type { KeyEventInit, MouseButton } from '../engine-api.ts';
 import { discoverBrowserWebSocket } from './channel.ts';
 import { CdpConnection, CdpError, type CdpParams, type SendOptions } from './connection.ts';
 import { editingCommands, resolveKey } from './keys.ts';
-import { monoUs, type PaintGate } from './paint-gate.ts';
 
 export interface PageDriverOptions {
   /** Per-call CDP timeout and discovery timeout (ms). Default 10000. */
@@ -144,7 +143,6 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
   private disconnectedReason: string | undefined;
   private closing = false;
   private readonly unsubscribe: (() => void)[] = [];
-  private paintGate: PaintGate | undefined;
   private readonly inputQueue: QueuedInput[] = [];
   private inputBusy = false;
   private readonly pendingPopups = new Set<string>();
@@ -236,7 +234,6 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
       const frame = p.frame as FrameInfo;
       if (frame.parentId !== undefined) return;
       this.mainFrameId = frame.id;
-      this.paintGate?.hold(monoUs()); // a new document: input waits for its first paint
       // A failed navigation commits an error page (chrome-error://...); report the URL the user asked for.
       this.setUrl(frame.unreachableUrl ?? frame.url + (frame.urlFragment ?? ''));
     });
@@ -341,22 +338,10 @@ export class PageDriver extends EventEmitter<PageDriverEvents> {
     });
   }
 
-  /**
-   * Input waits at this gate from each main-frame commit until the engine saw the new page paint (paint-gate.ts). Set by
-   * the Xvfb engine, which feeds it its paints; without one, input goes out at once.
-   */
-  gateInputOnPaint(gate: PaintGate): void {
-    this.paintGate = gate;
-  }
-
   private async pumpInput(): Promise<void> {
     this.inputBusy = true;
     try {
-      for (let item = this.inputQueue[0]; item; item = this.inputQueue[0]) {
-        const held = this.paintGate?.pass();
-        if (held) await held;
-        // taken only now: while held, later moves/wheels still coalesce into it
-        this.inputQueue.shift();
+      for (let item = this.inputQueue.shift(); item; item = this.inputQueue.shift()) {
         try {
           await this.send(item.method, item.params);
           for (const w of item.waiters) w.resolve();

@@ -263,7 +263,7 @@ for (const engine of testEngines())
     it('a cross-site iframe runs in a renderer of its own (site isolation on); a same-site one does not', async () => {
       // A malicious page must not share a renderer with the sites it frames: a flag that trades memory for the
       // process model (low-end mode, process limits, --single-process) would silently lose that.
-      await goto(page, `${server.base}/a`);
+      await goto(page, `${server.base}/solid`);
       const cdp = cdpClient(await page.openCdpClient());
       const frame = (src: string) =>
         page.evaluate(

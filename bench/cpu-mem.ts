@@ -261,20 +261,28 @@ export async function run(o: CpuMemOptions): Promise<{ runs: CpuMemRun[]; rows: 
   return { runs, rows };
 }
 
-/** One row per pipeline and case: the median PSS or USS of each process kind (every kind any run saw is a column). */
+/** The runs of each case ("anim 1280x720") and pipeline, in the order first seen. */
+function byCaseAndPipeline(runs: CpuMemRun[]): Array<{ c: string; pipeline: string; rs: CpuMemRun[] }> {
+  const groups = new Map<string, { c: string; pipeline: string; rs: CpuMemRun[] }>();
+  for (const r of runs) {
+    const c = `${r.scenario} ${r.width}x${r.height}`;
+    const key = `${c}|${r.kind}`;
+    const g = groups.get(key) ?? { c, pipeline: r.kind, rs: [] };
+    g.rs.push(r);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+/** One row per pipeline and case: the median PSS, USS or Private_Dirty of each process kind (every kind any run saw
+ *  is a column). */
 export function memByKindRows(runs: CpuMemRun[], what: 'pss' | 'uss' | 'dirty'): Record<string, string | number>[] {
   const byKind = (r: CpuMemRun) =>
     what === 'pss' ? r.pipeline.pssByKind : what === 'uss' ? r.pipeline.ussByKind : r.pipeline.dirtyByKind;
   const total = (r: CpuMemRun) =>
     what === 'pss' ? r.pipeline.pssMiB : what === 'uss' ? r.pipeline.ussMiB : r.pipeline.dirtyMiB;
   const kinds = [...new Set(runs.flatMap((r) => Object.keys(byKind(r))))].sort();
-  const groups = new Map<string, CpuMemRun[]>();
-  for (const r of runs) {
-    const key = `${r.scenario} ${r.width}x${r.height}|${r.kind}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  return [...groups].map(([key, rs]) => {
-    const [c = '', pipeline = ''] = key.split('|');
+  return byCaseAndPipeline(runs).map(({ c, pipeline, rs }) => {
     const row: Record<string, string | number> = { case: c, pipeline };
     for (const k of kinds) {
       const v = rs.map((r) => byKind(r)[k]).filter((x): x is number => x !== undefined);
@@ -287,13 +295,7 @@ export function memByKindRows(runs: CpuMemRun[], what: 'pss' | 'uss' | 'dirty'):
 
 /** Per case and pipeline: the busiest thread groups (median % of one core over runs, and ms per delivered frame). */
 export function cpuByThreadRows(runs: CpuMemRun[], top = 8): Record<string, string | number>[] {
-  const groups = new Map<string, CpuMemRun[]>();
-  for (const r of runs) {
-    const key = `${r.scenario} ${r.width}x${r.height}|${r.kind}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  return [...groups].map(([key, rs]) => {
-    const [c = '', pipeline = ''] = key.split('|');
+  return byCaseAndPipeline(runs).map(({ c, pipeline, rs }) => {
     const names = [...new Set(rs.flatMap((r) => Object.keys(r.pipeline.cpuByThread)))];
     const fps = spread(rs.map((r) => r.receivedFps)).median;
     const busiest = names

@@ -3,6 +3,7 @@ export { parseConfig, type RuntimeConfig, USAGE } from './config.ts';
 export { FocusArbiter } from './focus.ts';
 export { applyCall, InputMapper } from './input-map.ts';
 export { parseInputPacket } from './input-validation.ts';
+export { ParticipantAnnouncements } from './participant-announcements.ts';
 export { RuntimeMetrics } from './metrics.ts';
 export { checkNavigation } from './nav-policy.ts';
 export { RoomSession, type SessionOptions } from './session.ts';

@@ -18,6 +18,7 @@ import {
   VideoSource,
 } from '@livekit/rtc-node';
 import { BROWSER_ROLE, BROWSER_ROLE_ATTRIBUTE, type InputEvent, RpcCode } from '@lkbrowser/protocol';
+import { ParticipantAnnouncements } from '@lkbrowser/runtime';
 import type { Sfu } from '@lkbrowser/testkit';
 import { AccessToken } from 'livekit-server-sdk';
 import type { Rgb } from './support.ts';
@@ -53,6 +54,8 @@ export class ScriptedBrowser {
   navigations: string[] = [];
   readonly identity: string;
   readonly #opts: ScriptedBrowserOptions;
+  /** The runtime's own wait for the room's announcement of a caller (8 s, as the runtime's default). */
+  readonly #announcements = new ParticipantAnnouncements({ has: (id) => this.#announced(id), timeoutMs: 8000 });
   private running = true;
 
   constructor(opts: ScriptedBrowserOptions) {
@@ -117,7 +120,7 @@ export class ScriptedBrowser {
       });
     rpc('browser/request-focus', async (d) => {
       // Like the runtime (participant-announcements.ts): a holder whose packets have no sender could not click.
-      if (!(await this.#whenAnnounced(d.callerIdentity, 8000)))
+      if (!(await this.#announcements.whenAnnounced(d.callerIdentity)))
         throw new RpcError(RpcCode.Timeout, 'the room has not announced you to the browser yet; retry');
       if (this.holder === null || this.holder === d.callerIdentity) {
         this.holder = d.callerIdentity;
@@ -150,6 +153,7 @@ export class ScriptedBrowser {
         void broadcast('browser-focus', { identity: null });
       }
     });
+    this.room.on(RoomEvent.ParticipantConnected, (p: RemoteParticipant) => this.#announcements.announced(p.identity));
     this.room.on(RoomEvent.DataReceived, (payload: Uint8Array, p?: RemoteParticipant, _k?: unknown, topic?: string) => {
       if (topic !== 'browser-input') return;
       if (!p) {
@@ -162,23 +166,6 @@ export class ScriptedBrowser {
 
   #announced(identity: string): boolean {
     return this.room.remoteParticipants.has(identity);
-  }
-
-  /** True once the room has announced `identity` (ParticipantConnected), false if not within `ms`. */
-  #whenAnnounced(identity: string, ms: number): Promise<boolean> {
-    if (this.#announced(identity)) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const onJoin = (p: RemoteParticipant) => {
-        if (p.identity === identity) done(true);
-      };
-      const done = (announced: boolean) => {
-        clearTimeout(timer);
-        this.room.off(RoomEvent.ParticipantConnected, onJoin);
-        resolve(announced);
-      };
-      const timer = setTimeout(() => done(this.#announced(identity)), ms);
-      this.room.on(RoomEvent.ParticipantConnected, onJoin);
-    });
   }
 
   events(from: string): InputEvent[] {
@@ -195,6 +182,7 @@ export class ScriptedBrowser {
   }
   async stop(): Promise<void> {
     this.running = false;
+    this.#announcements.close();
     await this.room.disconnect();
   }
 }
